@@ -1,0 +1,221 @@
+"""The data that flows through depsplit: frozen, comparable, sortable value objects.
+
+Paths are POSIX paths relative to the analysed root. Package names are compared by their
+canonical (PEP 503) ``key`` and shown as written (``name``). URLs are stored already redacted.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+Role = Literal["main", "dev", "optional", "constraint", "lock"]
+"""Where a requirement sits: ``main`` goes into the production container; ``dev`` and
+``optional`` (extras, Poetry groups, dev files) do not unless configured; ``constraint``
+(``-c`` files) only narrows packages that are required; ``lock`` is a pin from a lock file."""
+
+Level = Literal["error", "warning"]
+
+
+@dataclass(frozen=True, order=True)
+class Origin:
+    """Where a requirement, pin or Python version comes from.
+
+    ``via`` is the include chain from the app's top file to the line that included ``file``,
+    each entry ``"path:line"`` (outermost first): ``-r base.txt`` on line 3 of
+    ``app/requirements.txt`` gives ``via=("app/requirements.txt:3",)``.
+    """
+
+    file: str
+    line: int | None = None
+    via: tuple[str, ...] = ()
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}" if self.line is not None else self.file
+
+    def describe(self) -> str:
+        """``file:line`` followed by the include chain, if any."""
+        if not self.via:
+            return str(self)
+        return f"{self} (via {' → '.join(self.via)})"
+
+
+@dataclass(frozen=True, order=True)
+class Requirement:
+    """One requirement line, as read. ``specifier`` is a PEP 440 specifier set string
+    (``""`` for any version); ``marker`` is the PEP 508 marker string or ``None``."""
+
+    key: str
+    name: str
+    specifier: str
+    origin: Origin
+    extras: tuple[str, ...] = ()
+    marker: str | None = None
+    url: str | None = None
+    editable: bool = False
+    role: Role = "main"
+    group: str | None = None
+    """The extra, dependency group or dev file section this belongs to, when not ``main``."""
+
+    @property
+    def line_text(self) -> str:
+        """The requirement as a PEP 508 string (URL redacted)."""
+        extras = f"[{','.join(self.extras)}]" if self.extras else ""
+        if self.url:
+            text = f"{self.name}{extras} @ {self.url}"
+            if self.marker:
+                text += " "
+        else:
+            text = f"{self.name}{extras}{self.specifier}"
+        if self.marker:
+            text += f"; {self.marker}"
+        return text
+
+
+@dataclass(frozen=True, order=True)
+class PythonRequirement:
+    """A constraint on the interpreter (``requires-python``, ``.python-version``, …) as a
+    specifier set string."""
+
+    specifier: str
+    origin: Origin
+
+
+@dataclass(frozen=True, order=True)
+class IndexOption:
+    """``--index-url``, ``--extra-index-url``, ``--find-links`` … as recorded (redacted)."""
+
+    option: str
+    value: str
+    origin: Origin
+
+
+@dataclass(frozen=True, order=True)
+class Diagnostic:
+    level: Level
+    message: str
+    file: str | None = None
+    line: int | None = None
+
+    def __str__(self) -> str:
+        if self.file is None:
+            where = ""
+        elif self.line is None:
+            where = f"{self.file}: "
+        else:
+            where = f"{self.file}:{self.line}: "
+        return f"{where}{self.level}: {self.message}"
+
+    def sort_key(self) -> tuple[str, int, str, str]:
+        return (self.file or "", self.line or 0, self.level, self.message)
+
+
+@dataclass(frozen=True)
+class App:
+    """An application: a directory whose requirements go into one container."""
+
+    name: str
+    path: str
+    sources: tuple[str, ...]
+    """The files read for this app (relative to the root), in reading order."""
+    requirements: tuple[Requirement, ...] = ()
+    """Every requirement read, of every role; see :attr:`main` for the production ones."""
+    python: tuple[PythonRequirement, ...] = ()
+    index_options: tuple[IndexOption, ...] = ()
+    lock_file: str | None = None
+
+    @property
+    def main(self) -> tuple[Requirement, ...]:
+        return tuple(r for r in self.requirements if r.role == "main")
+
+    @property
+    def python_specifier(self) -> str:
+        """All Python constraints joined into one specifier string (``""`` when none)."""
+        parts = sorted({p.specifier for p in self.python if p.specifier})
+        return ",".join(parts)
+
+
+@dataclass(frozen=True)
+class ConflictRequirement:
+    app: str
+    specifier: str
+    origin: Origin
+    name: str = ""
+    url: str | None = None
+    marker: str | None = None
+    chain: tuple[str, ...] = ()
+    """For a transitive requirement, the chain of packages from the app's own requirement."""
+
+
+ConflictKind = Literal["version", "python", "url"]
+
+
+@dataclass(frozen=True)
+class Conflict:
+    """A smallest set of apps that cannot share one container because of one package
+    (or the Python version)."""
+
+    id: str
+    kind: ConflictKind
+    package: str
+    apps: tuple[str, ...]
+    requirements: tuple[ConflictRequirement, ...]
+    message: str
+
+
+@dataclass(frozen=True)
+class Group:
+    name: str
+    apps: tuple[str, ...]
+    python: str
+    """The CPython minor version of the group's image, e.g. ``"3.12"``."""
+    splits: tuple[str, ...] = ()
+    """Packages whose conflicts forced members of other groups out of this one."""
+
+
+@dataclass(frozen=True)
+class Partition:
+    optimal: bool
+    lower_bound: int
+    witness: tuple[str, ...]
+    """A largest set of pairwise-conflicting apps found: they need one group each."""
+    elapsed: float = 0.0
+
+
+@dataclass(frozen=True)
+class Target:
+    """The container's environment, for marker evaluation."""
+
+    platform: str = "linux/amd64"
+    python: str | None = None
+    """A fixed interpreter (``--python``), or ``None`` to choose one per group."""
+
+    @property
+    def machine(self) -> str:
+        arch = self.platform.split("/", 1)[1] if "/" in self.platform else "amd64"
+        return {"amd64": "x86_64", "arm64": "aarch64", "386": "i686"}.get(arch, arch)
+
+
+@dataclass(frozen=True)
+class Plan:
+    """Everything a renderer or emitter needs, produced by :func:`depsplit.analyze.analyze`."""
+
+    root: str
+    apps: tuple[App, ...]
+    diagnostics: tuple[Diagnostic, ...] = ()
+    conflicts: tuple[Conflict, ...] = ()
+    groups: tuple[Group, ...] = ()
+    partition: Partition | None = None
+    target: Target = field(default_factory=Target)
+    unsatisfiable: tuple[str, ...] = ()
+    """Apps whose own requirements cannot be satisfied even alone."""
+
+    @property
+    def has_errors(self) -> bool:
+        return any(d.level == "error" for d in self.diagnostics)
+
+    def app(self, name: str) -> App:
+        for a in self.apps:
+            if a.name == name:
+                return a
+        raise KeyError(name)

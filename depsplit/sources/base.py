@@ -1,0 +1,151 @@
+"""What every reader shares: the read context (root, limits), safe text reading, the result
+type, and turning a PEP 508 string into a :class:`~depsplit.model.Requirement`."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from packaging.requirements import InvalidRequirement
+from packaging.requirements import Requirement as PkgRequirement
+from packaging.utils import canonicalize_name
+
+from depsplit.errors import InputError
+from depsplit.model import Diagnostic, IndexOption, Origin, PythonRequirement, Requirement, Role
+from depsplit.redact import redact_text, redact_url
+
+DEFAULT_MAX_FILE_BYTES = 5 * 1024 * 1024
+"""Larger dependency files are refused (``max_file_size`` in the configuration raises it)."""
+
+
+@dataclass
+class ReadContext:
+    root: Path
+    """The analysed root, resolved."""
+    allow_outside_root: bool = False
+    max_file_bytes: int = DEFAULT_MAX_FILE_BYTES
+
+    def rel(self, path: Path) -> str:
+        """The POSIX path of ``path`` relative to the root (absolute when outside it)."""
+        try:
+            return path.resolve().relative_to(self.root).as_posix()
+        except ValueError:
+            try:
+                return Path(os.path.abspath(path)).relative_to(self.root).as_posix()
+            except ValueError:
+                return Path(os.path.abspath(path)).as_posix()
+
+    def check_inside(self, path: Path, origin: str, line: int | None = None) -> Path:
+        """Resolve ``path`` (following symlinks) and refuse it when it leaves the root."""
+        try:
+            resolved = path.resolve(strict=False)
+        except (OSError, RuntimeError) as exc:  # RuntimeError: symlink loop on 3.10-3.12
+            raise InputError(origin, f"cannot resolve {path.name!r}: {exc}", line) from exc
+        if not self.allow_outside_root and not resolved.is_relative_to(self.root):
+            raise InputError(
+                origin,
+                f"{path.name!r} resolves outside the analysed root ({resolved}); "
+                "pass --allow-outside-root to read it",
+                line,
+            )
+        return resolved
+
+    def read_text(self, path: Path) -> str:
+        """Read a dependency file as text. UTF-8 (with or without BOM), any line endings.
+
+        Raises :class:`InputError` for a missing, oversized, binary or non-UTF-8 file and
+        for a symlink loop, with the file's relative path.
+        """
+        rel = self.rel(path)
+        try:
+            size = path.stat().st_size
+        except FileNotFoundError as exc:
+            raise InputError(rel, "file not found") from exc
+        except OSError as exc:  # ELOOP and friends
+            raise InputError(rel, f"cannot read: {exc.strerror or exc}") from exc
+        if size > self.max_file_bytes:
+            raise InputError(
+                rel,
+                f"file is {size:,} bytes, over the {self.max_file_bytes:,}-byte limit "
+                "(raise max_file_size in [tool.depsplit])",
+            )
+        try:
+            data = path.read_bytes()
+        except IsADirectoryError as exc:
+            raise InputError(rel, "is a directory, not a file") from exc
+        except OSError as exc:
+            raise InputError(rel, f"cannot read: {exc.strerror or exc}") from exc
+        if b"\x00" in data:
+            hint = " (UTF-16? save it as UTF-8)" if data[:2] in (b"\xff\xfe", b"\xfe\xff") else ""
+            raise InputError(rel, f"binary file, not text{hint}")
+        try:
+            text = data.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            line = data[: exc.start].count(b"\n") + 1
+            raise InputError(
+                rel, f"not valid UTF-8 (byte 0x{data[exc.start]:02x}); save it as UTF-8", line
+            ) from exc
+        return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+@dataclass
+class SourceResult:
+    """What one reader found for one app."""
+
+    requirements: list[Requirement] = field(default_factory=list)
+    python: list[PythonRequirement] = field(default_factory=list)
+    index_options: list[IndexOption] = field(default_factory=list)
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    files: list[str] = field(default_factory=list)
+    lock_file: str | None = None
+
+    def error(self, file: str, message: str, line: int | None = None) -> None:
+        self.diagnostics.append(Diagnostic("error", redact_text(message), file, line))
+
+    def warning(self, file: str, message: str, line: int | None = None) -> None:
+        self.diagnostics.append(Diagnostic("warning", redact_text(message), file, line))
+
+    def extend(self, other: SourceResult) -> None:
+        self.requirements.extend(other.requirements)
+        self.python.extend(other.python)
+        self.index_options.extend(other.index_options)
+        self.diagnostics.extend(other.diagnostics)
+        self.files.extend(f for f in other.files if f not in self.files)
+        self.lock_file = self.lock_file or other.lock_file
+
+
+def parse_requirement(
+    text: str,
+    origin: Origin,
+    role: Role = "main",
+    group: str | None = None,
+    editable: bool = False,
+) -> Requirement:
+    """Parse a PEP 508 string. Raises ``ValueError`` with a readable (redacted) reason."""
+    try:
+        req = PkgRequirement(text)
+    except InvalidRequirement as exc:
+        raise ValueError(redact_text(str(exc)).splitlines()[0]) from exc
+    return from_packaging(req, origin, role=role, group=group, editable=editable)
+
+
+def from_packaging(
+    req: PkgRequirement,
+    origin: Origin,
+    role: Role = "main",
+    group: str | None = None,
+    editable: bool = False,
+) -> Requirement:
+    return Requirement(
+        key=canonicalize_name(req.name),
+        name=req.name,
+        specifier=str(req.specifier),
+        origin=origin,
+        extras=tuple(sorted(req.extras)),
+        marker=str(req.marker) if req.marker is not None else None,
+        url=redact_url(req.url) if req.url else None,
+        editable=editable,
+        role=role,
+        group=group,
+    )
