@@ -25,6 +25,8 @@ class ReadContext:
     """The analysed root, resolved."""
     allow_outside_root: bool = False
     max_file_bytes: int = DEFAULT_MAX_FILE_BYTES
+    cache: dict[object, object] = field(default_factory=dict)
+    """Per-run memo for readers (a file included by many apps is parsed once)."""
 
     def rel(self, path: Path) -> str:
         """The POSIX path of ``path`` relative to the root (absolute when outside it)."""
@@ -41,12 +43,11 @@ class ReadContext:
         try:
             resolved = path.resolve(strict=False)
         except (OSError, RuntimeError) as exc:  # RuntimeError: symlink loop on 3.10-3.12
-            raise InputError(origin, f"cannot resolve {path.name!r}: {exc}", line) from exc
+            raise InputError(origin, f"cannot resolve the path: {exc}", line) from exc
         if not self.allow_outside_root and not resolved.is_relative_to(self.root):
             raise InputError(
                 origin,
-                f"{path.name!r} resolves outside the analysed root ({resolved}); "
-                "pass --allow-outside-root to read it",
+                "resolves outside the analysed root; pass --allow-outside-root to read it",
                 line,
             )
         return resolved

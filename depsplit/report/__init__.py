@@ -1,0 +1,1 @@
+"""Renderers: pure functions from a :class:`~depsplit.model.Plan` to text."""

@@ -1,0 +1,26 @@
+"""What several renderers need: which interpreter an app is judged on, whether a
+requirement goes into the container."""
+
+from __future__ import annotations
+
+from depsplit.model import App, Plan, Requirement
+from depsplit.target import SUPPORTED_PYTHONS, allowed_pythons, marker_applies
+
+
+def app_python(plan: Plan, app: App) -> str:
+    """The interpreter the app's markers are evaluated for: its group's, else the fixed
+    target's, else the newest the app allows (else the newest supported)."""
+    for group in plan.groups:
+        if app.name in group.apps:
+            return group.python
+    if plan.target.python:
+        return plan.target.python
+    allowed = allowed_pythons(app.python_specifier)
+    return allowed[-1] if allowed else SUPPORTED_PYTHONS[-1]
+
+
+def applies(plan: Plan, app: App, req: Requirement, python: str | None = None) -> bool:
+    """Whether ``req`` is installed in the app's production container."""
+    if req.role not in ("main", "lock"):
+        return False
+    return marker_applies(req.marker, plan.target, python or app_python(plan, app))

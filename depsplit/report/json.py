@@ -1,0 +1,113 @@
+"""The JSON report, ``schema_version`` 1 (see the README for the contract).
+
+Keys may be added; none is removed or renamed without bumping ``schema_version``.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from depsplit import __version__
+from depsplit.model import Conflict, Origin, Plan, Requirement
+from depsplit.report.common import app_python, applies
+
+SCHEMA_VERSION = 1
+
+
+def origin_dict(origin: Origin) -> dict[str, Any]:
+    return {"file": origin.file, "line": origin.line, "via": list(origin.via)}
+
+
+def _requirement(plan: Plan, req: Requirement, python: str, app_applies: bool) -> dict[str, Any]:
+    return {
+        "name": req.name,
+        "specifier": req.specifier,
+        "extras": list(req.extras),
+        "marker": req.marker,
+        "url": req.url,
+        "applies": app_applies,
+        "role": req.role,
+        "group": req.group,
+        "editable": req.editable,
+        "origin": origin_dict(req.origin),
+    }
+
+
+def _conflict(conflict: Conflict) -> dict[str, Any]:
+    return {
+        "id": conflict.id,
+        "kind": conflict.kind,
+        "package": conflict.package,
+        "apps": list(conflict.apps),
+        "requirements": [
+            {
+                "app": r.app,
+                "name": r.name,
+                "specifier": r.specifier,
+                "url": r.url,
+                "marker": r.marker,
+                "chain": list(r.chain),
+                "origin": origin_dict(r.origin),
+            }
+            for r in conflict.requirements
+        ],
+        "message": conflict.message,
+    }
+
+
+def to_data(plan: Plan) -> dict[str, Any]:
+    apps = []
+    for app in plan.apps:
+        python = app_python(plan, app)
+        apps.append(
+            {
+                "name": app.name,
+                "path": app.path,
+                "python": app.python_specifier or None,
+                "python_origins": [
+                    {"specifier": p.specifier, "origin": origin_dict(p.origin)} for p in app.python
+                ],
+                "sources": list(app.sources),
+                "lock_file": app.lock_file,
+                "index_options": [
+                    {"option": o.option, "value": o.value, "origin": origin_dict(o.origin)}
+                    for o in app.index_options
+                ],
+                "requirements": [
+                    _requirement(plan, r, python, applies(plan, app, r, python))
+                    for r in app.requirements
+                ],
+            }
+        )
+    partition = plan.partition
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "tool": {"name": "depsplit", "version": __version__},
+        "root": plan.root,
+        "target": {"platform": plan.target.platform, "python": plan.target.python},
+        "apps": apps,
+        "conflicts": [_conflict(c) for c in plan.conflicts],
+        "unsatisfiable": list(plan.unsatisfiable),
+        "groups": [
+            {"name": g.name, "apps": list(g.apps), "python": g.python, "splits": list(g.splits)}
+            for g in plan.groups
+        ],
+        "partition": (
+            {
+                "optimal": partition.optimal,
+                "lower_bound": partition.lower_bound,
+                "witness": list(partition.witness),
+            }
+            if partition is not None
+            else None
+        ),
+        "diagnostics": [
+            {"level": d.level, "file": d.file, "line": d.line, "message": d.message}
+            for d in plan.diagnostics
+        ],
+    }
+
+
+def render(plan: Plan) -> str:
+    return json.dumps(to_data(plan), indent=2, ensure_ascii=False) + "\n"
