@@ -5,16 +5,25 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 from depsplit.config import Config
+from depsplit.conflicts import (
+    app_python,
+    check_group,
+    common_python,
+    effective,
+    find_conflicts,
+    unsatisfiable_apps,
+)
 from depsplit.discover import Candidate, app_names, walk
 from depsplit.errors import UsageError
-from depsplit.model import App, Diagnostic, Plan, Requirement, Target
-from depsplit.sources import requirements_txt
+from depsplit.model import App, Conflict, Diagnostic, Group, Partition, Plan, Requirement, Target
+from depsplit.sources import lockfiles, pipfile, pyproject, pyversion, requirements_txt, setup_cfg
 from depsplit.sources.base import ReadContext, SourceResult
+from depsplit.target import SUPPORTED_PYTHONS
 
 
 @dataclass(frozen=True)
@@ -27,6 +36,10 @@ class Options:
     allow_outside_root: bool = False
     python: str | None = None
     platform: str | None = None
+    time_limit: float | None = None
+    """Seconds the partition search may take (default: the configuration's, 10 s)."""
+    previous: Mapping[str, str] | None = None
+    """App name → group name from a previous plan, for stable groups."""
 
 
 def analyze(root: Path, config: Config | None = None, options: Options | None = None) -> Plan:
@@ -51,11 +64,105 @@ def analyze(root: Path, config: Config | None = None, options: Options | None = 
     apps, diagnostics = read_apps(root, config, ctx, options.exclude)
     if options.lenient:
         diagnostics = [replace(d, level="warning") for d in diagnostics]
+    time_limit = options.time_limit if options.time_limit is not None else config.time_limit
+    conflicts = find_conflicts(apps, target, time_limit=time_limit)
+    unsatisfiable = unsatisfiable_apps(conflicts)
+    groups, partition = plan_groups(apps, conflicts, unsatisfiable, target, config, options)
     return Plan(
         root=".",
         apps=tuple(apps),
         diagnostics=tuple(sorted(set(diagnostics), key=Diagnostic.sort_key)),
+        conflicts=tuple(conflicts),
+        groups=tuple(groups),
+        partition=partition,
         target=target,
+        unsatisfiable=tuple(unsatisfiable),
+    )
+
+
+def plan_groups(
+    apps: Sequence[App],
+    conflicts: Sequence[Conflict],
+    unsatisfiable: Sequence[str],
+    target: Target,
+    config: Config,
+    options: Options,
+) -> tuple[list[Group], Partition]:
+    """Partition the apps that can be installed at all into the fewest valid groups."""
+    from depsplit import partition as partition_module
+
+    bad = set(unsatisfiable)
+    members = [a for a in apps if a.name not in bad]
+    by_name = {a.name: a for a in members}
+    edges = [c.apps for c in conflicts if len(c.apps) >= 2 and not bad.intersection(c.apps)]
+
+    def check(group: frozenset[str]) -> tuple[str, ...] | None:
+        found = check_group([by_name[n] for n in sorted(group)], target)
+        return found[0].apps if found else None
+
+    time_limit = options.time_limit if options.time_limit is not None else config.time_limit
+    solution = partition_module.solve(
+        [a.name for a in members],
+        edges,
+        classes={a.name: constraint_class(a, target) for a in members},
+        check=check,
+        together=_known(config.together, by_name, bad),
+        apart=config.apart,
+        max_apps_per_group=config.max_apps_per_group,
+        fixed={a: g for a, g in config.groups.items() if a not in bad},
+        previous=options.previous,
+        time_limit=time_limit,
+    )
+    groups = []
+    for name, apps_in in zip(solution.names, solution.groups, strict=True):
+        group_apps = [by_name[n] for n in apps_in]
+        python = (
+            config.group_python.get(name)
+            or target.python
+            or common_python(group_apps, target)
+            or SUPPORTED_PYTHONS[-1]
+        )
+        splits = sorted(
+            {
+                c.package
+                for c in conflicts
+                if set(c.apps) & set(apps_in) and set(c.apps) - set(apps_in) and len(c.apps) > 1
+            }
+        )
+        groups.append(Group(name, tuple(apps_in), python, tuple(splits)))
+    partition = Partition(
+        optimal=solution.optimal,
+        lower_bound=solution.lower_bound,
+        witness=solution.witness,
+        elapsed=solution.elapsed,
+    )
+    return groups, partition
+
+
+def _known(
+    sets: Sequence[Sequence[str]], by_name: Mapping[str, App], bad: set[str]
+) -> list[tuple[str, ...]]:
+    """``together`` sets without the apps that cannot be installed at all (those are
+    reported on their own)."""
+    out = []
+    for group in sets:
+        kept = tuple(a for a in group if a not in bad)
+        if len(kept) >= 2:
+            out.append(kept)
+    return out
+
+
+def constraint_class(app: App, target: Target) -> tuple[object, ...]:
+    """Apps with equal classes have identical effective constraints: the partition may
+    treat them as one."""
+    python = app_python(app, target) or ""
+    reqs = effective(app, target, python) if python else {}
+    return (
+        app.python_specifier,
+        tuple(
+            (key, tuple(sorted((r.specifier, r.url or "", r.role) for r in rs)))
+            for key, rs in sorted(reqs.items())
+        ),
     )
 
 
@@ -86,32 +193,23 @@ def read_apps(
     return apps, diagnostics
 
 
-def _reader(module: str) -> Callable[[Path, ReadContext], SourceResult]:
-    import importlib
-
-    mod = importlib.import_module(f"depsplit.sources.{module}")
-    read: Callable[[Path, ReadContext], SourceResult] = mod.read
-    return read
-
-
 def _read_candidate(candidate: Candidate, ctx: ReadContext, config: Config) -> SourceResult:
     result = SourceResult()
     for path in candidate.main:
         result.extend(requirements_txt.read(path, ctx))
     for path in candidate.dev:
         result.extend(requirements_txt.read(path, ctx, role="dev", group=path.name))
-    for path, module in (
-        (candidate.pyproject, "pyproject"),
-        (candidate.pipfile, "pipfile"),
-        (candidate.setup_cfg, "setup_cfg"),
-    ):
-        if path is not None:
-            result.extend(_reader(module)(path, ctx))
+    if candidate.pyproject is not None:
+        result.extend(pyproject.read(candidate.pyproject, ctx))
+    if candidate.pipfile is not None:
+        result.extend(pipfile.read(candidate.pipfile, ctx))
+    if candidate.setup_cfg is not None:
+        result.extend(setup_cfg.read(candidate.setup_cfg, ctx))
     if config.use_locks:
         for path in candidate.locks:
-            result.extend(_reader("lockfiles")(path, ctx))
+            result.extend(lockfiles.read(path, ctx))
     for path in candidate.python_files:
-        result.extend(_reader("pyversion")(path, ctx))
+        result.extend(pyversion.read(path, ctx))
     return result
 
 

@@ -9,8 +9,10 @@ the input was read at all).
 from __future__ import annotations
 
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
@@ -18,8 +20,14 @@ from depsplit import __version__
 from depsplit.errors import EXIT_ERROR, EXIT_OK, EXIT_POLICY, DepsplitError
 from depsplit.model import Plan
 
-FORMATS = ("text", "json")
-FAIL_ON = ("unsatisfiable", "conflict", "never")
+if TYPE_CHECKING:
+    from depsplit.baseline import BaselineDiff
+
+FORMATS = ("text", "json", "markdown", "sarif", "github")
+FAIL_ON = ("unsatisfiable", "conflict", "new", "never")
+
+
+_F = TypeVar("_F", bound=Callable[..., Any])
 
 
 class _Exit(Exception):
@@ -42,11 +50,26 @@ def _analyze(ctx_obj: dict[str, object], path: str, **kw: object) -> Plan:
         allow_outside_root=bool(kw.get("allow_outside_root")),
         python=kw.get("python") or None,  # type: ignore[arg-type]
         platform=kw.get("platform") or None,  # type: ignore[arg-type]
+        time_limit=kw.get("time_limit"),  # type: ignore[arg-type]
+        previous=previous_groups(Path(str(kw["previous"]))) if kw.get("previous") else None,
     )
     return analyze(root, config, options)
 
 
-def _common_options(func):  # type: ignore[no-untyped-def]
+def previous_groups(path: Path) -> dict[str, str]:
+    """App name → group name from a previous JSON report or ``depsplit-plan.json``."""
+    import json
+
+    from depsplit.errors import InputError
+
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        return {app: g["name"] for g in data["groups"] for app in g["apps"]}
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise InputError(str(path), f"not a depsplit JSON report or plan: {exc}") from exc
+
+
+def _common_options(func: _F) -> _F:
     decorators = [
         click.argument("path", default=".", type=click.Path(file_okay=False)),
         click.option("--exclude", multiple=True, metavar="GLOB", help="Skip paths matching GLOB."),
@@ -67,6 +90,16 @@ def _common_options(func):  # type: ignore[no-untyped-def]
             "config_file",
             type=click.Path(dir_okay=False),
             help="Read this configuration file instead of depsplit.toml / pyproject.toml.",
+        ),
+        click.option(
+            "--time-limit",
+            type=click.FloatRange(min=0, min_open=True),
+            help="Seconds the search for the fewest groups may take (default 10).",
+        ),
+        click.option(
+            "--previous",
+            type=click.Path(dir_okay=False, exists=True),
+            help="A previous JSON report or depsplit-plan.json: keep apps in their groups.",
         ),
     ]
     for decorator in reversed(decorators):
@@ -102,29 +135,267 @@ def cli() -> None:
     type=click.Choice(FAIL_ON),
     default="unsatisfiable",
     show_default=True,
-    help="Exit 1 when: an app cannot be installed even alone; any conflict; never.",
+    help="Exit 1 when: an app cannot be installed even alone; any conflict; "
+    "a conflict not in --baseline; never.",
 )
-def analyze(formats: tuple[str, ...], outputs: tuple[str, ...], fail_on: str, **kw: object) -> None:
+@click.option(
+    "--baseline",
+    metavar="GIT_REF|REPORT.json",
+    help="Compare with this git revision (analysed from git, the work tree is not touched) "
+    "or a previous --format json report: conflicts are new, existing or resolved.",
+)
+@click.option(
+    "--link-base",
+    metavar="URL",
+    help="Prefix of file links in the Markdown report, e.g. "
+    "https://github.com/OWNER/REPO/blob/SHA/ (default: from GITHUB_* variables, else relative).",
+)
+def analyze(
+    formats: tuple[str, ...],
+    outputs: tuple[str, ...],
+    fail_on: str,
+    baseline: str | None,
+    link_base: str | None,
+    **kw: object,
+) -> None:
     """Read every app under PATH, find conflicts and suggest groups."""
+    import os
+
+    from depsplit.progress import progress
+
     formats = formats or ("text",)
     if len(outputs) > len(formats):
         raise click.UsageError("each --output needs a --format before it")
-    plan = _analyze({}, **kw)  # type: ignore[arg-type]
+    if fail_on == "new" and not baseline:
+        raise click.UsageError("--fail-on new needs --baseline GIT_REF or --baseline REPORT.json")
+    with progress("depsplit: analysing…"):
+        plan = _analyze({}, **kw)  # type: ignore[arg-type]
+    diff = None
+    if baseline:
+        from depsplit.baseline import diff as baseline_diff
+        from depsplit.baseline import load_baseline
+
+        with progress(f"depsplit: analysing the baseline {baseline}…"):
+            old = load_baseline(
+                baseline,
+                Path(str(kw["path"])),
+                lambda root: _analyze({}, **{**kw, "path": str(root)}),  # type: ignore[arg-type]
+            )
+        diff = baseline_diff(old, plan)
+    options = _RenderOptions(
+        baseline=diff, link_base=link_base, root=Path(str(kw["path"])), environ=dict(os.environ)
+    )
     for i, fmt in enumerate(formats):
-        text = _render(plan, fmt)
         target = outputs[i] if i < len(outputs) else "-"
+        text = _render(plan, fmt, options=options, target=target)
         _emit(text, target)
-    raise _Exit(_exit_code(plan, fail_on))
+    summary = options.environ.get("GITHUB_STEP_SUMMARY")
+    if "github" in formats and summary:
+        from depsplit.writer import append_text
+
+        append_text(Path(summary), _render(plan, "markdown", options=options))
+    raise _Exit(_exit_code(plan, fail_on, diff))
 
 
-def _render(plan: Plan, fmt: str) -> str:
+@cli.command()
+@click.argument("package")
+@_common_options
+def explain(package: str, **kw: object) -> None:
+    """List every app's requirement on PACKAGE, with origins, and the sets that conflict."""
+    from depsplit.explain import explain as explain_package
+
+    plan = _analyze({}, **kw)  # type: ignore[arg-type]
+    click.echo(explain_package(plan.apps, plan.conflicts, package, plan.target), nl=False)
+    raise _Exit(EXIT_ERROR if plan.has_errors else EXIT_OK)
+
+
+@cli.command()
+@_common_options
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["dot", "mermaid", "graphml", "json"]),
+    default="dot",
+    show_default=True,
+    help="Graph format.",
+)
+@click.option("--output", type=click.Path(dir_okay=False), default="-", help="Write to FILE.")
+def graph(fmt: str, output: str, **kw: object) -> None:
+    """Print the graph of apps, packages, requirements and conflicts."""
+    from depsplit.report.graph import build_graph, render_graph
+
+    plan = _analyze({}, **kw)  # type: ignore[arg-type]
+    _emit(render_graph(build_graph(plan.apps, plan.conflicts, plan.target), fmt), output)
+    raise _Exit(EXIT_ERROR if plan.has_errors else EXIT_OK)
+
+
+def _replicas(values: tuple[str, ...]) -> dict[str, int]:
+    out: dict[str, int] = {}
+    for value in values:
+        name, sep, count = value.partition("=")
+        if not sep or not name or not count.strip().isdigit():
+            raise click.BadParameter(f"{value!r} is not APP=N", param_hint="--replicas")
+        out[name.strip()] = int(count)
+    return out
+
+
+@cli.command()
+@_common_options
+@click.option(
+    "-o",
+    "--output-dir",
+    "output_dir",
+    required=True,
+    type=click.Path(file_okay=False),
+    help="Write the files here (inside PATH: it is the images' build context).",
+)
+@click.option("--force", is_flag=True, help="Overwrite files you edited since generated.")
+@click.option(
+    "--check", is_flag=True, help="Write nothing; print a diff and exit 1 if anything would change."
+)
+@click.option("--registry", metavar="HOST[:PORT]", help="Image registry (default: Docker Hub).")
+@click.option("--namespace", metavar="NAME", help="Image namespace, e.g. my-team.")
+@click.option("--tag", metavar="TAG", help="Image tag (default: latest).")
+@click.option(
+    "--replicas",
+    "replicas",
+    multiple=True,
+    metavar="APP=N",
+    help="Run N replicas of APP (an HTTP app gets a load balancer in front); repeatable.",
+)
+def generate(
+    output_dir: str,
+    force: bool,
+    check: bool,
+    registry: str | None,
+    namespace: str | None,
+    tag: str | None,
+    replicas: tuple[str, ...],
+    **kw: object,
+) -> None:
+    """Write a Dockerfile, requirements and .dockerignore per group, and compose.yaml."""
+    from depsplit.emit import PLAN_FILE, GenerateOptions, layout, render_all
+    from depsplit.errors import UsageError
+    from depsplit.writer import write_tree
+
+    outdir = Path(output_dir)
+    root = Path(str(kw["path"]))
+    context, inside = layout(root, outdir)  # refuses an OUTDIR outside PATH before reading
+    if not kw.get("previous") and (outdir / PLAN_FILE).is_file():
+        kw["previous"] = str(outdir / PLAN_FILE)  # keep apps in the groups they had
+    plan = _analyze({}, **kw)  # type: ignore[arg-type]
+    if plan.has_errors:
+        for diagnostic in plan.diagnostics:
+            click.echo(str(diagnostic), err=True)
+        click.echo("error: not generating: the analysis has errors (above)", err=True)
+        raise _Exit(EXIT_ERROR)
+    if plan.apps and not plan.groups:
+        raise UsageError("the plan has no groups: nothing to generate")
+    options = GenerateOptions(
+        registry=registry,
+        namespace=namespace,
+        tag=tag,
+        replicas=_replicas(replicas),
+        context=context,
+        outdir=inside,
+    )
+    files = render_all(plan, root, options)
+    report = write_tree(outdir, files, force=force, check=check)
+    for note in report.notes:
+        click.echo(f"note: {note}", err=True)
+    if check:
+        click.echo(report.diff, nl=False)
+        for path in report.conflicts:
+            click.echo(
+                f"{path}: you edited it and depsplit would now write it differently", err=True
+            )
+        if report.changed:
+            click.echo(f"{output_dir}: out of date: run depsplit generate to update it", err=True)
+            raise _Exit(EXIT_POLICY)
+        click.echo(f"{output_dir}: up to date", err=True)
+        raise _Exit(EXIT_OK)
+    for path in report.written:
+        click.echo(f"wrote {Path(output_dir, path)}")
+    for path in report.removed:
+        click.echo(f"removed {Path(output_dir, path)} (no longer generated)")
+    for path in report.skipped:
+        why = " (depsplit would now write it differently)" if path in report.conflicts else ""
+        click.echo(
+            f"kept your edits to {Path(output_dir, path)}{why}; --force overwrites", err=True
+        )
+    for path in report.kept_stale:
+        click.echo(
+            f"kept {Path(output_dir, path)}: no longer generated, but you edited it", err=True
+        )
+    unchanged = len(report.unchanged)
+    click.echo(f"{len(report.written)} written, {unchanged} unchanged, {len(report.skipped)} kept")
+    raise _Exit(EXIT_OK)
+
+
+@dataclass
+class _RenderOptions:
+    """What the renderers need beyond the plan, gathered once per run."""
+
+    baseline: BaselineDiff | None = None
+    link_base: str | None = None
+    root: Path | None = None
+    environ: dict[str, str] = field(default_factory=dict)
+    _prefix: str | None = None
+
+    def path_prefix(self) -> str:
+        """The analysed directory relative to the repository top (for SARIF URIs,
+        annotations and links); ``""`` outside git."""
+        if self._prefix is None:
+            from depsplit.baseline import repo_prefix
+
+            self._prefix = (repo_prefix(self.root) if self.root is not None else None) or ""
+        return self._prefix
+
+    def links(self) -> str | None:
+        """``--link-base``, else the commit's blob URL from GitHub Actions' variables."""
+        if self.link_base:
+            return self.link_base
+        env = self.environ
+        server, repo = env.get("GITHUB_SERVER_URL"), env.get("GITHUB_REPOSITORY")
+        sha = env.get("DEPSPLIT_LINK_SHA") or env.get("GITHUB_SHA")
+        if server and repo and sha:
+            return f"{server.rstrip('/')}/{repo}/blob/{sha}/"
+        return None
+
+    def color(self, target: str) -> bool:
+        """Colour only on a terminal's stdout, never with ``NO_COLOR``."""
+        if target != "-" or self.environ.get("NO_COLOR"):
+            return False
+        isatty = getattr(sys.stdout, "isatty", None)
+        return bool(isatty and isatty()) and self.environ.get("TERM") != "dumb"
+
+
+def _render(
+    plan: Plan, fmt: str, *, options: _RenderOptions | None = None, target: str = "-"
+) -> str:
+    options = options or _RenderOptions()
+    diff = options.baseline
     if fmt == "json":
         from depsplit.report import json as json_report
 
         return json_report.render(plan)
+    if fmt == "markdown":
+        from depsplit.report import markdown
+
+        return markdown.render(
+            plan, baseline=diff, link_base=options.links(), path_prefix=options.path_prefix()
+        )
+    if fmt == "sarif":
+        from depsplit.report import sarif
+
+        return sarif.render(plan, baseline=diff, path_prefix=options.path_prefix())
+    if fmt == "github":
+        from depsplit.report import github
+
+        return github.render(plan, baseline=diff, path_prefix=options.path_prefix())
     from depsplit.report import text as text_report
 
-    return text_report.render(plan)
+    return text_report.render(plan, baseline=diff, color=options.color(target))
 
 
 def _emit(text: str, target: str) -> None:
@@ -136,12 +407,14 @@ def _emit(text: str, target: str) -> None:
     write_file_atomic(Path(target), text)
 
 
-def _exit_code(plan: Plan, fail_on: str) -> int:
+def _exit_code(plan: Plan, fail_on: str, diff: BaselineDiff | None = None) -> int:
     if plan.has_errors:
         return EXIT_ERROR
     if fail_on == "unsatisfiable" and plan.unsatisfiable:
         return EXIT_POLICY
     if fail_on == "conflict" and (plan.conflicts or plan.unsatisfiable):
+        return EXIT_POLICY
+    if fail_on == "new" and diff is not None and (diff.new or diff.new_unsatisfiable):
         return EXIT_POLICY
     return EXIT_OK
 

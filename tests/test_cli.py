@@ -29,7 +29,9 @@ def test_clean_repo_exits_0_and_prints_a_summary(tree) -> None:
     assert "api/requirements.txt" in result.output
 
 
-def test_input_error_exits_2_and_still_prints_the_report(tree, capsys: pytest.CaptureFixture[str]) -> None:
+def test_input_error_exits_2_and_still_prints_the_report(
+    tree, capsys: pytest.CaptureFixture[str]
+) -> None:
     root = tree({"api/requirements.txt": "flask==\n", "web/requirements.txt": "django\n"})
     code = main(["analyze", str(root), "--format", "json"])
     out = capsys.readouterr().out
@@ -47,7 +49,9 @@ def test_lenient_turns_errors_into_warnings(tree) -> None:
     assert "api/requirements.txt:1: warning: invalid requirement" in result.output
 
 
-def test_usage_error_exits_2_without_a_report(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_usage_error_exits_2_without_a_report(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     code = main(["analyze", str(tmp_path / "nope")])
     captured = capsys.readouterr()
     assert code == 2
@@ -61,16 +65,33 @@ def test_bad_option_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
 
 
 def test_json_document_has_every_contract_key(tree, capsys: pytest.CaptureFixture[str]) -> None:
-    root = tree({"api/requirements.txt": "-r ../libs/base.txt\nflask==3.0.0 ; python_version >= '3.8'\n",
-                 "libs/base.txt": "requests>=2\n"})
+    root = tree(
+        {
+            "api/requirements.txt": "-r ../libs/base.txt\nflask==3.0.0 ; python_version >= '3.8'\n",
+            "libs/base.txt": "requests>=2\n",
+        }
+    )
     assert main(["analyze", str(root), "--format", "json"]) == 0
     data = json.loads(capsys.readouterr().out)
-    assert {"schema_version", "tool", "root", "apps", "conflicts", "groups", "partition", "diagnostics"} <= set(data)
+    assert {
+        "schema_version",
+        "tool",
+        "root",
+        "apps",
+        "conflicts",
+        "groups",
+        "partition",
+        "diagnostics",
+    } <= set(data)
     assert data["schema_version"] == 1
     [app] = data["apps"]
     assert (app["name"], app["path"]) == ("api", "api")
     req = {r["name"]: r for r in app["requirements"]}
-    assert req["requests"]["origin"] == {"file": "libs/base.txt", "line": 1, "via": ["api/requirements.txt:1"]}
+    assert req["requests"]["origin"] == {
+        "file": "libs/base.txt",
+        "line": 1,
+        "via": ["api/requirements.txt:1"],
+    }
     assert req["flask"]["marker"] == 'python_version >= "3.8"'
     assert req["flask"]["applies"] is True
 
@@ -79,16 +100,32 @@ def test_several_formats_from_one_run(tree, tmp_path: Path) -> None:
     root = tree({"api/requirements.txt": "flask\n"})
     out_json = tmp_path / "r.json"
     out_text = tmp_path / "r.txt"
-    code = main(["analyze", str(root), "--format", "json", "--output", str(out_json),
-                 "--format", "text", "--output", str(out_text)])
+    code = main(
+        [
+            "analyze",
+            str(root),
+            "--format",
+            "json",
+            "--output",
+            str(out_json),
+            "--format",
+            "text",
+            "--output",
+            str(out_text),
+        ]
+    )
     assert code == 0
     assert json.loads(out_json.read_text())["apps"][0]["name"] == "api"
     assert out_text.read_text().startswith("depsplit: 1 app")
 
 
 def test_no_secret_in_any_output(tree, capsys: pytest.CaptureFixture[str]) -> None:
-    root = tree({"api/requirements.txt": "--index-url https://u:hunter2@idx.example.com/simple\n"
-                 "p @ git+https://tok_abc123@git.example.com/p.git\nbad @ https://u:pw77@h/x y\n"})
+    root = tree(
+        {
+            "api/requirements.txt": "--index-url https://u:hunter2@idx.example.com/simple\n"
+            "p @ git+https://tok_abc123@git.example.com/p.git\nbad @ https://u:pw77@h/x y\n"
+        }
+    )
     for fmt in ("text", "json"):
         main(["analyze", str(root), "--format", fmt])
         captured = capsys.readouterr()
@@ -97,6 +134,8 @@ def test_no_secret_in_any_output(tree, capsys: pytest.CaptureFixture[str]) -> No
 
 
 def test_python_dash_m_and_version() -> None:
-    proc = subprocess.run([sys.executable, "-m", "depsplit", "--version"], capture_output=True, text=True, check=False)
+    proc = subprocess.run(
+        [sys.executable, "-m", "depsplit", "--version"], capture_output=True, text=True, check=False
+    )
     assert proc.returncode == 0
     assert proc.stdout.startswith("depsplit, version ")

@@ -17,7 +17,11 @@ def read(root: Path, rel: str = "app/requirements.txt", **ctx_kw: object):  # ty
 
 LINES = [
     pytest.param("flask==2.3.0", ("flask", "flask", "==2.3.0", (), None, None), id="pin"),
-    pytest.param("Flask_Login>=0.6", ("flask-login", "Flask_Login", ">=0.6", (), None, None), id="canonical-name"),
+    pytest.param(
+        "Flask_Login>=0.6",
+        ("flask-login", "Flask_Login", ">=0.6", (), None, None),
+        id="canonical-name",
+    ),
     pytest.param(
         'requests[socks,security]>=2,<3 ; python_version >= "3.8"',
         ("requests", "requests", "<3,>=2", ("security", "socks"), 'python_version >= "3.8"', None),
@@ -25,7 +29,9 @@ LINES = [
     ),
     pytest.param("numpy~=1.26.0", ("numpy", "numpy", "~=1.26.0", (), None, None), id="compatible"),
     pytest.param("django==4.2.*", ("django", "django", "==4.2.*", (), None, None), id="wildcard"),
-    pytest.param("weird===1.0-custom", ("weird", "weird", "===1.0-custom", (), None, None), id="arbitrary"),
+    pytest.param(
+        "weird===1.0-custom", ("weird", "weird", "===1.0-custom", (), None, None), id="arbitrary"
+    ),
     pytest.param(
         "pkg @ https://example.com/pkg-1.0-py3-none-any.whl",
         ("pkg", "pkg", "", (), None, "https://example.com/pkg-1.0-py3-none-any.whl"),
@@ -38,7 +44,14 @@ LINES = [
     ),
     pytest.param(
         "https://files.example.com/x/attrs-23.1.0-py3-none-any.whl",
-        ("attrs", "attrs", "==23.1.0", (), None, "https://files.example.com/x/attrs-23.1.0-py3-none-any.whl"),
+        (
+            "attrs",
+            "attrs",
+            "==23.1.0",
+            (),
+            None,
+            "https://files.example.com/x/attrs-23.1.0-py3-none-any.whl",
+        ),
         id="bare-wheel-url",
     ),
     pytest.param(
@@ -46,8 +59,14 @@ LINES = [
         ("flask", "flask", "==2.0.1", (), None, None),
         id="hash",
     ),
-    pytest.param("flask\\\n  ==2.0.1", ("flask", "flask", "==2.0.1", (), None, None), id="continuation"),
-    pytest.param("flask==2.0.1  # pinned for reasons", ("flask", "flask", "==2.0.1", (), None, None), id="comment"),
+    pytest.param(
+        "flask\\\n  ==2.0.1", ("flask", "flask", "==2.0.1", (), None, None), id="continuation"
+    ),
+    pytest.param(
+        "flask==2.0.1  # pinned for reasons",
+        ("flask", "flask", "==2.0.1", (), None, None),
+        id="comment",
+    ),
 ]
 
 
@@ -90,7 +109,11 @@ def test_include_chain_and_constraints(tree) -> None:
     found = {(r.key, r.role, r.origin.describe()) for r in result.requirements}
     assert found == {
         ("flask", "main", "app/requirements.txt:1"),
-        ("click", "main", "libs/common/more.txt:1 (via app/requirements.txt:2 → libs/common/base.txt:1)"),
+        (
+            "click",
+            "main",
+            "libs/common/more.txt:1 (via app/requirements.txt:2 → libs/common/base.txt:1)",
+        ),
         ("requests", "main", "libs/common/base.txt:2 (via app/requirements.txt:2)"),
         ("requests", "constraint", "app/constraints.txt:1 (via app/requirements.txt:3)"),
     }
@@ -103,17 +126,63 @@ def test_include_chain_and_constraints(tree) -> None:
 
 
 BAD = [
-    pytest.param("-r base.txt\n", {"app/base.txt": "-r requirements.txt\n"}, "app/base.txt", 1,
-                 "-r include cycle: app/requirements.txt → app/base.txt → app/requirements.txt", id="cycle-2"),
-    pytest.param("-r requirements.txt\n", {}, "app/requirements.txt", 1,
-                 "include cycle: app/requirements.txt → app/requirements.txt", id="cycle-1"),
-    pytest.param("flask\n-r nope.txt\n", {}, "app/requirements.txt", 2, "-r nope.txt: included file not found", id="missing"),
-    pytest.param("-r ../../outside.txt\n", {}, "app/requirements.txt", 1, "outside the analysed root", id="outside"),
-    pytest.param("flask==\n", {}, "app/requirements.txt", 1, "invalid requirement 'flask=='", id="bad-spec"),
-    pytest.param("django>=2 <3\n", {}, "app/requirements.txt", 1, "invalid requirement", id="bad-space"),
-    pytest.param("--no-such-option\n", {}, "app/requirements.txt", 1, "invalid option", id="bad-option"),
-    pytest.param("flask==${FLASK_VERSION}\n", {}, "app/requirements.txt", 1, "${FLASK_VERSION} are not expanded", id="env-var"),
-    pytest.param("-r https://example.com/r.txt\n", {}, "app/requirements.txt", 1, "remote requirement files are not read", id="remote-include"),
+    pytest.param(
+        "-r base.txt\n",
+        {"app/base.txt": "-r requirements.txt\n"},
+        "app/base.txt",
+        1,
+        "-r include cycle: app/requirements.txt → app/base.txt → app/requirements.txt",
+        id="cycle-2",
+    ),
+    pytest.param(
+        "-r requirements.txt\n",
+        {},
+        "app/requirements.txt",
+        1,
+        "include cycle: app/requirements.txt → app/requirements.txt",
+        id="cycle-1",
+    ),
+    pytest.param(
+        "flask\n-r nope.txt\n",
+        {},
+        "app/requirements.txt",
+        2,
+        "-r nope.txt: included file not found",
+        id="missing",
+    ),
+    pytest.param(
+        "-r ../../outside.txt\n",
+        {},
+        "app/requirements.txt",
+        1,
+        "outside the analysed root",
+        id="outside",
+    ),
+    pytest.param(
+        "flask==\n", {}, "app/requirements.txt", 1, "invalid requirement 'flask=='", id="bad-spec"
+    ),
+    pytest.param(
+        "django>=2 <3\n", {}, "app/requirements.txt", 1, "invalid requirement", id="bad-space"
+    ),
+    pytest.param(
+        "--no-such-option\n", {}, "app/requirements.txt", 1, "invalid option", id="bad-option"
+    ),
+    pytest.param(
+        "flask==${FLASK_VERSION}\n",
+        {},
+        "app/requirements.txt",
+        1,
+        "${FLASK_VERSION} are not expanded",
+        id="env-var",
+    ),
+    pytest.param(
+        "-r https://example.com/r.txt\n",
+        {},
+        "app/requirements.txt",
+        1,
+        "remote requirement files are not read",
+        id="remote-include",
+    ),
 ]
 
 
@@ -221,6 +290,10 @@ def test_cached_line_parser_agrees_with_the_library(corpus: Path) -> None:
                     ours(line)
                 continue
             got = ours(line)
-            assert (got[0], vars(got[1]), got[2]) == (expected[0], vars(expected[1]), expected[2]), line
+            assert (got[0], vars(got[1]), got[2]) == (
+                expected[0],
+                vars(expected[1]),
+                expected[2],
+            ), line
             compared += 1
     assert compared > 200

@@ -1,57 +1,171 @@
-"""The human summary: headline, conflicts with origins, groups, apps, diagnostics."""
+"""The human summary: headline, conflicts with origins, groups, apps, diagnostics.
+
+The report is built as lines of styled segments. Plain text (the default, and whenever the
+output is not a terminal or ``NO_COLOR`` is set) is the segments joined: byte-stable, never
+wrapped, greppable. With ``color=True`` the same lines go through :mod:`rich` (imported
+only then).
+"""
 
 from __future__ import annotations
 
-from depsplit.model import Plan
+import io
+from typing import TYPE_CHECKING
+
+from depsplit.model import Conflict, ConflictRequirement, Plan
 from depsplit.report.common import app_python, applies
 
+if TYPE_CHECKING:
+    from depsplit.baseline import BaselineDiff
 
-def _plural(n: int, word: str) -> str:
+Segment = tuple[str, str]
+"""A piece of text and its rich style (``""`` for none)."""
+Line = list[Segment]
+
+STYLES = {
+    "headline": "bold",
+    "section": "bold underline",
+    "new": "bold red",
+    "existing": "yellow",
+    "resolved": "green",
+    "kind": "magenta",
+    "package": "bold",
+    "app": "cyan",
+    "origin": "blue",
+    "dim": "dim",
+    "group": "bold green",
+    "error": "bold red",
+    "warning": "yellow",
+    "ok": "green",
+}
+
+
+def plural(n: int, word: str) -> str:
     return f"{n} {word}" + ("" if n == 1 else "s")
 
 
-def headline(plan: Plan) -> str:
-    parts = [_plural(len(plan.apps), "app"), _plural(len(plan.conflicts), "conflict")]
-    if plan.groups:
-        groups = _plural(len(plan.groups), "group")
-        p = plan.partition
-        if p is not None and p.optimal:
-            groups += " (optimal)"
-        elif p is not None:
-            groups += f" (at least {p.lower_bound} needed; not proven optimal)"
+def conflict_summary(plan: Plan, baseline: BaselineDiff | None = None) -> str:
+    """``2 conflicts`` or, against a baseline, ``2 conflicts (1 new, 1 existing, 1 resolved
+    since HEAD~1)``."""
+    text = plural(len(plan.conflicts), "conflict")
+    if baseline is not None:
+        text += (
+            f" ({len(baseline.new)} new, {len(baseline.existing)} existing,"
+            f" {len(baseline.resolved)} resolved since {baseline.source})"
+        )
+    return text
+
+
+def group_summary(plan: Plan) -> str | None:
+    """``2 groups (optimal)`` / ``3 groups (at least 2 needed; not proven optimal)``."""
+    if not plan.groups:
+        return None
+    groups = plural(len(plan.groups), "group")
+    p = plan.partition
+    if p is not None and p.optimal:
+        groups += " (optimal)"
+    elif p is not None:
+        groups += f" (at least {p.lower_bound} needed; not proven optimal)"
+    return groups
+
+
+def headline_parts(plan: Plan, baseline: BaselineDiff | None = None) -> list[str]:
+    parts = [plural(len(plan.apps), "app"), conflict_summary(plan, baseline)]
+    groups = group_summary(plan)
+    if groups:
         parts.append(groups)
+    if plan.unsatisfiable:
+        parts.append(f"{len(plan.unsatisfiable)} unsatisfiable")
     errors = sum(d.level == "error" for d in plan.diagnostics)
     warnings = len(plan.diagnostics) - errors
     if errors:
-        parts.append(_plural(errors, "error"))
+        parts.append(plural(errors, "error"))
     if warnings:
-        parts.append(_plural(warnings, "warning"))
-    return "depsplit: " + ", ".join(parts)
+        parts.append(plural(warnings, "warning"))
+    return parts
 
 
-def render(plan: Plan) -> str:
-    lines = [headline(plan), ""]
+def headline(plan: Plan, baseline: BaselineDiff | None = None) -> str:
+    return "depsplit: " + ", ".join(headline_parts(plan, baseline))
+
+
+def requirement_text(r: ConflictRequirement) -> str:
+    """What the app asks for: the URL, the specifier (``(any version)`` when empty), its
+    marker."""
+    spec = r.url or r.specifier or "(any version)"
+    if r.marker:
+        spec += f" ; {r.marker}"
+    return spec
+
+
+def chain_text(r: ConflictRequirement) -> str:
+    """``through fastapi → pydantic`` for a transitive requirement, else ``""``."""
+    return f"through {' → '.join(r.chain)}" if r.chain else ""
+
+
+def _conflict_lines(c: Conflict, state: str | None) -> list[Line]:
+    head: Line = [("  ", "")]
+    if state is not None:
+        head.append((f"[{state}] ", state))
+    head += [
+        (f"[{c.kind}] ", "kind"),
+        (c.package, "package"),
+        (": ", ""),
+        (", ".join(c.apps), "app"),
+        (f"  ({c.id})", "dim"),
+    ]
+    lines = [head]
+    for r in c.requirements:
+        line: Line = [
+            ("      ", ""),
+            (r.app, "app"),
+            (f": {requirement_text(r)}  ", ""),
+            (r.origin.describe(), "origin"),
+        ]
+        if r.chain:
+            line.append((f"  {chain_text(r)}", "dim"))
+        lines.append(line)
+    if c.message:
+        lines.extend([[("      ", ""), (m, "")] for m in c.message.splitlines()])
+    return lines
+
+
+def lines(plan: Plan, baseline: BaselineDiff | None = None) -> list[Line]:
+    out: list[Line] = [[(headline(plan, baseline), "headline")], []]
     if plan.unsatisfiable:
-        lines.append("Apps that cannot be installed even alone:")
-        lines.extend(f"  {name}" for name in plan.unsatisfiable)
-        lines.append("")
+        out.append([("Apps that cannot be installed even alone:", "error")])
+        out.extend([[("  ", ""), (name, "app")] for name in plan.unsatisfiable])
+        out.append([])
     if plan.conflicts:
-        lines.append("Conflicts")
+        out.append([("Conflicts", "section")])
         for c in plan.conflicts:
-            lines.append(f"  [{c.kind}] {c.package}: {', '.join(c.apps)}  ({c.id})")
-            for r in c.requirements:
-                spec = r.url or r.specifier or "(any version)"
-                lines.append(f"      {r.app}: {spec}  {r.origin.describe()}")
-            lines.append(f"      {c.message}")
-        lines.append("")
+            out.extend(_conflict_lines(c, baseline.state(c) if baseline else None))
+        out.append([])
+    if baseline is not None and baseline.resolved:
+        out.append([(f"Resolved since {baseline.source}", "section")])
+        for c in baseline.resolved:
+            out.extend(_conflict_lines(c, "resolved"))
+        out.append([])
     if plan.groups:
-        lines.append("Groups")
+        out.append([("Groups", "section")])
         for g in plan.groups:
-            lines.append(f"  {g.name} (python {g.python}): {', '.join(g.apps)}")
+            out.append(
+                [
+                    ("  ", ""),
+                    (g.name, "group"),
+                    (f" (python {g.python}): ", ""),
+                    (", ".join(g.apps), "app"),
+                ]
+            )
             if g.splits:
-                lines.append(f"      kept apart from other groups by: {', '.join(g.splits)}")
-        lines.append("")
-    lines.append("Apps")
+                out.append(
+                    [("      kept apart from other groups by: " + ", ".join(g.splits), "dim")]
+                )
+        out.append([])
+    if baseline is not None and baseline.groups:
+        out.append([(f"Group changes since {baseline.source}", "section")])
+        out.extend([[("  ", ""), (text, "")] for text in group_change_lines(baseline)])
+        out.append([])
+    out.append([("Apps", "section")])
     width = max((len(a.name) for a in plan.apps), default=0)
     for app in plan.apps:
         python = app.python_specifier or "any"
@@ -59,15 +173,83 @@ def render(plan: Plan) -> str:
         other = sum(r.role in ("dev", "optional") for r in app.requirements)
         extra = f", {other} dev/optional" if other else ""
         sources = ", ".join(app.sources) or "(none)"
-        lines.append(
-            f"  {app.name:<{width}}  {app.path}  python {python}  "
-            f"{_plural(prod, 'requirement')}{extra}"
+        out.append(
+            [
+                ("  ", ""),
+                (f"{app.name:<{width}}", "app"),
+                (f"  {app.path}  python {python}  {plural(prod, 'requirement')}{extra}", ""),
+            ]
         )
-        lines.append(f"  {'':<{width}}  sources: {sources}")
+        out.append([(f"  {'':<{width}}  sources: {sources}", "dim")])
     if not plan.apps:
-        lines.append("  (no apps found)")
+        out.append([("  (no apps found)", "dim")])
+    if baseline is not None and baseline.baseline_errors:
+        out.append([])
+        out.append(
+            [
+                (
+                    f"Note: the baseline ({baseline.source}) had "
+                    f"{plural(baseline.baseline_errors, 'input error')}; "
+                    "its conflict list may be incomplete.",
+                    "warning",
+                )
+            ]
+        )
     if plan.diagnostics:
-        lines.append("")
-        lines.append("Diagnostics")
-        lines.extend(f"  {d}" for d in plan.diagnostics)
-    return "\n".join(lines) + "\n"
+        out.append([])
+        out.append([("Diagnostics", "section")])
+        out.extend([[("  ", ""), (str(d), d.level)] for d in plan.diagnostics])
+    return out
+
+
+def group_change_lines(baseline: BaselineDiff) -> list[str]:
+    """One sentence per change: groups renamed; apps moved, added or removed; groups added
+    or removed."""
+    changes = baseline.groups
+    out = [f"group {old} is now named {new}" for old, new in changes.renamed]
+    for m in changes.moved:
+        if m.before is None:
+            out.append(f"{m.app}: new app, in group {m.after}")
+        elif m.after is None:
+            out.append(f"{m.app}: removed (was in group {m.before})")
+        else:
+            out.append(f"{m.app}: moved from group {m.before} to group {m.after}")
+    out += [f"group {g.name} added (python {g.python}): {', '.join(g.apps)}" for g in changes.added]
+    out += [f"group {g.name} removed (was: {', '.join(g.apps)})" for g in changes.removed]
+    return out
+
+
+def render(
+    plan: Plan,
+    *,
+    baseline: BaselineDiff | None = None,
+    color: bool = False,
+    width: int = 100,
+) -> str:
+    """The report as text; ANSI-styled through rich when ``color``."""
+    report = lines(plan, baseline)
+    try:
+        from rich.console import Console
+        from rich.text import Text
+    except ImportError:  # pragma: no cover - rich is a dependency; plain text without it
+        color = False
+    if not color:
+        return "".join("".join(text for text, _ in line) + "\n" for line in report)
+
+    buffer = io.StringIO()
+    console = Console(
+        file=buffer,
+        force_terminal=True,
+        no_color=False,
+        width=width,
+        soft_wrap=True,
+        highlight=False,
+        markup=False,
+        emoji=False,
+    )
+    for line in report:
+        text = Text()
+        for piece, style in line:
+            text.append(piece, style=STYLES.get(style, ""))
+        console.print(text)
+    return buffer.getvalue()

@@ -183,7 +183,11 @@ def _reason(message: str, line: str) -> str:
 def _option_entries(options: dict[str, Any], number: int) -> list[_Entry]:
     out: list[_Entry] = []
     for dest, value in sorted(options.items()):
-        if dest == "requirements":
+        if dest in prp.LEGACY_OPTIONS_DEST:
+            out.append(
+                _Error(number, f"unsupported legacy option: {prp.OPT_BY_OPTIONS_DEST[dest]}")
+            )
+        elif dest == "requirements":
             out.extend(_Include(number, v, constraint=False) for v in value)
         elif dest == "constraints":
             out.extend(_Include(number, v, constraint=True) for v in value)

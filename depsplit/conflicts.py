@@ -1,0 +1,1071 @@
+"""Direct conflicts between apps: version algebra, URLs, the interpreter, N-way sets.
+
+A *conflict* is a smallest set of apps that cannot share one container because of one
+package (or the Python version). :func:`find_conflicts` finds every such set among all apps;
+:func:`check_group` checks one group as a whole (the partition's proof that a group works).
+
+What counts
+    For each app and interpreter, :func:`effective` gives the requirements that go into its
+    container: roles ``main`` and ``lock`` whose marker holds on the target (Linux, CPython
+    X.Y, the target's machine), plus ``-c`` constraints on packages that are already
+    required. ``dev`` and ``optional`` requirements never count. A set of apps is evaluated
+    at its *common Python* (:func:`common_python`): the newest supported CPython minor that
+    every member allows, or ``--python`` when fixed.
+
+Version algebra
+    All of it is packaging's: ``SpecifierSet.to_range()`` / ``VersionRange`` intersection and
+    ``is_empty`` (which agrees with ``SpecifierSet.is_unsatisfiable()``), including ``~=``,
+    ``==X.*``, ``!=X.*``, local versions (``==1.0`` admits ``1.0+cpu``; ``==1.0+cpu`` admits
+    nothing else) and epochs. ``===`` is string equality: packaging's ranges carry it as a
+    literal (``SpecifierSet.is_disjoint`` refuses ``===``, so it is never called here).
+
+Pre-release rule (pip's)
+    pip filters the candidates of a package through the AND of every specifier on it. A
+    pre-release is a candidate when a specifier in that combined set names a pre-release
+    (packaging's ``SpecifierSet.prereleases``) or, failing that, when no final release
+    satisfies the combined set (PEP 440's fallback, applied by ``SpecifierSet.filter``, which
+    pip's finder calls with ``prereleases=None``). Hence a set of apps whose specifiers meet
+    only in pre-releases *can* share a container: it is not a conflict. It is reported as a
+    warning, "only pre-releases satisfy both", because the container will get a pre-release
+    (and tools stricter than pip, such as ``uv`` without ``--prerelease``, refuse it when no
+    specifier names one).
+
+URLs
+    Two different URLs for one package conflict (after light normalization: relative paths
+    are resolved against the requirement's file, trailing ``/`` and ``#egg=`` are dropped).
+    A URL against a version specifier is judged on the version the URL names: a wheel or
+    sdist file name, or a VCS ref that is a version (``@v2.3.0``). A URL that names no version
+    cannot be judged against specifiers; that gives a warning, not a conflict.
+
+N-way conflicts and the search bound
+    ``>=1,<3``, ``>=2,<4`` and ``>=1,<4,!=2.*`` are pairwise compatible and jointly
+    impossible. Helly's theorem in one dimension says that intervals which meet pairwise
+    meet jointly, so a minimal set of three or more exists only when some member is
+    non-convex (``!=``; told apart with ``to_range()``: a specifier set is convex when
+    dropping its ``!=`` clauses leaves the same range). Further:
+
+    * a minimal set holds at most two convex members (the intersection of intervals is
+      fixed by the highest lower bound and the lowest upper bound);
+    * a ``===`` member is a single point, so it never belongs to a minimal set of three or
+      more (a point that meets every other member lies in their intersection).
+
+    :func:`find_conflicts` therefore searches cliques of pairwise-compatible *distinct*
+    specifier ranges (apps with identical ranges are merged first), starting from a
+    non-convex member, with at most two convex members, up to :data:`MAX_NWAY_SIZE`
+    distinct ranges, and within ``time_limit`` seconds. When a bound stops it, the result
+    says so (:attr:`ConflictAnalysis.complete` is false, with a warning); every group is
+    still checked as a whole by :func:`check_group`, which has no size bound (it falls back
+    to a deletion filter that always yields one minimal set).
+
+Output is deterministic: conflicts are sorted, and a conflict's :func:`conflict_id` depends
+only on its kind, its canonical package and its apps.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import posixpath
+import re
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from packaging.markers import InvalidMarker, UndefinedComparison, UndefinedEnvironmentName
+from packaging.specifiers import SpecifierSet
+from packaging.utils import (
+    InvalidSdistFilename,
+    InvalidWheelFilename,
+    canonicalize_name,
+    parse_sdist_filename,
+    parse_wheel_filename,
+)
+from packaging.version import InvalidVersion, Version
+
+from depsplit import target as tgt
+from depsplit.model import (
+    App,
+    Conflict,
+    ConflictKind,
+    ConflictRequirement,
+    Diagnostic,
+    Origin,
+    Requirement,
+    Target,
+)
+
+if TYPE_CHECKING:
+    from packaging.ranges import VersionRange
+
+MAX_NWAY_SIZE = 6
+"""Largest number of distinct specifier ranges :func:`find_conflicts` puts in one N-way set."""
+
+MAX_NWAY_EXPANSION = 1000
+"""Most app sets listed for one impossible combination of distinct specifiers: apps with
+identical specifiers multiply (three ranges held by 100 apps each are 10**6 sets)."""
+
+GROUP_NWAY_SECONDS = 2.0
+"""Time :func:`check_group` spends enumerating N-way sets before its deletion fallback."""
+
+__all__ = [
+    "MAX_NWAY_SIZE",
+    "ConflictAnalysis",
+    "Verdict",
+    "analyze_conflicts",
+    "app_python",
+    "check_group",
+    "common_python",
+    "conflict_id",
+    "effective",
+    "find_conflicts",
+    "group_notes",
+    "judge",
+    "unsatisfiable_apps",
+]
+
+
+# --------------------------------------------------------------------------- interpreter
+
+
+def _minor_key(minor: str) -> tuple[int, ...]:
+    return tuple(int(part) for part in minor.split(".") if part.isdigit())
+
+
+def _allowed(app: App, target: Target) -> tuple[str, ...]:
+    """The minors (oldest first) the app allows: among the supported ones, or just
+    ``target.python`` when it is fixed."""
+    candidates = (target.python,) if target.python else tgt.SUPPORTED_PYTHONS
+    return tuple(tgt.allowed_pythons(app.python_specifier, candidates))
+
+
+def app_python(app: App, target: Target) -> str | None:
+    """The interpreter an app gets alone: ``target.python`` when fixed, else the newest
+    supported minor it allows; ``None`` when it allows none."""
+    if target.python:
+        return target.python
+    allowed = _allowed(app, target)
+    return allowed[-1] if allowed else None
+
+
+def _common(classes: Sequence[tuple[str, ...]]) -> str | None:
+    if not classes:
+        return None
+    shared = set(classes[0]).intersection(*classes[1:])
+    return max(shared, key=_minor_key) if shared else None
+
+
+def common_python(apps: Sequence[App], target: Target) -> str | None:
+    """The newest minor every app allows (``target.python`` if fixed and every app allows
+    it); ``None`` when there is none. An empty sequence gets the newest supported minor."""
+    if not apps:
+        return target.python or tgt.SUPPORTED_PYTHONS[-1]
+    return _common([_allowed(a, target) for a in apps])
+
+
+# --------------------------------------------------------------------------- requirements
+
+
+def _marker_applies(marker: str | None, target: Target, python: str) -> bool:
+    try:
+        return tgt.marker_applies(marker, target, python)
+    except (InvalidMarker, UndefinedComparison, UndefinedEnvironmentName):
+        # The reader has already reported an invalid marker; counting the requirement
+        # errs on the side of reporting a conflict rather than hiding one.
+        return True
+
+
+def effective(app: App, target: Target, python: str) -> dict[str, list[Requirement]]:
+    """Per canonical package key (sorted), the app's requirements that go into its
+    container at ``python``: ``main`` and ``lock`` whose marker holds, then ``constraint``
+    entries on keys already present. ``dev`` and ``optional`` never count. Within a key the
+    reading order is kept. An invalid marker counts as true."""
+    out: dict[str, list[Requirement]] = {}
+    for req in app.requirements:
+        if req.role in ("main", "lock") and _marker_applies(req.marker, target, python):
+            out.setdefault(req.key, []).append(req)
+    for req in app.requirements:
+        if (
+            req.role == "constraint"
+            and req.key in out
+            and _marker_applies(req.marker, target, python)
+        ):
+            out[req.key].append(req)
+    return dict(sorted(out.items()))
+
+
+# --------------------------------------------------------------------------- URLs
+
+_VCS_REF = re.compile(r"@([^@/#?]+)(?:[#?].*)?$")
+
+
+def _url_identity(req: Requirement) -> str:
+    """A URL normalized enough that two spellings of one location compare equal."""
+    url = req.url or ""
+    url, _, fragment = url.partition("#")
+    kept = [p for p in fragment.split("&") if p and not p.startswith("egg=")]
+    if url.startswith("file:") and not url.startswith("file://"):
+        url = url[len("file:") :]
+    if "://" not in url and not url.startswith("/"):
+        # A relative local path: relative to the file that names it.
+        url = posixpath.normpath(posixpath.join(posixpath.dirname(req.origin.file), url))
+    url = url.rstrip("/") or url
+    return url + ("#" + "&".join(kept) if kept else "")
+
+
+def _url_version(url: str, key: str) -> str | None:
+    """The version a URL names (wheel or sdist file name, or a VCS ref such as ``@v1.2``)
+    when it is known and belongs to ``key``."""
+    base = url.split("#", 1)[0].split("?", 1)[0]
+    filename = base.rsplit("/", 1)[-1]
+    version: Version | None = None
+    if filename.endswith(".whl"):
+        try:
+            name, version, _, _ = parse_wheel_filename(filename)
+        except InvalidWheelFilename:
+            return None
+        return str(version) if name == key else None
+    if filename.endswith((".tar.gz", ".zip")):
+        try:
+            name, version = parse_sdist_filename(filename)
+        except InvalidSdistFilename:
+            return None
+        return str(version) if name == key else None
+    if "+" in base.split("://", 1)[0]:  # git+https://…@ref
+        match = _VCS_REF.search(base.split("://", 1)[1] if "://" in base else base)
+        if match:
+            ref = match.group(1)
+            # Only refs that look like releases: a commit hash or a branch names no version.
+            if re.fullmatch(r"[vV]?\d+(\.\d+)+\S*", ref):
+                try:
+                    return str(Version(ref.lstrip("vV")))
+                except InvalidVersion:
+                    return None
+    return None
+
+
+# --------------------------------------------------------------------------- algebra
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """Whether a set of specifier sets can be met together (see the module's pre-release
+    rule)."""
+
+    satisfiable: bool
+    prerelease_only: bool
+    """Satisfiable, but only by pre-releases."""
+    reason: str
+    """Why not, or ``"only pre-releases satisfy both"``; empty when plainly satisfiable."""
+
+
+def judge(specifiers: Sequence[str]) -> Verdict:
+    """Judge the AND of ``specifiers`` (PEP 440 specifier set strings) with packaging.
+
+    Satisfiable means some version string (pre-releases included, as pip admits them when
+    nothing else matches) satisfies every set; ``===`` compares strings.
+    """
+    combined = SpecifierSet(",".join(s for s in specifiers if s))
+    shown = [s or "any version" for s in specifiers]
+    if combined.is_unsatisfiable():
+        return Verdict(False, False, _why(shown, nway=False))
+    finals = SpecifierSet(str(combined), prereleases=False)
+    if finals.is_unsatisfiable():
+        return Verdict(True, True, _prerelease_reason(len(specifiers)))
+    return Verdict(True, False, "")
+
+
+def _prerelease_reason(count: int) -> str:
+    return "only pre-releases satisfy both" if count <= 2 else "only pre-releases satisfy all"
+
+
+def _is_convex(sset: SpecifierSet) -> bool:
+    """Whether the versions ``sset`` admits form one interval (``!=`` may cut holes)."""
+    kept = [str(s) for s in sset if s.operator != "!="]
+    if len(kept) == len(sset):
+        return True
+    return SpecifierSet(",".join(kept)).to_range() == sset.to_range()
+
+
+@dataclass(frozen=True, eq=False)
+class _Term:
+    """What one app asks of one package, as algebra. Apps whose terms have the same range
+    and URLs share one ``_Term`` (same ``uid``)."""
+
+    uid: int
+    sset: SpecifierSet
+    """Every specifier, plus ``==V`` for each URL that names version V."""
+    range: VersionRange
+    plain: VersionRange
+    """The range of the specifiers alone, without URL versions."""
+    urls: frozenset[str]
+    unknown_urls: tuple[str, ...]
+    """URLs that name no version (so they cannot be judged against specifiers)."""
+    convex: bool
+    point: bool
+    """Holds a ``===`` clause: admits one string at most."""
+
+    @property
+    def alone_ok(self) -> bool:
+        return len(self.urls) <= 1 and not self.range.is_empty
+
+
+class _Algebra:
+    """Interns terms and caches pair verdicts (one per distinct pair of ranges)."""
+
+    def __init__(self) -> None:
+        self._by_text: dict[tuple[str, tuple[str, ...], tuple[str, ...]], _Term] = {}
+        self._by_range: dict[tuple[VersionRange, frozenset[str]], _Term] = {}
+        self._pairs: dict[tuple[int, int], bool] = {}
+
+    def term(self, key: str, reqs: Sequence[Requirement]) -> _Term:
+        specs = tuple(r.specifier for r in reqs if r.specifier)
+        urls = tuple(sorted({_url_identity(r) for r in reqs if r.url}))
+        text_key = (key, specs, urls)
+        found = self._by_text.get(text_key)
+        if found is not None:
+            return found
+        plain_set = SpecifierSet(",".join(specs))
+        named = [(u, _url_version(u, key)) for u in urls]
+        pins = [f"=={v}" for _, v in named if v is not None]
+        sset = SpecifierSet(",".join([*specs, *pins]))
+        rng = sset.to_range()
+        range_key = (rng, frozenset(urls))
+        term = self._by_range.get(range_key)
+        if term is None:
+            term = _Term(
+                uid=len(self._by_range),
+                sset=sset,
+                range=rng,
+                plain=plain_set.to_range() if pins else rng,
+                urls=frozenset(urls),
+                unknown_urls=tuple(u for u, v in named if v is None),
+                convex=_is_convex(sset),
+                point=any(s.operator == "===" for s in sset),
+            )
+            self._by_range[range_key] = term
+        self._by_text[text_key] = term
+        return term
+
+    def compatible(self, a: _Term, b: _Term) -> bool:
+        """Whether one version (and at most one URL) satisfies both terms."""
+        if a is b:
+            return a.alone_ok
+        pair = (a.uid, b.uid) if a.uid < b.uid else (b.uid, a.uid)
+        found = self._pairs.get(pair)
+        if found is None:
+            found = len(a.urls | b.urls) <= 1 and not a.range.intersection(b.range).is_empty
+            self._pairs[pair] = found
+        return found
+
+
+def _meet(terms: Sequence[_Term]) -> VersionRange | None:
+    """The versions every term admits, or ``None`` when their URLs differ."""
+    urls: set[str] = set()
+    for t in terms:
+        urls |= t.urls
+    if len(urls) > 1:
+        return None
+    result = terms[0].range
+    for t in terms[1:]:
+        result = result.intersection(t.range)
+    return result
+
+
+def _meets(terms: Sequence[_Term]) -> bool:
+    met = _meet(terms)
+    return met is not None and not met.is_empty
+
+
+def _prerelease_only(terms: Sequence[_Term]) -> bool:
+    combined = SpecifierSet(",".join(str(t.sset) for t in terms if len(t.sset)))
+    if not len(combined):
+        return False
+    return SpecifierSet(str(combined), prereleases=False).is_unsatisfiable()
+
+
+def _kind(terms: Sequence[_Term]) -> ConflictKind:
+    urls: set[str] = set()
+    for t in terms:
+        urls |= t.urls
+    if len(urls) > 1:
+        return "url"
+    if urls:
+        plain = terms[0].plain
+        for t in terms[1:]:
+            plain = plain.intersection(t.plain)
+        if not plain.is_empty:
+            return "url"  # the specifiers meet; the version a URL names does not
+    return "version"
+
+
+def _nway_sets(
+    terms: Sequence[_Term],
+    algebra: _Algebra,
+    *,
+    max_size: int,
+    deadline: float,
+) -> tuple[list[tuple[_Term, ...]], bool]:
+    """Minimal unsatisfiable sets of 3+ distinct terms whose pairs are all compatible.
+
+    ``terms`` must each be satisfiable alone. Returns the sets and whether the search ran to
+    completion (``False`` when ``deadline`` passed).
+    """
+    pool = [t for t in terms if t.alone_ok and not t.point]
+    if not any(not t.convex for t in pool):
+        return [], True  # Helly: convex members that meet pairwise meet jointly
+    pool.sort(key=lambda t: (t.convex, t.uid))
+    found: list[tuple[_Term, ...]] = []
+    complete = True
+
+    def minimal(chosen: list[_Term], last: _Term) -> bool:
+        # ``chosen`` meets (the search only extends sets that meet); every other set
+        # missing one member must meet too.
+        for drop in range(len(chosen)):
+            rest = [*chosen[:drop], *chosen[drop + 1 :], last]
+            if not _meets(rest):
+                return False
+        return True
+
+    def extend(chosen: list[_Term], met: VersionRange, cands: list[_Term], convex: int) -> None:
+        nonlocal complete
+        for index, term in enumerate(cands):
+            if time.monotonic() > deadline:
+                complete = False
+                return
+            if term.convex and convex >= 2:
+                continue
+            joint = met.intersection(term.range)
+            if joint.is_empty:
+                if len(chosen) >= 2 and minimal(chosen, term):
+                    found.append((*chosen, term))
+                continue
+            if len(chosen) + 1 < max_size:
+                rest = [c for c in cands[index + 1 :] if algebra.compatible(term, c)]
+                extend([*chosen, term], joint, rest, convex + term.convex)
+
+    # A minimal set holds a non-convex member; with non-convex terms sorted first, it is
+    # the set's first member, so only those start a search.
+    for index, root in enumerate(pool):
+        if root.convex or not complete:
+            break
+        cands = [c for c in pool[index + 1 :] if algebra.compatible(root, c)]
+        extend([root], root.range, cands, 0)
+    return found, complete
+
+
+def _deletion_filter(terms: Sequence[_Term]) -> tuple[_Term, ...]:
+    """One minimal unsatisfiable subset of ``terms`` (which must not meet)."""
+    kept = list(terms)
+    index = 0
+    while index < len(kept):
+        rest = kept[:index] + kept[index + 1 :]
+        if rest and not _meets(rest):
+            kept = rest
+        else:
+            index += 1
+    return tuple(kept)
+
+
+# --------------------------------------------------------------------------- messages
+
+
+def conflict_id(kind: str, package_key: str, apps: Sequence[str]) -> str:
+    """A stable id: from the kind, the canonical package and the sorted app names only
+    (not line numbers or specifier text), e.g. ``version:flask:3f2a9c01de``."""
+    key = "python" if kind == "python" else canonicalize_name(package_key)
+    return _id(kind, key, sorted(apps))
+
+
+def _id(kind: str, key: str, sorted_apps: Sequence[str]) -> str:
+    digest = hashlib.sha256("\n".join([kind, key, *sorted_apps]).encode()).hexdigest()
+    return f"{kind}:{key}:{digest[:10]}"
+
+
+def unsatisfiable_apps(conflicts: Sequence[Conflict]) -> list[str]:
+    """Apps that cannot be satisfied even alone (conflicts of one app), sorted."""
+    return sorted({c.apps[0] for c in conflicts if len(c.apps) == 1})
+
+
+def _where(origin: Origin) -> str:
+    if not origin.via:
+        return str(origin)
+    return f"{origin} via {' → '.join(origin.via)}"
+
+
+def _shown(req: Requirement) -> str:
+    if req.url:
+        return f"@ {req.url}" + (f" {req.specifier}" if req.specifier else "")
+    return req.specifier or "any version"
+
+
+def _app_spec(reqs: Sequence[Requirement]) -> str:
+    """All of an app's specifiers on one package, as written."""
+    parts: list[str] = []
+    for req in reqs:
+        for part in ([f"@ {req.url}"] if req.url else []) + (
+            req.specifier.split(",") if req.specifier else []
+        ):
+            if part not in parts:
+                parts.append(part)
+    return ",".join(parts) or "any version"
+
+
+def _and(items: Sequence[str]) -> str:
+    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} and {items[-1]}"
+
+
+def _why(shown: Sequence[str], *, nway: bool) -> str:
+    # Parentheses keep a multi-clause set readable among others ("(>=1,<3) and >=4").
+    unique = [f"({s})" if "," in s else s for s in dict.fromkeys(shown)]
+    if any("===" in s for s in unique):
+        lead = "'===' compares version strings literally: no version string"
+    else:
+        lead = "no version"
+    if len(unique) == 2:
+        text = f"{lead} is both {unique[0]} and {unique[1]}"
+    else:
+        text = f"{lead} is {_and(unique)} at once"
+    return text + (", though every two of them can be met" if nway else "")
+
+
+def _why_url(members: Sequence[_Member], terms: Sequence[_Term]) -> str:
+    urls = sorted({u for t in terms for u in t.urls})
+    if len(urls) > 1:
+        return f"two different URLs for one package: {_and(urls)}"
+    versions = sorted(
+        {
+            v
+            for m in members
+            for r in m.reqs
+            if r.url and (v := _url_version(_url_identity(r), r.key)) is not None
+        }
+    )
+    specs = [s for m in members for r in m.reqs if not r.url and (s := r.specifier)]
+    spec_text = _and(list(dict.fromkeys(specs))) if specs else "the other specifiers"
+    return f"the URL names version {_and(versions)}, which {spec_text} excludes"
+
+
+@dataclass(frozen=True, eq=False)
+class _Member:
+    """One app's requirements on one package at one interpreter, pre-rendered: the same
+    member appears in many conflicts."""
+
+    app: str
+    reqs: tuple[Requirement, ...]
+    term: _Term
+    text: str
+    """``api needs ==2.3.0 (services/api/requirements.txt:3)``"""
+    spec: str
+    """The app's specifiers as written (URLs left out), for the reason."""
+    listed: tuple[ConflictRequirement, ...]
+
+
+def _member(app: str, reqs: Sequence[Requirement], term: _Term) -> _Member:
+    wheres = "; ".join(dict.fromkeys(_where(r.origin) for r in reqs))
+    return _Member(
+        app=app,
+        reqs=tuple(reqs),
+        term=term,
+        text=f"{app} needs {_app_spec(reqs)} ({wheres})",
+        spec=_app_spec([r for r in reqs if not r.url]),
+        listed=tuple(
+            ConflictRequirement(
+                app=app,
+                specifier=r.specifier,
+                origin=r.origin,
+                name=r.name,
+                url=r.url,
+                marker=r.marker,
+            )
+            for r in reqs
+        ),
+    )
+
+
+def _package_conflict(key: str, members: Sequence[_Member], *, nway: bool) -> Conflict:
+    """A version or URL conflict among ``members`` (sorted by app) on canonical ``key``."""
+    terms = [m.term for m in members]
+    kind = _kind(terms)
+    apps = tuple(m.app for m in members)
+    name = members[0].reqs[0].name
+    if len(members) == 1:
+        reqs = members[0].reqs
+        listed = _and([f"{_shown(r)} ({_where(r.origin)})" for r in reqs])
+        head = f"{name}: {apps[0]} needs {listed}"
+        shown = [_shown(r) for r in reqs if not r.url]
+    else:
+        texts = [m.text for m in members]
+        head = f"{name}: " + (" but ".join(texts) if len(texts) == 2 else _and(texts))
+        shown = [m.spec for m in members]
+    why = _why_url(members, terms) if kind == "url" else _why(shown, nway=nway)
+    return Conflict(
+        id=_id(kind, key, apps),
+        kind=kind,
+        package=name,
+        apps=apps,
+        requirements=tuple(itertools.chain.from_iterable(m.listed for m in members)),
+        message=f"{head}: {why}",
+    )
+
+
+def _python_shown(app: App) -> str:
+    return app.python_specifier or "any Python"
+
+
+def _python_members(apps: Sequence[App]) -> tuple[ConflictRequirement, ...]:
+    return tuple(
+        ConflictRequirement(app=a.name, specifier=p.specifier, origin=p.origin, name="python")
+        for a in apps
+        for p in a.python
+    )
+
+
+def _python_text(app: App) -> str:
+    wheres = "; ".join(dict.fromkeys(_where(p.origin) for p in app.python))
+    return f"{app.name} allows {_python_shown(app)}" + (f" ({wheres})" if wheres else "")
+
+
+def _python_conflict(apps: Sequence[App], fixed: str | None, *, nway: bool = False) -> Conflict:
+    names = tuple(a.name for a in apps)
+    supported = f"{tgt.SUPPORTED_PYTHONS[0]}–{tgt.SUPPORTED_PYTHONS[-1]}"
+    if len(apps) == 1 and fixed:
+        message = f"python: {_python_text(apps[0])} but the container's Python is {fixed}"
+    elif len(apps) == 1:
+        message = (
+            f"python: {_python_text(apps[0])}: no supported CPython ({supported}) satisfies it"
+        )
+    else:
+        texts = [_python_text(a) for a in apps]
+        head = " but ".join(texts) if len(texts) == 2 else _and(texts)
+        shown = [_python_shown(a) for a in apps]
+        tail = _why(shown, nway=nway).replace("no version", f"no supported CPython ({supported})")
+        message = f"python: {head}: {tail}"
+    return Conflict(
+        id=conflict_id("python", "python", names),
+        kind="python",
+        package="python",
+        apps=names,
+        requirements=_python_members(apps),
+        message=message,
+    )
+
+
+def _python_family_conflicts(
+    apps: Sequence[App], allowed: dict[str, tuple[str, ...]]
+) -> list[Conflict]:
+    """Minimal sets of apps (each allowing some minor) that share no minor.
+
+    Apps are merged by their allowed set; a minimal family has at most as many members as
+    there are candidate minors (each member excludes a minor all the others allow)."""
+    classes: dict[tuple[str, ...], list[App]] = {}
+    for app in apps:
+        if allowed[app.name]:
+            classes.setdefault(allowed[app.name], []).append(app)
+    keys = sorted(classes)
+    families: list[tuple[tuple[str, ...], ...]] = []
+
+    def extend(chosen: list[tuple[str, ...]], shared: frozenset[str], start: int) -> None:
+        for index in range(start, len(keys)):
+            cls = keys[index]
+            joint = shared & frozenset(cls)
+            if not joint:
+                if all(
+                    frozenset(cls).intersection(*(c for j, c in enumerate(chosen) if j != drop))
+                    for drop in range(len(chosen))
+                ):
+                    families.append((*chosen, cls))
+                continue
+            extend([*chosen, cls], joint, index + 1)
+
+    for index, cls in enumerate(keys):
+        extend([cls], frozenset(cls), index + 1)
+    out: list[Conflict] = []
+    for family in families:
+        for combo in itertools.product(*(classes[c] for c in family)):
+            ordered = sorted(combo, key=lambda a: a.name)
+            out.append(_python_conflict(ordered, None, nway=len(family) > 2))
+    return out
+
+
+# --------------------------------------------------------------------------- the search
+
+
+@dataclass(frozen=True)
+class ConflictAnalysis:
+    """Everything :func:`analyze_conflicts` found."""
+
+    conflicts: tuple[Conflict, ...]
+    diagnostics: tuple[Diagnostic, ...]
+    """Warnings: pre-release-only meets, URLs that name no version, a stopped search."""
+    complete: bool
+    """False when the N-way search stopped at its time limit (see the module docstring)."""
+
+
+class _Engine:
+    """Per-call caches: effective requirements per (app, python) and terms per package."""
+
+    def __init__(self, apps: Sequence[App], target: Target) -> None:
+        self.target = target
+        self.apps = sorted(apps, key=lambda a: a.name)
+        self.by_name = {a.name: a for a in self.apps}
+        self.allowed = {a.name: _allowed(a, target) for a in self.apps}
+        self.algebra = _Algebra()
+        self._effective: dict[tuple[str, str], dict[str, list[Requirement]]] = {}
+        self._common: dict[tuple[tuple[str, ...], ...], str | None] = {}
+        self._members: dict[tuple[str, str, str], _Member] = {}
+
+    def effective(self, app: str, python: str) -> dict[str, list[Requirement]]:
+        found = self._effective.get((app, python))
+        if found is None:
+            found = effective(self.by_name[app], self.target, python)
+            self._effective[(app, python)] = found
+        return found
+
+    def term(self, app: str, python: str, key: str) -> _Term | None:
+        reqs = self.effective(app, python).get(key)
+        return self.algebra.term(key, reqs) if reqs else None
+
+    def common(self, apps: Sequence[str]) -> str | None:
+        classes = tuple(sorted({self.allowed[a] for a in apps}))
+        if classes not in self._common:
+            self._common[classes] = _common(classes)
+        return self._common[classes]
+
+    def member(self, app: str, python: str, key: str) -> _Member:
+        found = self._members.get((app, python, key))
+        if found is None:
+            reqs = self.effective(app, python)[key]
+            found = _member(app, reqs, self.algebra.term(key, reqs))
+            self._members[(app, python, key)] = found
+        return found
+
+    def conflict(self, apps: Sequence[str], python: str, key: str, *, nway: bool) -> Conflict:
+        members = [self.member(a, python, key) for a in sorted(apps)]
+        return _package_conflict(key, members, nway=nway)
+
+    def subsets_meet(self, apps: Sequence[str], key: str) -> bool:
+        """Whether every proper subset (of 2+ apps) meets at its own common Python. Needed
+        only when members allow different minors: then a subset may be judged at a newer
+        minor than the whole set, where other markers hold."""
+        for size in range(2, len(apps)):
+            for subset in itertools.combinations(apps, size):
+                python = self.common(subset)
+                if python is None:
+                    return False
+                terms = [self.term(a, python, key) for a in subset]
+                if not _meets([t for t in terms if t is not None]):
+                    return False
+        return True
+
+
+def _warn(message: str, origin: Origin | None = None) -> Diagnostic:
+    if origin is None:
+        return Diagnostic("warning", message)
+    return Diagnostic("warning", message, origin.file, origin.line)
+
+
+def analyze_conflicts(
+    apps: Sequence[App],
+    target: Target,
+    *,
+    time_limit: float = 10.0,
+    max_nway: int = MAX_NWAY_SIZE,
+) -> ConflictAnalysis:
+    """Every minimal conflicting set among ``apps`` (see the module docstring), with
+    warnings. Pairs are always found in full; ``time_limit`` bounds only the N-way search."""
+    eng = _Engine(apps, target)
+    conflicts: list[Conflict] = []
+    notes: list[Diagnostic] = []
+
+    # 1. The interpreter.
+    fixed = target.python
+    conflicts.extend(_python_conflict([a], fixed) for a in eng.apps if not eng.allowed[a.name])
+    active = [a.name for a in eng.apps if eng.allowed[a.name]]
+    if not fixed:
+        conflicts.extend(_python_family_conflicts([eng.by_name[a] for a in active], eng.allowed))
+
+    # 2. Apps whose own requirements on a package clash, at their own interpreter.
+    alone_bad: set[tuple[str, str]] = set()
+    for name in active:
+        python = eng.allowed[name][-1]
+        for key in eng.effective(name, python):
+            term = eng.term(name, python, key)
+            if term is not None and not term.alone_ok:
+                alone_bad.add((name, key))
+                conflicts.append(eng.conflict([name], python, key, nway=False))
+
+    # 3. Pairs, each at its common interpreter. Apps are merged by identical term per
+    # package, distinct terms are checked pairwise, and the verdict expands to app pairs.
+    classes = sorted({eng.allowed[a] for a in active})
+    pair_pythons = sorted(
+        {
+            p
+            for c1, c2 in itertools.combinations_with_replacement(classes, 2)
+            if (p := _common([c1, c2])) is not None
+        },
+        key=_minor_key,
+    )
+    noted: set[tuple[str, tuple[int, ...]]] = set()
+    for python in pair_pythons:
+        for key, groups in _terms_by_key(eng, active, python, alone_bad).items():
+            distinct = sorted(groups, key=lambda t: t.uid)
+            for i, ti in enumerate(distinct):
+                for tj in distinct[i:]:
+                    if eng.algebra.compatible(ti, tj):
+                        if ti is not tj:
+                            _note_pair(eng, key, python, ti, tj, groups, noted, notes)
+                        continue
+                    pairs = (
+                        itertools.combinations(groups[ti], 2)
+                        if ti is tj
+                        else itertools.product(groups[ti], groups[tj])
+                    )
+                    for a, b in pairs:
+                        if eng.common([a, b]) == python:
+                            conflicts.append(eng.conflict([a, b], python, key, nway=False))
+            for term in distinct:
+                if term.unknown_urls and any(t.sset for t in distinct if t is not term):
+                    _note_unknown_url(eng, key, python, term, groups, noted, notes)
+
+    # 4. N-way sets, at every interpreter that is some set's common one. Only this search
+    # is bounded (pairs are always complete), so its clock starts here.
+    deadline = time.monotonic() + time_limit
+    complete = True
+    capped: list[str] = []
+    for python in _nway_pythons(classes):
+        for key, groups in _terms_by_key(eng, active, python, alone_bad).items():
+            if time.monotonic() > deadline:
+                complete = False
+                break
+            distinct = sorted(groups, key=lambda t: t.uid)
+            sets, done = _nway_sets(distinct, eng.algebra, max_size=max_nway, deadline=deadline)
+            complete = complete and done
+            for term_set in sets:
+                listed = 0
+                for combo in itertools.product(*(groups[t] for t in term_set)):
+                    if listed >= MAX_NWAY_EXPANSION:
+                        capped.append(key)
+                        break
+                    names = sorted(combo)
+                    if eng.common(names) != python:
+                        continue
+                    if len(classes) > 1 and not eng.subsets_meet(names, key):
+                        continue
+                    conflicts.append(eng.conflict(names, python, key, nway=True))
+                    listed += 1
+    notes.extend(
+        _warn(
+            f"{key}: more than {MAX_NWAY_EXPANSION} sets of apps share one impossible "
+            "combination of specifiers; only the first are listed"
+        )
+        for key in sorted(set(capped))
+    )
+    if not complete:
+        notes.append(
+            _warn(
+                f"the search for conflicts of three or more apps stopped after {time_limit:g}s; "
+                "some may be missing from the list (every group is still checked as a whole)"
+            )
+        )
+    return ConflictAnalysis(
+        conflicts=tuple(_sorted_unique(conflicts)),
+        diagnostics=tuple(sorted(set(notes), key=Diagnostic.sort_key)),
+        complete=complete and not capped,
+    )
+
+
+def find_conflicts(
+    apps: Sequence[App], target: Target, *, time_limit: float = 10.0
+) -> list[Conflict]:
+    """Every minimal conflicting set among ``apps``, sorted (python conflicts first, then by
+    package, size and apps). See :func:`analyze_conflicts` for the warnings."""
+    return list(analyze_conflicts(apps, target, time_limit=time_limit).conflicts)
+
+
+def _sorted_unique(conflicts: Sequence[Conflict]) -> list[Conflict]:
+    unique = {c.id: c for c in conflicts}
+    return sorted(
+        unique.values(),
+        key=lambda c: (
+            c.kind != "python",
+            canonicalize_name(c.package),
+            len(c.apps),
+            c.apps,
+            c.kind,
+        ),
+    )
+
+
+def _terms_by_key(
+    eng: _Engine, apps: Sequence[str], python: str, skip: set[tuple[str, str]]
+) -> dict[str, dict[_Term, list[str]]]:
+    """Per package, the distinct terms at ``python`` and the apps (sorted) holding each."""
+    out: dict[str, dict[_Term, list[str]]] = {}
+    for app in apps:
+        if python not in eng.allowed[app]:
+            continue
+        for key in eng.effective(app, python):
+            if (app, key) in skip:
+                continue
+            term = eng.term(app, python, key)
+            if term is not None:
+                out.setdefault(key, {}).setdefault(term, []).append(app)
+    return dict(sorted(out.items()))
+
+
+def _nway_pythons(classes: Sequence[tuple[str, ...]]) -> list[str]:
+    """Minors that are the common interpreter of some set of apps: ``p`` is one exactly
+    when the apps allowing ``p`` share no newer minor."""
+    out = []
+    for python in sorted({p for c in classes for p in c}, key=_minor_key):
+        holders = [c for c in classes if python in c]
+        if _common(holders) == python:
+            out.append(python)
+    return out
+
+
+def _note_pair(
+    eng: _Engine,
+    key: str,
+    python: str,
+    ti: _Term,
+    tj: _Term,
+    groups: dict[_Term, list[str]],
+    noted: set[tuple[str, tuple[int, ...]]],
+    notes: list[Diagnostic],
+) -> None:
+    marker = (key, (ti.uid, tj.uid))
+    if marker in noted or not _prerelease_only([ti, tj]):
+        return
+    noted.add(marker)
+    a, b = groups[ti][0], groups[tj][0]
+    ra, rb = eng.effective(a, python)[key], eng.effective(b, python)[key]
+    more = len(groups[ti]) + len(groups[tj]) - 2
+    others = f" (and {more} more apps with the same specifiers)" if more else ""
+    notes.append(
+        _warn(
+            f"{ra[0].name}: only pre-releases satisfy both {_app_spec(ra)} ({a}) and "
+            f"{_app_spec(rb)} ({b}){others}; pip installs a pre-release if they share "
+            "a container",
+            ra[0].origin,
+        )
+    )
+
+
+def _note_unknown_url(
+    eng: _Engine,
+    key: str,
+    python: str,
+    term: _Term,
+    groups: dict[_Term, list[str]],
+    noted: set[tuple[str, tuple[int, ...]]],
+    notes: list[Diagnostic],
+) -> None:
+    marker = (key, (term.uid,))
+    if marker in noted:
+        return
+    noted.add(marker)
+    app = groups[term][0]
+    reqs = [r for r in eng.effective(app, python)[key] if r.url]
+    notes.append(
+        _warn(
+            f"{reqs[0].name}: {app}'s URL {reqs[0].url} names no version, so it cannot be "
+            "checked against other apps' version specifiers",
+            reqs[0].origin,
+        )
+    )
+
+
+# --------------------------------------------------------------------------- one group
+
+
+def check_group(apps: Sequence[App], target: Target, python: str | None = None) -> list[Conflict]:
+    """The conflicts inside one group checked as a whole at one interpreter (default:
+    :func:`common_python`); an empty list means the group can share one container.
+
+    With no common interpreter the result is the group's python conflicts. Otherwise, per
+    package whose requirements do not meet: the apps that clash alone, the clashing pairs,
+    then the N-way sets (searched for :data:`GROUP_NWAY_SECONDS`); if those find nothing, a
+    deletion filter yields one minimal set, so a group that cannot work never passes. All
+    subsets are judged at the group's interpreter.
+    """
+    eng = _Engine(apps, target)
+    if python is None:
+        python = common_python(eng.apps, target)
+        if python is None:
+            out = [
+                _python_conflict([a], target.python) for a in eng.apps if not eng.allowed[a.name]
+            ]
+            if not target.python:
+                out.extend(_python_family_conflicts(eng.apps, eng.allowed))
+            return _sorted_unique(out)
+    out = []
+    names = []
+    for app in eng.apps:
+        if tgt.allowed_pythons(app.python_specifier, (python,)):
+            names.append(app.name)
+        else:
+            out.append(_python_conflict([app], python))
+    deadline = time.monotonic() + GROUP_NWAY_SECONDS
+    for key, groups in _terms_by_key_at(eng, names, python).items():
+        distinct = sorted(groups, key=lambda t: t.uid)
+        if _meets(distinct):
+            continue
+        found: list[Conflict] = []
+        bad = [t for t in distinct if not t.alone_ok]
+        found.extend(eng.conflict([a], python, key, nway=False) for t in bad for a in groups[t])
+        fine = [t for t in distinct if t.alone_ok]
+        for i, ti in enumerate(fine):
+            for tj in fine[i + 1 :]:
+                if not eng.algebra.compatible(ti, tj):
+                    found.extend(
+                        eng.conflict([a, b], python, key, nway=False)
+                        for a, b in itertools.product(groups[ti], groups[tj])
+                    )
+        if not found:
+            sets, _ = _nway_sets(fine, eng.algebra, max_size=len(fine), deadline=deadline)
+            if not sets:
+                sets = [_deletion_filter(fine)]
+            found.extend(
+                eng.conflict(sorted(combo), python, key, nway=True)
+                for term_set in sets
+                for combo in itertools.product(*(groups[t] for t in term_set))
+            )
+        out.extend(found)
+    return _sorted_unique(out)
+
+
+def _terms_by_key_at(
+    eng: _Engine, apps: Sequence[str], python: str
+) -> dict[str, dict[_Term, list[str]]]:
+    out: dict[str, dict[_Term, list[str]]] = {}
+    for app in apps:
+        for key in eng.effective(app, python):
+            term = eng.term(app, python, key)
+            if term is not None:
+                out.setdefault(key, {}).setdefault(term, []).append(app)
+    return dict(sorted(out.items()))
+
+
+def group_notes(apps: Sequence[App], target: Target, python: str | None = None) -> list[Diagnostic]:
+    """Warnings for a group that can share a container: packages on which the members'
+    specifiers meet only in pre-releases (pip then installs a pre-release)."""
+    eng = _Engine(apps, target)
+    python = python or common_python(eng.apps, target)
+    if python is None:
+        return []
+    out = []
+    for key, groups in _terms_by_key_at(eng, [a.name for a in eng.apps], python).items():
+        distinct = sorted(groups, key=lambda t: t.uid)
+        if len(distinct) > 1 and _meets(distinct) and _prerelease_only(distinct):
+            first = groups[distinct[0]][0]
+            reqs = eng.effective(first, python)[key]
+            specs = [
+                f"{_app_spec(eng.effective(groups[t][0], python)[key])} ({groups[t][0]})"
+                for t in distinct
+            ]
+            reason = _prerelease_reason(len(distinct))
+            notes_text = f"{reqs[0].name}: {reason} {_and(specs)}; pip installs a pre-release"
+            out.append(_warn(notes_text, reqs[0].origin))
+    return out

@@ -1,0 +1,96 @@
+"""Emitters: the plan → the files of ``depsplit generate`` (pure: nothing here writes).
+
+:func:`render_all` returns ``{relative POSIX path in OUTDIR: text}``, in sorted order:
+
+- ``<group>/Dockerfile``, ``<group>/Dockerfile.dockerignore``, ``<group>/requirements.txt``;
+- ``compose.yaml``, and ``lb/<app>.nginx.conf`` for each load-balanced app;
+- ``depsplit-plan.json``: the plan it was made from (the JSON report) and the options; the
+  writer adds the hashes of the files it wrote (``"files"``).
+
+The build context of every image is the analysed root, so OUTDIR must be inside it
+(:func:`layout` refuses anything else): the Dockerfiles copy app directories and their
+generated ``requirements.txt`` from there.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+from depsplit import __version__
+from depsplit.emit import compose, dockerfile, dockerignore, lock
+from depsplit.emit.build import GenerateOptions, Generation, prepare
+from depsplit.emit.entrypoints import EntryPoint, detect
+from depsplit.emit.text import header, unsafe_path_reason
+from depsplit.errors import UsageError
+from depsplit.model import Plan
+
+PLAN_FILE = "depsplit-plan.json"
+
+__all__ = [
+    "PLAN_FILE",
+    "EntryPoint",
+    "GenerateOptions",
+    "Generation",
+    "detect",
+    "layout",
+    "plan_document",
+    "render_all",
+]
+
+
+def layout(root: Path, outdir: Path) -> tuple[str, str]:
+    """``(context, outdir)``: the analysed root relative to OUTDIR and OUTDIR relative to the
+    root, both POSIX. :class:`UsageError` when OUTDIR is not strictly inside the root."""
+    root_abs = Path(os.path.realpath(root))
+    out_abs = Path(os.path.realpath(outdir))
+    if out_abs == root_abs or not out_abs.is_relative_to(root_abs):
+        raise UsageError(
+            f"the output directory {str(outdir)!r} must be inside the analysed directory "
+            f"{str(root)!r} (and not the directory itself): the images are built with the "
+            "analysed directory as their context, which must hold the generated "
+            "requirements files"
+        )
+    inside = out_abs.relative_to(root_abs).as_posix()
+    reason = unsafe_path_reason(inside)
+    if reason is not None:
+        raise UsageError(f"the output directory {inside!r} cannot be used: {reason}")
+    context = Path(os.path.relpath(root_abs, out_abs)).as_posix()
+    return context, inside
+
+
+def plan_document(gen: Generation) -> dict[str, Any]:
+    from depsplit.report import json as json_report
+
+    data: dict[str, Any] = {"generated_by": f"depsplit {__version__}"}
+    data.update(json_report.to_data(gen.plan))
+    data["generate"] = {
+        "project": gen.project,
+        "registry": gen.options.registry,
+        "namespace": gen.options.namespace,
+        "tag": gen.options.tag,
+        "replicas": dict(sorted(gen.options.replicas.items())),
+        "context": gen.options.context,
+        "images": {b.group.name: b.image for b in gen.groups},
+    }
+    return data
+
+
+def render_all(plan: Plan, root: Path, options: GenerateOptions) -> dict[str, str]:
+    """Every generated file, by its path relative to OUTDIR."""
+    gen = prepare(plan, root, options)
+    head = header(gen.root_label)
+    files: dict[str, str] = {}
+    for build in gen.groups:
+        name = build.group.name
+        files[f"{name}/Dockerfile"] = dockerfile.render(gen, build, head)
+        files[f"{name}/Dockerfile.dockerignore"] = dockerignore.render(gen, build, head)
+        files[f"{name}/requirements.txt"] = lock.render(build.requirements, build.group, head)
+        for app in build.apps:
+            if app.load_balanced:
+                files[compose.lb_config_path(app)] = compose.nginx_config(app, head)
+    files["compose.yaml"] = compose.render(gen, head)
+    files[PLAN_FILE] = json.dumps(plan_document(gen), indent=2, ensure_ascii=False) + "\n"
+    return dict(sorted(files.items()))

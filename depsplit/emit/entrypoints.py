@@ -1,0 +1,344 @@
+"""How each app runs: its command, whether it serves HTTP, on which port, its health path.
+
+Detection reads the app's files under the root (it never writes) and tries, in order:
+
+1. a ``Procfile`` (the ``web`` process, else its only process);
+2. Django: ``manage.py`` and a WSGI module (``WSGI_APPLICATION`` in the settings, or a
+   ``<pkg>/wsgi.py``) → gunicorn;
+3. FastAPI: an ``app = FastAPI(...)`` in ``main.py``/``app.py``/``<pkg>/main.py``… → uvicorn;
+4. Flask: an ``app = Flask(...)`` in the same files → gunicorn;
+5. a package with ``__main__.py`` → ``python -m pkg``;
+6. a single ``[project.scripts]`` / ``[tool.poetry.scripts]`` / ``console_scripts`` entry →
+   that function (the app is not pip-installed in the image, so it is called with
+   ``python -c``);
+7. a single script (``main.py``, ``app.py``, ``worker.py``… with ``if __name__ ==
+   "__main__"``) → ``python <file>``.
+
+Nothing found: ``command`` is ``None`` and ``todo`` says what to fill in. Servers listen on
+:data:`PORT` inside the container.
+"""
+
+from __future__ import annotations
+
+import configparser
+import re
+import shlex
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from depsplit.model import App
+from depsplit.sources.locate import parse_toml
+
+PORT = 8000
+MAX_READ = 1024 * 1024
+SERVERS = {
+    "gunicorn": "gunicorn",
+    "uvicorn": "uvicorn",
+    "daphne": "daphne",
+    "hypercorn": "hypercorn",
+    "waitress-serve": "waitress",
+}
+_IDENT = r"[A-Za-z_][A-Za-z0-9_]*"
+_DOTTED = re.compile(rf"{_IDENT}(?:\.{_IDENT})*")
+_HEALTH = re.compile(r"""["'](/?(?:health|healthz|healthcheck|health-check|ping|status)/?)["']""")
+_SAFE_URL_PATH = re.compile(r"/[A-Za-z0-9._~/-]*")
+_SCRIPT_NAMES = ("main.py", "app.py", "worker.py", "run.py", "server.py", "cli.py")
+_NOT_SCRIPTS = {"setup.py", "manage.py", "conftest.py", "noxfile.py", "fabfile.py"}
+
+
+@dataclass(frozen=True)
+class EntryPoint:
+    command: tuple[str, ...] | None
+    port: int | None
+    http: bool
+    server_package: str | None
+    """The server the command runs (``gunicorn``, ``uvicorn``…), to add when missing."""
+    health_path: str | None
+    todo: str | None
+    how: str = ""
+    """How the command was found, for a comment in the generated files."""
+
+
+def _read(path: Path, root: Path) -> str | None:
+    try:
+        if not path.is_file():
+            return None
+        if not path.resolve().is_relative_to(root.resolve()):
+            return None  # a symlink out of the analysed tree
+        with path.open("rb") as fh:
+            data = fh.read(MAX_READ)
+    except OSError:
+        return None
+    return data.decode("utf-8", errors="replace")
+
+
+def _packages(app_dir: Path) -> list[Path]:
+    try:
+        entries = sorted(app_dir.iterdir())
+    except OSError:
+        return []
+    return [
+        p
+        for p in entries
+        if p.is_dir() and not p.is_symlink() and (p / "__init__.py").is_file()
+        if re.fullmatch(_IDENT, p.name)
+    ]
+
+
+def _module_files(app_dir: Path) -> list[tuple[str, Path]]:
+    """Candidate modules for a web app object: top-level files first, then packages."""
+    out = [(n[:-3], app_dir / n) for n in ("main.py", "app.py", "api.py", "asgi.py", "wsgi.py")]
+    for pkg in _packages(app_dir):
+        for n in ("main.py", "app.py", "api.py", "asgi.py", "wsgi.py", "__init__.py"):
+            module = pkg.name if n == "__init__.py" else f"{pkg.name}.{n[:-3]}"
+            out.append((module, pkg / n))
+    return out
+
+
+def _python_files(app_dir: Path, limit: int = 300) -> list[Path]:
+    out: list[Path] = []
+    stack = [app_dir]
+    while stack and len(out) < limit:
+        directory = stack.pop()
+        try:
+            entries = sorted(directory.iterdir())
+        except OSError:
+            continue
+        for entry in entries:
+            if entry.is_symlink():
+                continue
+            if entry.is_dir():
+                if not entry.name.startswith(".") and entry.name not in (
+                    "node_modules",
+                    "__pycache__",
+                    "venv",
+                    "tests",
+                ):
+                    stack.append(entry)
+            elif entry.suffix == ".py":
+                out.append(entry)
+    return sorted(out)
+
+
+def health_path(root: Path, app_dir: Path) -> str:
+    """The first health-like route string found in the app's sources, else ``/``."""
+    best: str | None = None
+    for path in _python_files(app_dir):
+        text = _read(path, root)
+        if not text:
+            continue
+        for match in _HEALTH.finditer(text):
+            found = "/" + match.group(1).lstrip("/")
+            if not _SAFE_URL_PATH.fullmatch(found):
+                continue
+            if "health" in found:
+                return found
+            best = best or found
+    return best or "/"
+
+
+def _http(
+    command: tuple[str, ...], how: str, server: str | None, root: Path, app_dir: Path
+) -> EntryPoint:
+    return EntryPoint(
+        command=command,
+        port=PORT,
+        http=True,
+        server_package=server,
+        health_path=health_path(root, app_dir),
+        todo=None,
+        how=how,
+    )
+
+
+def _job(command: tuple[str, ...], how: str) -> EntryPoint:
+    return EntryPoint(
+        command=command,
+        port=None,
+        http=False,
+        server_package=None,
+        health_path=None,
+        todo=None,
+        how=how,
+    )
+
+
+def _procfile(root: Path, app_dir: Path) -> EntryPoint | None:
+    text = _read(app_dir / "Procfile", root)
+    if text is None:
+        return None
+    processes: dict[str, str] = {}
+    for line in text.splitlines():
+        match = re.match(r"^([A-Za-z0-9_-]+)\s*:\s*(.+)$", line.strip())
+        if match:
+            processes.setdefault(match.group(1), match.group(2).strip())
+    name = "web" if "web" in processes else (next(iter(processes)) if len(processes) == 1 else "")
+    if not name:
+        return None
+    raw = re.sub(r"\$\{PORT(?::-[^}]*)?\}|\$PORT\b", str(PORT), processes[name])
+    try:
+        words = tuple(shlex.split(raw))
+    except ValueError:
+        words = ()
+    server = SERVERS.get(words[0]) if words else None
+    if not words or re.search(r"[$`|;&<>]", raw):
+        words = ("sh", "-c", raw)
+    how = f"Procfile process {name!r}"
+    if name == "web":
+        return _http(words, how, server, root, app_dir)
+    return _job(words, how)
+
+
+def _django(root: Path, app_dir: Path) -> EntryPoint | None:
+    manage = _read(app_dir / "manage.py", root)
+    if manage is None or "django" not in manage.lower():
+        return None
+    module: str | None = None
+    for pkg in _packages(app_dir):
+        for settings in [pkg / "settings.py", *sorted((pkg / "settings").glob("*.py"))]:
+            text = _read(settings, root) or ""
+            match = re.search(
+                r"""^WSGI_APPLICATION\s*=\s*["']([\w.]+)\.application["']""", text, re.M
+            )
+            if match and _DOTTED.fullmatch(match.group(1)):
+                module = match.group(1)
+                break
+        if module:
+            break
+    if module is None:
+        found = [p.name for p in _packages(app_dir) if (p / "wsgi.py").is_file()]
+        if len(found) == 1:
+            module = f"{found[0]}.wsgi"
+    if module is None:
+        return None
+    command = ("gunicorn", "--bind", f"0.0.0.0:{PORT}", f"{module}:application")
+    return _http(command, "Django (manage.py, WSGI module)", "gunicorn", root, app_dir)
+
+
+def _web_object(root: Path, app_dir: Path, framework: str) -> tuple[str, str] | None:
+    pattern = re.compile(
+        rf"^({_IDENT})\s*(?::[^=\n]*)?=\s*(?:{framework.lower()}\.)?{framework}\(", re.M
+    )
+    for module, path in _module_files(app_dir):
+        text = _read(path, root)
+        if not text or framework.lower() not in text:
+            continue
+        match = pattern.search(text)
+        if match:
+            return module, match.group(1)
+    return None
+
+
+def _fastapi(root: Path, app_dir: Path) -> EntryPoint | None:
+    found = _web_object(root, app_dir, "FastAPI")
+    if found is None:
+        return None
+    module, var = found
+    command = ("uvicorn", f"{module}:{var}", "--host", "0.0.0.0", "--port", str(PORT))
+    return _http(command, f"FastAPI app object {module}:{var}", "uvicorn", root, app_dir)
+
+
+def _flask(root: Path, app_dir: Path) -> EntryPoint | None:
+    found = _web_object(root, app_dir, "Flask")
+    if found is None:
+        return None
+    module, var = found
+    command = ("gunicorn", "--bind", f"0.0.0.0:{PORT}", f"{module}:{var}")
+    return _http(command, f"Flask app object {module}:{var}", "gunicorn", root, app_dir)
+
+
+def _main_package(app_dir: Path) -> EntryPoint | None:
+    found = [p.name for p in _packages(app_dir) if (p / "__main__.py").is_file()]
+    if len(found) != 1:
+        return None
+    return _job(("python", "-m", found[0]), f"package {found[0]} with __main__.py")
+
+
+def _scripts(root: Path, app_dir: Path) -> dict[str, str]:
+    scripts: dict[str, str] = {}
+    text = _read(app_dir / "pyproject.toml", root)
+    if text is not None:
+        data: dict[str, Any] = parse_toml(text) or {}
+        for table in (
+            data.get("project", {}).get("scripts", {}),
+            data.get("tool", {}).get("poetry", {}).get("scripts", {}),
+        ):
+            if isinstance(table, dict):
+                scripts.update({k: v for k, v in table.items() if isinstance(v, str)})
+    cfg = _read(app_dir / "setup.cfg", root)
+    if cfg is not None:
+        parser = configparser.ConfigParser(interpolation=None)
+        try:
+            parser.read_string(cfg)
+            raw = parser.get("options.entry_points", "console_scripts", fallback="")
+        except configparser.Error:
+            raw = ""
+        for line in raw.splitlines():
+            name, sep, target = line.partition("=")
+            if sep:
+                scripts[name.strip()] = target.strip()
+    return scripts
+
+
+def _script_entry(root: Path, app_dir: Path) -> EntryPoint | None:
+    scripts = _scripts(root, app_dir)
+    if len(scripts) != 1:
+        return None
+    [(name, target)] = scripts.items()
+    module, sep, attr = target.partition(":")
+    attr = attr.split("[", 1)[0].strip()
+    module = module.strip()
+    if not sep or not _DOTTED.fullmatch(module) or not _DOTTED.fullmatch(attr):
+        return None
+    head = attr.split(".", 1)[0]
+    code = f"import sys; from {module} import {head}; sys.exit({attr}())"
+    return _job(("python", "-c", code), f"script {name!r} ({target})")
+
+
+def _single_script(root: Path, app_dir: Path) -> EntryPoint | None:
+    try:
+        files = sorted(p.name for p in app_dir.iterdir() if p.suffix == ".py" and p.is_file())
+    except OSError:
+        return None
+    runnable = [
+        f
+        for f in files
+        if f not in _NOT_SCRIPTS
+        and not f.startswith("test_")
+        and re.search(r"""__name__\s*==\s*["']__main__["']""", _read(app_dir / f, root) or "")
+    ]
+    if not runnable:
+        return None
+    preferred = [n for n in _SCRIPT_NAMES if n in runnable]
+    if len(runnable) > 1 and not preferred:
+        return None
+    chosen = preferred[0] if preferred else runnable[0]
+    return _job(("python", chosen), f"script {chosen}")
+
+
+def detect(root: Path, app: App) -> EntryPoint:
+    """The entry point of ``app`` (files read under ``root``)."""
+    app_dir = root / app.path
+    for finder in (_procfile, _django, _fastapi, _flask):
+        found = finder(root, app_dir)
+        if found is not None:
+            return found
+    found = _main_package(app_dir)
+    if found is not None:
+        return found
+    for finder in (_script_entry, _single_script):
+        found = finder(root, app_dir)
+        if found is not None:
+            return found
+    return EntryPoint(
+        command=None,
+        port=None,
+        http=False,
+        server_package=None,
+        health_path=None,
+        todo=(
+            f"no entry point found for app {app.name!r} (no Procfile, Django, FastAPI or "
+            "Flask app, __main__.py, single script entry or main.py): set its command"
+        ),
+    )

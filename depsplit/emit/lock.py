@@ -1,0 +1,244 @@
+"""A group's ``requirements.txt``: the union of its members' production requirements that
+apply in the group's container, merged per package (PEP 503 name).
+
+- One line per package with the combined specifier: the AND of every member's specifier
+  set, written canonically (``packaging`` sorts and de-duplicates it). Extras are united; a
+  marker is kept only when every member wrote the same one (they all evaluate true in this
+  container anyway, or the requirement would not be here).
+- A comment above each line names the apps and the ``file:line`` each one comes from.
+- Lock-file pins (role ``lock``) are merged the same way, so a locked app's pins are kept.
+  Hashes are not written: the model does not carry them yet.
+- A URL is kept as written; a URL whose credentials were redacted (``****``) cannot be
+  installed from this file: the line is commented out with a TODO (use a build secret).
+- A local path dependency (``file:libs/common``, relative to the analysed root) becomes
+  ``./libs/common``: pip reads it relative to its working directory, ``/app`` in the image,
+  where the Dockerfile copies that directory, or the analysed root on a developer machine.
+- Index options without credentials are written; one with (redacted) credentials is left
+  out, and :attr:`GroupRequirements.secrets` tells the Dockerfile to read it from a build
+  secret instead.
+"""
+
+from __future__ import annotations
+
+import posixpath
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from packaging.specifiers import InvalidSpecifier, SpecifierSet
+
+from depsplit.emit.text import comment_safe
+from depsplit.model import App, Group, Origin, Plan, Requirement
+from depsplit.report.common import applies
+
+REDACTED = "****"
+SECRET_ENV = {"--index-url": "PIP_INDEX_URL", "-i": "PIP_INDEX_URL"}
+"""Index options whose credentials come from a build secret, by the pip variable they set."""
+EXTRA_SECRET_ENV = "PIP_EXTRA_INDEX_URL"
+KEPT_OPTIONS = ("--index-url", "-i", "--extra-index-url", "--find-links", "-f", "--trusted-host")
+
+
+@dataclass(frozen=True)
+class Line:
+    key: str
+    text: str | None
+    """The requirement to write, or ``None`` when it cannot be installed as is."""
+    sources: tuple[tuple[str, Origin], ...]
+    """``(app, origin)`` of every member requirement merged into this line."""
+    notes: tuple[str, ...] = ()
+    """Extra comment lines (warnings, TODOs)."""
+
+
+@dataclass(frozen=True)
+class GroupRequirements:
+    lines: tuple[Line, ...]
+    index_lines: tuple[str, ...] = ()
+    secrets: tuple[str, ...] = ()
+    """pip environment variables (``PIP_INDEX_URL``…) to take from build secrets."""
+    local_paths: tuple[str, ...] = ()
+    """Root-relative directories installed as local path dependencies."""
+    notes: tuple[str, ...] = field(default_factory=tuple)
+
+    @property
+    def keys(self) -> frozenset[str]:
+        return frozenset(line.key for line in self.lines)
+
+
+def local_path(url: str) -> str | None:
+    """The root-relative directory of a ``file:`` local path dependency, else ``None``."""
+    if not url.startswith("file:") or "://" in url:
+        return None
+    return posixpath.normpath(url[len("file:") :].split("#", 1)[0])
+
+
+def _merge_specifiers(specs: list[str]) -> tuple[str, bool]:
+    """The AND of ``specs`` written canonically, and whether any version satisfies it."""
+    parts = [s for s in specs if s]
+    if not parts:
+        return "", True
+    try:
+        merged = SpecifierSet(",".join(parts))
+    except InvalidSpecifier:
+        return ",".join(sorted(set(parts))), True
+    return str(merged), not merged.is_unsatisfiable()
+
+
+def _extras(reqs: list[Requirement]) -> str:
+    extras = sorted({e for r in reqs for e in r.extras})
+    return f"[{','.join(extras)}]" if extras else ""
+
+
+def _line(key: str, entries: list[tuple[str, Requirement]]) -> tuple[Line, str | None]:
+    reqs = [r for _, r in entries]
+    sources = tuple((app, r.origin) for app, r in entries)
+    name = reqs[0].name
+    extras = _extras(reqs)
+    markers = {r.marker for r in reqs}
+    marker = next(iter(markers)) if len(markers) == 1 else None
+    suffix = f"; {marker}" if marker else ""
+    urls = sorted({r.url for r in reqs if r.url})
+    notes: list[str] = []
+    if urls:
+        url = urls[0]
+        if len(urls) > 1:
+            notes.append(f"WARNING: members ask for different URLs: {', '.join(urls)}")
+        path = local_path(url)
+        if path is not None:
+            if path.startswith("../") or path == ".." or path.startswith("/"):
+                notes.append(
+                    f"TODO: {name} is a local path outside the analysed root ({path}): "
+                    "copy it into the build context"
+                )
+                return Line(key, None, sources, tuple(notes)), None
+            return Line(key, f"./{path}{extras}{suffix}", sources, tuple(notes)), path
+        if REDACTED in url:
+            notes.append(
+                f"TODO: {name}{extras} @ {url} needs credentials: install it with the URL "
+                "taken from a build secret (RUN --mount=type=secret), never written here"
+            )
+            return Line(key, None, sources, tuple(notes)), None
+        if url.startswith("file:"):
+            notes.append(f"TODO: {name} @ {url} is an absolute file URL: copy it into the image")
+            return Line(key, None, sources, tuple(notes)), None
+        return Line(key, f"{name}{extras} @ {url}{' ' if marker else ''}{suffix}", sources), None
+    specifier, satisfiable = _merge_specifiers([r.specifier for r in reqs])
+    if not satisfiable:
+        notes.append(f"WARNING: no version of {name} satisfies every member ({specifier})")
+    return Line(key, f"{name}{extras}{specifier}{suffix}", sources, tuple(notes)), None
+
+
+def merge(plan: Plan, group: Group) -> GroupRequirements:
+    """Merge the production requirements of ``group``'s members for its interpreter."""
+    by_key: dict[str, list[tuple[str, Requirement]]] = defaultdict(list)
+    members: list[App] = [plan.app(name) for name in sorted(group.apps)]
+    for app in members:
+        for req in app.requirements:
+            if applies(plan, app, req, group.python):
+                by_key[req.key].append((app.name, req))
+    lines: list[Line] = []
+    local: set[str] = set()
+    for key in sorted(by_key):
+        entries = sorted(by_key[key], key=lambda e: (e[0], e[1].origin, e[1].specifier))
+        line, path = _line(key, entries)
+        lines.append(line)
+        if path is not None:
+            local.add(path)
+    index_lines: list[str] = []
+    secrets: set[str] = set()
+    seen: set[tuple[str, str]] = set()
+    for app in members:
+        for opt in app.index_options:
+            option = "--index-url" if opt.option == "-i" else opt.option
+            option = "--find-links" if option == "-f" else option
+            if option not in KEPT_OPTIONS or (option, opt.value) in seen:
+                continue
+            seen.add((option, opt.value))
+            if REDACTED in opt.value:
+                secrets.add(SECRET_ENV.get(option, EXTRA_SECRET_ENV))
+                continue
+            if comment_safe(opt.value) != opt.value:
+                continue
+            index_lines.append(f"{option} {opt.value}")
+    if sum(1 for line in index_lines if line.startswith("--index-url ")) > 1:
+        first = True
+        rewritten = []
+        for option in index_lines:
+            if option.startswith("--index-url "):
+                if not first:
+                    option = "--extra-index-url " + option.split(" ", 1)[1]
+                first = False
+            rewritten.append(option)
+        index_lines = rewritten
+    return GroupRequirements(
+        lines=tuple(lines),
+        index_lines=tuple(index_lines),
+        secrets=tuple(sorted(secrets)),
+        local_paths=tuple(sorted(local)),
+    )
+
+
+def with_servers(reqs: GroupRequirements, servers: dict[str, list[str]]) -> GroupRequirements:
+    """Add each server package (``{package: [apps that run it]}``) the members do not
+    require themselves."""
+    from packaging.utils import canonicalize_name
+
+    added = [
+        Line(
+            canonicalize_name(package),
+            package,
+            (),
+            (
+                f"added by depsplit: the command of {', '.join(sorted(apps))} runs {package}, "
+                "which no member requires",
+            ),
+        )
+        for package, apps in sorted(servers.items())
+        if canonicalize_name(package) not in reqs.keys
+    ]
+    if not added:
+        return reqs
+    lines = sorted([*reqs.lines, *added], key=lambda line: line.key)
+    return GroupRequirements(
+        lines=tuple(lines),
+        index_lines=reqs.index_lines,
+        secrets=reqs.secrets,
+        local_paths=reqs.local_paths,
+        notes=reqs.notes,
+    )
+
+
+def _from(sources: tuple[tuple[str, Origin], ...]) -> str:
+    by_app: dict[str, list[str]] = defaultdict(list)
+    for app, origin in sources:
+        where = str(origin)
+        if where not in by_app[app]:
+            by_app[app].append(where)
+    return ", ".join(f"{app} ({', '.join(where)})" for app, where in by_app.items())
+
+
+def render(reqs: GroupRequirements, group: Group, header: str) -> str:
+    out = [
+        f"# {header}",
+        f"# Requirements of group {group.name!r} (CPython {group.python}): "
+        f"{', '.join(sorted(group.apps))}.",
+        "# Merged from each app's production requirements that apply in this container;",
+        "# each line says which apps and files it comes from.",
+    ]
+    if reqs.secrets:
+        out.append(
+            "# A private index needs credentials: the Dockerfile reads "
+            f"{', '.join(reqs.secrets)} from a build secret; it is not written here."
+        )
+    out += [f"# {comment_safe(note)}" for note in reqs.notes]
+    if reqs.index_lines:
+        out.append("")
+        out.extend(reqs.index_lines)
+    for line in reqs.lines:
+        out.append("")
+        if line.sources:
+            out.append(f"# from: {comment_safe(_from(line.sources))}")
+        out.extend(f"# {comment_safe(note)}" for note in line.notes)
+        if line.text is not None and comment_safe(line.text) != line.text:
+            out.append(f"# TODO: not written, it holds a line break: {comment_safe(line.text)}")
+        elif line.text is not None:
+            out.append(line.text)
+    return "\n".join(out) + "\n"

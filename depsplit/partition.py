@@ -1,0 +1,1006 @@
+"""Split apps into the fewest groups that can each share one container, with a proof.
+
+The problem is colouring a *hypergraph*: every conflict is a minimal set of apps that cannot
+share one container (a pair for most, three or more for an N-way conflict), and a group is
+valid when it contains no conflict as a whole. :func:`solve` is pure (no I/O) and deterministic:
+every tie is broken by sorted app names, never by set or hash order.
+
+How it solves, and why it stays fast on thousands of apps:
+
+1. **Units.** ``together`` sets and apps fixed to the same group name are merged into one unit
+   (union–find); every contradiction is reported as a :class:`~depsplit.errors.UsageError`.
+2. **Collapse.** Apps with equal ``classes`` keys are one node (they are interchangeable, so an
+   optimal plan may keep them together), and nodes that are structural twins (same neighbours,
+   same hyperedges up to substitution) are merged too. Nodes are only merged when they also had
+   the same previous group, so stability never needs to split them again. With
+   ``max_apps_per_group`` nothing is collapsed: identical apps may then have to be spread
+   over several groups.
+3. **Components.** Connected components of the hypergraph are coloured independently; the
+   number of groups is the *largest* component's count, because groups are formed by joining
+   colour classes across components (apps of different components never conflict). With
+   ``max_apps_per_group`` the whole graph is one component, since joining could overflow.
+4. **Bounds and search.** Per component: an exact maximum clique of the pairwise graph
+   (bitset branch and bound, with a time budget) gives a lower bound and its witness; DSATUR
+   (respecting hyperedges and capacity) gives an upper bound. When they differ, a DSATUR-ordered
+   backtracking search with forward checking asks "is there a colouring with *k* colours?" for
+   *k* = the lower bound upwards, the clique pre-coloured to break symmetry. Finding one proves
+   it optimal; exhausting the search refutes *k* and raises the proven lower bound to *k* + 1,
+   which is how three-way conflicts that no clique shows are proven. Components whose upper
+   bound is already at the global lower bound are not searched at all.
+5. **Stability.** Groups are slots named after the ``previous`` plan. Within the optimal count,
+   each component's colouring is mapped to slots keeping the most apps where they were, then
+   improved by moving apps back to their previous group whenever that stays valid; a greedy
+   "previous plan first" colouring competes and wins when it keeps more apps.
+6. **Verification.** With ``check``, every final group is verified as a whole. A group that
+   fails adds the returned minimal subset as a new hyperedge and the model is solved again
+   (lazy constraint generation), for at most :data:`MAX_CHECK_ROUNDS` rounds; after that every
+   unit gets a group of its own (each checked too) and the result is not claimed optimal.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import time
+from collections.abc import Callable, Collection, Hashable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from itertools import combinations, pairwise, product
+from typing import Literal
+
+from depsplit.errors import UsageError
+
+__all__ = ["MAX_CHECK_ROUNDS", "Solution", "solve"]
+
+MAX_CHECK_ROUNDS = 25
+"""Most solve/verify rounds with a ``check`` callback before falling back to one group per unit.
+Every round adds at least one conflict the model did not know, so the loop always progresses;
+the bound only caps the cost of a verifier that keeps finding new N-way conflicts."""
+
+_CLIQUE_SHARE = 0.25
+"""Share of the remaining time one component's clique search may use: the clique is only a
+bound, and the colouring search needs the rest."""
+
+_Status = Literal["found", "refuted", "timeout"]
+
+
+@dataclass(frozen=True)
+class Solution:
+    """A partition of the apps into groups, with what is proven about it.
+
+    ``groups`` are sorted tuples of app names, ordered by their ``names``. ``lower_bound`` is
+    the strongest bound proven: the largest pairwise-conflicting set (``witness``, one app per
+    clique member), the capacity bound ``ceil(apps / max_apps_per_group)``, or a group count
+    refuted by exhaustive search (how N-way conflicts raise it past the clique). Hence
+    ``optimal`` is exactly ``len(groups) == lower_bound``, and ``len(witness)`` may be below
+    ``lower_bound`` when the bound came from capacity or from search. A timed-out search
+    reports ``optimal=False`` with the best groups found: "4 groups; at least 3 are needed".
+    """
+
+    groups: tuple[tuple[str, ...], ...]
+    names: tuple[str, ...]
+    optimal: bool
+    lower_bound: int
+    witness: tuple[str, ...]
+    elapsed: float
+    rounds: int
+
+
+def solve(
+    apps: Sequence[str],
+    conflicts: Iterable[Collection[str]],
+    *,
+    classes: Mapping[str, Hashable] | None = None,
+    check: Callable[[frozenset[str]], Collection[str] | None] | None = None,
+    together: Sequence[Collection[str]] = (),
+    apart: Sequence[Collection[str]] = (),
+    max_apps_per_group: int | None = None,
+    fixed: Mapping[str, str] | None = None,
+    previous: Mapping[str, str] | None = None,
+    time_limit: float = 10.0,
+) -> Solution:
+    """Partition ``apps`` into the fewest groups that contain no conflict.
+
+    ``conflicts`` are minimal infeasible sets of at least two apps. Apps with equal
+    ``classes`` keys must have identical constraints; a conflict listed for one member then
+    applies to every member of its class, so callers may list conflicts between class
+    representatives only. ``check`` verifies a whole group: it returns a minimal infeasible
+    subset of the group, or ``None`` when the group is feasible (see
+    :data:`MAX_CHECK_ROUNDS`).
+
+    User constraints: each ``together`` set ends in one group; each ``apart`` set's apps are
+    pairwise in different groups; no group has more than ``max_apps_per_group`` apps; ``fixed``
+    pins apps to a named group (apps with the same name share it, different names never do,
+    other apps may join it). ``previous`` (app → group name of an earlier plan) is kept
+    wherever that costs no extra group; apps no longer present are ignored.
+
+    Naming rule, in order: a group holding a ``fixed`` app takes that name; otherwise the
+    previous name held by the most of its members (ties: the name sorting first; each name
+    used once, the stronger claim first); otherwise its alphabetically first app, with
+    ``-2``, ``-3`` … appended if that name is already taken. So adding an app elsewhere, or
+    one that joins a group without becoming its first member, renames nothing.
+
+    The search stops at ``time_limit`` seconds (bounds and the best plan found so far are
+    still returned, with ``optimal=False`` unless proven); reading the conflicts, the
+    reductions and DSATUR are linear or quadratic in the reduced graph and always run to the
+    end, so every call returns a complete, valid plan. Raises
+    :class:`~depsplit.errors.UsageError` for unknown app names in constraints and for
+    contradictory constraints (each named); :class:`ValueError` for malformed input
+    (duplicate apps, unknown apps or fewer than two apps in a conflict, or a conflict inside
+    one class of apps declared identical).
+    """
+    started = time.perf_counter()
+    deadline = time.monotonic() + max(0.0, time_limit)
+    model = _Model.build(
+        apps,
+        conflicts,
+        classes=classes,
+        together=together,
+        apart=apart,
+        cap=max_apps_per_group,
+        fixed=fixed or {},
+        previous=previous or {},
+    )
+    verdicts: dict[frozenset[str], frozenset[str] | None] = {}
+
+    def verify(group: frozenset[str]) -> frozenset[str] | None:
+        assert check is not None
+        if group not in verdicts:
+            found = check(group)
+            bad = None if found is None else frozenset(found)
+            if bad is not None and (not bad or not bad <= group):
+                raise ValueError(
+                    f"check returned {_fmt(bad)}, which is not a non-empty subset of the "
+                    f"group {_fmt(group)}"
+                )
+            verdicts[group] = bad
+        return verdicts[group]
+
+    rounds = 0
+    result: _Result | None = None
+    while True:
+        rounds += 1
+        if result is not None and rounds > MAX_CHECK_ROUNDS:
+            result = model.one_group_per_unit(result)
+        else:
+            result = model.solve(deadline)
+        if check is None:
+            break
+        failures = [bad for g in result.groups if (bad := verify(frozenset(g))) is not None]
+        if not failures:
+            break
+        if rounds > MAX_CHECK_ROUNDS:
+            # Even units alone fail: add_conflict raises for a failure inside one unit.
+            for bad in failures:
+                model.add_conflict(bad)
+            raise AssertionError("unreachable: a unit's own failure raises")  # pragma: no cover
+        for bad in failures:
+            model.add_conflict(bad)
+
+    groups, names = result.groups, result.names
+    order = sorted(range(len(groups)), key=lambda g: names[g])
+    return Solution(
+        groups=tuple(tuple(groups[g]) for g in order),
+        names=tuple(names[g] for g in order),
+        optimal=len(groups) == result.lower_bound,
+        lower_bound=result.lower_bound,
+        witness=result.witness,
+        elapsed=time.perf_counter() - started,
+        rounds=rounds,
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# The model: units, classes, conflicts between them
+
+
+def _fmt(apps: Iterable[str]) -> str:
+    return "[" + ", ".join(sorted(apps)) + "]"
+
+
+class _UnionFind:
+    def __init__(self, n: int) -> None:
+        self.parent = list(range(n))
+
+    def find(self, x: int) -> int:
+        parent = self.parent
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    def union(self, a: int, b: int) -> None:
+        ra, rb = self.find(a), self.find(b)
+        if ra != rb:
+            # The smaller index becomes the root, so roots do not depend on call order.
+            self.parent[max(ra, rb)] = min(ra, rb)
+
+
+@dataclass(frozen=True)
+class _Result:
+    groups: list[list[str]]
+    names: list[str]
+    lower_bound: int
+    witness: tuple[str, ...]
+
+
+class _Model:
+    """Level-A nodes (a class of identical plain apps, or a user-constraint unit) and the
+    conflicts between them. Built once; ``check`` failures are added between rounds."""
+
+    def __init__(self) -> None:
+        self.members: list[tuple[str, ...]] = []
+        self.fixed: list[str | None] = []
+        self.pref: list[str | None] = []
+        self.reason: list[str | None] = []  # the user constraints that formed a unit
+        self.node_of: dict[str, int] = {}
+        self.class_of: dict[str, int] = {}
+        self.class_nodes: list[list[int]] = []  # the nodes of each class
+        self.nbr: list[set[int]] = []  # pairwise conflicts, both directions
+        self.hyper: set[tuple[int, ...]] = set()
+        self.cap: int | None = None
+        self.previous: Mapping[str, str] = {}
+
+    # -- building ------------------------------------------------------------------------------
+
+    @classmethod
+    def build(
+        cls,
+        apps: Sequence[str],
+        conflicts: Iterable[Collection[str]],
+        *,
+        classes: Mapping[str, Hashable] | None,
+        together: Sequence[Collection[str]],
+        apart: Sequence[Collection[str]],
+        cap: int | None,
+        fixed: Mapping[str, str],
+        previous: Mapping[str, str],
+    ) -> _Model:
+        self = cls()
+        order = sorted(apps)
+        if len(set(order)) != len(order):
+            dupes = sorted({a for a, b in pairwise(order) if a == b})
+            raise ValueError(f"duplicate app names: {', '.join(dupes)}")
+        known = set(order)
+        named = [a for s in (*together, *apart) for a in s] + list(fixed)
+        unknown = sorted({a for a in named if a not in known})
+        if unknown:
+            raise UsageError(f"unknown app(s) in constraints: {', '.join(unknown)}")
+        if cap is not None and cap < 1:
+            raise UsageError(f"max_apps_per_group must be at least 1, not {cap}")
+        for s in apart:
+            if len(set(s)) < 2:
+                raise UsageError(f"apart {_fmt(set(s))} needs at least two different apps")
+        for app, name in sorted(fixed.items()):
+            if not isinstance(name, str) or not name:
+                raise UsageError(f"fixed group of {app} must be a non-empty name")
+        self.cap = cap
+        self.previous = previous
+
+        index = {a: i for i, a in enumerate(order)}
+        uf = _UnionFind(len(order))
+        for s in together:
+            joined = sorted(set(s))
+            for a in joined[1:]:
+                uf.union(index[joined[0]], index[a])
+        by_name: dict[str, list[str]] = {}
+        for app in sorted(fixed):
+            by_name.setdefault(fixed[app], []).append(app)
+        for same in by_name.values():
+            for a in same[1:]:
+                uf.union(index[same[0]], index[a])
+        constrained = set(named)
+
+        # A class is split into one node per previous group, so stability never has to split
+        # a node; a conflict naming one member still applies to all nodes of its class.
+        class_ids: dict[Hashable, int] = {}
+        node_ids: dict[Hashable, int] = {}
+        class_nodes = self.class_nodes
+        for app in order:
+            ckey: Hashable
+            nkey: Hashable
+            if app in constrained:
+                ckey = nkey = ("unit", uf.find(index[app]))
+            elif cap is None and classes is not None and app in classes:
+                ckey = ("class", classes[app])
+                nkey = (ckey, previous.get(app))
+            else:
+                ckey = nkey = ("app", app)
+            c = class_ids.setdefault(ckey, len(class_ids))
+            if c == len(class_nodes):
+                class_nodes.append([])
+            node = node_ids.setdefault(nkey, len(node_ids))
+            if node == len(self.members):
+                self.members.append(())
+                class_nodes[c].append(node)
+            self.members[node] += (app,)
+            self.node_of[app] = node
+            self.class_of[app] = c
+
+        for node, members in enumerate(self.members):
+            names = sorted({fixed[a] for a in members if a in fixed})
+            is_unit = members[0] in constrained
+            parts = [f"together {_fmt(set(s))}" for s in together if set(s) & set(members)]
+            if names:
+                pinned = [a for a in members if a in fixed]
+                parts.append(f"fixed {_fmt(pinned)} to group '{names[0]}'")
+            self.reason.append(" and ".join(parts) if is_unit and parts else None)
+            if len(names) > 1:
+                raise UsageError(
+                    f"contradictory constraints: {' and '.join(parts[:-1])} joins apps "
+                    f"fixed to different groups ({', '.join(repr(n) for n in names)})"
+                )
+            self.fixed.append(names[0] if names else None)
+            if cap is not None and len(members) > cap:
+                raise UsageError(
+                    f"contradictory constraints: {self.reason[node]} puts {len(members)} apps "
+                    f"{_fmt(members)} in one group, more than max_apps_per_group = {cap}"
+                )
+            votes: dict[str, int] = {}
+            for a in members:
+                if a in previous:
+                    votes[previous[a]] = votes.get(previous[a], 0) + 1
+            self.pref.append(min(votes, key=lambda n: (-votes[n], n)) if votes else None)
+
+        node_of = self.node_of
+        class_of = self.class_of
+        nbr = self.nbr = [set() for _ in self.members]
+        class_pairs: set[tuple[int, int]] = set()
+        add_pair = class_pairs.add
+        for conflict in conflicts:
+            if len(conflict) == 2:
+                # The common case, kept lean: thousands of apps give millions of pairs, most
+                # of them repeating a pair of classes.
+                a, b = conflict
+                try:
+                    ca, cb = class_of[a], class_of[b]
+                except KeyError:
+                    raise ValueError(f"unknown app in conflict {_fmt(conflict)}") from None
+                if ca == cb:
+                    self._inside(node_of[a], conflict)
+                add_pair((ca, cb))
+            else:
+                self.add_conflict(conflict)
+        for ca, cb in class_pairs:
+            for i, j in product(class_nodes[ca], class_nodes[cb]):
+                nbr[i].add(j)
+                nbr[j].add(i)
+
+        for s in apart:
+            for a, b in combinations(sorted(set(s)), 2):
+                i, j = node_of[a], node_of[b]
+                if i == j:
+                    raise UsageError(
+                        f"contradictory constraints: apart {_fmt(set(s))} but "
+                        f"{self.reason[i]} puts {a} and {b} in one group"
+                    )
+                nbr[i].add(j)
+                nbr[j].add(i)
+        pinned_nodes = [n for n, f in enumerate(self.fixed) if f is not None]
+        for i, j in combinations(pinned_nodes, 2):  # different fixed names: different groups
+            nbr[i].add(j)
+            nbr[j].add(i)
+        return self
+
+    def _inside(self, node: int, conflict: Collection[str]) -> None:
+        if len(set(conflict)) < 2:
+            raise ValueError(f"a conflict needs at least two different apps: {_fmt(conflict)}")
+        reason = self.reason[node]
+        if reason is not None:
+            raise UsageError(
+                f"contradictory constraints: {reason} puts {_fmt(set(conflict))} in one group, "
+                "but they conflict"
+            )
+        raise ValueError(
+            f"conflict {_fmt(set(conflict))} lies inside one class of apps declared identical"
+        )
+
+    def add_conflict(self, conflict: Collection[str]) -> None:
+        """Add a minimal infeasible set (any size). Apps of one class are interchangeable, so a
+        set naming two of them is still infeasible with one: duplicates are dropped."""
+        try:
+            by_class = sorted({self.class_of[a] for a in conflict})
+        except KeyError:
+            raise ValueError(f"unknown app in conflict {_fmt(conflict)}") from None
+        if len(by_class) < 2:
+            if not by_class:
+                raise ValueError("a conflict needs at least two different apps: []")
+            self._inside(self.node_of[next(iter(conflict))], conflict)
+        for combo in product(*(self.class_nodes[c] for c in by_class)):
+            nodes = sorted(combo)
+            if len(nodes) == 2:
+                self.nbr[nodes[0]].add(nodes[1])
+                self.nbr[nodes[1]].add(nodes[0])
+            else:
+                self.hyper.add(tuple(nodes))
+
+    # -- solving -------------------------------------------------------------------------------
+
+    def one_group_per_unit(self, last: _Result) -> _Result:
+        """The fallback when verification rounds run out: every level-A node alone. The last
+        round's bound still holds, since added conflicts only make the problem harder."""
+        groups = [list(m) for m in self.members]
+        names = _name_groups(groups, self.fixed_of, self.previous)
+        return _Result(groups, names, last.lower_bound, last.witness)
+
+    def fixed_of(self, app: str) -> str | None:
+        return self.fixed[self.node_of[app]]
+
+    def solve(self, deadline: float) -> _Result:
+        red = _Reduced(self)
+        comps = red.components
+        cap_lb = math.ceil(sum(red.weight) / self.cap) if self.cap and red.weight else 0
+        cliques: list[list[int]] = []
+        lbs: list[int] = []
+        ubs: list[int] = []
+        cols: list[list[int]] = []
+        for comp in comps:
+            budget = time.monotonic() + _CLIQUE_SHARE * max(0.0, deadline - time.monotonic())
+            clique = _max_clique(comp.adj, budget)
+            cliques.append(clique)
+            lbs.append(max(len(clique), cap_lb))
+            status, col = _colour(comp, comp.heuristic_k(), clique, math.inf)
+            assert status == "found"
+            cols.append(col)
+            ubs.append(max(col, default=-1) + 1)
+        global_lb = max(lbs, default=0)
+        for c in sorted(range(len(comps)), key=lambda c: (-lbs[c], -ubs[c], c)):
+            target = max(global_lb, lbs[c])
+            while ubs[c] > target:
+                status, col = _colour(comps[c], target, cliques[c], deadline)
+                if status == "found":
+                    cols[c], ubs[c] = col, target
+                elif status == "refuted":
+                    lbs[c] = target + 1
+                    global_lb = max(global_lb, lbs[c])
+                    target += 1
+                else:
+                    break
+        k = max(ubs, default=0)
+        slot = _place(red, comps, cols, k, bool(self.previous))
+        by_slot: dict[int, list[str]] = {}
+        for node in range(len(red.members)):
+            by_slot.setdefault(slot[node], []).extend(red.members[node])
+        groups = [sorted(by_slot[s]) for s in sorted(by_slot)]
+        best = max(range(len(comps)), key=lambda c: (len(cliques[c]), -c), default=None)
+        witness: tuple[str, ...] = ()
+        if best is not None:
+            nodes = comps[best].nodes
+            witness = tuple(sorted(red.members[nodes[v]][0] for v in cliques[best]))
+        names = _name_groups(groups, self.fixed_of, self.previous)
+        return _Result(groups, names, global_lb, witness)
+
+
+class _Component:
+    """One connected component, re-indexed locally by degree (highest first) for bitsets."""
+
+    def __init__(
+        self,
+        nodes: list[int],
+        adj: list[int],
+        hyper: list[list[int]],
+        weight: list[int],
+        cap: int | None,
+    ) -> None:
+        self.nodes = nodes
+        self.adj = adj
+        self.hyper = hyper  # per node: masks of the other members of each hyperedge with it
+        self.weight = weight
+        self.cap = cap
+
+    def heuristic_k(self) -> int:
+        """Colours DSATUR may need at most: a node is barred from one colour per neighbour
+        and per hyperedge; with a capacity, any node may need a fresh group."""
+        n = len(self.adj)
+        if self.cap is not None or n == 0:
+            return max(n, 1)
+        return min(
+            n, max(a.bit_count() + len(h) for a, h in zip(self.adj, self.hyper, strict=True)) + 1
+        )
+
+
+def _mask(indices: Sequence[int], n: int) -> int:
+    if len(indices) < 64:
+        m = 0
+        for i in indices:
+            m |= 1 << i
+        return m
+    # Building a wide int bit by bit is quadratic; a byte buffer is linear.
+    buf = bytearray((n >> 3) + 1)
+    for i in indices:
+        buf[i >> 3] |= 1 << (i & 7)
+    return int.from_bytes(buf, "little")
+
+
+class _Reduced:
+    """Level-A nodes with structural twins merged, split into components."""
+
+    def __init__(self, model: _Model) -> None:
+        n_a = len(model.members)
+        nbr = model.nbr
+        hyp_of: list[list[tuple[int, ...]]] = [[] for _ in range(n_a)]
+        for h in sorted(model.hyper):
+            for x in h:
+                hyp_of[x].append(h)
+        rep = list(range(n_a))
+        if model.cap is None:
+            # Twins (same neighbours and same hyperedges up to substitution) never share a
+            # conflict and are interchangeable; merging them shrinks the search, above all
+            # when the caller gave no classes.
+            seen: dict[Hashable, int] = {}
+            for x in range(n_a):
+                rests = frozenset(tuple(y for y in h if y != x) for h in hyp_of[x])
+                sig = (frozenset(nbr[x]), rests, model.pref[x], model.fixed[x])
+                rep[x] = seen.setdefault(sig, x)
+        rid: dict[int, int] = {}
+        self.members: list[list[str]] = []
+        self.weight: list[int] = []
+        self.pref: list[str | None] = []
+        self.fixed: list[str | None] = []
+        for x in range(n_a):
+            r = rep[x]
+            if r not in rid:
+                rid[r] = len(self.members)
+                self.members.append([])
+                self.pref.append(model.pref[x])
+                self.fixed.append(model.fixed[x])
+            self.members[rid[r]].extend(model.members[x])
+        for m in self.members:
+            m.sort()
+            self.weight.append(len(m))
+        n = len(self.members)
+        node = [rid[rep[x]] for x in range(n_a)]
+        reps = [x for x in range(n_a) if rep[x] == x]  # reduced node r is level-A reps[r]
+        # Twins have the same neighbours, so the edges between representatives are all.
+        rnbr = [[node[y] for y in nbr[x] if rep[y] == y] for x in reps]
+        hyper: set[tuple[int, ...]] = set()
+        for h in model.hyper:
+            mapped = tuple(sorted({node[x] for x in h}))
+            # A hyperedge holding a conflicting pair can never be completed: drop it.
+            if not any(reps[b] in nbr[reps[a]] for a, b in combinations(mapped, 2)):
+                hyper.add(mapped)
+        hyp_nodes: list[list[int]] = [[] for _ in range(n)]
+        for h in hyper:
+            for x in h:
+                hyp_nodes[x].extend(h)
+
+        comp_of = [-1] * n
+        comp_nodes: list[list[int]] = []
+        for start in range(n):
+            if comp_of[start] >= 0:
+                continue
+            if model.cap is not None:  # joining components could overflow a group
+                comp_nodes.append(list(range(n)))
+                comp_of = [0] * n
+                break
+            c = len(comp_nodes)
+            comp_of[start] = c
+            todo = [start]
+            found = []
+            while todo:
+                x = todo.pop()
+                found.append(x)
+                for y in (*rnbr[x], *hyp_nodes[x]):
+                    if comp_of[y] < 0:
+                        comp_of[y] = c
+                        todo.append(y)
+            comp_nodes.append(sorted(found))
+        degree = [len(rnbr[x]) + len(hyp_nodes[x]) for x in range(n)]
+        self.components: list[_Component] = []
+        local = [0] * n
+        for members in comp_nodes:
+            nodes = sorted(members, key=lambda x: (-degree[x], x))
+            for i, x in enumerate(nodes):
+                local[x] = i
+            self.components.append(
+                _Component(
+                    nodes,
+                    [],
+                    [[] for _ in nodes],
+                    [self.weight[x] for x in nodes],
+                    model.cap,
+                )
+            )
+        for comp in self.components:
+            size = len(comp.nodes)
+            comp.adj = [_mask([local[y] for y in rnbr[x]], size) for x in comp.nodes]
+        for h in sorted(hyper):
+            comp = self.components[comp_of[h[0]]]
+            full = _mask([local[x] for x in h], len(comp.nodes))
+            for x in h:
+                comp.hyper[local[x]].append(full ^ (1 << local[x]))
+
+
+# ---------------------------------------------------------------------------------------------
+# Bounds and search
+
+
+class _Stop(Exception):
+    pass
+
+
+def _max_clique(adj: Sequence[int], deadline: float) -> list[int]:
+    """A maximum clique (exact unless ``deadline`` passes first; then the largest found).
+
+    Branch and bound over bitsets with greedy-colouring bounds (Tomita's MCQ). Nodes are
+    indexed by decreasing degree, so taking the lowest bit first favours dense nodes.
+    """
+    n = len(adj)
+    if n == 0:
+        return []
+    best: list[int] = []
+    cand = (1 << n) - 1
+    while cand:  # greedy start: a good incumbent prunes most of the tree
+        low = cand & -cand
+        v = low.bit_length() - 1
+        best.append(v)
+        cand &= adj[v]
+
+    def expand(clique: list[int], cand: int) -> None:
+        nonlocal best
+        if time.monotonic() > deadline:
+            raise _Stop
+        order: list[int] = []
+        bounds: list[int] = []
+        colour = 0
+        rest = cand
+        while rest:
+            colour += 1
+            avail = rest
+            while avail:
+                low = avail & -avail
+                v = low.bit_length() - 1
+                avail ^= low
+                avail &= ~adj[v]
+                rest ^= low
+                order.append(v)
+                bounds.append(colour)
+        for i in range(len(order) - 1, -1, -1):
+            if len(clique) + bounds[i] <= len(best):
+                return
+            v = order[i]
+            clique.append(v)
+            sub = cand & adj[v]
+            if sub:
+                expand(clique, sub)
+            elif len(clique) > len(best):
+                best = clique.copy()
+            clique.pop()
+            cand &= ~(1 << v)
+
+    with contextlib.suppress(_Stop):
+        expand([], (1 << n) - 1)
+    return sorted(best)
+
+
+class _Frame:
+    __slots__ = ("cands", "cur", "i", "mark", "used", "v")
+
+    def __init__(self, v: int, cands: list[int], mark: int, used: int) -> None:
+        self.v = v
+        self.cands = cands
+        self.i = 0
+        self.cur = -1
+        self.mark = mark
+        self.used = used
+
+
+def _colour(
+    comp: _Component, k: int, seed: Sequence[int], deadline: float
+) -> tuple[_Status, list[int]]:
+    """Colour ``comp`` with at most ``k`` colours, or prove that impossible.
+
+    DSATUR-ordered backtracking: the uncoloured node with the fewest allowed colours goes
+    next (ties: highest degree, i.e. lowest local index); colours are tried in order, and only
+    one unused colour, since unused colours are interchangeable. Forward checking removes a
+    colour from a node's domain when a neighbour takes it, when the node would complete a
+    hyperedge in it, or when the node no longer fits under the capacity; an empty domain
+    backtracks at once. ``seed`` (a clique) is pre-coloured 0, 1, …, which loses nothing since
+    a clique needs distinct colours anyway. With ``k`` large enough the first descent never
+    backtracks, which is plain DSATUR.
+    """
+    n = len(comp.adj)
+    adj, hyper, weight, cap = comp.adj, comp.hyper, comp.weight, comp.cap
+    if len(seed) > k:
+        return "refuted", []
+    max_weight = max(weight, default=0)
+    dom = [(1 << k) - 1] * n
+    colour = [-1] * n
+    cmask = [0] * k
+    cweight = [0] * k
+    uncoloured = set(range(n))
+    trail: list[tuple[int, int]] = []
+    used = 0
+    uncol_mask = (1 << n) - 1
+
+    def forbid(u: int, cbit: int) -> bool:
+        d = dom[u]
+        if d & cbit:
+            trail.append((u, d))
+            d ^= cbit
+            dom[u] = d
+        return d != 0
+
+    def assign(v: int, c: int) -> bool:
+        nonlocal used, uncol_mask
+        bit = 1 << v
+        colour[v] = c
+        cmask[c] |= bit
+        cweight[c] += weight[v]
+        uncoloured.discard(v)
+        uncol_mask ^= bit
+        if c == used:
+            used += 1
+        cbit = 1 << c
+        m = adj[v] & uncol_mask
+        while m:
+            low = m & -m
+            m ^= low
+            if not forbid(low.bit_length() - 1, cbit):
+                return False
+        members = cmask[c]
+        for rest in hyper[v]:
+            missing = rest & ~members
+            # One member short of the whole hyperedge: that member may not take this colour.
+            if (
+                missing & uncol_mask
+                and not missing & (missing - 1)
+                and not forbid(missing.bit_length() - 1, cbit)
+            ):
+                return False
+        if cap is not None:
+            room = cap - cweight[c]
+            if room < max_weight:
+                for u in sorted(uncoloured):
+                    if weight[u] > room and not forbid(u, cbit):
+                        return False
+        return True
+
+    def unassign(v: int, c: int, mark: int, used_before: int) -> None:
+        nonlocal used, uncol_mask
+        while len(trail) > mark:
+            u, d = trail.pop()
+            dom[u] = d
+        bit = 1 << v
+        colour[v] = -1
+        cmask[c] ^= bit
+        cweight[c] -= weight[v]
+        uncoloured.add(v)
+        uncol_mask |= bit
+        used = used_before
+
+    def select() -> int:
+        best, best_count = -1, k + 1
+        for v in uncoloured:
+            count = dom[v].bit_count()
+            if count < best_count or (count == best_count and v < best):
+                best, best_count = v, count
+        return best
+
+    def candidates(v: int) -> list[int]:
+        d = dom[v] & ((1 << used) - 1)
+        out = []
+        while d:
+            low = d & -d
+            d ^= low
+            out.append(low.bit_length() - 1)
+        if used < k:
+            out.append(used)
+        return out
+
+    for c, v in enumerate(seed):
+        if not assign(v, c):
+            return "refuted", []
+    v = select()
+    if v < 0:
+        return "found", colour
+    stack = [_Frame(v, candidates(v), len(trail), used)]
+    steps = 0
+    while stack:
+        f = stack[-1]
+        if f.cur >= 0:
+            unassign(f.v, f.cur, f.mark, f.used)
+            f.cur = -1
+        if f.i == len(f.cands):
+            stack.pop()
+            continue
+        steps += 1
+        if not steps & 255 and time.monotonic() > deadline:
+            return "timeout", []
+        c = f.cands[f.i]
+        f.i += 1
+        f.cur = c
+        if not assign(f.v, c):
+            continue
+        v = select()
+        if v < 0:
+            return "found", colour
+        stack.append(_Frame(v, candidates(v), len(trail), used))
+    return "refuted", []
+
+
+# ---------------------------------------------------------------------------------------------
+# Stability: which colour class becomes which group
+
+
+def _place(
+    red: _Reduced,
+    comps: Sequence[_Component],
+    cols: Sequence[list[int]],
+    k: int,
+    has_previous: bool,
+) -> list[int]:
+    """Map every component's colouring onto ``k`` global slots; return the slot per node.
+
+    Slots are the fixed group names, then the previous names most apps still claim, then
+    anonymous ones. A colour class holding a fixed app goes to that slot; the others go to
+    the slots whose previous name most of their apps held. With a previous plan, apps are then
+    moved back to their previous slot whenever that stays valid, and a greedy colouring that
+    starts from the previous plan is used instead when it keeps more apps in place.
+    """
+    fixed_names = sorted({f for f in red.fixed if f is not None})
+    slot_names: list[str | None] = list(fixed_names)
+    if has_previous:
+        score: dict[str, int] = {}
+        for p, w in zip(red.pref, red.weight, strict=True):
+            if p is not None and p not in fixed_names:
+                score[p] = score.get(p, 0) + w
+        keep = sorted(score, key=lambda p: (-score[p], p))[: max(0, k - len(fixed_names))]
+        slot_names.extend(sorted(keep))
+    slot_names.extend([None] * (k - len(slot_names)))
+    slot_of_name = {name: s for s, name in enumerate(slot_names) if name is not None}
+    slot = [0] * len(red.members)
+    for comp, col in zip(comps, cols, strict=True):
+        nodes = comp.nodes
+        forced = [slot_of_name[f] if (f := red.fixed[x]) is not None else -1 for x in nodes]
+        wants = [slot_of_name.get(p, -1) if (p := red.pref[x]) is not None else -1 for x in nodes]
+        wants = [f if f >= 0 else w for f, w in zip(forced, wants, strict=True)]
+        placed = _map_colours(comp, col, forced, wants, k)
+        if has_previous:
+            _move_home(comp, placed, forced, wants, k)
+            alt = _greedy_from_previous(comp, forced, wants, k)
+            if alt is not None:
+                _move_home(comp, alt, forced, wants, k)
+                if _kept(comp, alt, wants) > _kept(comp, placed, wants):
+                    placed = alt
+        for v, x in enumerate(nodes):
+            slot[x] = placed[v]
+    return slot
+
+
+def _kept(comp: _Component, placed: Sequence[int], wants: Sequence[int]) -> int:
+    return sum(w for w, p, s in zip(comp.weight, placed, wants, strict=True) if p == s)
+
+
+def _map_colours(
+    comp: _Component, col: Sequence[int], forced: Sequence[int], wants: Sequence[int], k: int
+) -> list[int]:
+    n_colours = max(col, default=-1) + 1
+    target = [-1] * n_colours
+    taken: set[int] = set()
+    for v, f in enumerate(forced):
+        if f >= 0:
+            target[col[v]] = f
+            taken.add(f)
+    score: dict[tuple[int, int], int] = {}
+    for v, s in enumerate(wants):
+        if s >= 0:
+            score[col[v], s] = score.get((col[v], s), 0) + comp.weight[v]
+    for (c, s), _ in sorted(score.items(), key=lambda item: (-item[1], item[0])):
+        if target[c] < 0 and s not in taken:
+            target[c] = s
+            taken.add(s)
+    first = [
+        min((comp.nodes[v] for v in range(len(col)) if col[v] == c), default=0)
+        for c in range(n_colours)
+    ]
+    free = iter([s for s in range(k) if s not in taken])
+    for c in sorted(range(n_colours), key=lambda c: first[c]):
+        if target[c] < 0:
+            target[c] = next(free)
+    return [target[c] for c in col]
+
+
+def _fits(comp: _Component, v: int, s: int, smask: list[int], sweight: list[int]) -> bool:
+    if comp.adj[v] & smask[s]:
+        return False
+    members = smask[s]
+    if any(not rest & ~members for rest in comp.hyper[v]):
+        return False
+    return comp.cap is None or sweight[s] + comp.weight[v] <= comp.cap
+
+
+def _move_home(
+    comp: _Component, placed: list[int], forced: Sequence[int], wants: Sequence[int], k: int
+) -> None:
+    """Move nodes back to the slot they want while that stays valid (hill climbing)."""
+    smask = [0] * k
+    sweight = [0] * k
+    for v, s in enumerate(placed):
+        smask[s] |= 1 << v
+        sweight[s] += comp.weight[v]
+    moved = True
+    while moved:
+        moved = False
+        for v, want in enumerate(wants):
+            s = placed[v]
+            if want < 0 or want == s or forced[v] >= 0:
+                continue
+            bit = 1 << v
+            smask[s] ^= bit
+            sweight[s] -= comp.weight[v]
+            if _fits(comp, v, want, smask, sweight):
+                s = want
+                moved = True
+            placed[v] = s
+            smask[s] |= bit
+            sweight[s] += comp.weight[v]
+
+
+def _greedy_from_previous(
+    comp: _Component, forced: Sequence[int], wants: Sequence[int], k: int
+) -> list[int] | None:
+    """Keep the previous plan where it is still valid, then fit the rest in first-fit order;
+    ``None`` when that would need more than ``k`` groups."""
+    n = len(comp.adj)
+    placed = [-1] * n
+    smask = [0] * k
+    sweight = [0] * k
+
+    def put(v: int, s: int) -> None:
+        placed[v] = s
+        smask[s] |= 1 << v
+        sweight[s] += comp.weight[v]
+
+    for v, f in enumerate(forced):
+        if f >= 0:
+            put(v, f)
+    homing = sorted(
+        (v for v in range(n) if placed[v] < 0 and wants[v] >= 0), key=lambda v: (-comp.weight[v], v)
+    )
+    for v in homing:
+        if _fits(comp, v, wants[v], smask, sweight):
+            put(v, wants[v])
+    for v in range(n):
+        if placed[v] < 0:
+            s = next((s for s in range(k) if _fits(comp, v, s, smask, sweight)), -1)
+            if s < 0:
+                return None
+            put(v, s)
+    return placed
+
+
+def _name_groups(
+    groups: Sequence[Sequence[str]],
+    fixed_of: Callable[[str], str | None],
+    previous: Mapping[str, str],
+) -> list[str]:
+    """Names per the rule in :func:`solve`'s docstring; ``groups`` are sorted lists."""
+    names: list[str | None] = [None] * len(groups)
+    used: set[str] = set()
+    for g, apps in enumerate(groups):
+        pinned = sorted({f for a in apps if (f := fixed_of(a)) is not None})
+        if pinned:
+            names[g] = pinned[0]
+            used.add(pinned[0])
+    claims: list[tuple[int, str, str, int]] = []
+    for g, apps in enumerate(groups):
+        if names[g] is None:
+            votes: dict[str, int] = {}
+            for a in apps:
+                if a in previous:
+                    votes[previous[a]] = votes.get(previous[a], 0) + 1
+            claims.extend((-n, name, apps[0], g) for name, n in votes.items())
+    for _, name, _, g in sorted(claims):
+        if names[g] is None and name not in used:
+            names[g] = name
+            used.add(name)
+    for g in sorted(range(len(groups)), key=lambda g: groups[g][0]):
+        if names[g] is None:
+            base = name = groups[g][0]
+            i = 1
+            while name in used:
+                i += 1
+                name = f"{base}-{i}"
+            names[g] = name
+            used.add(name)
+    return [n for n in names if n is not None]

@@ -1,0 +1,244 @@
+"""Line numbers for values that a TOML parser returns without them.
+
+``tomllib`` gives data only, so the readers find the line of a key or of an array item by
+scanning the text once with a small, forgiving TOML lexer (strings, comments, brackets,
+table headers). It is best effort: it is exact for ordinary formatting (one key per line,
+one array item per line or several on one line) and returns ``None`` rather than a wrong
+line when it cannot tell. The text is assumed to have already parsed with ``tomllib``.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+from pathlib import Path
+from typing import Any
+
+from depsplit.errors import InputError
+from depsplit.sources.base import ReadContext, SourceResult
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # tomllib is 3.11+; tomli is the same parser
+    import tomli as tomllib  # type: ignore[import-not-found, unused-ignore]
+
+Path_ = tuple[str, ...]
+
+_HEADER = re.compile(r"\s*(\[\[?)(.*?)(\]\]?)\s*(?:#.*)?$")
+_KEY_PART = r"""(?:[A-Za-z0-9_-]+|"(?:[^"\\]|\\.)*"|'[^']*')"""
+_KEY = re.compile(rf"\s*({_KEY_PART}(?:\s*\.\s*{_KEY_PART})*)\s*=")
+_PART = re.compile(_KEY_PART)
+_BASIC = re.compile(r'"((?:[^"\\]|\\.)*)"')
+_LITERAL = re.compile(r"'([^']*)'")
+_SCALAR_END = re.compile(r"[\s,\]}#]")
+_PARSE_ERROR_LINE = re.compile(r"at line (\d+)")
+_PARSE_ERROR_WHERE = re.compile(r"\s*\(at line \d+, (column \d+)\)")
+
+
+def split_dotted(key: str) -> Path_:
+    """``tool."my.group".x`` → ``("tool", "my.group", "x")``."""
+    return tuple(_unquote(m.group(0)) for m in _PART.finditer(key))
+
+
+def _unquote(token: str) -> str:
+    if token.startswith('"'):
+        return _decode_basic(token[1:-1])
+    if token.startswith("'"):
+        return token[1:-1]
+    return token
+
+
+def _decode_basic(raw: str) -> str:
+    if "\\" not in raw:
+        return raw
+    try:
+        value = json.loads(f'"{raw}"')
+    except ValueError:  # TOML-only escapes (\e, \U…): the raw text is close enough
+        return raw
+    return value if isinstance(value, str) else raw
+
+
+class TomlIndex:
+    """Where each key and each top-level array item of a TOML text starts (1-based lines).
+
+    Keys are addressed by their full dotted path, tables included
+    (``("tool", "poetry", "dependencies", "flask")``), and by ``occurrence``: the index of
+    the enclosing ``[[array.of.tables]]`` entry (0 outside arrays of tables).
+    """
+
+    def __init__(self, text: str) -> None:
+        self._keys: dict[tuple[Path_, int], int] = {}
+        self._arrays: dict[tuple[Path_, int], list[int]] = {}
+        self._tables: dict[tuple[Path_, int], int] = {}
+        self._array_table_counts: dict[Path_, int] = {}
+        self._table: Path_ = ()
+        self._occ_table: Path_ | None = None
+        self._occ = 0
+        self._depth = 0
+        self._multiline: str | None = None
+        self._items: list[int] | None = None
+        for number, line in enumerate(text.split("\n"), start=1):
+            self._line(line, number)
+
+    # -- queries -------------------------------------------------------------------------
+
+    def key_line(self, path: Path_, occurrence: int = 0) -> int | None:
+        """The line of ``key = …`` (or of the ``[table]`` header) at ``path``, else of the
+        nearest enclosing key or table (a key inside an inline table has no line of its own
+        in this index)."""
+        for end in range(len(path), 0, -1):
+            key = (tuple(path[:end]), occurrence)
+            line = self._keys.get(key) or self._tables.get(key)
+            if line is not None:
+                return line
+        return None
+
+    def items(self, path: Path_, occurrence: int = 0) -> list[int]:
+        """The line of each top-level item of the array assigned at ``path``, in order."""
+        return self._arrays.get((tuple(path), occurrence), [])
+
+    def item_line(self, path: Path_, index: int, occurrence: int = 0) -> int | None:
+        """The line of item ``index`` of the array at ``path``, else the key's line."""
+        items = self.items(path, occurrence)
+        if index < len(items):
+            return items[index]
+        return self.key_line(path, occurrence)
+
+    # -- lexer ---------------------------------------------------------------------------
+
+    def _occurrence(self, path: Path_) -> int:
+        table = self._occ_table
+        if table is not None and path[: len(table)] == table:
+            return self._occ
+        return 0
+
+    def _line(self, line: str, number: int) -> None:
+        if self._multiline is None and self._depth == 0:
+            header = _HEADER.match(line)
+            if header and line.lstrip().startswith("["):
+                self._header(header, number)
+                return
+            key = _KEY.match(line)
+            if key:
+                path = self._table + split_dotted(key.group(1))
+                occurrence = self._occurrence(path)
+                for end in range(len(self._table) + 1, len(path) + 1):
+                    self._keys.setdefault((path[:end], occurrence), number)
+                self._value(line, key.end(), number, (path, occurrence))
+                return
+        self._value(line, 0, number, None)
+
+    def _header(self, match: re.Match[str], number: int) -> None:
+        path = split_dotted(match.group(2))
+        if match.group(1) == "[[":
+            count = self._array_table_counts.get(path, 0)
+            self._array_table_counts[path] = count + 1
+            self._occ_table, self._occ = path, count
+        self._table = path
+        self._tables.setdefault((path, self._occurrence(path)), number)
+
+    def _value(self, line: str, i: int, number: int, key: tuple[Path_, int] | None) -> None:
+        """Scan ``line`` from ``i``: strings, comments and brackets; record array items.
+
+        ``key`` is set when the text at ``i`` is the value of a new assignment.
+        """
+        while i < len(line):
+            if self._multiline is not None:
+                end = line.find(self._multiline, i)
+                if end < 0:
+                    return
+                i = end + 3
+                self._multiline = None
+                continue
+            c = line[i]
+            if c in " \t,":
+                i += 1
+                continue
+            if c == "#":
+                return
+            # An item of the recorded array starts here (not its closing bracket).
+            items = self._items if self._depth == 1 and c not in "]}" else None
+            if c in "\"'":
+                i = self._string(line, i, number, items)
+            elif c in "[{":
+                if items is not None:
+                    items.append(number)
+                if self._depth == 0 and key is not None and c == "[":
+                    self._items = self._arrays.setdefault(key, [])
+                self._depth += 1
+                i += 1
+            elif c in "]}":
+                self._depth = max(0, self._depth - 1)
+                if self._depth == 0:
+                    self._items = None
+                i += 1
+            else:  # a bare scalar (number, boolean, date) or junk: skip to its end
+                if items is not None:
+                    items.append(number)
+                end_match = _SCALAR_END.search(line, i + 1)
+                i = end_match.start() if end_match else len(line)
+
+    def _string(self, line: str, i: int, number: int, items: list[int] | None) -> int:
+        """Skip the string at ``i`` (recording its line in ``items`` when given); its end."""
+        quote = line[i]
+        if line.startswith(quote * 3, i):
+            end = line.find(quote * 3, i + 3)
+            if items is not None:
+                items.append(number)
+            if end < 0:
+                self._multiline = quote * 3
+                return len(line)
+            return end + 3
+        match = (_BASIC if quote == '"' else _LITERAL).match(line, i)
+        if match is None:  # unterminated: invalid TOML, nothing more to learn on this line
+            return len(line)
+        if items is not None:
+            items.append(number)
+        return match.end()
+
+
+def read_toml(path: Path, ctx: ReadContext, result: SourceResult) -> tuple[str, dict[str, Any]]:
+    """Read and parse a TOML file and record it in ``result.files``.
+
+    Raises :class:`InputError` (file, reason, line) when the file cannot be read or is not
+    valid TOML; readers turn it into one error diagnostic.
+    """
+    rel = ctx.rel(path)
+    if rel not in result.files:
+        result.files.append(rel)
+    text = ctx.read_text(path)
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        message = str(exc)
+        reason = _PARSE_ERROR_WHERE.sub(r" (\1)", message)
+        raise InputError(rel, f"invalid TOML: {reason}", toml_error_line(message, text)) from exc
+    return text, data
+
+
+def parse_toml(text: str) -> dict[str, Any] | None:
+    """The parsed TOML text, or ``None`` when it is not valid TOML."""
+    try:
+        data: dict[str, Any] = tomllib.loads(text)
+    except tomllib.TOMLDecodeError:
+        return None
+    return data
+
+
+def toml_error_line(message: str, text: str) -> int | None:
+    """The line of a ``tomllib.TOMLDecodeError`` (``… (at line 3, column 7)``)."""
+    match = _PARSE_ERROR_LINE.search(message)
+    if match:
+        return int(match.group(1))
+    if "end of document" in message:
+        return text.count("\n") + (0 if text.endswith("\n") else 1) or 1
+    return None
+
+
+def find_line(text: str, needle: str, start: int = 1) -> int | None:
+    """The first line at or after ``start`` that contains ``needle``."""
+    for number, line in enumerate(text.split("\n")[start - 1 :], start=start):
+        if needle in line:
+            return number
+    return None

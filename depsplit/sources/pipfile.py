@@ -1,0 +1,170 @@
+"""``Pipfile`` (Pipenv): ``[packages]``, ``[dev-packages]`` and other package categories,
+``[requires]`` and ``[[source]]``.
+
+An entry is ``name = "*"``, ``name = "==1.2"`` or a table; Pipenv turns the table's marker
+keys (``sys_platform = "== 'win32'"``, ``python_version = ">= '3.8'"``, … every PEP 508
+environment marker name) into ``key value`` markers ANDed with ``markers``, as its
+``requirementslib`` ``PipenvMarkers`` (and PDM's Pipfile importer) do.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from packaging.markers import default_environment
+
+from depsplit.errors import InputError
+from depsplit.model import IndexOption, Origin, PythonRequirement, Role
+from depsplit.redact import redact_url
+from depsplit.sources.base import ReadContext, SourceResult, parse_requirement
+from depsplit.sources.locate import TomlIndex, read_toml
+
+MARKER_KEYS = tuple(sorted(default_environment()))
+"""Entry keys that Pipenv turns into markers."""
+
+_VCS = ("git", "hg", "svn", "bzr")
+_STRING_KEYS = frozenset(
+    {"version", "markers", "ref", "path", "file", "subdirectory", *_VCS, *MARKER_KEYS}
+)
+_NOT_PACKAGES = frozenset({"source", "requires", "pipenv", "scripts"})
+_PYTHON = re.compile(r"(\d+)(?:\.(\d+))?(?:\.\d+)*")
+
+
+def entry_requirement(name: str, value: object) -> tuple[str, bool]:
+    """A Pipfile (or ``Pipfile.lock``) entry as ``(PEP 508 text, editable)``.
+
+    ``version`` is a PEP 440 specifier, ``"*"`` for any; a bare version (``"1.2"``) means
+    ``==1.2``. A VCS key (``git = URL`` with ``ref``), ``path`` or ``file`` makes a URL
+    requirement. Raises :class:`TypeError` for a value of the wrong type.
+    """
+    if isinstance(value, str):
+        value = {"version": value}
+    if not isinstance(value, Mapping):
+        raise TypeError(f"expected a version string or a table, got {type(value).__name__}")
+    for key, val in value.items():
+        if key == "extras":
+            if not isinstance(val, list) or not all(isinstance(e, str) for e in val):
+                raise TypeError("extras must be an array of strings")
+        elif key in _STRING_KEYS and not isinstance(val, str):
+            raise TypeError(f"{key} must be a string, got {type(val).__name__}")
+    extras = f"[{','.join(value['extras'])}]" if value.get("extras") else ""
+    markers = [value["markers"]] if value.get("markers") else []
+    markers += [f"{key} {value[key].strip()}" for key in MARKER_KEYS if value.get(key)]
+    marker = markers[0] if len(markers) == 1 else " and ".join(f"({m})" for m in markers)
+    editable = value.get("editable") is True
+    url = _url(value)
+    if url is not None:
+        return f"{name}{extras} @ {url}" + (f" ; {marker}" if marker else ""), editable
+    version = value.get("version", "*").strip()
+    if version == "*":
+        version = ""
+    elif version[:1].isdigit():
+        version = f"=={version}"
+    return f"{name}{extras}{version}" + (f"; {marker}" if marker else ""), editable
+
+
+def _url(value: Mapping[str, Any]) -> str | None:
+    fragment = f"#subdirectory={value['subdirectory']}" if value.get("subdirectory") else ""
+    for vcs in _VCS:
+        if vcs in value:
+            url: str = value[vcs]
+            if not url.startswith(f"{vcs}+"):
+                url = f"{vcs}+{url}"
+            ref = value.get("ref")
+            return url + (f"@{ref}" if ref else "") + fragment
+    if "path" in value:
+        return f"file:{value['path']}{fragment}"
+    if "file" in value:
+        file: str = value["file"]
+        return (file if "://" in file else f"file:{file}") + fragment
+    return None
+
+
+def python_minor_specifier(version: str) -> str | None:
+    """``"3.11"`` or ``"3.11.4"`` → ``"==3.11.*"`` (a container image is chosen per minor
+    version); ``"3"`` → ``"==3.*"``; ``None`` when ``version`` is not a CPython version."""
+    m = _PYTHON.fullmatch(version.strip())
+    if m is None:
+        return None
+    return f"=={m[1]}.{m[2]}.*" if m[2] is not None else f"=={m[1]}.*"
+
+
+def read(path: Path, ctx: ReadContext) -> SourceResult:
+    """Read a ``Pipfile``.
+
+    ``[packages]`` is ``main``; ``[dev-packages]`` and any other category are ``dev``
+    (group: the section name). ``[requires] python_full_version`` / ``python_version`` give
+    the minor version as a :class:`PythonRequirement`. ``[[source]]`` URLs become index
+    options (redacted): the first ``--index-url``, the others ``--extra-index-url``.
+    Never raises for bad content: each bad entry is one error diagnostic with its line.
+    """
+    result = SourceResult()
+    try:
+        text, data = read_toml(path, ctx, result)
+    except InputError as exc:
+        result.error(exc.file, exc.message, exc.line)
+        return result
+    rel = ctx.rel(path)
+    index = TomlIndex(text)
+    _sources(data.get("source"), rel, index, result)
+    _requires(data.get("requires"), rel, index, result)
+    for section, entries in data.items():
+        if section in _NOT_PACKAGES:
+            continue
+        line = index.key_line((section,))
+        if not isinstance(entries, Mapping):
+            result.error(rel, f"[{section}] must be a table of packages", line)
+            continue
+        role: Role = "main" if section == "packages" else "dev"
+        group = None if section == "packages" else section
+        for name, value in entries.items():
+            line = index.key_line((section, name))
+            try:
+                text_, editable = entry_requirement(name, value)
+                req = parse_requirement(
+                    text_, Origin(rel, line), role=role, group=group, editable=editable
+                )
+            except (TypeError, ValueError) as exc:
+                result.error(rel, f"{name}: {exc}", line)
+                continue
+            result.requirements.append(req)
+    return result
+
+
+def _sources(sources: object, rel: str, index: TomlIndex, result: SourceResult) -> None:
+    if sources is None:
+        return
+    if not isinstance(sources, list):
+        result.error(rel, "[[source]] must be an array of tables", index.key_line(("source",)))
+        return
+    for i, source in enumerate(sources):
+        url = source.get("url") if isinstance(source, Mapping) else None
+        line = index.key_line(("source", "url"), i)
+        if not isinstance(url, str):
+            result.error(rel, "[[source]] needs a url string", line)
+            continue
+        option = "--index-url" if not result.index_options else "--extra-index-url"
+        result.index_options.append(IndexOption(option, redact_url(url), Origin(rel, line)))
+
+
+def _requires(requires: object, rel: str, index: TomlIndex, result: SourceResult) -> None:
+    if requires is None:
+        return
+    if not isinstance(requires, Mapping):
+        result.error(rel, "[requires] must be a table", index.key_line(("requires",)))
+        return
+    # python_full_version wins, as in Pipenv; both give the minor version.
+    for key in ("python_full_version", "python_version"):
+        if key not in requires:
+            continue
+        value = requires[key]
+        line = index.key_line(("requires", key))
+        spec = python_minor_specifier(value) if isinstance(value, str) else None
+        if spec is None:
+            result.error(rel, f'[requires] {key} must be a version like "3.11": {value!r}', line)
+        else:
+            result.python.append(PythonRequirement(spec, Origin(rel, line)))
+        return

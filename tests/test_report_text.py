@@ -1,0 +1,82 @@
+"""The text report: plain and stable when piped, coloured through rich on a terminal."""
+
+from __future__ import annotations
+
+import io
+import re
+
+import pytest
+from click.testing import CliRunner
+from test_report_common import check_golden, sample_diff, sample_plan
+
+from depsplit.cli import cli
+from depsplit.progress import progress
+from depsplit.report import text as text_report
+
+ANSI = re.compile(r"\x1b\[[0-9;]*m")
+
+
+def test_golden_plain() -> None:
+    check_golden("sample.txt", text_report.render(sample_plan()))
+
+
+def test_golden_against_a_baseline() -> None:
+    check_golden("sample-baseline.txt", text_report.render(sample_plan(), baseline=sample_diff()))
+
+
+def test_order_headline_conflicts_groups_diagnostics() -> None:
+    out = text_report.render(sample_plan())
+    assert out.splitlines()[0] == (
+        "depsplit: 5 apps, 6 conflicts, 4 groups (optimal), 1 unsatisfiable, 1 error, 1 warning"
+    )
+    positions = [
+        out.index(h) for h in ("\nConflicts\n", "\nGroups\n", "\nApps\n", "\nDiagnostics\n")
+    ]
+    assert positions == sorted(positions)
+    assert "libs/old.txt:4 (via services/legacy/requirements.txt:1)" in out
+
+
+def test_colour_is_the_same_text_with_ansi_styles() -> None:
+    plain = text_report.render(sample_plan(), baseline=sample_diff())
+    coloured = text_report.render(sample_plan(), baseline=sample_diff(), color=True)
+    assert ANSI.search(coloured)
+    assert ANSI.sub("", coloured) == plain
+
+
+def test_piped_cli_output_is_plain(tree, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("NO_COLOR", raising=False)
+    root = tree({"api/requirements.txt": "flask\n"})
+    result = CliRunner().invoke(cli, ["analyze", str(root)], color=True)
+    assert result.output.startswith("depsplit: 1 app")
+    assert "\x1b[" not in result.output
+
+
+def test_no_color_wins_even_on_a_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
+    from depsplit.cli import _RenderOptions
+
+    class Tty(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    monkeypatch.setattr("sys.stdout", Tty())
+    assert _RenderOptions(environ={"TERM": "xterm"}).color("-") is True
+    assert _RenderOptions(environ={"TERM": "xterm", "NO_COLOR": "1"}).color("-") is False
+    assert _RenderOptions(environ={"TERM": "xterm"}).color("out.txt") is False
+
+
+def test_progress_is_silent_when_not_a_terminal() -> None:
+    stream = io.StringIO()
+    with progress("working", stream=stream) as update:
+        update("still working")
+    assert stream.getvalue() == ""
+
+
+def test_progress_shows_on_a_terminal() -> None:
+    class Tty(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    stream = Tty()
+    with progress("working", stream=stream) as update:
+        update("still working")
+    assert "working" in ANSI.sub("", stream.getvalue())

@@ -1,0 +1,173 @@
+"""The writer: atomic writes inside OUTDIR only, user edits kept without --force, --check."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from depsplit.errors import OutputError
+from depsplit.writer import MANIFEST, sha256, write_file_atomic, write_tree
+
+PLAN = json.dumps({"generated_by": "depsplit test"}) + "\n"
+
+
+def files(extra: dict[str, str] | None = None) -> dict[str, str]:
+    base = {"g/Dockerfile": "FROM python\n", "compose.yaml": "name: x\n", MANIFEST: PLAN}
+    base.update(extra or {})
+    return base
+
+
+def snapshot(directory: Path) -> dict[str, bytes]:
+    return {
+        p.relative_to(directory).as_posix(): p.read_bytes()
+        for p in sorted(directory.rglob("*"))
+        if p.is_file()
+    }
+
+
+def test_first_run_writes_everything_and_records_hashes(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    report = write_tree(out, files())
+    assert sorted(report.written) == sorted(files())
+    manifest = json.loads((out / MANIFEST).read_text(encoding="utf-8"))
+    assert manifest["generated_by"] == "depsplit test"
+    assert manifest["files"] == {
+        "compose.yaml": sha256("name: x\n"),
+        "g/Dockerfile": sha256("FROM python\n"),
+    }
+    assert not list(out.rglob("*.tmp"))
+
+
+def test_second_run_is_byte_identical_and_check_is_clean(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    write_tree(out, files())
+    before = snapshot(out)
+    report = write_tree(out, files())
+    assert report.written == []
+    assert not report.changed
+    assert snapshot(out) == before
+    check = write_tree(out, files(), check=True)
+    assert not check.changed
+    assert check.diff == ""
+
+
+def test_check_writes_nothing_and_diffs(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    write_tree(out, files())
+    before = snapshot(out)
+    report = write_tree(out, files({"compose.yaml": "name: y\n"}), check=True)
+    assert report.changed
+    assert "-name: x\n+name: y\n" in report.diff
+    assert "--- a/compose.yaml" in report.diff
+    assert snapshot(out) == before
+    fresh = write_tree(tmp_path / "new", files(), check=True)
+    assert fresh.changed
+    assert not (tmp_path / "new").exists()
+
+
+def test_a_users_edit_survives_without_force_and_is_replaced_with_it(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    write_tree(out, files())
+    (out / "g" / "Dockerfile").write_text("FROM python\n# mine\n", encoding="utf-8")
+    report = write_tree(out, files())
+    assert report.skipped == ["g/Dockerfile"]
+    assert report.conflicts == []
+    assert (out / "g" / "Dockerfile").read_text(encoding="utf-8") == "FROM python\n# mine\n"
+    assert not write_tree(out, files(), check=True).changed  # same base: not a change
+
+    new = files({"g/Dockerfile": "FROM python:3.12\n"})
+    report = write_tree(out, new)
+    assert report.skipped == ["g/Dockerfile"]
+    assert report.conflicts == ["g/Dockerfile"]
+    assert (out / "g" / "Dockerfile").read_text(encoding="utf-8") == "FROM python\n# mine\n"
+    assert write_tree(out, new, check=True).changed  # the base moved under the edit
+    report = write_tree(out, new, force=True)
+    assert "g/Dockerfile" in report.written
+    assert (out / "g" / "Dockerfile").read_text(encoding="utf-8") == "FROM python:3.12\n"
+    assert not write_tree(out, new, check=True).changed
+
+
+def test_a_file_depsplit_never_wrote_is_the_users(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    (out / "g").mkdir(parents=True)
+    (out / "g" / "Dockerfile").write_text("FROM mine\n", encoding="utf-8")
+    report = write_tree(out, files())
+    assert report.skipped == ["g/Dockerfile"]
+    assert (out / "g" / "Dockerfile").read_text(encoding="utf-8") == "FROM mine\n"
+
+
+def test_files_no_longer_generated_are_removed_unless_edited(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    write_tree(out, files({"old/Dockerfile": "FROM a\n", "kept/Dockerfile": "FROM b\n"}))
+    (out / "kept" / "Dockerfile").write_text("FROM b\n# mine\n", encoding="utf-8")
+    assert write_tree(out, files(), check=True).removed == ["old/Dockerfile"]
+    report = write_tree(out, files())
+    assert report.removed == ["old/Dockerfile"]
+    assert report.kept_stale == ["kept/Dockerfile"]
+    assert not (out / "old").exists()
+    assert (out / "kept" / "Dockerfile").is_file()
+
+
+@pytest.mark.parametrize("bad", ["../escape", "/abs/path", "a/../../b", "a//b", "./a", "a\\b"])
+def test_paths_that_leave_outdir_are_refused(tmp_path: Path, bad: str) -> None:
+    with pytest.raises(OutputError):
+        write_tree(tmp_path / "out", {bad: "x\n"})
+    assert not (tmp_path / "escape").exists()
+
+
+def test_symlinked_outdir_or_subdir_is_refused(tmp_path: Path) -> None:
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    link = tmp_path / "link"
+    link.symlink_to(outside, target_is_directory=True)
+    with pytest.raises(OutputError, match="symlink"):
+        write_tree(link, files())
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "g").symlink_to(outside, target_is_directory=True)
+    with pytest.raises(OutputError, match="symlink"):
+        write_tree(out, files())
+    assert list(outside.iterdir()) == []
+    assert not (out / "compose.yaml").exists()  # refused before the first write
+
+
+def test_a_failed_write_leaves_the_previous_file_intact(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    target = tmp_path / "f.txt"
+    target.write_text("old\n", encoding="utf-8")
+
+    def boom(src: str, dst: str) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, "replace", boom)
+    with pytest.raises(OutputError, match="No space left"):
+        write_file_atomic(target, "new\n")
+    assert target.read_text(encoding="utf-8") == "old\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["f.txt"]
+
+
+def test_read_only_outdir_gives_output_error_and_keeps_previous_output(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    out = tmp_path / "out"
+    write_tree(out, files())
+    before = snapshot(out)
+    if os.geteuid() == 0:  # root writes anywhere: simulate what a read-only mount says
+        real = os.access
+        monkeypatch.setattr(
+            os, "access", lambda p, mode: False if Path(p).is_relative_to(out) else real(p, mode)
+        )
+    else:
+        for d in [out, out / "g"]:
+            d.chmod(0o555)
+    try:
+        with pytest.raises(OutputError, match="not writable"):
+            write_tree(out, files({"compose.yaml": "name: changed\n"}))
+    finally:
+        for d in [out, out / "g"]:
+            d.chmod(0o755)
+    assert snapshot(out) == before
