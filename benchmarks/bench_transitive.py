@@ -26,7 +26,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests" / "index"))
 
-from localindex import Dist, build_index, req, serve  # type: ignore[import-not-found]  # noqa: E402
+from localindex import Dist, build_index, req, serve  # type: ignore[import-not-found,unused-ignore]  # noqa: E402
 
 from depsplit.index import (  # noqa: E402
     Finder,

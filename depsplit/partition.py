@@ -11,8 +11,9 @@ How it solves, and why it stays fast on thousands of apps:
    (union–find); every contradiction is reported as a :class:`~depsplit.errors.UsageError`.
 2. **Collapse.** Apps with equal ``classes`` keys are one node (they are interchangeable, so an
    optimal plan may keep them together), and nodes that are structural twins (same neighbours,
-   same hyperedges up to substitution) are merged too. Nodes are only merged when they also had
-   the same previous group, so stability never needs to split them again. With
+   same hyperedges up to substitution) are merged too. Apps are only merged when they also had
+   the same previous group, so stability never needs to split a node (a class split that way
+   still shares every conflict listed for any of its members). With
    ``max_apps_per_group`` nothing is collapsed: identical apps may then have to be spread
    over several groups.
 3. **Components.** Connected components of the hypergraph are coloured independently; the
@@ -25,8 +26,9 @@ How it solves, and why it stays fast on thousands of apps:
    backtracking search with forward checking asks "is there a colouring with *k* colours?" for
    *k* = the lower bound upwards, the clique pre-coloured to break symmetry. Finding one proves
    it optimal; exhausting the search refutes *k* and raises the proven lower bound to *k* + 1,
-   which is how three-way conflicts that no clique shows are proven. Components whose upper
-   bound is already at the global lower bound are not searched at all.
+   which is how three-way conflicts that no clique shows are proven. If half the time runs
+   out that way, the rest searches downwards from DSATUR's count to improve the plan.
+   Components whose upper bound is already at the global lower bound are not searched.
 5. **Stability.** Groups are slots named after the ``previous`` plan. Within the optimal count,
    each component's colouring is mapped to slots keeping the most apps where they were, then
    improved by moving apps back to their previous group whenever that stays valid; a greedy
@@ -34,7 +36,8 @@ How it solves, and why it stays fast on thousands of apps:
 6. **Verification.** With ``check``, every final group is verified as a whole. A group that
    fails adds the returned minimal subset as a new hyperedge and the model is solved again
    (lazy constraint generation), for at most :data:`MAX_CHECK_ROUNDS` rounds; after that every
-   unit gets a group of its own (each checked too) and the result is not claimed optimal.
+   unit and every class of identical apps gets a group of its own (each checked too), which is
+   claimed optimal only if that count meets the lower bound.
 """
 
 from __future__ import annotations
@@ -444,15 +447,28 @@ class _Model:
             ubs.append(max(col, default=-1) + 1)
         global_lb = max(lbs, default=0)
         for c in sorted(range(len(comps)), key=lambda c: (-lbs[c], -ubs[c], c)):
+            # Upwards from the bound first: on real inputs the clique is usually tight and
+            # the first search finds a colouring. Half the time left at most, then downwards
+            # from DSATUR's count, which improves the plan when the bound is far off.
+            halfway = time.monotonic() + 0.5 * max(0.0, deadline - time.monotonic())
             target = max(global_lb, lbs[c])
             while ubs[c] > target:
-                status, col = _colour(comps[c], target, cliques[c], deadline)
+                status, col = _colour(comps[c], target, cliques[c], halfway)
                 if status == "found":
                     cols[c], ubs[c] = col, target
                 elif status == "refuted":
                     lbs[c] = target + 1
                     global_lb = max(global_lb, lbs[c])
                     target += 1
+                else:
+                    break
+            while ubs[c] > target:
+                status, col = _colour(comps[c], ubs[c] - 1, cliques[c], deadline)
+                if status == "found":
+                    cols[c], ubs[c] = col, ubs[c] - 1
+                elif status == "refuted":
+                    lbs[c] = ubs[c]
+                    global_lb = max(global_lb, lbs[c])
                 else:
                     break
         k = max(ubs, default=0)

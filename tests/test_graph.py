@@ -48,7 +48,7 @@ def test_graph_nodes_and_edges(graph: nx.MultiDiGraph) -> None:
     }
     assert graph.nodes["pkg:flask"] == {"kind": "package", "name": "flask", "key": "flask"}
     edge = graph.edges["app:api", "pkg:x", "req:1"]
-    assert edge["specifier"] == "<3,>=1"
+    assert edge["specifier"] == ">=1,<3"
     assert edge["marker"] == 'python_version >= "3.8"'
     assert edge["origin"] == "api/requirements.txt:2"
     assert edge["applies"] == "true"
@@ -103,7 +103,7 @@ def test_mermaid_sanitizes_ids_and_escapes_labels(graph: nx.MultiDiGraph) -> Non
     text = render_graph(graph, "mermaid")
     assert text.startswith("flowchart LR\n")
     assert '  n_app_odd_name_v2["odd-name.v2<br/>services/odd-name.v2<br/>Python 3.14"]' in text
-    assert '  n_app_api -->|"#lt;3,#gt;=1"| n_pkg_x' in text
+    assert '  n_app_api -->|"#gt;=1,#lt;3"| n_pkg_x' in text
     assert '  n_app_api ===|"flask (version)"| n_app_legacy' in text
     assert '  n_app_legacy -.->|"==1"| n_pkg_pywin32' in text
     assert "  linkStyle 0,1,4,6 stroke:#c00,stroke-width:2px" in text

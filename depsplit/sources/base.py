@@ -131,6 +131,12 @@ def parse_requirement(
     return from_packaging(req, origin, role=role, group=group, editable=editable)
 
 
+def as_written(req: PkgRequirement) -> str:
+    """The specifier in the order the user wrote it (``str(SpecifierSet)`` sorts it, which
+    makes ``>=3.0,<4`` read as ``<4,>=3.0`` in every message)."""
+    return ",".join(str(spec) for spec in req.specifier)
+
+
 def from_packaging(
     req: PkgRequirement,
     origin: Origin,
@@ -141,7 +147,7 @@ def from_packaging(
     return Requirement(
         key=canonicalize_name(req.name),
         name=req.name,
-        specifier=str(req.specifier),
+        specifier=as_written(req),
         origin=origin,
         extras=tuple(sorted(req.extras)),
         marker=str(req.marker) if req.marker is not None else None,

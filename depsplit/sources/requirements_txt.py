@@ -26,7 +26,7 @@ from packaging.utils import canonicalize_name
 from depsplit.errors import InputError
 from depsplit.model import IndexOption, Origin, Requirement, Role
 from depsplit.redact import redact_text, redact_url
-from depsplit.sources.base import ReadContext, SourceResult
+from depsplit.sources.base import ReadContext, SourceResult, as_written
 
 MAX_INCLUDE_DEPTH = 32
 
@@ -214,7 +214,7 @@ def _requirement_entry(req: Any, item: Any, number: int, file: Path, ctx: ReadCo
             line=number,
             key=canonicalize_name(pkg.name),
             name=pkg.name,
-            specifier=str(pkg.specifier),
+            specifier=as_written(pkg),
             extras=tuple(sorted(pkg.extras)),
             marker=marker,
             url=url,

@@ -114,7 +114,7 @@ def test_entry_forms(tmp_path: Path, value: str, expected: str, editable: bool) 
     result = read(tmp_path, f"[packages]\nflask = {value}\n")
     assert errors(result) == []
     [req] = result.requirements
-    assert req.line_text == str(PkgRequirement(expected))
+    assert PkgRequirement(req.line_text) == PkgRequirement(expected)
     assert (req.editable, req.origin.file, req.origin.line, req.role) == (
         editable,
         "Pipfile",

@@ -27,8 +27,13 @@ def read(tmp_path: Path, text: str, name: str = "pyproject.toml") -> SourceResul
 
 
 def canon(text: str) -> str:
-    """A PEP 508 string as depsplit stores it (packaging orders the specifiers)."""
-    return str(PkgRequirement(text))
+    """A PEP 508 string as depsplit stores it: specifiers in the order written, the
+    marker as packaging normalises it."""
+    req = PkgRequirement(text)
+    extras = f"[{','.join(sorted(req.extras))}]" if req.extras else ""
+    spec = ",".join(str(s) for s in req.specifier)
+    head = f"{req.name}{extras} @ {req.url} " if req.url else f"{req.name}{extras}{spec}"
+    return f"{head}; {req.marker}" if req.marker else head.rstrip()
 
 
 def rows(

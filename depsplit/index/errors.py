@@ -1,0 +1,51 @@
+"""Errors of the index layer: every one names the package and the index (redacted), exit 2.
+
+An index that cannot be read, a project whose metadata cannot be known and an offline cache
+miss are never taken as "no conflict": they stop the analysis with one of these.
+"""
+
+from __future__ import annotations
+
+from depsplit.errors import DepsplitError
+from depsplit.redact import redact_text
+
+
+class IndexError_(DepsplitError):
+    """A package index (or ``--find-links`` location) could not give what was needed."""
+
+    def __init__(self, package: str | None, index: str | None, message: str) -> None:
+        super().__init__(package, index, message)
+        self.package = package
+        self.index = redact_text(index) if index else index
+        self.message = redact_text(message)
+
+    def __str__(self) -> str:
+        who = f"{self.package}: " if self.package else ""
+        where = f" (index {self.index})" if self.index else ""
+        return f"{who}{self.message}{where}"
+
+
+class NetworkError(IndexError_):
+    """Timeouts, connection failures and 5xx answers that outlived the retries."""
+
+
+class BadMetadataError(IndexError_):
+    """A metadata file that does not parse, or whose hash or name/version do not match."""
+
+
+class UnknownPackageError(IndexError_):
+    """The dependencies of a release cannot be known without building it (sdist only) or
+    the requirement is not resolvable through an index (direct URL, local path)."""
+
+
+class OfflineCacheMiss(IndexError_):
+    """``--offline`` and the cache does not hold what the resolution needs."""
+
+
+__all__ = [
+    "BadMetadataError",
+    "IndexError_",
+    "NetworkError",
+    "OfflineCacheMiss",
+    "UnknownPackageError",
+]

@@ -1,0 +1,751 @@
+"""Reading package indexes: the simple API (PEP 503 HTML, PEP 691 JSON), ``file://`` indexes,
+``--find-links`` directories and pages, and core metadata (PEP 658/714 ``.metadata`` files,
+else the ``*.dist-info/METADATA`` of the wheel).
+
+Credentials in index URLs are taken out of the URL once, at start, and sent as an HTTP Basic
+``Authorization`` header to that host only (never on a redirect to another host); every URL
+this module stores or shows is credential-free, and messages go through ``redact_text``.
+
+Fetches run on a thread pool and are memoized for the run; :meth:`Finder.prefetch` starts them
+early. Timeouts, connection errors, 5xx and 429 answers and bad metadata are retried
+``IndexConfig.retries`` times with exponential backoff, then reported (exit 2) naming the
+package and the index.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import http.client
+import io
+import json
+import netrc
+import ssl
+import threading
+import time
+import urllib.error
+import urllib.request
+import zipfile
+from collections.abc import Iterable
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from functools import lru_cache
+from html.parser import HTMLParser
+from pathlib import Path
+from types import TracebackType
+from urllib.parse import unquote, urljoin, urlsplit
+from urllib.request import url2pathname
+
+from packaging.metadata import parse_email
+from packaging.requirements import InvalidRequirement
+from packaging.requirements import Requirement as PkgRequirement
+from packaging.specifiers import InvalidSpecifier, SpecifierSet
+from packaging.tags import Tag, parse_tag
+from packaging.utils import (
+    InvalidSdistFilename,
+    InvalidWheelFilename,
+    NormalizedName,
+    canonicalize_name,
+    parse_sdist_filename,
+    parse_wheel_filename,
+)
+from packaging.version import InvalidVersion, Version
+
+from depsplit.index.cache import Cache, strip_credentials
+from depsplit.index.config import IndexConfig
+from depsplit.index.errors import (
+    BadMetadataError,
+    IndexError_,
+    NetworkError,
+    OfflineCacheMiss,
+    UnknownPackageError,
+)
+from depsplit.redact import redact_text, redact_url
+
+ACCEPT = (
+    "application/vnd.pypi.simple.v1+json, "
+    "application/vnd.pypi.simple.v1+html;q=0.2, text/html;q=0.01"
+)
+JSON_TYPE = "application/vnd.pypi.simple.v1+json"
+USER_AGENT = "depsplit (+https://pypi.org/project/depsplit/)"
+_RETRY_STATUS = {408, 425, 429, 500, 502, 503, 504}
+_SDIST_SUFFIXES = (".tar.gz", ".zip")
+
+Hashes = tuple[tuple[str, str], ...]
+
+
+@dataclass(frozen=True)
+class IndexFile:
+    """One distribution file of a project, as an index or find-links location lists it."""
+
+    project: NormalizedName
+    version: Version
+    filename: str
+    url: str
+    """Absolute and credential-free."""
+    index: str
+    """The index or find-links location it was listed by (redacted), for messages."""
+    hashes: Hashes = ()
+    requires_python: str | None = None
+    yanked: str | None = None
+    """``None`` when not yanked; the reason (maybe ``""``) when yanked (PEP 592)."""
+    metadata: Hashes | None = None
+    """``None``: no PEP 658 metadata file; otherwise its hashes (maybe none given)."""
+    tags: frozenset[Tag] = field(default=frozenset(), compare=False)
+    """The wheel's tags; empty for an sdist."""
+
+    @property
+    def is_wheel(self) -> bool:
+        return self.filename.endswith(".whl")
+
+    @property
+    def hash_strings(self) -> tuple[str, ...]:
+        """``("sha256:…",)`` in the ``--hash`` form pip accepts."""
+        return tuple(f"{name}:{value}" for name, value in self.hashes if name == "sha256")
+
+    def hash_of(self, name: str) -> str | None:
+        return dict(self.hashes).get(name)
+
+
+@dataclass(frozen=True)
+class DistMetadata:
+    """What the resolver needs from a release's core metadata."""
+
+    name: str
+    version: Version
+    requires_dist: tuple[PkgRequirement, ...]
+    requires_python: str | None
+    provides_extra: tuple[str, ...] = ()
+
+
+# ----------------------------------------------------------------------------------- parsing
+
+
+class _AnchorParser(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.base: str | None = None
+        self.anchors: list[dict[str, str | None]] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "base" and self.base is None:
+            href = dict(attrs).get("href")
+            if href:
+                self.base = href
+        elif tag == "a":
+            self.anchors.append(dict(attrs))
+
+
+def _hashes_from_fragment(url: str) -> tuple[str, Hashes]:
+    if "#" not in url:
+        return url, ()
+    clean, _, fragment = url.partition("#")
+    hashes: Hashes = ()
+    if "=" in fragment:
+        name, _, value = fragment.partition("=")
+        if name in hashlib.algorithms_guaranteed:
+            hashes = ((name, value.lower()),)
+    return clean, hashes
+
+
+def _join(base: str, href: str) -> str:
+    if href.startswith(("https://", "http://")):
+        return href  # already absolute: skip urljoin, slow on pages of 10 000 files
+    return urljoin(base, href)
+
+
+@lru_cache(maxsize=65536)
+def _version(text: str) -> Version:
+    return Version(text)
+
+
+@lru_cache(maxsize=16384)
+def _tags(text: str) -> frozenset[Tag]:
+    return parse_tag(text)
+
+
+def _parse_wheel(filename: str) -> tuple[str, Version, frozenset[Tag]]:
+    """Name, version and tags of a wheel file name (memoized parts: a page repeats them)."""
+    parts = filename[: -len(".whl")].split("-")
+    if len(parts) not in (5, 6) or not parts[0]:
+        raise InvalidWheelFilename(filename)
+    if len(parts) == 6 and not parts[2][:1].isdigit():
+        raise InvalidWheelFilename(filename)
+    try:
+        tags = _tags("-".join(parts[-3:]))
+    except ValueError as exc:  # packaging's InvalidTag
+        raise InvalidWheelFilename(filename) from exc
+    return parts[0], _version(parts[1]), tags
+
+
+def _metadata_attr(value: str | None) -> Hashes | None:
+    """``data-core-metadata``: ``"true"`` or ``"sha256=…"``; absent or ``"false"`` → None."""
+    if value is None:
+        return None
+    value = value.strip()
+    if value.lower() == "false":
+        return None
+    if "=" in value:
+        name, _, digest = value.partition("=")
+        return ((name.lower(), digest.lower()),)
+    return ()
+
+
+def _json_metadata(value: object) -> Hashes | None:
+    if value is None or value is False:
+        return None
+    if isinstance(value, dict):
+        return tuple(sorted((str(k).lower(), str(v).lower()) for k, v in value.items()))
+    return ()
+
+
+@dataclass(frozen=True)
+class _Link:
+    filename: str
+    url: str
+    hashes: Hashes = ()
+    requires_python: str | None = None
+    yanked: str | None = None
+    metadata: Hashes | None = None
+
+
+def parse_html_page(body: bytes, page_url: str) -> list[_Link]:
+    """The links of a PEP 503 page (or a find-links HTML page)."""
+    parser = _AnchorParser()
+    parser.feed(body.decode("utf-8", errors="replace"))
+    parser.close()
+    base = _join(page_url, parser.base) if parser.base else page_url
+    links = []
+    for attrs in parser.anchors:
+        href = attrs.get("href")
+        if not href:
+            continue
+        url, hashes = _hashes_from_fragment(_join(base, href))
+        filename = unquote(urlsplit(url).path.rsplit("/", 1)[-1])
+        metadata = _metadata_attr(attrs.get("data-core-metadata"))
+        if metadata is None:
+            metadata = _metadata_attr(attrs.get("data-dist-info-metadata"))
+        yanked = attrs.get("data-yanked") if "data-yanked" in attrs else None
+        if "data-yanked" in attrs and yanked is None:
+            yanked = ""
+        links.append(
+            _Link(
+                filename=filename,
+                url=url,
+                hashes=hashes,
+                requires_python=attrs.get("data-requires-python") or None,
+                yanked=yanked,
+                metadata=metadata,
+            )
+        )
+    return links
+
+
+def parse_json_page(body: bytes, page_url: str) -> list[_Link]:
+    """The files of a PEP 691 JSON project page."""
+    data = json.loads(body)
+    if not isinstance(data, dict) or not isinstance(data.get("files"), list):
+        raise ValueError("not a PEP 691 project page")
+    links = []
+    for item in data["files"]:
+        if not isinstance(item, dict) or "url" not in item or "filename" not in item:
+            continue
+        url, frag_hashes = _hashes_from_fragment(_join(page_url, str(item["url"])))
+        raw_hashes = item.get("hashes") or {}
+        hashes: Hashes = (
+            tuple(sorted((str(k).lower(), str(v).lower()) for k, v in raw_hashes.items()))
+            if isinstance(raw_hashes, dict)
+            else ()
+        ) or frag_hashes
+        yanked_value = item.get("yanked", False)
+        yanked = (
+            None
+            if yanked_value is False or yanked_value is None
+            else (yanked_value if isinstance(yanked_value, str) else "")
+        )
+        metadata = _json_metadata(item.get("core-metadata"))
+        if metadata is None:
+            metadata = _json_metadata(item.get("dist-info-metadata"))
+        links.append(
+            _Link(
+                filename=str(item["filename"]),
+                url=url,
+                hashes=hashes,
+                requires_python=item.get("requires-python") or None,
+                yanked=yanked,
+                metadata=metadata,
+            )
+        )
+    return links
+
+
+def _to_file(link: _Link, project: NormalizedName, index: str) -> IndexFile | None:
+    """An :class:`IndexFile` of ``project``, or ``None`` for another project or a file that is
+    neither a wheel nor an sdist with a valid name (pip skips those too)."""
+    name = link.filename
+    try:
+        if name.endswith(".whl"):
+            wname, version, tags = _parse_wheel(name)
+        elif name.endswith(_SDIST_SUFFIXES):
+            wname, version = parse_sdist_filename(name)
+            tags = frozenset()
+        else:
+            return None
+    except (InvalidWheelFilename, InvalidSdistFilename, InvalidVersion):
+        return None
+    if canonicalize_name(wname) != project:
+        return None
+    requires_python = link.requires_python
+    if requires_python:
+        try:
+            SpecifierSet(requires_python)
+        except InvalidSpecifier:
+            requires_python = None  # pip ignores an invalid data-requires-python
+    return IndexFile(
+        project=project,
+        version=version,
+        filename=name,
+        url=link.url,
+        index=index,
+        hashes=link.hashes,
+        requires_python=requires_python,
+        yanked=link.yanked,
+        metadata=link.metadata,
+        tags=tags,
+    )
+
+
+def parse_metadata(data: bytes, *, source: str) -> DistMetadata:
+    """Parse core metadata; an invalid ``Requires-Dist`` or ``Requires-Python`` is an error
+    (never skipped: a dropped dependency would hide conflicts). Other fields are not checked,
+    as pip does not check them either."""
+    raw, _unparsed = parse_email(data)
+    name = raw.get("name")
+    version_text = raw.get("version")
+    if not name or not version_text:
+        raise ValueError(f"{source}: metadata without Name or Version")
+    try:
+        version = Version(version_text)
+    except InvalidVersion as exc:
+        raise ValueError(f"{source}: invalid Version {version_text!r}") from exc
+    requires: list[PkgRequirement] = []
+    for text in raw.get("requires_dist", []):
+        try:
+            requires.append(PkgRequirement(text))
+        except InvalidRequirement as exc:  # noqa: PERF203
+            raise ValueError(f"{source}: invalid Requires-Dist {text!r}: {exc}") from exc
+    requires_python = raw.get("requires_python") or None
+    if requires_python:
+        try:
+            SpecifierSet(requires_python)
+        except InvalidSpecifier as exc:
+            raise ValueError(f"{source}: invalid Requires-Python {requires_python!r}") from exc
+    return DistMetadata(
+        name=name,
+        version=version,
+        requires_dist=tuple(requires),
+        requires_python=requires_python,
+        provides_extra=tuple(raw.get("provides_extra", [])),
+    )
+
+
+def metadata_from_wheel(data: bytes, filename: str) -> bytes:
+    """The ``*.dist-info/METADATA`` bytes of a wheel."""
+    wname, version, _b, _t = parse_wheel_filename(filename)
+    with zipfile.ZipFile(io.BytesIO(data)) as zf:
+        candidates = [
+            n for n in zf.namelist() if n.count("/") == 1 and n.endswith(".dist-info/METADATA")
+        ]
+        for n in candidates:
+            dist = n.split("/", 1)[0][: -len(".dist-info")]
+            dname = dist.partition("-")[0]
+            if canonicalize_name(dname) == canonicalize_name(wname):
+                return zf.read(n)
+        if len(candidates) == 1:
+            return zf.read(candidates[0])
+    raise ValueError(f"{filename}: no .dist-info/METADATA for {wname} {version}")
+
+
+# ------------------------------------------------------------------------------------ HTTP
+
+
+class _Http:
+    """urllib with credentials per host, bounded retries and redacted errors."""
+
+    def __init__(self, config: IndexConfig) -> None:
+        self.config = config
+        self._auth: dict[str, str] = {}
+        self._netrc: netrc.netrc | bool | None = False
+        handlers: list[urllib.request.BaseHandler] = []
+        if config.cert:
+            context = ssl.create_default_context(cafile=config.cert)
+            handlers.append(urllib.request.HTTPSHandler(context=context))
+        self._opener = urllib.request.build_opener(*handlers)
+
+    def register(self, url: str) -> str:
+        """Remember the credentials of ``url``; return it without them."""
+        parts = urlsplit(url)
+        if "@" in parts.netloc:
+            auth, _, host = parts.netloc.rpartition("@")
+            user, _, password = auth.partition(":")
+            token = f"{unquote(user)}:{unquote(password)}".encode()
+            self._auth.setdefault(host.lower(), "Basic " + base64.b64encode(token).decode())
+        return strip_credentials(url)
+
+    def _authorization(self, url: str) -> str | None:
+        host = urlsplit(url).netloc.lower()
+        if host in self._auth:
+            return self._auth[host]
+        if self._netrc is False:
+            try:
+                self._netrc = netrc.netrc() if Path.home().joinpath(".netrc").exists() else None
+            except (OSError, netrc.NetrcParseError):
+                self._netrc = None
+        if isinstance(self._netrc, netrc.netrc):
+            found = self._netrc.authenticators(urlsplit(url).hostname or "")
+            if found and found[0]:
+                token = f"{found[0]}:{found[2] or ''}".encode()
+                return "Basic " + base64.b64encode(token).decode()
+        return None
+
+    def get(
+        self, url: str, *, package: str, index: str, accept: str | None = None
+    ) -> tuple[int, str, bytes]:
+        """``(status, content type, body)``; status is 200, or 404 for 404/410."""
+        if urlsplit(url).scheme == "file":
+            return _read_file_url(url, package=package, index=index)
+        attempts = max(0, self.config.retries) + 1
+        last = ""
+        for attempt in range(attempts):
+            if attempt:
+                time.sleep(self.config.backoff * (2 ** (attempt - 1)))
+            request = urllib.request.Request(url, headers={"User-Agent": USER_AGENT})
+            if accept:
+                request.add_header("Accept", accept)
+            authorization = self._authorization(url)
+            if authorization:
+                # Unredirected: urllib does not copy it to the target of a redirect.
+                request.add_unredirected_header("Authorization", authorization)
+            try:
+                with self._opener.open(request, timeout=self.config.timeout) as response:
+                    body = response.read()
+                    ctype = response.headers.get_content_type()
+                    return 200, ctype, body
+            except urllib.error.HTTPError as exc:
+                code = exc.code
+                exc.close()
+                if code in (404, 410):
+                    return 404, "", b""
+                if code in (401, 403):
+                    raise IndexError_(
+                        package, index, f"access denied (HTTP {code}) for {redact_url(url)}"
+                    ) from None
+                if code in _RETRY_STATUS:
+                    last = f"HTTP {code}"
+                    continue
+                raise IndexError_(package, index, f"HTTP {code} for {redact_url(url)}") from None
+            except (urllib.error.URLError, TimeoutError, OSError, http.client.HTTPException) as e:
+                reason = getattr(e, "reason", e)
+                last = redact_text(f"{type(e).__name__}: {reason}")
+                continue
+        raise NetworkError(
+            package,
+            index,
+            f"cannot fetch {redact_url(url)}: {last} (after {attempts} attempts)",
+        )
+
+
+def _read_file_url(url: str, *, package: str, index: str) -> tuple[int, str, bytes]:
+    path = Path(url2pathname(urlsplit(url).path))
+    if path.is_dir():
+        path = path / "index.html"
+    try:
+        body = path.read_bytes()
+    except FileNotFoundError:
+        return 404, "", b""
+    except OSError as exc:
+        raise IndexError_(package, index, f"cannot read {path}: {exc.strerror}") from None
+    ctype = JSON_TYPE if path.suffix == ".json" else "text/html"
+    return 200, ctype, body
+
+
+def _is_local_dir(location: str) -> Path | None:
+    if "://" in location:
+        if location.startswith("file:"):
+            path = Path(url2pathname(urlsplit(location).path))
+            return path if path.is_dir() else None
+        return None
+    path = Path(location).expanduser()
+    return path if path.is_dir() else None
+
+
+# ---------------------------------------------------------------------------------- Finder
+
+
+class Finder:
+    """Candidates and metadata of projects, from the configured indexes and find-links.
+
+    Thread-safe; memoizes per run; use as a context manager (or call :meth:`close`) to stop
+    its worker threads.
+    """
+
+    def __init__(self, config: IndexConfig, *, cache: Cache | None = None) -> None:
+        self.config = config
+        self._http = _Http(config)
+        self._shown: dict[str, str] = {}
+        """Credential-free URL → the URL as configured, redacted (``user:****@host``)."""
+        indexes = []
+        for url in config.indexes:
+            clean = self._http.register(url).rstrip("/") + "/"
+            self._shown.setdefault(clean, redact_url(url.rstrip("/") + "/"))
+            indexes.append(clean)
+        self.indexes = tuple(indexes)
+        find_links = []
+        for url in config.find_links:
+            clean = self._http.register(url)
+            self._shown.setdefault(clean, redact_url(url))
+            find_links.append(clean)
+        self.find_links = tuple(find_links)
+        self.cache = cache if cache is not None else Cache.from_config(config)
+        self._pool = ThreadPoolExecutor(
+            max_workers=max(1, config.workers), thread_name_prefix="depsplit-index"
+        )
+        self._lock = threading.Lock()
+        self._files: dict[str, Future[tuple[IndexFile, ...]]] = {}
+        self._metadata: dict[str, Future[DistMetadata]] = {}
+        self._find_links: dict[str, tuple[_Link, ...]] = {}
+        self._find_links_lock = threading.Lock()
+
+    # -- lifecycle
+    def close(self) -> None:
+        self._pool.shutdown(wait=True, cancel_futures=True)
+
+    def __enter__(self) -> Finder:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def shown(self, location: str) -> str:
+        """How to show an index or find-links location in a message (redacted)."""
+        return self._shown.get(location) or redact_url(location)
+
+    @property
+    def where(self) -> str:
+        """The indexes and find-links, redacted, for messages."""
+        places = [*self.indexes, *self.find_links]
+        return ", ".join(self.shown(p) for p in places) or "(no index)"
+
+    # -- project files
+    def prefetch(self, projects: Iterable[str]) -> None:
+        """Start fetching the pages of ``projects`` in the background."""
+        for project in projects:
+            self._files_future(canonicalize_name(project))
+
+    def files(self, project: str) -> tuple[IndexFile, ...]:
+        """Every file of ``project`` from every index and find-links location (pip merges
+        them), newest version first. Empty when no source lists the project."""
+        return self._files_future(canonicalize_name(project)).result()
+
+    def _files_future(self, key: NormalizedName) -> Future[tuple[IndexFile, ...]]:
+        with self._lock:
+            future = self._files.get(key)
+            if future is None:
+                future = self._pool.submit(self._load_files, key)
+                self._files[key] = future
+            return future
+
+    def _load_files(self, key: NormalizedName) -> tuple[IndexFile, ...]:
+        out: list[IndexFile] = []
+        for index in self.indexes:
+            for link in self._project_page(index, key):
+                file = _to_file(link, key, self.shown(index))
+                if file is not None:
+                    out.append(file)
+        for location in self.find_links:
+            links = self._find_links_links(location)
+            for link in links:
+                file = _to_file(link, key, self.shown(location))
+                if file is not None:
+                    out.append(file)
+        unique: dict[str, IndexFile] = {}
+        for f in out:
+            unique.setdefault(f.url, f)
+        return tuple(sorted(unique.values(), key=lambda f: (f.version, f.filename), reverse=True))
+
+    def _project_page(self, index: str, key: NormalizedName) -> list[_Link]:
+        url = f"{index}{key}/"
+        shown = self.shown(index)
+        local = urlsplit(url).scheme == "file"
+        page = None if local else self.cache.get_page(url, fresh_only=not self.config.offline)
+        if page is None:
+            if self.config.offline and not local:
+                raise OfflineCacheMiss(
+                    key, shown, f"offline and the project page {redact_url(url)} is not cached"
+                )
+            status, ctype, body = self._http.get(url, package=key, index=shown, accept=ACCEPT)
+            if not local:
+                self.cache.put_page(url, status, ctype, body)
+        else:
+            status, ctype, body = page.status, page.content_type, page.body
+        if status == 404:
+            return []
+        try:
+            if ctype == JSON_TYPE or (ctype.endswith("json") and body.lstrip()[:1] == b"{"):
+                return parse_json_page(body, url)
+            return parse_html_page(body, url)
+        except (ValueError, UnicodeDecodeError) as exc:
+            raise IndexError_(key, shown, f"unreadable project page: {exc}") from None
+
+    def _find_links_links(self, location: str) -> tuple[_Link, ...]:
+        # Loaded once, in the calling worker: a worker never waits on another pool task.
+        with self._find_links_lock:
+            links = self._find_links.get(location)
+            if links is None:
+                links = self._load_find_links(location)
+                self._find_links[location] = links
+            return links
+
+    def _load_find_links(self, location: str) -> tuple[_Link, ...]:
+        directory = _is_local_dir(location)
+        shown = self.shown(location)
+        if directory is not None:
+            return tuple(
+                _Link(filename=p.name, url=p.resolve().as_uri())
+                for p in sorted(directory.iterdir())
+                if p.is_file()
+            )
+        if "://" not in location or location.startswith("file:"):
+            path = Path(url2pathname(urlsplit(location).path)) if "://" in location else None
+            if path is not None and path.is_file():
+                return tuple(parse_html_page(path.read_bytes(), location))
+            raise IndexError_(None, shown, "find-links location does not exist")
+        page = self.cache.get_page(location, fresh_only=not self.config.offline)
+        if page is None:
+            if self.config.offline:
+                raise OfflineCacheMiss(None, shown, "offline and the find-links page is not cached")
+            status, ctype, body = self._http.get(location, package="(find-links)", index=shown)
+            self.cache.put_page(location, status, ctype, body)
+        else:
+            status, body = page.status, page.body
+        if status == 404:
+            raise IndexError_(None, shown, "find-links page not found (HTTP 404)")
+        return tuple(parse_html_page(body, location))
+
+    def hashes(self, file: IndexFile) -> tuple[str, ...]:
+        """``sha256:…`` of ``file``: as the index gave it, else computed for a local file
+        (find-links directories list no hashes); ``()`` when unknown."""
+        if file.hash_strings:
+            return file.hash_strings
+        if urlsplit(file.url).scheme == "file":
+            digest = hashlib.sha256()
+            try:
+                with open(url2pathname(urlsplit(file.url).path), "rb") as fh:
+                    for chunk in iter(lambda: fh.read(1 << 20), b""):
+                        digest.update(chunk)
+            except OSError:
+                return ()
+            return (f"sha256:{digest.hexdigest()}",)
+        return ()
+
+    # -- metadata
+    def prefetch_metadata(self, file: IndexFile) -> None:
+        if file.is_wheel:
+            self._metadata_future(file)
+
+    def metadata(self, file: IndexFile) -> DistMetadata:
+        """The core metadata of ``file`` (a wheel). An sdist raises
+        :class:`UnknownPackageError`: its dependencies are unknown without a build."""
+        if not file.is_wheel:
+            raise UnknownPackageError(
+                file.project,
+                file.index,
+                f"{file.version} is only published as a source distribution ({file.filename}); "
+                "its dependencies are unknown without building it",
+            )
+        return self._metadata_future(file).result()
+
+    def _metadata_future(self, file: IndexFile) -> Future[DistMetadata]:
+        with self._lock:
+            future = self._metadata.get(file.url)
+            if future is None:
+                future = self._pool.submit(self._load_metadata, file)
+                self._metadata[file.url] = future
+            return future
+
+    def _load_metadata(self, file: IndexFile) -> DistMetadata:
+        sha = dict(file.metadata).get("sha256") if file.metadata else None
+        local = urlsplit(file.url).scheme == "file"
+        cached = None if local else self.cache.get_metadata(file.url, sha)
+        if cached is not None:
+            try:
+                return self._check(parse_metadata(cached, source=file.filename), file)
+            except ValueError:
+                pass  # a corrupt cache entry: fetch again
+        if self.config.offline and not local:
+            raise OfflineCacheMiss(
+                file.project,
+                file.index,
+                f"offline and the metadata of {file.filename} is not cached",
+            )
+        attempts = max(0, self.config.retries) + 1
+        problem = ""
+        for attempt in range(attempts):
+            if attempt:
+                time.sleep(self.config.backoff * (2 ** (attempt - 1)))
+            try:
+                data = self._fetch_metadata(file, sha)
+                meta = self._check(parse_metadata(data, source=file.filename), file)
+            except (ValueError, zipfile.BadZipFile, KeyError) as exc:
+                problem = str(exc)
+                continue
+            if not local:
+                self.cache.put_metadata(file.url, data)
+            return meta
+        raise BadMetadataError(
+            file.project, file.index, f"bad metadata for {file.filename}: {problem}"
+        )
+
+    def _fetch_metadata(self, file: IndexFile, sha: str | None) -> bytes:
+        if file.metadata is not None:
+            status, _ctype, data = self._http.get(
+                file.url + ".metadata", package=file.project, index=file.index
+            )
+            if status == 200:
+                if sha and hashlib.sha256(data).hexdigest() != sha:
+                    raise ValueError(f"{file.filename}.metadata does not match its sha256")
+                return data
+        # No PEP 658 file (or the index lied about it): read METADATA from the wheel itself.
+        status, _ctype, wheel = self._http.get(file.url, package=file.project, index=file.index)
+        if status != 200:
+            raise ValueError(f"{file.filename} not found")
+        expected = file.hash_of("sha256")
+        if expected and hashlib.sha256(wheel).hexdigest() != expected:
+            raise ValueError(f"{file.filename} does not match its sha256")
+        return metadata_from_wheel(wheel, file.filename)
+
+    @staticmethod
+    def _check(meta: DistMetadata, file: IndexFile) -> DistMetadata:
+        if canonicalize_name(meta.name) != file.project or meta.version != file.version:
+            raise ValueError(
+                f"{file.filename}: metadata is for {meta.name} {meta.version}, "
+                f"not {file.project} {file.version}"
+            )
+        return meta
+
+
+__all__ = [
+    "ACCEPT",
+    "DistMetadata",
+    "Finder",
+    "IndexFile",
+    "metadata_from_wheel",
+    "parse_html_page",
+    "parse_json_page",
+    "parse_metadata",
+]

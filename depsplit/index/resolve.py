@@ -1,0 +1,818 @@
+"""Transitive resolution with resolvelib (pip's resolver core) and a provider of ours.
+
+Identifiers are canonical project names; a requirement with extras gets its own identifier
+``name[extra1,extra2]`` whose candidate depends on ``name==<same version>`` and on the
+dependencies the extras add, as pip does. The interpreter is the identifier ``<python>``
+with one candidate, the group's CPython: a release's ``Requires-Python`` is a dependency on
+it, so a release that does not support the interpreter is backtracked over like any conflict.
+
+Candidates are the releases that can be installed in the container: a wheel whose tags the
+target accepts (Linux, the machine, the CPython minor; manylinux up to the image's glibc), or
+an sdist. Picking a release that has only an sdist stops the resolution with
+:class:`UnknownPackageError` — its dependencies are unknown, never assumed compatible.
+Yanked releases are candidates only for an ``==``/``===`` pin (PEP 592); pre-releases follow
+packaging's (and pip's) rule: only when a specifier names one, or nothing else matches.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any
+
+import resolvelib
+from packaging.requirements import Requirement as PkgRequirement
+from packaging.specifiers import InvalidSpecifier, SpecifierSet
+from packaging.utils import NormalizedName, canonicalize_name
+from packaging.version import Version
+
+from depsplit.errors import EXIT_POLICY, DepsplitError, InputError
+from depsplit.index.errors import UnknownPackageError
+from depsplit.index.finder import DistMetadata, Finder, IndexFile
+from depsplit.index.tags import target_tags, wheel_rank
+from depsplit.model import Origin, Requirement, Target
+from depsplit.redact import redact_url
+from depsplit.target import (
+    SUPPORTED_PYTHONS,
+    allowed_pythons,
+    marker_applies,
+    marker_environment,
+)
+
+if TYPE_CHECKING:
+    from resolvelib.resolvers import Result
+
+PYTHON = "<python>"
+MAX_ROUNDS = 20000
+
+
+# ------------------------------------------------------------------------------ public data
+
+
+@dataclass(frozen=True)
+class PinnedPackage:
+    """One release chosen by the resolution."""
+
+    name: str
+    version: str
+    hashes: tuple[str, ...]
+    """``sha256:…`` of every file the container may install (its compatible wheels)."""
+    url: str
+    """The preferred file (credential-free)."""
+    requires_python: str | None
+    parents: tuple[str, ...]
+    """Keys of the packages that require it; ``""`` for a top-level requirement."""
+    files: tuple[IndexFile, ...] = field(default=(), compare=False, repr=False)
+    """Every file of the release, for :func:`python_support`."""
+    extras: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Resolution:
+    pins: dict[str, PinnedPackage]
+    """Canonical key → the chosen release, sorted by key."""
+    chains: dict[str, tuple[str, ...]]
+    """Canonical key → the shortest path from a top-level requirement, e.g.
+    ``("fastapi==0.95.2", "pydantic<2,>=1.6.2")``."""
+    target: Target
+    python: str
+    apps: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    """Canonical key → the apps whose closure holds it (empty for :func:`resolve` without
+    an app name)."""
+
+    def requirements_txt(self, *, hashes: bool = True) -> str:
+        """A pip lock: ``name==version`` lines, with ``--hash`` options when known."""
+        lines = []
+        for pin in self.pins.values():
+            line = f"{pin.name}=={pin.version}"
+            if hashes and pin.hashes:
+                line += "".join(f" \\\n    --hash={h}" for h in pin.hashes)
+            lines.append(line)
+        return "\n".join(lines) + ("\n" if lines else "")
+
+
+@dataclass(frozen=True)
+class TransitiveRequirement:
+    """One requirement edge of a resolved closure."""
+
+    key: str
+    name: str
+    specifier: str
+    chain: tuple[str, ...]
+    """From the top-level requirement to this one (``len == 1`` for a direct requirement)."""
+    origin: Origin | None
+    """Where the top-level requirement of the chain is written."""
+    app: str | None = None
+    extras: tuple[str, ...] = ()
+
+    @property
+    def direct(self) -> bool:
+        return len(self.chain) == 1
+
+
+@dataclass(frozen=True)
+class Cause:
+    """One requirement among those that cannot be satisfied together."""
+
+    key: str
+    name: str
+    requirement: str
+    """The requirement as a PEP 508 string, or ``Requires-Python <spec>``."""
+    chain: tuple[str, ...]
+    origin: Origin | None
+    app: str | None = None
+
+    def describe(self) -> str:
+        head = [self.app] if self.app else []
+        where = f" ({self.origin})" if self.origin is not None else ""
+        return " → ".join([*head, *self.chain]) + where
+
+
+class ResolutionImpossible(DepsplitError):
+    """The requirements cannot be installed together in one container (exit 1: a policy
+    finding, not an error, when the CLI reports it for an app)."""
+
+    exit_code = EXIT_POLICY
+
+    def __init__(self, causes: Sequence[Cause], python: str, notes: Sequence[str] = ()) -> None:
+        super().__init__(tuple(causes), python, tuple(notes))
+        self.causes = tuple(causes)
+        self.python = python
+        self.notes = tuple(notes)
+
+    @property
+    def packages(self) -> tuple[str, ...]:
+        """The keys of the packages in conflict (``<python>`` for the interpreter)."""
+        return tuple(dict.fromkeys(c.key for c in self.causes))
+
+    @property
+    def apps(self) -> tuple[str, ...]:
+        return tuple(sorted({c.app for c in self.causes if c.app}))
+
+    def __str__(self) -> str:
+        parts = []
+        for key in self.packages:
+            causes = [c for c in self.causes if c.key == key]
+            if key == PYTHON:
+                text = " and ".join(c.describe() for c in causes)
+                parts.append(f"{text}: not CPython {self.python}")
+            elif len(causes) == 1:
+                parts.append(f"{causes[0].describe()} cannot be satisfied")
+            else:
+                parts.append(" conflicts with ".join(c.describe() for c in causes))
+        message = "; ".join(parts) or "the requirements cannot be resolved"
+        if self.notes:
+            message += " (" + "; ".join(self.notes) + ")"
+        return message
+
+
+class ResolutionTooComplex(DepsplitError):
+    """The resolver gave up after too many rounds (exit 2: nothing was concluded)."""
+
+    def __str__(self) -> str:
+        return f"dependency resolution did not finish within {MAX_ROUNDS} rounds"
+
+
+# ------------------------------------------------------------------------ resolver objects
+
+
+@dataclass(frozen=True, eq=False)
+class _Req:
+    key: NormalizedName
+    name: str
+    extras: frozenset[str]
+    specifier: SpecifierSet
+    chain: tuple[str, ...]
+    app: str | None
+    origin: Origin | None
+    synthetic: bool = False
+    """The ``name==version`` an extras candidate adds: a pin, not anyone's requirement."""
+
+    @property
+    def identifier(self) -> str:
+        if self.key == PYTHON:
+            return PYTHON
+        return _identifier(self.key, self.extras)
+
+    @property
+    def text(self) -> str:
+        if self.key == PYTHON:
+            return f"Requires-Python {self.specifier}"
+        return _req_text(self.name, self.extras, str(self.specifier))
+
+    def __repr__(self) -> str:
+        return f"<{self.text} via {self.chain}>"
+
+
+@dataclass(frozen=True, eq=False)
+class _Release:
+    key: NormalizedName
+    version: Version
+    files: tuple[IndexFile, ...]
+    best: IndexFile
+    """The wheel the container would install, or the sdist when there is none."""
+    yanked: bool
+
+
+@dataclass(frozen=True)
+class _Cand:
+    key: str
+    version: Version
+    extras: frozenset[str] = frozenset()
+    release: _Release | None = field(default=None, compare=False)
+    path: tuple[str, ...] = field(default=(), compare=False)
+    """How this candidate is reached: the chain of its requirement, ending in itself."""
+    app: str | None = field(default=None, compare=False)
+    origin: Origin | None = field(default=None, compare=False)
+    name: str = field(default="", compare=False)
+
+    @property
+    def identifier(self) -> str:
+        return PYTHON if self.key == PYTHON else _identifier(self.key, self.extras)
+
+
+def _identifier(key: str, extras: frozenset[str]) -> str:
+    return f"{key}[{','.join(sorted(extras))}]" if extras else key
+
+
+def _req_text(name: str, extras: Iterable[str], specifier: str) -> str:
+    ex = sorted(extras)
+    return f"{name}{'[' + ','.join(ex) + ']' if ex else ''}{specifier}"
+
+
+def _natural(text: str) -> tuple[str | int, ...]:
+    """Sort key putting ``cp39`` before ``cp310``."""
+    return tuple(int(p) if p.isdigit() else p for p in re.split(r"(\d+)", text))
+
+
+def _exact_pins(spec: SpecifierSet) -> set[Version]:
+    out = set()
+    for s in spec:
+        if s.operator in ("==", "===") and not s.version.endswith(".*"):
+            try:
+                out.add(Version(s.version))
+            except ValueError:
+                continue
+    return out
+
+
+def _python_ok(requires_python: str | None, python: str) -> bool:
+    if not requires_python:
+        return True
+    return _python_ok_cached(requires_python, python)
+
+
+@lru_cache(maxsize=8192)
+def _python_ok_cached(requires_python: str, python: str) -> bool:
+    try:
+        return bool(allowed_pythons(requires_python, (python,)))
+    except InvalidSpecifier:
+        return True
+
+
+class _Provider(resolvelib.AbstractProvider[_Req, _Cand, str]):
+    def __init__(
+        self,
+        finder: Finder,
+        target: Target,
+        python: str,
+        constraints: Mapping[str, SpecifierSet],
+    ) -> None:
+        self.finder = finder
+        self.target = target
+        self.python = python
+        self.constraints = constraints
+        self.env = marker_environment(target, python)
+        self._versions: dict[str, dict[Version, list[IndexFile]]] = {}
+        self._releases: dict[tuple[str, Version], _Release | None] = {}
+        self._empty: dict[str, tuple[str, SpecifierSet, bool]] = {}
+        """Identifier → (key, specifier, single requirement) of its last empty match."""
+
+    # -- releases installable in the container
+    def versions(self, key: str) -> dict[Version, list[IndexFile]]:
+        """Every published version of ``key`` → its files."""
+        found = self._versions.get(key)
+        if found is None:
+            found = {}
+            for f in self.finder.files(key):
+                found.setdefault(f.version, []).append(f)
+            self._versions[key] = found
+        return found
+
+    def release(self, key: str, version: Version) -> _Release | None:
+        """The release if it installs in the container (a compatible wheel, or an sdist
+        whose metadata is then unknown), ``None`` otherwise. Evaluated only for versions
+        a requirement asks for: pages of 10 000 files stay cheap."""
+        if (key, version) in self._releases:
+            return self._releases[key, version]
+        files = self.versions(key)[version]
+        usable = [f for f in files if _python_ok(f.requires_python, self.python)]
+        wheels = []
+        for f in usable:
+            if f.is_wheel:
+                rank = wheel_rank(f.tags, self.target, self.python)
+                if rank is not None:
+                    wheels.append((f.yanked is not None, rank, f.filename, f))
+        sdists = sorted((f.yanked is not None, f.filename, f) for f in usable if not f.is_wheel)
+        release = None
+        if wheels or sdists:
+            chosen = [w[3] for w in sorted(wheels)] or [x[2] for x in sdists]
+            release = _Release(
+                key=NormalizedName(key),
+                version=version,
+                files=tuple(files),
+                best=chosen[0],
+                yanked=all(f.yanked is not None for f in chosen),
+            )
+        self._releases[key, version] = release
+        return release
+
+    def notes(self, keys: Iterable[str]) -> list[str]:
+        """Why no release matched, for the packages (of a failed resolution) given."""
+        wanted = set(keys)
+        out = []
+        for ident, (key, spec, single) in sorted(self._empty.items()):
+            if ident.split("[", 1)[0] in wanted:
+                note = self._why_none(key, spec, single=single)
+                if note:
+                    out.append(note)
+        return out
+
+    # -- resolvelib interface
+    def identify(self, requirement_or_candidate: _Req | _Cand) -> str:
+        return requirement_or_candidate.identifier
+
+    def get_preference(
+        self,
+        identifier: str,
+        resolutions: Mapping[str, _Cand],
+        candidates: Mapping[str, Iterator[_Cand]],
+        information: Mapping[str, Iterator[resolvelib.structs.RequirementInformation[_Req, _Cand]]],
+        backtrack_causes: Sequence[resolvelib.structs.RequirementInformation[_Req, _Cand]],
+    ) -> Any:
+        infos = list(information[identifier])
+        pinned = any(_exact_pins(i.requirement.specifier) for i in infos)
+        direct = any(i.parent is None for i in infos)
+        causes = {c.requirement.identifier for c in backtrack_causes}
+        return (
+            identifier != PYTHON,
+            identifier not in causes,
+            not pinned,
+            not direct,
+            identifier,
+        )
+
+    def find_matches(
+        self,
+        identifier: str,
+        requirements: Mapping[str, Iterator[_Req]],
+        incompatibilities: Mapping[str, Iterator[_Cand]],
+    ) -> list[_Cand]:
+        reqs = list(requirements[identifier])
+        bad = {c.version for c in incompatibilities[identifier]}
+        if identifier == PYTHON:
+            ok = all(_python_ok(str(r.specifier), self.python) for r in reqs)
+            version = Version(self.python)
+            return [_Cand(PYTHON, version, name="Python")] if ok and version not in bad else []
+        first = min(reqs, key=lambda r: (len(r.chain), r.chain))
+        key, extras = first.key, first.extras
+        spec = SpecifierSet()
+        for r in reqs:
+            spec &= r.specifier
+        constraint = self.constraints.get(key)
+        if constraint is not None:
+            spec &= constraint
+        pins = _exact_pins(spec)
+        eligible: dict[Version, _Release] = {}
+        for version in spec.filter(self.versions(key), prereleases=True):
+            release = self.release(key, version)
+            if release is not None and (not release.yanked or version in pins):
+                eligible[version] = release
+        out = []
+        for version in sorted(spec.filter(eligible), reverse=True):
+            if version in bad:
+                continue
+            release = eligible[version]
+            path = (*first.chain[:-1], _req_text(first.name, extras, f"=={version}"))
+            out.append(
+                _Cand(
+                    key=key,
+                    version=version,
+                    extras=extras,
+                    release=release,
+                    path=path,
+                    app=first.app,
+                    origin=first.origin,
+                    name=first.name,
+                )
+            )
+        if out:
+            self.finder.prefetch_metadata(eligible[out[0].version].best)
+        else:
+            self._empty[identifier] = (key, spec, len(reqs) == 1)
+        return out
+
+    def _why_none(self, key: str, spec: SpecifierSet, *, single: bool) -> str | None:
+        where = self.finder.where
+        versions = self.versions(key)
+        if not versions:
+            return f"no project {key} on {where}"
+        matching = [v for v in versions if spec.contains(v, prereleases=True)]
+        if not matching:
+            if not single:
+                return None  # the causes say it: the requirements exclude each other
+            return f"no release of {key} matches {spec or 'any version'} on {where}"
+        if all(self.release(key, v) is None for v in matching):
+            files = [f for v in matching for f in versions[v]]
+            interpreters = sorted({t.interpreter for f in files for t in f.tags}, key=_natural)
+            platforms = sorted({t.platform for f in files for t in f.tags}, key=_natural)
+            has_py = sorted({f.requires_python for f in files if f.requires_python})
+            detail = (
+                f"wheels for {', '.join(interpreters[:8])} on {', '.join(platforms[:4])}"
+                if interpreters
+                else "no wheel"
+            )
+            if has_py:
+                detail += f"; Requires-Python {', '.join(has_py[:3])}"
+            return (
+                f"no release of {key}{spec} installs on CPython {self.python} "
+                f"linux/{self.target.machine} ({detail})"
+            )
+        return f"every release of {key} matching {spec} is yanked"
+
+    def is_satisfied_by(self, requirement: _Req, candidate: _Cand) -> bool:
+        if requirement.key == PYTHON:
+            return _python_ok(str(requirement.specifier), self.python)
+        return requirement.specifier.contains(candidate.version, prereleases=True)
+
+    def get_dependencies(self, candidate: _Cand) -> list[_Req]:
+        if candidate.key == PYTHON or candidate.release is None:
+            return []
+        release = candidate.release
+        meta: DistMetadata = self.finder.metadata(release.best)
+        deps: list[_Req] = []
+        if candidate.extras:
+            deps.append(
+                _Req(
+                    key=NormalizedName(candidate.key),
+                    name=candidate.name,
+                    extras=frozenset(),
+                    specifier=SpecifierSet(f"=={candidate.version}"),
+                    chain=candidate.path,
+                    app=candidate.app,
+                    origin=candidate.origin,
+                    synthetic=True,
+                )
+            )
+        elif meta.requires_python:
+            deps.append(
+                _Req(
+                    key=NormalizedName(PYTHON),
+                    name="Python",
+                    extras=frozenset(),
+                    specifier=SpecifierSet(meta.requires_python),
+                    chain=(*candidate.path, f"Requires-Python {meta.requires_python}"),
+                    app=candidate.app,
+                    origin=candidate.origin,
+                )
+            )
+        for dep in meta.requires_dist:
+            if not self._applies(dep, candidate.extras):
+                continue
+            if dep.url:
+                raise UnknownPackageError(
+                    candidate.key,
+                    release.best.index,
+                    f"{candidate.version} requires {dep.name} from a direct URL "
+                    f"({redact_url(dep.url)}), which is not resolved through an index",
+                )
+            dep_key = canonicalize_name(dep.name)
+            dep_extras = frozenset(canonicalize_name(e) for e in dep.extras)
+            text = _req_text(dep.name, dep_extras, str(dep.specifier))
+            deps.append(
+                _Req(
+                    key=dep_key,
+                    name=dep.name,
+                    extras=dep_extras,
+                    specifier=dep.specifier,
+                    chain=(*candidate.path, text),
+                    app=candidate.app,
+                    origin=candidate.origin,
+                )
+            )
+        self.finder.prefetch(d.key for d in deps if d.key != PYTHON)
+        return deps
+
+    def _applies(self, dep: PkgRequirement, extras: frozenset[str]) -> bool:
+        if dep.marker is None:
+            return not extras
+        env = dict(self.env)
+        env["extra"] = ""
+        base = dep.marker.evaluate(env)
+        if not extras:
+            return base
+        if base:
+            return False  # the base candidate brings it already
+        for extra in extras:
+            env["extra"] = extra
+            if dep.marker.evaluate(env):
+                return True
+        return False
+
+
+# ---------------------------------------------------------------------------- entry points
+
+
+def _top_level(
+    requirements: Sequence[Requirement],
+    app: str | None,
+    target: Target,
+    python: str,
+    finder: Finder,
+    reqs: list[_Req],
+    constraints: dict[str, SpecifierSet],
+) -> None:
+    for r in requirements:
+        if not marker_applies(r.marker, target, python):
+            continue
+        try:
+            spec = SpecifierSet(r.specifier)
+        except InvalidSpecifier as exc:
+            raise InputError(
+                r.origin.file, f"invalid specifier {r.specifier!r}", r.origin.line
+            ) from exc
+        if r.role == "constraint":
+            key = canonicalize_name(r.name)
+            constraints[key] = constraints.get(key, SpecifierSet()) & spec
+            continue
+        if r.url or r.editable:
+            shown = redact_url(r.url) if r.url else "(editable)"
+            raise UnknownPackageError(
+                r.name,
+                shown,
+                f"{r.origin}: a direct URL or local requirement is not resolved through an "
+                "index; its dependencies are unknown",
+            )
+        extras = frozenset(canonicalize_name(e) for e in r.extras)
+        text = _req_text(r.name, extras, str(spec))
+        reqs.append(
+            _Req(
+                key=canonicalize_name(r.name),
+                name=r.name,
+                extras=extras,
+                specifier=spec,
+                chain=(text,),
+                app=app,
+                origin=r.origin,
+            )
+        )
+
+
+def _run(
+    apps: Sequence[tuple[str | None, Sequence[Requirement]]],
+    target: Target,
+    python: str,
+    finder: Finder,
+) -> tuple[Result[_Req, _Cand, str], _Provider]:
+    reqs: list[_Req] = []
+    constraints: dict[str, SpecifierSet] = {}
+    for app, requirements in apps:
+        _top_level(requirements, app, target, python, finder, reqs, constraints)
+    finder.prefetch(r.key for r in reqs)
+    provider = _Provider(finder, target, python, constraints)
+    resolver: resolvelib.Resolver[_Req, _Cand, str] = resolvelib.Resolver(
+        provider, resolvelib.BaseReporter()
+    )
+    try:
+        result = resolver.resolve(reqs, max_rounds=MAX_ROUNDS)
+    except resolvelib.ResolutionImpossible as exc:
+        raise _impossible(list(exc.causes), provider) from None
+    except resolvelib.ResolutionTooDeep:
+        raise ResolutionTooComplex() from None
+    return result, provider
+
+
+def _impossible(
+    infos: Sequence[resolvelib.structs.RequirementInformation[_Req, _Cand]], provider: _Provider
+) -> ResolutionImpossible:
+    causes: dict[tuple[str, str, tuple[str, ...], str | None], Cause] = {}
+    for info in infos:
+        req = info.requirement
+        cause = Cause(
+            key=PYTHON if req.key == PYTHON else req.key,
+            name=req.name,
+            requirement=req.text,
+            chain=req.chain,
+            origin=req.origin,
+            app=req.app,
+        )
+        causes.setdefault((cause.key, cause.requirement, cause.chain, cause.app), cause)
+    ordered = sorted(causes.values(), key=lambda c: (c.key, c.app or "", c.chain))
+    notes = provider.notes({c.key for c in ordered})
+    return ResolutionImpossible(ordered, provider.python, notes)
+
+
+def _resolution(
+    result: Result[_Req, _Cand, str], provider: _Provider, target: Target, python: str
+) -> Resolution:
+    pins: dict[str, PinnedPackage] = {}
+    chains: dict[str, tuple[str, ...]] = {}
+    apps: dict[str, set[str]] = {}
+    parents: dict[str, set[str]] = {}
+    extras: dict[str, set[str]] = {}
+    for ident, criterion in result.criteria.items():
+        if ident == PYTHON:
+            continue
+        for info in criterion.information:
+            req = info.requirement
+            key = req.key
+            parents.setdefault(key, set()).add(info.parent.key if info.parent else "")
+            extras.setdefault(key, set()).update(req.extras)
+            if req.app:
+                apps.setdefault(key, set()).add(req.app)
+            if not req.synthetic:
+                best = chains.get(key)
+                if best is None or (len(req.chain), req.chain) < (len(best), best):
+                    chains[key] = req.chain
+    for ident, cand in result.mapping.items():
+        if ident == PYTHON or cand.extras or cand.release is None:
+            continue
+        release = cand.release
+        tags = target_tags(target, python)
+        wheels = [f for f in release.files if f.is_wheel and any(t in tags for t in f.tags)]
+        chosen = wheels or [release.best]
+        hashes = tuple(sorted({h for f in chosen for h in provider.finder.hashes(f)}))
+        meta_rp = None
+        try:
+            meta_rp = provider.finder.metadata(release.best).requires_python
+        except DepsplitError:
+            meta_rp = release.best.requires_python
+        pins[cand.key] = PinnedPackage(
+            name=cand.name or cand.key,
+            version=str(cand.version),
+            hashes=hashes,
+            url=release.best.url,
+            requires_python=meta_rp or release.best.requires_python,
+            parents=tuple(sorted(p for p in parents.get(cand.key, set()) if p != cand.key)),
+            files=release.files,
+            extras=tuple(sorted(extras.get(cand.key, set()))),
+        )
+    keys = sorted(pins)
+    return Resolution(
+        pins={k: pins[k] for k in keys},
+        chains={k: chains[k] for k in keys if k in chains},
+        target=target,
+        python=python,
+        apps={k: tuple(sorted(apps[k])) for k in keys if k in apps},
+    )
+
+
+def resolve(
+    requirements: Sequence[Requirement],
+    *,
+    target: Target,
+    python: str,
+    finder: Finder,
+    app: str | None = None,
+) -> Resolution:
+    """Resolve ``requirements`` (one app's, usually its ``main`` ones) for the container.
+
+    Requirements whose marker does not hold for the target are left out; ``role ==
+    "constraint"`` ones only narrow versions. Raises :class:`ResolutionImpossible`, or an
+    :class:`~depsplit.index.errors.IndexError_` (network, offline cache miss, unknown package).
+    """
+    result, provider = _run([(app, requirements)], target, python, finder)
+    return _resolution(result, provider, target, python)
+
+
+def resolve_apps(
+    apps: Mapping[str, Sequence[Requirement]],
+    *,
+    target: Target,
+    python: str,
+    finder: Finder,
+) -> Resolution:
+    """Resolve the union of several apps' requirements (a group's image)."""
+    result, provider = _run(list(apps.items()), target, python, finder)
+    return _resolution(result, provider, target, python)
+
+
+def check_union(
+    apps: Mapping[str, Sequence[Requirement]],
+    *,
+    target: Target,
+    python: str,
+    finder: Finder,
+) -> ResolutionImpossible | None:
+    """``None`` when the apps' requirements resolve together, else why not (for the
+    partition's whole-group test). Index errors are raised, never taken as "feasible"."""
+    try:
+        resolve_apps(apps, target=target, python=python, finder=finder)
+    except ResolutionImpossible as exc:
+        return exc
+    return None
+
+
+def transitive_requirements(
+    app_requirements: Sequence[Requirement],
+    target: Target,
+    python: str,
+    finder: Finder,
+    *,
+    app: str | None = None,
+) -> list[TransitiveRequirement]:
+    """Every requirement edge of the app's resolved closure (direct ones included, with a
+    chain of length 1), so transitive specifiers can be compared between apps like direct
+    ones. ``Requires-Python`` edges and the ``name==version`` pins that extras add are left
+    out. Raises :class:`ResolutionImpossible` when the app cannot be resolved even alone."""
+    result, _provider = _run([(app, app_requirements)], target, python, finder)
+    out: set[TransitiveRequirement] = set()
+    for ident, criterion in result.criteria.items():
+        if ident == PYTHON:
+            continue
+        for info in criterion.information:
+            req = info.requirement
+            if req.synthetic or req.key == PYTHON:
+                continue
+            out.add(
+                TransitiveRequirement(
+                    key=req.key,
+                    name=req.name,
+                    specifier=str(req.specifier),
+                    chain=req.chain,
+                    origin=req.origin,
+                    app=req.app,
+                    extras=tuple(sorted(req.extras)),
+                )
+            )
+    return sorted(out, key=lambda t: (t.key, t.chain, t.specifier))
+
+
+def python_support(
+    resolution: Resolution, candidates: Sequence[str] = SUPPORTED_PYTHONS
+) -> list[str]:
+    """The CPython minors among ``candidates`` that every chosen release supports: its
+    ``Requires-Python`` allows it and one of its wheels installs there (``py3-none-any``
+    everywhere, ``cp311-cp311-…`` on 3.11 only, ``cp38-abi3-…`` on 3.8 and later).
+
+    Markers may pull other dependencies on another minor: re-resolve for the minor chosen
+    (:func:`choose_python` does both)."""
+    out = []
+    for minor in candidates:
+        ok = True
+        for pin in resolution.pins.values():
+            if not _python_ok(pin.requires_python, minor):
+                ok = False
+                break
+            wheels = [f for f in pin.files if f.is_wheel]
+            if not wheels:
+                continue  # sdist only: not pinned without metadata; nothing to say about tags
+            if not any(
+                wheel_rank(f.tags, resolution.target, minor) is not None
+                and _python_ok(f.requires_python, minor)
+                for f in wheels
+            ):
+                ok = False
+                break
+        if ok:
+            out.append(minor)
+    return out
+
+
+def choose_python(
+    apps: Mapping[str, Sequence[Requirement]],
+    *,
+    target: Target,
+    finder: Finder,
+    pythons: Sequence[str] = SUPPORTED_PYTHONS,
+) -> tuple[str, Resolution]:
+    """The newest minor of ``pythons`` for which the apps resolve together, and that
+    resolution. Raises the :class:`ResolutionImpossible` of the newest minor when none does."""
+    first_error: ResolutionImpossible | None = None
+    for python in sorted(pythons, key=lambda p: tuple(int(x) for x in p.split(".")), reverse=True):
+        try:
+            return python, resolve_apps(apps, target=target, python=python, finder=finder)
+        except ResolutionImpossible as exc:  # noqa: PERF203
+            first_error = first_error or exc
+    if first_error is None:
+        raise ValueError("no Python version to try")
+    raise first_error
+
+
+__all__ = [
+    "PYTHON",
+    "Cause",
+    "PinnedPackage",
+    "Resolution",
+    "ResolutionImpossible",
+    "ResolutionTooComplex",
+    "TransitiveRequirement",
+    "check_union",
+    "choose_python",
+    "python_support",
+    "resolve",
+    "resolve_apps",
+    "transitive_requirements",
+]

@@ -1,0 +1,273 @@
+"""A package index built by the tests: tiny wheels, PEP 503 pages, PEP 691 JSON, PEP 658
+``.metadata`` files, and a loopback HTTP server with failure and auth variants."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import html
+import io
+import json
+import threading
+import zipfile
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+from packaging.requirements import Requirement as Pkg
+from packaging.utils import canonicalize_name
+
+from depsplit.model import Origin, Requirement
+
+
+@dataclass
+class Dist:
+    name: str
+    version: str
+    requires: Sequence[str] = ()
+    requires_python: str | None = None
+    tags: Sequence[str] = ("py3-none-any",)
+    """One wheel per tag string (``cp311-cp311-manylinux_2_17_x86_64``)."""
+    yanked: str | None = None
+    sdist: bool = False
+    """Publish an sdist; with ``tags=()`` the release is sdist-only."""
+    metadata_file: bool = True
+    """Serve a PEP 658 ``.metadata`` file beside each wheel."""
+    link_requires_python: bool = True
+    """Put ``data-requires-python`` on the links (else only the metadata has it)."""
+    extras: Sequence[str] = ()
+
+
+def metadata_text(d: Dist) -> str:
+    lines = ["Metadata-Version: 2.1", f"Name: {d.name}", f"Version: {d.version}"]
+    if d.requires_python:
+        lines.append(f"Requires-Python: {d.requires_python}")
+    lines += [f"Provides-Extra: {e}" for e in d.extras]
+    lines += [f"Requires-Dist: {r}" for r in d.requires]
+    return "\n".join(lines) + "\n\n"
+
+
+def wheel_bytes(d: Dist, tag: str) -> bytes:
+    dist_info = f"{d.name.replace('-', '_')}-{d.version}.dist-info"
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        zf.writestr(f"{dist_info}/METADATA", metadata_text(d))
+        zf.writestr(
+            f"{dist_info}/WHEEL",
+            f"Wheel-Version: 1.0\nGenerator: tests\nRoot-Is-Purelib: true\nTag: {tag}\n",
+        )
+        zf.writestr(f"{dist_info}/RECORD", "")
+    return buf.getvalue()
+
+
+def sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+@dataclass
+class LocalIndex:
+    root: Path
+    dists: list[Dist] = field(default_factory=list)
+
+    @property
+    def simple(self) -> Path:
+        return self.root / "simple"
+
+    @property
+    def files(self) -> Path:
+        return self.root / "files"
+
+    @property
+    def file_url(self) -> str:
+        return self.simple.as_uri() + "/"
+
+
+def build_index(root: Path, dists: Sequence[Dist]) -> LocalIndex:
+    """Write wheels, sdists, ``.metadata`` files and the simple pages (HTML and JSON)."""
+    index = LocalIndex(root, list(dists))
+    index.files.mkdir(parents=True, exist_ok=True)
+    projects: dict[str, list[dict[str, Any]]] = {}
+    for d in dists:
+        entries = projects.setdefault(canonicalize_name(d.name), [])
+        base = d.name.replace("-", "_")
+        artifacts: list[tuple[str, bytes, bool]] = [
+            (f"{base}-{d.version}-{tag}.whl", wheel_bytes(d, tag), True) for tag in d.tags
+        ]
+        if d.sdist:
+            artifacts.append((f"{base}-{d.version}.tar.gz", b"not really a tarball", False))
+        for filename, data, is_wheel in artifacts:
+            (index.files / filename).write_bytes(data)
+            entry: dict[str, Any] = {
+                "filename": filename,
+                "url": f"../../files/{filename}",
+                "hashes": {"sha256": sha256(data)},
+            }
+            if d.requires_python and d.link_requires_python:
+                entry["requires-python"] = d.requires_python
+            if d.yanked is not None:
+                entry["yanked"] = d.yanked or True
+            if is_wheel and d.metadata_file:
+                meta = metadata_text(d).encode()
+                (index.files / f"{filename}.metadata").write_bytes(meta)
+                entry["core-metadata"] = {"sha256": sha256(meta)}
+            entries.append(entry)
+    for key, entries in projects.items():
+        page = index.simple / key
+        page.mkdir(parents=True, exist_ok=True)
+        anchors = []
+        for e in entries:
+            attrs = [f'href="{e["url"]}#sha256={e["hashes"]["sha256"]}"']
+            if "requires-python" in e:
+                attrs.append(f'data-requires-python="{html.escape(e["requires-python"])}"')
+            if "yanked" in e:
+                reason = e["yanked"] if isinstance(e["yanked"], str) else ""
+                attrs.append(f'data-yanked="{html.escape(reason)}"')
+            if "core-metadata" in e:
+                value = f"sha256={e['core-metadata']['sha256']}"
+                attrs.append(f'data-core-metadata="{value}" data-dist-info-metadata="{value}"')
+            anchors.append(f"<a {' '.join(attrs)}>{e['filename']}</a><br/>")
+        (page / "index.html").write_text(
+            "<!DOCTYPE html><html><body>\n" + "\n".join(anchors) + "\n</body></html>\n"
+        )
+        (page / "index.json").write_text(
+            json.dumps({"meta": {"api-version": "1.1"}, "name": key, "files": entries})
+        )
+    listing = "".join(f'<a href="{k}/">{k}</a>\n' for k in sorted(projects))
+    index.simple.mkdir(parents=True, exist_ok=True)
+    (index.simple / "index.html").write_text(f"<html><body>{listing}</body></html>")
+    return index
+
+
+@dataclass
+class ServerState:
+    """What the server does and what it saw."""
+
+    json: bool = False
+    auth: tuple[str, str] | None = None
+    fail: dict[str, list[int]] = field(default_factory=dict)
+    """Path prefix → statuses to answer first (consumed); ``[500] * 99`` to always fail."""
+    requests: list[tuple[str, str]] = field(default_factory=list)
+    """(path, Accept header) of every request."""
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+
+class _Handler(SimpleHTTPRequestHandler):
+    state: ServerState
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+    def do_GET(self) -> None:
+        state = self.state
+        with state.lock:
+            state.requests.append((self.path, self.headers.get("Accept", "")))
+            for prefix, statuses in state.fail.items():
+                if self.path.startswith(prefix) and statuses:
+                    status = statuses.pop(0)
+                    break
+            else:
+                status = 0
+        if state.auth is not None:
+            user, password = state.auth
+            expected = "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()
+            if self.headers.get("Authorization") != expected:
+                self.send_response(401)
+                self.send_header("WWW-Authenticate", 'Basic realm="test"')
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+                return
+        if status:
+            self.send_response(status)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
+        path = self.path.split("?", 1)[0]
+        if state.json and path.endswith("/") and "json" in self.headers.get("Accept", ""):
+            target = Path(self.translate_path(path)) / "index.json"
+            if target.is_file():
+                body = target.read_bytes()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/vnd.pypi.simple.v1+json")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+                return
+        super().do_GET()
+
+
+@contextmanager
+def serve(root: Path, state: ServerState | None = None) -> Iterator[tuple[str, ServerState]]:
+    """Serve ``root`` on 127.0.0.1; yield ``(base URL, state)``; stop afterwards."""
+    state = state or ServerState()
+    handler = type("Handler", (_Handler,), {"state": state})
+
+    def make(*args: Any, **kwargs: Any) -> _Handler:
+        return handler(*args, directory=str(root), **kwargs)  # type: ignore[no-any-return]
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), make)
+    server.daemon_threads = True
+    thread = threading.Thread(target=server.serve_forever, args=(0.02,), daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}", state
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(5)
+
+
+def req(text: str, file: str = "app/requirements.txt", line: int = 1) -> Requirement:
+    """A depsplit requirement from a PEP 508 string."""
+    parsed = Pkg(text)
+    return Requirement(
+        key=canonicalize_name(parsed.name),
+        name=parsed.name,
+        specifier=str(parsed.specifier),
+        origin=Origin(file, line),
+        extras=tuple(sorted(parsed.extras)),
+        marker=str(parsed.marker) if parsed.marker else None,
+    )
+
+
+# The world of the tests: a transitive conflict, markers, extras, yanked, sdist-only,
+# Requires-Python and CPython-specific wheels.
+WORLD = [
+    Dist("fastapi", "0.95.2", ["pydantic<2,>=1.6.2", "starlette<0.28,>=0.27"]),
+    Dist("fastapi", "0.110.0", ["pydantic>=1.7.4,<3", "starlette<0.37,>=0.36.3"]),
+    Dist("pydantic", "1.10.13", ["typing-extensions>=4.2"]),
+    Dist("pydantic", "2.5.3", ["typing-extensions>=4.6", "annotated-types>=0.4"]),
+    Dist("pydantic", "2.6.0", ["typing-extensions>=4.6", "annotated-types>=0.4"]),
+    Dist("starlette", "0.27.0", ["anyio<5,>=3.4"]),
+    Dist("starlette", "0.36.3", ["anyio<5,>=3.4"]),
+    Dist("anyio", "4.2.0", ["idna>=2.8", 'exceptiongroup>=1.0.2; python_version < "3.11"']),
+    Dist("idna", "3.6"),
+    Dist("exceptiongroup", "1.2.0"),
+    Dist("typing-extensions", "4.9.0"),
+    Dist("annotated-types", "0.6.0"),
+    Dist("winonly", "1.0", ['pywin32>=300; sys_platform == "win32"']),
+    Dist(
+        "withextras",
+        "1.0",
+        ['rich>=13; extra == "pretty"', "idna"],
+        extras=["pretty"],
+    ),
+    Dist("rich", "13.7.0"),
+    Dist("yankme", "1.0"),
+    Dist("yankme", "2.0", yanked="broken build"),
+    Dist("sdistonly", "0.3", tags=(), sdist=True),
+    Dist("newpy", "1.0", requires_python=">=3.9"),
+    Dist("newpy", "2.0", requires_python=">=3.12"),
+    Dist("metapy", "1.0", requires_python=">=3.9", link_requires_python=False),
+    Dist("metapy", "2.0", requires_python=">=3.12", link_requires_python=False),
+    Dist(
+        "tensorflow",
+        "2.12.1",
+        tags=[f"cp3{m}-cp3{m}-manylinux_2_17_x86_64.manylinux2014_x86_64" for m in (9, 10, 11)],
+    ),
+    Dist("abi3pkg", "1.0", tags=["cp310-abi3-manylinux_2_28_x86_64"]),
+    Dist("nometa", "1.0", ["idna"], metadata_file=False),
+    Dist("windowswheel", "1.0", tags=["cp311-cp311-win_amd64"]),
+]

@@ -1,0 +1,204 @@
+"""The HTTP path: PEP 503 and PEP 691 over a loopback server, Basic auth, retries, the
+cache and offline mode."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from localindex import LocalIndex, ServerState, req, serve
+
+from depsplit.index import (
+    Finder,
+    IndexError_,
+    NetworkError,
+    OfflineCacheMiss,
+    check_union,
+    resolve,
+)
+from depsplit.index.errors import BadMetadataError
+from depsplit.model import Target
+
+TARGET = Target()
+MakeFinder = Callable[..., Finder]
+FASTAPI = [req("fastapi==0.95.2", "web/requirements.txt", 3)]
+
+
+def _wheel_downloads(state: ServerState) -> list[str]:
+    return [p for p, _ in state.requests if p.endswith(".whl")]
+
+
+def test_html_index_over_http_uses_metadata_files_only(
+    world: LocalIndex, make_finder: MakeFinder
+) -> None:
+    with serve(world.root) as (base, state):
+        finder = make_finder(f"{base}/simple/")
+        res = resolve(FASTAPI, target=TARGET, python="3.12", finder=finder)
+    assert res.pins["pydantic"].version == "1.10.13"
+    assert res.pins["fastapi"].url == f"{base}/files/fastapi-0.95.2-py3-none-any.whl"
+    assert _wheel_downloads(state) == []
+    assert any(p.endswith(".whl.metadata") for p, _ in state.requests)
+
+
+def test_json_index_pep_691(world: LocalIndex, make_finder: MakeFinder) -> None:
+    with serve(world.root, ServerState(json=True)) as (base, state):
+        finder = make_finder(f"{base}/simple")
+        problem = check_union(
+            {"web": FASTAPI, "api": [req("pydantic>=2.5")]},
+            target=TARGET,
+            python="3.12",
+            finder=finder,
+        )
+        yanked = resolve([req("yankme")], target=TARGET, python="3.12", finder=finder)
+    assert problem is not None
+    assert problem.packages == ("pydantic",)
+    assert yanked.pins["yankme"].version == "1.0"
+    pages = [(p, accept) for p, accept in state.requests if p.startswith("/simple/")]
+    assert pages
+    assert all("application/vnd.pypi.simple.v1+json" in accept for _, accept in pages)
+    assert _wheel_downloads(state) == []
+
+
+def test_whole_wheel_fallback_over_http(world: LocalIndex, make_finder: MakeFinder) -> None:
+    with serve(world.root) as (base, state):
+        finder = make_finder(f"{base}/simple/")
+        res = resolve([req("nometa")], target=TARGET, python="3.12", finder=finder)
+    assert set(res.pins) == {"nometa", "idna"}
+    assert _wheel_downloads(state) == ["/files/nometa-1.0-py3-none-any.whl"]
+
+
+def test_basic_auth_and_credentials_never_leak(
+    world: LocalIndex, make_finder: MakeFinder, tmp_path: Path
+) -> None:
+    state = ServerState(auth=("alice", "s3cr3t-t0ken"))
+    with serve(world.root, state) as (base, _):
+        host = base.removeprefix("http://")
+        finder = make_finder(f"http://alice:s3cr3t-t0ken@{host}/simple/")
+        res = resolve(FASTAPI, target=TARGET, python="3.12", finder=finder)
+        assert "s3cr3t" not in res.pins["fastapi"].url
+        assert "s3cr3t" not in repr(finder.config)
+
+        wrong = make_finder(f"http://alice:wr0ng-pass@{host}/simple/", cache_dir=tmp_path / "c2")
+        with pytest.raises(IndexError_) as info:
+            resolve(FASTAPI, target=TARGET, python="3.12", finder=wrong)
+    message = str(info.value)
+    assert "access denied (HTTP 401)" in message
+    assert "fastapi" in message
+    assert "wr0ng-pass" not in message
+    assert "alice:****@" in message
+    cached = [p for p in (tmp_path / "cache").rglob("*") if p.is_file()]
+    assert cached
+    for path in cached:
+        assert "s3cr3t" not in str(path)
+        assert b"s3cr3t" not in path.read_bytes()
+        assert b"alice" not in path.read_bytes()
+
+
+def test_retries_then_succeeds(world: LocalIndex, make_finder: MakeFinder) -> None:
+    state = ServerState(fail={"/simple/idna/": [503, 503]})
+    with serve(world.root, state) as (base, _):
+        finder = make_finder(f"{base}/simple/", retries=2)
+        res = resolve([req("idna")], target=TARGET, python="3.12", finder=finder)
+    assert res.pins["idna"].version == "3.6"
+    assert [p for p, _ in state.requests].count("/simple/idna/") == 3
+
+
+def test_persistent_server_error_names_package_and_index(
+    world: LocalIndex, make_finder: MakeFinder
+) -> None:
+    state = ServerState(fail={"/simple/pydantic/": [500] * 99})
+    with serve(world.root, state) as (base, _):
+        finder = make_finder(f"{base}/simple/", retries=2)
+        with pytest.raises(NetworkError) as info:
+            resolve(FASTAPI, target=TARGET, python="3.12", finder=finder)
+    message = str(info.value)
+    assert message.startswith("pydantic: cannot fetch")
+    assert "HTTP 500 (after 3 attempts)" in message
+    assert f"(index {base}/simple/)" in message
+    assert info.value.exit_code == 2
+    assert [p for p, _ in state.requests].count("/simple/pydantic/") == 3
+
+
+def test_bad_metadata_is_retried_then_reported(world: LocalIndex, make_finder: MakeFinder) -> None:
+    (world.files / "idna-3.6-py3-none-any.whl.metadata").write_text("Name: idna\nVersion: 9\n")
+    with serve(world.root) as (base, state):
+        finder = make_finder(f"{base}/simple/", retries=1)
+        with pytest.raises(BadMetadataError) as info:
+            resolve([req("idna")], target=TARGET, python="3.12", finder=finder)
+    assert "idna: bad metadata for idna-3.6-py3-none-any.whl" in str(info.value)
+    assert "does not match its sha256" in str(info.value)
+    assert [p for p, _ in state.requests].count("/files/idna-3.6-py3-none-any.whl.metadata") == 2
+
+
+def test_offline_with_warm_cache_then_cold_cache(
+    world: LocalIndex, make_finder: MakeFinder, tmp_path: Path
+) -> None:
+    with serve(world.root) as (base, _):
+        online = make_finder(f"{base}/simple/")
+        expected = resolve(FASTAPI, target=TARGET, python="3.12", finder=online)
+    # The server is gone: only the cache can answer.
+    offline = make_finder(f"{base}/simple/", offline=True)
+    again = resolve(FASTAPI, target=TARGET, python="3.12", finder=offline)
+    assert again.pins == expected.pins
+    assert again.chains == expected.chains
+
+    cold = make_finder(f"{base}/simple/", offline=True, cache_dir=tmp_path / "empty")
+    with pytest.raises(OfflineCacheMiss) as info:
+        resolve(FASTAPI, target=TARGET, python="3.12", finder=cold)
+    assert str(info.value) == (
+        f"fastapi: offline and the project page {base}/simple/fastapi/ is not cached "
+        f"(index {base}/simple/)"
+    )
+    assert info.value.exit_code == 2
+
+    partial = make_finder(f"{base}/simple/", offline=True)
+    with pytest.raises(OfflineCacheMiss) as info:
+        resolve([req("rich")], target=TARGET, python="3.12", finder=partial)
+    assert "rich" in str(info.value)
+
+
+def test_page_cache_expiry(world: LocalIndex, make_finder: MakeFinder) -> None:
+    with serve(world.root) as (base, state):
+        resolve([req("idna")], target=TARGET, python="3.12", finder=make_finder(f"{base}/simple/"))
+        resolve([req("idna")], target=TARGET, python="3.12", finder=make_finder(f"{base}/simple/"))
+        pages = [p for p, _ in state.requests].count("/simple/idna/")
+        assert pages == 1  # the second run used the fresh cache, metadata too
+        assert [p for p, _ in state.requests].count(
+            "/files/idna-3.6-py3-none-any.whl.metadata"
+        ) == 1
+        expired = make_finder(f"{base}/simple/", page_ttl=0.0)
+        resolve([req("idna")], target=TARGET, python="3.12", finder=expired)
+        assert [p for p, _ in state.requests].count("/simple/idna/") == 2
+
+
+def test_extra_index_url_is_merged(world: LocalIndex, make_finder: MakeFinder) -> None:
+    with serve(world.root) as (base, state):
+        finder = make_finder(f"{base}/nothing-here/", extra_index_urls=(f"{base}/simple/",))
+        res = resolve([req("idna")], target=TARGET, python="3.12", finder=finder)
+    assert res.pins["idna"].version == "3.6"
+    assert ("/nothing-here/idna/") in [p for p, _ in state.requests]
+
+
+def test_connection_refused_is_a_network_error(make_finder: MakeFinder) -> None:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    finder = make_finder(f"http://127.0.0.1:{port}/simple/", retries=1)
+    with pytest.raises(NetworkError) as info:
+        resolve([req("idna")], target=TARGET, python="3.12", finder=finder)
+    assert str(info.value).startswith("idna: cannot fetch")
+    assert "after 2 attempts" in str(info.value)
+
+
+def test_find_links_over_http(world: LocalIndex, make_finder: MakeFinder) -> None:
+    # The server's directory listing of files/ is a find-links page.
+    with serve(world.root) as (base, state):
+        finder = make_finder("unused", no_index=True, find_links=(f"{base}/files/",))
+        res = resolve(FASTAPI, target=TARGET, python="3.12", finder=finder)
+    assert res.pins["pydantic"].version == "1.10.13"
+    assert res.pins["fastapi"].url == f"{base}/files/fastapi-0.95.2-py3-none-any.whl"
+    # No PEP 658 information on a find-links page: the wheels themselves are read.
+    assert "/files/fastapi-0.95.2-py3-none-any.whl" in _wheel_downloads(state)
