@@ -364,7 +364,13 @@ class _Model:
             else:
                 self.add_conflict(conflict)
         for ca, cb in class_pairs:
-            for i, j in product(class_nodes[ca], class_nodes[cb]):
+            na, nb = class_nodes[ca], class_nodes[cb]
+            if len(na) == 1 and len(nb) == 1:  # no class split by a previous plan
+                i, j = na[0], nb[0]
+                nbr[i].add(j)
+                nbr[j].add(i)
+                continue
+            for i, j in product(na, nb):
                 nbr[i].add(j)
                 nbr[j].add(i)
 
