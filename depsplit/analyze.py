@@ -5,9 +5,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from depsplit.config import Config
 from depsplit.conflicts import (
@@ -25,6 +26,11 @@ from depsplit.sources import lockfiles, pipfile, pyproject, pyversion, requireme
 from depsplit.sources.base import ReadContext, SourceResult
 from depsplit.target import SUPPORTED_PYTHONS
 
+if TYPE_CHECKING:
+    from depsplit.index import IndexConfig
+
+GroupCheck = Callable[[frozenset[str]], "tuple[str, ...] | None"]
+
 
 @dataclass(frozen=True)
 class Options:
@@ -40,6 +46,11 @@ class Options:
     """Seconds the partition search may take (default: the configuration's, 10 s)."""
     previous: Mapping[str, str] | None = None
     """App name → group name from a previous plan, for stable groups."""
+    transitive: bool = False
+    """Resolve every app's dependencies through a package index (:mod:`depsplit.transitive`)."""
+    index: IndexConfig | None = None
+    """Where ``transitive`` looks packages up; ``None``: pip's configuration and ``PIP_*``
+    variables (:func:`depsplit.index.config.from_pip_environment`)."""
 
 
 def analyze(root: Path, config: Config | None = None, options: Options | None = None) -> Plan:
@@ -66,8 +77,15 @@ def analyze(root: Path, config: Config | None = None, options: Options | None = 
         diagnostics = [replace(d, level="warning") for d in diagnostics]
     time_limit = options.time_limit if options.time_limit is not None else config.time_limit
     conflicts = find_conflicts(apps, target, time_limit=time_limit)
-    unsatisfiable = unsatisfiable_apps(conflicts)
-    groups, partition = plan_groups(apps, conflicts, unsatisfiable, target, config, options)
+    if options.transitive:
+        conflicts, groups, partition, notes = _transitive(
+            root, apps, conflicts, target, config, options, time_limit
+        )
+        diagnostics.extend(notes)
+        unsatisfiable = unsatisfiable_apps(conflicts)
+    else:
+        unsatisfiable = unsatisfiable_apps(conflicts)
+        groups, partition = plan_groups(apps, conflicts, unsatisfiable, target, config, options)
     return Plan(
         root=".",
         apps=tuple(apps),
@@ -77,7 +95,42 @@ def analyze(root: Path, config: Config | None = None, options: Options | None = 
         partition=partition,
         target=target,
         unsatisfiable=tuple(unsatisfiable),
+        transitive=options.transitive,
     )
+
+
+def _transitive(
+    root: Path,
+    apps: Sequence[App],
+    conflicts: list[Conflict],
+    target: Target,
+    config: Config,
+    options: Options,
+    time_limit: float,
+) -> tuple[list[Conflict], list[Group], Partition, list[Diagnostic]]:
+    """``--transitive``: add the conflicts the resolved closures show, check every group's
+    resolution as a whole, and give each group its interpreter and lock. Imported lazily:
+    the direct path never touches the index."""
+    from depsplit.index import from_pip_environment
+    from depsplit.transitive import Transitive, merge_conflicts
+
+    index = options.index if options.index is not None else from_pip_environment()
+    with Transitive(apps, target, index, root=root, time_limit=time_limit) as session:
+        found = session.find(conflicts)
+        conflicts = merge_conflicts(conflicts, found.conflicts)
+        unsatisfiable = unsatisfiable_apps(conflicts)
+        groups, partition = plan_groups(
+            apps,
+            conflicts,
+            unsatisfiable,
+            target,
+            config,
+            options,
+            extra_check=session.check,
+            class_extra=lambda app: app.index_options,
+        )
+        groups = session.finish(groups, config.group_python)
+        return conflicts, groups, partition, session.diagnostics
 
 
 def plan_groups(
@@ -87,8 +140,14 @@ def plan_groups(
     target: Target,
     config: Config,
     options: Options,
+    *,
+    extra_check: GroupCheck | None = None,
+    class_extra: Callable[[App], object] | None = None,
 ) -> tuple[list[Group], Partition]:
-    """Partition the apps that can be installed at all into the fewest valid groups."""
+    """Partition the apps that can be installed at all into the fewest valid groups.
+
+    ``extra_check`` adds a whole-group test after the direct one (``--transitive``: the
+    group's resolution); ``class_extra`` adds to the key that makes apps interchangeable."""
     from depsplit import partition as partition_module
 
     bad = set(unsatisfiable)
@@ -98,13 +157,19 @@ def plan_groups(
 
     def check(group: frozenset[str]) -> tuple[str, ...] | None:
         found = check_group([by_name[n] for n in sorted(group)], target)
-        return found[0].apps if found else None
+        if found:
+            return found[0].apps
+        return extra_check(group) if extra_check is not None else None
+
+    def classify(app: App) -> tuple[object, ...]:
+        key = constraint_class(app, target)
+        return key if class_extra is None else (*key, class_extra(app))
 
     time_limit = options.time_limit if options.time_limit is not None else config.time_limit
     solution = partition_module.solve(
         [a.name for a in members],
         edges,
-        classes={a.name: constraint_class(a, target) for a in members},
+        classes={a.name: classify(a) for a in members},
         check=check,
         together=_known(config.together, by_name, bad),
         apart=config.apart,

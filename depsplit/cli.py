@@ -22,6 +22,7 @@ from depsplit.model import Plan
 
 if TYPE_CHECKING:
     from depsplit.baseline import BaselineDiff
+    from depsplit.index import IndexConfig
 
 FORMATS = ("text", "json", "markdown", "sarif", "github")
 FAIL_ON = ("unsatisfiable", "conflict", "new", "never")
@@ -52,8 +53,45 @@ def _analyze(ctx_obj: dict[str, object], path: str, **kw: object) -> Plan:
         platform=kw.get("platform") or None,  # type: ignore[arg-type]
         time_limit=kw.get("time_limit"),  # type: ignore[arg-type]
         previous=previous_groups(Path(str(kw["previous"]))) if kw.get("previous") else None,
+        transitive=bool(kw.get("transitive")),
+        index=_index_config(kw),
     )
     return analyze(root, config, options)
+
+
+_INDEX_OPTIONS = {
+    "index_url": "--index-url",
+    "extra_index_url": "--extra-index-url",
+    "find_links": "--find-links",
+    "no_index": "--no-index",
+    "offline": "--offline",
+    "cache_dir": "--cache-dir",
+}
+
+
+def _index_config(kw: dict[str, object]) -> IndexConfig | None:
+    """``--transitive``: pip's configuration, ``PIP_*`` variables, then the command line's
+    index options (an ``IndexConfig``); ``None`` without ``--transitive``, where the index
+    options are a usage error and :mod:`depsplit.index` is never imported."""
+    if not kw.get("transitive"):
+        given = [flag for dest, flag in _INDEX_OPTIONS.items() if kw.get(dest)]
+        if given:
+            raise click.UsageError(f"{', '.join(given)} only apply with --transitive")
+        return None
+    from depsplit.index.config import from_pip_environment
+
+    overrides: dict[str, object] = {
+        "index_url": kw.get("index_url") or None,
+        "extra_index_urls": tuple(kw.get("extra_index_url") or ()),  # type: ignore[arg-type]
+        "find_links": tuple(kw.get("find_links") or ()),  # type: ignore[arg-type]
+        "no_index": True if kw.get("no_index") else None,
+        "offline": True if kw.get("offline") else None,
+        "cache_dir": kw.get("cache_dir") or None,
+    }
+    try:
+        return from_pip_environment(overrides)
+    except ValueError as exc:
+        raise click.UsageError(f"pip configuration: {exc}") from exc
 
 
 def previous_groups(path: Path) -> dict[str, str]:
@@ -100,6 +138,44 @@ def _common_options(func: _F) -> _F:
             "--previous",
             type=click.Path(dir_okay=False, exists=True),
             help="A previous JSON report or depsplit-plan.json: keep apps in their groups.",
+        ),
+        click.option(
+            "--transitive",
+            is_flag=True,
+            help="Resolve every app's dependencies through a package index: find conflicts "
+            "between their dependencies, and lock each group (pins with hashes).",
+        ),
+        click.option(
+            "--index-url",
+            metavar="URL",
+            help="--transitive: the package index (simple API), as pip's --index-url "
+            "(default: pip's configuration, PIP_INDEX_URL, else PyPI).",
+        ),
+        click.option(
+            "--extra-index-url",
+            multiple=True,
+            metavar="URL",
+            help="--transitive: another index to read too (repeatable).",
+        ),
+        click.option(
+            "--find-links",
+            multiple=True,
+            metavar="URL|DIR",
+            help="--transitive: a directory or page of distribution files (repeatable).",
+        ),
+        click.option(
+            "--no-index", is_flag=True, help="--transitive: read only the --find-links locations."
+        ),
+        click.option(
+            "--offline",
+            is_flag=True,
+            help="--transitive: use only the cache; a missing page or metadata is an error.",
+        ),
+        click.option(
+            "--cache-dir",
+            type=click.Path(file_okay=False),
+            help="--transitive: the cache of index pages and metadata "
+            "(default: $DEPSPLIT_CACHE_DIR, else the user cache directory).",
         ),
     ]
     for decorator in reversed(decorators):

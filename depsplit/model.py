@@ -163,6 +163,20 @@ class Conflict:
     message: str
 
 
+@dataclass(frozen=True, order=True)
+class LockedPin:
+    """One release of a group's resolved closure (``--transitive``): what its image installs."""
+
+    name: str
+    version: str
+    hashes: tuple[str, ...] = ()
+    """``sha256:…`` of every file the container may install (its compatible wheels)."""
+    parents: tuple[str, ...] = ()
+    """The packages that require it (canonical names); ``""`` for a member's own requirement."""
+    apps: tuple[str, ...] = ()
+    """The members whose closure holds it."""
+
+
 @dataclass(frozen=True)
 class Group:
     name: str
@@ -171,6 +185,9 @@ class Group:
     """The CPython minor version of the group's image, e.g. ``"3.12"``."""
     splits: tuple[str, ...] = ()
     """Packages whose conflicts forced members of other groups out of this one."""
+    lock: tuple[LockedPin, ...] = ()
+    """With ``--transitive``: the group's resolution at ``python``, sorted by canonical name;
+    empty otherwise (the generated ``requirements.txt`` then merges the members' specifiers)."""
 
 
 @dataclass(frozen=True)
@@ -209,6 +226,8 @@ class Plan:
     target: Target = field(default_factory=Target)
     unsatisfiable: tuple[str, ...] = ()
     """Apps whose own requirements cannot be satisfied even alone."""
+    transitive: bool = False
+    """Whether dependencies were resolved through a package index (``--transitive``)."""
 
     @property
     def has_errors(self) -> bool:

@@ -16,6 +16,15 @@ apply in the group's container, merged per package (PEP 503 name).
 - Index options without credentials are written; one with (redacted) credentials is left
   out, and :attr:`GroupRequirements.secrets` tells the Dockerfile to read it from a build
   secret instead.
+
+With ``--transitive`` the group carries its lock (:attr:`~depsplit.model.Group.lock`, the
+resolution of its members' union at its interpreter) and the file is that lock instead:
+``name==version`` for every package of the closure, each with the ``--hash`` options of the
+files the container may install and a comment naming the apps (and ``file:line``) or the
+packages it comes from. Lines the index cannot resolve (direct URLs, local paths, a server
+package added for an app's command) follow the pins as they would without a lock; pip's
+hash-checking mode refuses such lines, so the hashes are then left out, as they are when the
+index gave none.
 """
 
 from __future__ import annotations
@@ -27,7 +36,7 @@ from dataclasses import dataclass, field
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 
 from depsplit.emit.text import comment_safe
-from depsplit.model import App, Group, Origin, Plan, Requirement
+from depsplit.model import App, Group, LockedPin, Origin, Plan, Requirement
 from depsplit.report.common import applies
 
 REDACTED = "****"
@@ -216,6 +225,8 @@ def _from(sources: tuple[tuple[str, Origin], ...]) -> str:
 
 
 def render(reqs: GroupRequirements, group: Group, header: str) -> str:
+    if group.lock:
+        return _render_locked(reqs, group, header)
     out = [
         f"# {header}",
         f"# Requirements of group {group.name!r} (CPython {group.python}): "
@@ -233,12 +244,82 @@ def render(reqs: GroupRequirements, group: Group, header: str) -> str:
         out.append("")
         out.extend(reqs.index_lines)
     for line in reqs.lines:
+        _write_line(out, line)
+    return "\n".join(out) + "\n"
+
+
+def _write_line(out: list[str], line: Line) -> None:
+    out.append("")
+    if line.sources:
+        out.append(f"# from: {comment_safe(_from(line.sources))}")
+    out.extend(f"# {comment_safe(note)}" for note in line.notes)
+    if line.text is not None and comment_safe(line.text) != line.text:
+        out.append(f"# TODO: not written, it holds a line break: {comment_safe(line.text)}")
+    elif line.text is not None:
+        out.append(line.text)
+
+
+def _unresolved(line: Line) -> bool:
+    """A line the index resolution left out: a local path, a URL, or nothing to install."""
+    text = line.text
+    return text is None or text.startswith("./") or " @ " in text
+
+
+def _pin_key(pin: LockedPin) -> str:
+    from packaging.utils import canonicalize_name
+
+    return canonicalize_name(pin.name)
+
+
+def _render_locked(reqs: GroupRequirements, group: Group, header: str) -> str:
+    pins = {_pin_key(pin): pin for pin in group.lock}
+    outside = [line for line in reqs.lines if line.key not in pins or _unresolved(line)]
+    outside_keys = {line.key for line in outside}
+    installable = [line for line in outside if line.text is not None]
+    hashed = not installable and all(pin.hashes for pin in group.lock)
+    sources = {line.key: line.sources for line in reqs.lines}
+    out = [
+        f"# {header}",
+        f"# Lock of group {group.name!r} (CPython {group.python}): "
+        f"{', '.join(sorted(group.apps))}.",
+        "# Resolved through the package index (depsplit --transitive): every package the",
+        "# members need, pinned"
+        + (" with the hashes of the files this container may install;" if hashed else ";"),
+        "# each pin says which apps (file:line) or packages it comes from.",
+    ]
+    if installable:
+        out.append(
+            "# No --hash options: pip's hash-checking mode would refuse the lines after the "
+            "pins (not resolved through the index)."
+        )
+    elif not hashed:
+        out.append("# No --hash options: the index gave no hash for some files.")
+    if reqs.secrets:
+        out.append(
+            "# A private index needs credentials: the Dockerfile reads "
+            f"{', '.join(reqs.secrets)} from a build secret; it is not written here."
+        )
+    out += [f"# {comment_safe(note)}" for note in reqs.notes]
+    if reqs.index_lines:
         out.append("")
-        if line.sources:
-            out.append(f"# from: {comment_safe(_from(line.sources))}")
-        out.extend(f"# {comment_safe(note)}" for note in line.notes)
-        if line.text is not None and comment_safe(line.text) != line.text:
-            out.append(f"# TODO: not written, it holds a line break: {comment_safe(line.text)}")
-        elif line.text is not None:
-            out.append(line.text)
+        out.extend(reqs.index_lines)
+    for key, pin in pins.items():
+        if key in outside_keys:
+            continue
+        out.append("")
+        if sources.get(key):
+            out.append(f"# from: {comment_safe(_from(sources[key]))}")
+        parents = [p for p in pin.parents if p]
+        if parents:
+            apps = f" ({', '.join(pin.apps)})" if pin.apps else ""
+            out.append(f"# via: {comment_safe(', '.join(parents))}{comment_safe(apps)}")
+        text = f"{pin.name}=={pin.version}"
+        if comment_safe(text) != text:
+            out.append(f"# TODO: not written, it holds a line break: {comment_safe(text)}")
+            continue
+        if hashed:
+            text += "".join(f" \\\n    --hash={h}" for h in pin.hashes)
+        out.append(text)
+    for line in outside:
+        _write_line(out, line)
     return "\n".join(out) + "\n"

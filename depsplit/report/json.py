@@ -9,7 +9,7 @@ import json
 from typing import Any
 
 from depsplit import __version__
-from depsplit.model import Conflict, Origin, Plan, Requirement
+from depsplit.model import Conflict, Group, Origin, Plan, Requirement
 from depsplit.report.common import app_python, applies
 
 SCHEMA_VERSION = 1
@@ -56,6 +56,28 @@ def _conflict(conflict: Conflict) -> dict[str, Any]:
     }
 
 
+def _group(plan: Plan, group: Group) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "name": group.name,
+        "apps": list(group.apps),
+        "python": group.python,
+        "splits": list(group.splits),
+    }
+    if plan.transitive:
+        # Added with --transitive: the group's resolution at its interpreter.
+        data["lock"] = [
+            {
+                "name": pin.name,
+                "version": pin.version,
+                "hashes": list(pin.hashes),
+                "parents": list(pin.parents),
+                "apps": list(pin.apps),
+            }
+            for pin in group.lock
+        ]
+    return data
+
+
 def to_data(plan: Plan) -> dict[str, Any]:
     apps = []
     for app in plan.apps:
@@ -81,7 +103,7 @@ def to_data(plan: Plan) -> dict[str, Any]:
             }
         )
     partition = plan.partition
-    return {
+    data: dict[str, Any] = {
         "schema_version": SCHEMA_VERSION,
         "tool": {"name": "depsplit", "version": __version__},
         "root": plan.root,
@@ -89,10 +111,7 @@ def to_data(plan: Plan) -> dict[str, Any]:
         "apps": apps,
         "conflicts": [_conflict(c) for c in plan.conflicts],
         "unsatisfiable": list(plan.unsatisfiable),
-        "groups": [
-            {"name": g.name, "apps": list(g.apps), "python": g.python, "splits": list(g.splits)}
-            for g in plan.groups
-        ],
+        "groups": [_group(plan, g) for g in plan.groups],
         "partition": (
             {
                 "optimal": partition.optimal,
@@ -107,6 +126,9 @@ def to_data(plan: Plan) -> dict[str, Any]:
             for d in plan.diagnostics
         ],
     }
+    if plan.transitive:
+        data["transitive"] = True
+    return data
 
 
 def render(plan: Plan) -> str:

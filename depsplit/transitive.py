@@ -1,0 +1,706 @@
+"""Transitive conflicts through a package index (``--transitive``).
+
+The direct analysis (:mod:`depsplit.conflicts`) compares what the apps write. This module
+resolves each app's closure through the index (:mod:`depsplit.index`, pip's resolvelib core)
+and reports what only the closures show: ``web`` pins ``fastapi==0.95.2``, which needs
+``pydantic<2``, while ``api`` needs ``pydantic>=2.5``.
+
+How
+    1. **Each app alone**, at its interpreter (:func:`depsplit.conflicts.app_python`); when it
+       cannot be resolved there, the older minors it allows are tried (a package with only
+       ``cp311`` wheels makes 3.11 the newest an app can use). An app that resolves at no
+       minor is a one-app conflict (it cannot be installed even alone), its message the
+       resolver's chains.
+    2. **Candidates**: every requirement edge of each closure (:func:`transitive_requirements`)
+       becomes a requirement of a throwaway copy of the app — role ``main``, origin the
+       top-level requirement's, marker ``python_version == "X.Y"`` for the minor it was
+       resolved at — and the direct engine (:func:`depsplit.conflicts.find_conflicts`) finds
+       the sets of apps whose edges on a package cannot be met together, each at the set's
+       common interpreter. Sets that already hold a direct conflict are left out.
+    3. **Verification**: a candidate is reported only when the union of its apps does not
+       resolve at any minor they share (:func:`check_union`): edges come from one choice of
+       versions, and another choice may fix them. Verification stops at the time budget; the
+       rest is counted in a warning, and the groups are still checked as a whole.
+    4. **Groups**: the partition's whole-group check is the direct check *and* a resolution
+       of the group's union (:meth:`Transitive.check`), which returns a minimal infeasible
+       subset (the apps the resolver's causes name when they fail on their own, else a
+       deletion filter). Each final group gets the newest minor its resolution supports
+       (``Requires-Python`` and wheel tags; ``group_python`` in the configuration or
+       ``--python`` override it) and its lock: the resolution's pins with hashes.
+
+What is not resolved
+    A direct URL, VCS or local path requirement (``pkg @ …``, ``file:libs/common``, ``-e``)
+    cannot go through an index: it is left out of the resolution with a warning naming the
+    file and line. Its version is still checked by the direct analysis, but its own
+    dependencies are not, and the generated lock then carries it as written (without
+    ``--hash`` options, which pip refuses to mix with such lines).
+
+Index options recorded in an app's requirements files (``--index-url``,
+``--extra-index-url``, ``--find-links``, ``--no-index``) apply to that app's resolution, and
+to the groups it joins, as pip applies them: a file's ``--index-url`` replaces the configured
+one. A recorded URL whose credentials were redacted (``****``) or that names an environment
+variable (``${TOKEN}``) cannot be used: the configured index is used instead, with a warning
+naming the file and line (never the secret).
+
+Fail closed: an index that cannot be read, an offline cache miss, a release whose
+dependencies are unknown (sdist only) or a resolution that does not finish is an error
+diagnostic naming the package and the index (exit 2), never "no conflict".
+"""
+
+from __future__ import annotations
+
+import posixpath
+import time
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from packaging.requirements import InvalidRequirement
+from packaging.requirements import Requirement as PkgRequirement
+from packaging.utils import canonicalize_name
+
+from depsplit.conflicts import conflict_id, effective, find_conflicts
+from depsplit.errors import DepsplitError
+from depsplit.index import (
+    Finder,
+    IndexConfig,
+    IndexError_,
+    Resolution,
+    ResolutionImpossible,
+    ResolutionTooComplex,
+    TransitiveRequirement,
+    check_union,
+    resolve_apps,
+    transitive_requirements,
+)
+from depsplit.index.resolve import PYTHON, Cause
+from depsplit.model import (
+    App,
+    Conflict,
+    ConflictKind,
+    ConflictRequirement,
+    Diagnostic,
+    Group,
+    IndexOption,
+    Level,
+    LockedPin,
+    Origin,
+    PythonRequirement,
+    Requirement,
+    Target,
+)
+from depsplit.redact import redact_url
+from depsplit.target import SUPPORTED_PYTHONS, allowed_pythons, marker_applies
+
+__all__ = ["Transitive", "TransitiveFindings", "merge_conflicts"]
+
+REDACTED = "****"
+_INDEX_URL = ("--index-url", "-i")
+_EXTRA_INDEX_URL = ("--extra-index-url",)
+_FIND_LINKS = ("--find-links", "-f")
+_NO_INDEX = ("--no-index",)
+_SECONDS_FOR_CANDIDATE_SEARCH = 0.25
+"""Share of the time budget the direct engine may spend on N-way sets of edges."""
+
+_Failure = ResolutionImpossible | None
+
+
+def _minor_key(minor: str) -> tuple[int, ...]:
+    return tuple(int(part) for part in minor.split(".") if part.isdigit())
+
+
+def _newest_first(minors: Iterable[str]) -> list[str]:
+    return sorted(set(minors), key=_minor_key, reverse=True)
+
+
+def _next_minor(minor: str) -> str:
+    major, _, rest = minor.partition(".")
+    return f"{major}.{int(rest) + 1}"
+
+
+@dataclass(frozen=True)
+class TransitiveFindings:
+    """What :meth:`Transitive.find` adds to the direct analysis."""
+
+    conflicts: tuple[Conflict, ...]
+    """One-app conflicts (an app that cannot be resolved even alone) and verified
+    conflicts between apps, sorted by id."""
+    candidates: int
+    """Sets of apps whose closures' edges clash (before verification)."""
+    verified: int
+    unverified: int
+    """Candidates left when the time budget ran out."""
+
+
+class Transitive:
+    """One ``--transitive`` run: the finders (one per set of index options), the cached
+    resolutions, and the diagnostics found on the way. Use as a context manager (the finders
+    hold worker threads)."""
+
+    def __init__(
+        self,
+        apps: Sequence[App],
+        target: Target,
+        config: IndexConfig,
+        *,
+        root: Path | None = None,
+        time_limit: float = 10.0,
+    ) -> None:
+        self.apps = sorted(apps, key=lambda a: a.name)
+        self.by_name = {a.name: a for a in self.apps}
+        self.target = target
+        self.config = config
+        self.root = root
+        self.time_limit = time_limit
+        self._finders: dict[IndexConfig, Finder] = {}
+        self._diagnostics: dict[Diagnostic, None] = {}
+        self._options = {a.name: self._usable_options(a) for a in self.apps}
+        self._edges: dict[tuple[str, str], list[TransitiveRequirement] | ResolutionImpossible] = {}
+        self._unions: dict[tuple[frozenset[str], str], _Failure] = {}
+        self._feasible: dict[frozenset[str], tuple[str | None, _Failure]] = {}
+        self.home: dict[str, str] = {}
+        """App → the newest minor at which it resolves alone."""
+        self.broken: set[str] = set()
+        """Apps whose resolution stopped on an index error (reported as error diagnostics)."""
+
+    # -- lifecycle
+    def close(self) -> None:
+        for finder in self._finders.values():
+            finder.close()
+        self._finders.clear()
+
+    def __enter__(self) -> Transitive:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @property
+    def diagnostics(self) -> list[Diagnostic]:
+        return sorted(self._diagnostics, key=Diagnostic.sort_key)
+
+    def _note(self, level: Level, message: str, origin: Origin | None = None) -> None:
+        diagnostic = Diagnostic(
+            level, message, origin.file if origin else None, origin.line if origin else None
+        )
+        self._diagnostics.setdefault(diagnostic, None)
+
+    def _stopped(self, exc: DepsplitError, apps: Iterable[str]) -> None:
+        names = sorted(set(apps))
+        self.broken.update(names)
+        who = f" ({', '.join(names)})" if names else ""
+        self._note("error", f"transitive analysis stopped{who}: {exc}")
+
+    # -- indexes
+    def _usable_options(self, app: App) -> tuple[IndexOption, ...]:
+        out = []
+        for opt in app.index_options:
+            if opt.option not in (*_INDEX_URL, *_EXTRA_INDEX_URL, *_FIND_LINKS, *_NO_INDEX):
+                continue
+            if REDACTED in opt.value or "${" in opt.value:
+                why = (
+                    "its credentials are redacted"
+                    if REDACTED in opt.value
+                    else ("it names an environment variable")
+                )
+                self._note(
+                    "warning",
+                    f"{app.name}: {opt.option} {opt.value} cannot be used for --transitive "
+                    f"({why}; depsplit never reads secrets): resolving through "
+                    f"{self._where(self.config)} instead",
+                    opt.origin,
+                )
+                continue
+            if opt.option in _FIND_LINKS:
+                opt = replace(opt, value=self._find_links_path(opt))
+            out.append(opt)
+        return tuple(out)
+
+    def _find_links_path(self, opt: IndexOption) -> str:
+        """A relative ``--find-links`` directory is relative to the file that names it when
+        it exists there (as pip does), else to the working directory."""
+        value = opt.value
+        if self.root is None or "://" in value or value.startswith("/"):
+            return value
+        candidate = self.root / posixpath.dirname(opt.origin.file) / value
+        return str(candidate.resolve()) if candidate.exists() else value
+
+    @staticmethod
+    def _where(config: IndexConfig) -> str:
+        places = [*config.indexes, *config.find_links]
+        return ", ".join(redact_url(p) for p in places) or "(no index)"
+
+    def _config_for(self, names: Iterable[str]) -> IndexConfig:
+        index_url: str | None = None
+        extras: list[str] = list(self.config.extra_index_urls)
+        links: list[str] = list(self.config.find_links)
+        no_index = self.config.no_index
+        for name in sorted(set(names)):
+            for opt in self._options[name]:
+                if opt.option in _INDEX_URL:
+                    if index_url is None:
+                        index_url = opt.value
+                    else:
+                        extras.append(opt.value)
+                elif opt.option in _EXTRA_INDEX_URL:
+                    extras.append(opt.value)
+                elif opt.option in _FIND_LINKS:
+                    links.append(opt.value)
+                elif opt.option in _NO_INDEX:
+                    no_index = True
+        if (
+            index_url is None
+            and not extras[len(self.config.extra_index_urls) :]
+            and (links == list(self.config.find_links) and no_index == self.config.no_index)
+        ):
+            return self.config
+        return replace(
+            self.config,
+            index_url=index_url or self.config.index_url,
+            extra_index_urls=tuple(dict.fromkeys(extras)),
+            find_links=tuple(dict.fromkeys(links)),
+            no_index=no_index,
+        )
+
+    def finder(self, names: Iterable[str] = ()) -> Finder:
+        """The finder for the apps ``names`` (their recorded index options applied)."""
+        config = self._config_for(names)
+        found = self._finders.get(config)
+        if found is None:
+            found = Finder(config)
+            self._finders[config] = found
+        return found
+
+    # -- interpreters and requirements
+    def allowed(self, app: App) -> list[str]:
+        """The minors the app allows, newest first (only ``--python`` when fixed)."""
+        candidates = (self.target.python,) if self.target.python else SUPPORTED_PYTHONS
+        return _newest_first(allowed_pythons(app.python_specifier, tuple(candidates)))
+
+    def common(self, names: Iterable[str]) -> list[str]:
+        """The minors every app of ``names`` allows, newest first."""
+        sets = [set(self.allowed(self.by_name[n])) for n in names]
+        return _newest_first(set.intersection(*sets)) if sets else []
+
+    def requirements(self, app: App, python: str) -> list[Requirement]:
+        """What goes into the app's container at ``python``, for the resolver: ``main`` and
+        ``lock`` requirements whose marker holds, and every ``-c`` constraint whose marker
+        holds (pip applies constraints to transitive packages too). Direct URL, VCS and local
+        path requirements are left out, with a warning."""
+        out: list[Requirement] = []
+        for reqs in effective(app, self.target, python).values():
+            for req in reqs:
+                if req.role == "constraint":
+                    continue
+                if req.url or req.editable:
+                    self._note_unresolved(app, req)
+                    continue
+                out.append(replace(req, marker=None))
+        for req in app.requirements:
+            if req.role != "constraint" or req.url or not self._applies(req, python):
+                continue
+            out.append(replace(req, marker=None))
+        return out
+
+    def _applies(self, req: Requirement, python: str) -> bool:
+        try:
+            return marker_applies(req.marker, self.target, python)
+        except Exception:  # an invalid marker: the reader reported it; count it
+            return True
+
+    def _note_unresolved(self, app: App, req: Requirement) -> None:
+        what = "a local path" if (req.url or "").startswith("file:") else "a direct URL"
+        if req.editable:
+            what = "an editable install"
+        self._note(
+            "warning",
+            f"{app.name}: {req.line_text} is {what}, which is not resolved through the index: "
+            "its own dependencies are not checked for transitive conflicts",
+            req.origin,
+        )
+
+    def edges(self, app: App, python: str) -> list[TransitiveRequirement] | ResolutionImpossible:
+        """The app's closure edges at ``python``, or why it cannot be resolved there. Index
+        errors are raised."""
+        key = (app.name, python)
+        found = self._edges.get(key)
+        if found is None:
+            try:
+                found = transitive_requirements(
+                    self.requirements(app, python),
+                    self.target,
+                    python,
+                    self.finder([app.name]),
+                    app=app.name,
+                )
+            except ResolutionImpossible as exc:
+                found = exc
+            self._edges[key] = found
+        return found
+
+    def union(self, names: Iterable[str], python: str) -> _Failure:
+        """``None`` when the apps resolve together at ``python``, else why not."""
+        group = frozenset(names)
+        key = (group, python)
+        if key not in self._unions:
+            apps = {n: self.requirements(self.by_name[n], python) for n in sorted(group)}
+            self._unions[key] = check_union(
+                apps, target=self.target, python=python, finder=self.finder(group)
+            )
+        return self._unions[key]
+
+    def feasible(self, names: Iterable[str]) -> tuple[str | None, _Failure]:
+        """``(python, None)`` for the newest minor the apps share at which their union
+        resolves, else ``(None, the failure at the newest shared minor)`` (``None`` as the
+        failure when they share no minor)."""
+        group = frozenset(names)
+        found = self._feasible.get(group)
+        if found is None:
+            first: _Failure = None
+            found = (None, None)
+            for python in self.common(group):
+                failure = self.union(group, python)
+                if failure is None:
+                    found = (python, None)
+                    break
+                first = first or failure
+            else:
+                found = (None, first)
+            self._feasible[group] = found
+        return found
+
+    # -- step 1 to 3: conflicts
+    def find(self, direct: Sequence[Conflict]) -> TransitiveFindings:
+        """The conflicts only the closures show, given the ``direct`` ones already found."""
+        unsatisfiable = {c.apps[0] for c in direct if len(c.apps) == 1}
+        out: list[Conflict] = []
+        resolved: list[App] = []
+        for app in self.apps:
+            if app.name in unsatisfiable:
+                continue
+            allowed = self.allowed(app)
+            if not allowed:
+                continue  # a python conflict of the direct analysis
+            first: ResolutionImpossible | None = None
+            try:
+                for python in allowed:
+                    result = self.edges(app, python)
+                    if isinstance(result, ResolutionImpossible):
+                        first = first or result
+                        continue
+                    self.home[app.name] = python
+                    break
+            except (IndexError_, ResolutionTooComplex) as exc:
+                self._stopped(exc, [app.name])
+                continue
+            if app.name in self.home:
+                resolved.append(app)
+            elif first is not None:
+                out.append(_alone_conflict(app, first))
+
+        covered = [frozenset(c.apps) for c in direct if len(c.apps) >= 2]
+        candidates = self._candidates(resolved, covered)
+        deadline = time.monotonic() + self.time_limit
+        verified = unverified = 0
+        for names, package, kind in candidates:
+            if time.monotonic() > deadline:
+                unverified += 1
+                continue
+            try:
+                works, failure = self.feasible(names)
+                verified += 1
+                if works is None:
+                    out.append(self._between_conflict(names, package, kind, failure))
+            except (IndexError_, ResolutionTooComplex) as exc:
+                self._stopped(exc, names)
+        if unverified:
+            self._note(
+                "warning",
+                f"--transitive: {unverified} of {len(candidates)} candidate conflicts between "
+                f"apps' dependencies were not verified within {self.time_limit:g}s and are not "
+                "listed; the groups are still checked as a whole",
+            )
+        unique = {c.id: c for c in out}
+        return TransitiveFindings(
+            conflicts=tuple(unique[k] for k in sorted(unique)),
+            candidates=len(candidates),
+            verified=verified,
+            unverified=unverified,
+        )
+
+    def _pythons_for(self, app: App, resolved: Sequence[App]) -> list[str]:
+        """The minors at which the app can meet another app in a set: its home, and the
+        newest minor it shares with each other app (at most its home)."""
+        mine = self._resolvable(app)
+        out = {self.home[app.name]}
+        for other in resolved:
+            shared = set(mine) & set(self._resolvable(other))
+            if shared:
+                out.add(max(shared, key=_minor_key))
+        return _newest_first(out)
+
+    def _resolvable(self, app: App) -> list[str]:
+        home = self.home[app.name]
+        return [p for p in self.allowed(app) if _minor_key(p) <= _minor_key(home)]
+
+    def _candidates(
+        self, resolved: Sequence[App], covered: Sequence[frozenset[str]]
+    ) -> list[tuple[tuple[str, ...], str, ConflictKind]]:
+        throwaway: list[App] = []
+        for app in resolved:
+            reqs: list[Requirement] = []
+            for python in self._pythons_for(app, resolved):
+                try:
+                    result = self.edges(app, python)
+                except (IndexError_, ResolutionTooComplex) as exc:
+                    self._stopped(exc, [app.name])
+                    continue
+                if isinstance(result, ResolutionImpossible):
+                    continue
+                marker = f'python_version == "{python}"'
+                reqs.extend(
+                    Requirement(
+                        key=e.key,
+                        name=e.name,
+                        specifier=e.specifier,
+                        origin=e.origin or _app_origin(app),
+                        extras=e.extras,
+                        marker=marker,
+                    )
+                    for e in result
+                )
+            home = self.home[app.name]
+            limits = list(app.python)
+            if not self.target.python and home != SUPPORTED_PYTHONS[-1]:
+                # Newer minors do not resolve: sets with this app meet at most at its home.
+                limits.append(PythonRequirement(f"<{_next_minor(home)}", _app_origin(app)))
+            throwaway.append(replace(app, requirements=tuple(reqs), python=tuple(limits)))
+        found = find_conflicts(
+            throwaway, self.target, time_limit=self.time_limit * _SECONDS_FOR_CANDIDATE_SEARCH
+        )
+        out: list[tuple[tuple[str, ...], str, ConflictKind]] = []
+        seen: set[tuple[str, ...]] = set()
+        for c in found:
+            if len(c.apps) < 2 or c.kind == "url":
+                continue
+            names = frozenset(c.apps)
+            if any(d <= names for d in covered):
+                continue
+            if c.kind == "python" and not any(
+                _minor_key(self.home[n]) < _minor_key(self.allowed(self.by_name[n])[0])
+                for n in names
+            ):
+                continue  # a plain Requires-Python conflict: the direct analysis has it
+            key = (c.kind, canonicalize_name(c.package), *sorted(names))
+            if key in seen:
+                continue
+            seen.add(key)
+            out.append((tuple(sorted(names)), c.package, c.kind))
+        return out
+
+    def _between_conflict(
+        self, names: Sequence[str], package: str, kind: ConflictKind, failure: _Failure
+    ) -> Conflict:
+        if kind == "python":
+            reqs: list[ConflictRequirement] = [
+                ConflictRequirement(app=a, specifier=p.specifier, origin=p.origin, name="python")
+                for a in names
+                for p in self.by_name[a].python
+            ]
+            if failure is not None:
+                reqs.extend(
+                    _cause_requirement(self.by_name[c.app or names[0]], c) for c in failure.causes
+                )
+            why = str(failure) if failure is not None else "they share no Python version"
+            return Conflict(
+                id=conflict_id("python", "python", names),
+                kind="python",
+                package="python",
+                apps=tuple(names),
+                requirements=tuple(reqs),
+                message=f"python: {', '.join(names)} cannot share an interpreter: {why}",
+            )
+        key = canonicalize_name(package)
+        shared = set.intersection(*(set(self._resolvable(self.by_name[n])) for n in names))
+        python = max(shared, key=_minor_key) if shared else None
+        reqs = []
+        texts = []
+        for name in names:
+            app = self.by_name[name]
+            result = self.edges(app, python) if python else []
+            edges = [e for e in result if e.key == key] if isinstance(result, list) else []
+            for e in edges:
+                reqs.append(
+                    ConflictRequirement(
+                        app=name,
+                        specifier=e.specifier,
+                        origin=e.origin or _app_origin(app),
+                        name=e.name,
+                        chain=e.chain,
+                    )
+                )
+            texts.append(
+                " and ".join(
+                    f"{name} → {' → '.join(e.chain)} ({e.origin or _app_origin(app)})"
+                    for e in edges
+                )
+                or name
+            )
+        head = " conflicts with ".join(texts) if len(texts) == 2 else "; ".join(texts)
+        why = f"no version of {package} satisfies all of them"
+        if failure is not None and key not in failure.packages:
+            why += f" (the resolver: {failure})"
+        if len(names) > 2:
+            why += ", though every two of them can be met"
+        return Conflict(
+            id=conflict_id("version", key, names),
+            kind="version",
+            package=package,
+            apps=tuple(names),
+            requirements=tuple(reqs),
+            message=f"{package}: {head}: {why}",
+        )
+
+    # -- step 4: groups
+    def check(self, names: Iterable[str]) -> tuple[str, ...] | None:
+        """The partition's whole-group test (after the direct one): ``None`` when the group
+        resolves at a minor its members share, else a minimal infeasible subset of it."""
+        group = frozenset(names)
+        if len(group) < 2 or group & self.broken:
+            return None
+        try:
+            python, failure = self.feasible(group)
+            if python is not None:
+                return None
+            named = frozenset(failure.apps) & group if failure is not None else frozenset()
+            start = group
+            if len(named) >= 2 and named != group and self.feasible(named)[0] is None:
+                start = named
+            found = self._shrink(start)
+        except (IndexError_, ResolutionTooComplex) as exc:
+            self._stopped(exc, group)
+            return None
+        return found if len(found) >= 2 else None
+
+    def _shrink(self, group: frozenset[str]) -> tuple[str, ...]:
+        """A deletion filter: drop each app whose removal leaves the rest infeasible."""
+        kept = set(group)
+        for name in sorted(group):
+            if len(kept) <= 2:
+                break
+            rest = frozenset(kept - {name})
+            if self.feasible(rest)[0] is None:
+                kept.discard(name)
+        return tuple(sorted(kept))
+
+    def finish(self, groups: Sequence[Group], fixed: Mapping[str, str]) -> list[Group]:
+        """Each group at the newest minor its resolution supports (``fixed`` group name →
+        minor overrides, as ``--python`` does), with its lock."""
+        return [self._finish_group(group, fixed.get(group.name)) for group in groups]
+
+    def _finish_group(self, group: Group, fixed: str | None) -> Group:
+        names = sorted(group.apps)
+        if set(names) & self.broken:
+            return group
+        pythons = [fixed] if fixed else self.common(names)
+        if not pythons:
+            return group
+        failure: ResolutionImpossible | None = None
+        try:
+            for python in pythons:
+                try:
+                    resolution = resolve_apps(
+                        {n: self.requirements(self.by_name[n], python) for n in names},
+                        target=self.target,
+                        python=python,
+                        finder=self.finder(names),
+                    )
+                except ResolutionImpossible as exc:
+                    failure = failure or exc
+                    continue
+                return replace(group, python=python, lock=_lock(resolution))
+        except (IndexError_, ResolutionTooComplex) as exc:
+            self._stopped(exc, names)
+            return group
+        where = f"CPython {pythons[0]}" if len(pythons) == 1 else "any CPython they share"
+        self._note(
+            "error",
+            f"group {group.name!r} ({', '.join(names)}) cannot be installed on {where}: {failure}",
+        )
+        return group
+
+
+# ---------------------------------------------------------------------------------- helpers
+
+
+def _app_origin(app: App) -> Origin:
+    return Origin(app.sources[0] if app.sources else app.path)
+
+
+def _specifier(cause: Cause) -> str:
+    if cause.key == PYTHON:
+        return cause.requirement.removeprefix("Requires-Python ").strip()
+    try:
+        return str(PkgRequirement(cause.requirement).specifier)
+    except InvalidRequirement:
+        return cause.requirement
+
+
+def _cause_requirement(app: App, cause: Cause) -> ConflictRequirement:
+    return ConflictRequirement(
+        app=cause.app or app.name,
+        specifier=_specifier(cause),
+        origin=cause.origin or _app_origin(app),
+        name="python" if cause.key == PYTHON else cause.name,
+        chain=cause.chain,
+    )
+
+
+def _alone_conflict(app: App, failure: ResolutionImpossible) -> Conflict:
+    """An app whose closure cannot be resolved at any minor it allows."""
+    packages = [c for c in failure.causes if c.key != PYTHON]
+    first = packages[0] if packages else failure.causes[0] if failure.causes else None
+    if first is None or first.key == PYTHON:
+        kind: ConflictKind = "python"
+        key, package = "python", "python"
+    else:
+        kind, key, package = "version", first.key, first.name
+    return Conflict(
+        id=conflict_id(kind, key, [app.name]),
+        kind=kind,
+        package=package,
+        apps=(app.name,),
+        requirements=tuple(_cause_requirement(app, c) for c in failure.causes),
+        message=str(failure),
+    )
+
+
+def _lock(resolution: Resolution) -> tuple[LockedPin, ...]:
+    return tuple(
+        LockedPin(
+            name=pin.name,
+            version=pin.version,
+            hashes=pin.hashes,
+            parents=pin.parents,
+            apps=resolution.apps.get(key, ()),
+        )
+        for key, pin in resolution.pins.items()
+    )
+
+
+def merge_conflicts(direct: Sequence[Conflict], found: Sequence[Conflict]) -> list[Conflict]:
+    """Direct and transitive conflicts in one list, ordered as the direct analysis orders
+    its own (python conflicts first, then by package, size and apps); a direct conflict
+    wins over a transitive one with the same id."""
+    unique = {c.id: c for c in found}
+    unique.update({c.id: c for c in direct})
+    return sorted(
+        unique.values(),
+        key=lambda c: (
+            c.kind != "python",
+            canonicalize_name(c.package),
+            len(c.apps),
+            c.apps,
+            c.kind,
+        ),
+    )

@@ -1,0 +1,506 @@
+"""``depsplit analyze|generate --transitive`` end to end, against a local index (``file://``
+or a loopback HTTP server): nothing here reaches the network."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).parent / "index"))
+
+from localindex import WORLD, Dist, LocalIndex, ServerState, build_index, serve
+
+from depsplit.cli import main
+from depsplit.index import Finder, IndexConfig, check_union
+from depsplit.model import Origin, Requirement, Target
+
+WEB = "# the web app\n\nfastapi==0.95.2\n"
+API = (
+    '[project]\nname = "api"\nversion = "1.0"\n\n\n\n\n\ndependencies = [\n  "pydantic>=2.5",\n]\n'
+)
+
+
+@pytest.fixture(autouse=True)
+def _no_pip_config(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """Only the indexes a test names: no pip.conf, no ``PIP_*`` variables, a fresh cache."""
+    for name in list(os.environ):
+        if name.startswith("PIP_"):
+            monkeypatch.delenv(name)
+    monkeypatch.setenv("PIP_CONFIG_FILE", os.devnull)
+    monkeypatch.setenv("DEPSPLIT_CACHE_DIR", str(tmp_path / "cache"))
+
+
+@pytest.fixture
+def world(tmp_path: Path) -> LocalIndex:
+    return build_index(tmp_path / "index", WORLD)
+
+
+Run = Callable[..., tuple[int, str, str]]
+
+
+@pytest.fixture
+def run(capsys: pytest.CaptureFixture[str]) -> Run:
+    def invoke(*args: str) -> tuple[int, str, str]:
+        code = main(list(args))
+        captured = capsys.readouterr()
+        return code, captured.out, captured.err
+
+    return invoke
+
+
+def issue_repo(tree: Callable[[dict[str, str | bytes]], Path]) -> Path:
+    return tree({"services/web/requirements.txt": WEB, "services/api/pyproject.toml": API})
+
+
+def _requirement(text: str) -> Requirement:
+    from packaging.requirements import Requirement as Pkg
+    from packaging.utils import canonicalize_name
+
+    parsed = Pkg(text)
+    return Requirement(
+        canonicalize_name(parsed.name), parsed.name, str(parsed.specifier), Origin("x", 1)
+    )
+
+
+# ------------------------------------------------------------------------- the issue's case
+
+
+def test_issue_scenario_is_reported_with_both_chains_and_split(
+    tree: Callable[[dict[str, str | bytes]], Path], world: LocalIndex, run: Run
+) -> None:
+    root = issue_repo(tree)
+    started = time.perf_counter()
+    code, out, err = run(
+        "analyze", str(root), "--transitive", "--index-url", world.file_url, "--format", "json"
+    )
+    elapsed = time.perf_counter() - started
+    assert code == 0, err
+    data = json.loads(out)
+    assert data["transitive"] is True
+    [conflict] = data["conflicts"]
+    assert conflict["kind"] == "version"
+    assert conflict["package"] == "pydantic"
+    assert conflict["apps"] == ["api", "web"]
+    by_app = {r["app"]: r for r in conflict["requirements"]}
+    assert by_app["web"]["chain"] == ["fastapi==0.95.2", "pydantic<2,>=1.6.2"]
+    assert by_app["web"]["origin"] == {
+        "file": "services/web/requirements.txt",
+        "line": 3,
+        "via": [],
+    }
+    assert by_app["api"]["chain"] == ["pydantic>=2.5"]
+    assert by_app["api"]["origin"]["file"] == "services/api/pyproject.toml"
+    assert by_app["api"]["origin"]["line"] == 10
+    assert (
+        "web → fastapi==0.95.2 → pydantic<2,>=1.6.2 (services/web/requirements.txt:3)"
+        in conflict["message"]
+    )
+    assert "api → pydantic>=2.5 (services/api/pyproject.toml:10)" in conflict["message"]
+    assert conflict["id"].startswith("version:pydantic:")
+
+    groups = {g["name"]: g for g in data["groups"]}
+    assert sorted(tuple(g["apps"]) for g in groups.values()) == [("api",), ("web",)]
+    locks = {g["name"]: {p["name"]: p["version"] for p in g["lock"]} for g in data["groups"]}
+    assert locks["web"]["pydantic"] == "1.10.13"
+    assert locks["web"]["fastapi"] == "0.95.2"
+    assert locks["api"]["pydantic"] == "2.6.0"
+    assert all(p["hashes"] for g in data["groups"] for p in g["lock"])
+    assert data["partition"]["lower_bound"] == 2
+    # Each group resolves on its own (and the two together do not).
+    with Finder(IndexConfig(index_url=world.file_url, cache_dir=root / ".c")) as finder:
+        web = [_requirement("fastapi==0.95.2")]
+        api = [_requirement("pydantic>=2.5")]
+        for group in data["groups"]:
+            reqs = {"web": web, "api": api}
+            apps = {a: reqs[a] for a in group["apps"]}
+            assert check_union(apps, target=Target(), python=group["python"], finder=finder) is None
+        assert (
+            check_union({"web": web, "api": api}, target=Target(), python="3.12", finder=finder)
+            is not None
+        )
+    assert elapsed < 10  # about 0.3 s on a laptop
+
+
+def test_without_transitive_the_scenario_shows_no_conflict_and_reads_no_index(
+    tree: Callable[[dict[str, str | bytes]], Path], run: Run
+) -> None:
+    root = issue_repo(tree)
+    code, out, _ = run("analyze", str(root), "--format", "json")
+    assert code == 0
+    data = json.loads(out)
+    assert data["conflicts"] == []
+    assert "transitive" not in data
+    assert all("lock" not in g for g in data["groups"])
+
+
+def test_index_options_need_transitive(
+    tree: Callable[[dict[str, str | bytes]], Path], run: Run
+) -> None:
+    root = issue_repo(tree)
+    code, out, err = run("analyze", str(root), "--index-url", "file:///nowhere/")
+    assert code == 2
+    assert out == ""
+    assert "--index-url only apply with --transitive" in err
+
+
+def test_generate_writes_a_hashed_lock_that_pip_installs(
+    tree: Callable[[dict[str, str | bytes]], Path], world: LocalIndex, run: Run
+) -> None:
+    root = issue_repo(tree)
+    outdir = root / "deploy"
+    code, out, err = run(
+        "generate", str(root), "--transitive", "--index-url", world.file_url, "-o", str(outdir)
+    )
+    assert code == 0, err + out
+    web = (outdir / "web" / "requirements.txt").read_text()
+    assert "fastapi==0.95.2 \\\n    --hash=sha256:" in web
+    assert "pydantic==1.10.13 \\\n    --hash=sha256:" in web
+    assert "# from: web (services/web/requirements.txt:3)" in web
+    assert "# via: fastapi (web)" in web
+    api = (outdir / "api" / "requirements.txt").read_text()
+    assert "pydantic==2.6.0 \\\n    --hash=sha256:" in api
+    plan = json.loads((outdir / "depsplit-plan.json").read_text())
+    assert {g["name"]: len(g["lock"]) for g in plan["groups"]} == {"api": 3, "web": 6}
+    env = {**os.environ, "PIP_CONFIG_FILE": os.devnull}
+    env.pop("PIP_FIND_LINKS", None)
+    for group in ("web", "api"):
+        result = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "pip",
+                "install",
+                "--dry-run",
+                "--no-index",
+                "--find-links",
+                str(world.files),
+                "--ignore-installed",
+                "--disable-pip-version-check",
+                "-r",
+                str(outdir / group / "requirements.txt"),
+            ],
+            capture_output=True,
+            text=True,
+            env=env,
+            check=False,
+            timeout=120,
+        )
+        assert result.returncode == 0, result.stdout + result.stderr
+        assert "Would install" in result.stdout
+    # A second run changes nothing: the lock is deterministic.
+    code, out, _ = run(
+        "generate",
+        str(root),
+        "--transitive",
+        "--index-url",
+        world.file_url,
+        "-o",
+        str(outdir),
+        "--check",
+    )
+    assert code == 0, out
+
+
+# ---------------------------------------------------------------------------- interpreters
+
+
+def test_a_cp311_only_wheel_forces_the_group_to_311(
+    tree: Callable[[dict[str, str | bytes]], Path], world: LocalIndex, run: Run
+) -> None:
+    root = tree(
+        {
+            "ml/requirements.txt": "tensorflow==2.12.1\n",
+            "web/requirements.txt": "idna\n",
+        }
+    )
+    code, out, err = run(
+        "analyze", str(root), "--transitive", "--index-url", world.file_url, "--format", "json"
+    )
+    assert code == 0, err
+    data = json.loads(out)
+    assert data["conflicts"] == []
+    assert data["unsatisfiable"] == []
+    [group] = data["groups"]
+    assert group["apps"] == ["ml", "web"]
+    assert group["python"] == "3.11"
+    pins = {p["name"]: p for p in group["lock"]}
+    assert pins["tensorflow"]["version"] == "2.12.1"
+    # Only the cp311 wheel is hashed: it is the only one a 3.11 container installs.
+    assert len(pins["tensorflow"]["hashes"]) == 1
+
+
+def test_a_python_floor_and_a_cp311_only_wheel_conflict(
+    tree: Callable[[dict[str, str | bytes]], Path], world: LocalIndex, run: Run
+) -> None:
+    root = tree(
+        {
+            "ml/requirements.txt": "tensorflow==2.12.1\n",
+            "new/pyproject.toml": '[project]\nname = "new"\nversion = "1"\n'
+            'requires-python = ">=3.12"\ndependencies = ["idna"]\n',
+        }
+    )
+    code, out, err = run(
+        "analyze", str(root), "--transitive", "--index-url", world.file_url, "--format", "json"
+    )
+    assert code == 0, err
+    data = json.loads(out)
+    [conflict] = data["conflicts"]
+    assert (conflict["kind"], conflict["apps"]) == ("python", ["ml", "new"])
+    assert "tensorflow" in conflict["message"]
+    assert len(data["groups"]) == 2
+    assert {g["apps"][0]: g["python"] for g in data["groups"]} == {"ml": "3.11", "new": "3.14"}
+
+
+MARKER_WORLD = [
+    *WORLD,
+    Dist("oldlib", "1.0", ['pydantic<2; python_version < "3.11"']),
+]
+
+
+@pytest.mark.parametrize(("legacy_python", "conflict"), [(">=3.10,<3.11", True), (">=3.10", False)])
+def test_a_transitive_conflict_behind_a_python_marker(
+    tree: Callable[[dict[str, str | bytes]], Path],
+    tmp_path: Path,
+    run: Run,
+    legacy_python: str,
+    conflict: bool,
+) -> None:
+    index = build_index(tmp_path / "marker-index", MARKER_WORLD)
+    root = tree(
+        {
+            "legacy/pyproject.toml": f'[project]\nname = "legacy"\nversion = "1"\n'
+            f'requires-python = "{legacy_python}"\ndependencies = ["oldlib"]\n',
+            "api/requirements.txt": "pydantic>=2.5\n",
+        }
+    )
+    code, out, err = run(
+        "analyze", str(root), "--transitive", "--index-url", index.file_url, "--format", "json"
+    )
+    assert code == 0, err
+    data = json.loads(out)
+    if conflict:
+        [found] = data["conflicts"]
+        assert found["package"] == "pydantic"
+        assert found["apps"] == ["api", "legacy"]
+        legacy = next(r for r in found["requirements"] if r["app"] == "legacy")
+        assert legacy["chain"] == ["oldlib==1.0", "pydantic<2"]
+        assert len(data["groups"]) == 2
+    else:
+        # On 3.14, the group's interpreter, the marker is false: one group.
+        assert data["conflicts"] == []
+        [group] = data["groups"]
+        assert group["python"] == "3.14"
+
+
+# ------------------------------------------------------------------------------ fail closed
+
+
+def test_an_sdist_only_dependency_exits_2_naming_it(
+    tree: Callable[[dict[str, str | bytes]], Path], world: LocalIndex, run: Run
+) -> None:
+    root = tree({"a/requirements.txt": "sdistonly\n", "b/requirements.txt": "idna\n"})
+    code, out, _ = run(
+        "analyze", str(root), "--transitive", "--index-url", world.file_url, "--format", "json"
+    )
+    assert code == 2
+    data = json.loads(out)
+    [error] = [d for d in data["diagnostics"] if d["level"] == "error"]
+    assert "sdistonly" in error["message"]
+    assert "source distribution" in error["message"]
+    assert world.file_url in error["message"]
+
+
+def test_generate_refuses_when_the_index_cannot_tell(
+    tree: Callable[[dict[str, str | bytes]], Path], world: LocalIndex, run: Run
+) -> None:
+    root = tree({"a/requirements.txt": "sdistonly\n"})
+    code, _, err = run(
+        "generate", str(root), "--transitive", "--index-url", world.file_url, "-o", str(root / "d")
+    )
+    assert code == 2
+    assert "sdistonly" in err
+    assert not (root / "d").exists()
+
+
+def test_an_unknown_package_is_a_conflict_of_its_app(
+    tree: Callable[[dict[str, str | bytes]], Path], world: LocalIndex, run: Run
+) -> None:
+    root = tree({"a/requirements.txt": "fastapi==0.95.2\npydantic>=2.5\n"})
+    code, out, _ = run(
+        "analyze", str(root), "--transitive", "--index-url", world.file_url, "--format", "json"
+    )
+    assert code == 1  # --fail-on unsatisfiable
+    data = json.loads(out)
+    assert data["unsatisfiable"] == ["a"]
+    [conflict] = data["conflicts"]
+    assert conflict["apps"] == ["a"]
+    assert conflict["package"] == "pydantic"
+    assert conflict["message"] == (
+        "a → fastapi==0.95.2 → pydantic<2,>=1.6.2 (a/requirements.txt:1) conflicts with "
+        "a → pydantic>=2.5 (a/requirements.txt:2)"
+    )
+    assert {tuple(r["chain"]) for r in conflict["requirements"]} == {
+        ("fastapi==0.95.2", "pydantic<2,>=1.6.2"),
+        ("pydantic>=2.5",),
+    }
+
+
+@pytest.fixture
+def http_world(world: LocalIndex) -> Iterator[tuple[str, ServerState]]:
+    with serve(world.root) as (base, state):
+        yield base, state
+
+
+def test_offline_with_a_cold_cache_exits_2_then_a_warm_cache_works(
+    tree: Callable[[dict[str, str | bytes]], Path],
+    http_world: tuple[str, ServerState],
+    tmp_path: Path,
+    run: Run,
+) -> None:
+    base, state = http_world
+    root = issue_repo(tree)
+    cache = str(tmp_path / "own-cache")
+    index = f"{base}/simple/"
+    args = ["analyze", str(root), "--transitive", "--index-url", index, "--cache-dir", cache]
+    code, out, err = run(*args, "--offline", "--format", "json")
+    assert code == 2, err
+    assert state.requests == []
+    data = json.loads(out)
+    errors = sorted(d["message"] for d in data["diagnostics"] if d["level"] == "error")
+    assert errors == [
+        "transitive analysis stopped (api): pydantic: offline and the project page "
+        f"{index}pydantic/ is not cached (index {index})",
+        "transitive analysis stopped (web): fastapi: offline and the project page "
+        f"{index}fastapi/ is not cached (index {index})",
+    ]
+
+    code, _, err = run(*args, "--format", "json")  # online: fills the cache
+    assert code == 0, err
+    seen = len(state.requests)
+    assert seen > 0
+    code, out, err = run(*args, "--offline", "--format", "json")
+    assert code == 0, err
+    assert len(state.requests) == seen  # nothing asked of the server
+    assert len(json.loads(out)["conflicts"]) == 1
+
+
+def test_credentials_never_appear_in_any_output(
+    tree: Callable[[dict[str, str | bytes]], Path],
+    world: LocalIndex,
+    run: Run,
+) -> None:
+    root = issue_repo(tree)
+    with serve(world.root, ServerState(auth=("u", "s3cr3t-pw"))) as (base, _state):
+        index = base.replace("http://", "http://u:s3cr3t-pw@") + "/simple/"
+        outputs = []
+        for fmt in ("json", "text", "markdown", "sarif"):
+            code, out, err = run(
+                "analyze", str(root), "--transitive", "--index-url", index, "--format", fmt
+            )
+            assert code == 0, err
+            outputs += [out, err]
+        code, out, err = run(
+            "generate", str(root), "--transitive", "--index-url", index, "-o", str(root / "deploy")
+        )
+        assert code == 0, err
+        outputs += [out, err]
+        outputs += [p.read_text() for p in (root / "deploy").rglob("*") if p.is_file()]
+        # A wrong password: the error names the index, redacted.
+        bad = base.replace("http://", "http://u:wr0ng-pw@") + "/simple/"
+        fresh = str(root.parent / "fresh-cache")  # the cache would answer without asking
+        code, out, err = run(
+            "analyze",
+            str(root),
+            "--transitive",
+            "--index-url",
+            bad,
+            "--format",
+            "json",
+            "--cache-dir",
+            fresh,
+        )
+        assert code == 2
+        outputs += [out, err]
+        assert "u:****@127.0.0.1" in out
+    for cache in (Path(os.environ["DEPSPLIT_CACHE_DIR"]), root.parent / "fresh-cache"):
+        outputs += [
+            p.read_bytes().decode("utf-8", "replace") for p in cache.rglob("*") if p.is_file()
+        ]
+    assert outputs
+    for text in outputs:
+        assert "s3cr3t-pw" not in text
+        assert "wr0ng-pw" not in text
+
+
+def test_a_redacted_index_in_a_requirements_file_falls_back_with_a_warning(
+    tree: Callable[[dict[str, str | bytes]], Path], world: LocalIndex, run: Run
+) -> None:
+    root = tree(
+        {
+            "services/web/requirements.txt": "--extra-index-url https://deploy:t0ken@private.example/simple\n"
+            + WEB,
+            "services/api/pyproject.toml": API,
+        }
+    )
+    code, out, err = run(
+        "analyze", str(root), "--transitive", "--index-url", world.file_url, "--format", "json"
+    )
+    assert code == 0, err
+    assert "t0ken" not in out + err
+    data = json.loads(out)
+    [warning] = [d for d in data["diagnostics"] if "cannot be used" in d["message"]]
+    assert (warning["level"], warning["file"], warning["line"]) == (
+        "warning",
+        "services/web/requirements.txt",
+        1,
+    )
+    assert world.file_url in warning["message"]
+    assert len(data["conflicts"]) == 1
+
+
+def test_an_index_recorded_in_a_requirements_file_is_used(
+    tree: Callable[[dict[str, str | bytes]], Path], world: LocalIndex, tmp_path: Path, run: Run
+) -> None:
+    other = build_index(tmp_path / "other", [Dist("private-lib", "1.0", ["pydantic<2"])])
+    root = tree(
+        {
+            "web/requirements.txt": f"--extra-index-url {other.file_url}\nprivate-lib\n",
+            "api/requirements.txt": "pydantic>=2.5\n",
+        }
+    )
+    code, out, err = run(
+        "analyze", str(root), "--transitive", "--index-url", world.file_url, "--format", "json"
+    )
+    assert code == 0, err
+    [conflict] = json.loads(out)["conflicts"]
+    assert conflict["package"] == "pydantic"
+    web = next(r for r in conflict["requirements"] if r["app"] == "web")
+    assert web["chain"] == ["private-lib==1.0", "pydantic<2"]
+
+
+def test_a_local_path_requirement_is_left_out_with_a_warning(
+    tree: Callable[[dict[str, str | bytes]], Path], world: LocalIndex, run: Run
+) -> None:
+    root = tree(
+        {
+            "web/requirements.txt": WEB + "./libs/common#egg=common\n",
+            "web/libs/common/setup.py": "",
+            "api/requirements.txt": "pydantic>=2.5\n",
+        }
+    )
+    code, out, err = run(
+        "analyze", str(root), "--transitive", "--index-url", world.file_url, "--format", "json"
+    )
+    data = json.loads(out)
+    assert code == 0, err + out
+    [warning] = [d for d in data["diagnostics"] if "not resolved through the index" in d["message"]]
+    assert warning["file"] == "web/requirements.txt"
+    assert warning["line"] == 4
+    assert len(data["conflicts"]) == 1

@@ -1,0 +1,169 @@
+"""depsplit.transitive through ``analyze()`` and its session object, against a local
+``file://`` index (no network)."""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).parent / "index"))
+
+from localindex import WORLD, Dist, LocalIndex, build_index
+
+from depsplit.analyze import Options, analyze, read_apps
+from depsplit.config import Config
+from depsplit.emit import GenerateOptions, render_all
+from depsplit.index import IndexConfig
+from depsplit.model import Plan, Target
+from depsplit.sources.base import ReadContext
+from depsplit.transitive import Transitive
+
+Tree = Callable[[dict[str, str | bytes]], Path]
+
+
+@pytest.fixture(autouse=True)
+def _no_pip_config(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    for name in list(os.environ):
+        if name.startswith("PIP_"):
+            monkeypatch.delenv(name)
+    monkeypatch.setenv("PIP_CONFIG_FILE", os.devnull)
+    monkeypatch.setenv("DEPSPLIT_CACHE_DIR", str(tmp_path / "cache"))
+
+
+@pytest.fixture
+def world(tmp_path: Path) -> LocalIndex:
+    return build_index(tmp_path / "index", WORLD)
+
+
+def run(root: Path, index: LocalIndex, config: Config | None = None, **kw: object) -> Plan:
+    options = Options(
+        transitive=True,
+        index=IndexConfig(index_url=index.file_url, cache_dir=root.parent / "c"),
+        **kw,  # type: ignore[arg-type]
+    )
+    return analyze(root, config or Config(), options)
+
+
+def test_the_group_check_returns_a_minimal_infeasible_subset(tree: Tree, world: LocalIndex) -> None:
+    root = tree(
+        {
+            "web/requirements.txt": "fastapi==0.95.2\n",
+            "api/requirements.txt": "pydantic>=2.5\n",
+            "tools/requirements.txt": "idna\n",
+            "more/requirements.txt": "rich\n",
+        }
+    )
+    config = Config()
+    apps, _ = read_apps(root, config, ReadContext(root=root))
+    index = IndexConfig(index_url=world.file_url, cache_dir=root.parent / "c")
+    with Transitive(apps, Target(), index, root=root) as session:
+        assert session.check(["web", "api", "tools", "more"]) == ("api", "web")
+        assert session.check(["web", "tools", "more"]) is None
+        assert session.check(["api", "tools"]) is None
+        assert session.diagnostics == []
+
+
+def test_a_clash_of_edges_that_another_choice_of_versions_fixes_is_not_reported(
+    tree: Tree, world: LocalIndex
+) -> None:
+    # Alone, x gets fastapi 0.110 (starlette>=0.36.3); with y's starlette<0.28 the resolver
+    # backtracks to fastapi 0.95.2: a candidate, refuted by verification.
+    root = tree({"x/requirements.txt": "fastapi>=0.90\n", "y/requirements.txt": "starlette<0.28\n"})
+    plan = run(root, world)
+    assert plan.conflicts == ()
+    [group] = plan.groups
+    assert group.apps == ("x", "y")
+    pins = {p.name: p.version for p in group.lock}
+    assert pins["fastapi"] == "0.95.2"
+    assert pins["starlette"] == "0.27.0"
+    assert [d for d in plan.diagnostics if d.level == "error"] == []
+
+
+def test_unverified_candidates_give_a_warning_and_the_groups_are_still_checked(
+    tree: Tree, world: LocalIndex
+) -> None:
+    root = tree(
+        {
+            "services/web/requirements.txt": "fastapi==0.95.2\n",
+            "services/api/requirements.txt": "pydantic>=2.5\n",
+        }
+    )
+    plan = run(root, world, time_limit=1e-9)
+    assert plan.conflicts == ()
+    [warning] = plan.diagnostics
+    assert warning.level == "warning"
+    assert "1 of 1 candidate conflicts" in warning.message
+    assert "checked as a whole" in warning.message
+    assert sorted(g.apps for g in plan.groups) == [("api",), ("web",)]
+
+
+def test_group_python_from_the_configuration_is_kept_and_locked(
+    tree: Tree, world: LocalIndex
+) -> None:
+    root = tree({"web/requirements.txt": "fastapi==0.95.2\n"})
+    plan = run(root, world, Config(group_python={"web": "3.10"}))
+    [group] = plan.groups
+    assert group.python == "3.10"
+    pins = {p.name for p in group.lock}
+    assert "exceptiongroup" in pins  # anyio's marker holds on 3.10 only
+
+
+def test_a_group_python_that_cannot_work_is_an_error_not_a_crash(
+    tree: Tree, world: LocalIndex
+) -> None:
+    root = tree({"ml/requirements.txt": "tensorflow==2.12.1\n"})
+    plan = run(root, world, Config(group_python={"ml": "3.12"}))
+    [group] = plan.groups
+    assert group.lock == ()
+    [error] = [d for d in plan.diagnostics if d.level == "error"]
+    assert "group 'ml' (ml) cannot be installed on CPython 3.12" in error.message
+    assert "tensorflow" in error.message
+
+
+def test_an_app_no_minor_can_install_is_unsatisfiable(tree: Tree, world: LocalIndex) -> None:
+    root = tree({"w/requirements.txt": "windowswheel\n", "ok/requirements.txt": "idna\n"})
+    plan = run(root, world)
+    assert plan.unsatisfiable == ("w",)
+    [conflict] = plan.conflicts
+    assert conflict.apps == ("w",)
+    assert conflict.package == "windowswheel"
+    assert "no release of windowswheel" in conflict.message
+    assert [g.apps for g in plan.groups] == [("ok",)]
+
+
+def test_a_lock_with_a_line_outside_the_index_has_no_hashes(
+    tree: Tree, world: LocalIndex, tmp_path: Path
+) -> None:
+    root = tree(
+        {
+            "web/requirements.txt": "fastapi==0.95.2\n./libs/common#egg=common\n",
+            "web/libs/common/setup.py": "",
+        }
+    )
+    plan = run(root, world)
+    files = render_all(plan, root, GenerateOptions(outdir="deploy", context=".."))
+    text = files["web/requirements.txt"]
+    assert "--hash=" not in text
+    assert "fastapi==0.95.2\n" in text
+    assert "./web/libs/common" in text
+    assert text.index("pydantic==1.10.13") < text.index("./web/libs/common")
+    assert "No --hash options" in text
+
+
+def test_lock_file_pins_and_constraints_narrow_the_resolution(
+    tree: Tree, world: LocalIndex, tmp_path: Path
+) -> None:
+    other = build_index(tmp_path / "two", [*WORLD, Dist("idna", "3.7")])
+    root = tree(
+        {
+            "a/requirements.txt": "-c constraints.txt\nanyio\n",
+            "a/constraints.txt": "idna<3.7\n",
+        }
+    )
+    plan = run(root, other)
+    [group] = plan.groups
+    assert {p.name: p.version for p in group.lock}["idna"] == "3.6"
