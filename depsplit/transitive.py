@@ -351,12 +351,22 @@ class Transitive:
 
     def feasible(self, names: Iterable[str]) -> tuple[str | None, _Failure]:
         """``(python, None)`` for the newest minor the apps share at which their union
-        resolves, else ``(None, the failure at the newest shared minor)`` (``None`` as the
-        failure when they share no minor)."""
+        resolves, else ``(None, the failure at the newest shared minor at which each app
+        resolves alone, or at the newest shared one)`` (``None`` as the failure when they
+        share no minor)."""
         group = frozenset(names)
         found = self._feasible.get(group)
         if found is None:
+            # The failure worth showing is one at a minor where every member resolves on
+            # its own: at a newer one the message would only say some wheel is missing.
+            alone = set.intersection(
+                *(
+                    set(self._resolvable(self.by_name[n]) if n in self.home else self.common([n]))
+                    for n in group
+                )
+            )
             first: _Failure = None
+            telling: _Failure = None
             found = (None, None)
             for python in self.common(group):
                 failure = self.union(group, python)
@@ -364,8 +374,10 @@ class Transitive:
                     found = (python, None)
                     break
                 first = first or failure
+                if telling is None and python in alone:
+                    telling = failure
             else:
-                found = (None, first)
+                found = (None, telling or first)
             self._feasible[group] = found
         return found
 
@@ -402,6 +414,7 @@ class Transitive:
         candidates = self._candidates(resolved, covered)
         deadline = time.monotonic() + self.time_limit
         verified = unverified = 0
+        failed: dict[tuple[str, ...], list[tuple[str, ConflictKind, _Failure]]] = {}
         for names, package, kind in candidates:
             if time.monotonic() > deadline:
                 unverified += 1
@@ -410,9 +423,20 @@ class Transitive:
                 works, failure = self.feasible(names)
                 verified += 1
                 if works is None:
-                    out.append(self._between_conflict(names, package, kind, failure))
+                    failed.setdefault(names, []).append((package, kind, failure))
             except (IndexError_, ResolutionTooComplex) as exc:
                 self._stopped(exc, names)
+        for names, found in failed.items():
+            # torch>=2.7 against torchvision==0.20.0 → torch==2.5.0 also makes their sympy
+            # and triton pins disagree; when the resolver names the package at the root of
+            # the failure, the consequences are not separate conflicts.
+            named = [
+                f
+                for f in found
+                if f[2] is not None and canonicalize_name(f[0]) in f[2].packages
+            ]
+            for package, kind, failure in named or found:
+                out.append(self._between_conflict(names, package, kind, failure))
         if unverified:
             self._note(
                 "warning",

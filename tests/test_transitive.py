@@ -167,3 +167,34 @@ def test_lock_file_pins_and_constraints_narrow_the_resolution(
     plan = run(root, other)
     [group] = plan.groups
     assert {p.name: p.version for p in group.lock}["idna"] == "3.6"
+
+
+def test_consequences_of_a_root_conflict_are_not_reported_separately(
+    tree: Tree, tmp_path: Path
+) -> None:
+    # torchvision==0.20.0 pins torch==2.5.0, which pins sympy==1.13.1; torch>=2.7 needs
+    # sympy>=1.13.3. Their sympy pins disagree only because their torch does: one conflict.
+    index = build_index(
+        tmp_path / "torch-index",
+        [
+            Dist("torchvision", "0.20.0", ["torch==2.5.0"]),
+            Dist("torch", "2.5.0", ["sympy==1.13.1"]),
+            Dist("torch", "2.7.0", ["sympy>=1.13.3"]),
+            Dist("sympy", "1.13.1"),
+            Dist("sympy", "1.13.3"),
+        ],
+    )
+    root = tree(
+        {
+            "vision/requirements.txt": "torchvision==0.20.0\n",
+            "trainer/requirements.txt": "torch>=2.7\n",
+        }
+    )
+    plan = run(root, index)
+    [conflict] = plan.conflicts
+    assert (conflict.package, conflict.apps) == ("torch", ("trainer", "vision"))
+    assert (
+        "vision → torchvision==0.20.0 → torch==2.5.0 (vision/requirements.txt:1)"
+        in conflict.message
+    )
+    assert [g.apps for g in plan.groups] == [("trainer",), ("vision",)]
