@@ -21,32 +21,26 @@ class UsageError(DepsplitError):
     """The command line or configuration asks for something impossible."""
 
 
-class ConfigError(DepsplitError):
+class LocatedError(DepsplitError):
+    """An error about a file (relative to the analysed root), and a line when known."""
+
+    def __init__(self, file: str, message: str, line: int | None = None) -> None:
+        super().__init__(file, message, line)
+        self.file = file
+        self.message = message
+        self.line = line
+
+    def __str__(self) -> str:
+        where = f"{self.file}:{self.line}" if self.line else self.file
+        return f"{where}: {self.message}"
+
+
+class ConfigError(LocatedError):
     """The configuration file is invalid."""
 
-    def __init__(self, file: str, message: str, line: int | None = None) -> None:
-        super().__init__(file, message, line)
-        self.file = file
-        self.message = message
-        self.line = line
 
-    def __str__(self) -> str:
-        where = f"{self.file}:{self.line}" if self.line else self.file
-        return f"{where}: {self.message}"
-
-
-class InputError(DepsplitError):
-    """A file cannot be read or parsed; ``file`` is relative to the analysed root."""
-
-    def __init__(self, file: str, message: str, line: int | None = None) -> None:
-        super().__init__(file, message, line)
-        self.file = file
-        self.message = message
-        self.line = line
-
-    def __str__(self) -> str:
-        where = f"{self.file}:{self.line}" if self.line else self.file
-        return f"{where}: {self.message}"
+class InputError(LocatedError):
+    """A file cannot be read or parsed."""
 
 
 class OutputError(DepsplitError):
