@@ -17,6 +17,7 @@ from depsplit.conflicts import (
     common_python,
     effective,
     find_conflicts,
+    sides,
     unsatisfiable_apps,
 )
 from depsplit.discover import Candidate, app_names, walk
@@ -153,7 +154,13 @@ def plan_groups(
     bad = set(unsatisfiable)
     members = [a for a in apps if a.name not in bad]
     by_name = {a.name: a for a in members}
-    edges = [c.apps for c in conflicts if len(c.apps) >= 2 and not bad.intersection(c.apps)]
+    # A conflict stands for one set of apps per choice of one member of each side; apps that
+    # cannot be installed at all are left out (a side left empty drops the conflict).
+    products = []
+    for c in conflicts:
+        kept = [tuple(a for a in side if a not in bad) for side in sides(c)]
+        if len(kept) >= 2 and all(kept):
+            products.append(kept)
 
     def check(group: frozenset[str]) -> tuple[str, ...] | None:
         found = check_group([by_name[n] for n in sorted(group)], target)
@@ -168,7 +175,8 @@ def plan_groups(
     time_limit = options.time_limit if options.time_limit is not None else config.time_limit
     solution = partition_module.solve(
         [a.name for a in members],
-        edges,
+        [],
+        products=products,
         classes={a.name: classify(a) for a in members},
         check=check,
         together=_known(config.together, by_name, bad),
@@ -178,8 +186,14 @@ def plan_groups(
         previous=options.previous,
         time_limit=time_limit,
     )
+    group_of = {app: i for i, apps_in in enumerate(solution.groups) for app in apps_in}
+    split_by: list[set[str]] = [set() for _ in solution.groups]
+    for c in conflicts:
+        if len(c.apps) > 1:  # every set it stands for has a member outside any valid group
+            for i in {group_of[a] for side in sides(c) for a in side if a in group_of}:
+                split_by[i].add(c.package)
     groups = []
-    for name, apps_in in zip(solution.names, solution.groups, strict=True):
+    for i, (name, apps_in) in enumerate(zip(solution.names, solution.groups, strict=True)):
         group_apps = [by_name[n] for n in apps_in]
         python = (
             config.group_python.get(name)
@@ -187,14 +201,7 @@ def plan_groups(
             or common_python(group_apps, target)
             or SUPPORTED_PYTHONS[-1]
         )
-        splits = sorted(
-            {
-                c.package
-                for c in conflicts
-                if set(c.apps) & set(apps_in) and set(c.apps) - set(apps_in) and len(c.apps) > 1
-            }
-        )
-        groups.append(Group(name, tuple(apps_in), python, tuple(splits)))
+        groups.append(Group(name, tuple(apps_in), python, tuple(sorted(split_by[i]))))
     partition = Partition(
         optimal=solution.optimal,
         lower_bound=solution.lower_bound,

@@ -63,6 +63,7 @@ only on its kind, its canonical package and its apps.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import itertools
 import posixpath
@@ -118,9 +119,11 @@ __all__ = [
     "common_python",
     "conflict_id",
     "effective",
+    "expand",
     "find_conflicts",
     "group_notes",
     "judge",
+    "sides",
     "unsatisfiable_apps",
 ]
 
@@ -287,6 +290,36 @@ def _is_convex(sset: SpecifierSet) -> bool:
     return SpecifierSet(",".join(kept)).to_range() == sset.to_range()
 
 
+_RANGE_IDS: dict[VersionRange, int] = {}
+"""Every distinct range met, numbered (hashing a range is slow: do it once)."""
+
+
+@functools.lru_cache(maxsize=16384)
+def _algebra_of(
+    key: str, specs: tuple[str, ...], urls: tuple[str, ...]
+) -> tuple[SpecifierSet, VersionRange, int, VersionRange, tuple[str, ...], bool, bool]:
+    """The algebra of one app's specifiers and URLs on ``key`` (cached across calls: the
+    partition checks every group with a fresh engine): the specifier set with a pin for
+    each URL that names a version, its range and the range's number in :data:`_RANGE_IDS`,
+    the range without those pins, the URLs that name no version, whether it is convex and
+    whether it holds ``===``."""
+    named = [(u, _url_version(u, key)) for u in urls]
+    pins = [f"=={v}" for _, v in named if v is not None]
+    sset = SpecifierSet(",".join([*specs, *pins]))
+    rng = sset.to_range()
+    plain = SpecifierSet(",".join(specs)).to_range() if pins else rng
+    rid = _RANGE_IDS.setdefault(rng, len(_RANGE_IDS))
+    return (
+        sset,
+        rng,
+        rid,
+        plain,
+        tuple(u for u, v in named if v is None),
+        _is_convex(sset),
+        any(s.operator == "===" for s in sset),
+    )
+
+
 @dataclass(frozen=True, eq=False)
 class _Term:
     """What one app asks of one package, as algebra. Apps whose terms have the same range
@@ -304,6 +337,8 @@ class _Term:
     convex: bool
     point: bool
     """Holds a ``===`` clause: admits one string at most."""
+    text: str = ""
+    """``str(sset)``, computed once."""
 
     @property
     def alone_ok(self) -> bool:
@@ -315,7 +350,7 @@ class _Algebra:
 
     def __init__(self) -> None:
         self._by_text: dict[tuple[str, tuple[str, ...], tuple[str, ...]], _Term] = {}
-        self._by_range: dict[tuple[VersionRange, frozenset[str]], _Term] = {}
+        self._by_range: dict[tuple[int, frozenset[str]], _Term] = {}
         self._pairs: dict[tuple[int, int], bool] = {}
 
     def term(self, key: str, reqs: Sequence[Requirement]) -> _Term:
@@ -325,23 +360,20 @@ class _Algebra:
         found = self._by_text.get(text_key)
         if found is not None:
             return found
-        plain_set = SpecifierSet(",".join(specs))
-        named = [(u, _url_version(u, key)) for u in urls]
-        pins = [f"=={v}" for _, v in named if v is not None]
-        sset = SpecifierSet(",".join([*specs, *pins]))
-        rng = sset.to_range()
-        range_key = (rng, frozenset(urls))
+        sset, rng, rid, plain, unknown, convex, point = _algebra_of(key, specs, urls)
+        range_key = (rid, frozenset(urls))
         term = self._by_range.get(range_key)
         if term is None:
             term = _Term(
                 uid=len(self._by_range),
                 sset=sset,
                 range=rng,
-                plain=plain_set.to_range() if pins else rng,
+                plain=plain,
                 urls=frozenset(urls),
-                unknown_urls=tuple(u for u, v in named if v is None),
-                convex=_is_convex(sset),
-                point=any(s.operator == "===" for s in sset),
+                unknown_urls=unknown,
+                convex=convex,
+                point=point,
+                text=str(sset),
             )
             self._by_range[range_key] = term
         self._by_text[text_key] = term
@@ -378,7 +410,14 @@ def _meets(terms: Sequence[_Term]) -> bool:
 
 
 def _prerelease_only(terms: Sequence[_Term]) -> bool:
-    combined = SpecifierSet(",".join(str(t.sset) for t in terms if len(t.sset)))
+    return _prerelease_only_text(tuple(sorted({t.text for t in terms if t.text})))
+
+
+@functools.lru_cache(maxsize=16384)
+def _prerelease_only_text(texts: tuple[str, ...]) -> bool:
+    """Whether only pre-releases satisfy every specifier set of ``texts`` (cached: the
+    same distinct terms meet at every interpreter)."""
+    combined = SpecifierSet(",".join(texts))
     if not len(combined):
         return False
     return SpecifierSet(str(combined), prereleases=False).is_unsatisfiable()
@@ -482,6 +521,51 @@ def _id(kind: str, key: str, sorted_apps: Sequence[str]) -> str:
     return f"{kind}:{key}:{digest[:10]}"
 
 
+def _side_id(kind: str, key: str, identities: Sequence[str]) -> str:
+    """The id of a conflict between sides of apps: from what each side asks (see
+    :func:`_term_identity`), not from the apps, so that adding or removing an app that asks
+    the same thing as a side keeps the id. The ``=`` prefix keeps these digests apart from
+    the app-based ones of :func:`conflict_id`."""
+    return _id(kind, key, sorted(f"={i}" for i in identities))
+
+
+def _term_identity(term: _Term, allowed: str = "") -> str:
+    """What a side asks of a package, canonical (any spelling of one version range, or one
+    URL, gives the same text), with its allowed Pythons (:meth:`_Engine.allowed_identity`)."""
+    text = _range_identity(term.range, tuple(sorted(term.urls)))
+    return f"{text} | python {allowed}" if allowed else text
+
+
+@functools.lru_cache(maxsize=16384)
+def _range_identity(rng: VersionRange, urls: tuple[str, ...]) -> str:
+    return _RELEASE.sub(_short_release, str(rng)) + "".join(f" @ {u}" for u in urls)
+
+
+_RELEASE = re.compile(r"(?<![\w.+])\d+(?:\.\d+)+")
+"""A release segment (``2.3.0``) in a range's text, not a local or pre-release part."""
+
+
+def _short_release(match: re.Match[str]) -> str:
+    """``2.3.0.0`` → ``2.3``: one spelling for equal versions (PEP 440 pads with zeros)."""
+    parts = match.group(0).split(".")
+    while len(parts) > 1 and int(parts[-1]) == 0:
+        parts.pop()
+    return ".".join(str(int(p)) for p in parts)
+
+
+def sides(conflict: Conflict) -> tuple[tuple[str, ...], ...]:
+    """The conflict's sides: ``members``, or one app per side when it has none (a conflict
+    made elsewhere, such as a transitive one)."""
+    return conflict.members or tuple((a,) for a in conflict.apps)
+
+
+def expand(conflict: Conflict) -> list[tuple[str, ...]]:
+    """Every minimal set of apps that ``conflict`` stands for: one app from each of its
+    sides (:func:`sides`), sorted. Beware: sides of hundreds of apps give tens of thousands
+    of sets."""
+    return [tuple(sorted(combo)) for combo in itertools.product(*sides(conflict))]
+
+
 def unsatisfiable_apps(conflicts: Sequence[Conflict]) -> list[str]:
     """Apps that cannot be satisfied even alone (conflicts of one app), sorted."""
     return sorted({c.apps[0] for c in conflicts if len(c.apps) == 1})
@@ -583,30 +667,56 @@ def _member(app: str, reqs: Sequence[Requirement], term: _Term) -> _Member:
     )
 
 
-def _package_conflict(key: str, members: Sequence[_Member], *, nway: bool) -> Conflict:
-    """A version or URL conflict among ``members`` (sorted by app) on canonical ``key``."""
+def _package_conflict(
+    key: str,
+    members: Sequence[_Member],
+    *,
+    nway: bool,
+    sides: Sequence[Sequence[str]] | None = None,
+    identities: Sequence[str] | None = None,
+) -> Conflict:
+    """A version or URL conflict among ``members`` (sorted by app) on canonical ``key``.
+
+    With ``sides`` (one sorted list of apps per member, the member's app first) the
+    conflict stands for every choice of one app per side, and its id comes from the sides'
+    ``identities``; without, from the apps."""
     terms = [m.term for m in members]
     kind = _kind(terms)
     apps = tuple(m.app for m in members)
     name = members[0].reqs[0].name
+    counts = [len(side) for side in sides] if sides is not None else [1] * len(members)
     if len(members) == 1:
         reqs = members[0].reqs
         listed = _and([f"{_shown(r)} ({_where(r.origin)})" for r in reqs])
         head = f"{name}: {apps[0]} needs {listed}"
         shown = [_shown(r) for r in reqs if not r.url]
     else:
-        texts = [m.text for m in members]
+        texts = [_side_text(m, n) for m, n in zip(members, counts, strict=True)]
         head = f"{name}: " + (" but ".join(texts) if len(texts) == 2 else _and(texts))
         shown = [m.spec for m in members]
     why = _why_url(members, terms) if kind == "url" else _why(shown, nway=nway)
+    if sides is not None and identities is not None and len(members) > 1:
+        cid = _side_id(kind, key, identities)
+        listed_sides = tuple(tuple(side) for side in sides)
+    else:
+        cid, listed_sides = _id(kind, key, apps), tuple((a,) for a in apps)
     return Conflict(
-        id=_id(kind, key, apps),
+        id=cid,
         kind=kind,
         package=name,
         apps=apps,
         requirements=tuple(itertools.chain.from_iterable(m.listed for m in members)),
         message=f"{head}: {why}",
+        members=listed_sides,
     )
+
+
+def _side_text(member: _Member, count: int) -> str:
+    """``api needs ==2.3.0 (…)`` or ``api and 11 other apps need ==2.3.0 (…)``."""
+    if count <= 1:
+        return member.text
+    others = "1 other app" if count == 2 else f"{count - 1} other apps"
+    return member.text.replace(" needs ", f" and {others} need ", 1)
 
 
 def _python_shown(app: App) -> str:
@@ -626,8 +736,18 @@ def _python_text(app: App) -> str:
     return f"{app.name} allows {_python_shown(app)}" + (f" ({wheres})" if wheres else "")
 
 
-def _python_conflict(apps: Sequence[App], fixed: str | None, *, nway: bool = False) -> Conflict:
+def _python_conflict(
+    apps: Sequence[App],
+    fixed: str | None,
+    *,
+    nway: bool = False,
+    sides: Sequence[Sequence[str]] | None = None,
+    identities: Sequence[str] | None = None,
+) -> Conflict:
+    """A python conflict among ``apps`` (sorted); with ``sides``, for every choice of one
+    app per side (each side's first app is in ``apps``)."""
     names = tuple(a.name for a in apps)
+    counts = [len(side) for side in sides] if sides is not None else [1] * len(apps)
     supported = f"{tgt.SUPPORTED_PYTHONS[0]}–{tgt.SUPPORTED_PYTHONS[-1]}"
     if len(apps) == 1 and fixed:
         message = f"python: {_python_text(apps[0])} but the container's Python is {fixed}"
@@ -636,19 +756,33 @@ def _python_conflict(apps: Sequence[App], fixed: str | None, *, nway: bool = Fal
             f"python: {_python_text(apps[0])}: no supported CPython ({supported}) satisfies it"
         )
     else:
-        texts = [_python_text(a) for a in apps]
+        texts = [_python_side_text(a, n) for a, n in zip(apps, counts, strict=True)]
         head = " but ".join(texts) if len(texts) == 2 else _and(texts)
         shown = [_python_shown(a) for a in apps]
         tail = _why(shown, nway=nway).replace("no version", f"no supported CPython ({supported})")
         message = f"python: {head}: {tail}"
+    if sides is not None and identities is not None and len(apps) > 1:
+        cid = _side_id("python", "python", identities)
+        listed = tuple(tuple(side) for side in sides)
+    else:
+        cid, listed = conflict_id("python", "python", names), tuple((n,) for n in names)
     return Conflict(
-        id=conflict_id("python", "python", names),
+        id=cid,
         kind="python",
         package="python",
         apps=names,
         requirements=_python_members(apps),
         message=message,
+        members=listed,
     )
+
+
+def _python_side_text(app: App, count: int) -> str:
+    text = _python_text(app)
+    if count <= 1:
+        return text
+    others = "1 other app" if count == 2 else f"{count - 1} other apps"
+    return text.replace(" allows ", f" and {others} allow ", 1)
 
 
 def _python_family_conflicts(
@@ -682,9 +816,21 @@ def _python_family_conflicts(
         extend([cls], frozenset(cls), index + 1)
     out: list[Conflict] = []
     for family in families:
-        for combo in itertools.product(*(classes[c] for c in family)):
-            ordered = sorted(combo, key=lambda a: a.name)
-            out.append(_python_conflict(ordered, None, nway=len(family) > 2))
+        # One conflict per family: every app of a class allows the same minors, so any
+        # choice of one app per class is a minimal set.
+        by_rep = sorted(
+            ((classes[c][0], [a.name for a in classes[c]], " ".join(c)) for c in family),
+            key=lambda item: item[0].name,
+        )
+        out.append(
+            _python_conflict(
+                [rep for rep, _, _ in by_rep],
+                None,
+                nway=len(family) > 2,
+                sides=[names for _, names, _ in by_rep],
+                identities=[ident for _, _, ident in by_rep],
+            )
+        )
     return out
 
 
@@ -710,10 +856,12 @@ class _Engine:
         self.apps = sorted(apps, key=lambda a: a.name)
         self.by_name = {a.name: a for a in self.apps}
         self.allowed = {a.name: _allowed(a, target) for a in self.apps}
+        self.candidates = (target.python,) if target.python else tuple(tgt.SUPPORTED_PYTHONS)
         self.algebra = _Algebra()
         self._effective: dict[tuple[str, str], dict[str, list[Requirement]]] = {}
         self._common: dict[tuple[tuple[str, ...], ...], str | None] = {}
         self._members: dict[tuple[str, str, str], _Member] = {}
+        self._terms: dict[tuple[str, str, str], _Term | None] = {}
 
     def effective(self, app: str, python: str) -> dict[str, list[Requirement]]:
         found = self._effective.get((app, python))
@@ -723,8 +871,12 @@ class _Engine:
         return found
 
     def term(self, app: str, python: str, key: str) -> _Term | None:
+        at = (app, python, key)
+        if at in self._terms:
+            return self._terms[at]
         reqs = self.effective(app, python).get(key)
-        return self.algebra.term(key, reqs) if reqs else None
+        found = self._terms[at] = self.algebra.term(key, reqs) if reqs else None
+        return found
 
     def common(self, apps: Sequence[str]) -> str | None:
         classes = tuple(sorted({self.allowed[a] for a in apps}))
@@ -743,6 +895,38 @@ class _Engine:
     def conflict(self, apps: Sequence[str], python: str, key: str, *, nway: bool) -> Conflict:
         members = [self.member(a, python, key) for a in sorted(apps)]
         return _package_conflict(key, members, nway=nway)
+
+    def allowed_identity(self, allowed: tuple[str, ...]) -> str:
+        """The Python part of a side's identity: empty when the side allows every candidate
+        minor (the common case: ids then survive depsplit supporting a new minor)."""
+        return "" if allowed == self.candidates else " ".join(allowed)
+
+    def side_conflict(
+        self,
+        sides: Sequence[Sequence[str]],
+        python: str,
+        key: str,
+        *,
+        nway: bool,
+        by_allowed: bool = True,
+    ) -> Conflict:
+        """One conflict for every choice of one app per side (each side sorted, the apps of
+        a side holding one term at ``python`` and, with ``by_allowed``, one allowed set)."""
+        ordered = sorted(sides, key=lambda side: side[0])
+        members = [self.member(side[0], python, key) for side in ordered]
+        identities = [
+            _term_identity(m.term, self.allowed_identity(self.allowed[m.app]) if by_allowed else "")
+            for m in members
+        ]
+        return _package_conflict(key, members, nway=nway, sides=ordered, identities=identities)
+
+    def profile(self, app: str, key: str) -> tuple[int, ...]:
+        """The app's term on ``key`` at every minor it allows (uids; -1 for none)."""
+        out = []
+        for python in self.allowed[app]:
+            term = self.term(app, python, key)
+            out.append(-1 if term is None else term.uid)
+        return tuple(out)
 
     def subsets_meet(self, apps: Sequence[str], key: str) -> bool:
         """Whether every proper subset (of 2+ apps) meets at its own common Python. Needed
@@ -816,14 +1000,7 @@ def analyze_conflicts(
                         if ti is not tj:
                             _note_pair(eng, key, python, ti, tj, groups, noted, notes)
                         continue
-                    pairs = (
-                        itertools.combinations(groups[ti], 2)
-                        if ti is tj
-                        else itertools.product(groups[ti], groups[tj])
-                    )
-                    for a, b in pairs:
-                        if eng.common([a, b]) == python:
-                            conflicts.append(eng.conflict([a, b], python, key, nway=False))
+                    conflicts.extend(_pair_conflicts(eng, key, python, ti, tj, groups))
             for term in distinct:
                 if term.unknown_urls and any(t.sset for t in distinct if t is not term):
                     _note_unknown_url(eng, key, python, term, groups, noted, notes)
@@ -842,17 +1019,22 @@ def analyze_conflicts(
             sets, done = _nway_sets(distinct, eng.algebra, max_size=max_nway, deadline=deadline)
             complete = complete and done
             for term_set in sets:
+                # Sides: the apps of one term that also allow the same minors and hold the
+                # same terms at each of them (subsets are judged at their own minor).
+                split = [
+                    _split_sides(eng, groups[t], key, profile=len(classes) > 1) for t in term_set
+                ]
                 listed = 0
-                for combo in itertools.product(*(groups[t] for t in term_set)):
+                for combo in itertools.product(*split):
                     if listed >= MAX_NWAY_EXPANSION:
                         capped.append(key)
                         break
-                    names = sorted(combo)
-                    if eng.common(names) != python:
+                    reps = sorted(side[0] for side in combo)
+                    if eng.common(reps) != python:
                         continue
-                    if len(classes) > 1 and not eng.subsets_meet(names, key):
+                    if len(classes) > 1 and not eng.subsets_meet(reps, key):
                         continue
-                    conflicts.append(eng.conflict(names, python, key, nway=True))
+                    conflicts.append(eng.side_conflict(combo, python, key, nway=True))
                     listed += 1
     notes.extend(
         _warn(
@@ -912,6 +1094,49 @@ def _terms_by_key(
             if term is not None:
                 out.setdefault(key, {}).setdefault(term, []).append(app)
     return dict(sorted(out.items()))
+
+
+def _split_sides(
+    eng: _Engine, apps: Sequence[str], key: str, *, profile: bool = False
+) -> list[list[str]]:
+    """``apps`` (sorted, one term) split by allowed minors (and, with ``profile``, by their
+    terms at each of them), in order of first app."""
+    out: dict[object, list[str]] = {}
+    for app in apps:
+        k: object = (eng.allowed[app], eng.profile(app, key)) if profile else eng.allowed[app]
+        out.setdefault(k, []).append(app)
+    return list(out.values())
+
+
+def _pair_conflicts(
+    eng: _Engine,
+    key: str,
+    python: str,
+    ti: _Term,
+    tj: _Term,
+    groups: dict[_Term, list[str]],
+) -> list[Conflict]:
+    """The conflicts between the apps of incompatible terms ``ti`` and ``tj`` judged at
+    ``python``: one per pair of sides (same term, same allowed minors) whose common
+    interpreter is ``python``. Apps of one term whose own term cannot be met at ``python``
+    (``ti is tj``) clash pairwise within a side: those pairs are listed one by one."""
+    out: list[Conflict] = []
+    sides_i = _split_sides(eng, groups[ti], key)
+    sides_j = sides_i if ti is tj else _split_sides(eng, groups[tj], key)
+    for x, side_a in enumerate(sides_i):
+        for y, side_b in enumerate(sides_j):
+            if ti is tj and y < x:
+                continue
+            if eng.common([side_a[0], side_b[0]]) != python:
+                continue
+            if side_a is side_b:
+                out.extend(
+                    eng.conflict([a, b], python, key, nway=False)
+                    for a, b in itertools.combinations(side_a, 2)
+                )
+            else:
+                out.append(eng.side_conflict([side_a, side_b], python, key, nway=False))
+    return out
 
 
 def _nway_pythons(classes: Sequence[tuple[str, ...]]) -> list[str]:
@@ -1016,21 +1241,22 @@ def check_group(apps: Sequence[App], target: Target, python: str | None = None) 
         bad = [t for t in distinct if not t.alone_ok]
         found.extend(eng.conflict([a], python, key, nway=False) for t in bad for a in groups[t])
         fine = [t for t in distinct if t.alone_ok]
-        for i, ti in enumerate(fine):
-            for tj in fine[i + 1 :]:
-                if not eng.algebra.compatible(ti, tj):
-                    found.extend(
-                        eng.conflict([a, b], python, key, nway=False)
-                        for a, b in itertools.product(groups[ti], groups[tj])
-                    )
+        # Every member is judged at ``python``: a side is simply the apps of one term.
+        found.extend(
+            eng.side_conflict([groups[ti], groups[tj]], python, key, nway=False, by_allowed=False)
+            for i, ti in enumerate(fine)
+            for tj in fine[i + 1 :]
+            if not eng.algebra.compatible(ti, tj)
+        )
         if not found:
             sets, _ = _nway_sets(fine, eng.algebra, max_size=len(fine), deadline=deadline)
             if not sets:
                 sets = [_deletion_filter(fine)]
             found.extend(
-                eng.conflict(sorted(combo), python, key, nway=True)
+                eng.side_conflict(
+                    [groups[t] for t in term_set], python, key, nway=True, by_allowed=False
+                )
                 for term_set in sets
-                for combo in itertools.product(*(groups[t] for t in term_set))
             )
         out.extend(found)
     return _sorted_unique(out)

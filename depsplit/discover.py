@@ -180,6 +180,8 @@ def _candidate(directory: Path, names: set[str]) -> Candidate | None:
 
 def _head(path: Path, limit: int = 1 << 20) -> str:
     try:
+        if not path.is_file():  # a FIFO would block, a device never ends
+            return ""
         with path.open("rb") as fh:
             return fh.read(limit).decode("utf-8", errors="replace")
     except OSError:

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from packaging.markers import InvalidMarker, UndefinedComparison, UndefinedEnvironmentName
 from packaging.utils import canonicalize_name
 
-from depsplit.conflicts import app_python, effective
+from depsplit.conflicts import app_python, effective, sides
 from depsplit.errors import UsageError
 from depsplit.model import App, Conflict, Requirement, Target
 from depsplit.target import marker_applies
@@ -90,6 +90,17 @@ def explain(
     else:
         lines.append(f"Conflicts on {shown} ({len(mine)}):")
         for conflict in mine:
-            lines.append(f"  {conflict.id} [{conflict.kind}]: {', '.join(conflict.apps)}")
+            lines.append(f"  {conflict.id} [{conflict.kind}]: {_sides_text(conflict)}")
             lines.append(f"    {conflict.message}")
     return "\n".join(lines) + "\n"
+
+
+def _sides_text(conflict: Conflict) -> str:
+    """The apps of each side: ``api`` alone, or ``api, web (same requirement)``."""
+    parts = [
+        side[0] if len(side) == 1 else f"{', '.join(side)} (same requirement)"
+        for side in sides(conflict)
+    ]
+    if all(len(side) == 1 for side in sides(conflict)):
+        return ", ".join(conflict.apps)
+    return " vs ".join(parts)

@@ -161,6 +161,11 @@ class Conflict:
     apps: tuple[str, ...]
     requirements: tuple[ConflictRequirement, ...]
     message: str
+    members: tuple[tuple[str, ...], ...] = ()
+    """Per app of ``apps`` (same order), every app that holds the same requirement (same
+    version range and URL, same allowed Pythons), sorted, so that app first: any choice of
+    one app per entry is a set that cannot share a container. Empty: each app of ``apps``
+    stands alone (:func:`depsplit.conflicts.sides`)."""
 
 
 @dataclass(frozen=True, order=True)

@@ -92,6 +92,7 @@ def solve(
     apps: Sequence[str],
     conflicts: Iterable[Collection[str]],
     *,
+    products: Iterable[Sequence[Collection[str]]] = (),
     classes: Mapping[str, Hashable] | None = None,
     check: Callable[[frozenset[str]], Collection[str] | None] | None = None,
     together: Sequence[Collection[str]] = (),
@@ -103,12 +104,18 @@ def solve(
 ) -> Solution:
     """Partition ``apps`` into the fewest groups that contain no conflict.
 
-    ``conflicts`` are minimal infeasible sets of at least two apps. Apps with equal
+    ``conflicts`` are minimal infeasible sets of at least two apps. Each of ``products`` is
+    a sequence of two or more disjoint *sides* (sets of apps) standing for every set made of
+    one app per side: how a conflict between all the apps that pin ``flask==1`` and all
+    those that need ``flask>=3`` is passed without listing every pair. Apps with equal
     ``classes`` keys must have identical constraints; a conflict listed for one member then
     applies to every member of its class, so callers may list conflicts between class
-    representatives only. ``check`` verifies a whole group: it returns a minimal infeasible
-    subset of the group, or ``None`` when the group is feasible (see
-    :data:`MAX_CHECK_ROUNDS`).
+    representatives only. Apps that belong to the same sides of the same products (and to no
+    plain conflict) are interchangeable and are solved as one node, so thousands of apps
+    that differ elsewhere but conflict the same way cost no more than one; if ``check``
+    finds a conflict inside such a node, the node is split and the model rebuilt.
+    ``check`` verifies a whole group: it returns a minimal infeasible subset of the group,
+    or ``None`` when the group is feasible (see :data:`MAX_CHECK_ROUNDS`).
 
     User constraints: each ``together`` set ends in one group; each ``apart`` set's apps are
     pairwise in different groups; no group has more than ``max_apps_per_group`` apps; ``fixed``
@@ -133,16 +140,24 @@ def solve(
     """
     started = time.perf_counter()
     deadline = time.monotonic() + max(0.0, time_limit)
-    model = _Model.build(
-        apps,
-        conflicts,
-        classes=classes,
-        together=together,
-        apart=apart,
-        cap=max_apps_per_group,
-        fixed=fixed or {},
-        previous=previous or {},
-    )
+    plain = list(conflicts)
+    sided = [tuple(tuple(side) for side in p) for p in products]
+    added: list[frozenset[str]] = []
+
+    def build() -> _Model:
+        return _Model.build(
+            apps,
+            [*plain, *added],
+            products=sided,
+            classes=classes,
+            together=together,
+            apart=apart,
+            cap=max_apps_per_group,
+            fixed=fixed or {},
+            previous=previous or {},
+        )
+
+    model = build()
     verdicts: dict[frozenset[str], frozenset[str] | None] = {}
 
     def verify(group: frozenset[str]) -> frozenset[str] | None:
@@ -171,6 +186,12 @@ def solve(
         failures = [bad for g in result.groups if (bad := verify(frozenset(g))) is not None]
         if not failures:
             break
+        if any(model.splits(bad) for bad in failures):
+            # A failure inside a node merged from products: add it as a plain conflict,
+            # which keeps its apps' classes apart from now on, and rebuild.
+            added.extend(failures)
+            model = build()
+            continue
         if rounds > MAX_CHECK_ROUNDS:
             # Even units alone fail: add_conflict raises for a failure inside one unit.
             for bad in failures:
@@ -242,6 +263,7 @@ class _Model:
         self.hyper: set[tuple[int, ...]] = set()
         self.cap: int | None = None
         self.previous: Mapping[str, str] = {}
+        self.base: dict[str, tuple[str, Hashable]] = {}
 
     # -- building ------------------------------------------------------------------------------
 
@@ -251,6 +273,7 @@ class _Model:
         apps: Sequence[str],
         conflicts: Iterable[Collection[str]],
         *,
+        products: Sequence[Sequence[Sequence[str]]] = (),
         classes: Mapping[str, Hashable] | None,
         together: Sequence[Collection[str]],
         apart: Sequence[Collection[str]],
@@ -295,19 +318,32 @@ class _Model:
 
         # A class is split into one node per previous group, so stability never has to split
         # a node; a conflict naming one member still applies to all nodes of its class.
+        base: dict[str, tuple[str, Hashable]] = {}
+        for app in order:
+            if app in constrained:
+                base[app] = ("unit", uf.find(index[app]))
+            elif cap is None and classes is not None and app in classes:
+                base[app] = ("class", classes[app])
+            else:
+                base[app] = ("app", app)
+        self.base = base
+        merged = self._merge_by_products(products, conflicts, base) if cap is None else {}
+
         class_ids: dict[Hashable, int] = {}
         node_ids: dict[Hashable, int] = {}
         class_nodes = self.class_nodes
         for app in order:
-            ckey: Hashable
+            ckey: Hashable = base[app]
             nkey: Hashable
-            if app in constrained:
-                ckey = nkey = ("unit", uf.find(index[app]))
-            elif cap is None and classes is not None and app in classes:
-                ckey = ("class", classes[app])
+            if base[app][0] == "unit":
+                nkey = ckey
+            elif base[app] in merged:
+                ckey = merged[base[app]]
+                nkey = (ckey, previous.get(app))
+            elif base[app][0] == "class":
                 nkey = (ckey, previous.get(app))
             else:
-                ckey = nkey = ("app", app)
+                nkey = ckey
             c = class_ids.setdefault(ckey, len(class_ids))
             if c == len(class_nodes):
                 class_nodes.append([])
@@ -363,6 +399,23 @@ class _Model:
                 add_pair((ca, cb))
             else:
                 self.add_conflict(conflict)
+        for sides in products:
+            if len(sides) < 2:
+                raise ValueError(f"a product needs at least two sides: {sides!r}")
+            try:
+                by_side = [sorted({class_of[a] for a in side}) for side in sides]
+            except KeyError:
+                raise ValueError(f"unknown app in product {sides!r}") from None
+            if not all(by_side):
+                raise ValueError(f"empty side in product {sides!r}")
+            if len(sides) == 2:
+                for ca, cb in product(*by_side):
+                    if ca == cb:
+                        self._inside_classes(ca)
+                    add_pair((ca, cb))
+            else:
+                for combo in product(*by_side):
+                    self._add_classes(list(combo))
         for ca, cb in class_pairs:
             na, nb = class_nodes[ca], class_nodes[cb]
             if len(na) == 1 and len(nb) == 1:  # no class split by a previous plan
@@ -402,6 +455,65 @@ class _Model:
         raise ValueError(
             f"conflict {_fmt(set(conflict))} lies inside one class of apps declared identical"
         )
+
+    @staticmethod
+    def _merge_by_products(
+        products: Sequence[Sequence[Sequence[str]]],
+        conflicts: Iterable[Collection[str]],
+        base: Mapping[str, tuple[str, Hashable]],
+    ) -> dict[tuple[str, Hashable], Hashable]:
+        """Base class → merged class, for classes that belong to the same sides of the same
+        products and to no plain conflict (nor a unit): such classes never conflict with
+        each other and conflict with the same others, so they are interchangeable."""
+        if not products:
+            return {}
+        signature: dict[tuple[str, Hashable], set[tuple[int, int]]] = {}
+        for p, sides in enumerate(products):
+            for s, side in enumerate(sides):
+                for app in side:
+                    key = base.get(app)
+                    if key is None:
+                        raise ValueError(f"unknown app in product {sides!r}")
+                    signature.setdefault(key, set()).add((p, s))
+        for conflict in conflicts:
+            for app in conflict:
+                key = base.get(app)
+                if key is not None:
+                    signature.pop(key, None)
+        return {
+            key: ("products", frozenset(sig)) for key, sig in signature.items() if key[0] != "unit"
+        }
+
+    def splits(self, conflict: Collection[str]) -> bool:
+        """Whether ``conflict`` (a check failure) puts two apps of different base classes in
+        one merged class: the model must then be rebuilt with it as a plain conflict."""
+        seen: dict[int, Hashable] = {}
+        for app in conflict:
+            c = self.class_of.get(app)
+            if c is None:
+                continue
+            if seen.setdefault(c, self.base[app]) != self.base[app]:
+                return True
+        return False
+
+    def _inside_classes(self, c: int) -> None:
+        node = self.class_nodes[c][0]
+        members = self.members[node]
+        if len(set(members)) >= 2:
+            self._inside(node, members)
+        raise ValueError(f"an app is on two sides of one product: {_fmt(members)}")
+
+    def _add_classes(self, by_class: list[int]) -> None:
+        by_class = sorted(set(by_class))
+        if len(by_class) < 2:
+            self._inside_classes(by_class[0])
+        for combo in product(*(self.class_nodes[c] for c in by_class)):
+            nodes = sorted(combo)
+            if len(nodes) == 2:
+                self.nbr[nodes[0]].add(nodes[1])
+                self.nbr[nodes[1]].add(nodes[0])
+            else:
+                self.hyper.add(tuple(nodes))
 
     def add_conflict(self, conflict: Collection[str]) -> None:
         """Add a minimal infeasible set (any size). Apps of one class are interchangeable, so a

@@ -5,8 +5,10 @@ from __future__ import annotations
 import re
 from urllib.parse import urlsplit, urlunsplit
 
-# scheme://user:password@host or scheme://token@host, also inside VCS URLs (git+https://…).
-_URL_WITH_AUTH = re.compile(r"(?P<scheme>[A-Za-z][A-Za-z0-9+.\-]*://)(?P<auth>[^/\s@]+)@")
+# scheme://user:password@host or scheme://token@host, also inside VCS URLs (git+https://…),
+# and a scheme-relative //user:password@host (what is left when a parser split a URL at
+# its first colon, as an INI "key: value" line does).
+_URL_WITH_AUTH = re.compile(r"(?P<scheme>(?:[A-Za-z][A-Za-z0-9+.\-]*:)?//)(?P<auth>[^/\s]+)@")
 
 
 def redact_url(url: str) -> str:
@@ -23,7 +25,8 @@ def redact_url(url: str) -> str:
         return redact_text(url)
     auth, _, host = parts.netloc.rpartition("@")
     netloc = f"{_redact_auth(auth)}@{host}"
-    return urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))
+    # The rest may hold another URL (two glued together, a redirect in a query): redact it too.
+    return redact_text(urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment)))
 
 
 def _redact_auth(auth: str) -> str:

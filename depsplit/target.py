@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from packaging.markers import InvalidMarker, Marker
+from packaging.markers import InvalidMarker, Marker, UndefinedComparison, UndefinedEnvironmentName
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 
 from depsplit.model import Target
@@ -53,9 +53,40 @@ def marker_applies(marker: str | None, target: Target, python: str) -> bool:
     """
     if not marker:
         return True
+    return _applies(marker, target, python)
+
+
+@lru_cache(maxsize=16384)
+def _applies(marker: str, target: Target, python: str) -> bool:
+    # Cached: a monorepo repeats a few markers on thousands of lines (an invalid marker
+    # raises InvalidMarker, and exceptions are not cached).
     env = marker_environment(target, python)
     env["extra"] = ""
-    return _marker(marker).evaluate(env)
+    try:
+        return _marker(marker).evaluate(env)
+    except (UndefinedComparison, UndefinedEnvironmentName):
+        # The reader reported it (marker_problem); counting the requirement errs on the
+        # side of reporting a conflict rather than hiding one.
+        return True
+
+
+@lru_cache(maxsize=4096)
+def marker_problem(marker: str) -> str | None:
+    """Why ``marker`` cannot be evaluated in some container (``python_version ~= "win32"``
+    parses but cannot be compared), or ``None`` when it always can."""
+    try:
+        parsed = _marker(marker)
+    except InvalidMarker as exc:
+        return str(exc).splitlines()[0]
+    for platform in PLATFORMS:
+        for python in SUPPORTED_PYTHONS:
+            env = marker_environment(Target(platform=platform), python)
+            env["extra"] = ""
+            try:
+                parsed.evaluate(env)
+            except (UndefinedComparison, UndefinedEnvironmentName, ValueError) as exc:
+                return f"cannot be evaluated: {str(exc).splitlines()[0] if str(exc) else exc}"
+    return None
 
 
 @lru_cache(maxsize=4096)
@@ -68,6 +99,11 @@ def allowed_pythons(specifier: str, candidates: tuple[str, ...] = SUPPORTED_PYTH
     """The candidate minors (oldest first) for which some final X.Y.z satisfies ``specifier``."""
     if not specifier:
         return list(candidates)
+    return list(_allowed_pythons(specifier, tuple(candidates)))
+
+
+@lru_cache(maxsize=4096)
+def _allowed_pythons(specifier: str, candidates: tuple[str, ...]) -> tuple[str, ...]:
     spec = specifier_set(specifier)
     out = []
     for minor in candidates:
@@ -76,7 +112,7 @@ def allowed_pythons(specifier: str, candidates: tuple[str, ...] = SUPPORTED_PYTH
         window.prereleases = False
         if not window.is_unsatisfiable():
             out.append(minor)
-    return out
+    return tuple(out)
 
 
 def validate_platform(platform: str) -> str:
@@ -93,6 +129,7 @@ __all__ = [
     "allowed_pythons",
     "marker_applies",
     "marker_environment",
+    "marker_problem",
     "specifier_set",
     "validate_platform",
 ]

@@ -59,7 +59,7 @@ from packaging.requirements import InvalidRequirement
 from packaging.requirements import Requirement as PkgRequirement
 from packaging.utils import canonicalize_name
 
-from depsplit.conflicts import conflict_id, effective, find_conflicts
+from depsplit.conflicts import conflict_id, effective, expand, find_conflicts
 from depsplit.errors import DepsplitError
 from depsplit.index import (
     Finder,
@@ -410,7 +410,7 @@ class Transitive:
             elif first is not None:
                 out.append(_alone_conflict(app, first))
 
-        covered = [frozenset(c.apps) for c in direct if len(c.apps) >= 2]
+        covered = [frozenset(s) for c in direct if len(c.apps) >= 2 for s in expand(c)]
         candidates = self._candidates(resolved, covered)
         deadline = time.monotonic() + self.time_limit
         verified = unverified = 0
@@ -431,9 +431,7 @@ class Transitive:
             # and triton pins disagree; when the resolver names the package at the root of
             # the failure, the consequences are not separate conflicts.
             named = [
-                f
-                for f in found
-                if f[2] is not None and canonicalize_name(f[0]) in f[2].packages
+                f for f in found if f[2] is not None and canonicalize_name(f[0]) in f[2].packages
             ]
             for package, kind, failure in named or found:
                 out.append(self._between_conflict(names, package, kind, failure))
@@ -504,10 +502,9 @@ class Transitive:
         )
         out: list[tuple[tuple[str, ...], str, ConflictKind]] = []
         seen: set[tuple[str, ...]] = set()
-        for c in found:
+        for c, names in ((x, frozenset(s)) for x in found for s in expand(x)):
             if len(c.apps) < 2 or c.kind == "url":
                 continue
-            names = frozenset(c.apps)
             if any(d <= names for d in covered):
                 continue
             if c.kind == "python" and not any(

@@ -3,6 +3,7 @@ planted answer, and real repositories."""
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import subprocess
@@ -10,12 +11,12 @@ import sys
 from pathlib import Path
 
 import pytest
-from gen import generate_monorepo
+from gen import PIVOT, generate_monorepo
 from packaging.utils import canonicalize_name
 
 from depsplit.analyze import Options, analyze
 from depsplit.config import Config
-from depsplit.conflicts import check_group
+from depsplit.conflicts import check_group, expand, sides
 from depsplit.report import json as json_report
 
 DEMO = Path(__file__).resolve().parents[1] / "fixtures" / "monorepo"
@@ -96,14 +97,32 @@ def test_planted_conflicts_and_optimum(tmp_path: Path, n: int, k: int, seed: int
     repo = generate_monorepo(tmp_path / "mono", n, seed=seed, k_groups=k)
     plan = analyze(repo.root, Config(), Options())
     name_of = {a.path: a.name for a in plan.apps}
+    path_of = {a.name: a.path for a in plan.apps}
+    # A conflict stands for every set made of one app per side: expand them all.
     reported = {
-        (c.package.lower().replace("_", "-").replace(".", "-"), frozenset(c.apps))
+        (c.package.lower().replace("_", "-").replace(".", "-"), frozenset(s))
         for c in plan.conflicts
+        for s in expand(c)
     }
     for package, paths in repo.planted:
         assert (package, frozenset(name_of[p] for p in paths)) in reported, (package, paths)
     assert {p for p, _ in reported} <= {"pivot-pkg", "trap-pkg"}
     assert not {p for p, _ in reported} & set(repo.non_conflicts)
+    # Exactly the pivot pairs with different pins, no more, no fewer.
+    pins = {
+        name_of[path]: specs["pivot-pkg"]
+        for path, specs in repo.specs.items()
+        if "pivot-pkg" in specs
+    }
+    expected = {
+        frozenset((a, b)) for a, b in itertools.combinations(sorted(pins), 2) if pins[a] != pins[b]
+    }
+    assert {s for p, s in reported if p == "pivot-pkg"} == expected
+    for c in plan.conflicts:  # every member on a side asks what its representative asks
+        for rep, side in zip(c.apps, sides(c), strict=True):
+            assert side[0] == rep
+            assert len({repo.specs[path_of[a]].get(PIVOT) for a in side}) == 1
+        assert {r.app for r in c.requirements} == set(c.apps)
     assert len(plan.groups) == repo.optimum
     assert plan.partition is not None
     assert plan.partition.optimal
@@ -115,16 +134,25 @@ def test_planted_conflicts_and_optimum(tmp_path: Path, n: int, k: int, seed: int
 def test_realpython_flask_1_vs_3(corpus: Path) -> None:
     plan = analyze(corpus / "realpython__materials", Config(), Options(lenient=True))
     flask = [c for c in plan.conflicts if canonicalize_name(c.package) == "flask"]
-    pairs = {frozenset((r.specifier, str(r.origin)) for r in c.requirements) for c in flask}
-    assert (
-        frozenset(
-            {
-                ("==1.0.2", "flask-connexion-rest-part-4/requirements.txt:6"),
-                ("==3.0.0", "flask-project/requirements.txt:2"),
-            }
-        )
-        in pairs
-    )
+    old, new = "flask-connexion-rest-part-4", "flask-project"
+    [conflict] = [
+        c
+        for c in flask
+        if any(old in side for side in sides(c)) and any(new in side for side in sides(c))
+    ]
+    assert frozenset((old, new)) in {frozenset(s) for s in expand(conflict)}
+    lines = {
+        (r.specifier, str(r.origin))
+        for name in (old, new)
+        for r in plan.app(name).requirements
+        if r.key == "flask"
+    }
+    assert lines == {
+        ("==1.0.2", "flask-connexion-rest-part-4/requirements.txt:6"),
+        ("==3.0.0", "flask-project/requirements.txt:2"),
+    }
+    # The representatives' own lines are listed with their origins.
+    assert {r.app for r in conflict.requirements} == set(conflict.apps)
 
 
 def test_output_is_byte_identical_across_runs_and_hash_seeds(tmp_path: Path) -> None:

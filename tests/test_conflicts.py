@@ -14,6 +14,7 @@ from depsplit.conflicts import (
     common_python,
     conflict_id,
     effective,
+    expand,
     find_conflicts,
     group_notes,
     judge,
@@ -48,7 +49,9 @@ def req(line: str, app: str, lineno: int, role: Role = "main") -> Requirement:
 
 
 def pairs(conflicts: list) -> list[tuple[str, ...]]:  # type: ignore[type-arg]
-    return [c.apps for c in conflicts]
+    """Every minimal set of apps the conflicts stand for (a conflict between sides of apps
+    that ask the same stands for one set per choice of one app per side)."""
+    return [s for c in conflicts for s in expand(c)]
 
 
 # --------------------------------------------------------------------------- algebra
@@ -169,9 +172,13 @@ def test_three_way_conflict_is_one_conflict_of_three_apps() -> None:
 
 def test_three_way_expands_over_apps_with_identical_specifiers() -> None:
     apps = [make_app(f"{n}{i}", f"x{s}") for n, s in zip("abc", THREE, strict=True) for i in (1, 2)]
-    conflicts = find_conflicts(apps, AMD64)
-    assert len(conflicts) == 8
-    assert all(len(c.apps) == 3 for c in conflicts)
+    (conflict,) = find_conflicts(apps, AMD64)
+    # One conflict between three sides of two apps each: it stands for all 8 sets.
+    assert conflict.apps == ("a1", "b1", "c1")
+    assert conflict.members == (("a1", "a2"), ("b1", "b2"), ("c1", "c2"))
+    assert len(pairs([conflict])) == 8
+    assert all(len(s) == 3 for s in pairs([conflict]))
+    assert "a1 and 1 other app need" in conflict.message
 
 
 def test_nway_not_reported_when_a_pair_already_conflicts() -> None:
@@ -427,13 +434,31 @@ def test_check_group_at_a_given_python() -> None:
 
 
 def test_conflict_id_is_stable() -> None:
+    """A conflict's id comes from its kind, package and what each side asks (as a version
+    range): not from the order of the input, the spelling of the specifier or the name,
+    nor from which apps hold it, so adding an app to one side keeps it."""
     one = find_conflicts([make_app("a", "flask==2.3.0"), make_app("b", "flask<2")], AMD64)
     two = find_conflicts(
-        [make_app("b", "requests", "Flask<1.5"), make_app("a", "pytest", "flask>=2.3")], AMD64
+        [make_app("b", "requests", "Flask<2.0"), make_app("a", "pytest", "flask==2.3")], AMD64
     )
-    assert one[0].id == two[0].id == conflict_id("version", "Flask", ["b", "a"])
+    three = find_conflicts(
+        [
+            make_app("a", "flask==2.3.0"),
+            make_app("b", "flask<2"),
+            make_app("aa", "flask==2.3.0.0"),
+            make_app("c", "other==1"),
+        ],
+        AMD64,
+    )
+    assert one[0].id == two[0].id == three[0].id
     assert one[0].id.startswith("version:flask:")
+    assert three[0].members == (("a", "aa"), ("b",))
+    moved = find_conflicts([make_app("a", "flask==2.3.0"), make_app("b", "flask<1.5")], AMD64)
+    assert moved[0].id != one[0].id  # another specifier: another conflict
     assert conflict_id("version", "flask", ["a", "b"]) != conflict_id("url", "flask", ["a", "b"])
+    # A conflict of one app is named after the app.
+    (alone,) = find_conflicts([make_app("a", "flask==1", "flask==2")], AMD64)
+    assert alone.id == conflict_id("version", "flask", ["a"])
 
 
 def test_message_names_apps_specifiers_origins_and_chain() -> None:

@@ -97,3 +97,14 @@ def test_explain_without_conflicts() -> None:
 def test_explain_invalid_name(name: str) -> None:
     with pytest.raises(UsageError, match="not a valid package name"):
         explain(APPS, [], name, TARGET)
+
+
+def test_explain_names_every_app_of_a_side() -> None:
+    apps = [
+        App("a", "a", ("a/requirements.txt",), (req("flask==1.0", "a/requirements.txt", 1),)),
+        App("b", "b", ("b/requirements.txt",), (req("flask==1.0", "b/requirements.txt", 1),)),
+        App("c", "c", ("c/requirements.txt",), (req("flask>=2", "c/requirements.txt", 1),)),
+    ]
+    target = Target()
+    text = explain(apps, find_conflicts(apps, target), "flask", target)
+    assert "a, b (same requirement) vs c" in text

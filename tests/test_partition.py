@@ -503,3 +503,74 @@ def test_output_does_not_depend_on_hash_seed() -> None:
         for seed in ("1", "2")
     }
     assert len(outputs) == 1
+
+
+# -- products: a conflict between sides of apps ------------------------------------------------
+
+
+def _expanded(products: list[list[list[str]]]) -> list[tuple[str, ...]]:
+    from itertools import product
+
+    return [tuple(sorted(combo)) for sides in products for combo in product(*sides)]
+
+
+@pytest.mark.parametrize(
+    ("apps", "products"),
+    [
+        pytest.param(list("abcdef"), [[["a", "b"], ["c", "d"]], [["c"], ["e", "f"]]], id="pairs"),
+        pytest.param(
+            list("abcdefg"),
+            [[["a", "b"], ["c"], ["d", "e"]], [["a"], ["f", "g"]]],
+            id="three-way-and-pair",
+        ),
+        pytest.param(
+            list("abcdefgh"),
+            [[["a", "b"], ["c", "d"]], [["a", "c"], ["e"]], [["e"], ["f", "g", "h"]]],
+            id="overlapping-sides",
+        ),
+    ],
+)
+def test_products_solve_like_their_expansion(
+    apps: list[str], products: list[list[list[str]]]
+) -> None:
+    """A product stands for every set made of one app per side: solving it must give what
+    solving that list of sets gives (optimum, validity)."""
+    expanded = _expanded(products)
+    sol = solve(apps, [], products=products)
+    assert_sound(sol, apps, expanded)
+    assert sol.optimal
+    assert len(sol.groups) == brute_optimum(apps, expanded)
+
+
+def test_products_of_thousands_of_apps_are_one_node_per_side() -> None:
+    """10,000 apps on four pins of one package: 37.5 million pairs if listed, four sides
+    here; every app differs from the others (no classes), yet the solve is instant."""
+    apps = [f"app{i:05d}" for i in range(10_000)]
+    sides = [apps[k::4] for k in range(4)]
+    products = [[sides[i], sides[j]] for i, j in combinations(range(4), 2)]
+    sol = solve(apps, [], products=products, time_limit=5)
+    assert sol.optimal
+    assert sorted(sol.groups) == sorted(tuple(sorted(s)) for s in sides)
+
+
+def test_a_check_failure_inside_a_merged_node_splits_it() -> None:
+    """a1 and a2 share every side (so they are solved as one node) but, unknown to the
+    products, cannot share a container: the check says so and the node is split."""
+    apps = ["a1", "a2", "b"]
+
+    def check(group: frozenset[str]) -> Collection[str] | None:
+        return ("a1", "a2") if {"a1", "a2"} <= group else None
+
+    sol = solve(apps, [], products=[[["a1", "a2"], ["b"]]], check=check)
+    assert len(sol.groups) == 3
+    assert all(not {"a1", "a2"} <= set(g) for g in sol.groups)
+    assert sol.rounds >= 2
+
+
+def test_malformed_products() -> None:
+    with pytest.raises(ValueError, match="unknown app"):
+        solve(["a", "b"], [], products=[[["a"], ["zz"]]])
+    with pytest.raises(ValueError, match="two sides"):
+        solve(["a", "b"], [], products=[[["a", "b"]]])
+    with pytest.raises(ValueError, match="two sides of one product"):
+        solve(["a", "b"], [], products=[[["a"], ["a", "b"]]])

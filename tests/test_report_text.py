@@ -80,3 +80,30 @@ def test_progress_shows_on_a_terminal() -> None:
     with progress("working", stream=stream) as update:
         update("still working")
     assert "working" in ANSI.sub("", stream.getvalue())
+
+
+def test_many_apps_on_one_requirement_are_summarized_by_requirement() -> None:
+    """At scale a package's conflicts read by requirement (how many apps hold it, the first
+    of them with its origin), not one block per conflict."""
+    from depsplit.conflicts import find_conflicts
+    from depsplit.model import App, Origin, Plan, Requirement, Target
+
+    def app(name: str, spec: str) -> App:
+        origin = Origin(f"{name}/requirements.txt", 1)
+        return App(name, name, (origin.file,), (Requirement("flask", "Flask", spec, origin),))
+
+    apps = [app(f"old{i:02d}", "==1.1.1") for i in range(12)]
+    apps += [app(f"new{i:02d}", ">=3") for i in range(30)]
+    apps += [app("mid", "==2.0.1")]
+    conflicts = tuple(find_conflicts(apps, Target()))
+    assert len(conflicts) == 3
+    text = text_report.render(Plan(root=".", apps=tuple(apps), conflicts=conflicts))
+    section = text.split("Conflicts\n", 1)[1].split("\n\n", 1)[0]
+    assert section.splitlines() == [
+        "  Flask: 3 conflicts between 3 requirements of 43 apps",
+        "      #1 ==2.0.1: 1 app: mid (mid/requirements.txt:1)",
+        "      #2 >=3: 30 apps: new00 (new00/requirements.txt:1), new01, new02 and 27 more",
+        "      #3 ==1.1.1: 12 apps: old00 (old00/requirements.txt:1), old01, old02 and 9 more",
+        "      #1 cannot share a container with #2, #3",
+        "      #2 cannot share a container with #3",
+    ]

@@ -46,6 +46,18 @@ def layout(root: Path, outdir: Path) -> tuple[str, str]:
     root, both POSIX. :class:`UsageError` when OUTDIR is not strictly inside the root."""
     root_abs = Path(os.path.realpath(root))
     out_abs = Path(os.path.realpath(outdir))
+    if Path(outdir).is_symlink():
+        raise UsageError(
+            f"refusing to write into the output directory {str(outdir)!r}: it is a symlink "
+            f"(to {str(out_abs)!r}); give the real directory, inside {str(root)!r}"
+        )
+    if not out_abs.is_relative_to(root_abs) and Path(os.path.abspath(outdir)).is_relative_to(
+        Path(os.path.abspath(root))
+    ):
+        raise UsageError(
+            f"refusing to write into the output directory {str(outdir)!r}: through a symlink "
+            f"it resolves to {str(out_abs)!r}, outside the analysed directory {str(root)!r}"
+        )
     if out_abs == root_abs or not out_abs.is_relative_to(root_abs):
         raise UsageError(
             f"the output directory {str(outdir)!r} must be inside the analysed directory "

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from depsplit.emit import entrypoints, lock
 from depsplit.emit.entrypoints import EntryPoint
-from depsplit.emit.images import image_reference
+from depsplit.emit.images import image_reference, repository_name
 from depsplit.emit.text import unsafe_path_reason
 from depsplit.errors import UsageError
 from depsplit.model import App, Group, Plan
@@ -148,9 +148,17 @@ def prepare(plan: Plan, root: Path, options: GenerateOptions) -> Generation:
     host_ports = {name: FIRST_HOST_PORT + i for i, name in enumerate(http_apps)}
 
     builds = []
+    repositories: dict[str, str] = {}
     for group in sorted(plan.groups, key=lambda g: g.name):
+        repository = repository_name(group.name)
+        if repository in repositories:
+            raise UsageError(
+                f"groups {repositories[repository]!r} and {group.name!r} would get the same "
+                f"image name {repository!r}: rename one of them ([tool.depsplit.groups])"
+            )
+        repositories[repository] = group.name
         image = image_reference(
-            group.name, registry=options.registry, namespace=options.namespace, tag=options.tag
+            repository, registry=options.registry, namespace=options.namespace, tag=options.tag
         )
         apps = []
         for name in sorted(group.apps):

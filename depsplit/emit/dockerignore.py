@@ -8,6 +8,10 @@ from __future__ import annotations
 import posixpath
 
 from depsplit.emit.build import Generation, GroupBuild
+from depsplit.emit.text import unsafe_path_reason
+from depsplit.model import App
+
+REDACTED = "****@"
 
 NEVER = (
     "**/__pycache__",
@@ -41,4 +45,15 @@ def render(gen: Generation, build: GroupBuild, header: str) -> str:
         out.append("*")
     out += [f"!{path}" for path in keep if path not in ("", ".")]
     out += list(NEVER)
+    secret = sorted({f for a in build.apps for f in credential_files(a.app)})
+    if secret:
+        out.append("# Dependency files that hold credentials: never in the image.")
+        out += [f for f in secret if unsafe_path_reason(f) is None]
     return "\n".join(out) + "\n"
+
+
+def credential_files(app: App) -> set[str]:
+    """The root-relative files of ``app`` with a URL whose credentials were redacted."""
+    files = {r.origin.file for r in app.requirements if r.url and REDACTED in r.url}
+    files |= {o.origin.file for o in app.index_options if REDACTED in o.value}
+    return {f for f in files if not f.startswith("/")}

@@ -60,6 +60,14 @@ def validate_tag(tag: str) -> str:
     return tag
 
 
+def repository_name(group: str) -> str:
+    """A group name (``[a-z0-9][a-z0-9_-]*``, like an app's) as an image repository path
+    component: a run of ``-`` and ``_`` that Docker's grammar does not allow as a separator
+    (``-_``, ``___``) becomes ``-``; an ending separator is dropped."""
+    name = re.sub(r"[-_]+", lambda m: m[0] if re.fullmatch(r"-+|_{1,2}", m[0]) else "-", group)
+    return name.strip("-_.") or "group"
+
+
 def image_reference(
     repository: str, *, registry: str | None, namespace: str | None, tag: str | None
 ) -> str:

@@ -93,11 +93,29 @@ def unsafe_path_reason(path: str) -> str | None:
         return None
     if path.startswith("/") or ".." in path.split("/"):
         return "it leaves the analysed root"
-    if any(_is_unsafe(ch) for ch in path):
-        return "it contains a line break or another control character"
+    unsafe = next((ch for ch in path if _is_unsafe(ch)), None)
+    if unsafe is not None:
+        return f"it contains {_describe(unsafe)}, which cannot be written safely"
     bad = sorted(_GLOB_OR_ESCAPE & set(path))
     if bad:
         return f"it contains {' '.join(bad)}, which Docker reads as a pattern or an escape"
     if any(part != part.strip() for part in path.split("/")):
         return "a path component starts or ends with whitespace (.dockerignore trims it)"
     return None
+
+
+_KINDS = {
+    "Cc": "a control character",
+    "Cf": "an invisible format character",
+    "Cs": "a lone surrogate",
+    "Co": "a private-use character",
+    "Cn": "an unassigned character",
+    "Zl": "a line separator",
+    "Zp": "a paragraph separator",
+}
+
+
+def _describe(ch: str) -> str:
+    code = ord(ch)
+    kind = "a line break" if ch in "\n\r" else _KINDS[unicodedata.category(ch)]
+    return f"U+{code:04X} ({kind})"

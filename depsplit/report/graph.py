@@ -18,7 +18,7 @@ import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from depsplit.conflicts import app_python, effective
+from depsplit.conflicts import app_python, effective, sides
 from depsplit.errors import UsageError
 from depsplit.model import App, Conflict, Target
 
@@ -71,15 +71,19 @@ def build_graph(
             "conflict_kind": conflict.kind,
             "message": conflict.message,
         }
-        if len(conflict.apps) == 2:
-            first, second = conflict.apps
+        groups = sides(conflict)
+        if len(groups) == 2 and all(len(side) == 1 for side in groups):
+            (first,), (second,) = groups
             graph.add_edge(
                 f"app:{first}", f"app:{second}", key=conflict.id, kind="conflict", **common
             )
             continue
+        # An N-way conflict, or one whose sides hold several apps (every app of a side asks
+        # the same): one node linked to every member, instead of every pair of them.
         node = f"conflict:{conflict.id}"
-        graph.add_node(node, kind="conflict", apps=",".join(conflict.apps), **common)
-        for app_name in conflict.apps:
+        members = sorted({a for side in groups for a in side})
+        graph.add_node(node, kind="conflict", apps=",".join(members), **common)
+        for app_name in members:
             graph.add_edge(f"app:{app_name}", node, key="member", kind="member", id=conflict.id)
     return graph
 

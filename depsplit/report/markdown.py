@@ -169,7 +169,7 @@ def _conflict_table(
         "| --- | --- | --- | --- | --- |",
     ]
     rows.extend(
-        f"| {md_code(c.package)} | {c.kind} | {md_text(', '.join(c.apps))} | "
+        f"| {md_code(c.package)} | {c.kind} | {md_text(_apps_cell(c))} | "
         f"{_requirements_cell(c, links)} | {md_text(c.message)} |"
         for c in shown
     )
@@ -177,6 +177,16 @@ def _conflict_table(
     if omitted:
         rows.append(f"| … | | {omitted} more {what} not shown | | |")
     return (rows if shown else [f"_{omitted} {what} not shown._"]), omitted
+
+
+def _apps_cell(c: Conflict) -> str:
+    """``api, legacy`` or, when others hold the same requirements, ``api (+11 more with the
+    same requirement), legacy`` (the conflict stands for every such choice)."""
+    sides = getattr(c, "members", ()) or tuple((a,) for a in c.apps)
+    return ", ".join(
+        f"{app} (+{len(side) - 1} more with the same requirement)" if len(side) > 1 else app
+        for app, side in zip(c.apps, sides, strict=True)
+    )
 
 
 def _collapsible(title: str, body: list[str], *, open_: bool) -> list[str]:

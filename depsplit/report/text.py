@@ -9,7 +9,10 @@ only then).
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 from typing import TYPE_CHECKING
+
+from packaging.utils import canonicalize_name
 
 from depsplit.model import Conflict, ConflictRequirement, Plan
 from depsplit.report.common import app_python, applies
@@ -129,6 +132,125 @@ def _conflict_lines(c: Conflict, state: str | None) -> list[Line]:
     return lines
 
 
+DETAILED_MAX = 12
+"""A package with at most this many conflicts, each between single apps, is listed conflict
+by conflict (requirements, origins, message); a larger one is summarized by requirement."""
+
+SHOWN_APPS = 3
+"""Apps named per requirement in a summary, before ``and N more``."""
+
+
+def _side_apps(c: Conflict) -> tuple[tuple[str, ...], ...]:
+    return getattr(c, "members", ()) or tuple((a,) for a in c.apps)
+
+
+def _package_blocks(conflicts: tuple[Conflict, ...]) -> list[tuple[str, list[Conflict]]]:
+    """Conflicts grouped by package (python first), in the plan's order."""
+    blocks: dict[str, list[Conflict]] = {}
+    for c in conflicts:
+        key = canonicalize_name(c.package) if c.kind != "python" else "\0python"
+        blocks.setdefault(key, []).append(c)
+    return [(cs[0].package, cs) for cs in blocks.values()]
+
+
+def _summary_lines(
+    package: str, conflicts: list[Conflict], state_of: Callable[[Conflict], str | None]
+) -> list[Line]:
+    """One package's conflicts, by requirement: each distinct requirement once, with how many
+    apps hold it and the first of them, then one line per conflict naming the requirements."""
+    sides: dict[tuple[str, ...], int] = {}
+    spec_of: dict[tuple[str, ...], str] = {}
+    origin_of: dict[tuple[str, ...], str] = {}
+    for c in conflicts:
+        by_app = {r.app: r for r in c.requirements}
+        for rep, side in zip(c.apps, _side_apps(c), strict=True):
+            if side not in sides:
+                sides[side] = len(sides) + 1
+                reqs = [r for r in c.requirements if r.app == rep]
+                spec_of[side] = ",".join(dict.fromkeys(requirement_text(r) for r in reqs)) or (
+                    "(any version)"
+                )
+                origin_of[side] = by_app[rep].origin.describe() if rep in by_app else ""
+    apps = {a for side in sides for a in side}
+    out: list[Line] = [
+        [
+            ("  ", ""),
+            (package, "package"),
+            (
+                f": {plural(len(conflicts), 'conflict')} between "
+                f"{plural(len(sides), 'requirement')} of {plural(len(apps), 'app')}",
+                "",
+            ),
+        ]
+    ]
+    for side, number in sides.items():
+        first = side[0]
+        more = len(side) - SHOWN_APPS
+        names = ", ".join(side[1:SHOWN_APPS])
+        line: Line = [
+            ("      ", ""),
+            (f"#{number} ", "dim"),
+            (f"{spec_of[side]}: {plural(len(side), 'app')}: ", ""),
+            (first, "app"),
+            (f" ({origin_of[side]})" if origin_of[side] else "", "origin"),
+        ]
+        if names:
+            line.append((", " + names, "app"))
+        if more > 0:
+            line.append((f" and {more} more", "dim"))
+        out.append(line)
+    # Which requirements clash: pairs as a list of partners per requirement, the rest (a
+    # requirement that cannot be met alone, N-way sets, new or resolved ones) one per line.
+    partners: dict[int, list[int]] = {}
+    listed: list[Conflict] = []
+    for c in conflicts:
+        numbers = [sides[side] for side in _side_apps(c)]
+        state = state_of(c)
+        if len(numbers) == 2 and state in (None, "existing"):
+            a, b = sorted(numbers)
+            partners.setdefault(a, []).append(b)
+        else:
+            listed.append(c)
+    for number, others in sorted(partners.items()):
+        out.append(
+            [
+                ("      ", ""),
+                (f"#{number} ", "dim"),
+                ("cannot share a container with ", ""),
+                (", ".join(f"#{o}" for o in sorted(others)), ""),
+            ]
+        )
+    for c in listed:
+        state = state_of(c)
+        line = [("      ", "")]
+        if state is not None:
+            line.append((f"[{state}] ", state))
+        numbers_text = " × ".join(f"#{sides[side]}" for side in _side_apps(c))
+        if len(c.apps) == 1:
+            numbers_text += " cannot be met even alone"
+        elif len(c.apps) > 2:
+            numbers_text += " together (every two of them can be met)"
+        line += [(f"[{c.kind}] ", "kind"), (numbers_text, ""), (f"  ({c.id})", "dim")]
+        out.append(line)
+    return out
+
+
+def _conflicts_section(
+    conflicts: tuple[Conflict, ...], state_of: Callable[[Conflict], str | None]
+) -> list[Line]:
+    out: list[Line] = []
+    for package, block in _package_blocks(conflicts):
+        detailed = len(block) <= DETAILED_MAX and all(
+            all(len(side) == 1 for side in _side_apps(c)) for c in block
+        )
+        if detailed:
+            for c in block:
+                out.extend(_conflict_lines(c, state_of(c)))
+        else:
+            out.extend(_summary_lines(package, block, state_of))
+    return out
+
+
 def lines(plan: Plan, baseline: BaselineDiff | None = None) -> list[Line]:
     out: list[Line] = [[(headline(plan, baseline), "headline")], []]
     if plan.unsatisfiable:
@@ -137,13 +259,13 @@ def lines(plan: Plan, baseline: BaselineDiff | None = None) -> list[Line]:
         out.append([])
     if plan.conflicts:
         out.append([("Conflicts", "section")])
-        for c in plan.conflicts:
-            out.extend(_conflict_lines(c, baseline.state(c) if baseline else None))
+        out.extend(
+            _conflicts_section(plan.conflicts, baseline.state if baseline else lambda c: None)
+        )
         out.append([])
     if baseline is not None and baseline.resolved:
         out.append([(f"Resolved since {baseline.source}", "section")])
-        for c in baseline.resolved:
-            out.extend(_conflict_lines(c, "resolved"))
+        out.extend(_conflicts_section(baseline.resolved, lambda c: "resolved"))
         out.append([])
     if plan.groups:
         out.append([("Groups", "section")])

@@ -4,6 +4,7 @@ type, and turning a PEP 508 string into a :class:`~depsplit.model.Requirement`."
 from __future__ import annotations
 
 import os
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -14,6 +15,7 @@ from packaging.utils import canonicalize_name
 from depsplit.errors import InputError
 from depsplit.model import Diagnostic, IndexOption, Origin, PythonRequirement, Requirement, Role
 from depsplit.redact import redact_text, redact_url
+from depsplit.target import marker_problem
 
 DEFAULT_MAX_FILE_BYTES = 5 * 1024 * 1024
 """Larger dependency files are refused (``max_file_size`` in the configuration raises it)."""
@@ -29,7 +31,35 @@ class ReadContext:
     """Per-run memo for readers (a file included by many apps is parsed once)."""
 
     def rel(self, path: Path) -> str:
-        """The POSIX path of ``path`` relative to the root (absolute when outside it)."""
+        """The POSIX path of ``path`` relative to the root (absolute when outside it).
+
+        Memoized per run: readers name the same file for every requirement it holds, and
+        resolving a path walks the file system."""
+        key = ("rel", path)
+        found = self.cache.get(key)
+        if found is None:
+            found = self.cache[key] = self._rel_cached_parent(path)
+        assert isinstance(found, str)
+        return found
+
+    def _rel_cached_parent(self, path: Path) -> str:
+        # Resolving walks every component; a file that is not a symlink resolves to its
+        # resolved directory plus its name, and directories repeat across files.
+        parent, name = path.parent, path.name
+        if not name or name in (".", "..") or parent == path or os.path.islink(path):
+            return self._rel(path)
+        key = ("rel-dir", parent)
+        found = self.cache.get(key)
+        if found is None:
+            found = self.cache[key] = self._rel(parent)
+        assert isinstance(found, str)
+        if found == ".":
+            return name
+        if found.startswith("/") or found.startswith(".."):
+            return self._rel(path)
+        return f"{found}/{name}"
+
+    def _rel(self, path: Path) -> str:
         try:
             return path.resolve().relative_to(self.root).as_posix()
         except ValueError:
@@ -60,11 +90,17 @@ class ReadContext:
         """
         rel = self.rel(path)
         try:
-            size = path.stat().st_size
+            st = path.stat()
         except FileNotFoundError as exc:
             raise InputError(rel, "file not found") from exc
         except OSError as exc:  # ELOOP and friends
             raise InputError(rel, f"cannot read: {exc.strerror or exc}") from exc
+        size = st.st_size
+        if stat.S_ISDIR(st.st_mode):
+            raise InputError(rel, "is a directory, not a file")
+        if not stat.S_ISREG(st.st_mode):  # a FIFO would block, /dev/zero never ends
+            raise InputError(rel, "is not a regular file (a device, FIFO or socket)")
+        self.check_inside(path, rel)  # a symlinked file may point out of the root
         if size > self.max_file_bytes:
             raise InputError(
                 rel,
@@ -72,11 +108,18 @@ class ReadContext:
                 "(raise max_file_size in [tool.depsplit])",
             )
         try:
-            data = path.read_bytes()
+            with path.open("rb") as fh:  # bounded: the file may grow while it is read
+                data = fh.read(self.max_file_bytes + 1)
         except IsADirectoryError as exc:
             raise InputError(rel, "is a directory, not a file") from exc
         except OSError as exc:
             raise InputError(rel, f"cannot read: {exc.strerror or exc}") from exc
+        if len(data) > self.max_file_bytes:
+            raise InputError(
+                rel,
+                f"file is over the {self.max_file_bytes:,}-byte limit "
+                "(raise max_file_size in [tool.depsplit])",
+            )
         if b"\x00" in data:
             hint = " (UTF-16? save it as UTF-8)" if data[:2] in (b"\xff\xfe", b"\xfe\xff") else ""
             raise InputError(rel, f"binary file, not text{hint}")
@@ -123,12 +166,64 @@ def parse_requirement(
     group: str | None = None,
     editable: bool = False,
 ) -> Requirement:
-    """Parse a PEP 508 string. Raises ``ValueError`` with a readable (redacted) reason."""
+    """Parse a PEP 508 string. Raises ``ValueError`` with a readable (redacted) reason.
+
+    Parses are memoized by text (a monorepo repeats the same lines across apps)."""
+    parsed = _parse_pep508(text)
+    if isinstance(parsed, str):
+        raise ValueError(parsed)
+    key, name, specifier, extras, marker, url = parsed
+    return Requirement(
+        key=key,
+        name=name,
+        specifier=specifier,
+        origin=origin,
+        extras=extras,
+        marker=marker,
+        url=url,
+        editable=editable,
+        role=role,
+        group=group,
+    )
+
+
+_Parsed = tuple[str, str, str, tuple[str, ...], "str | None", "str | None"]
+_PARSED: dict[str, _Parsed | str] = {}
+_PARSED_MAX = 65536
+
+
+def _parse_pep508(text: str) -> _Parsed | str:
+    """The fields of a PEP 508 string, or the reason it is invalid (cached, bounded)."""
+    found = _PARSED.get(text)
+    if found is not None:
+        return found
+    out: _Parsed | str
+    if len(text.splitlines()) > 1 or "\n" in text or "\r" in text:
+        out = "a requirement cannot hold a line break (a newline, U+2028 or another one)"
+        _PARSED[text] = out
+        return out
     try:
         req = PkgRequirement(text)
     except InvalidRequirement as exc:
-        raise ValueError(redact_text(str(exc)).splitlines()[0]) from exc
-    return from_packaging(req, origin, role=role, group=group, editable=editable)
+        out = redact_text(str(exc)).splitlines()[0]
+    else:
+        problem = marker_problem(str(req.marker)) if req.marker is not None else None
+        if problem is not None:
+            out = redact_text(f"invalid marker {str(req.marker)!r}: {problem}")
+            _PARSED[text] = out
+            return out
+        out = (
+            canonicalize_name(req.name),
+            req.name,
+            as_written(req),
+            tuple(sorted(req.extras)),
+            str(req.marker) if req.marker is not None else None,
+            redact_url(req.url) if req.url else None,
+        )
+    if len(_PARSED) >= _PARSED_MAX:
+        _PARSED.clear()
+    _PARSED[text] = out
+    return out
 
 
 def as_written(req: PkgRequirement) -> str:
@@ -144,6 +239,10 @@ def from_packaging(
     group: str | None = None,
     editable: bool = False,
 ) -> Requirement:
+    if req.marker is not None:
+        problem = marker_problem(str(req.marker))
+        if problem is not None:
+            raise ValueError(redact_text(f"invalid marker {str(req.marker)!r}: {problem}"))
     return Requirement(
         key=canonicalize_name(req.name),
         name=req.name,

@@ -36,6 +36,12 @@ _PARSE_ERROR_LINE = re.compile(r"at line (\d+)")
 _PARSE_ERROR_WHERE = re.compile(r"\s*\(at line \d+, (column \d+)\)")
 
 
+def shown(name: str) -> str:
+    """A key or name as it goes into a one-line message: as written when printable, else
+    quoted with its line breaks and control characters escaped."""
+    return name if name.isprintable() else repr(name)
+
+
 def split_dotted(key: str) -> Path_:
     """``tool."my.group".x`` → ``("tool", "my.group", "x")``."""
     return tuple(_unquote(m.group(0)) for m in _PART.finditer(key))

@@ -28,7 +28,7 @@ from depsplit.errors import InputError
 from depsplit.model import Origin
 from depsplit.sources import pipfile
 from depsplit.sources.base import ReadContext, SourceResult, parse_requirement
-from depsplit.sources.locate import TomlIndex, find_line, read_toml
+from depsplit.sources.locate import TomlIndex, find_line, read_toml, shown
 
 
 def read(path: Path, ctx: ReadContext) -> SourceResult:
@@ -88,7 +88,7 @@ def _toml_lock(name: str, text: str, data: dict[str, Any], rel: str, result: Sou
         if version is None:
             continue  # a local directory, archive or dynamic-version project
         if not isinstance(version, str):
-            pins.error(f"{pkg_name}: version must be a string", line)
+            pins.error(f"{shown(pkg_name)}: version must be a string", line)
             continue
         if name == "uv.lock":
             keep, marker = _uv(package)
@@ -99,7 +99,7 @@ def _toml_lock(name: str, text: str, data: dict[str, Any], rel: str, result: Sou
         if not keep:
             continue
         if marker is not None and not isinstance(marker, str):
-            pins.error(f"{pkg_name}: the marker must be a string", line)
+            pins.error(f"{shown(pkg_name)}: the marker must be a string", line)
             continue
         pins.add(f"{pkg_name}=={version}" + (f"; {marker}" if marker else ""), line)
 
@@ -150,6 +150,6 @@ def _pipfile_lock(path: Path, ctx: ReadContext, rel: str, result: SourceResult) 
         try:
             text_, editable = pipfile.entry_requirement(name, entry)
         except TypeError as exc:
-            pins.error(f"{name}: {exc}", line)
+            pins.error(f"{shown(name)}: {exc}", line)
             continue
         pins.add(text_, line, editable=editable)

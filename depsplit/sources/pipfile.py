@@ -20,7 +20,7 @@ from depsplit.errors import InputError
 from depsplit.model import IndexOption, Origin, PythonRequirement, Role
 from depsplit.redact import redact_url
 from depsplit.sources.base import ReadContext, SourceResult, parse_requirement
-from depsplit.sources.locate import TomlIndex, read_toml
+from depsplit.sources.locate import TomlIndex, read_toml, shown
 
 MARKER_KEYS = tuple(sorted(default_environment()))
 """Entry keys that Pipenv turns into markers."""
@@ -116,7 +116,7 @@ def read(path: Path, ctx: ReadContext) -> SourceResult:
             continue
         line = index.key_line((section,))
         if not isinstance(entries, Mapping):
-            result.error(rel, f"[{section}] must be a table of packages", line)
+            result.error(rel, f"[{shown(section)}] must be a table of packages", line)
             continue
         role: Role = "main" if section == "packages" else "dev"
         group = None if section == "packages" else section
@@ -128,7 +128,7 @@ def read(path: Path, ctx: ReadContext) -> SourceResult:
                     text_, Origin(rel, line), role=role, group=group, editable=editable
                 )
             except (TypeError, ValueError) as exc:
-                result.error(rel, f"{name}: {exc}", line)
+                result.error(rel, f"{shown(name)}: {exc}", line)
                 continue
             result.requirements.append(req)
     return result

@@ -12,6 +12,7 @@ specifier string, the parts of one alternative are ANDed as one
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
@@ -209,6 +210,7 @@ def _ordered(clauses: Iterable[str]) -> list[Specifier]:
     )
 
 
+@functools.lru_cache(maxsize=4096)
 def poetry_specifier(text: str) -> tuple[str, str | None]:
     """Translate a Poetry constraint into a PEP 440 specifier set string.
 

@@ -18,7 +18,7 @@ from packaging.utils import canonicalize_name
 from depsplit.errors import InputError
 from depsplit.model import Origin, PythonRequirement, Role
 from depsplit.sources.base import ReadContext, SourceResult, parse_requirement
-from depsplit.sources.locate import Path_, TomlIndex, parse_toml, read_toml
+from depsplit.sources.locate import Path_, TomlIndex, parse_toml, read_toml, shown
 from depsplit.sources.poetry import (
     PoetryConstraintError,
     poetry_requirement,
@@ -122,7 +122,7 @@ class _Reader:
                         (*extras_path, extra),
                         "optional",
                         extra,
-                        f"[project.optional-dependencies] {extra}",
+                        f"[project.optional-dependencies] {shown(extra)}",
                     )
         if "requires-python" in project:
             spec = project["requires-python"]
@@ -205,7 +205,9 @@ class _Reader:
         for name, config in groups.items():
             path = (*base, "group", name)
             if not isinstance(config, Mapping):
-                self.error(f"[tool.poetry.group.{name}] must be a table", self.index.key_line(path))
+                self.error(
+                    f"[tool.poetry.group.{shown(name)}] must be a table", self.index.key_line(path)
+                )
                 continue
             if "dependencies" in config:
                 role: Role = "main" if name == "main" else "dev"
@@ -223,7 +225,7 @@ class _Reader:
         extras: Mapping[str, str],
     ) -> None:
         if not isinstance(deps, Mapping):
-            self.error(f"[{'.'.join(path)}] must be a table", self.index.key_line(path))
+            self.error(f"[{shown('.'.join(path))}] must be a table", self.index.key_line(path))
             return
         for name, value in deps.items():
             line = self.index.key_line((*path, name))
@@ -262,15 +264,15 @@ class _Reader:
         if isinstance(value, str):
             value = {"version": value}
         if not isinstance(value, Mapping):
-            self.error(f"{name}: expected {_DEP_TYPES}, got {value_kind(value)}", line)
+            self.error(f"{shown(name)}: expected {_DEP_TYPES}, got {value_kind(value)}", line)
             return
         try:
             text, editable, warning = poetry_requirement(name, value)
         except (PoetryConstraintError, TypeError) as exc:
-            self.error(f"{name}: {exc}", line)
+            self.error(f"{shown(name)}: {exc}", line)
             return
         if warning:
-            self.result.warning(self.rel, f"{name}: {warning}", line)
+            self.result.warning(self.rel, f"{shown(name)}: {warning}", line)
         if value.get("optional") is True and role == "main":
             role, group = "optional", extras.get(canonicalize_name(name))
         self.add(text, line, role, group, editable=editable)
