@@ -53,6 +53,7 @@ import posixpath
 import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
+from functools import lru_cache
 from pathlib import Path
 
 from packaging.requirements import InvalidRequirement
@@ -105,6 +106,7 @@ _SECONDS_FOR_CANDIDATE_SEARCH = 0.25
 _Failure = ResolutionImpossible | None
 
 
+@lru_cache(maxsize=256)
 def _minor_key(minor: str) -> tuple[int, ...]:
     return tuple(int(part) for part in minor.split(".") if part.isdigit())
 
@@ -158,6 +160,7 @@ class Transitive:
         self._edges: dict[tuple[str, str], list[TransitiveRequirement] | ResolutionImpossible] = {}
         self._unions: dict[tuple[frozenset[str], str], _Failure] = {}
         self._feasible: dict[frozenset[str], tuple[str | None, _Failure]] = {}
+        self._resolvable_memo: dict[tuple[str, str], list[str]] = {}
         self.home: dict[str, str] = {}
         """App → the newest minor at which it resolves alone."""
         self.broken: set[str] = set()
@@ -463,7 +466,12 @@ class Transitive:
 
     def _resolvable(self, app: App) -> list[str]:
         home = self.home[app.name]
-        return [p for p in self.allowed(app) if _minor_key(p) <= _minor_key(home)]
+        key = (app.name, home)
+        found = self._resolvable_memo.get(key)
+        if found is None:  # asked for every pair of apps: memoized
+            found = [p for p in self.allowed(app) if _minor_key(p) <= _minor_key(home)]
+            self._resolvable_memo[key] = found
+        return list(found)
 
     def _candidates(
         self, resolved: Sequence[App], covered: Sequence[frozenset[str]]

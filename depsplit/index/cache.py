@@ -3,8 +3,14 @@
 Layout under the cache root (``IndexConfig.cache_dir``, else ``$DEPSPLIT_CACHE_DIR``, else
 platformdirs' ``user_cache_dir("depsplit")``)::
 
-    index-v1/pages/<sha256 of the page URL>.json     project pages, with the time fetched
+    index-v1/pages-v2/<sha256 of the page URL>.json  project pages, parsed, with the time fetched
     index-v1/metadata/<sha256 of the file URL>.metadata   core metadata (immutable)
+
+A page is stored parsed — its links, one compact row each — not as the body the index sent:
+a warm run reads one small JSON document per project instead of decoding the body from a
+JSON string and parsing it again (PyPI's page of botocore is megabytes of JSON). Entries carry
+``"format": PAGE_FORMAT``; one of another format (or the ``pages/`` of format 1, which held
+the body) is a miss, fetched again and rewritten.
 
 Keys are hashes of URLs *without* their credentials, and no credential is ever written: a
 page is stored with its URL stripped of user information. Writes are atomic (a temporary file
@@ -19,13 +25,20 @@ import json
 import os
 import tempfile
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 from depsplit.index.config import IndexConfig
 
 SCHEMA = "index-v1"
+PAGE_FORMAT = 2
+"""Format of the page entries (format 1 held the body, under ``pages/``)."""
+_PAGES = "pages-v2"
+
+Hashes = tuple[tuple[str, str], ...]
 
 
 def strip_credentials(url: str) -> str:
@@ -51,12 +64,63 @@ def default_cache_dir() -> Path:
 
 
 @dataclass(frozen=True)
+class Link:
+    """One link of a project or find-links page, as the page gives it."""
+
+    filename: str
+    url: str
+    hashes: Hashes = ()
+    requires_python: str | None = None
+    yanked: str | None = None
+    metadata: Hashes | None = None
+
+    def row(self) -> list[Any]:
+        """The compact JSON form stored in the cache."""
+        return [
+            self.filename,
+            self.url,
+            dict(self.hashes),
+            self.requires_python,
+            self.yanked,
+            None if self.metadata is None else dict(self.metadata),
+        ]
+
+    @classmethod
+    def from_row(cls, row: Any) -> Link:
+        """The inverse of :meth:`row`; ``ValueError`` (or ``TypeError``) when it is not one."""
+        filename, url, hashes, requires_python, yanked, metadata = row
+        if not isinstance(filename, str) or not isinstance(url, str):
+            raise ValueError("not a link row")
+        if requires_python is not None and not isinstance(requires_python, str):
+            raise ValueError("not a link row")
+        if yanked is not None and not isinstance(yanked, str):
+            raise ValueError("not a link row")
+        return cls(
+            filename=filename,
+            url=url,
+            hashes=_hashes(hashes),
+            requires_python=requires_python,
+            yanked=yanked,
+            metadata=None if metadata is None else _hashes(metadata),
+        )
+
+
+def _hashes(value: Any) -> Hashes:
+    """``{"sha256": "…"}`` (in the order of the tuple it was made from) → the tuple."""
+    if not value:
+        return ()
+    if not isinstance(value, dict):
+        raise ValueError("not a mapping of hashes")
+    return tuple(value.items())
+
+
+@dataclass(frozen=True)
 class CachedPage:
     url: str
     status: int
     """200, or 404 when the index said the project does not exist there."""
-    content_type: str
-    body: bytes
+    links: tuple[Link, ...]
+    """The page's links, parsed (none for a 404)."""
     fetched: float
 
 
@@ -72,40 +136,42 @@ class Cache:
         return cls(config.cache_dir or default_cache_dir(), page_ttl=config.page_ttl)
 
     def _page_path(self, url: str) -> Path:
-        return self.root / "pages" / f"{url_key(url)}.json"
+        return self.root / _PAGES / f"{url_key(url)}.json"
 
     def _metadata_path(self, url: str) -> Path:
         return self.root / "metadata" / f"{url_key(url)}.metadata"
 
     def get_page(self, url: str, *, fresh_only: bool) -> CachedPage | None:
-        """The cached page for ``url``; with ``fresh_only``, only if younger than the TTL."""
+        """The cached page for ``url``; with ``fresh_only``, only if younger than the TTL.
+        ``None`` too for an entry that is unreadable or of another format."""
         path = self._page_path(url)
         try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-            page = CachedPage(
+            data = json.loads(path.read_bytes())
+            if data["format"] != PAGE_FORMAT or data["url"] != strip_credentials(url):
+                return None
+            fetched = float(data["fetched"])
+            if fresh_only and not (0 <= time.time() - fetched < self.page_ttl):
+                return None
+            return CachedPage(
                 url=str(data["url"]),
                 status=int(data["status"]),
-                content_type=str(data["content_type"]),
-                body=str(data["body"]).encode("utf-8"),
-                fetched=float(data["fetched"]),
+                links=tuple(Link.from_row(row) for row in data["links"]),
+                fetched=fetched,
             )
         except (OSError, ValueError, KeyError, TypeError):
             return None
-        if page.url != strip_credentials(url):
-            return None
-        if fresh_only and not (0 <= time.time() - page.fetched < self.page_ttl):
-            return None
-        return page
 
-    def put_page(self, url: str, status: int, content_type: str, body: bytes) -> None:
+    def put_page(self, url: str, status: int, links: Sequence[Link]) -> None:
+        """Store the parsed page (``status`` 200, or 404 with no links)."""
         record = {
+            "format": PAGE_FORMAT,
             "url": strip_credentials(url),
             "status": status,
-            "content_type": content_type,
-            "body": body.decode("utf-8", errors="replace"),
             "fetched": time.time(),
+            "links": [link.row() for link in links],
         }
-        self._write(self._page_path(url), json.dumps(record).encode("utf-8"))
+        data = json.dumps(record, separators=(",", ":"))
+        self._write(self._page_path(url), data.encode("ascii"))
 
     def get_metadata(self, url: str, sha256: str | None = None) -> bytes | None:
         """The cached metadata for the file at ``url``; checked against ``sha256`` if given."""
@@ -137,4 +203,12 @@ class Cache:
             return
 
 
-__all__ = ["Cache", "CachedPage", "default_cache_dir", "strip_credentials", "url_key"]
+__all__ = [
+    "PAGE_FORMAT",
+    "Cache",
+    "CachedPage",
+    "Link",
+    "default_cache_dir",
+    "strip_credentials",
+    "url_key",
+]

@@ -26,13 +26,14 @@ import time
 import urllib.error
 import urllib.request
 import zipfile
-from collections.abc import Iterable
+from collections.abc import Hashable, Iterable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import lru_cache
 from html.parser import HTMLParser
 from pathlib import Path
 from types import TracebackType
+from typing import Any
 from urllib.parse import unquote, urljoin, urlsplit
 from urllib.request import url2pathname
 
@@ -52,6 +53,7 @@ from packaging.utils import (
 from packaging.version import InvalidVersion, Version
 
 from depsplit.index.cache import Cache, strip_credentials
+from depsplit.index.cache import Link as _Link
 from depsplit.index.config import IndexConfig
 from depsplit.index.errors import (
     BadMetadataError,
@@ -164,6 +166,22 @@ def _tags(text: str) -> frozenset[Tag]:
     return parse_tag(text)
 
 
+@lru_cache(maxsize=4096)
+def _canonical(name: str) -> NormalizedName:
+    return canonicalize_name(name)
+
+
+@lru_cache(maxsize=4096)
+def _valid_specifier(text: str) -> bool:
+    """Whether ``text`` parses as a specifier (memoized: every file of a release, and most
+    releases of a project, repeat the same ``requires-python``)."""
+    try:
+        SpecifierSet(text)
+    except InvalidSpecifier:
+        return False
+    return True
+
+
 def _parse_wheel(filename: str) -> tuple[str, Version, frozenset[Tag]]:
     """Name, version and tags of a wheel file name (memoized parts: a page repeats them)."""
     parts = filename[: -len(".whl")].split("-")
@@ -197,16 +215,6 @@ def _json_metadata(value: object) -> Hashes | None:
     if isinstance(value, dict):
         return tuple(sorted((str(k).lower(), str(v).lower()) for k, v in value.items()))
     return ()
-
-
-@dataclass(frozen=True)
-class _Link:
-    filename: str
-    url: str
-    hashes: Hashes = ()
-    requires_python: str | None = None
-    yanked: str | None = None
-    metadata: Hashes | None = None
 
 
 def parse_html_page(body: bytes, page_url: str) -> list[_Link]:
@@ -293,14 +301,11 @@ def _to_file(link: _Link, project: NormalizedName, index: str) -> IndexFile | No
             return None
     except (InvalidWheelFilename, InvalidSdistFilename, InvalidVersion):
         return None
-    if canonicalize_name(wname) != project:
+    if _canonical(wname) != project:
         return None
     requires_python = link.requires_python
-    if requires_python:
-        try:
-            SpecifierSet(requires_python)
-        except InvalidSpecifier:
-            requires_python = None  # pip ignores an invalid data-requires-python
+    if requires_python and not _valid_specifier(requires_python):
+        requires_python = None  # pip ignores an invalid data-requires-python
     return IndexFile(
         project=project,
         version=version,
@@ -512,6 +517,11 @@ class Finder:
         )
         self._lock = threading.Lock()
         self._files: dict[str, Future[tuple[IndexFile, ...]]] = {}
+        self._versions: dict[str, dict[Version, tuple[IndexFile, ...]]] = {}
+        self.memo: dict[Hashable, Any] = {}
+        """What callers derive from the files (the resolver's ranked releases, per target,
+        Python and version), kept for the finder's life as the files are: every resolution
+        through this finder shares it."""
         self._metadata: dict[str, Future[DistMetadata]] = {}
         self._find_links: dict[str, tuple[_Link, ...]] = {}
         self._find_links_lock = threading.Lock()
@@ -552,6 +562,24 @@ class Finder:
         them), newest version first. Empty when no source lists the project."""
         return self._files_future(canonicalize_name(project)).result()
 
+    def versions(self, project: str) -> Mapping[Version, tuple[IndexFile, ...]]:
+        """Every published version of ``project`` → its files, newest first (as
+        :meth:`files` orders them). Memoized: pages of 10 000 files are grouped once a run,
+        not once a resolution."""
+        key = canonicalize_name(project)
+        found = self._versions.get(key)
+        if found is None:
+            grouped: dict[Version, list[IndexFile]] = {}
+            for f in self.files(key):
+                group = grouped.get(f.version)
+                if group is None:
+                    grouped[f.version] = [f]
+                else:
+                    group.append(f)
+            found = {v: tuple(files) for v, files in grouped.items()}
+            self._versions[key] = found  # idempotent: a racing caller computes the same
+        return found
+
     def _files_future(self, key: NormalizedName) -> Future[tuple[IndexFile, ...]]:
         with self._lock:
             future = self._files.get(key)
@@ -576,31 +604,45 @@ class Finder:
         unique: dict[str, IndexFile] = {}
         for f in out:
             unique.setdefault(f.url, f)
-        return tuple(sorted(unique.values(), key=lambda f: (f.version, f.filename), reverse=True))
+        # Sorted by (version, filename), newest first: the distinct versions are sorted
+        # (Version comparisons are slow, and a project has several files a version), then
+        # the file names of each.
+        by_version: dict[Version, list[IndexFile]] = {}
+        for f in unique.values():
+            group = by_version.get(f.version)
+            if group is None:
+                by_version[f.version] = [f]
+            else:
+                group.append(f)
+        ordered: list[IndexFile] = []
+        for version in sorted(by_version, reverse=True):
+            ordered.extend(sorted(by_version[version], key=lambda f: f.filename, reverse=True))
+        return tuple(ordered)
 
     def _project_page(self, index: str, key: NormalizedName) -> list[_Link]:
         url = f"{index}{key}/"
         shown = self.shown(index)
         local = urlsplit(url).scheme == "file"
         page = None if local else self.cache.get_page(url, fresh_only=not self.config.offline)
-        if page is None:
-            if self.config.offline and not local:
-                raise OfflineCacheMiss(
-                    key, shown, f"offline and the project page {redact_url(url)} is not cached"
-                )
-            status, ctype, body = self._http.get(url, package=key, index=shown, accept=ACCEPT)
-            if not local:
-                self.cache.put_page(url, status, ctype, body)
-        else:
-            status, ctype, body = page.status, page.content_type, page.body
-        if status == 404:
-            return []
-        try:
-            if ctype == JSON_TYPE or (ctype.endswith("json") and body.lstrip()[:1] == b"{"):
-                return parse_json_page(body, url)
-            return parse_html_page(body, url)
-        except (ValueError, UnicodeDecodeError) as exc:
-            raise IndexError_(key, shown, f"unreadable project page: {exc}") from None
+        if page is not None:
+            return list(page.links)
+        if self.config.offline and not local:
+            raise OfflineCacheMiss(
+                key, shown, f"offline and the project page {redact_url(url)} is not cached"
+            )
+        status, ctype, body = self._http.get(url, package=key, index=shown, accept=ACCEPT)
+        links: list[_Link] = []
+        if status != 404:
+            try:
+                if ctype == JSON_TYPE or (ctype.endswith("json") and body.lstrip()[:1] == b"{"):
+                    links = parse_json_page(body, url)
+                else:
+                    links = parse_html_page(body, url)
+            except (ValueError, UnicodeDecodeError) as exc:
+                raise IndexError_(key, shown, f"unreadable project page: {exc}") from None
+        if not local:
+            self.cache.put_page(url, status, links)
+        return links
 
     def _find_links_links(self, location: str) -> tuple[_Link, ...]:
         # Loaded once, in the calling worker: a worker never waits on another pool task.
@@ -629,13 +671,14 @@ class Finder:
         if page is None:
             if self.config.offline:
                 raise OfflineCacheMiss(None, shown, "offline and the find-links page is not cached")
-            status, ctype, body = self._http.get(location, package="(find-links)", index=shown)
-            self.cache.put_page(location, status, ctype, body)
+            status, _ctype, body = self._http.get(location, package="(find-links)", index=shown)
+            links = parse_html_page(body, location) if status != 404 else []
+            self.cache.put_page(location, status, links)
         else:
-            status, body = page.status, page.body
+            status, links = page.status, list(page.links)
         if status == 404:
             raise IndexError_(None, shown, "find-links page not found (HTTP 404)")
-        return tuple(parse_html_page(body, location))
+        return tuple(links)
 
     def hashes(self, file: IndexFile) -> tuple[str, ...]:
         """``sha256:…`` of ``file``: as the index gave it, else computed for a local file

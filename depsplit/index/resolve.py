@@ -17,10 +17,10 @@ packaging's (and pip's) rule: only when a specifier names one, or nothing else m
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import resolvelib
 from packaging.requirements import Requirement as PkgRequirement
@@ -272,6 +272,70 @@ def _python_ok_cached(requires_python: str, python: str) -> bool:
         return True
 
 
+_RankKey = tuple[str, str, str, Version]
+"""(machine, Python, project, version) of a ranked release."""
+_RANKED = "depsplit.index.resolve.releases"
+
+
+def _ranked(finder: Finder) -> dict[_RankKey, _Release | None]:
+    """The ranked releases of ``finder``'s projects, shared by every resolution through it
+    (one per app, per union, per minor): a release is ranked once a run, not once an app."""
+    found = finder.memo.get(_RANKED)
+    if found is None:
+        found = finder.memo[_RANKED] = {}
+    return cast("dict[_RankKey, _Release | None]", found)
+
+
+class _Matches:
+    """The candidates of one ``find_matches``, produced as the resolver asks for them (it
+    rarely goes past the first few): a release is ranked only when it is reached. Iterable
+    any number of times."""
+
+    def __init__(self, produce: Iterator[_Cand]) -> None:
+        self._produce: Iterator[_Cand] | None = produce
+        self._done: list[_Cand] = []
+
+    def first(self) -> _Cand | None:
+        return next(iter(self), None)
+
+    def __iter__(self) -> Iterator[_Cand]:
+        index = 0
+        while True:
+            if index < len(self._done):
+                yield self._done[index]
+                index += 1
+                continue
+            if self._produce is None:
+                return
+            cand = next(self._produce, None)
+            if cand is None:
+                self._produce = None
+                return
+            self._done.append(cand)
+
+
+def _natural_list(items: Iterable[str], limit: int) -> str:
+    ordered = sorted(set(items), key=_natural)
+    shown = ", ".join(ordered[:limit])
+    return shown + (", …" if len(ordered) > limit else "")
+
+
+def _wheel_detail(files: Iterable[IndexFile]) -> str:
+    """``wheels for cp36, cp37 on manylinux1_x86_64, win32; Requires-Python >=3.6``."""
+    files = list(files)
+    tags = [t for f in files for t in f.tags]
+    detail = (
+        f"wheels for {_natural_list((t.interpreter for t in tags), 8)} "
+        f"on {_natural_list((t.platform for t in tags), 4)}"
+        if tags
+        else "no wheel"
+    )
+    has_py = sorted({f.requires_python for f in files if f.requires_python})
+    if has_py:
+        detail += f"; Requires-Python {', '.join(has_py[:3])}"
+    return detail
+
+
 class _Provider(resolvelib.AbstractProvider[_Req, _Cand, str]):
     def __init__(
         self,
@@ -285,28 +349,23 @@ class _Provider(resolvelib.AbstractProvider[_Req, _Cand, str]):
         self.python = python
         self.constraints = constraints
         self.env = marker_environment(target, python)
-        self._versions: dict[str, dict[Version, list[IndexFile]]] = {}
-        self._releases: dict[tuple[str, Version], _Release | None] = {}
+        self._releases = _ranked(finder)
+        self._satisfied: dict[tuple[_Req, Version], bool] = {}
         self._empty: dict[str, tuple[str, SpecifierSet, bool]] = {}
         """Identifier → (key, specifier, single requirement) of its last empty match."""
 
     # -- releases installable in the container
-    def versions(self, key: str) -> dict[Version, list[IndexFile]]:
-        """Every published version of ``key`` → its files."""
-        found = self._versions.get(key)
-        if found is None:
-            found = {}
-            for f in self.finder.files(key):
-                found.setdefault(f.version, []).append(f)
-            self._versions[key] = found
-        return found
+    def versions(self, key: str) -> Mapping[Version, tuple[IndexFile, ...]]:
+        """Every published version of ``key`` → its files, newest first (the finder's)."""
+        return self.finder.versions(key)
 
     def release(self, key: str, version: Version) -> _Release | None:
         """The release if it installs in the container (a compatible wheel, or an sdist
         whose metadata is then unknown), ``None`` otherwise. Evaluated only for versions
-        a requirement asks for: pages of 10 000 files stay cheap."""
-        if (key, version) in self._releases:
-            return self._releases[key, version]
+        the resolver reaches (pages of 10 000 files stay cheap), once per finder."""
+        rank_key = (self.target.machine, self.python, key, version)
+        if rank_key in self._releases:
+            return self._releases[rank_key]
         files = self.versions(key)[version]
         usable = [f for f in files if _python_ok(f.requires_python, self.python)]
         wheels = []
@@ -322,11 +381,11 @@ class _Provider(resolvelib.AbstractProvider[_Req, _Cand, str]):
             release = _Release(
                 key=NormalizedName(key),
                 version=version,
-                files=tuple(files),
+                files=files,
                 best=chosen[0],
                 yanked=all(f.yanked is not None for f in chosen),
             )
-        self._releases[key, version] = release
+        self._releases[rank_key] = release
         return release
 
     def notes(self, keys: Iterable[str]) -> list[str]:
@@ -369,7 +428,11 @@ class _Provider(resolvelib.AbstractProvider[_Req, _Cand, str]):
         identifier: str,
         requirements: Mapping[str, Iterator[_Req]],
         incompatibilities: Mapping[str, Iterator[_Cand]],
-    ) -> list[_Cand]:
+    ) -> list[_Cand] | Callable[[], Iterator[_Cand]]:
+        """The candidates, most preferred first: newest first; a yanked release only when
+        pinned with ``==``/``===``; pre-releases as packaging's ``SpecifierSet.filter`` (and
+        pip) admit them. All but the first are produced lazily (resolvelib takes a factory
+        of iterators), as the resolver asks for them."""
         reqs = list(requirements[identifier])
         bad = {c.version for c in incompatibilities[identifier]}
         if identifier == PYTHON:
@@ -377,42 +440,62 @@ class _Provider(resolvelib.AbstractProvider[_Req, _Cand, str]):
             version = Version(self.python)
             return [_Cand(PYTHON, version, name="Python")] if ok and version not in bad else []
         first = min(reqs, key=lambda r: (len(r.chain), r.chain))
-        key, extras = first.key, first.extras
         spec = SpecifierSet()
         for r in reqs:
             spec &= r.specifier
-        constraint = self.constraints.get(key)
+        constraint = self.constraints.get(first.key)
         if constraint is not None:
             spec &= constraint
+        admitted = spec.filter(self.versions(first.key), prereleases=True)  # lazy too
+        matches = _Matches(self._produce(first, spec, admitted, bad))
+        head = matches.first()
+        if head is None:
+            self._empty[identifier] = (first.key, spec, len(reqs) == 1)
+            return []
+        if head.release is not None:
+            self.finder.prefetch_metadata(head.release.best)
+        return matches.__iter__
+
+    def _produce(
+        self, first: _Req, spec: SpecifierSet, admitted: Iterable[Version], bad: set[Version]
+    ) -> Iterator[_Cand]:
+        """``sorted(spec.filter(eligible), reverse=True)`` without ``bad``, where
+        ``eligible`` are the ``admitted`` versions (newest first, pre-releases included)
+        whose release installs and is not yanked (unless pinned), each release ranked only
+        when reached. With the PEP 440 default (the specifier names no pre-release), only
+        final releases, or the pre-releases when no final release is eligible."""
+        key = first.key
         pins = _exact_pins(spec)
-        eligible: dict[Version, _Release] = {}
-        for version in spec.filter(self.versions(key), prereleases=True):
+        prereleases = spec.prereleases
+        held: list[tuple[Version, _Release]] = []
+        found_final = False
+        for version in admitted:
             release = self.release(key, version)
-            if release is not None and (not release.yanked or version in pins):
-                eligible[version] = release
-        out = []
-        for version in sorted(spec.filter(eligible), reverse=True):
-            if version in bad:
+            if release is None or (release.yanked and version not in pins):
                 continue
-            release = eligible[version]
-            path = (*first.chain[:-1], _req_text(first.name, extras, f"=={version}"))
-            out.append(
-                _Cand(
-                    key=key,
-                    version=version,
-                    extras=extras,
-                    release=release,
-                    path=path,
-                    app=first.app,
-                    origin=first.origin,
-                    name=first.name,
-                )
-            )
-        if out:
-            self.finder.prefetch_metadata(eligible[out[0].version].best)
-        else:
-            self._empty[identifier] = (key, spec, len(reqs) == 1)
-        return out
+            if prereleases or not version.is_prerelease:
+                found_final = found_final or not version.is_prerelease
+                if version not in bad:
+                    yield self._candidate(first, version, release)
+            elif prereleases is None and not found_final:
+                held.append((version, release))
+        if prereleases is None and not found_final:
+            for version, release in held:
+                if version not in bad:
+                    yield self._candidate(first, version, release)
+
+    @staticmethod
+    def _candidate(first: _Req, version: Version, release: _Release) -> _Cand:
+        return _Cand(
+            key=first.key,
+            version=version,
+            extras=first.extras,
+            release=release,
+            path=(*first.chain[:-1], _req_text(first.name, first.extras, f"=={version}")),
+            app=first.app,
+            origin=first.origin,
+            name=first.name,
+        )
 
     def _why_none(self, key: str, spec: SpecifierSet, *, single: bool) -> str | None:
         where = self.finder.where
@@ -445,13 +528,31 @@ class _Provider(resolvelib.AbstractProvider[_Req, _Cand, str]):
     def is_satisfied_by(self, requirement: _Req, candidate: _Cand) -> bool:
         if requirement.key == PYTHON:
             return _python_ok(str(requirement.specifier), self.python)
-        return requirement.specifier.contains(candidate.version, prereleases=True)
+        # Asked again for every pin at every round: memoized (a _Req hashes by identity,
+        # and the dict keeps it alive for the resolution).
+        key = (requirement, candidate.version)
+        found = self._satisfied.get(key)
+        if found is None:
+            found = requirement.specifier.contains(candidate.version, prereleases=True)
+            self._satisfied[key] = found
+        return found
 
     def get_dependencies(self, candidate: _Cand) -> list[_Req]:
         if candidate.key == PYTHON or candidate.release is None:
             return []
         release = candidate.release
-        meta: DistMetadata = self.finder.metadata(release.best)
+        best = release.best
+        if not best.is_wheel:
+            wheels = [f for f in release.files if f.is_wheel]
+            if wheels:  # (an sdist-only release is the finder's "only published as…" error)
+                raise UnknownPackageError(
+                    candidate.key,
+                    best.index,
+                    f"{candidate.version} has no wheel for CPython {self.python} on "
+                    f"linux/{self.target.machine} ({_wheel_detail(wheels)}); its sdist "
+                    f"({best.filename}) cannot be judged without building it",
+                )
+        meta: DistMetadata = self.finder.metadata(best)
         deps: list[_Req] = []
         if candidate.extras:
             deps.append(

@@ -1,0 +1,256 @@
+"""What keeps warm runs cheap, without changing a result: parsed pages in the cache (an old
+entry is a miss), versions and ranked releases shared by every resolution of a finder, and
+candidates ranked only as the resolver reaches them — in pip's order."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from localindex import Dist, LocalIndex, build_index, req, serve
+from packaging.specifiers import SpecifierSet
+from packaging.tags import Tag
+from packaging.version import Version
+
+from depsplit.index import Finder, UnknownPackageError, resolve
+from depsplit.index.cache import PAGE_FORMAT, Cache, Link
+from depsplit.index.resolve import _Cand, _exact_pins, _Provider, _Req
+from depsplit.index.tags import wheel_rank
+from depsplit.model import Target
+
+# ``depsplit.index.resolve`` the attribute is the function; the module is this one.
+resolve_module = sys.modules["depsplit.index.resolve"]
+
+TARGET = Target()
+MakeFinder = Callable[..., Finder]
+
+
+# ------------------------------------------------------------------------------ the cache
+
+
+def test_page_round_trips_parsed(tmp_path: Path) -> None:
+    cache = Cache(tmp_path)
+    links = [
+        Link("a-1.0-py3-none-any.whl", "https://h/a-1.0-py3-none-any.whl", (("sha256", "ab"),)),
+        Link("a-1.0.tar.gz", "https://h/a-1.0.tar.gz", (), ">=3.8", "", ()),
+        Link(
+            "a-0.9.tar.gz",
+            "https://h/a-0.9.tar.gz",
+            (("md5", "1"), ("sha256", "2")),
+            None,
+            "broken",
+            (("sha256", "cd"),),
+        ),
+    ]
+    cache.put_page("https://u:secret@h/simple/a/", 200, links)
+    page = cache.get_page("https://h/simple/a/", fresh_only=True)
+    assert page is not None
+    assert page.status == 200
+    assert page.links == tuple(links)
+    stored = next((tmp_path / "index-v1").rglob("*.json")).read_text()
+    assert "secret" not in stored
+    assert json.loads(stored)["format"] == PAGE_FORMAT
+
+
+def test_an_old_or_foreign_page_entry_is_a_miss(tmp_path: Path) -> None:
+    cache = Cache(tmp_path)
+    url = "https://h/simple/a/"
+    cache.put_page(url, 200, [Link("a-1.0.tar.gz", "https://h/a-1.0.tar.gz")])
+    [path] = (tmp_path / "index-v1").rglob("*.json")
+    record = json.loads(path.read_text())
+    for broken in (
+        {**record, "format": 1},
+        {k: v for k, v in record.items() if k != "format"},
+        {**record, "links": [["only", "two"]]},
+        {**record, "links": [["a-1.0.tar.gz", "u", ["sha256", "x"], None, None, None]]},
+        {**record, "url": "https://h/simple/b/"},
+    ):
+        path.write_text(json.dumps(broken))
+        assert cache.get_page(url, fresh_only=False) is None
+    # The body-in-JSON entries of format 1 lived under pages/: never read.
+    old = tmp_path / "index-v1" / "pages" / f"{hashlib.sha256(url.encode()).hexdigest()}.json"
+    old.parent.mkdir(parents=True)
+    old.write_text(
+        json.dumps(
+            {
+                "url": url,
+                "status": 200,
+                "content_type": "text/html",
+                "body": "<a href='a-1.0.tar.gz'>x</a>",
+                "fetched": 1e12,
+            }
+        )
+    )
+    path.unlink()
+    assert cache.get_page(url, fresh_only=False) is None
+
+
+def test_warm_finder_reads_the_parsed_page(world: LocalIndex, make_finder: MakeFinder) -> None:
+    with serve(world.root) as (base, state):
+        cold = make_finder(f"{base}/simple/")
+        expected = cold.files("fastapi")
+        warm = make_finder(f"{base}/simple/")
+        assert warm.files("fastapi") == expected
+        assert [f.tags for f in warm.files("fastapi")] == [f.tags for f in expected]
+        assert [p for p, _ in state.requests].count("/simple/fastapi/") == 1
+
+
+# ------------------------------------------------------------ shared and lazy ranking
+
+
+def _many(name: str, count: int) -> list[Dist]:
+    return [
+        Dist(name, f"{v}.0", tags=("py3-none-any", "cp312-cp312-win_amd64"))
+        for v in range(1, count + 1)
+    ]
+
+
+@pytest.fixture
+def ranks(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    calls: list[int] = []
+
+    def counting(tags: frozenset[Tag], target: Target, python: str) -> int | None:
+        calls.append(1)
+        return wheel_rank(tags, target, python)
+
+    monkeypatch.setattr(resolve_module, "wheel_rank", counting)
+    return calls
+
+
+def test_only_the_releases_reached_are_ranked_once_per_finder(
+    tmp_path: Path, make_finder: MakeFinder, ranks: list[int]
+) -> None:
+    index = build_index(tmp_path / "idx", _many("big", 40))
+    finder = make_finder(index.file_url)
+    assert (
+        resolve([req("big")], target=TARGET, python="3.12", finder=finder).pins["big"].version
+        == "40.0"
+    )
+    assert len(ranks) == 2  # the two wheels of 40.0, not the 80 of the page
+    ranks.clear()
+    assert resolve([req("big>=3")], target=TARGET, python="3.12", finder=finder, app="b")
+    assert ranks == []  # a second resolution (another app) reuses the ranking
+    assert resolve([req("big")], target=TARGET, python="3.11", finder=finder)
+    assert len(ranks) == 2  # another interpreter is ranked on its own
+
+
+def _reference(
+    provider: _Provider, key: str, spec: SpecifierSet, bad: set[Version]
+) -> list[Version]:
+    """find_matches as it was written eagerly (before candidates were produced lazily)."""
+    pins = _exact_pins(spec)
+    eligible = {}
+    for version in spec.filter(provider.versions(key), prereleases=True):
+        release = provider.release(key, version)
+        if release is not None and (not release.yanked or version in pins):
+            eligible[version] = release
+    return [v for v in sorted(spec.filter(eligible), reverse=True) if v not in bad]
+
+
+PRE_WORLD = [
+    Dist("mixed", "1.0"),
+    Dist("mixed", "1.1"),
+    Dist("mixed", "2.0b1"),
+    Dist("mixed", "2.0.dev3"),
+    Dist("mixed", "1.2", yanked="bad"),
+    Dist("mixed", "1.3", tags=("cp27-cp27mu-manylinux1_x86_64",)),
+    Dist("onlypre", "0.1a1"),
+    Dist("onlypre", "0.2rc1"),
+    Dist("yankedfinal", "3.0", yanked=""),
+    Dist("yankedfinal", "3.1b2"),
+    Dist("yankedfinal", "2.9rc1"),
+    Dist("nothing", "1.0", tags=("cp27-cp27mu-manylinux1_x86_64",)),
+]
+
+
+@pytest.mark.parametrize(
+    ("key", "spec", "bad"),
+    [
+        ("mixed", "", ()),
+        ("mixed", ">=1.0", ("1.1",)),
+        ("mixed", ">=1.0,<2", ()),
+        ("mixed", ">=2.0a1", ()),
+        ("mixed", "==1.2", ()),
+        ("mixed", "==1.3", ()),
+        ("mixed", ">1.1", ()),
+        ("mixed", "!=1.1,!=1.0", ()),
+        ("mixed", "===1.1", ()),
+        ("onlypre", "", ()),
+        ("onlypre", "<0.2", ()),
+        ("onlypre", "", ("0.2rc1",)),
+        ("yankedfinal", "", ()),
+        ("yankedfinal", "==3.0", ()),
+        ("yankedfinal", ">=3", ()),
+        ("nothing", "", ()),
+        ("absent", "", ()),
+    ],
+)
+def test_lazy_candidates_match_the_eager_order(
+    tmp_path: Path, make_finder: MakeFinder, key: str, spec: str, bad: tuple[str, ...]
+) -> None:
+    index = build_index(tmp_path / "idx", PRE_WORLD)
+    finder = make_finder(index.file_url)
+    provider = _Provider(finder, TARGET, "3.12", {})
+    requirement = _Req(
+        key=key,  # type: ignore[arg-type]
+        name=key,
+        extras=frozenset(),
+        specifier=SpecifierSet(spec),
+        chain=(f"{key}{spec}",),
+        app=None,
+        origin=None,
+    )
+    bad_versions = {Version(v) for v in bad}
+    bad_cands = [_Cand(key, v) for v in bad_versions]
+    found = provider.find_matches(key, {key: iter([requirement])}, {key: iter(bad_cands)})
+    matches = list(found()) if callable(found) else list(found)
+    if callable(found):
+        assert list(found()) == matches  # iterable again, in the same order
+    expected = _reference(provider, key, SpecifierSet(spec), bad_versions)
+    assert [c.version for c in matches] == expected
+    assert all(c.path == (f"{key}=={c.version}",) for c in matches)
+    assert (key in provider._empty) == (not expected)
+
+
+# ------------------------------------------------------------------- the sdist message
+
+
+def test_release_with_wheels_for_other_pythons_is_not_called_sdist_only(
+    tmp_path: Path, make_finder: MakeFinder
+) -> None:
+    index = build_index(
+        tmp_path / "idx",
+        [
+            Dist(
+                "pygame",
+                "2.0.0",
+                tags=(
+                    "cp39-cp39-manylinux1_x86_64",
+                    "cp36-cp36m-manylinux1_x86_64",
+                    "cp38-cp38-win_amd64",
+                ),
+                sdist=True,
+            ),
+            Dist("sdistonly", "0.3", tags=(), sdist=True),
+        ],
+    )
+    finder = make_finder(index.file_url)
+    with pytest.raises(UnknownPackageError) as info:
+        resolve([req("pygame==2.0.0")], target=TARGET, python="3.12", finder=finder)
+    message = str(info.value)
+    assert message == (
+        "pygame: 2.0.0 has no wheel for CPython 3.12 on linux/x86_64 (wheels for cp36, cp38, "
+        "cp39 on manylinux1_x86_64, win_amd64); its sdist (pygame-2.0.0.tar.gz) cannot be "
+        f"judged without building it (index {index.file_url})"
+    )
+    assert "only published as a source distribution" not in message
+    assert info.value.exit_code == 2
+    # At 3.9 a wheel installs: no error.
+    assert resolve([req("pygame==2.0.0")], target=TARGET, python="3.9", finder=finder).pins
+    with pytest.raises(UnknownPackageError) as sdist:
+        resolve([req("sdistonly")], target=TARGET, python="3.12", finder=finder)
+    assert "0.3 is only published as a source distribution" in str(sdist.value)
