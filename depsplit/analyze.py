@@ -5,13 +5,19 @@
 
 from __future__ import annotations
 
+import os
+import pickle
+import sys
+import threading
 from collections.abc import Callable, Mapping, Sequence
+from contextlib import suppress
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from depsplit.config import Config
 from depsplit.conflicts import (
+    EffectiveCache,
     app_python,
     check_group,
     common_python,
@@ -22,6 +28,7 @@ from depsplit.conflicts import (
 )
 from depsplit.discover import Candidate, app_names, walk
 from depsplit.errors import UsageError
+from depsplit.gc_pause import fewer_collections
 from depsplit.model import App, Conflict, Diagnostic, Group, Partition, Plan, Requirement, Target
 from depsplit.sources import lockfiles, pipfile, pyproject, pyversion, requirements_txt, setup_cfg
 from depsplit.sources.base import ReadContext, SourceResult
@@ -56,6 +63,11 @@ class Options:
 
 def analyze(root: Path, config: Config | None = None, options: Options | None = None) -> Plan:
     """Analyse the monorepo at ``root``."""
+    with fewer_collections():
+        return _analyze(root, config, options)
+
+
+def _analyze(root: Path, config: Config | None, options: Options | None) -> Plan:
     from depsplit import config as config_module
 
     root = Path(root)
@@ -77,7 +89,10 @@ def analyze(root: Path, config: Config | None = None, options: Options | None = 
     if options.lenient:
         diagnostics = [replace(d, level="warning") for d in diagnostics]
     time_limit = options.time_limit if options.time_limit is not None else config.time_limit
-    conflicts = find_conflicts(apps, target, time_limit=time_limit)
+    # The conflict search and the partition's whole-group checks judge the same apps at
+    # the same interpreters: they share each app's effective requirements.
+    shared: EffectiveCache = {}
+    conflicts = find_conflicts(apps, target, time_limit=time_limit, effective_cache=shared)
     if options.transitive:
         conflicts, groups, partition, notes = _transitive(
             root, apps, conflicts, target, config, options, time_limit
@@ -86,7 +101,9 @@ def analyze(root: Path, config: Config | None = None, options: Options | None = 
         unsatisfiable = unsatisfiable_apps(conflicts)
     else:
         unsatisfiable = unsatisfiable_apps(conflicts)
-        groups, partition = plan_groups(apps, conflicts, unsatisfiable, target, config, options)
+        groups, partition = plan_groups(
+            apps, conflicts, unsatisfiable, target, config, options, effective_cache=shared
+        )
     return Plan(
         root=".",
         apps=tuple(apps),
@@ -144,16 +161,19 @@ def plan_groups(
     *,
     extra_check: GroupCheck | None = None,
     class_extra: Callable[[App], object] | None = None,
+    effective_cache: EffectiveCache | None = None,
 ) -> tuple[list[Group], Partition]:
     """Partition the apps that can be installed at all into the fewest valid groups.
 
     ``extra_check`` adds a whole-group test after the direct one (``--transitive``: the
-    group's resolution); ``class_extra`` adds to the key that makes apps interchangeable."""
+    group's resolution); ``class_extra`` adds to the key that makes apps interchangeable;
+    ``effective_cache`` is shared with the conflict search over the same apps and target."""
     from depsplit import partition as partition_module
 
     bad = set(unsatisfiable)
     members = [a for a in apps if a.name not in bad]
     by_name = {a.name: a for a in members}
+    shared: EffectiveCache = effective_cache if effective_cache is not None else {}
     # A conflict stands for one set of apps per choice of one member of each side; apps that
     # cannot be installed at all are left out (a side left empty drops the conflict).
     products = []
@@ -163,13 +183,13 @@ def plan_groups(
             products.append(kept)
 
     def check(group: frozenset[str]) -> tuple[str, ...] | None:
-        found = check_group([by_name[n] for n in sorted(group)], target)
+        found = check_group([by_name[n] for n in sorted(group)], target, effective_cache=shared)
         if found:
             return found[0].apps
         return extra_check(group) if extra_check is not None else None
 
     def classify(app: App) -> tuple[object, ...]:
-        key = constraint_class(app, target)
+        key = constraint_class(app, target, shared)
         return key if class_extra is None else (*key, class_extra(app))
 
     time_limit = options.time_limit if options.time_limit is not None else config.time_limit
@@ -224,11 +244,20 @@ def _known(
     return out
 
 
-def constraint_class(app: App, target: Target) -> tuple[object, ...]:
+def constraint_class(
+    app: App, target: Target, effective_cache: EffectiveCache | None = None
+) -> tuple[object, ...]:
     """Apps with equal classes have identical effective constraints: the partition may
-    treat them as one."""
+    treat them as one. ``effective_cache``: see :data:`~depsplit.conflicts.EffectiveCache`."""
     python = app_python(app, target) or ""
-    reqs = effective(app, target, python) if python else {}
+    reqs: Mapping[str, list[Requirement]] = {}
+    if python and effective_cache is None:
+        reqs = effective(app, target, python)
+    elif python and effective_cache is not None:
+        found = effective_cache.get((app.name, python))
+        if found is None:
+            found = effective_cache[(app.name, python)] = effective(app, target, python)
+        reqs = found
     return (
         app.python_specifier,
         tuple(
@@ -243,7 +272,7 @@ def read_apps(
 ) -> tuple[list[App], list[Diagnostic]]:
     """Discover and read every app; return the apps (sorted by path) and all diagnostics."""
     candidates = walk(root, config, exclude)
-    results = [(c, _read_candidate(c, ctx, config)) for c in candidates]
+    results = list(zip(candidates, _read_all(candidates, ctx, config), strict=True))
     results = _drop_included_only(results, ctx)
     paths = [ctx.rel(c.path) or "." for c, _ in results]
     names = app_names(paths, root.name)
@@ -263,6 +292,74 @@ def read_apps(
             )
         )
     return apps, diagnostics
+
+
+PARALLEL_MIN_APPS = 100
+"""From this many candidate apps on, a forked child reads every other one (see
+:func:`_read_all`)."""
+
+
+def _read_all(
+    candidates: Sequence[Candidate], ctx: ReadContext, config: Config
+) -> list[SourceResult]:
+    """Every candidate's :class:`SourceResult`, in order.
+
+    Reading is most of a large run and each app is read on its own: with ``fork`` and a
+    spare CPU (:func:`_spare_cpu`), a child process reads every other candidate while this
+    one reads the rest, and sends its results back pickled. The answer is the same either
+    way; if the child fails for any reason, its candidates are read here.
+    """
+    if (
+        len(candidates) < PARALLEL_MIN_APPS
+        or not hasattr(os, "fork")
+        or threading.active_count() > 1  # fork() in a threaded process may deadlock
+        or sys.platform == "darwin"  # fork without exec is unsafe with macOS frameworks
+        or not _spare_cpu()
+    ):
+        return [_read_candidate(c, ctx, config) for c in candidates]
+    mine, theirs = candidates[0::2], candidates[1::2]
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - the child, measured by the parent's results
+        try:
+            os.close(read_end)
+            payload = b""
+            with suppress(BaseException):  # on any failure the parent reads these itself
+                results = [_read_candidate(c, ctx, config) for c in theirs]
+                payload = pickle.dumps(results, pickle.HIGHEST_PROTOCOL)
+            with os.fdopen(write_end, "wb") as pipe:
+                pipe.write(payload)
+        finally:
+            os._exit(0)
+    os.close(write_end)
+    reader = os.fdopen(read_end, "rb")
+    try:
+        own = [_read_candidate(c, ctx, config) for c in mine]
+        payload = reader.read()
+    finally:
+        reader.close()  # unread (this side failed), the child's write fails and it exits
+        os.waitpid(pid, 0)
+    other: list[SourceResult] | None = None
+    if payload:
+        with suppress(Exception):  # a truncated payload: read them here
+            other = pickle.loads(payload)
+    if other is None or len(other) != len(theirs):
+        other = [_read_candidate(c, ctx, config) for c in theirs]
+    return [own[i // 2] if i % 2 == 0 else other[i // 2] for i in range(len(candidates))]
+
+
+def _spare_cpu() -> bool:
+    """Whether a second CPU is likely free: two or more CPUs, and a one-minute load average
+    (this process included) under one less than their number. On a machine saturated by
+    other jobs a child only competes with them, and its pickling is pure overhead."""
+    cpus = os.cpu_count() or 1
+    if cpus < 2:
+        return False
+    try:
+        load = os.getloadavg()[0]
+    except (AttributeError, OSError):  # not on this platform
+        return True
+    return load < cpus - 0.5
 
 
 def _read_candidate(candidate: Candidate, ctx: ReadContext, config: Config) -> SourceResult:

@@ -261,9 +261,12 @@ def analyze(
     options = _RenderOptions(
         baseline=diff, link_base=link_base, root=Path(str(kw["path"])), environ=dict(os.environ)
     )
+    from depsplit.gc_pause import fewer_collections
+
     for i, fmt in enumerate(formats):
         target = outputs[i] if i < len(outputs) else "-"
-        text = _render(plan, fmt, options=options, target=target)
+        with fewer_collections():  # a report allocates one dict per requirement
+            text = _render(plan, fmt, options=options, target=target)
         _emit(text, target)
     summary = options.environ.get("GITHUB_STEP_SUMMARY")
     if "github" in formats and summary:

@@ -112,6 +112,7 @@ GROUP_NWAY_SECONDS = 2.0
 __all__ = [
     "MAX_NWAY_SIZE",
     "ConflictAnalysis",
+    "EffectiveCache",
     "Verdict",
     "analyze_conflicts",
     "app_python",
@@ -208,8 +209,9 @@ def _url_identity(req: Requirement) -> str:
     url, _, fragment = url.partition("#")
     kept = [p for p in fragment.split("&") if p and not p.startswith("egg=")]
     if url.startswith("file:") and not url.startswith("file://"):
-        url = url[len("file:") :]
-    if "://" not in url and not url.startswith("/"):
+        # The readers write a local path as file:<path relative to the root>.
+        url = posixpath.normpath(url[len("file:") :])
+    elif "://" not in url and not url.startswith("/"):
         # A relative local path: relative to the file that names it.
         url = posixpath.normpath(posixpath.join(posixpath.dirname(req.origin.file), url))
     url = url.rstrip("/") or url
@@ -606,7 +608,9 @@ def _why(shown: Sequence[str], *, nway: bool) -> str:
         lead = "'===' compares version strings literally: no version string"
     else:
         lead = "no version"
-    if len(unique) == 2:
+    if not unique:  # e.g. a URL pin and an impossible specifier of the same app
+        text = f"{lead} satisfies them all"
+    elif len(unique) == 2:
         text = f"{lead} is both {unique[0]} and {unique[1]}"
     else:
         text = f"{lead} is {_and(unique)} at once"
@@ -848,17 +852,25 @@ class ConflictAnalysis:
     """False when the N-way search stopped at its time limit (see the module docstring)."""
 
 
+EffectiveCache = dict[tuple[str, str], dict[str, list[Requirement]]]
+"""(app name, python) → the app's :func:`effective` requirements: one run's engines (the
+conflict search, then every whole-group check of the partition) share it. Valid for one
+set of apps (by name) and one target."""
+
+
 class _Engine:
     """Per-call caches: effective requirements per (app, python) and terms per package."""
 
-    def __init__(self, apps: Sequence[App], target: Target) -> None:
+    def __init__(
+        self, apps: Sequence[App], target: Target, shared: EffectiveCache | None = None
+    ) -> None:
         self.target = target
         self.apps = sorted(apps, key=lambda a: a.name)
         self.by_name = {a.name: a for a in self.apps}
         self.allowed = {a.name: _allowed(a, target) for a in self.apps}
         self.candidates = (target.python,) if target.python else tuple(tgt.SUPPORTED_PYTHONS)
         self.algebra = _Algebra()
-        self._effective: dict[tuple[str, str], dict[str, list[Requirement]]] = {}
+        self._effective: EffectiveCache = shared if shared is not None else {}
         self._common: dict[tuple[tuple[str, ...], ...], str | None] = {}
         self._members: dict[tuple[str, str, str], _Member] = {}
         self._terms: dict[tuple[str, str, str], _Term | None] = {}
@@ -955,10 +967,11 @@ def analyze_conflicts(
     *,
     time_limit: float = 10.0,
     max_nway: int = MAX_NWAY_SIZE,
+    effective_cache: EffectiveCache | None = None,
 ) -> ConflictAnalysis:
     """Every minimal conflicting set among ``apps`` (see the module docstring), with
     warnings. Pairs are always found in full; ``time_limit`` bounds only the N-way search."""
-    eng = _Engine(apps, target)
+    eng = _Engine(apps, target, effective_cache)
     conflicts: list[Conflict] = []
     notes: list[Diagnostic] = []
 
@@ -1058,11 +1071,18 @@ def analyze_conflicts(
 
 
 def find_conflicts(
-    apps: Sequence[App], target: Target, *, time_limit: float = 10.0
+    apps: Sequence[App],
+    target: Target,
+    *,
+    time_limit: float = 10.0,
+    effective_cache: EffectiveCache | None = None,
 ) -> list[Conflict]:
     """Every minimal conflicting set among ``apps``, sorted (python conflicts first, then by
     package, size and apps). See :func:`analyze_conflicts` for the warnings."""
-    return list(analyze_conflicts(apps, target, time_limit=time_limit).conflicts)
+    analysis = analyze_conflicts(
+        apps, target, time_limit=time_limit, effective_cache=effective_cache
+    )
+    return list(analysis.conflicts)
 
 
 def _sorted_unique(conflicts: Sequence[Conflict]) -> list[Conflict]:
@@ -1205,7 +1225,13 @@ def _note_unknown_url(
 # --------------------------------------------------------------------------- one group
 
 
-def check_group(apps: Sequence[App], target: Target, python: str | None = None) -> list[Conflict]:
+def check_group(
+    apps: Sequence[App],
+    target: Target,
+    python: str | None = None,
+    *,
+    effective_cache: EffectiveCache | None = None,
+) -> list[Conflict]:
     """The conflicts inside one group checked as a whole at one interpreter (default:
     :func:`common_python`); an empty list means the group can share one container.
 
@@ -1215,7 +1241,7 @@ def check_group(apps: Sequence[App], target: Target, python: str | None = None) 
     deletion filter yields one minimal set, so a group that cannot work never passes. All
     subsets are judged at the group's interpreter.
     """
-    eng = _Engine(apps, target)
+    eng = _Engine(apps, target, effective_cache)
     if python is None:
         python = common_python(eng.apps, target)
         if python is None:

@@ -109,17 +109,19 @@ def walk(root: Path, config: Config, extra_exclude: tuple[str, ...] = ()) -> lis
     stack: list[tuple[Path, int, list[tuple[Path, object]]]] = [(root, 0, [])]
     while stack:
         directory, depth, specs = stack.pop()
-        specs = _gitignore_matcher(directory, specs)
         try:
             entries = sorted(os.scandir(directory), key=lambda e: e.name)
         except OSError:
             continue
         names = {e.name for e in entries}
+        if ".gitignore" in names:  # no stat of a missing one in every directory
+            specs = _gitignore_matcher(directory, specs)
         if PLAN_FILE in names or "pyvenv.cfg" in names:
             continue  # depsplit's own output, or a virtualenv
-        rel = directory.relative_to(root).as_posix()
-        if rel != "." and exclude and _glob_match(rel, exclude):
-            continue
+        if exclude:
+            rel = directory.relative_to(root).as_posix()
+            if rel != "." and _glob_match(rel, exclude):
+                continue
         candidate = _candidate(directory, names)
         if candidate is not None:
             found.append(candidate)

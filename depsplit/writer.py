@@ -34,6 +34,7 @@ import difflib
 import hashlib
 import json
 import os
+import stat
 import tempfile
 import time
 from collections.abc import Iterator, Mapping
@@ -50,7 +51,28 @@ _TMP_PREFIX = ".depsplit-"
 
 
 def write_file_atomic(path: Path, text: str) -> None:
-    """Write ``text`` (UTF-8, ``\\n`` line endings) to ``path`` atomically."""
+    """Write ``text`` (UTF-8, ``\\n`` line endings) to ``path`` atomically.
+
+    A regular file is replaced whole (a temporary file renamed over it). A path that is a
+    device, FIFO or socket — ``--output /dev/null``, ``/dev/stdout``, a pipe — is written
+    to in place: renaming over it would replace the device node itself. A symlink is
+    followed, so the link stays a link.
+    """
+    try:
+        if path.is_symlink():
+            path = path.resolve()
+        mode = path.stat().st_mode if path.exists() else None
+    except OSError as exc:
+        raise OutputError(f"{path}: cannot write: {exc.strerror or exc}") from exc
+    if mode is not None and not stat.S_ISREG(mode):
+        if stat.S_ISDIR(mode):
+            raise OutputError(f"{path}: is a directory")
+        try:
+            with path.open("w", encoding="utf-8", newline="\n") as fh:
+                fh.write(text)
+        except OSError as exc:
+            raise OutputError(f"{path}: cannot write: {exc.strerror or exc}") from exc
+        return
     directory = path.parent if str(path.parent) else Path(".")
     try:
         directory.mkdir(parents=True, exist_ok=True)
@@ -280,7 +302,7 @@ def _locked(outdir: Path, *, shared: bool) -> Iterator[None]:
                 if time.monotonic() >= deadline:
                     raise OutputError(
                         f"{outdir}: another depsplit run is writing into it; waited "
-                        f"{LOCK_TIMEOUT:.0f} s (the lock is released when that run ends)"
+                        f"{LOCK_TIMEOUT:g} s (the lock is released when that run ends)"
                     ) from None
                 time.sleep(0.05)
             except OSError:  # a file system without flock: go on unlocked

@@ -139,3 +139,35 @@ def test_python_dash_m_and_version() -> None:
     )
     assert proc.returncode == 0
     assert proc.stdout.startswith("depsplit, version ")
+
+
+def test_output_to_a_device_or_fifo_writes_into_it_instead_of_replacing_it(
+    tree, tmp_path: Path
+) -> None:
+    """``--output /dev/null`` once replaced the device node with a regular file (the
+    atomic rename). A FIFO stands in for the device here."""
+    import os
+    import stat
+    import threading
+
+    root = tree({"api/requirements.txt": "flask\n"})
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    received: list[str] = []
+    reader = threading.Thread(target=lambda: received.append(fifo.read_text()))
+    reader.start()
+    assert main(["analyze", str(root), "--format", "json", "--output", str(fifo)]) == 0
+    reader.join(timeout=10)
+    assert stat.S_ISFIFO(fifo.stat().st_mode)
+    assert json.loads(received[0])["apps"][0]["name"] == "api"
+
+
+def test_output_through_a_symlink_keeps_the_link(tree, tmp_path: Path) -> None:
+    root = tree({"api/requirements.txt": "flask\n"})
+    real = tmp_path / "real.json"
+    real.write_text("old")
+    link = tmp_path / "link.json"
+    link.symlink_to(real)
+    assert main(["analyze", str(root), "--format", "json", "--output", str(link)]) == 0
+    assert link.is_symlink()
+    assert json.loads(real.read_text())["apps"][0]["name"] == "api"

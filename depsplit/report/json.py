@@ -9,6 +9,7 @@ import json
 from typing import Any
 
 from depsplit import __version__
+from depsplit.gc_pause import fewer_collections
 from depsplit.model import Conflict, Group, Origin, Plan, Requirement
 from depsplit.report.common import app_python, applies
 
@@ -20,6 +21,7 @@ def origin_dict(origin: Origin) -> dict[str, Any]:
 
 
 def _requirement(plan: Plan, req: Requirement, python: str, app_applies: bool) -> dict[str, Any]:
+    origin = req.origin
     return {
         "name": req.name,
         "specifier": req.specifier,
@@ -30,7 +32,7 @@ def _requirement(plan: Plan, req: Requirement, python: str, app_applies: bool) -
         "role": req.role,
         "group": req.group,
         "editable": req.editable,
-        "origin": origin_dict(req.origin),
+        "origin": {"file": origin.file, "line": origin.line, "via": list(origin.via)},
     }
 
 
@@ -81,8 +83,21 @@ def _group(plan: Plan, group: Group) -> dict[str, Any]:
 
 def to_data(plan: Plan) -> dict[str, Any]:
     apps = []
+    # Whether a requirement goes into the container depends on its role, its marker and
+    # the app's interpreter only: a monorepo repeats a few markers on thousands of lines.
+    applies_at: dict[tuple[str | None, str], bool] = {}
     for app in plan.apps:
         python = app_python(plan, app)
+        requirements = []
+        for r in app.requirements:
+            if r.role in ("main", "lock"):
+                key = (r.marker, python)
+                found = applies_at.get(key)
+                if found is None:
+                    found = applies_at[key] = applies(plan, app, r, python)
+            else:
+                found = False
+            requirements.append(_requirement(plan, r, python, found))
         apps.append(
             {
                 "name": app.name,
@@ -97,10 +112,7 @@ def to_data(plan: Plan) -> dict[str, Any]:
                     {"option": o.option, "value": o.value, "origin": origin_dict(o.origin)}
                     for o in app.index_options
                 ],
-                "requirements": [
-                    _requirement(plan, r, python, applies(plan, app, r, python))
-                    for r in app.requirements
-                ],
+                "requirements": requirements,
             }
         )
     partition = plan.partition
@@ -137,6 +149,11 @@ def render(plan: Plan) -> str:
     diagnostic on a line of its own. Every line goes through the json module's C encoder
     (``indent`` would select its pure-Python encoder: 20 times slower, seconds for a
     10,000-app report)."""
+    with fewer_collections():  # one dict per requirement: see depsplit.gc_pause
+        return _render(plan)
+
+
+def _render(plan: Plan) -> str:
     encode = json.JSONEncoder(ensure_ascii=False, separators=(", ", ": ")).encode
     parts = []
     for key, value in to_data(plan).items():

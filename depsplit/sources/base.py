@@ -35,33 +35,61 @@ class ReadContext:
 
         Memoized per run: readers name the same file for every requirement it holds, and
         resolving a path walks the file system."""
-        key = ("rel", path)
+        key = ("rel", os.fspath(path))
         found = self.cache.get(key)
         if found is None:
-            found = self.cache[key] = self._rel_cached_parent(path)
+            found = self.cache[key] = self._rel(path)
         assert isinstance(found, str)
         return found
 
-    def _rel_cached_parent(self, path: Path) -> str:
-        # Resolving walks every component; a file that is not a symlink resolves to its
-        # resolved directory plus its name, and directories repeat across files.
-        parent, name = path.parent, path.name
-        if not name or name in (".", "..") or parent == path or os.path.islink(path):
-            return self._rel(path)
-        key = ("rel-dir", parent)
+    def resolve(self, path: Path) -> Path:
+        """``path.resolve()``, memoized per run: a path that is not a symlink resolves to
+        its resolved parent plus its name (one ``lstat`` instead of one per component and a
+        ``stat``). Symlinks, ``..`` and anything unusual take ``Path.resolve`` itself, with
+        its exceptions (a symlink loop raises ``RuntimeError`` on 3.10-3.12)."""
+        key = ("resolve", os.fspath(path))
         found = self.cache.get(key)
         if found is None:
-            found = self.cache[key] = self._rel(parent)
-        assert isinstance(found, str)
-        if found == ".":
-            return name
-        if found.startswith("/") or found.startswith(".."):
-            return self._rel(path)
-        return f"{found}/{name}"
+            found = self.cache[key] = Path(self._resolved(key[1]))
+        assert isinstance(found, Path)
+        return found
+
+    def _resolved(self, path: str) -> str:
+        """:meth:`resolve` on strings (pathlib's operations cost more than the lstat)."""
+        key = ("resolved", path)
+        found = self.cache.get(key)
+        if found is not None:
+            assert isinstance(found, str)
+            return found
+        parent, name = os.path.split(path)
+        if (
+            os.sep != "/"
+            or not name
+            or name in (".", "..")
+            or "\x00" in name
+            or not os.path.isabs(parent)
+            or os.path.islink(path)
+        ):
+            found = str(Path(path).resolve())
+        else:
+            try:
+                resolved_parent = self._resolved(parent)  # one lstat per directory
+            except (OSError, RuntimeError, ValueError):
+                return str(Path(path).resolve())  # raises as the path's own resolution does
+            found = f"{resolved_parent.rstrip('/')}/{name}"
+        self.cache[key] = found
+        return found
 
     def _rel(self, path: Path) -> str:
+        # ``resolve(path).relative_to(root)`` on the (normalized) strings: pathlib's is slow.
+        resolved, root = self._resolved(os.fspath(path)), os.fspath(self.root)
+        if resolved == root:
+            return "."
+        prefix = root if root.endswith("/") else root + "/"
+        if resolved.startswith(prefix) and os.sep == "/":
+            return resolved[len(prefix) :]
         try:
-            return path.resolve().relative_to(self.root).as_posix()
+            return self.resolve(path).relative_to(self.root).as_posix()
         except ValueError:
             try:
                 return Path(os.path.abspath(path)).relative_to(self.root).as_posix()
@@ -71,7 +99,7 @@ class ReadContext:
     def check_inside(self, path: Path, origin: str, line: int | None = None) -> Path:
         """Resolve ``path`` (following symlinks) and refuse it when it leaves the root."""
         try:
-            resolved = path.resolve(strict=False)
+            resolved = self.resolve(path)
         except (OSError, RuntimeError) as exc:  # RuntimeError: symlink loop on 3.10-3.12
             raise InputError(origin, f"cannot resolve the path: {exc}", line) from exc
         if not self.allow_outside_root and not resolved.is_relative_to(self.root):
@@ -217,7 +245,7 @@ def _parse_pep508(text: str) -> _Parsed | str:
             req.name,
             as_written(req),
             tuple(sorted(req.extras)),
-            str(req.marker) if req.marker is not None else None,
+            redact_text(str(req.marker)) if req.marker is not None else None,
             redact_url(req.url) if req.url else None,
         )
     if len(_PARSED) >= _PARSED_MAX:
@@ -249,7 +277,7 @@ def from_packaging(
         specifier=as_written(req),
         origin=origin,
         extras=tuple(sorted(req.extras)),
-        marker=str(req.marker) if req.marker is not None else None,
+        marker=redact_text(str(req.marker)) if req.marker is not None else None,
         url=redact_url(req.url) if req.url else None,
         editable=editable,
         role=role,

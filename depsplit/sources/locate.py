@@ -10,12 +10,15 @@ line when it cannot tell. The text is assumed to have already parsed with ``toml
 from __future__ import annotations
 
 import json
+import posixpath
 import re
 import sys
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from depsplit.errors import InputError
+from depsplit.model import Requirement
 from depsplit.sources.base import ReadContext, SourceResult
 
 if sys.version_info >= (3, 11):
@@ -32,6 +35,9 @@ _PART = re.compile(_KEY_PART)
 _BASIC = re.compile(r'"((?:[^"\\]|\\.)*)"')
 _LITERAL = re.compile(r"'([^']*)'")
 _SCALAR_END = re.compile(r"[\s,\]}#]")
+_SPECIAL = re.compile(r"[\"'\[\]{}#]")
+"""What the lexer acts on where it records nothing (bare keys, scalars, ``=`` and commas
+in valid TOML never hold these)."""
 _PARSE_ERROR_LINE = re.compile(r"at line (\d+)")
 _PARSE_ERROR_WHERE = re.compile(r"\s*\(at line \d+, (column \d+)\)")
 
@@ -42,9 +48,35 @@ def shown(name: str) -> str:
     return name if name.isprintable() else repr(name)
 
 
+def localize(req: Requirement, ctx: ReadContext) -> Requirement:
+    """A local path requirement (``name @ .``, ``path = "../lib"``, ``file:../lib``) with its
+    URL written as requirements files have it: ``file:<path relative to the root>`` (absolute
+    when outside the root), so every reader names one directory the same way."""
+    url = req.url
+    if not url or "://" in url:
+        return req
+    path, sep, fragment = url.partition("#")
+    if path.startswith("file:"):
+        path = path[len("file:") :]
+    local = Path(path)
+    if not local.is_absolute():
+        local = ctx.root / posixpath.dirname(req.origin.file) / local
+    return replace(req, url=f"file:{ctx.rel(local)}{sep}{fragment}")
+
+
 def split_dotted(key: str) -> Path_:
-    """``tool."my.group".x`` → ``("tool", "my.group", "x")``."""
-    return tuple(_unquote(m.group(0)) for m in _PART.finditer(key))
+    """``tool."my.group".x`` → ``("tool", "my.group", "x")`` (memoized: a monorepo's TOML
+    files repeat the same keys)."""
+    found = _SPLIT.get(key)
+    if found is None:
+        if len(_SPLIT) >= _SPLIT_MAX:
+            _SPLIT.clear()
+        found = _SPLIT[key] = tuple(_unquote(m.group(0)) for m in _PART.finditer(key))
+    return found
+
+
+_SPLIT: dict[str, Path_] = {}
+_SPLIT_MAX = 65536
 
 
 def _unquote(token: str) -> str:
@@ -157,6 +189,13 @@ class TomlIndex:
                 i = end + 3
                 self._multiline = None
                 continue
+            if self._items is None or self._depth != 1:
+                # Outside a recorded array's top level only strings, brackets and comments
+                # matter: jump to the next one.
+                special = _SPECIAL.search(line, i)
+                if special is None:
+                    return
+                i = special.start()
             c = line[i]
             if c in " \t,":
                 i += 1

@@ -28,7 +28,7 @@ from depsplit.errors import InputError
 from depsplit.model import Origin
 from depsplit.sources import pipfile
 from depsplit.sources.base import ReadContext, SourceResult, parse_requirement
-from depsplit.sources.locate import TomlIndex, find_line, read_toml, shown
+from depsplit.sources.locate import TomlIndex, find_line, localize, read_toml, shown
 
 
 def read(path: Path, ctx: ReadContext) -> SourceResult:
@@ -44,16 +44,17 @@ def read(path: Path, ctx: ReadContext) -> SourceResult:
             _pipfile_lock(path, ctx, rel, result)
         else:
             text, data = read_toml(path, ctx, result)
-            _toml_lock(path.name, text, data, rel, result)
+            _toml_lock(path.name, text, data, rel, result, ctx)
     except InputError as exc:
         result.error(exc.file, exc.message, exc.line)
     return result
 
 
 class _Pins:
-    def __init__(self, rel: str, result: SourceResult) -> None:
+    def __init__(self, rel: str, result: SourceResult, ctx: ReadContext) -> None:
         self.rel = rel
         self.result = result
+        self.ctx = ctx
 
     def add(self, text: str, line: int | None, editable: bool = False) -> None:
         try:
@@ -61,17 +62,19 @@ class _Pins:
         except ValueError as exc:
             self.result.error(self.rel, f"invalid locked package {text!r}: {exc}", line)
             return
-        self.result.requirements.append(req)
+        self.result.requirements.append(localize(req, self.ctx))
 
     def error(self, message: str, line: int | None) -> None:
         self.result.error(self.rel, message, line)
 
 
-def _toml_lock(name: str, text: str, data: dict[str, Any], rel: str, result: SourceResult) -> None:
+def _toml_lock(
+    name: str, text: str, data: dict[str, Any], rel: str, result: SourceResult, ctx: ReadContext
+) -> None:
     table = "packages" if name.startswith("pylock.") else "package"
     packages = data.get(table, [])
     index = TomlIndex(text)
-    pins = _Pins(rel, result)
+    pins = _Pins(rel, result, ctx)
     if not isinstance(packages, list):
         pins.error(f"[[{table}]] must be an array of tables", index.key_line((table,)))
         return
@@ -132,7 +135,7 @@ def _poetry(package: Mapping[str, Any]) -> tuple[bool, object]:
 def _pipfile_lock(path: Path, ctx: ReadContext, rel: str, result: SourceResult) -> None:
     result.files.append(rel)
     text = ctx.read_text(path)
-    pins = _Pins(rel, result)
+    pins = _Pins(rel, result, ctx)
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:

@@ -20,7 +20,7 @@ from depsplit.errors import InputError
 from depsplit.model import IndexOption, Origin, PythonRequirement, Role
 from depsplit.redact import redact_url
 from depsplit.sources.base import ReadContext, SourceResult, parse_requirement
-from depsplit.sources.locate import TomlIndex, read_toml, shown
+from depsplit.sources.locate import TomlIndex, localize, read_toml, shown
 
 MARKER_KEYS = tuple(sorted(default_environment()))
 """Entry keys that Pipenv turns into markers."""
@@ -130,7 +130,7 @@ def read(path: Path, ctx: ReadContext) -> SourceResult:
             except (TypeError, ValueError) as exc:
                 result.error(rel, f"{shown(name)}: {exc}", line)
                 continue
-            result.requirements.append(req)
+            result.requirements.append(localize(req, ctx))
     return result
 
 

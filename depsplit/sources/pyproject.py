@@ -18,7 +18,7 @@ from packaging.utils import canonicalize_name
 from depsplit.errors import InputError
 from depsplit.model import Origin, PythonRequirement, Role
 from depsplit.sources.base import ReadContext, SourceResult, parse_requirement
-from depsplit.sources.locate import Path_, TomlIndex, parse_toml, read_toml, shown
+from depsplit.sources.locate import Path_, TomlIndex, localize, parse_toml, read_toml, shown
 from depsplit.sources.poetry import (
     PoetryConstraintError,
     poetry_requirement,
@@ -36,6 +36,7 @@ class _Reader:
     rel: str
     index: TomlIndex
     result: SourceResult
+    ctx: ReadContext
 
     def origin(self, line: int | None, via: tuple[str, ...] = ()) -> Origin:
         return Origin(self.rel, line, via)
@@ -59,7 +60,7 @@ class _Reader:
         except ValueError as exc:
             self.error(f"invalid requirement {text!r}: {exc}", line)
             return
-        self.result.requirements.append(req)
+        self.result.requirements.append(localize(req, self.ctx))
 
     def python(self, specifier: str, line: int | None, what: str) -> None:
         try:
@@ -310,7 +311,7 @@ def read(path: Path, ctx: ReadContext) -> SourceResult:
     except InputError as exc:
         result.error(exc.file, exc.message, exc.line)
         return result
-    reader = _Reader(ctx.rel(path), TomlIndex(text), result)
+    reader = _Reader(ctx.rel(path), TomlIndex(text), result, ctx)
     if "project" in data:
         reader.project(data["project"])
     if "dependency-groups" in data:

@@ -252,7 +252,7 @@ def _requirement_entry(req: Any, item: Any, number: int, file: Path, ctx: ReadCo
     editable = bool(item.is_editable)
     pkg = req.req
     link = req.link
-    marker = str(req.marker) if req.marker is not None else None
+    marker = redact_text(str(req.marker)) if req.marker is not None else None
     if marker is not None and (problem := marker_problem(marker)) is not None:
         return _Error(number, f"invalid marker {redact_text(marker)!r}: {problem}")
     url = _local_or_url(link.url, file, ctx) if link is not None else None
@@ -356,7 +356,7 @@ def read(
     except InputError as exc:
         result.error(exc.file, exc.message, exc.line)
         return result
-    _walk(path.resolve(), ctx, result, role, group, via=(), stack=())
+    _walk(ctx.resolve(path), ctx, result, role, group, via=(), stack=())
     return result
 
 

@@ -21,6 +21,7 @@ from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from depsplit.errors import InputError
 from depsplit.model import Origin, PythonRequirement, Role
 from depsplit.sources.base import ReadContext, SourceResult, parse_requirement
+from depsplit.sources.locate import localize
 
 _SECTION = re.compile(r"\[(?P<name>[^\]]+)\]")
 _OPTION = re.compile(r"(?P<key>[^=:\s][^=:]*?)\s*[=:]\s*(?P<value>.*)$")
@@ -95,9 +96,11 @@ def read(path: Path, ctx: ReadContext) -> SourceResult:
     sections = _parse(text)
     options = sections.get("options", {})
     if "install_requires" in options:
-        _requirements(options["install_requires"], "install_requires", "main", None, rel, result)
+        _requirements(
+            options["install_requires"], "install_requires", "main", None, rel, result, ctx
+        )
     for extra, option in sections.get("options.extras_require", {}).items():
-        _requirements(option, f"extras_require {extra}", "optional", extra, rel, result)
+        _requirements(option, f"extras_require {extra}", "optional", extra, rel, result, ctx)
     if "python_requires" in options:
         option = options["python_requires"]
         value = " ".join(v for _, v in option.lines)
@@ -111,7 +114,13 @@ def read(path: Path, ctx: ReadContext) -> SourceResult:
 
 
 def _requirements(
-    option: _Option, what: str, role: Role, group: str | None, rel: str, result: SourceResult
+    option: _Option,
+    what: str,
+    role: Role,
+    group: str | None,
+    rel: str,
+    result: SourceResult,
+    ctx: ReadContext,
 ) -> None:
     if option.lines and option.lines[0][1].startswith("file:"):
         result.warning(
@@ -126,4 +135,4 @@ def _requirements(
         except ValueError as exc:
             result.error(rel, f"invalid requirement {text!r} in {what}: {exc}", number)
             continue
-        result.requirements.append(req)
+        result.requirements.append(localize(req, ctx))

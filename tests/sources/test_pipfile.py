@@ -90,8 +90,8 @@ def errors(result: SourceResult) -> list[tuple[int | None, str]]:
             id="git-subdirectory",
         ),
         pytest.param(
-            '{path = "../libs/flask", editable = true}',
-            "flask @ file:../libs/flask",
+            '{path = "./libs/flask", editable = true}',
+            "flask @ file:libs/flask",  # root-relative
             True,
             id="path-editable",
         ),

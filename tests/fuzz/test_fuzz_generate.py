@@ -1,0 +1,140 @@
+"""``depsplit generate`` on random app directory names, paths and requirements: it either
+writes a complete tree (every file the manifest names, with its hash; no temporary file
+left) that hadolint and Docker Compose accept (checked on a sample: they are slow), or it
+refuses with a message and writes nothing. Nothing is ever written outside OUTDIR, and no
+secret reaches a generated file or the output."""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import json
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+from fuzz_strategies import SECRETS, dir_names, fuzz_settings, markers, names, specifiers, urls
+from hypothesis import event, given
+from hypothesis import strategies as st
+from test_fuzz_pipeline import assert_no_secret, run, snapshot, write
+
+LINT_SAMPLE = 4
+"""How many successful generations per session go through hadolint and Compose."""
+_linted = [0]
+
+valid_names = st.from_regex(r"[a-z][a-z0-9-]{0,8}[a-z0-9]", fullmatch=True)
+valid_specs = st.sampled_from(["", "==1.0", ">=1,<2", "~=2.1", "!=1.5", ">=0.1"])
+valid = st.builds("{}{}".format, valid_names, valid_specs)
+weird = st.one_of(
+    st.builds("{}{}".format, names, specifiers),
+    st.builds("{}{}; {}".format, names, specifiers, markers),
+    st.builds("{} @ {}".format, names, urls),
+    st.builds("{} @ {}".format, valid_names, urls),
+    st.sampled_from(["flask==2.3.0", "requests>=2", "gunicorn", "uvicorn[standard]"]),
+)
+requirement = st.one_of(valid, valid, valid, valid, valid, valid, weird)
+generate_dir_names = st.one_of(valid_names, valid_names, dir_names)
+app_files = st.sampled_from(["requirements.txt", "pyproject.toml", "Pipfile"])
+entry = st.sampled_from(
+    [
+        {},
+        {"main.py": "from fastapi import FastAPI\napp = FastAPI()\n"},
+        {"app.py": "from flask import Flask\napp = Flask(__name__)\n"},
+        {"worker.py": "if __name__ == '__main__':\n    pass\n"},
+        {"Procfile": "web: gunicorn app:app --bind 0.0.0.0:$PORT\n"},
+        {"Procfile": "worker: python run.py; rm -rf / `id` $(id)\n"},
+    ]
+)
+
+
+def render_app(kind: str, reqs: list[str]) -> str:
+    if kind == "requirements.txt":
+        return "".join(f"{r}\n" for r in reqs)
+    if kind == "pyproject.toml":
+        deps = ", ".join(json.dumps(r, ensure_ascii=False) for r in reqs)
+        return f'[project]\nname = "x"\nversion = "1"\ndependencies = [{deps}]\n'
+    body = "".join(
+        f'{json.dumps(r.split(";")[0].split("@")[0].strip() or "x", ensure_ascii=False)} = "*"\n'
+        for r in reqs
+    )
+    return "[packages]\n" + body
+
+
+@st.composite
+def generate_trees(draw: st.DrawFn) -> dict[str, str | bytes]:
+    files: dict[str, str | bytes] = {}
+    dirs = draw(st.lists(generate_dir_names, min_size=1, max_size=3, unique_by=lambda n: n.lower()))
+    for d in dirs:
+        prefix = draw(st.sampled_from(["", "services/", "odd dir/"]))
+        kind = draw(app_files)
+        reqs = draw(st.lists(requirement, max_size=3))
+        files[f"{prefix}{d}/{kind}"] = render_app(kind, reqs)
+        for name, text in draw(entry).items():
+            files[f"{prefix}{d}/{name}"] = text
+    return files
+
+
+def hadolint_bin() -> str:
+    return shutil.which("hadolint") or str(Path(sys.executable).with_name("hadolint"))
+
+
+def compose_bin() -> str:
+    spec = importlib.util.find_spec("compose")
+    assert spec is not None
+    assert spec.submodule_search_locations
+    return str(Path(next(iter(spec.submodule_search_locations))) / "docker-compose")
+
+
+def lint(outdir: Path) -> None:
+    for dockerfile in sorted(outdir.glob("*/Dockerfile")):
+        done = subprocess.run(
+            [hadolint_bin(), "--no-color", "-t", "warning", str(dockerfile)],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert done.returncode == 0, done.stdout + done.stderr
+    done = subprocess.run(
+        [compose_bin(), "-f", str(outdir / "compose.yaml"), "config", "--quiet"],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=outdir,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+@fuzz_settings(25)
+@given(files=generate_trees())
+def test_generate_writes_a_complete_tree_or_nothing(files: dict[str, str | bytes]) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        top = Path(tmp).resolve()
+        root = top / "repo"
+        root.mkdir()
+        write(root, files)
+        outdir = root / "deploy"
+        before = snapshot(top)
+        code, out, err = run(["generate", str(root), "-o", str(outdir)])
+        event(f"exit {code}" + (" " + err.splitlines()[-1][:200] if code and err else ""))
+        assert "Traceback" not in err
+        after = snapshot(top)
+        outside = {k: v for k, v in after.items() if not k.startswith("repo/deploy")}
+        assert outside == before, "something was written outside OUTDIR"
+        if code != 0:
+            assert code == 2, (code, err)
+            assert "error" in err, err
+            assert not outdir.exists(), sorted(k for k in after if k.startswith("repo/deploy"))
+        else:
+            plan = json.loads((outdir / "depsplit-plan.json").read_text(encoding="utf-8"))
+            written = {p.relative_to(outdir).as_posix() for p in outdir.rglob("*") if p.is_file()}
+            assert written == {*plan["files"], "depsplit-plan.json"}, written
+            for rel, digest in plan["files"].items():
+                assert hashlib.sha256((outdir / rel).read_bytes()).hexdigest() == digest
+            texts = [(outdir / rel).read_text(encoding="utf-8") for rel in sorted(written)]
+            assert_no_secret(out, err, *texts)
+            if _linted[0] < LINT_SAMPLE and list(outdir.glob("*/Dockerfile")):
+                _linted[0] += 1
+                lint(outdir)
+        assert all(secret not in err + out for secret in SECRETS)

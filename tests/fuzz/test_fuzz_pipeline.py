@@ -1,0 +1,70 @@
+"""The whole pipeline on random small trees: ``depsplit analyze --format json`` exits 0, 1
+or 2 and prints one valid JSON report (exit 2 only with an error diagnostic, and never 0
+with one); no traceback, no secret in stdout or stderr, nothing written anywhere."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import os
+import tempfile
+from pathlib import Path
+
+from fuzz_strategies import SECRETS, fuzz_settings, trees
+from hypothesis import given
+
+from depsplit.cli import main
+
+
+def write(root: Path, files: dict[str, str | bytes]) -> None:
+    for rel, content in files.items():
+        path = root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(content, bytes):
+            path.write_bytes(content)
+        else:
+            path.write_bytes(content.encode("utf-8", errors="surrogatepass"))
+
+
+def snapshot(root: Path) -> dict[str, bytes]:
+    out: dict[str, bytes] = {}
+    for dirpath, dirnames, filenames in os.walk(root):
+        for name in dirnames + filenames:
+            path = Path(dirpath, name)
+            rel = path.relative_to(root).as_posix()
+            out[rel] = b"<dir>" if path.is_dir() else path.read_bytes()
+    return out
+
+
+def run(argv: list[str]) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code = main(argv)
+    return code, out.getvalue(), err.getvalue()
+
+
+def assert_no_secret(*texts: str) -> None:
+    for text in texts:
+        for secret in SECRETS:
+            assert secret not in text, text
+
+
+@fuzz_settings(60)
+@given(files=trees())
+def test_analyze_json_on_random_trees(files: dict[str, str | bytes]) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp).resolve() / "repo"
+        root.mkdir()
+        write(root, files)
+        before = snapshot(Path(tmp))
+        code, out, err = run(["analyze", str(root), "--format", "json", "--time-limit", "2"])
+        assert code in (0, 1, 2), (code, err)
+        assert "Traceback" not in err
+        report = json.loads(out)
+        errors = [d for d in report["diagnostics"] if d["level"] == "error"]
+        assert (code == 2) == bool(errors), (code, errors, err)
+        for d in report["diagnostics"]:
+            assert d["file"], d
+        assert_no_secret(out, err)
+        assert snapshot(Path(tmp)) == before
