@@ -18,11 +18,11 @@ from typing import TYPE_CHECKING
 from depsplit.config import Config
 from depsplit.conflicts import (
     EffectiveCache,
+    analyze_conflicts,
     app_python,
     check_group,
     common_python,
     effective,
-    find_conflicts,
     sides,
     unsatisfiable_apps,
 )
@@ -92,7 +92,9 @@ def _analyze(root: Path, config: Config | None, options: Options | None) -> Plan
     # The conflict search and the partition's whole-group checks judge the same apps at
     # the same interpreters: they share each app's effective requirements.
     shared: EffectiveCache = {}
-    conflicts = find_conflicts(apps, target, time_limit=time_limit, effective_cache=shared)
+    analysis = analyze_conflicts(apps, target, time_limit=time_limit, effective_cache=shared)
+    conflicts = list(analysis.conflicts)
+    diagnostics.extend(analysis.diagnostics)
     if options.transitive:
         conflicts, groups, partition, notes = _transitive(
             root, apps, conflicts, target, config, options, time_limit
@@ -103,6 +105,15 @@ def _analyze(root: Path, config: Config | None, options: Options | None) -> Plan
         unsatisfiable = unsatisfiable_apps(conflicts)
         groups, partition = plan_groups(
             apps, conflicts, unsatisfiable, target, config, options, effective_cache=shared
+        )
+    if partition is not None and not partition.optimal:
+        diagnostics.append(
+            Diagnostic(
+                "warning",
+                f"{len(groups)} groups; at least {partition.lower_bound} are needed: the "
+                f"search for the fewest stopped at its {time_limit:g} s time limit (raise "
+                "--time-limit or time_limit in [tool.depsplit])",
+            )
         )
     return Plan(
         root=".",
@@ -393,10 +404,15 @@ def _drop_included_only(
     for candidate, result in results:
         own = {ctx.rel(p) for p in candidate.defining}
         included.update(f for f in result.files if f not in own)
+        own_dir = ctx.rel(candidate.path) or "."
+        # An app that installs itself ("-e ." or "name @ .") is not its own library.
         local_deps.update(
             r.url[len("file:") :]
             for r in result.requirements
-            if r.url and r.url.startswith("file:") and "://" not in r.url
+            if r.url
+            and r.url.startswith("file:")
+            and "://" not in r.url
+            and r.url[len("file:") :] != own_dir
         )
     kept = []
     for candidate, result in results:

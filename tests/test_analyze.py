@@ -245,3 +245,16 @@ def _count_forks(monkeypatch: pytest.MonkeyPatch) -> list[int]:
 def _answer(plan: Plan) -> tuple[object, ...]:
     """A plan without the partition's elapsed time."""
     return (plan.apps, plan.diagnostics, plan.conflicts, plan.groups, plan.unsatisfiable)
+
+
+def test_a_group_that_meets_only_in_pre_releases_says_so(tmp_path: Path) -> None:
+    root = tmp_path / "repo"
+    for name, line in (("a", "pkg>=2.0a1\n"), ("b", "pkg<=2.0b5\n")):
+        (root / name).mkdir(parents=True)
+        (root / name / "requirements.txt").write_text(line)
+    plan = analyze(root, Config(), Options())
+    assert plan.conflicts == ()
+    assert [g.apps for g in plan.groups] == [("a", "b")]
+    [note] = plan.diagnostics
+    assert note.level == "warning"
+    assert "only pre-releases satisfy both" in note.message

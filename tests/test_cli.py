@@ -171,3 +171,14 @@ def test_output_through_a_symlink_keeps_the_link(tree, tmp_path: Path) -> None:
     assert main(["analyze", str(root), "--format", "json", "--output", str(link)]) == 0
     assert link.is_symlink()
     assert json.loads(real.read_text())["apps"][0]["name"] == "api"
+
+
+def test_control_characters_in_paths_do_not_reach_the_terminal(
+    tree, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root = tree({"x\x1b]0;pwn\x07y/requirements.txt": "flask\n"})
+    assert main(["analyze", str(root)]) == 0
+    out = capsys.readouterr().out
+    assert "\x1b" not in out
+    assert "\x07" not in out
+    assert "x\\x1b]0;pwn\\x07y" in out

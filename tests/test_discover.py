@@ -123,3 +123,16 @@ def test_app_names_are_unique_and_readable() -> None:
         "x/Worker": "x-worker",
         ".": "mono-repo",
     }
+
+
+def test_an_app_that_installs_itself_is_still_an_app(tree) -> None:
+    root = tree(
+        {
+            "svc/pyproject.toml": '[project]\nname = "svc"\ndependencies = ["attrs"]\n',
+            "svc/requirements.txt": "-e .\n",
+            "web/pyproject.toml": '[project]\nname = "web"\ndependencies = ["web @ file:."]\n',
+            "lib/pyproject.toml": '[project]\nname = "lib"\ndependencies = []\n',
+            "api/requirements.txt": "-e ../lib\n",
+        }
+    )
+    assert paths(root) == ["api", "svc", "web"]

@@ -94,8 +94,9 @@ def test_unverified_candidates_give_a_warning_and_the_groups_are_still_checked(
     )
     plan = run(root, world, time_limit=1e-9)
     assert plan.conflicts == ()
-    [warning] = plan.diagnostics
-    assert warning.level == "warning"
+    # With no time at all, the partition cannot prove its count either: a second warning.
+    [warning] = [d for d in plan.diagnostics if "candidate conflicts" in d.message]
+    assert all(d.level == "warning" for d in plan.diagnostics)
     assert "1 of 1 candidate conflicts" in warning.message
     assert "checked as a whole" in warning.message
     assert sorted(g.apps for g in plan.groups) == [("api",), ("web",)]

@@ -14,6 +14,9 @@ from typing import TYPE_CHECKING
 
 from packaging.utils import canonicalize_name
 
+# Paths and names come from the repository: a directory named "x\x1b]0;pwn\x07" must not
+# drive the reader's terminal. Control characters are shown as escapes.
+from depsplit.emit.text import comment_safe
 from depsplit.model import Conflict, ConflictRequirement, Plan
 from depsplit.report.common import app_python, applies
 
@@ -356,7 +359,7 @@ def render(
     except ImportError:  # pragma: no cover - rich is a dependency; plain text without it
         color = False
     if not color:
-        return "".join("".join(text for text, _ in line) + "\n" for line in report)
+        return "".join("".join(comment_safe(text) for text, _ in line) + "\n" for line in report)
 
     buffer = io.StringIO()
     console = Console(
@@ -372,6 +375,6 @@ def render(
     for line in report:
         text = Text()
         for piece, style in line:
-            text.append(piece, style=STYLES.get(style, ""))
+            text.append(comment_safe(piece), style=STYLES.get(style, ""))
         console.print(text)
     return buffer.getvalue()
