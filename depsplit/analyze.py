@@ -282,13 +282,22 @@ def read_apps(
     root: Path, config: Config, ctx: ReadContext, exclude: tuple[str, ...] = ()
 ) -> tuple[list[App], list[Diagnostic]]:
     """Discover and read every app; return the apps (sorted by path) and all diagnostics."""
-    candidates = walk(root, config, exclude)
+    too_deep: list[str] = []
+    candidates = walk(root, config, exclude, too_deep)
     results = list(zip(candidates, _read_all(candidates, ctx, config), strict=True))
     results = _drop_included_only(results, ctx)
     paths = [ctx.rel(c.path) or "." for c, _ in results]
     names = app_names(paths, root.name)
     apps: list[App] = []
-    diagnostics: list[Diagnostic] = []
+    diagnostics: list[Diagnostic] = [
+        Diagnostic(
+            "warning",
+            f"not searched below this directory: it is {config.max_depth} levels deep "
+            "(the discovery depth limit; raise max_depth in [tool.depsplit])",
+            rel,
+        )
+        for rel in too_deep
+    ]
     for (_candidate, result), path in zip(results, paths, strict=True):
         diagnostics.extend(result.diagnostics)
         apps.append(

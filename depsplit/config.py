@@ -37,6 +37,8 @@ class Config:
     """Fix every group's interpreter (``"3.12"``), like ``--python``."""
     platform: str = "linux/amd64"
     max_file_size: int = 5 * 1024 * 1024
+    max_depth: int = 64
+    """How many directory levels below the root are searched for apps."""
     time_limit: float = 10.0
     together: tuple[tuple[str, ...], ...] = ()
     apart: tuple[tuple[str, ...], ...] = ()
@@ -137,7 +139,7 @@ def _check(key: str, raw_key: str, value: Any, name: str, line: int | None) -> A
         if not isinstance(value, str):
             raise fail('a platform such as "linux/amd64"')
         return value
-    if key in ("max_file_size", "max_apps_per_group"):
+    if key in ("max_file_size", "max_apps_per_group", "max_depth"):
         if not isinstance(value, int) or isinstance(value, bool) or value < 1:
             raise fail("a positive integer")
         return value

@@ -31,7 +31,6 @@ SKIP_DIRS = frozenset(
         "htmlcov",
     }
 )
-MAX_DEPTH = 64
 PLAN_FILE = "depsplit-plan.json"
 
 REQUIREMENTS_DIR_MAIN = ("prod", "production", "main", "base", "requirements")
@@ -101,8 +100,15 @@ def _glob_match(rel: str, patterns: tuple[str, ...]) -> bool:
     return False
 
 
-def walk(root: Path, config: Config, extra_exclude: tuple[str, ...] = ()) -> list[Candidate]:
-    """Every candidate app directory below ``root``, sorted by path."""
+def walk(
+    root: Path,
+    config: Config,
+    extra_exclude: tuple[str, ...] = (),
+    too_deep: list[str] | None = None,
+) -> list[Candidate]:
+    """Every candidate app directory below ``root``, sorted by path. Directories at
+    ``config.max_depth`` that have subdirectories are appended to ``too_deep`` (relative
+    POSIX paths): they were not searched further."""
     root = root.resolve()
     exclude = config.exclude + extra_exclude
     found: list[Candidate] = []
@@ -125,7 +131,11 @@ def walk(root: Path, config: Config, extra_exclude: tuple[str, ...] = ()) -> lis
         candidate = _candidate(directory, names)
         if candidate is not None:
             found.append(candidate)
-        if depth >= MAX_DEPTH:
+        if depth >= config.max_depth:
+            if too_deep is not None and any(
+                e.is_dir(follow_symlinks=False) and not e.name.startswith(".") for e in entries
+            ):
+                too_deep.append(directory.relative_to(root).as_posix())
             continue
         for entry in reversed(entries):
             if not entry.is_dir(follow_symlinks=False):

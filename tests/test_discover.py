@@ -136,3 +136,17 @@ def test_an_app_that_installs_itself_is_still_an_app(tree) -> None:
         }
     )
     assert paths(root) == ["api", "svc", "web"]
+
+
+def test_the_depth_limit_names_itself_and_how_to_raise_it(tree) -> None:
+    root = tree({"a/requirements.txt": "flask\n", "deep/er/app/requirements.txt": "flask\n"})
+    plan = analyze(root, Config(max_depth=1), Options())
+    assert [a.path for a in plan.apps] == ["a"]
+    [warning] = plan.diagnostics
+    assert (warning.level, warning.file) == ("warning", "deep")
+    assert "1 levels deep" in warning.message
+    assert "max_depth" in warning.message
+    assert [a.path for a in analyze(root, Config(max_depth=3), Options()).apps] == [
+        "a",
+        "deep/er/app",
+    ]
