@@ -23,13 +23,14 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, Any, cast
 
 import resolvelib
+from packaging.markers import UndefinedComparison, UndefinedEnvironmentName
 from packaging.requirements import Requirement as PkgRequirement
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.utils import NormalizedName, canonicalize_name
 from packaging.version import Version
 
 from depsplit.errors import EXIT_POLICY, DepsplitError, InputError
-from depsplit.index.errors import UnknownPackageError
+from depsplit.index.errors import BadMetadataError, UnknownPackageError
 from depsplit.index.finder import DistMetadata, Finder, IndexFile
 from depsplit.index.tags import target_tags, wheel_rank
 from depsplit.model import Origin, Requirement, Target
@@ -580,7 +581,17 @@ class _Provider(resolvelib.AbstractProvider[_Req, _Cand, str]):
                 )
             )
         for dep in meta.requires_dist:
-            if not self._applies(dep, candidate.extras):
+            try:
+                applies = self._applies(dep, candidate.extras)
+            except (UndefinedComparison, UndefinedEnvironmentName) as exc:
+                # pip cannot evaluate such a marker either: fail closed, naming it.
+                raise BadMetadataError(
+                    candidate.key,
+                    release.best.index,
+                    f"{candidate.version}: the marker of 'Requires-Dist: {dep}' cannot be "
+                    f"evaluated ({exc})",
+                ) from exc
+            if not applies:
                 continue
             if dep.url:
                 raise UnknownPackageError(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 from localindex import LocalIndex, req
@@ -284,3 +285,22 @@ def test_find_links_directory_hashes_are_computed(
     res = resolve([req("idna")], target=TARGET, python="3.12", finder=finder)
     data = (world.files / "idna-3.6-py3-none-any.whl").read_bytes()
     assert res.pins["idna"].hashes == (f"sha256:{hashlib.sha256(data).hexdigest()}",)
+
+
+def test_a_metadata_marker_that_cannot_be_evaluated_fails_closed(
+    tmp_path: Path, make_finder: MakeFinder
+) -> None:
+    from localindex import Dist, build_index
+
+    from depsplit.index.errors import BadMetadataError
+
+    # 'python_version ~= "win32"' parses but cannot be compared: pip cannot evaluate it.
+    index = build_index(
+        tmp_path / "idx",
+        [Dist("odd", "1.0", ['dep; python_version ~= "win32"']), Dist("dep", "1.0")],
+    )
+    finder = make_finder(index.file_url)
+    with pytest.raises(BadMetadataError) as caught:
+        resolve([req("odd")], target=TARGET, python="3.12", finder=finder)
+    assert caught.value.package == "odd"
+    assert "cannot be evaluated" in str(caught.value)
