@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from pathlib import Path
 
@@ -34,3 +35,14 @@ def corpus() -> Path:
     if not CORPUS.is_dir():
         pytest.skip(f"corpus not present at {CORPUS}")
     return CORPUS
+
+
+@pytest.fixture
+def no_pip_config(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """Only the indexes a test names: no pip.conf, no ``PIP_*`` variables (this machine
+    sets some), and a fresh depsplit cache."""
+    for name in list(os.environ):
+        if name.startswith("PIP_"):
+            monkeypatch.delenv(name)
+    monkeypatch.setenv("PIP_CONFIG_FILE", os.devnull)
+    monkeypatch.setenv("DEPSPLIT_CACHE_DIR", str(tmp_path / "cache"))

@@ -27,14 +27,7 @@ API = (
 )
 
 
-@pytest.fixture(autouse=True)
-def _no_pip_config(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    """Only the indexes a test names: no pip.conf, no ``PIP_*`` variables, a fresh cache."""
-    for name in list(os.environ):
-        if name.startswith("PIP_"):
-            monkeypatch.delenv(name)
-    monkeypatch.setenv("PIP_CONFIG_FILE", os.devnull)
-    monkeypatch.setenv("DEPSPLIT_CACHE_DIR", str(tmp_path / "cache"))
+pytestmark = pytest.mark.usefixtures("no_pip_config")
 
 
 @pytest.fixture

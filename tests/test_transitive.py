@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -25,13 +24,7 @@ from depsplit.transitive import Transitive
 Tree = Callable[[dict[str, str | bytes]], Path]
 
 
-@pytest.fixture(autouse=True)
-def _no_pip_config(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    for name in list(os.environ):
-        if name.startswith("PIP_"):
-            monkeypatch.delenv(name)
-    monkeypatch.setenv("PIP_CONFIG_FILE", os.devnull)
-    monkeypatch.setenv("DEPSPLIT_CACHE_DIR", str(tmp_path / "cache"))
+pytestmark = pytest.mark.usefixtures("no_pip_config")
 
 
 @pytest.fixture
