@@ -89,7 +89,7 @@ def measure(root: Path) -> dict[str, Any]:
     # of the real run without changing it. ``read`` includes ``discover``: subtracted below.
     pipeline.walk = timed("discover", pipeline.walk)  # type: ignore[attr-defined]
     pipeline.read_apps = timed("read", pipeline.read_apps)
-    pipeline.find_conflicts = timed("conflicts", pipeline.find_conflicts)  # type: ignore[attr-defined]
+    pipeline.analyze_conflicts = timed("conflicts", pipeline.analyze_conflicts)
     pipeline.plan_groups = timed("partition", pipeline.plan_groups)
     t = time.perf_counter()
     plan = pipeline.analyze(root, None, pipeline.Options(lenient=True))
