@@ -8,17 +8,13 @@ errors naming the file and the key's line, so a typo never silently changes a ve
 from __future__ import annotations
 
 import re
-import sys
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
-from depsplit.errors import ConfigError
+import tomli
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - exercised on 3.10 only
-    import tomli as tomllib  # type: ignore[import-not-found, unused-ignore]
+from depsplit.errors import ConfigError
 
 
 @dataclass(frozen=True)
@@ -80,10 +76,10 @@ def _from_file(
     name = _display(path, root)
     try:
         text = path.read_bytes().decode("utf-8-sig")
-        data = tomllib.loads(text)
+        data = tomli.loads(text)
     except UnicodeDecodeError as exc:
         raise ConfigError(name, "not valid UTF-8") from exc
-    except tomllib.TOMLDecodeError as exc:
+    except tomli.TOMLDecodeError as exc:
         line = _toml_error_line(str(exc))
         raise ConfigError(name, f"invalid TOML: {exc}", line) from exc
     table: Any = data

@@ -146,8 +146,13 @@ def _pipfile_lock(path: Path, ctx: ReadContext, rel: str, result: SourceResult) 
     if not isinstance(default, dict):
         pins.error('"default" must be an object of packages', start)
         return
+    # find_line(text, needle, start) for each package, without splitting the text each
+    # time: the needle holds no line break, so the first match at or after the start of
+    # line ``start`` is on the first line that contains it.
+    offset = _line_offset(text, start)
     for name, entry in default.items():
-        line = find_line(text, f"{json.dumps(name)}: {{", start) or start
+        found = text.find(f"{json.dumps(name)}: {{", offset)
+        line = text.count("\n", 0, found) + 1 if found >= 0 else start
         if isinstance(entry, Mapping) and entry.get("path") == ".":
             continue  # the project itself
         try:
@@ -156,3 +161,11 @@ def _pipfile_lock(path: Path, ctx: ReadContext, rel: str, result: SourceResult) 
             pins.error(f"{shown(name)}: {exc}", line)
             continue
         pins.add(text_, line, editable=editable)
+
+
+def _line_offset(text: str, number: int) -> int:
+    """Where line ``number`` (1-based, an existing line) of ``text`` starts."""
+    offset = 0
+    for _ in range(number - 1):
+        offset = text.index("\n", offset) + 1
+    return offset

@@ -10,7 +10,7 @@ environment marker name) into ``key value`` markers ANDed with ``markers``, as i
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Hashable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +20,7 @@ from depsplit.errors import InputError
 from depsplit.model import IndexOption, Origin, PythonRequirement, Role
 from depsplit.redact import redact_url
 from depsplit.sources.base import ReadContext, SourceResult, parse_requirement
-from depsplit.sources.locate import TomlIndex, localize, read_toml, shown
+from depsplit.sources.locate import TomlIndex, frozen, localize, read_toml, shown
 
 MARKER_KEYS = tuple(sorted(default_environment()))
 """Entry keys that Pipenv turns into markers."""
@@ -64,6 +64,27 @@ def entry_requirement(name: str, value: object) -> tuple[str, bool]:
     elif version[:1].isdigit():
         version = f"=={version}"
     return f"{name}{extras}{version}" + (f"; {marker}" if marker else ""), editable
+
+
+def _entry_requirement(name: str, value: object) -> tuple[str, bool]:
+    """:func:`entry_requirement`, memoized on ``name`` and the entry's value (see
+    :func:`~depsplit.sources.locate.frozen`): a monorepo's Pipfiles repeat their entries.
+    A bad value is not memoized; it raises again."""
+    frozen_value = frozen(value)
+    if frozen_value is None:
+        return entry_requirement(name, value)
+    key = (name, frozen_value)
+    found = _ENTRIES.get(key)
+    if found is None:
+        found = entry_requirement(name, value)
+        if len(_ENTRIES) >= _ENTRIES_MAX:
+            _ENTRIES.clear()
+        _ENTRIES[key] = found
+    return found
+
+
+_ENTRIES: dict[tuple[str, Hashable], tuple[str, bool]] = {}
+_ENTRIES_MAX = 65536
 
 
 def _url(value: Mapping[str, Any]) -> str | None:
@@ -123,7 +144,7 @@ def read(path: Path, ctx: ReadContext) -> SourceResult:
         for name, value in entries.items():
             line = index.key_line((section, name))
             try:
-                text_, editable = entry_requirement(name, value)
+                text_, editable = _entry_requirement(name, value)
                 req = parse_requirement(
                     text_, Origin(rel, line), role=role, group=group, editable=editable
                 )

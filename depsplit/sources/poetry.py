@@ -14,12 +14,14 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Hashable, Iterable, Mapping, Sequence
 from typing import Any
 
 from packaging.ranges import VersionRange
 from packaging.specifiers import InvalidSpecifier, Specifier, SpecifierSet
 from packaging.version import VERSION_PATTERN, InvalidVersion, Version
+
+from depsplit.sources.locate import frozen
 
 
 class PoetryConstraintError(ValueError):
@@ -251,6 +253,7 @@ def _marker_clauses(name: str, clauses: Iterable[str]) -> str:
     return " and ".join(parts)
 
 
+@functools.lru_cache(maxsize=4096)
 def python_marker(text: str, name: str = "python_version") -> str:
     """A Poetry constraint on ``name`` as a PEP 508 marker (``""``: any version), after
     poetry-core ``create_nested_marker``: one ``or`` branch per run of alternatives that
@@ -262,6 +265,8 @@ def python_marker(text: str, name: str = "python_version") -> str:
     ``VersionRange`` does not expose its intervals (no public accessor or iterator; its
     ``repr`` is for debugging and shows ``.dev0`` bounds), so the branches are built from
     the alternatives as written rather than from the range's intervals.
+
+    Memoized (a pure function of its arguments; a refused constraint raises again).
 
     Raises :class:`PoetryConstraintError` for what poetry-core refuses.
     """
@@ -323,8 +328,30 @@ def poetry_requirement(name: str, spec: Mapping[str, Any]) -> tuple[str, bool, s
     sources win over ``version``; ``python`` and ``platform`` become markers ANDed with
     ``markers``.
 
+    Memoized on ``name`` and the table's value (see :func:`~depsplit.sources.locate.frozen`):
+    a monorepo declares the same dependency the same way in many apps. A bad value is not
+    memoized; it raises again.
+
     Raises :class:`PoetryConstraintError` or :class:`TypeError` for a bad value.
     """
+    value = frozen(spec)
+    if value is None:
+        return _poetry_requirement(name, spec)
+    key = (name, value)
+    found = _REQUIREMENTS.get(key)
+    if found is None:
+        found = _poetry_requirement(name, spec)
+        if len(_REQUIREMENTS) >= _REQUIREMENTS_MAX:
+            _REQUIREMENTS.clear()
+        _REQUIREMENTS[key] = found
+    return found
+
+
+_REQUIREMENTS: dict[tuple[str, Hashable], tuple[str, bool, str | None]] = {}
+_REQUIREMENTS_MAX = 65536
+
+
+def _poetry_requirement(name: str, spec: Mapping[str, Any]) -> tuple[str, bool, str | None]:
     raw_extras = spec.get("extras", [])
     if not isinstance(raw_extras, list) or not all(isinstance(e, str) for e in raw_extras):
         raise TypeError("extras must be an array of strings")

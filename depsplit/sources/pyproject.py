@@ -12,13 +12,20 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.utils import canonicalize_name
 
 from depsplit.errors import InputError
 from depsplit.model import Origin, PythonRequirement, Role
 from depsplit.sources.base import ReadContext, SourceResult, parse_requirement
-from depsplit.sources.locate import Path_, TomlIndex, localize, parse_toml, read_toml, shown
+from depsplit.sources.locate import (
+    Path_,
+    TomlIndex,
+    canonical_specifier,
+    localize,
+    parse_toml,
+    read_toml,
+    shown,
+)
 from depsplit.sources.poetry import (
     PoetryConstraintError,
     poetry_requirement,
@@ -63,9 +70,8 @@ class _Reader:
         self.result.requirements.append(localize(req, self.ctx))
 
     def python(self, specifier: str, line: int | None, what: str) -> None:
-        try:
-            spec = str(SpecifierSet(specifier))
-        except InvalidSpecifier:
+        spec = canonical_specifier(specifier)
+        if spec is None:
             self.error(f"invalid {what} {specifier!r}", line)
             return
         self.result.python.append(PythonRequirement(spec, self.origin(line)))

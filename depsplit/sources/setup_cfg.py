@@ -16,12 +16,10 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from packaging.specifiers import InvalidSpecifier, SpecifierSet
-
 from depsplit.errors import InputError
 from depsplit.model import Origin, PythonRequirement, Role
 from depsplit.sources.base import ReadContext, SourceResult, parse_requirement
-from depsplit.sources.locate import localize
+from depsplit.sources.locate import canonical_specifier, localize
 
 _SECTION = re.compile(r"\[(?P<name>[^\]]+)\]")
 _OPTION = re.compile(r"(?P<key>[^=:\s][^=:]*?)\s*[=:]\s*(?P<value>.*)$")
@@ -50,7 +48,7 @@ def _parse(text: str) -> dict[str, dict[str, _Option]]:
                 current.lines.append((number, stripped))
             continue
         current = None
-        if section := _SECTION.fullmatch(stripped):
+        if stripped[0] == "[" and (section := _SECTION.fullmatch(stripped)):
             options = sections.setdefault(section["name"].strip(), {})
         elif options is not None and (option := _OPTION.match(stripped)):
             current = _Option(number)
@@ -104,9 +102,8 @@ def read(path: Path, ctx: ReadContext) -> SourceResult:
     if "python_requires" in options:
         option = options["python_requires"]
         value = " ".join(v for _, v in option.lines)
-        try:
-            spec = str(SpecifierSet(value))
-        except InvalidSpecifier:
+        spec = canonical_specifier(value)
+        if spec is None:
             result.error(rel, f"invalid python_requires {value!r}", option.line)
         else:
             result.python.append(PythonRequirement(spec, Origin(rel, option.line)))
