@@ -69,12 +69,12 @@ import itertools
 import posixpath
 import re
 import time
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from packaging.markers import InvalidMarker, UndefinedComparison, UndefinedEnvironmentName
-from packaging.specifiers import SpecifierSet
+from packaging.specifiers import Specifier, SpecifierSet
 from packaging.utils import (
     InvalidSdistFilename,
     InvalidWheelFilename,
@@ -140,7 +140,18 @@ def _allowed(app: App, target: Target) -> tuple[str, ...]:
     """The minors (oldest first) the app allows: among the supported ones, or just
     ``target.python`` when it is fixed."""
     candidates = (target.python,) if target.python else tgt.SUPPORTED_PYTHONS
-    return tuple(tgt.allowed_pythons(app.python_specifier, candidates))
+    if not app.python:
+        # No constraint at all (most apps): every candidate, as allowed_pythons("") says,
+        # without joining an empty specifier for each of thousands of apps.
+        return tuple(candidates)
+    return _allowed_by(app.python_specifier, candidates)
+
+
+@functools.lru_cache(maxsize=4096)
+def _allowed_by(specifier: str, candidates: tuple[str, ...]) -> tuple[str, ...]:
+    """:func:`depsplit.target.allowed_pythons` as a tuple, cached: a monorepo repeats a few
+    Python constraints, and every engine asks for each app's."""
+    return tuple(tgt.allowed_pythons(specifier, candidates))
 
 
 def app_python(app: App, target: Target) -> str | None:
@@ -179,23 +190,63 @@ def _marker_applies(marker: str | None, target: Target, python: str) -> bool:
         return True
 
 
+class _Effective(dict[str, list[Requirement]]):
+    """What :func:`effective` returns: a plain ``dict`` for every caller, which also keeps
+    the algebra of each of its packages once it is asked for (:func:`_algebra_by_key`).
+
+    The conflict search and every whole-group check of the partition judge the same
+    (app, interpreter) pairs: through the shared :data:`EffectiveCache` they get the same
+    ``_Effective`` object, so the specifier strings and URLs of each app's packages are
+    collected and looked up once per run instead of once per engine. An effective mapping
+    is never changed after :func:`effective` builds it, so what is derived from it stays
+    valid as long as it lives."""
+
+    __slots__ = ("algebra",)
+
+    def __init__(self, items: Iterable[tuple[str, list[Requirement]]]) -> None:
+        super().__init__(items)
+        self.algebra: dict[str, _TermData] | None = None
+
+
 def effective(app: App, target: Target, python: str) -> dict[str, list[Requirement]]:
     """Per canonical package key (sorted), the app's requirements that go into its
     container at ``python``: ``main`` and ``lock`` whose marker holds, then ``constraint``
     entries on keys already present. ``dev`` and ``optional`` never count. Within a key the
     reading order is kept. An invalid marker counts as true."""
     out: dict[str, list[Requirement]] = {}
+    # A marker's verdict depends on the marker, the target and ``python`` only: each
+    # distinct marker of the app is evaluated once (most lines have none).
+    holds: dict[str, bool] = {}
+    constraints = False
     for req in app.requirements:
-        if req.role in ("main", "lock") and _marker_applies(req.marker, target, python):
-            out.setdefault(req.key, []).append(req)
-    for req in app.requirements:
-        if (
-            req.role == "constraint"
-            and req.key in out
-            and _marker_applies(req.marker, target, python)
-        ):
-            out[req.key].append(req)
-    return dict(sorted(out.items()))
+        role = req.role
+        if role == "main" or role == "lock":
+            marker = req.marker
+            if marker:
+                found = holds.get(marker)
+                if found is None:
+                    found = holds[marker] = _marker_applies(marker, target, python)
+                if not found:
+                    continue
+            reqs = out.get(req.key)
+            if reqs is None:
+                out[req.key] = [req]
+            else:
+                reqs.append(req)
+        elif role == "constraint":
+            constraints = True
+    if constraints:
+        for req in app.requirements:
+            if req.role == "constraint" and req.key in out:
+                marker = req.marker
+                if marker:
+                    found = holds.get(marker)
+                    if found is None:
+                        found = holds[marker] = _marker_applies(marker, target, python)
+                    if not found:
+                        continue
+                out[req.key].append(req)
+    return _Effective(sorted(out.items()))
 
 
 # --------------------------------------------------------------------------- URLs
@@ -296,90 +347,154 @@ _RANGE_IDS: dict[VersionRange, int] = {}
 """Every distinct range met, numbered (hashing a range is slow: do it once)."""
 
 
-@functools.lru_cache(maxsize=16384)
-def _algebra_of(
-    key: str, specs: tuple[str, ...], urls: tuple[str, ...]
-) -> tuple[SpecifierSet, VersionRange, int, VersionRange, tuple[str, ...], bool, bool]:
-    """The algebra of one app's specifiers and URLs on ``key`` (cached across calls: the
-    partition checks every group with a fresh engine): the specifier set with a pin for
-    each URL that names a version, its range and the range's number in :data:`_RANGE_IDS`,
-    the range without those pins, the URLs that name no version, whether it is convex and
-    whether it holds ``===``."""
-    named = [(u, _url_version(u, key)) for u in urls]
-    pins = [f"=={v}" for _, v in named if v is not None]
-    sset = SpecifierSet(",".join([*specs, *pins]))
-    rng = sset.to_range()
-    plain = SpecifierSet(",".join(specs)).to_range() if pins else rng
-    rid = _RANGE_IDS.setdefault(rng, len(_RANGE_IDS))
-    return (
-        sset,
-        rng,
-        rid,
-        plain,
-        tuple(u for u, v in named if v is None),
-        _is_convex(sset),
-        any(s.operator == "===" for s in sset),
+class _TermData:
+    """The algebra of one request on one package: the specifier strings an app gives it
+    (in reading order) and its normalized URLs. Built once per distinct input by
+    :func:`_term_data` and shared by every engine of the process (the conflict search and
+    each whole-group check of the partition); never changed once built."""
+
+    __slots__ = (
+        "alone_ok",
+        "convex",
+        "identity",
+        "plain",
+        "point",
+        "range",
+        "range_key",
+        "sset",
+        "text",
+        "unknown_urls",
+        "urls",
     )
 
+    def __init__(self, key: str, specs: tuple[str, ...], urls: tuple[str, ...]) -> None:
+        named = [(u, _url_version(u, key)) for u in urls]
+        pins = [f"=={v}" for _, v in named if v is not None]
+        sset = SpecifierSet(",".join([*specs, *pins]))
+        rng = sset.to_range()
+        self.sset = sset
+        """Every specifier, plus ``==V`` for each URL that names version V."""
+        self.range: VersionRange = rng
+        self.plain: VersionRange = SpecifierSet(",".join(specs)).to_range() if pins else rng
+        """The range of the specifiers alone, without URL versions."""
+        self.urls = frozenset(urls)
+        self.unknown_urls = tuple(u for u, v in named if v is None)
+        """URLs that name no version (so they cannot be judged against specifiers)."""
+        self.convex = _is_convex(sset)
+        self.point = any(s.operator == "===" for s in sset)
+        """Holds a ``===`` clause: admits one string at most."""
+        self.text = str(sset)
+        self.alone_ok = len(urls) <= 1 and not rng.is_empty
+        self.range_key = (_RANGE_IDS.setdefault(rng, len(_RANGE_IDS)), urls)
+        """Equal for requests with the same range and URLs: they are one term."""
+        self.identity: str | None = None
+        """:func:`_term_identity`'s text, computed when first asked for."""
 
-@dataclass(frozen=True, eq=False)
+
+def _term_data(key: str, specs: tuple[str, ...], urls: tuple[str, ...]) -> _TermData:
+    """The algebra of specifier strings ``specs`` and sorted, distinct normalized ``urls``
+    on package ``key``, once per distinct input. Without URLs the package plays no part
+    (it only tells which versions a URL names), so ``>=2`` is parsed once for every
+    package that asks for it."""
+    if urls:
+        return _url_term_data(key, specs, urls)
+    return _spec_term_data(specs)
+
+
+@functools.lru_cache(maxsize=16384)
+def _spec_term_data(specs: tuple[str, ...]) -> _TermData:
+    return _TermData("", specs, ())
+
+
+@functools.lru_cache(maxsize=16384)
+def _one_spec_term_data(spec: str) -> _TermData:
+    """The most common request, one specifier string and no URL (keyed by the string,
+    whose hash Python keeps: cheaper than a tuple's)."""
+    return _spec_term_data((spec,) if spec else ())
+
+
+@functools.lru_cache(maxsize=4096)
+def _url_term_data(key: str, specs: tuple[str, ...], urls: tuple[str, ...]) -> _TermData:
+    return _TermData(key, specs, urls)
+
+
+def _algebra_by_key(eff: dict[str, list[Requirement]]) -> dict[str, _TermData]:
+    """Per package of an :func:`effective` mapping, the algebra of its requirements. Kept
+    on the mapping when it is an :class:`_Effective` (always, unless a caller built its
+    own), so each (app, interpreter) is worked out once per run, not once per engine."""
+    if isinstance(eff, _Effective) and eff.algebra is not None:
+        return eff.algebra
+    out: dict[str, _TermData] = {}
+    for key, reqs in eff.items():
+        if len(reqs) == 1:
+            req = reqs[0]
+            if req.url:
+                specs: tuple[str, ...] = (req.specifier,) if req.specifier else ()
+                out[key] = _term_data(key, specs, (_url_identity(req),))
+            else:
+                out[key] = _one_spec_term_data(req.specifier)
+        else:
+            specs = tuple(r.specifier for r in reqs if r.specifier)
+            urls = tuple(sorted({_url_identity(r) for r in reqs if r.url}))
+            out[key] = _term_data(key, specs, urls)
+    if isinstance(eff, _Effective):
+        eff.algebra = out
+    return out
+
+
 class _Term:
-    """What one app asks of one package, as algebra. Apps whose terms have the same range
-    and URLs share one ``_Term`` (same ``uid``)."""
+    """What one app asks of one package, as algebra, within one engine. Apps whose terms
+    have the same range and URLs share one ``_Term`` (same ``uid``: terms are numbered in
+    the order the engine first meets them, which orders every search over them). The
+    fields are copied from the first :class:`_TermData` met (see there)."""
 
-    uid: int
-    sset: SpecifierSet
-    """Every specifier, plus ``==V`` for each URL that names version V."""
-    range: VersionRange
-    plain: VersionRange
-    """The range of the specifiers alone, without URL versions."""
-    urls: frozenset[str]
-    unknown_urls: tuple[str, ...]
-    """URLs that name no version (so they cannot be judged against specifiers)."""
-    convex: bool
-    point: bool
-    """Holds a ``===`` clause: admits one string at most."""
-    text: str = ""
-    """``str(sset)``, computed once."""
+    __slots__ = (
+        "alone_ok",
+        "convex",
+        "data",
+        "plain",
+        "point",
+        "range",
+        "sset",
+        "text",
+        "uid",
+        "unknown_urls",
+        "urls",
+    )
 
-    @property
-    def alone_ok(self) -> bool:
-        return len(self.urls) <= 1 and not self.range.is_empty
+    def __init__(self, uid: int, data: _TermData) -> None:
+        self.uid = uid
+        self.data = data
+        self.sset = data.sset
+        self.range = data.range
+        self.plain = data.plain
+        self.urls = data.urls
+        self.unknown_urls = data.unknown_urls
+        self.convex = data.convex
+        self.point = data.point
+        self.text = data.text
+        self.alone_ok = data.alone_ok
+        """Satisfiable alone: at most one URL, and a non-empty range."""
 
 
 class _Algebra:
     """Interns terms and caches pair verdicts (one per distinct pair of ranges)."""
 
     def __init__(self) -> None:
-        self._by_text: dict[tuple[str, tuple[str, ...], tuple[str, ...]], _Term] = {}
-        self._by_range: dict[tuple[int, frozenset[str]], _Term] = {}
+        self.by_data: dict[_TermData, _Term] = {}
+        """Every data met -> its term (a term is never falsy: ``by_data.get(d) or term(d)``)."""
+        self._by_range: dict[tuple[int, tuple[str, ...]], _Term] = {}
         self._pairs: dict[tuple[int, int], bool] = {}
 
-    def term(self, key: str, reqs: Sequence[Requirement]) -> _Term:
-        specs = tuple(r.specifier for r in reqs if r.specifier)
-        urls = tuple(sorted({_url_identity(r) for r in reqs if r.url}))
-        text_key = (key, specs, urls)
-        found = self._by_text.get(text_key)
-        if found is not None:
-            return found
-        sset, rng, rid, plain, unknown, convex, point = _algebra_of(key, specs, urls)
-        range_key = (rid, frozenset(urls))
-        term = self._by_range.get(range_key)
-        if term is None:
-            term = _Term(
-                uid=len(self._by_range),
-                sset=sset,
-                range=rng,
-                plain=plain,
-                urls=frozenset(urls),
-                unknown_urls=unknown,
-                convex=convex,
-                point=point,
-                text=str(sset),
-            )
-            self._by_range[range_key] = term
-        self._by_text[text_key] = term
-        return term
+    def term(self, data: _TermData) -> _Term:
+        found = self.by_data.get(data)
+        if found is None:
+            found = self._by_range.get(data.range_key)
+            if found is None:
+                found = _Term(len(self._by_range), data)
+                self._by_range[data.range_key] = found
+            self.by_data[data] = found
+        return found
 
     def compatible(self, a: _Term, b: _Term) -> bool:
         """Whether one version (and at most one URL) satisfies both terms."""
@@ -412,20 +527,48 @@ def _meets(terms: Sequence[_Term]) -> bool:
 
 
 def _prerelease_only(terms: Sequence[_Term]) -> bool:
-    return _prerelease_only_text(tuple(sorted({t.text for t in terms if t.text})))
+    """Whether only pre-releases satisfy every term (their specifier sets joined, with
+    pip's rule: see the module docstring)."""
+    by_text = {t.text: t.sset for t in terms if t.text}
+    texts = tuple(sorted(by_text))
+    found = _PRERELEASE_ONLY.get(texts)
+    if found is None:
+        if len(_PRERELEASE_ONLY) >= _PRERELEASE_ONLY_MAX:
+            _PRERELEASE_ONLY.clear()
+        found = _PRERELEASE_ONLY[texts] = _prerelease_only_specs(
+            [spec for text in texts for spec in by_text[text]]
+        )
+    return found
 
 
-@functools.lru_cache(maxsize=16384)
-def _prerelease_only_text(texts: tuple[str, ...]) -> bool:
-    """Whether only pre-releases satisfy every specifier set of ``texts`` (cached: the
-    same distinct terms meet at every interpreter)."""
-    combined = SpecifierSet(",".join(texts))
-    if not len(combined):
+_PRERELEASE_ONLY: dict[tuple[str, ...], bool] = {}
+""":func:`_prerelease_only` per sorted tuple of distinct term texts: the same distinct terms
+meet at every interpreter, and every engine asks again. Cleared when it holds
+:data:`_PRERELEASE_ONLY_MAX` entries."""
+
+_PRERELEASE_ONLY_MAX = 16384
+
+
+def _prerelease_only_specs(specs: Sequence[Specifier]) -> bool:
+    """Whether ``SpecifierSet(",".join(texts))`` (``texts``: the specifier sets, as
+    ``str(SpecifierSet)`` gives them, whose clauses are ``specs``) is satisfiable only
+    by pre-releases: no final release satisfies ``SpecifierSet(str(combined),
+    prereleases=False)``.
+
+    That set is built here from the terms' already parsed clauses instead of from text:
+    ``str(combined)`` is the clauses deduplicated and sorted by their text, each of which
+    parses back to an equal clause (``str(Specifier)`` round-trips). Those are the same
+    clauses in the same order, without parsing them twice more or losing what packaging
+    has cached on them."""
+    if not specs:
         return False
-    return SpecifierSet(str(combined), prereleases=False).is_unsatisfiable()
+    canonical = tuple(dict.fromkeys(sorted(specs, key=str)))
+    return SpecifierSet(canonical, prereleases=False).is_unsatisfiable()
 
 
 def _kind(terms: Sequence[_Term]) -> ConflictKind:
+    if not any(t.urls for t in terms):
+        return "version"  # the common case, without building a set
     urls: set[str] = set()
     for t in terms:
         urls |= t.urls
@@ -534,13 +677,14 @@ def _side_id(kind: str, key: str, identities: Sequence[str]) -> str:
 def _term_identity(term: _Term, allowed: str = "") -> str:
     """What a side asks of a package, canonical (any spelling of one version range, or one
     URL, gives the same text), with its allowed Pythons (:meth:`_Engine.allowed_identity`)."""
-    text = _range_identity(term.range, tuple(sorted(term.urls)))
+    data = term.data
+    text = data.identity
+    if text is None:
+        # Kept on the term's data: equal ranges have equal texts, so any data of the term
+        # gives the same one.
+        text = _RELEASE.sub(_short_release, str(data.range))
+        text = data.identity = text + "".join(f" @ {u}" for u in data.range_key[1])
     return f"{text} | python {allowed}" if allowed else text
-
-
-@functools.lru_cache(maxsize=16384)
-def _range_identity(rng: VersionRange, urls: tuple[str, ...]) -> str:
-    return _RELEASE.sub(_short_release, str(rng)) + "".join(f" @ {u}" for u in urls)
 
 
 _RELEASE = re.compile(r"(?<![\w.+])\d+(?:\.\d+)+")
@@ -604,7 +748,7 @@ def _and(items: Sequence[str]) -> str:
 def _why(shown: Sequence[str], *, nway: bool) -> str:
     # Parentheses keep a multi-clause set readable among others ("(>=1,<3) and >=4").
     unique = [f"({s})" if "," in s else s for s in dict.fromkeys(shown)]
-    if any("===" in s for s in unique):
+    if "===" in "\n".join(unique):  # in one of them (no "=" is added around them)
         lead = "'===' compares version strings literally: no version string"
     else:
         lead = "no version"
@@ -647,6 +791,9 @@ class _Member:
     spec: str
     """The app's specifiers as written (URLs left out), for the reason."""
     listed: tuple[ConflictRequirement, ...]
+    side_texts: dict[int, str] = field(default_factory=dict)
+    """:func:`_side_text` per side size, kept: a side is in a conflict with every side it
+    cannot share a container with."""
 
 
 def _member(app: str, reqs: Sequence[Requirement], term: _Term) -> _Member:
@@ -686,7 +833,7 @@ def _package_conflict(
     ``identities``; without, from the apps."""
     terms = [m.term for m in members]
     kind = _kind(terms)
-    apps = tuple(m.app for m in members)
+    apps = tuple([m.app for m in members])
     name = members[0].reqs[0].name
     counts = [len(side) for side in sides] if sides is not None else [1] * len(members)
     if len(members) == 1:
@@ -701,7 +848,7 @@ def _package_conflict(
     why = _why_url(members, terms) if kind == "url" else _why(shown, nway=nway)
     if sides is not None and identities is not None and len(members) > 1:
         cid = _side_id(kind, key, identities)
-        listed_sides = tuple(tuple(side) for side in sides)
+        listed_sides = tuple(map(tuple, sides))  # no copy when they are tuples
     else:
         cid, listed_sides = _id(kind, key, apps), tuple((a,) for a in apps)
     return Conflict(
@@ -709,7 +856,7 @@ def _package_conflict(
         kind=kind,
         package=name,
         apps=apps,
-        requirements=tuple(itertools.chain.from_iterable(m.listed for m in members)),
+        requirements=tuple(itertools.chain.from_iterable([m.listed for m in members])),
         message=f"{head}: {why}",
         members=listed_sides,
     )
@@ -719,8 +866,11 @@ def _side_text(member: _Member, count: int) -> str:
     """``api needs ==2.3.0 (…)`` or ``api and 11 other apps need ==2.3.0 (…)``."""
     if count <= 1:
         return member.text
-    others = "1 other app" if count == 2 else f"{count - 1} other apps"
-    return member.text.replace(" needs ", f" and {others} need ", 1)
+    found = member.side_texts.get(count)
+    if found is None:
+        others = "1 other app" if count == 2 else f"{count - 1} other apps"
+        found = member.side_texts[count] = member.text.replace(" needs ", f" and {others} need ", 1)
+    return found
 
 
 def _python_shown(app: App) -> str:
@@ -854,8 +1004,10 @@ class ConflictAnalysis:
 
 EffectiveCache = dict[tuple[str, str], dict[str, list[Requirement]]]
 """(app name, python) → the app's :func:`effective` requirements: one run's engines (the
-conflict search, then every whole-group check of the partition) share it. Valid for one
-set of apps (by name) and one target."""
+conflict search, then every whole-group check of the partition) share it, and with it the
+algebra of each app's packages that the first engine to judge the app works out (see
+:class:`_Effective`). Valid for one set of apps (by name) and one target; the mappings in
+it are not to be changed."""
 
 
 class _Engine:
@@ -873,7 +1025,8 @@ class _Engine:
         self._effective: EffectiveCache = shared if shared is not None else {}
         self._common: dict[tuple[tuple[str, ...], ...], str | None] = {}
         self._members: dict[tuple[str, str, str], _Member] = {}
-        self._terms: dict[tuple[str, str, str], _Term | None] = {}
+        self._sides: dict[tuple[str, str, str, bool], tuple[_Member, str]] = {}
+        self._pair_common: dict[tuple[tuple[str, ...], tuple[str, ...]], str | None] = {}
 
     def effective(self, app: str, python: str) -> dict[str, list[Requirement]]:
         found = self._effective.get((app, python))
@@ -882,13 +1035,20 @@ class _Engine:
             self._effective[(app, python)] = found
         return found
 
+    def algebra_of(self, app: str, python: str) -> dict[str, _TermData]:
+        """Per package key of the app's effective requirements at ``python``, their algebra
+        (see :func:`_algebra_by_key`)."""
+        return _algebra_by_key(self.effective(app, python))
+
     def term(self, app: str, python: str, key: str) -> _Term | None:
-        at = (app, python, key)
-        if at in self._terms:
-            return self._terms[at]
-        reqs = self.effective(app, python).get(key)
-        found = self._terms[at] = self.algebra.term(key, reqs) if reqs else None
-        return found
+        data = self.algebra_of(app, python).get(key)
+        return None if data is None else self.algebra.term(data)
+
+    def common_all(self) -> str | None:
+        """:func:`common_python` of all the engine's apps."""
+        if not self.apps:
+            return common_python(self.apps, self.target)
+        return _common([self.allowed[a.name] for a in self.apps])
 
     def common(self, apps: Sequence[str]) -> str | None:
         classes = tuple(sorted({self.allowed[a] for a in apps}))
@@ -900,7 +1060,7 @@ class _Engine:
         found = self._members.get((app, python, key))
         if found is None:
             reqs = self.effective(app, python)[key]
-            found = _member(app, reqs, self.algebra.term(key, reqs))
+            found = _member(app, reqs, self.algebra.term(self.algebra_of(app, python)[key]))
             self._members[(app, python, key)] = found
         return found
 
@@ -925,12 +1085,31 @@ class _Engine:
         """One conflict for every choice of one app per side (each side sorted, the apps of
         a side holding one term at ``python`` and, with ``by_allowed``, one allowed set)."""
         ordered = sorted(sides, key=lambda side: side[0])
-        members = [self.member(side[0], python, key) for side in ordered]
-        identities = [
-            _term_identity(m.term, self.allowed_identity(self.allowed[m.app]) if by_allowed else "")
-            for m in members
-        ]
-        return _package_conflict(key, members, nway=nway, sides=ordered, identities=identities)
+        cards = [self.side_card(side[0], python, key, by_allowed) for side in ordered]
+        return _package_conflict(
+            key,
+            [member for member, _ in cards],
+            nway=nway,
+            sides=ordered,
+            identities=[identity for _, identity in cards],
+        )
+
+    def side_card(self, app: str, python: str, key: str, by_allowed: bool) -> tuple[_Member, str]:
+        """The member and the identity (:func:`_term_identity`) of a side whose first app
+        is ``app``: the same side is in a conflict with every side it clashes with."""
+        at = (app, python, key, by_allowed)
+        found = self._sides.get(at)
+        if found is None:
+            member = self.member(app, python, key)
+            allowed = self.allowed_identity(self.allowed[app]) if by_allowed else ""
+            found = self._sides[at] = (member, _term_identity(member.term, allowed))
+        return found
+
+    def common_pair(self, a: tuple[str, ...], b: tuple[str, ...]) -> str | None:
+        """:meth:`common` of two apps, from the minors each allows."""
+        if (a, b) not in self._pair_common:
+            self._pair_common[(a, b)] = _common(sorted({a, b}))
+        return self._pair_common[(a, b)]
 
     def profile(self, app: str, key: str) -> tuple[int, ...]:
         """The app's term on ``key`` at every minor it allows (uids; -1 for none)."""
@@ -983,13 +1162,14 @@ def analyze_conflicts(
         conflicts.extend(_python_family_conflicts([eng.by_name[a] for a in active], eng.allowed))
 
     # 2. Apps whose own requirements on a package clash, at their own interpreter.
-    alone_bad: set[tuple[str, str]] = set()
+    alone_bad: dict[str, set[str]] = {}  # app -> the packages it clashes on alone
+    intern, by_data = eng.algebra.term, eng.algebra.by_data
     for name in active:
         python = eng.allowed[name][-1]
-        for key in eng.effective(name, python):
-            term = eng.term(name, python, key)
-            if term is not None and not term.alone_ok:
-                alone_bad.add((name, key))
+        for key, data in eng.algebra_of(name, python).items():
+            # Every term is interned here, in this order: it numbers them (see _Term).
+            if not (by_data.get(data) or intern(data)).alone_ok:
+                alone_bad.setdefault(name, set()).add(key)
                 conflicts.append(eng.conflict([name], python, key, nway=False))
 
     # 3. Pairs, each at its common interpreter. Apps are merged by identical term per
@@ -1004,16 +1184,21 @@ def analyze_conflicts(
         key=_minor_key,
     )
     noted: set[tuple[str, tuple[int, ...]]] = set()
+    # The terms per package at one interpreter, for the pairs and again for the N-way
+    # search: the second walk over every app would intern nothing new, so it is kept.
+    by_python: dict[str, dict[str, dict[_Term, list[str]]]] = {}
     for python in pair_pythons:
-        for key, groups in _terms_by_key(eng, active, python, alone_bad).items():
+        by_python[python] = _terms_by_key(eng, active, python, alone_bad)
+        for key, groups in by_python[python].items():
             distinct = sorted(groups, key=lambda t: t.uid)
+            sides_of: dict[_Term, list[tuple[str, ...]]] = {}  # each term's sides, once
             for i, ti in enumerate(distinct):
                 for tj in distinct[i:]:
                     if eng.algebra.compatible(ti, tj):
                         if ti is not tj:
                             _note_pair(eng, key, python, ti, tj, groups, noted, notes)
                         continue
-                    conflicts.extend(_pair_conflicts(eng, key, python, ti, tj, groups))
+                    conflicts.extend(_pair_conflicts(eng, key, python, ti, tj, groups, sides_of))
             for term in distinct:
                 if term.unknown_urls and any(t.sset for t in distinct if t is not term):
                     _note_unknown_url(eng, key, python, term, groups, noted, notes)
@@ -1024,7 +1209,9 @@ def analyze_conflicts(
     complete = True
     capped: list[str] = []
     for python in _nway_pythons(classes):
-        for key, groups in _terms_by_key(eng, active, python, alone_bad).items():
+        if python not in by_python:
+            by_python[python] = _terms_by_key(eng, active, python, alone_bad)
+        for key, groups in by_python[python].items():
             if time.monotonic() > deadline:
                 complete = False
                 break
@@ -1087,45 +1274,81 @@ def find_conflicts(
 
 def _sorted_unique(conflicts: Sequence[Conflict]) -> list[Conflict]:
     unique = {c.id: c for c in conflicts}
-    return sorted(
-        unique.values(),
-        key=lambda c: (
-            c.kind != "python",
-            canonicalize_name(c.package),
-            len(c.apps),
-            c.apps,
-            c.kind,
-        ),
-    )
+    canonical: dict[str, str] = {}  # thousands of conflicts name a few hundred packages
+
+    def order(c: Conflict) -> tuple[bool, str, int, tuple[str, ...], str]:
+        name = canonical.get(c.package)
+        if name is None:
+            name = canonical[c.package] = canonicalize_name(c.package)
+        return (c.kind != "python", name, len(c.apps), c.apps, c.kind)
+
+    return sorted(unique.values(), key=order)
 
 
 def _terms_by_key(
-    eng: _Engine, apps: Sequence[str], python: str, skip: set[tuple[str, str]]
+    eng: _Engine,
+    apps: Sequence[str],
+    python: str,
+    skip: dict[str, set[str]] | None = None,
+    *,
+    every: bool = False,
 ) -> dict[str, dict[_Term, list[str]]]:
-    """Per package, the distinct terms at ``python`` and the apps (sorted) holding each."""
-    out: dict[str, dict[_Term, list[str]]] = {}
+    """Per package, the distinct terms at ``python`` and the apps holding each, for
+    ``apps`` (sorted by name) that allow ``python`` (with ``every``: all of them);
+    ``skip``: app -> packages left out.
+
+    The apps are first gathered per package and :class:`_TermData` (the data of one run
+    are shared, so most lookups find one), then per term. Each term is still interned at
+    the first app and package that ask for it, so terms are numbered as if interned at
+    every step. Two data of one package may be one term (``>=1`` and ``>=1.0``): their
+    apps are merged back into name order, the order of ``apps``."""
+    by_key: dict[str, dict[_TermData, list[str]]] = {}
+    intern, by_data = eng.algebra.term, eng.algebra.by_data
+    allowed = eng.allowed
     for app in apps:
-        if python not in eng.allowed[app]:
+        if not every and python not in allowed[app]:
             continue
-        for key in eng.effective(app, python):
-            if (app, key) in skip:
+        skipped = skip.get(app) if skip else None
+        for key, data in eng.algebra_of(app, python).items():
+            if skipped is not None and key in skipped:
                 continue
-            term = eng.term(app, python, key)
-            if term is not None:
-                out.setdefault(key, {}).setdefault(term, []).append(app)
-    return dict(sorted(out.items()))
+            # Inlined (once per app and package): by_key[key][data].append(app).
+            groups = by_key.get(key)
+            if groups is None:
+                by_key[key] = {data: [app]}
+            else:
+                holders = groups.get(data)
+                if holders is not None:
+                    holders.append(app)
+                    continue
+                groups[data] = [app]
+            if data not in by_data:
+                intern(data)
+    out: dict[str, dict[_Term, list[str]]] = {}
+    for key in sorted(by_key):
+        terms: dict[_Term, list[str]] = {}
+        for data, holders in by_key[key].items():
+            term = by_data[data]
+            found = terms.get(term)
+            if found is None:
+                terms[term] = holders
+            else:
+                terms[term] = sorted(found + holders)
+        out[key] = terms
+    return out
 
 
 def _split_sides(
     eng: _Engine, apps: Sequence[str], key: str, *, profile: bool = False
-) -> list[list[str]]:
+) -> list[tuple[str, ...]]:
     """``apps`` (sorted, one term) split by allowed minors (and, with ``profile``, by their
     terms at each of them), in order of first app."""
     out: dict[object, list[str]] = {}
     for app in apps:
         k: object = (eng.allowed[app], eng.profile(app, key)) if profile else eng.allowed[app]
         out.setdefault(k, []).append(app)
-    return list(out.values())
+    # Tuples: each conflict lists its sides as tuples, and tuple() of a tuple is no copy.
+    return [tuple(side) for side in out.values()]
 
 
 def _pair_conflicts(
@@ -1135,19 +1358,24 @@ def _pair_conflicts(
     ti: _Term,
     tj: _Term,
     groups: dict[_Term, list[str]],
+    split: dict[_Term, list[tuple[str, ...]]],
 ) -> list[Conflict]:
     """The conflicts between the apps of incompatible terms ``ti`` and ``tj`` judged at
     ``python``: one per pair of sides (same term, same allowed minors) whose common
     interpreter is ``python``. Apps of one term whose own term cannot be met at ``python``
-    (``ti is tj``) clash pairwise within a side: those pairs are listed one by one."""
+    (``ti is tj``) clash pairwise within a side: those pairs are listed one by one.
+    ``split`` keeps each term's sides (for this ``key`` and ``python``) across calls."""
     out: list[Conflict] = []
-    sides_i = _split_sides(eng, groups[ti], key)
-    sides_j = sides_i if ti is tj else _split_sides(eng, groups[tj], key)
+    for t in (ti, tj):
+        if t not in split:
+            split[t] = _split_sides(eng, groups[t], key)
+    sides_i, sides_j = split[ti], split[tj]
     for x, side_a in enumerate(sides_i):
         for y, side_b in enumerate(sides_j):
             if ti is tj and y < x:
                 continue
-            if eng.common([side_a[0], side_b[0]]) != python:
+            # eng.common([side_a[0], side_b[0]]): the apps of a side allow the same minors.
+            if eng.common_pair(eng.allowed[side_a[0]], eng.allowed[side_b[0]]) != python:
                 continue
             if side_a is side_b:
                 out.extend(
@@ -1243,7 +1471,7 @@ def check_group(
     """
     eng = _Engine(apps, target, effective_cache)
     if python is None:
-        python = common_python(eng.apps, target)
+        python = eng.common_all()
         if python is None:
             out = [
                 _python_conflict([a], target.python) for a in eng.apps if not eng.allowed[a.name]
@@ -1253,15 +1481,17 @@ def check_group(
             return _sorted_unique(out)
     out = []
     names = []
+    known = python in eng.candidates
     for app in eng.apps:
-        if tgt.allowed_pythons(app.python_specifier, (python,)):
+        # The engine already knows which candidate minors each app allows.
+        if python in eng.allowed[app.name] if known else _allows(app, python):
             names.append(app.name)
         else:
             out.append(_python_conflict([app], python))
     deadline = time.monotonic() + GROUP_NWAY_SECONDS
     for key, groups in _terms_by_key_at(eng, names, python).items():
         distinct = sorted(groups, key=lambda t: t.uid)
-        if _meets(distinct):
+        if _meets_cached(eng.algebra, distinct):
             continue
         found: list[Conflict] = []
         bad = [t for t in distinct if not t.alone_ok]
@@ -1288,16 +1518,27 @@ def check_group(
     return _sorted_unique(out)
 
 
+def _allows(app: App, python: str) -> bool:
+    return bool(tgt.allowed_pythons(app.python_specifier, (python,)))
+
+
+def _meets_cached(algebra: _Algebra, distinct: Sequence[_Term]) -> bool:
+    """:func:`_meets` of distinct terms, through the algebra's cache when there are only
+    one or two (a package most members agree on): one term meets alone when it is
+    satisfiable alone, two when they are compatible."""
+    if len(distinct) == 1:
+        return distinct[0].alone_ok
+    if len(distinct) == 2:
+        return algebra.compatible(distinct[0], distinct[1])
+    return _meets(distinct)
+
+
 def _terms_by_key_at(
     eng: _Engine, apps: Sequence[str], python: str
 ) -> dict[str, dict[_Term, list[str]]]:
-    out: dict[str, dict[_Term, list[str]]] = {}
-    for app in apps:
-        for key in eng.effective(app, python):
-            term = eng.term(app, python, key)
-            if term is not None:
-                out.setdefault(key, {}).setdefault(term, []).append(app)
-    return dict(sorted(out.items()))
+    """Per package, the distinct terms at ``python`` and the apps (in order) holding each:
+    every app of ``apps`` (sorted by name) is judged at ``python``."""
+    return _terms_by_key(eng, apps, python, every=True)
 
 
 def group_notes(apps: Sequence[App], target: Target, python: str | None = None) -> list[Diagnostic]:

@@ -319,11 +319,16 @@ class _Model:
         # A class is split into one node per previous group, so stability never has to split
         # a node; a conflict naming one member still applies to all nodes of its class.
         base: dict[str, tuple[str, Hashable]] = {}
+        # A class is named by the number of its key (in order of first app): keys can be
+        # large nested tuples, and Python hashes a tuple anew at every dict lookup, so each
+        # is hashed once here rather than at every use below. Equal keys get one number,
+        # so apps share a base exactly when their keys are equal.
+        class_number: dict[Hashable, int] = {}
         for app in order:
             if app in constrained:
                 base[app] = ("unit", uf.find(index[app]))
             elif cap is None and classes is not None and app in classes:
-                base[app] = ("class", classes[app])
+                base[app] = ("class", class_number.setdefault(classes[app], len(class_number)))
             else:
                 base[app] = ("app", app)
         self.base = base
@@ -332,6 +337,9 @@ class _Model:
         class_ids: dict[Hashable, int] = {}
         node_ids: dict[Hashable, int] = {}
         class_nodes = self.class_nodes
+        # Members are gathered in lists: adding to a tuple copies it, which is quadratic
+        # in the thousands of apps one node may hold.
+        gathered: list[list[str]] = []
         for app in order:
             ckey: Hashable = base[app]
             nkey: Hashable
@@ -348,12 +356,13 @@ class _Model:
             if c == len(class_nodes):
                 class_nodes.append([])
             node = node_ids.setdefault(nkey, len(node_ids))
-            if node == len(self.members):
-                self.members.append(())
+            if node == len(gathered):
+                gathered.append([])
                 class_nodes[c].append(node)
-            self.members[node] += (app,)
+            gathered[node].append(app)
             self.node_of[app] = node
             self.class_of[app] = c
+        self.members = [tuple(m) for m in gathered]
 
         for node, members in enumerate(self.members):
             names = sorted({fixed[a] for a in members if a in fixed})
@@ -470,11 +479,16 @@ class _Model:
         signature: dict[tuple[str, Hashable], set[tuple[int, int]]] = {}
         for p, sides in enumerate(products):
             for s, side in enumerate(sides):
-                for app in side:
+                mark = (p, s)
+                for app in side:  # sides may hold thousands of apps: kept lean
                     key = base.get(app)
                     if key is None:
                         raise ValueError(f"unknown app in product {sides!r}")
-                    signature.setdefault(key, set()).add((p, s))
+                    found = signature.get(key)
+                    if found is None:
+                        signature[key] = {mark}
+                    else:
+                        found.add(mark)
         for conflict in conflicts:
             for app in conflict:
                 key = base.get(app)

@@ -6,11 +6,13 @@ Keys may be added; none is removed or renamed without bumping ``schema_version``
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable, Sequence
+from json.encoder import encode_basestring
 from typing import Any
 
 from depsplit import __version__
 from depsplit.gc_pause import fewer_collections
-from depsplit.model import Conflict, Group, Origin, Plan, Requirement
+from depsplit.model import App, Conflict, Diagnostic, Group, Origin, Plan, Requirement
 from depsplit.report.common import app_python, applies
 
 SCHEMA_VERSION = 1
@@ -20,7 +22,7 @@ def origin_dict(origin: Origin) -> dict[str, Any]:
     return {"file": origin.file, "line": origin.line, "via": list(origin.via)}
 
 
-def _requirement(plan: Plan, req: Requirement, python: str, app_applies: bool) -> dict[str, Any]:
+def _requirement(req: Requirement, app_applies: bool) -> dict[str, Any]:
     origin = req.origin
     return {
         "name": req.name,
@@ -81,40 +83,49 @@ def _group(plan: Plan, group: Group) -> dict[str, Any]:
     return data
 
 
-def to_data(plan: Plan) -> dict[str, Any]:
-    apps = []
-    # Whether a requirement goes into the container depends on its role, its marker and
-    # the app's interpreter only: a monorepo repeats a few markers on thousands of lines.
-    applies_at: dict[tuple[str | None, str], bool] = {}
-    for app in plan.apps:
-        python = app_python(plan, app)
-        requirements = []
-        for r in app.requirements:
-            if r.role in ("main", "lock"):
-                key = (r.marker, python)
-                found = applies_at.get(key)
-                if found is None:
-                    found = applies_at[key] = applies(plan, app, r, python)
-            else:
-                found = False
-            requirements.append(_requirement(plan, r, python, found))
-        apps.append(
-            {
-                "name": app.name,
-                "path": app.path,
-                "python": app.python_specifier or None,
-                "python_origins": [
-                    {"specifier": p.specifier, "origin": origin_dict(p.origin)} for p in app.python
-                ],
-                "sources": list(app.sources),
-                "lock_file": app.lock_file,
-                "index_options": [
-                    {"option": o.option, "value": o.value, "origin": origin_dict(o.origin)}
-                    for o in app.index_options
-                ],
-                "requirements": requirements,
-            }
-        )
+def _diagnostic(d: Diagnostic) -> dict[str, Any]:
+    return {"level": d.level, "file": d.file, "line": d.line, "message": d.message}
+
+
+class _Applies:
+    """Whether each requirement goes into its app's container. That depends on its role,
+    its marker and the app's interpreter only: a monorepo repeats a few markers on
+    thousands of lines, so each (marker, interpreter) is evaluated once."""
+
+    def __init__(self, plan: Plan) -> None:
+        self.plan = plan
+        self.at: dict[tuple[str | None, str], bool] = {}
+
+    def __call__(self, app: App, req: Requirement, python: str) -> bool:
+        if req.role not in ("main", "lock"):
+            return False
+        key = (req.marker, python)
+        found = self.at.get(key)
+        if found is None:
+            found = self.at[key] = applies(self.plan, app, req, python)
+        return found
+
+
+def _app(app: App, requirements: list[Any]) -> dict[str, Any]:
+    return {
+        "name": app.name,
+        "path": app.path,
+        "python": app.python_specifier or None,
+        "python_origins": [
+            {"specifier": p.specifier, "origin": origin_dict(p.origin)} for p in app.python
+        ],
+        "sources": list(app.sources),
+        "lock_file": app.lock_file,
+        "index_options": [
+            {"option": o.option, "value": o.value, "origin": origin_dict(o.origin)}
+            for o in app.index_options
+        ],
+        "requirements": requirements,
+    }
+
+
+def _document(plan: Plan, apps: list[Any], conflicts: list[Any]) -> dict[str, Any]:
+    """The document, with its ``apps`` and ``conflicts`` entries as given."""
     partition = plan.partition
     data: dict[str, Any] = {
         "schema_version": SCHEMA_VERSION,
@@ -122,7 +133,7 @@ def to_data(plan: Plan) -> dict[str, Any]:
         "root": plan.root,
         "target": {"platform": plan.target.platform, "python": plan.target.python},
         "apps": apps,
-        "conflicts": [_conflict(c) for c in plan.conflicts],
+        "conflicts": conflicts,
         "unsatisfiable": list(plan.unsatisfiable),
         "groups": [_group(plan, g) for g in plan.groups],
         "partition": (
@@ -134,32 +145,197 @@ def to_data(plan: Plan) -> dict[str, Any]:
             if partition is not None
             else None
         ),
-        "diagnostics": [
-            {"level": d.level, "file": d.file, "line": d.line, "message": d.message}
-            for d in plan.diagnostics
-        ],
+        "diagnostics": [_diagnostic(d) for d in plan.diagnostics],
     }
     if plan.transitive:
         data["transitive"] = True
     return data
 
 
+def to_data(plan: Plan) -> dict[str, Any]:
+    applies_to = _Applies(plan)
+    apps = []
+    for app in plan.apps:
+        python = app_python(plan, app)
+        requirements = [_requirement(r, applies_to(app, r, python)) for r in app.requirements]
+        apps.append(_app(app, requirements))
+    return _document(plan, apps, [_conflict(c) for c in plan.conflicts])
+
+
 def render(plan: Plan) -> str:
     """The document, one top-level key per line and each app, conflict, group and
-    diagnostic on a line of its own. Every line goes through the json module's C encoder
-    (``indent`` would select its pure-Python encoder: 20 times slower, seconds for a
-    10,000-app report)."""
-    with fewer_collections():  # one dict per requirement: see depsplit.gc_pause
+    diagnostic on a line of its own. Every line is what the json module's C encoder gives
+    for that entry of :func:`to_data` (``indent`` would select its pure-Python encoder: 20
+    times slower, seconds for a 10,000-app report); apps and conflicts, which are nearly
+    all of a large report, are written by :func:`_app_json` and :func:`_conflict_json`
+    with the same bytes."""
+    with fewer_collections():  # one dict per group and diagnostic: see depsplit.gc_pause
         return _render(plan)
 
 
+_encode = json.JSONEncoder(ensure_ascii=False, separators=(", ", ": ")).encode
+"""The encoder every line of the report is (or matches) the output of."""
+
+
 def _render(plan: Plan) -> str:
-    encode = json.JSONEncoder(ensure_ascii=False, separators=(", ", ": ")).encode
-    parts = []
-    for key, value in to_data(plan).items():
+    applies_to = _Applies(plan)
+    apps = [_app_json(app, applies_to, app_python(plan, app)) for app in plan.apps]
+    conflicts = [_conflict_json(c) for c in plan.conflicts]
+    # The pieces of the text, joined once at the end: a large report is tens of megabytes,
+    # and each concatenation of the whole would copy it again.
+    pieces = ["{\n"]
+    for key, value in _document(plan, apps, conflicts).items():
+        if len(pieces) > 1:
+            pieces.append(",\n")
         if isinstance(value, list) and value:
-            items = ",\n    ".join(encode(item) for item in value)
-            parts.append(f"  {encode(key)}: [\n    {items}\n  ]")
+            # ``apps`` and ``conflicts`` hold their entries already encoded.
+            written = value if key in ("apps", "conflicts") else [_encode(v) for v in value]
+            pieces.append(f"  {_encode(key)}: [\n    ")
+            for i, item in enumerate(written):
+                if i:
+                    pieces.append(",\n    ")
+                pieces.append(item)
+            pieces.append("\n  ]")
         else:
-            parts.append(f"  {encode(key)}: {encode(value)}")
-    return "{\n" + ",\n".join(parts) + "\n}\n"
+            pieces.append(f"  {_encode(key)}: {_encode(value)}")
+    pieces.append("\n}\n")
+    return "".join(pieces)
+
+
+# --------------------------------------------------------------------------- fast lines
+#
+# What follows writes the text ``_encode`` gives for an app's or a conflict's entry of
+# :func:`to_data` without building that entry: one f-string per requirement instead of a
+# dict of a dozen values walked by the encoder (a third of the time, and no dicts to
+# free). The encoder writes a dict as ``{"key": value, ...}`` and a list as
+# ``[item, ...]`` (``[]`` when empty), with these separators; a string (or ``str``
+# subclass) through ``encode_basestring`` (what it calls with ``ensure_ascii=False``);
+# ``None``, ``True`` and ``False`` as ``null``, ``true`` and ``false``; an ``int`` as
+# ``int.__repr__`` gives it. Each field is written so only when it has the type the model
+# gives it; ``encode_basestring`` raises TypeError for anything but a string, and so does
+# ``_other`` for a field of the wrong type: the whole entry then goes through the encoder
+# itself, so the text is the same whatever a field holds.
+# tests/test_report_json_fast.py compares both ways, hostile input included.
+
+
+class _Unexpected(TypeError):
+    """A field whose type the fast path does not write (see above)."""
+
+
+def _other(value: object) -> str:
+    raise _Unexpected(type(value).__name__)
+
+
+def _strs(values: Iterable[str]) -> str:
+    """A list of strings."""
+    return "[" + ", ".join(map(encode_basestring, values)) + "]"
+
+
+def _origin_json(origin: Origin) -> str:
+    line, via = origin.line, origin.via
+    return (
+        f'{{"file": {encode_basestring(origin.file)}, "line": '
+        f"{'null' if line is None else int.__repr__(line) if type(line) is int else _other(line)}"
+        f', "via": {_strs(via) if via else "[]"}}}'
+    )
+
+
+def _list(items: Sequence[str]) -> str:
+    """A list of already encoded items."""
+    return "[" + ", ".join(items) + "]"
+
+
+def _app_json(app: App, applies_to: _Applies, python: str) -> str:
+    """``_encode(_app(app, requirements))``, requirements as in :func:`to_data`."""
+    try:
+        return _app_fast(app, applies_to, python)
+    except TypeError:
+        requirements = [_requirement(r, applies_to(app, r, python)) for r in app.requirements]
+        return _encode(_app(app, requirements))
+
+
+def _app_fast(app: App, applies_to: _Applies, python: str) -> str:
+    string = encode_basestring
+    plan, at = applies_to.plan, applies_to.at
+    requirements = []
+    for req in app.requirements:
+        role, marker, url, group, extras = req.role, req.marker, req.url, req.group, req.extras
+        # applies_to(app, req, python), inlined: it runs once per requirement.
+        if role == "main" or role == "lock":
+            key = (marker, python)
+            included = at.get(key)
+            if included is None:
+                included = at[key] = applies(plan, app, req, python)
+        else:
+            included = False
+        editable = req.editable
+        included_text = (
+            "true" if included is True else "false" if included is False else _other(included)
+        )
+        editable_text = (
+            "true" if editable is True else "false" if editable is False else _other(editable)
+        )
+        # The origin as _origin_json writes it, inlined: a tenth of the time of a report.
+        origin = req.origin
+        line, via = origin.line, origin.via
+        number = (
+            "null" if line is None else int.__repr__(line) if type(line) is int else _other(line)
+        )
+        requirements.append(
+            f'{{"name": {string(req.name)}, "specifier": {string(req.specifier)}, '
+            f'"extras": {_strs(extras) if extras else "[]"}, '
+            f'"marker": {"null" if marker is None else string(marker)}, '
+            f'"url": {"null" if url is None else string(url)}, '
+            f'"applies": {included_text}, "role": {string(role)}, '
+            f'"group": {"null" if group is None else string(group)}, '
+            f'"editable": {editable_text}, '
+            f'"origin": {{"file": {string(origin.file)}, "line": {number}, '
+            f'"via": {_strs(via) if via else "[]"}}}}}'
+        )
+    python_origins = [
+        f'{{"specifier": {string(p.specifier)}, "origin": {_origin_json(p.origin)}}}'
+        for p in app.python
+    ]
+    index_options = [
+        f'{{"option": {string(o.option)}, "value": {string(o.value)}, '
+        f'"origin": {_origin_json(o.origin)}}}'
+        for o in app.index_options
+    ]
+    specifier = app.python_specifier
+    lock_file = app.lock_file
+    return (
+        f'{{"name": {string(app.name)}, "path": {string(app.path)}, '
+        f'"python": {string(specifier) if specifier else "null"}, '
+        f'"python_origins": {_list(python_origins)}, "sources": {_strs(app.sources)}, '
+        f'"lock_file": {"null" if lock_file is None else string(lock_file)}, '
+        f'"index_options": {_list(index_options)}, "requirements": {_list(requirements)}}}'
+    )
+
+
+def _conflict_json(conflict: Conflict) -> str:
+    """``_encode(_conflict(conflict))``."""
+    try:
+        return _conflict_fast(conflict)
+    except TypeError:
+        return _encode(_conflict(conflict))
+
+
+def _conflict_fast(conflict: Conflict) -> str:
+    string = encode_basestring
+    requirements = []
+    for r in conflict.requirements:
+        url, marker, chain = r.url, r.marker, r.chain
+        requirements.append(
+            f'{{"app": {string(r.app)}, "name": {string(r.name)}, '
+            f'"specifier": {string(r.specifier)}, '
+            f'"url": {"null" if url is None else string(url)}, '
+            f'"marker": {"null" if marker is None else string(marker)}, '
+            f'"chain": {_strs(chain) if chain else "[]"}, "origin": {_origin_json(r.origin)}}}'
+        )
+    members = [_strs(side) for side in conflict.members or [(a,) for a in conflict.apps]]
+    return (
+        f'{{"id": {string(conflict.id)}, "kind": {string(conflict.kind)}, '
+        f'"package": {string(conflict.package)}, "apps": {_strs(conflict.apps)}, '
+        f'"requirements": {_list(requirements)}, "message": {string(conflict.message)}, '
+        f'"members": {_list(members)}}}'
+    )

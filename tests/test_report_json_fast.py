@@ -1,0 +1,284 @@
+"""The JSON report's fast writer gives exactly the bytes of the json module's encoder.
+
+``render`` writes each app and conflict line with f-strings instead of encoding the dicts
+of ``to_data``; these tests compare it with the way it used to be written (every line
+through ``json.JSONEncoder``), kept here as the reference, on the demo repository, on
+hand-built plans full of characters JSON must escape, on fields of unexpected types
+(which take the encoder's own path) and on random text.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from depsplit.analyze import Options, analyze
+from depsplit.model import (
+    App,
+    Conflict,
+    ConflictRequirement,
+    Diagnostic,
+    Group,
+    IndexOption,
+    LockedPin,
+    Origin,
+    Partition,
+    Plan,
+    PythonRequirement,
+    Requirement,
+    Target,
+)
+from depsplit.report import json as json_report
+
+DEMO = Path(__file__).resolve().parents[1] / "fixtures" / "monorepo"
+
+
+def reference(plan: Plan) -> str:
+    """The report as written before the fast path: every line through the encoder."""
+    encode = json.JSONEncoder(ensure_ascii=False, separators=(", ", ": ")).encode
+    parts = []
+    for key, value in json_report.to_data(plan).items():
+        if isinstance(value, list) and value:
+            items = ",\n    ".join(encode(item) for item in value)
+            parts.append(f"  {encode(key)}: [\n    {items}\n  ]")
+        else:
+            parts.append(f"  {encode(key)}: {encode(value)}")
+    return "{\n" + ",\n".join(parts) + "\n}\n"
+
+
+def reference_data(plan: Plan) -> dict[str, Any]:
+    """``to_data`` as it was written before (the emitters use it)."""
+    from depsplit.report.common import app_python, applies
+
+    def origin_dict(origin: Origin) -> dict[str, Any]:
+        return {"file": origin.file, "line": origin.line, "via": list(origin.via)}
+
+    apps = []
+    for app in plan.apps:
+        python = app_python(plan, app)
+        requirements = [
+            {
+                "name": r.name,
+                "specifier": r.specifier,
+                "extras": list(r.extras),
+                "marker": r.marker,
+                "url": r.url,
+                "applies": applies(plan, app, r, python),
+                "role": r.role,
+                "group": r.group,
+                "editable": r.editable,
+                "origin": origin_dict(r.origin),
+            }
+            for r in app.requirements
+        ]
+        apps.append(
+            {
+                "name": app.name,
+                "path": app.path,
+                "python": app.python_specifier or None,
+                "python_origins": [
+                    {"specifier": p.specifier, "origin": origin_dict(p.origin)} for p in app.python
+                ],
+                "sources": list(app.sources),
+                "lock_file": app.lock_file,
+                "index_options": [
+                    {"option": o.option, "value": o.value, "origin": origin_dict(o.origin)}
+                    for o in app.index_options
+                ],
+                "requirements": requirements,
+            }
+        )
+    data = json.loads(json.dumps(json_report.to_data(plan)))
+    data["apps"] = json.loads(json.dumps(apps))
+    return data
+
+
+NASTY = [
+    "",
+    'quote " and backslash \\',
+    "new\nline\ttab\rreturn",
+    "\x00\x01\x1f\x7f control",
+    "ünïcödé — ✓ 漢字 \U0001f600",
+    "\u2028\u2029 separators",
+    "lone surrogate \ud800",
+    "</script><!-- -->",
+    "${HOME} %s {0} {{}}",
+]
+
+
+def nasty_plan(transitive: bool = False) -> Plan:
+    reqs = []
+    for i, text in enumerate(NASTY):
+        origin = Origin(f"apps/{text}/requirements.txt", i if i % 3 else None, (f"{text}:1",))
+        reqs.append(
+            Requirement(
+                key=f"pkg{i}",
+                name=f"Pkg{i}{text}",
+                specifier=f">={i}.0{text}" if i % 2 else "",
+                origin=origin,
+                extras=(text, "x") if i % 2 else (),
+                # A marker is evaluated for main and lock requirements only: theirs parse.
+                marker=(
+                    None
+                    if i % 4 == 0
+                    else f'python_version >= "3.{i}"'
+                    if i % 5 in (0, 4)
+                    else f'"{text}" == "a"'
+                ),
+                url=None if i % 3 else f"https://example.org/{text}.whl",
+                editable=bool(i % 2),
+                role=("main", "dev", "optional", "constraint", "lock")[i % 5],
+                group=None if i % 2 else f"group {text}",
+            )
+        )
+    app = App(
+        name='app "one"\n',
+        path="apps/one\\two",
+        sources=tuple(f"apps/{t}" for t in NASTY),
+        requirements=tuple(reqs),
+        python=(PythonRequirement(">=3.9", Origin("apps/one/pyproject.toml", 3)),),
+        index_options=(IndexOption("--index-url", "https://ünï.example/\n", Origin("a", 1)),),
+        lock_file="apps/one/poetry.lock",
+    )
+    bare = App(name="bare", path=".", sources=())
+    conflict = Conflict(
+        id="version:pkg1:0123456789",
+        kind="version",
+        package='Pkg1 "quoted"',
+        apps=('app "one"\n', "bare"),
+        requirements=(
+            ConflictRequirement(
+                app='app "one"\n',
+                specifier=">=1\n",
+                origin=Origin("x\\y", None, ("via\t1",)),
+                name="Pkg1",
+                url="file:./ü",
+                marker='os_name == "posix"',
+                chain=("a", "b\u2028"),
+            ),
+            ConflictRequirement(app="bare", specifier="", origin=Origin("z", 2)),
+        ),
+        message="Pkg1: no version is both >=1 and <1 \x00",
+        members=(('app "one"\n', "other"), ("bare",)),
+    )
+    plain = replace(conflict, id="python:python:1", kind="python", members=())
+    lock = (LockedPin("pkg1", "1.0", ("sha256:00",), ("",), ('app "one"\n',)),)
+    groups = (
+        Group("g1", ('app "one"\n',), "3.12", ("pkg1",), lock if transitive else ()),
+        Group("bare", ("bare",), "3.13"),
+    )
+    return Plan(
+        root=".",
+        apps=(app, bare),
+        diagnostics=(
+            Diagnostic("warning", "no file \n"),
+            Diagnostic("error", "bad ü", "f\\g", None),
+            Diagnostic("warning", "at line", "f", 7),
+        ),
+        conflicts=(conflict, plain),
+        groups=groups,
+        partition=Partition(optimal=False, lower_bound=2, witness=("bare",)),
+        target=Target(platform="linux/arm64", python="3.12"),
+        unsatisfiable=("bare",),
+        transitive=transitive,
+    )
+
+
+def test_demo_repository() -> None:
+    plan = analyze(DEMO, None, Options(lenient=True))
+    assert json_report.render(plan) == reference(plan)
+    assert json_report.to_data(plan) == reference_data(plan)
+
+
+def test_nasty_text() -> None:
+    for transitive in (False, True):
+        plan = nasty_plan(transitive)
+        assert json_report.render(plan) == reference(plan)
+        assert json.loads(json.dumps(json_report.to_data(plan))) == reference_data(plan)
+
+
+def test_empty_plan() -> None:
+    plan = Plan(root=".", apps=())
+    assert json_report.render(plan) == reference(plan)
+
+
+def test_fields_of_unexpected_types_take_the_encoders_path() -> None:
+    """The model's types are not enforced at run time: a field holding something else is
+    written as the encoder writes it (the entry falls back to it), never differently."""
+    plan = nasty_plan()
+    app = plan.apps[0]
+    req = app.requirements[1]
+    odd: list[Any] = [
+        replace(req, origin=Origin("f", True)),  # type: ignore[arg-type]
+        replace(req, origin=Origin("f", 1.5)),  # type: ignore[arg-type]
+        replace(req, editable=1),  # type: ignore[arg-type]
+        replace(req, editable=None),  # type: ignore[arg-type]
+        replace(req, name=7),  # type: ignore[arg-type]
+        replace(req, marker=["a"]),  # type: ignore[arg-type]
+        replace(req, extras=[1, 2]),  # type: ignore[arg-type]
+        replace(req, origin=Origin("f", 3, via=(None,))),  # type: ignore[arg-type]
+    ]
+    for changed in odd:
+        bent = replace(plan, apps=(replace(app, requirements=(changed,)), plan.apps[1]))
+        assert json_report.render(bent) == reference(bent)
+    conflict = plan.conflicts[0]
+    bent_requirement = replace(conflict.requirements[0], chain=(1,))  # type: ignore[arg-type]
+    for bent_conflict in (
+        replace(conflict, message=None),  # type: ignore[arg-type]
+        replace(conflict, requirements=(bent_requirement,)),
+        replace(conflict, apps=("a", 2)),  # type: ignore[arg-type]
+    ):
+        bent = replace(plan, conflicts=(bent_conflict,))
+        assert json_report.render(bent) == reference(bent)
+
+
+class Text(str):
+    """A ``str`` subclass: the encoder writes it as a string."""
+
+
+def test_str_subclasses() -> None:
+    plan = nasty_plan()
+    app = plan.apps[0]
+    req = replace(app.requirements[0], name=Text("Sub\n"), marker=Text('os_name == "nt"'))
+    bent = replace(plan, apps=(replace(app, requirements=(req,), name=Text("sub")),))
+    assert json_report.render(bent) == reference(bent)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    texts=st.lists(st.text(), min_size=6, max_size=6),
+    line=st.one_of(st.none(), st.integers()),
+    flags=st.tuples(st.booleans(), st.booleans()),
+)
+def test_random_text(texts: list[str], line: int | None, flags: tuple[bool, bool]) -> None:
+    name, spec, marker, url, file, via = texts
+    req = Requirement(
+        key="k",
+        name=name,
+        specifier=spec,
+        origin=Origin(file, line, (via,) if flags[0] else ()),
+        extras=(via,) if flags[1] else (),
+        marker=marker or None,
+        url=url or None,
+        editable=flags[0],
+        role="main" if flags[1] and not marker else "dev",  # a marker here need not parse
+        group=via or None,
+    )
+    app = App(name=name, path=file, sources=(file,), requirements=(req,))
+    conflict = Conflict(
+        id=spec,
+        kind="version",
+        package=name,
+        apps=(name,),
+        requirements=(
+            ConflictRequirement(app=name, specifier=spec, origin=req.origin, url=url or None),
+        ),
+        message=marker,
+    )
+    plan = Plan(root=".", apps=(app,), conflicts=(conflict,), target=Target())
+    assert json_report.render(plan) == reference(plan)
