@@ -385,8 +385,10 @@ class _TermData:
         """Holds a ``===`` clause: admits one string at most."""
         self.text = str(sset)
         self.alone_ok = len(urls) <= 1 and not rng.is_empty
-        self.range_key = (_RANGE_IDS.setdefault(rng, len(_RANGE_IDS)), urls)
-        """Equal for requests with the same range and URLs: they are one term."""
+        self.range_key = (_RANGE_IDS.setdefault(rng, len(_RANGE_IDS)), urls, key if urls else "")
+        """Equal for requests with the same range and URLs: they are one term. With URLs
+        the package is part of it: which version a URL names (``plain``, ``unknown_urls``)
+        depends on the package it is given for."""
         self.identity: str | None = None
         """:func:`_term_identity`'s text, computed when first asked for."""
 
@@ -483,7 +485,7 @@ class _Algebra:
     def __init__(self) -> None:
         self.by_data: dict[_TermData, _Term] = {}
         """Every data met -> its term (a term is never falsy: ``by_data.get(d) or term(d)``)."""
-        self._by_range: dict[tuple[int, tuple[str, ...]], _Term] = {}
+        self._by_range: dict[tuple[int, tuple[str, ...], str], _Term] = {}
         self._pairs: dict[tuple[int, int], bool] = {}
 
     def term(self, data: _TermData) -> _Term:
