@@ -67,10 +67,13 @@ class Candidate:
         return out
 
 
-def _gitignore_matcher(
-    directory: Path, parent: list[tuple[Path, object]]
-) -> list[tuple[Path, object]]:
-    gitignore = directory / ".gitignore"
+_Specs = tuple[tuple[str, object], ...]
+"""The ``.gitignore`` files that apply to a directory: (the directory holding one, with a
+trailing separator; its compiled patterns), outermost first."""
+
+
+def _gitignore_matcher(directory: str, parent: _Specs) -> _Specs:
+    gitignore = Path(directory) / ".gitignore"
     if not gitignore.is_file():
         return parent
     import pathspec  # imported only when a .gitignore exists: start-up time matters
@@ -79,12 +82,22 @@ def _gitignore_matcher(
         lines = gitignore.read_text(encoding="utf-8-sig", errors="replace").splitlines()
     except OSError:
         return parent
-    return [*parent, (directory, pathspec.GitIgnoreSpec.from_lines(lines))]
+    return (*parent, (_with_sep(directory), pathspec.GitIgnoreSpec.from_lines(lines)))
 
 
-def _ignored(path: Path, is_dir: bool, specs: list[tuple[Path, object]]) -> bool:
+def _with_sep(directory: str) -> str:
+    return directory if directory.endswith(os.sep) else directory + os.sep
+
+
+def _posix(path: str) -> str:
+    return path if os.sep == "/" else path.replace(os.sep, "/")
+
+
+def _ignored(path: str, is_dir: bool, specs: _Specs) -> bool:
+    """Whether a ``.gitignore`` in ``specs`` ignores ``path`` (below each of their
+    directories: the walk only descends, so ``path`` starts with each of them)."""
     for base, spec in specs:
-        rel = path.relative_to(base).as_posix() + ("/" if is_dir else "")
+        rel = _posix(path[len(base) :]) + ("/" if is_dir else "")
         if spec.match_file(rel):  # type: ignore[attr-defined]
             return True
     return False
@@ -108,62 +121,97 @@ def walk(
 ) -> list[Candidate]:
     """Every candidate app directory below ``root``, sorted by path. Directories at
     ``config.max_depth`` that have subdirectories are appended to ``too_deep`` (relative
-    POSIX paths): they were not searched further."""
+    POSIX paths): they were not searched further.
+
+    The walk works on the path strings ``os.scandir`` gives (a directory's entries are
+    ``directory + os.sep + name``, so a path relative to the root is a slice of it) and
+    makes :class:`~pathlib.Path` objects only for the candidates it returns: pathlib's
+    parsing, once per directory and entry, cost more than the walk itself.
+    """
     root = root.resolve()
+    top = os.fspath(root)
+    prefix = _with_sep(top)
     exclude = config.exclude + extra_exclude
-    found: list[Candidate] = []
-    stack: list[tuple[Path, int, list[tuple[Path, object]]]] = [(root, 0, [])]
+    found: list[tuple[str, Candidate]] = []
+    parents: dict[str, Path] = {}
+    stack: list[tuple[str, int, _Specs]] = [(top, 0, ())]
     while stack:
         directory, depth, specs = stack.pop()
         try:
-            entries = sorted(os.scandir(directory), key=lambda e: e.name)
+            with os.scandir(directory) as it:
+                entries = {e.name: e for e in it}
         except OSError:
             continue
-        names = {e.name for e in entries}
-        if ".gitignore" in names:  # no stat of a missing one in every directory
+        if ".gitignore" in entries:  # no stat of a missing one in every directory
             specs = _gitignore_matcher(directory, specs)
-        if PLAN_FILE in names or "pyvenv.cfg" in names:
+        if PLAN_FILE in entries or "pyvenv.cfg" in entries:
             continue  # depsplit's own output, or a virtualenv
-        if exclude:
-            rel = directory.relative_to(root).as_posix()
-            if rel != "." and _glob_match(rel, exclude):
-                continue
-        candidate = _candidate(directory, names)
+        rel = "." if directory == top else _posix(directory[len(prefix) :])
+        if exclude and rel != "." and _glob_match(rel, exclude):
+            continue
+        candidate = _candidate(directory, entries, parents)
         if candidate is not None:
-            found.append(candidate)
+            found.append((_posix(directory), candidate))
         if depth >= config.max_depth:
             if too_deep is not None and any(
-                e.is_dir(follow_symlinks=False) and not e.name.startswith(".") for e in entries
+                e.is_dir(follow_symlinks=False) and not e.name.startswith(".")
+                for e in entries.values()
             ):
-                too_deep.append(directory.relative_to(root).as_posix())
+                too_deep.append(rel)
             continue
-        for entry in reversed(entries):
-            if not entry.is_dir(follow_symlinks=False):
-                continue
-            if entry.name.startswith(".") or entry.name in SKIP_DIRS:
-                continue
-            if entry.name.endswith(".egg-info"):
-                continue
-            child = Path(entry.path)
-            if _ignored(child, True, specs):
+        # Children are pushed in reverse name order, so they are visited (and any too-deep
+        # directory reported) in name order.
+        children = sorted(
+            name
+            for name, entry in entries.items()
+            if entry.is_dir(follow_symlinks=False)
+            and not name.startswith(".")
+            and name not in SKIP_DIRS
+            and not name.endswith(".egg-info")
+        )
+        for name in reversed(children):
+            child = entries[name].path
+            if specs and _ignored(child, True, specs):
                 continue
             stack.append((child, depth + 1, specs))
-    found.sort(key=lambda c: c.path.as_posix())
+    found.sort(key=lambda item: item[0])
+    candidates = [c for _, c in found]
     if config.apps:
-        found = [
-            c for c in found if _glob_match(c.path.relative_to(root).as_posix() or ".", config.apps)
+        candidates = [
+            c
+            for key, c in found
+            if _glob_match("." if key == _posix(top) else key[len(_posix(prefix)) :], config.apps)
         ]
-    return found
+    return candidates
 
 
-def _candidate(directory: Path, names: set[str]) -> Candidate | None:
-    cand = Candidate(directory)
-    if "requirements.txt" in names:
-        cand.main.append(directory / "requirements.txt")
-    elif "requirements.in" in names:
-        cand.main.append(directory / "requirements.in")
-    elif "requirements" in names and (directory / "requirements").is_dir():
-        sub = directory / "requirements"
+_DEFINING_NAMES = frozenset(
+    {
+        "requirements.txt",
+        "requirements.in",
+        "requirements",
+        "pyproject.toml",
+        "Pipfile",
+        "setup.cfg",
+    }
+)
+"""The names that can make a directory an app (a dev requirements file alone does not)."""
+_PYLOCK = re.compile(r"pylock\.[^.]+\.toml")
+
+
+def _candidate(
+    directory: str, entries: dict[str, os.DirEntry[str]], parents: dict[str, Path]
+) -> Candidate | None:
+    if _DEFINING_NAMES.isdisjoint(entries):
+        return None  # the common case, decided without a Path, a stat or a read
+    path = _dir_path(directory, parents)
+    cand = Candidate(path)
+    if "requirements.txt" in entries:
+        cand.main.append(path / "requirements.txt")
+    elif "requirements.in" in entries:
+        cand.main.append(path / "requirements.in")
+    elif "requirements" in entries and (path / "requirements").is_dir():
+        sub = path / "requirements"
         for stem in REQUIREMENTS_DIR_MAIN:
             for ext in (".txt", ".in"):
                 if (sub / f"{stem}{ext}").is_file():
@@ -173,40 +221,71 @@ def _candidate(directory: Path, names: set[str]) -> Candidate | None:
                 break
         if (sub).is_dir():
             cand.dev.extend(sub / n for n in sorted(os.listdir(sub)) if DEV_DIR_NAMES.match(n))
-    for name in sorted(names):
-        if DEV_NAMES.match(name):
-            cand.dev.append(directory / name)
-    if "pyproject.toml" in names and _has_app_table(directory / "pyproject.toml"):
-        cand.pyproject = directory / "pyproject.toml"
-    if "Pipfile" in names:
-        cand.pipfile = directory / "Pipfile"
-    if "setup.cfg" in names and _has_install_requires(directory / "setup.cfg"):
-        cand.setup_cfg = directory / "setup.cfg"
+    cand.dev.extend(path / name for name in sorted(n for n in entries if DEV_NAMES.match(n)))
+    if "pyproject.toml" in entries and _has_app_table(entries["pyproject.toml"]):
+        cand.pyproject = path / "pyproject.toml"
+    if "Pipfile" in entries:
+        cand.pipfile = path / "Pipfile"
+    if "setup.cfg" in entries and _has_install_requires(entries["setup.cfg"]):
+        cand.setup_cfg = path / "setup.cfg"
     if not cand.defining:
         return None
-    cand.locks = [directory / n for n in LOCK_FILES if n in names]
-    cand.locks += [directory / n for n in sorted(names) if re.fullmatch(r"pylock\.[^.]+\.toml", n)]
-    cand.python_files = [directory / n for n in (".python-version", "runtime.txt") if n in names]
+    cand.locks = [path / n for n in LOCK_FILES if n in entries]
+    pylocks = sorted(n for n in entries if n.startswith("pylock.") and _PYLOCK.fullmatch(n))
+    cand.locks += [path / n for n in pylocks]
+    cand.python_files = [path / n for n in (".python-version", "runtime.txt") if n in entries]
     return cand
 
 
-def _head(path: Path, limit: int = 1 << 20) -> str:
+def _dir_path(directory: str, parents: dict[str, Path]) -> Path:
+    """``Path(directory)``, made by joining its name to its parent's Path (memoized in
+    ``parents``): pathlib parses a joined name alone, a whole path component by component,
+    and apps are siblings by the thousand."""
+    parent, name = os.path.split(directory)
+    base = parents.get(parent)
+    if base is None:
+        base = parents[parent] = Path(parent)
+    return base.joinpath(name)
+
+
+_HEAD_CHUNK = 1 << 16
+
+
+def _head(entry: os.DirEntry[str], limit: int = 1 << 20) -> str:
+    """The first ``limit`` bytes of a regular file (symlinks followed), decoded leniently;
+    ``""`` for anything else or on any error.
+
+    ``DirEntry.is_file`` answers from the directory listing for a file that is not a
+    symlink (no ``stat``). The read asks for a small chunk first: a ``read(limit)``
+    allocates ``limit`` bytes however small the file is.
+    """
     try:
-        if not path.is_file():  # a FIFO would block, a device never ends
+        if not entry.is_file():  # a FIFO would block, a device never ends
             return ""
-        with path.open("rb") as fh:
-            return fh.read(limit).decode("utf-8", errors="replace")
+        chunks = []
+        size = 0
+        with open(entry.path, "rb", buffering=0) as fh:
+            while size < limit:
+                chunk = fh.read(min(_HEAD_CHUNK, limit - size))
+                if not chunk:
+                    break
+                chunks.append(chunk)
+                size += len(chunk)
+        return b"".join(chunks).decode("utf-8", errors="replace")
     except OSError:
         return ""
 
 
-def _has_app_table(path: Path) -> bool:
-    text = _head(path)
-    return bool(re.search(r"^\s*\[\s*(?:project|tool\.poetry)\s*\]", text, re.MULTILINE))
+_APP_TABLE = re.compile(r"^\s*\[\s*(?:project|tool\.poetry)\s*\]", re.MULTILINE)
+_INSTALL_REQUIRES = re.compile(r"^\s*install_requires\s*=", re.MULTILINE)
 
 
-def _has_install_requires(path: Path) -> bool:
-    return bool(re.search(r"^\s*install_requires\s*=", _head(path), re.MULTILINE))
+def _has_app_table(entry: os.DirEntry[str]) -> bool:
+    return bool(_APP_TABLE.search(_head(entry)))
+
+
+def _has_install_requires(entry: os.DirEntry[str]) -> bool:
+    return bool(_INSTALL_REQUIRES.search(_head(entry)))
 
 
 _NAME_OK = re.compile(r"[^a-z0-9_-]+")

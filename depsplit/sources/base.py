@@ -29,60 +29,87 @@ class ReadContext:
     max_file_bytes: int = DEFAULT_MAX_FILE_BYTES
     cache: dict[object, object] = field(default_factory=dict)
     """Per-run memo for readers (a file included by many apps is parsed once)."""
+    _rels: dict[str, str] = field(default_factory=dict, init=False, repr=False, compare=False)
+    """Path string → :meth:`rel` of it."""
+    _real: dict[str, str] = field(default_factory=dict, init=False, repr=False, compare=False)
+    """Path string → its resolution (:meth:`resolved`)."""
+    _clean: set[str] = field(default_factory=set, init=False, repr=False, compare=False)
+    """Resolutions known to be canonical: every component was seen not to be a symlink."""
+    _paths: dict[str, Path] = field(default_factory=dict, init=False, repr=False, compare=False)
+    """Path string → :meth:`resolve` of it."""
 
-    def rel(self, path: Path) -> str:
+    def rel(self, path: str | os.PathLike[str]) -> str:
         """The POSIX path of ``path`` relative to the root (absolute when outside it).
 
         Memoized per run: readers name the same file for every requirement it holds, and
         resolving a path walks the file system."""
-        key = ("rel", os.fspath(path))
-        found = self.cache.get(key)
+        key = os.fspath(path)
+        found = self._rels.get(key)
         if found is None:
-            found = self.cache[key] = self._rel(path)
-        assert isinstance(found, str)
+            found = self._rels[key] = self._rel(key)
         return found
 
-    def resolve(self, path: Path) -> Path:
-        """``path.resolve()``, memoized per run: a path that is not a symlink resolves to
-        its resolved parent plus its name (one ``lstat`` instead of one per component and a
-        ``stat``). Symlinks, ``..`` and anything unusual take ``Path.resolve`` itself, with
-        its exceptions (a symlink loop raises ``RuntimeError`` on 3.10-3.12)."""
-        key = ("resolve", os.fspath(path))
-        found = self.cache.get(key)
+    def resolve(self, path: str | os.PathLike[str]) -> Path:
+        """``Path(path).resolve()``, memoized per run (see :meth:`resolved`)."""
+        key = os.fspath(path)
+        found = self._paths.get(key)
         if found is None:
-            found = self.cache[key] = Path(self._resolved(key[1]))
-        assert isinstance(found, Path)
+            found = self._paths[key] = Path(self.resolved(key))
         return found
 
-    def _resolved(self, path: str) -> str:
-        """:meth:`resolve` on strings (pathlib's operations cost more than the lstat)."""
-        key = ("resolved", path)
-        found = self.cache.get(key)
+    def resolved(self, path: str) -> str:
+        """``str(Path(path).resolve())``, memoized per run, on strings (pathlib's
+        operations cost more than the file system's).
+
+        A path whose last component is not a symlink resolves to its resolved parent plus
+        its name (one ``lstat`` instead of one per component and a ``stat``). A trailing
+        ``..`` is the parent of its resolved parent when that is canonical (every
+        component was seen not to be a symlink): ``realpath`` strips it lexically there,
+        and the final ``stat`` of ``Path.resolve`` cannot meet a symlink loop. Symlinks,
+        roots and anything unusual take ``Path.resolve`` itself, with its exceptions (a
+        symlink loop raises ``RuntimeError`` on 3.10-3.12), which are not memoized: the
+        next call raises again."""
+        found = self._real.get(path)
         if found is not None:
-            assert isinstance(found, str)
             return found
-        parent, name = os.path.split(path)
+        if os.sep != "/":
+            found = self._real[path] = str(Path(path).resolve())
+            return found
+        # os.path.split and os.path.isabs, inlined (POSIX): this runs for every file read.
+        cut = path.rfind("/") + 1
+        parent, name = path[:cut], path[cut:]
+        if parent and parent != "/" * len(parent):
+            parent = parent.rstrip("/")
+        clean = False
         if (
-            os.sep != "/"
-            or not name
-            or name in (".", "..")
+            not name
+            or name == "."
             or "\x00" in name
-            or not os.path.isabs(parent)
-            or os.path.islink(path)
+            or not parent.startswith("/")
+            or (name != ".." and os.path.islink(path))
         ):
             found = str(Path(path).resolve())
+            clean = not name and found == "/"  # a root: nothing to be a symlink
         else:
             try:
-                resolved_parent = self._resolved(parent)  # one lstat per directory
+                resolved_parent = self.resolved(parent)  # one lstat per directory
             except (OSError, RuntimeError, ValueError):
                 return str(Path(path).resolve())  # raises as the path's own resolution does
-            found = f"{resolved_parent.rstrip('/')}/{name}"
-        self.cache[key] = found
+            clean = resolved_parent in self._clean
+            if name != "..":
+                found = f"{resolved_parent.rstrip('/')}/{name}"
+            elif clean:
+                found = os.path.dirname(resolved_parent)
+            else:
+                found = str(Path(path).resolve())
+        self._real[path] = found
+        if clean:
+            self._clean.add(found)
         return found
 
-    def _rel(self, path: Path) -> str:
+    def _rel(self, path: str) -> str:
         # ``resolve(path).relative_to(root)`` on the (normalized) strings: pathlib's is slow.
-        resolved, root = self._resolved(os.fspath(path)), os.fspath(self.root)
+        resolved, root = self.resolved(path), os.fspath(self.root)
         if resolved == root:
             return "."
         prefix = root if root.endswith("/") else root + "/"
@@ -96,13 +123,30 @@ class ReadContext:
             except ValueError:
                 return Path(os.path.abspath(path)).as_posix()
 
-    def check_inside(self, path: Path, origin: str, line: int | None = None) -> Path:
+    def inside(self, resolved: str) -> bool:
+        """Whether a resolved path string is the root or below it (``is_relative_to``,
+        on strings: a resolved path is normalized, so a prefix of its parts is a prefix
+        of its string up to a separator)."""
+        root = os.fspath(self.root)
+        if os.sep != "/":
+            return Path(resolved).is_relative_to(self.root)
+        return resolved == root or resolved.startswith(root if root.endswith("/") else root + "/")
+
+    def check_inside(
+        self, path: str | os.PathLike[str], origin: str, line: int | None = None
+    ) -> Path:
         """Resolve ``path`` (following symlinks) and refuse it when it leaves the root."""
+        key = os.fspath(path)
+        self.check_inside_str(key, origin, line)
+        return self.resolve(key)
+
+    def check_inside_str(self, path: str, origin: str, line: int | None = None) -> str:
+        """:meth:`check_inside` on strings: the resolved path string."""
         try:
-            resolved = self.resolve(path)
+            resolved = self.resolved(path)
         except (OSError, RuntimeError) as exc:  # RuntimeError: symlink loop on 3.10-3.12
             raise InputError(origin, f"cannot resolve the path: {exc}", line) from exc
-        if not self.allow_outside_root and not resolved.is_relative_to(self.root):
+        if not self.allow_outside_root and not self.inside(resolved):
             raise InputError(
                 origin,
                 "resolves outside the analysed root; pass --allow-outside-root to read it",
@@ -110,15 +154,16 @@ class ReadContext:
             )
         return resolved
 
-    def read_text(self, path: Path) -> str:
+    def read_text(self, path: str | os.PathLike[str]) -> str:
         """Read a dependency file as text. UTF-8 (with or without BOM), any line endings.
 
         Raises :class:`InputError` for a missing, oversized, binary or non-UTF-8 file and
         for a symlink loop, with the file's relative path.
         """
-        rel = self.rel(path)
+        file = os.fspath(path)
+        rel = self.rel(file)
         try:
-            st = path.stat()
+            st = os.stat(file)
         except FileNotFoundError as exc:
             raise InputError(rel, "file not found") from exc
         except OSError as exc:  # ELOOP and friends
@@ -128,7 +173,7 @@ class ReadContext:
             raise InputError(rel, "is a directory, not a file")
         if not stat.S_ISREG(st.st_mode):  # a FIFO would block, /dev/zero never ends
             raise InputError(rel, "is not a regular file (a device, FIFO or socket)")
-        self.check_inside(path, rel)  # a symlinked file may point out of the root
+        self.check_inside_str(file, rel)  # a symlinked file may point out of the root
         if size > self.max_file_bytes:
             raise InputError(
                 rel,
@@ -136,8 +181,8 @@ class ReadContext:
                 "(raise max_file_size in [tool.depsplit])",
             )
         try:
-            with path.open("rb") as fh:  # bounded: the file may grow while it is read
-                data = fh.read(self.max_file_bytes + 1)
+            # Bounded: the file may grow while it is read.
+            data = _read_at_most(file, self.max_file_bytes + 1, size + 1)
         except IsADirectoryError as exc:
             raise InputError(rel, "is a directory, not a file") from exc
         except OSError as exc:
@@ -159,6 +204,24 @@ class ReadContext:
                 rel, f"not valid UTF-8 (byte 0x{data[exc.start]:02x}); save it as UTF-8", line
             ) from exc
         return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def _read_at_most(path: str, limit: int, expected: int) -> bytes:
+    """The first ``limit`` bytes of the file at ``path`` (all of it when shorter).
+
+    Read unbuffered in pieces of ``expected`` bytes (the size ``stat`` gave, plus one to
+    see the end): ``read(limit)`` on a buffered file allocates ``limit`` bytes however
+    small the file, which cost more than opening and reading it."""
+    chunks = []
+    size = 0
+    with open(path, "rb", buffering=0) as fh:
+        while size < limit:
+            chunk = fh.read(min(max(expected, 1 << 16), limit - size))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+    return chunks[0] if len(chunks) == 1 else b"".join(chunks)
 
 
 @dataclass

@@ -11,8 +11,8 @@ version they are an error (the version cannot be known).
 
 from __future__ import annotations
 
-import dataclasses
 import optparse
+import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -52,7 +52,6 @@ _OPTION_NAMES = {
 
 @dataclass(frozen=True)
 class _Req:
-    line: int
     key: str
     name: str
     specifier: str
@@ -64,25 +63,26 @@ class _Req:
 
 @dataclass(frozen=True)
 class _Include:
-    line: int
     target: str
     constraint: bool
 
 
 @dataclass(frozen=True)
 class _Option:
-    line: int
     option: str
     value: str
 
 
 @dataclass(frozen=True)
 class _Error:
-    line: int | None
     message: str
 
 
-_Entry = _Req | _Include | _Option | _Error
+_Item = _Req | _Include | _Option | _Error
+_Entry = tuple[int, _Item]
+"""What a line says, and the number of the line (the first one of a continued line)."""
+_File = str | os.PathLike[str]
+"""A requirements file (a path string, or a Path)."""
 
 
 class _LineParser:
@@ -133,79 +133,167 @@ def _line_parser() -> _LineParser:
     return _LINE_PARSER
 
 
-def parse_text(text: str, file: Path, ctx: ReadContext) -> list[_Entry]:
+def parse_text(text: str, file: _File, ctx: ReadContext) -> list[_Entry]:
     """Parse one requirements file's text into entries (no include is followed here)."""
     entries: list[_Entry] = []
     if _HIDDEN_BREAK.search(text):
         for number, line in enumerate(text.split("\n"), start=1):
             if found := _HIDDEN_BREAK.search(line):
                 entries.append(
-                    _Error(
+                    (
                         number,
-                        f"contains U+{ord(found[0]):04X}, which pip reads as a line break: "
-                        "the file does not say what an editor shows; remove it",
+                        _Error(
+                            f"contains U+{ord(found[0]):04X}, which pip reads as a line break: "
+                            "the file does not say what an editor shows; remove it"
+                        ),
                     )
                 )
-    parse_line = _line_parser()
-    filename = str(file)
-    for numbered in prp.preprocess(text):
-        number, line = numbered
-        if isinstance(numbered, prp.CommentLine):
-            continue
-        known = _PLAIN_LINES.get(line)
-        if known is not None:
-            entries.append(dataclasses.replace(known, line=number))
-            continue
-        requirement_line = prp.RequirementLine(line=line, line_number=number, filename=filename)
-        try:
-            req_string, options, arguments = parse_line(line)
-            parsed_line = prp.ParsedLine(
-                requirement_string=req_string,
-                options=options,
-                is_constraint=False,
-                requirement_line=requirement_line,
-                arguments=arguments,
-            )
-        except prp.OptionParsingError as exc:
-            entries.append(_Error(number, f"invalid option: {exc.msg.strip()}"))
-            continue
-        except Exception as exc:  # the library raises bare Exceptions for odd lines
-            entries.append(_Error(number, f"cannot parse line: {exc}"))
-            continue
-        converted = [
-            e for item in prp.handle_line(parsed_line) for e in _convert(item, number, file, ctx)
-        ]
-        if len(converted) == 1 and isinstance(converted[0], _Req) and converted[0].url is None:
-            # A requirement without a URL depends on the line's text alone (a local path
-            # or a URL would depend on the file): the same line elsewhere is not reparsed.
-            if len(_PLAIN_LINES) >= _PLAIN_LINES_MAX:
-                _PLAIN_LINES.clear()
-            _PLAIN_LINES[line] = converted[0]
-        entries.extend(converted)
+    lines = text.splitlines()  # what the library's preprocess splits
+    if "\\" in text and any(line.endswith("\\") for line in lines):
+        # A continuation joins lines: the library's own preprocessing of the whole file.
+        for numbered in prp.preprocess(text):
+            if not isinstance(numbered, prp.CommentLine):
+                number, line = numbered
+                entries.extend((number, item) for item in _logical_line(line, number, file, ctx))
+        return entries
+    # Without a continuation, each line is preprocessed on its own (the library's join_lines
+    # passes it through, and split_comments looks at it alone): what it says depends on its
+    # text alone when it can be remembered (see _remember).
+    for number, line in enumerate(lines, start=1):
+        items = _PHYSICAL_LINES.get(line)
+        if items is None:
+            items = ()
+            for numbered in prp.split_comments(prp.join_lines(iter([(number, line)]))):
+                if not isinstance(numbered, prp.CommentLine):
+                    items += _logical_line(numbered.line, number, file, ctx)
+            _remember(_PHYSICAL_LINES, line, items)
+        entries.extend([(number, item) for item in items])
     return entries
 
 
-_PLAIN_LINES: dict[str, _Req] = {}
-"""Logical line → its requirement, for lines that hold one requirement without a URL."""
-_PLAIN_LINES_MAX = 65536
+_PHYSICAL_LINES: dict[str, tuple[_Item, ...]] = {}
+"""A line of a file without continuations → what it says, when that depends on its text."""
+_LOGICAL_LINES: dict[str, tuple[_Item, ...]] = {}
+"""A logical line (comment removed, continuations joined) → what it says, likewise."""
+_LINES_MAX = 65536
 
 
-def _convert(item: object, number: int, file: Path, ctx: ReadContext) -> list[_Entry]:
+def _remember(memo: dict[str, tuple[_Item, ...]], line: str, items: tuple[_Item, ...]) -> None:
+    """Remember what a line says when that depends on the line's text alone, so that the
+    same line in another file (a monorepo repeats them by the thousand) is not parsed again.
+
+    Includes and options (their targets and values are kept as written) and requirements
+    without a URL do; a URL or a local path depends on the file (it is made relative to the
+    root), and an error may depend on the file system (a local project's name), so a line
+    with either is parsed wherever it appears. The memo is per process and bounded."""
+    for item in items:
+        if isinstance(item, _Req):
+            if item.url is not None:
+                return
+        elif not isinstance(item, (_Include, _Option)):
+            return
+    if len(memo) >= _LINES_MAX:
+        memo.clear()
+    memo[line] = items
+
+
+def _logical_line(line: str, number: int, file: _File, ctx: ReadContext) -> tuple[_Item, ...]:
+    """What one logical line of ``file`` says (``number`` only names it to the library)."""
+    known = _LOGICAL_LINES.get(line)
+    if known is not None:
+        return known
+    simple = _simple_requirement(line)
+    items = (simple,) if simple is not None else _library_line(line, number, file, ctx)
+    _remember(_LOGICAL_LINES, line, items)
+    return items
+
+
+def _library_line(line: str, number: int, file: _File, ctx: ReadContext) -> tuple[_Item, ...]:
+    """What one logical line says, the library's way."""
+    requirement_line = prp.RequirementLine(line=line, line_number=number, filename=os.fspath(file))
+    try:
+        req_string, options, arguments = _line_parser()(line)
+        parsed_line = prp.ParsedLine(
+            requirement_string=req_string,
+            options=options,
+            is_constraint=False,
+            requirement_line=requirement_line,
+            arguments=arguments,
+        )
+    except prp.OptionParsingError as exc:
+        return (_Error(f"invalid option: {exc.msg.strip()}"),)
+    except Exception as exc:  # the library raises bare Exceptions for odd lines
+        return (_Error(f"cannot parse line: {exc}"),)
+    return tuple(e for item in prp.handle_line(parsed_line) for e in _convert(item, file, ctx))
+
+
+_SIMPLE_CHARS = re.compile(r"[A-Za-z0-9._\-\[\],=!~<>*+ ]+")
+
+
+def _simple_requirement(line: str) -> _Req | None:
+    """The requirement of a plain ``name[extras]<specifiers>`` line, parsed by packaging
+    alone, or ``None``: the line then takes the library's way.
+
+    For such a line the library's way comes to the same, at three times the cost (most of a
+    real repository's lines are like this, and most are written once). Its characters
+    (letters, digits, ``._-[],=!~<>*+`` and spaces) hold no option (no token starts with
+    ``-``), no URL or scheme (``:``), no ``name @ url`` (``@``), no marker (``;``), no
+    comment, no ``${VAR}`` and no path (``/``, ``\\``, a leading ``.``); no archive
+    extension either (the library takes ``foo.zip`` for a file), and no trailing
+    ``[extras]`` (which it parses on its own). The library then hands the whole line to
+    packaging's ``Requirement``; whatever packaging refuses, or reads as a URL or a marker,
+    or a version ending in ``]`` (which the library refuses), takes the library's way, so
+    that its error message is kept. ``test_simple_lines_read_as_the_library_reads_them``
+    checks the two ways agree.
+    """
+    if (
+        not _SIMPLE_CHARS.fullmatch(line)
+        or line.startswith((".", "-"))
+        or " -" in line
+        or line.endswith("]")
+    ):
+        return None
+    lowered = line.lower()
+    if any(extension in lowered for extension in prp.ARCHIVE_EXTENSIONS):
+        return None
+    try:
+        pkg = PkgRequirement(line)
+    except InvalidRequirement:
+        return None
+    if (
+        pkg.url is not None
+        or pkg.marker is not None
+        or any(str(spec).endswith("]") for spec in pkg.specifier)
+        or _ENV_REF.search(str(pkg.specifier))
+    ):
+        return None
+    return _Req(
+        key=canonicalize_name(pkg.name),
+        name=pkg.name,
+        specifier=as_written(pkg),
+        extras=tuple(sorted(pkg.extras)),
+        marker=None,
+        url=None,
+        editable=False,
+    )
+
+
+def _convert(item: object, file: _File, ctx: ReadContext) -> list[_Item]:
     if isinstance(item, prp.InvalidRequirementLine):
         if isinstance(item, prp.IncorrectRequirementLine):
-            return [_Error(number, item.error_message)]
-        return [_Error(number, _reason(item.error_message, item.line or ""))]
+            return [_Error(item.error_message)]
+        return [_Error(_reason(item.error_message, item.line or ""))]
     if isinstance(item, prp.OptionLine):
-        return _option_entries(item.options, number)
+        return _option_entries(item.options)
     assert isinstance(item, prp.ParsedRequirement)
     try:
         req = prp.build_req_from_parsedreq(item)
     except Exception as exc:
-        return [_Error(number, _reason(str(exc), item.requirement_string))]
+        return [_Error(_reason(str(exc), item.requirement_string))]
     if req.invalid_options:
         bad = prp.dumps_global_options(req.invalid_options)
-        return [_Error(number, f"option not allowed on a requirement line: {bad}")]
-    return [_requirement_entry(req, item, number, file, ctx)]
+        return [_Error(f"option not allowed on a requirement line: {bad}")]
+    return [_requirement_entry(req, item, file, ctx)]
 
 
 def _reason(message: str, line: str) -> str:
@@ -227,40 +315,37 @@ def _reason(message: str, line: str) -> str:
     return reason
 
 
-def _option_entries(options: dict[str, Any], number: int) -> list[_Entry]:
-    out: list[_Entry] = []
+def _option_entries(options: dict[str, Any]) -> list[_Item]:
+    out: list[_Item] = []
     for dest, value in sorted(options.items()):
         if dest in prp.LEGACY_OPTIONS_DEST:
-            out.append(
-                _Error(number, f"unsupported legacy option: {prp.OPT_BY_OPTIONS_DEST[dest]}")
-            )
+            out.append(_Error(f"unsupported legacy option: {prp.OPT_BY_OPTIONS_DEST[dest]}"))
         elif dest == "requirements":
-            out.extend(_Include(number, v, constraint=False) for v in value)
+            out.extend(_Include(v, constraint=False) for v in value)
         elif dest == "constraints":
-            out.extend(_Include(number, v, constraint=True) for v in value)
+            out.extend(_Include(v, constraint=True) for v in value)
         else:
             name = _OPTION_NAMES.get(dest, "--" + dest.replace("_", "-"))
             values = value if isinstance(value, list) else [value]
             for v in values:
                 text = "" if v is True else str(v)
-                out.append(_Option(number, name, redact_url(text) if "://" in text else text))
+                out.append(_Option(name, redact_url(text) if "://" in text else text))
     return out
 
 
-def _requirement_entry(req: Any, item: Any, number: int, file: Path, ctx: ReadContext) -> _Entry:
+def _requirement_entry(req: Any, item: Any, file: _File, ctx: ReadContext) -> _Item:
     text = item.requirement_string
     editable = bool(item.is_editable)
     pkg = req.req
     link = req.link
     marker = redact_text(str(req.marker)) if req.marker is not None else None
     if marker is not None and (problem := marker_problem(marker)) is not None:
-        return _Error(number, f"invalid marker {redact_text(marker)!r}: {problem}")
+        return _Error(f"invalid marker {redact_text(marker)!r}: {problem}")
     url = _local_or_url(link.url, file, ctx) if link is not None else None
     if pkg is not None:
         if _ENV_REF.search(str(pkg.specifier)):
-            return _Error(number, _reason("invalid version", text))
+            return _Error(_reason("invalid version", text))
         return _Req(
-            line=number,
             key=canonicalize_name(pkg.name),
             name=pkg.name,
             specifier=as_written(pkg),
@@ -270,16 +355,14 @@ def _requirement_entry(req: Any, item: Any, number: int, file: Path, ctx: ReadCo
             editable=editable,
         )
     if link is None or url is None:
-        return _Error(number, f"cannot understand requirement {redact_text(text)!r}")
+        return _Error(f"cannot understand requirement {redact_text(text)!r}")
     name = link.egg_fragment or _name_from_url(link) or _local_project_name(url, ctx)
     if not name:
         return _Error(
-            number,
             f"cannot tell which package {redact_text(text)!r} provides; "
             "write it as 'name @ URL' or add '#egg=name'",
         )
     return _Req(
-        line=number,
         key=canonicalize_name(name),
         name=name,
         specifier="",
@@ -290,7 +373,7 @@ def _requirement_entry(req: Any, item: Any, number: int, file: Path, ctx: ReadCo
     )
 
 
-def _local_or_url(url: str, file: Path, ctx: ReadContext) -> str:
+def _local_or_url(url: str, file: _File, ctx: ReadContext) -> str:
     """Remote URLs are redacted; local paths become ``file:<path relative to the root>`` so
     that two apps naming the same directory name the same thing."""
     if re.match(r"^[A-Za-z][A-Za-z0-9+.\-]*://", url) and not url.startswith("file://"):
@@ -306,7 +389,7 @@ def _local_or_url(url: str, file: Path, ctx: ReadContext) -> str:
     path_text = path_text.split("#", 1)[0]
     local = Path(path_text)
     if not local.is_absolute():
-        local = file.parent / local
+        local = Path(file).parent / local
     return "file:" + ctx.rel(local)
 
 
@@ -332,7 +415,8 @@ def _local_project_name(url: str, ctx: ReadContext) -> str | None:
     return None
 
 
-def _entries(path: Path, ctx: ReadContext) -> list[_Entry]:
+def _entries(path: str, ctx: ReadContext) -> list[_Entry]:
+    """The entries of the file at the resolved ``path``, parsed once per run."""
     key = ("requirements_txt", path)
     cached = ctx.cache.get(key)
     if cached is None:
@@ -351,24 +435,27 @@ def read(
     problem is a diagnostic on the file and line that caused it; reading goes on.
     """
     result = SourceResult()
+    file = os.fspath(path)
     try:
-        ctx.check_inside(path, ctx.rel(path))  # the file itself may be a symlink out
+        resolved = ctx.check_inside_str(file, ctx.rel(file))  # it may be a symlink out
     except InputError as exc:
         result.error(exc.file, exc.message, exc.line)
         return result
-    _walk(ctx.resolve(path), ctx, result, role, group, via=(), stack=())
+    _walk(resolved, ctx, result, role, group, via=(), stack=())
     return result
 
 
 def _walk(
-    path: Path,
+    path: str,
     ctx: ReadContext,
     result: SourceResult,
     role: Role,
     group: str | None,
     via: tuple[str, ...],
-    stack: tuple[Path, ...],
+    stack: tuple[str, ...],
 ) -> None:
+    """Add what the file at the resolved ``path`` says, and what it includes, to ``result``.
+    Paths here are resolved path strings (pathlib's objects cost more than the reading)."""
     rel = ctx.rel(path)
     try:
         entries = _entries(path, ctx)
@@ -382,20 +469,15 @@ def _walk(
         return
     if rel not in result.files:
         result.files.append(rel)
-    for entry in entries:
-        if isinstance(entry, _Error):
-            result.error(rel, entry.message, entry.line)
-        elif isinstance(entry, _Option):
-            result.index_options.append(
-                IndexOption(entry.option, entry.value, Origin(rel, entry.line, via))
-            )
-        elif isinstance(entry, _Req):
-            result.requirements.append(
+    requirements = result.requirements
+    for number, entry in entries:
+        if isinstance(entry, _Req):
+            requirements.append(
                 Requirement(
                     key=entry.key,
                     name=entry.name,
                     specifier=entry.specifier,
-                    origin=Origin(rel, entry.line, via),
+                    origin=Origin(rel, number, via),
                     extras=entry.extras,
                     marker=entry.marker,
                     url=entry.url,
@@ -404,20 +486,27 @@ def _walk(
                     group=group,
                 )
             )
+        elif isinstance(entry, _Error):
+            result.error(rel, entry.message, number)
+        elif isinstance(entry, _Option):
+            result.index_options.append(
+                IndexOption(entry.option, entry.value, Origin(rel, number, via))
+            )
         else:
-            _include(entry, path, rel, ctx, result, role, group, via, (*stack, path))
+            _include(number, entry, path, rel, ctx, result, role, group, via, (*stack, path))
 
 
 def _include(
+    number: int,
     entry: _Include,
-    path: Path,
+    path: str,
     rel: str,
     ctx: ReadContext,
     result: SourceResult,
     role: Role,
     group: str | None,
     via: tuple[str, ...],
-    stack: tuple[Path, ...],
+    stack: tuple[str, ...],
 ) -> None:
     flag = "-c" if entry.constraint else "-r"
     if re.match(r"^[A-Za-z][A-Za-z0-9+.\-]*://", entry.target):
@@ -425,18 +514,18 @@ def _include(
             rel,
             f"{flag} {redact_url(entry.target)}: remote requirement files are not read "
             "(depsplit works offline on the committed tree)",
-            entry.line,
+            number,
         )
         return
-    target = path.parent / entry.target
+    target = _join(path, entry.target, ctx)
     try:
-        resolved = ctx.check_inside(target, rel, entry.line)
+        resolved = ctx.check_inside_str(target, rel, number)
     except InputError as exc:
         result.error(exc.file, f"{flag} {entry.target}: {exc.message}", exc.line)
         return
     if resolved in stack:
         cycle = [ctx.rel(p) for p in stack[stack.index(resolved) :]] + [ctx.rel(resolved)]
-        result.error(rel, f"{flag} include cycle: {' → '.join(cycle)}", entry.line)
+        result.error(rel, f"{flag} include cycle: {' → '.join(cycle)}", number)
         return
     if len(stack) >= MAX_INCLUDE_DEPTH:
         result.error(
@@ -444,27 +533,39 @@ def _include(
             f"{flag} {entry.target}: includes nested deeper than {MAX_INCLUDE_DEPTH} levels "
             "(depsplit's include-depth limit, MAX_INCLUDE_DEPTH; pip has none): flatten the "
             "chain of -r/-c files",
-            entry.line,
+            number,
         )
         return
-    if not resolved.is_file():
-        what = "is not a file" if resolved.exists() else "not found"
-        result.error(rel, f"{flag} {entry.target}: included file {what}", entry.line)
+    resolved_path = ctx.resolve(target)
+    if not resolved_path.is_file():
+        what = "is not a file" if resolved_path.exists() else "not found"
+        result.error(rel, f"{flag} {entry.target}: included file {what}", number)
         return
     new_role: Role = "constraint" if entry.constraint else role
-    _walk(resolved, ctx, result, new_role, group, (*via, f"{rel}:{entry.line}"), stack)
+    _walk(resolved, ctx, result, new_role, group, (*via, f"{rel}:{number}"), stack)
+
+
+def _join(path: str, target: str, ctx: ReadContext) -> str:
+    """``Path(path).parent / target`` as a string, memoized per run (pathlib normalizes
+    the joined path: ``./``, ``//`` and a trailing ``/`` go, an absolute target wins)."""
+    key = ("requirements_txt.join", path, target)
+    found = ctx.cache.get(key)
+    if found is None:
+        found = ctx.cache[key] = os.fspath(Path(path).parent / target)
+    assert isinstance(found, str)
+    return found
 
 
 def included_files(path: Path, ctx: ReadContext) -> list[Path]:
     """The files ``path`` includes directly (``-r`` and ``-c``), resolved; unreadable files
     and bad includes are skipped (reading reports them)."""
     try:
-        entries = _entries(path.resolve(), ctx)
+        entries = _entries(os.fspath(path.resolve()), ctx)
     except InputError:
         return []
     base = path.resolve().parent
     return [
         (base / e.target).resolve()
-        for e in entries
+        for _, e in entries
         if isinstance(e, _Include) and "://" not in e.target
     ]
