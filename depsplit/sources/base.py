@@ -109,7 +109,17 @@ class ReadContext:
 
     def _rel(self, path: str) -> str:
         # ``resolve(path).relative_to(root)`` on the (normalized) strings: pathlib's is slow.
-        resolved, root = self.resolved(path), os.fspath(self.root)
+        root = os.fspath(self.root)
+        try:
+            resolved = self.resolved(path)
+        except (OSError, RuntimeError, ValueError):
+            # A symlink loop cannot be resolved: name the path as written. Reading it then
+            # fails with its own error, on this name.
+            absolute = os.path.abspath(path)
+            try:
+                return Path(absolute).relative_to(self.root).as_posix()
+            except ValueError:
+                return Path(absolute).as_posix()
         if resolved == root:
             return "."
         prefix = root if root.endswith("/") else root + "/"
