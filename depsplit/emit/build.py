@@ -1,13 +1,18 @@
 """What the emitters share about one generation: per group, its image, its apps with their
 entry points, host ports and replicas, its merged requirements and what goes into the image.
 
-:func:`prepare` is pure apart from reading the apps' files for entry-point detection.
+:func:`prepare` is pure apart from reading the apps' files for entry-point detection and
+their dependency files for credentials.
 """
 
 from __future__ import annotations
 
+import bisect
+import errno
+import os
 import posixpath
 import re
+import stat
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,12 +23,26 @@ from depsplit.emit.images import image_reference, repository_name
 from depsplit.emit.text import unsafe_path_reason
 from depsplit.errors import UsageError
 from depsplit.model import App, Group, Plan
+from depsplit.redact import redact_text
 
 APP_ROOT = "/app"
 """Where the analysed root's layout is mirrored in every image."""
 FIRST_HOST_PORT = 8001
 _PYTHON = re.compile(r"3\.[0-9]{1,2}")
 _PROJECT = re.compile(r"[a-z0-9][a-z0-9_-]*")
+REDACTED = "****@"
+MAX_SCAN_BYTES = 64 * 1024 * 1024
+"""A larger dependency file is not read for credentials: it is counted as holding some."""
+_DEPENDENCY_FILE = re.compile(
+    r"(?:[^/]*requirements[^/]*|[^/]*constraints[^/]*)\.(?:txt|in)"
+    r"|pyproject\.toml|setup\.cfg|Pipfile|Pipfile\.lock|(?:uv|poetry|pdm)\.lock"
+    r"|pylock(?:\.[^/.]+)?\.toml|uv\.toml|\.?pdm\.toml|poetry\.toml|pip\.conf|pip\.ini",
+    re.IGNORECASE,
+)
+"""The names of the dependency files (and package-index settings) in an app's directory
+that are checked for credentials even when depsplit does not read them (``pdm.lock``,
+lock files with ``use_locks = false``, a second requirements file …)."""
+_REQUIREMENTS_DIR_FILE = re.compile(r"[^/]*\.(?:txt|in)", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -67,7 +86,11 @@ class GroupBuild:
     local_paths: tuple[str, ...]
     """Copied before the install (local path dependencies)."""
     copies: tuple[str, ...]
-    """Copied after the install: the apps' directories and the files they include."""
+    """Copied after the install: the apps' directories and the files they include (but not
+    those in :attr:`secret_files`)."""
+    secret_files: tuple[str, ...] = ()
+    """Dependency files in the build context holding a URL with credentials, sorted: the
+    group's ``.dockerignore`` leaves them out of the image."""
 
     @property
     def http(self) -> bool:
@@ -113,6 +136,117 @@ def _covered(path: str, dirs: list[str]) -> bool:
     return any(d in ("", ".") or path == d or path.startswith(d + "/") for d in dirs)
 
 
+def _under(path: str, context: set[str]) -> bool:
+    """Whether ``path`` is one of ``context`` or inside one of them (by its ancestors: a
+    group may copy thousands of directories)."""
+    if "" in context or "." in context:
+        return True
+    while path:
+        if path in context:
+            return True
+        path = posixpath.dirname(path)
+    return False
+
+
+class _AppsByPath:
+    """The apps whose directory is one of a set of paths or inside one, found by bisection
+    in the sorted paths (a group may copy thousands of directories)."""
+
+    def __init__(self, apps: tuple[App, ...]) -> None:
+        self.apps = sorted(apps, key=lambda a: a.path)
+        self.paths = [a.path for a in self.apps]
+
+    def under(self, context: set[str]) -> list[App]:
+        if "" in context or "." in context:
+            return list(self.apps)
+        found: dict[str, App] = {}
+        for path in context:
+            lo = bisect.bisect_left(self.paths, path)
+            if lo < len(self.paths) and self.paths[lo] == path:
+                found[self.apps[lo].name] = self.apps[lo]
+            # "p/…" sort together, between "p/" and "p0" ('0' follows '/').
+            lo = bisect.bisect_left(self.paths, path + "/")
+            hi = bisect.bisect_left(self.paths, path + "0")
+            found.update((a.name, a) for a in self.apps[lo:hi])
+        return [found[name] for name in sorted(found)]
+
+
+def credential_files(app: App) -> set[str]:
+    """The root-relative files of ``app`` with a URL whose credentials were redacted when
+    they were read (a requirement or an index option)."""
+    files = {r.origin.file for r in app.requirements if r.url and REDACTED in r.url}
+    files |= {o.origin.file for o in app.index_options if REDACTED in o.value}
+    return {f for f in files if not f.startswith("/")}
+
+
+def dependency_files(root: Path, app: App) -> list[str]:
+    """The root-relative dependency files of ``app``: the ones read for it (its lock file
+    included), and those in its directory (and its ``requirements/``) that depsplit does not
+    read but the image would copy with the directory."""
+    files = [f for f in (*app.sources, app.lock_file) if f and not f.startswith("/")]
+    base = "" if app.path in ("", ".") else app.path
+    for sub, pattern in (("", _DEPENDENCY_FILE), ("requirements", _REQUIREMENTS_DIR_FILE)):
+        directory = posixpath.join(base, sub) if sub else base
+        try:
+            with os.scandir(root / directory if directory else root) as entries:
+                names = sorted(
+                    e.name for e in entries if pattern.fullmatch(e.name) and not e.is_dir()
+                )
+        except OSError:
+            continue
+        files += [posixpath.join(directory, n) if directory else n for n in names]
+    return sorted(set(files))
+
+
+def holds_credentials(root: Path, rel: str) -> bool:
+    """Whether the file at ``rel`` under ``root`` (resolved) holds a URL with credentials:
+    whether its text changes when redacted (:func:`depsplit.redact.redact_text`; ``${VAR}``
+    references are kept, so they do not count). A file that cannot be read, or is over
+    :data:`MAX_SCAN_BYTES`, counts as holding some; one that is not a regular file, or
+    (through a symlink) is outside the root, is not sent with the build context and does
+    not."""
+    real = Path(os.path.realpath(root / rel))
+    if not real.is_relative_to(root):
+        return False  # a symlink out of the root: Docker sends the link, not its target
+    try:
+        if not stat.S_ISREG(os.stat(real).st_mode):
+            return False  # a directory, FIFO, device …: no text to send
+        with open(real, "rb") as fh:
+            data = fh.read(MAX_SCAN_BYTES + 1)
+    except (FileNotFoundError, NotADirectoryError):
+        return False
+    except OSError as exc:
+        return exc.errno != errno.ELOOP  # unreadable here: it may hold some
+    if len(data) > MAX_SCAN_BYTES:
+        return True
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        text = data.decode("utf-16", errors="replace")
+    else:
+        text = data.decode("utf-8", errors="replace")
+    # pip joins a line ending in a backslash with the next: a URL may be split there.
+    return any(redact_text(t) != t for t in (text, re.sub(r"\\\r?\n", "", text)))
+
+
+def _without_credentials(entry: EntryPoint, app: App) -> EntryPoint:
+    """``entry``, or a TODO when its command (from a Procfile, a script entry …) holds a
+    URL with credentials: the generated files must not carry them."""
+    shown = [*(entry.command or ()), entry.how, entry.todo or ""]
+    if all(redact_text(text) == text for text in shown):
+        return entry
+    return EntryPoint(
+        command=None,
+        port=None,
+        http=False,
+        server_package=None,
+        health_path=None,
+        todo=(
+            f"the command found for app {app.name!r} holds a URL with credentials: set its "
+            "command yourself, passing the credentials at run time (an environment variable "
+            "or a secret)"
+        ),
+    )
+
+
 def prepare(plan: Plan, root: Path, options: GenerateOptions) -> Generation:
     """Check the plan and the options, detect entry points, merge requirements."""
     label = options.root_label if options.root_label is not None else Path(root).resolve().name
@@ -143,12 +277,26 @@ def prepare(plan: Plan, root: Path, options: GenerateOptions) -> Generation:
         if count < 1:
             raise UsageError(f"--replicas {name}={count}: give at least 1")
 
-    entries = {name: entrypoints.detect(Path(root), plan.app(name)) for name in sorted(seen)}
+    entries = {
+        name: _without_credentials(entrypoints.detect(Path(root), plan.app(name)), plan.app(name))
+        for name in sorted(seen)
+    }
     http_apps = sorted(n for n, e in entries.items() if e.http)
     host_ports = {name: FIRST_HOST_PORT + i for i, name in enumerate(http_apps)}
 
     builds = []
     repositories: dict[str, str] = {}
+    by_path = _AppsByPath(plan.apps)
+    real_root = Path(os.path.realpath(root))
+    scanned: dict[str, bool] = {}
+    own_files: dict[str, tuple[list[str], set[str]]] = {}
+
+    def secret(rel: str) -> bool:
+        found = scanned.get(rel)
+        if found is None:
+            found = scanned[rel] = holds_credentials(real_root, rel)
+        return found
+
     for group in sorted(plan.groups, key=lambda g: g.name):
         repository = repository_name(group.name)
         if repository in repositories:
@@ -192,6 +340,23 @@ def prepare(plan: Plan, root: Path, options: GenerateOptions) -> Generation:
         )
         for src in included:
             _check_path(group.name, src, "included file")
+        context = {*dirs, *included, *reqs.local_paths}
+        secrets: set[str] = set()
+        # Every app whose directory the image copies (a nested app of another group too).
+        for other in by_path.under(context):
+            found = own_files.get(other.name)
+            if found is None:
+                found = own_files[other.name] = (
+                    dependency_files(Path(root), other),
+                    credential_files(other),
+                )
+            files, redacted = found
+            secrets.update(f for f in redacted if _under(f, context))
+            secrets.update(f for f in files if _under(f, context) and secret(f))
+        for path in sorted(secrets):
+            _check_path(group.name, path, "dependency file holding credentials")
+        # A COPY of a file the .dockerignore leaves out would fail the build.
+        included = [f for f in included if f not in secrets]
         copies = [d for d in dirs if not _covered(d, list(reqs.local_paths))]
         copies += [f for f in included if not _covered(f, list(reqs.local_paths))]
         builds.append(
@@ -202,6 +367,7 @@ def prepare(plan: Plan, root: Path, options: GenerateOptions) -> Generation:
                 requirements=reqs,
                 local_paths=reqs.local_paths,
                 copies=tuple(sorted(set(copies), key=lambda p: (posixpath.dirname(p), p))),
+                secret_files=tuple(sorted(secrets)),
             )
         )
     ungrouped = tuple(sorted(known - set(seen)))

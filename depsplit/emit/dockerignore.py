@@ -1,17 +1,19 @@
 """``<group>/Dockerfile.dockerignore``: BuildKit reads ``<Dockerfile>.dockerignore`` next to
 the Dockerfile, so each group sends only its own files from the shared build context (the
 analysed root): everything is excluded, then the group's app directories, the files they
-include, its local path dependencies and its generated requirements are let back in."""
+include, its local path dependencies and its generated requirements are let back in, and
+the dependency files holding a URL with credentials are dropped again
+(:attr:`GroupBuild.secret_files`: lock files, Pipfile sources, index settings … whose text
+changes when redacted)."""
 
 from __future__ import annotations
 
 import posixpath
 
-from depsplit.emit.build import Generation, GroupBuild
+from depsplit.emit.build import REDACTED, Generation, GroupBuild, credential_files
 from depsplit.emit.text import unsafe_path_reason
-from depsplit.model import App
 
-REDACTED = "****@"
+__all__ = ["NEVER", "REDACTED", "credential_files", "render"]
 
 NEVER = (
     "**/__pycache__",
@@ -45,15 +47,8 @@ def render(gen: Generation, build: GroupBuild, header: str) -> str:
         out.append("*")
     out += [f"!{path}" for path in keep if path not in ("", ".")]
     out += list(NEVER)
-    secret = sorted({f for a in build.apps for f in credential_files(a.app)})
-    if secret:
+    if build.secret_files:
         out.append("# Dependency files that hold credentials: never in the image.")
-        out += [f for f in secret if unsafe_path_reason(f) is None]
+        # build.prepare refuses a path that cannot be written here: none is dropped.
+        out += [f for f in build.secret_files if unsafe_path_reason(f) is None]
     return "\n".join(out) + "\n"
-
-
-def credential_files(app: App) -> set[str]:
-    """The root-relative files of ``app`` with a URL whose credentials were redacted."""
-    files = {r.origin.file for r in app.requirements if r.url and REDACTED in r.url}
-    files |= {o.origin.file for o in app.index_options if REDACTED in o.value}
-    return {f for f in files if not f.startswith("/")}
