@@ -15,10 +15,10 @@ import functools
 import json
 import posixpath
 import re
-from collections.abc import Hashable
+from collections.abc import Callable, Hashable
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import tomli
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
@@ -179,6 +179,34 @@ def frozen(value: object) -> Hashable | None:
             leaves.append(leaf)
         return (list, tuple(leaves))
     return None
+
+
+_T = TypeVar("_T")
+
+
+def memo_by_value(
+    memo: dict[tuple[str, Hashable], _T],
+    name: str,
+    value: object,
+    compute: Callable[[str, Any], _T],
+    limit: int = 65536,
+) -> _T:
+    """``compute(name, value)``, remembered in ``memo`` under ``name`` and
+    :func:`frozen` ``(value)`` (a monorepo declares the same dependency the same way in
+    many files). A value :func:`frozen` cannot stand for is computed every time; so is a
+    bad one (``compute`` raises, nothing is remembered). ``memo`` is cleared when it holds
+    ``limit`` entries."""
+    frozen_value = frozen(value)
+    if frozen_value is None:
+        return compute(name, value)
+    key = (name, frozen_value)
+    if key in memo:
+        return memo[key]
+    found = compute(name, value)
+    if len(memo) >= limit:
+        memo.clear()
+    memo[key] = found
+    return found
 
 
 @functools.lru_cache(maxsize=4096)

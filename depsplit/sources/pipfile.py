@@ -20,7 +20,7 @@ from depsplit.errors import InputError
 from depsplit.model import IndexOption, Origin, PythonRequirement, Role
 from depsplit.redact import redact_url
 from depsplit.sources.base import ReadContext, SourceResult, parse_requirement
-from depsplit.sources.locate import TomlIndex, frozen, localize, read_toml, shown
+from depsplit.sources.locate import TomlIndex, localize, memo_by_value, read_toml, shown
 
 MARKER_KEYS = tuple(sorted(default_environment()))
 """Entry keys that Pipenv turns into markers."""
@@ -67,24 +67,13 @@ def entry_requirement(name: str, value: object) -> tuple[str, bool]:
 
 
 def _entry_requirement(name: str, value: object) -> tuple[str, bool]:
-    """:func:`entry_requirement`, memoized on ``name`` and the entry's value (see
-    :func:`~depsplit.sources.locate.frozen`): a monorepo's Pipfiles repeat their entries.
-    A bad value is not memoized; it raises again."""
-    frozen_value = frozen(value)
-    if frozen_value is None:
-        return entry_requirement(name, value)
-    key = (name, frozen_value)
-    found = _ENTRIES.get(key)
-    if found is None:
-        found = entry_requirement(name, value)
-        if len(_ENTRIES) >= _ENTRIES_MAX:
-            _ENTRIES.clear()
-        _ENTRIES[key] = found
-    return found
+    """:func:`entry_requirement`, memoized on ``name`` and the entry's value
+    (:func:`~depsplit.sources.locate.memo_by_value`): a monorepo's Pipfiles repeat their
+    entries. A bad value is not memoized; it raises again."""
+    return memo_by_value(_ENTRIES, name, value, entry_requirement)
 
 
 _ENTRIES: dict[tuple[str, Hashable], tuple[str, bool]] = {}
-_ENTRIES_MAX = 65536
 
 
 def _url(value: Mapping[str, Any]) -> str | None:

@@ -21,7 +21,7 @@ from packaging.ranges import VersionRange
 from packaging.specifiers import InvalidSpecifier, Specifier, SpecifierSet
 from packaging.version import VERSION_PATTERN, InvalidVersion, Version
 
-from depsplit.sources.locate import frozen
+from depsplit.sources.locate import memo_by_value
 
 
 class PoetryConstraintError(ValueError):
@@ -334,21 +334,10 @@ def poetry_requirement(name: str, spec: Mapping[str, Any]) -> tuple[str, bool, s
 
     Raises :class:`PoetryConstraintError` or :class:`TypeError` for a bad value.
     """
-    value = frozen(spec)
-    if value is None:
-        return _poetry_requirement(name, spec)
-    key = (name, value)
-    found = _REQUIREMENTS.get(key)
-    if found is None:
-        found = _poetry_requirement(name, spec)
-        if len(_REQUIREMENTS) >= _REQUIREMENTS_MAX:
-            _REQUIREMENTS.clear()
-        _REQUIREMENTS[key] = found
-    return found
+    return memo_by_value(_REQUIREMENTS, name, spec, _poetry_requirement)
 
 
 _REQUIREMENTS: dict[tuple[str, Hashable], tuple[str, bool, str | None]] = {}
-_REQUIREMENTS_MAX = 65536
 
 
 def _poetry_requirement(name: str, spec: Mapping[str, Any]) -> tuple[str, bool, str | None]:
