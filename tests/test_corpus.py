@@ -72,7 +72,8 @@ def test_whole_repositories_analyse_without_a_traceback(corpus: Path, folder: st
     names = [a.name for a in plan.apps]
     assert len(names) == len(set(names))
     for diag in plan.diagnostics:
-        assert diag.file and not diag.file.startswith("/"), diag
+        assert diag.file, diag
+        assert not diag.file.startswith("/"), diag
 
 
 def test_realpython_apps_match_the_manifest(corpus: Path) -> None:

@@ -22,7 +22,9 @@ def test_every_kind_of_app_is_found_and_junk_is_skipped(tree) -> None:
             "b/requirements/prod.txt": "-r base.txt\n",
             "b/requirements/base.txt": "django\n",
             "c/pyproject.toml": '[project]\nname = "c"\ndependencies = ["attrs"]\n',
-            "d/pyproject.toml": '[tool.poetry]\nname = "d"\n[tool.poetry.dependencies]\npython = "^3.10"\n',
+            "d/pyproject.toml": (
+                '[tool.poetry]\nname = "d"\n[tool.poetry.dependencies]\npython = "^3.10"\n'
+            ),
             "e/Pipfile": '[packages]\nrequests = "*"\n',
             "f/setup.cfg": "[options]\ninstall_requires =\n    click\n",
             "g/requirements.in": "flask\n",
