@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Hashable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -107,9 +108,19 @@ def read(path: Path, ctx: ReadContext) -> SourceResult:
 
     ``[packages]`` is ``main``; ``[dev-packages]`` and any other category are ``dev``
     (group: the section name). ``[requires] python_full_version`` / ``python_version`` give
-    the minor version as a :class:`PythonRequirement`. ``[[source]]`` URLs become index
-    options (redacted): the first ``--index-url``, the others ``--extra-index-url``.
-    Never raises for bad content: each bad entry is one error diagnostic with its line.
+    the minor version as a :class:`PythonRequirement`.
+
+    ``[[source]]`` URLs become index options (redacted) the way Pipenv (2022.3.23 and
+    later) uses them: the first source is the default index, ``--index-url``; Pipenv takes
+    every package from it except those that name another source with ``index = "name"``.
+    pip has no per-package index, so another source becomes ``--extra-index-url`` only
+    when some package (of any category) names it — with a warning on the source: pip
+    searches it for every package, not only those — or, without a warning, for every
+    source when ``[pipenv] install_search_all_sources = true``. A source no package names
+    is not an index option. ``index`` naming no source is an error on the package's line
+    (Pipenv fails on it too); with no ``[[source]]`` at all, ``"pypi"`` is the default.
+
+    Never raises for bad content: each problem is one error diagnostic with its line.
     """
     result = SourceResult()
     try:
@@ -119,8 +130,10 @@ def read(path: Path, ctx: ReadContext) -> SourceResult:
         return result
     rel = ctx.rel(path)
     index = TomlIndex(text)
-    _sources(data.get("source"), rel, index, result)
+    sources = _sources(data.get("source"), rel, index, result)
+    search_all = _search_all_sources(data.get("pipenv"), rel, index, result)
     _requires(data.get("requires"), rel, index, result)
+    named: dict[str, list[str]] = {}  # source name → the packages naming it, in order
     for section, entries in data.items():
         if section in _NOT_PACKAGES:
             continue
@@ -132,6 +145,8 @@ def read(path: Path, ctx: ReadContext) -> SourceResult:
         group = None if section == "packages" else section
         for name, value in entries.items():
             line = index.key_line((section, name))
+            if isinstance(value, Mapping) and "index" in value:
+                _package_index(name, value["index"], sources, named, rel, line, result)
             try:
                 text_, editable = _entry_requirement(name, value)
                 req = parse_requirement(
@@ -141,23 +156,142 @@ def read(path: Path, ctx: ReadContext) -> SourceResult:
                 result.error(rel, f"{shown(name)}: {exc}", line)
                 continue
             result.requirements.append(localize(req, ctx))
+    if sources is not None:
+        _index_options(sources, named, search_all, rel, result)
     return result
 
 
-def _sources(sources: object, rel: str, index: TomlIndex, result: SourceResult) -> None:
-    if sources is None:
-        return
+@dataclass(frozen=True)
+class _Source:
+    """One ``[[source]]`` entry: its ``name`` (``None`` when it has none), its URL as
+    written (``None`` when it has no usable one, already reported; redacted when stored or
+    shown) and the line of its ``url``."""
+
+    name: str | None
+    url: str | None
+    line: int | None
+
+
+_DEFAULT_SOURCE = _Source("pypi", None, None)
+"""What Pipenv uses when a Pipfile has no ``[[source]]``: PyPI, named ``pypi``."""
+
+
+def _sources(
+    sources: object, rel: str, index: TomlIndex, result: SourceResult
+) -> list[_Source] | None:
+    """Every ``[[source]]`` in order, ``[_DEFAULT_SOURCE]`` when there is none, ``None``
+    when ``source`` is not an array (reported: no source name can then be checked)."""
+    if sources is None or sources == []:
+        return [_DEFAULT_SOURCE]
     if not isinstance(sources, list):
         result.error(rel, "[[source]] must be an array of tables", index.key_line(("source",)))
-        return
+        return None
+    found = []
     for i, source in enumerate(sources):
         url = source.get("url") if isinstance(source, Mapping) else None
+        name = source.get("name") if isinstance(source, Mapping) else None
         line = index.key_line(("source", "url"), i)
         if not isinstance(url, str):
             result.error(rel, "[[source]] needs a url string", line)
+            url = None
+        found.append(_Source(name if isinstance(name, str) else None, url, line))
+    return found
+
+
+def _search_all_sources(pipenv: object, rel: str, index: TomlIndex, result: SourceResult) -> bool:
+    """``[pipenv] install_search_all_sources``: every package may come from every source."""
+    if pipenv is None:
+        return False
+    if not isinstance(pipenv, Mapping):
+        result.error(rel, "[pipenv] must be a table", index.key_line(("pipenv",)))
+        return False
+    value = pipenv.get("install_search_all_sources", False)
+    if not isinstance(value, bool):
+        line = index.key_line(("pipenv", "install_search_all_sources"))
+        result.error(
+            rel,
+            f"[pipenv] install_search_all_sources must be true or false: {value!r}",
+            line,
+        )
+        return False
+    return value
+
+
+def _package_index(
+    package: str,
+    value: object,
+    sources: list[_Source] | None,
+    named: dict[str, list[str]],
+    rel: str,
+    line: int | None,
+    result: SourceResult,
+) -> None:
+    """Record that ``package`` names the source ``value`` with ``index = …``; an error when
+    it is not a string or no source has that name (Pipenv fails on both)."""
+    if not isinstance(value, str):
+        result.error(
+            rel, f"{shown(package)}: index must be a string, got {type(value).__name__}", line
+        )
+        return
+    if sources is not None and all(s.name != value for s in sources):
+        names = ", ".join(f'"{shown(s.name)}"' for s in sources if s.name is not None)
+        message = (
+            f'{shown(package)}: index = "{shown(value)}" names no [[source]] '
+            f"(sources: {names or 'none named'}); Pipenv cannot install it either"
+        )
+        result.error(rel, message, line)
+        return
+    named.setdefault(value, []).append(package)
+
+
+_LISTED = 5
+"""How many packages a warning names before "and N more"."""
+
+
+def _index_options(
+    sources: list[_Source],
+    named: dict[str, list[str]],
+    search_all: bool,
+    rel: str,
+    result: SourceResult,
+) -> None:
+    """The default source as ``--index-url``; each other source as ``--extra-index-url``
+    when some package names it (with a warning) or ``search_all`` says so."""
+    default: _Source | None = None
+    for source in sources:
+        if source.url is None:
             continue
-        option = "--index-url" if not result.index_options else "--extra-index-url"
-        result.index_options.append(IndexOption(option, redact_url(url), Origin(rel, line)))
+        if default is None:
+            default = source
+            option = "--index-url"
+        elif search_all:
+            option = "--extra-index-url"
+        else:
+            # The first source with that name is the one Pipenv takes.
+            first = next(s for s in sources if s.name == source.name)
+            packages = named.get(source.name, []) if source.name is not None else []
+            if first is not source or not packages:
+                continue
+            option = "--extra-index-url"
+            result.warning(rel, _extra_warning(source, packages), source.line)
+        url = redact_url(source.url)
+        result.index_options.append(IndexOption(option, url, Origin(rel, source.line)))
+
+
+def _extra_warning(source: _Source, packages: list[str]) -> str:
+    unique = list(dict.fromkeys(shown(p) for p in packages))
+    listed = ", ".join(unique[:_LISTED])
+    if len(unique) > _LISTED:
+        listed += f" and {len(unique) - _LISTED} more"
+    name = shown(source.name or "")
+    url = redact_url(source.url or "")
+    verb = "names" if len(unique) == 1 else "name"
+    return (
+        f'[[source]] "{name}" ({url}) is written as --extra-index-url because {listed} '
+        f'{verb} it (index = "{name}"): pip has no per-package index, so it searches this '
+        f"index for every package, not only {listed}, and a name it holds could be taken "
+        "from either index"
+    )
 
 
 def _requires(requires: object, rel: str, index: TomlIndex, result: SourceResult) -> None:

@@ -107,7 +107,7 @@ def errors(result: SourceResult) -> list[tuple[int | None, str]]:
             False,
             id="file-path",
         ),
-        pytest.param('{version = "==2.0", index = "private"}', "flask==2.0", False, id="index"),
+        pytest.param('{version = "==2.0", index = "pypi"}', "flask==2.0", False, id="index"),
     ],
 )
 def test_entry_forms(tmp_path: Path, value: str, expected: str, editable: bool) -> None:
@@ -137,7 +137,7 @@ url = "https://user:secret@pypi.example.com/simple"
 
 [packages]
 flask = "==2.0.1"
-requests = "*"
+requests = {version = "*", index = "private"}
 
 [dev-packages]
 pytest = "*"
@@ -153,6 +153,8 @@ serve = "flask run"
 """,
     )
     assert errors(result) == []
+    # The private source is kept because requests names it, with a warning on its url line.
+    assert [(d.level, d.line) for d in result.diagnostics] == [("warning", 8)]
     got = [(r.line_text, r.origin.line, r.role, r.group) for r in result.requirements]
     assert got == [
         ("flask==2.0.1", 11, "main", None),
