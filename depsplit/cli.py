@@ -368,6 +368,8 @@ def generate(
             click.echo(str(diagnostic), err=True)
         click.echo("error: not generating: the analysis has errors (above)", err=True)
         raise _Exit(EXIT_ERROR)
+    for diagnostic in plan.diagnostics:  # warnings only: what was generated may need them
+        click.echo(str(diagnostic), err=True)
     if plan.apps and not plan.groups:
         raise UsageError("the plan has no groups: nothing to generate")
     options = GenerateOptions(
