@@ -70,7 +70,7 @@ import posixpath
 import re
 import time
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from packaging.markers import InvalidMarker, UndefinedComparison, UndefinedEnvironmentName
@@ -505,7 +505,9 @@ class _Algebra:
         pair = (a.uid, b.uid) if a.uid < b.uid else (b.uid, a.uid)
         found = self._pairs.get(pair)
         if found is None:
-            found = len(a.urls | b.urls) <= 1 and not a.range.intersection(b.range).is_empty
+            # ``is_disjoint`` is packaging's ``intersection(...).is_empty`` (documented
+            # so), without building the intersection when both ranges are plain.
+            found = len(a.urls | b.urls) <= 1 and not a.range.is_disjoint(b.range)
             self._pairs[pair] = found
         return found
 
@@ -673,6 +675,9 @@ def _side_id(kind: str, key: str, identities: Sequence[str]) -> str:
     :func:`_term_identity`), not from the apps, so that adding or removing an app that asks
     the same thing as a side keeps the id. The ``=`` prefix keeps these digests apart from
     the app-based ones of :func:`conflict_id`."""
+    if len(identities) == 2:  # a pair: two sides, sorted without a generator
+        a, b = f"={identities[0]}", f"={identities[1]}"
+        return _id(kind, key, (a, b) if a <= b else (b, a))
     return _id(kind, key, sorted(f"={i}" for i in identities))
 
 
@@ -748,6 +753,21 @@ def _and(items: Sequence[str]) -> str:
 
 
 def _why(shown: Sequence[str], *, nway: bool) -> str:
+    if len(shown) == 2 and shown[0] != shown[1]:
+        # The usual pair of different specifiers, as below without the intermediate lists
+        # ("===" can only be found within one of them: parentheses and the line break
+        # that joins them below hold no "=").
+        a, b = shown
+        lead = (
+            "'===' compares version strings literally: no version string"
+            if "===" in a or "===" in b
+            else "no version"
+        )
+        a = f"({a})" if "," in a else a
+        b = f"({b})" if "," in b else b
+        return f"{lead} is both {a} and {b}" + (
+            ", though every two of them can be met" if nway else ""
+        )
     # Parentheses keep a multi-clause set readable among others ("(>=1,<3) and >=4").
     unique = [f"({s})" if "," in s else s for s in dict.fromkeys(shown)]
     if "===" in "\n".join(unique):  # in one of them (no "=" is added around them)
@@ -780,32 +800,47 @@ def _why_url(members: Sequence[_Member], terms: Sequence[_Term]) -> str:
     return f"the URL names version {_and(versions)}, which {spec_text} excludes"
 
 
-@dataclass(frozen=True, eq=False)
 class _Member:
     """One app's requirements on one package at one interpreter, pre-rendered: the same
-    member appears in many conflicts."""
+    member appears in many conflicts. Never changed once built (but ``side_texts``, a
+    cache); compared by identity. (A plain class: a frozen dataclass costs thrice as much
+    to build, once per member of a run.)"""
 
-    app: str
-    reqs: tuple[Requirement, ...]
-    term: _Term
-    text: str
-    """``api needs ==2.3.0 (services/api/requirements.txt:3)``"""
-    spec: str
-    """The app's specifiers as written (URLs left out), for the reason."""
-    listed: tuple[ConflictRequirement, ...]
-    side_texts: dict[int, str] = field(default_factory=dict)
-    """:func:`_side_text` per side size, kept: a side is in a conflict with every side it
-    cannot share a container with."""
+    __slots__ = ("app", "listed", "reqs", "side_texts", "spec", "term", "text")
+
+    def __init__(
+        self,
+        *,
+        app: str,
+        reqs: tuple[Requirement, ...],
+        term: _Term,
+        text: str,
+        spec: str,
+        listed: tuple[ConflictRequirement, ...],
+    ) -> None:
+        self.app = app
+        self.reqs = reqs
+        self.term = term
+        self.text = text
+        """``api needs ==2.3.0 (services/api/requirements.txt:3)``"""
+        self.spec = spec
+        """The app's specifiers as written (URLs left out), for the reason."""
+        self.listed = listed
+        self.side_texts: dict[int, str] = {}
+        """:func:`_side_text` per side size, kept: a side is in a conflict with every side
+        it cannot share a container with."""
 
 
 def _member(app: str, reqs: Sequence[Requirement], term: _Term) -> _Member:
     wheres = "; ".join(dict.fromkeys(_where(r.origin) for r in reqs))
+    written = _app_spec(reqs)
+    plain = [r for r in reqs if not r.url]
     return _Member(
         app=app,
         reqs=tuple(reqs),
         term=term,
-        text=f"{app} needs {_app_spec(reqs)} ({wheres})",
-        spec=_app_spec([r for r in reqs if not r.url]),
+        text=f"{app} needs {written} ({wheres})",
+        spec=written if len(plain) == len(reqs) else _app_spec(plain),
         listed=tuple(
             ConflictRequirement(
                 app=app,
@@ -861,6 +896,34 @@ def _package_conflict(
         requirements=tuple(itertools.chain.from_iterable([m.listed for m in members])),
         message=f"{head}: {why}",
         members=listed_sides,
+    )
+
+
+def _side_pair_conflict(
+    key: str,
+    a: _Member,
+    b: _Member,
+    side_a: Sequence[str],
+    side_b: Sequence[str],
+    identity_a: str,
+    identity_b: str,
+) -> Conflict:
+    """``_package_conflict(key, [a, b], nway=False, sides=[side_a, side_b],
+    identities=[identity_a, identity_b])`` (``side_a[0] < side_b[0]``), without its general
+    lists: the pairs of sides are most of a real repository's conflicts."""
+    ta, tb = a.term, b.term
+    kind: ConflictKind = "version" if not ta.urls and not tb.urls else _kind([ta, tb])
+    name = a.reqs[0].name
+    head = f"{name}: {_side_text(a, len(side_a))} but {_side_text(b, len(side_b))}"
+    why = _why_url([a, b], [ta, tb]) if kind == "url" else _why([a.spec, b.spec], nway=False)
+    return Conflict(
+        id=_side_id(kind, key, (identity_a, identity_b)),
+        kind=kind,
+        package=name,
+        apps=(a.app, b.app),
+        requirements=a.listed + b.listed,
+        message=f"{head}: {why}",
+        members=(tuple(side_a), tuple(side_b)),
     )
 
 
@@ -1095,6 +1158,16 @@ class _Engine:
             sides=ordered,
             identities=[identity for _, identity in cards],
         )
+
+    def side_pair_conflict(
+        self, side_a: Sequence[str], side_b: Sequence[str], python: str, key: str
+    ) -> Conflict:
+        """``side_conflict([side_a, side_b], python, key, nway=False)``, for two sides."""
+        if side_b[0] < side_a[0]:  # what sorting the two by first app does
+            side_a, side_b = side_b, side_a
+        a, identity_a = self.side_card(side_a[0], python, key, True)
+        b, identity_b = self.side_card(side_b[0], python, key, True)
+        return _side_pair_conflict(key, a, b, side_a, side_b, identity_a, identity_b)
 
     def side_card(self, app: str, python: str, key: str, by_allowed: bool) -> tuple[_Member, str]:
         """The member and the identity (:func:`_term_identity`) of a side whose first app
@@ -1385,7 +1458,7 @@ def _pair_conflicts(
                     for a, b in itertools.combinations(side_a, 2)
                 )
             else:
-                out.append(eng.side_conflict([side_a, side_b], python, key, nway=False))
+                out.append(eng.side_pair_conflict(side_a, side_b, python, key))
     return out
 
 

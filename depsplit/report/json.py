@@ -180,7 +180,8 @@ _encode = json.JSONEncoder(ensure_ascii=False, separators=(", ", ": ")).encode
 def _render(plan: Plan) -> str:
     applies_to = _Applies(plan)
     apps = [_app_json(app, applies_to, app_python(plan, app)) for app in plan.apps]
-    conflicts = [_conflict_json(c) for c in plan.conflicts]
+    seen = _Encoded()
+    conflicts = [_conflict_json(c, seen) for c in plan.conflicts]
     # The pieces of the text, joined once at the end: a large report is tens of megabytes,
     # and each concatenation of the whole would copy it again.
     pieces = ["{\n"]
@@ -312,27 +313,56 @@ def _app_fast(app: App, applies_to: _Applies, python: str) -> str:
     )
 
 
-def _conflict_json(conflict: Conflict) -> str:
+class _Encoded:
+    """The text of each requirement and side already written by one render, by the
+    object's ``id``: the conflict search gives every conflict of one app's requirement
+    (or of one side of apps) the same objects, so a requirement is in tens of conflicts.
+    An ``id`` stands for one object only while it lives: the plan being rendered holds
+    every one of them until the render ends, and the memo ends with it (nothing made
+    during the render is kept by its ``id``)."""
+
+    __slots__ = ("requirements", "sides")
+
+    def __init__(self) -> None:
+        self.requirements: dict[int, str] = {}
+        self.sides: dict[int, str] = {}
+
+
+def _conflict_json(conflict: Conflict, seen: _Encoded | None = None) -> str:
     """``_encode(_conflict(conflict))``."""
     try:
-        return _conflict_fast(conflict)
+        return _conflict_fast(conflict, _Encoded() if seen is None else seen)
     except TypeError:
         return _encode(_conflict(conflict))
 
 
-def _conflict_fast(conflict: Conflict) -> str:
+def _conflict_fast(conflict: Conflict, seen: _Encoded) -> str:
     string = encode_basestring
     requirements = []
+    written = seen.requirements
     for r in conflict.requirements:
-        url, marker, chain = r.url, r.marker, r.chain
-        requirements.append(
-            f'{{"app": {string(r.app)}, "name": {string(r.name)}, '
-            f'"specifier": {string(r.specifier)}, '
-            f'"url": {"null" if url is None else string(url)}, '
-            f'"marker": {"null" if marker is None else string(marker)}, '
-            f'"chain": {_strs(chain) if chain else "[]"}, "origin": {_origin_json(r.origin)}}}'
-        )
-    members = [_strs(side) for side in conflict.members or [(a,) for a in conflict.apps]]
+        text = written.get(id(r))
+        if text is None:
+            url, marker, chain = r.url, r.marker, r.chain
+            text = written[id(r)] = (
+                f'{{"app": {string(r.app)}, "name": {string(r.name)}, '
+                f'"specifier": {string(r.specifier)}, '
+                f'"url": {"null" if url is None else string(url)}, '
+                f'"marker": {"null" if marker is None else string(marker)}, '
+                f'"chain": {_strs(chain) if chain else "[]"}, '
+                f'"origin": {_origin_json(r.origin)}}}'
+            )
+        requirements.append(text)
+    if conflict.members:
+        sides = seen.sides
+        members = []
+        for side in conflict.members:
+            text = sides.get(id(side))
+            if text is None:
+                text = sides[id(side)] = _strs(side)
+            members.append(text)
+    else:  # one side per app, made here: not kept (the id of a freed tuple is reused)
+        members = [_strs((a,)) for a in conflict.apps]
     return (
         f'{{"id": {string(conflict.id)}, "kind": {string(conflict.kind)}, '
         f'"package": {string(conflict.package)}, "apps": {_strs(conflict.apps)}, '

@@ -473,13 +473,45 @@ def read_toml(path: Path, ctx: ReadContext, result: SourceResult) -> tuple[str, 
     if rel not in result.files:
         result.files.append(rel)
     text = ctx.read_text(path)
+    data = _PARSED_TOML.get(text)
+    if data is not None:
+        return text, data
     try:
         data = tomli.loads(text)
     except tomli.TOMLDecodeError as exc:
         message = str(exc)
         reason = _PARSE_ERROR_WHERE.sub(r" (\1)", message)
         raise InputError(rel, f"invalid TOML: {reason}", toml_error_line(message, text)) from exc
+    if len(_PARSED_TOML) >= _TOML_MEMO_MAX:
+        _PARSED_TOML.clear()
+    _PARSED_TOML[text] = data
     return text, data
+
+
+_PARSED_TOML: dict[str, dict[str, Any]] = {}
+"""A valid TOML text → what ``tomli`` parsed from it, for :func:`read_toml`: a monorepo
+holds copies of one lock file or pyproject (steps of one tutorial, templates), and the
+parse depends on the text alone. The data are shared by every reader of an equal text,
+which only read them (no reader changes what it is given). Invalid texts are not kept:
+they raise, with their message, each time. Per process; cleared when it holds
+:data:`_TOML_MEMO_MAX` texts."""
+
+_TOML_MEMO_MAX = 1024
+
+_INDEXES: dict[tuple[str, bool], TomlIndex] = {}
+""":func:`toml_index` per text (and fast-path switch), likewise."""
+
+
+def toml_index(text: str) -> TomlIndex:
+    """``TomlIndex(text)``, once per distinct text (see :data:`_PARSED_TOML`): an index
+    depends on the text alone and is only queried once built."""
+    key = (text, TomlIndex._FAST)
+    found = _INDEXES.get(key)
+    if found is None:
+        if len(_INDEXES) >= _TOML_MEMO_MAX:
+            _INDEXES.clear()
+        found = _INDEXES[key] = TomlIndex(text)
+    return found
 
 
 def parse_toml(text: str) -> dict[str, Any] | None:

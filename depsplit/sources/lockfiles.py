@@ -28,7 +28,7 @@ from depsplit.errors import InputError
 from depsplit.model import Origin
 from depsplit.sources import pipfile
 from depsplit.sources.base import ReadContext, SourceResult, parse_requirement
-from depsplit.sources.locate import TomlIndex, find_line, localize, read_toml, shown
+from depsplit.sources.locate import find_line, localize, read_toml, shown, toml_index
 
 
 def read(path: Path, ctx: ReadContext) -> SourceResult:
@@ -73,7 +73,7 @@ def _toml_lock(
 ) -> None:
     table = "packages" if name.startswith("pylock.") else "package"
     packages = data.get(table, [])
-    index = TomlIndex(text)
+    index = toml_index(text)
     pins = _Pins(rel, result, ctx)
     if not isinstance(packages, list):
         pins.error(f"[[{table}]] must be an array of tables", index.key_line((table,)))

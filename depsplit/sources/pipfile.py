@@ -21,7 +21,14 @@ from depsplit.errors import InputError
 from depsplit.model import IndexOption, Origin, PythonRequirement, Role
 from depsplit.redact import redact_url
 from depsplit.sources.base import ReadContext, SourceResult, parse_requirement
-from depsplit.sources.locate import TomlIndex, localize, memo_by_value, read_toml, shown
+from depsplit.sources.locate import (
+    TomlIndex,
+    localize,
+    memo_by_value,
+    read_toml,
+    shown,
+    toml_index,
+)
 
 MARKER_KEYS = tuple(sorted(default_environment()))
 """Entry keys that Pipenv turns into markers."""
@@ -129,7 +136,7 @@ def read(path: Path, ctx: ReadContext) -> SourceResult:
         result.error(exc.file, exc.message, exc.line)
         return result
     rel = ctx.rel(path)
-    index = TomlIndex(text)
+    index = toml_index(text)
     sources = _sources(data.get("source"), rel, index, result)
     search_all = _search_all_sources(data.get("pipenv"), rel, index, result)
     _requires(data.get("requires"), rel, index, result)

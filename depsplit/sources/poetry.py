@@ -34,9 +34,12 @@ class PoetryConstraintError(ValueError):
 _V = VERSION_PATTERN
 _RE = re.VERBOSE | re.IGNORECASE
 _ANY_RE = re.compile(r"(?i)^v?[xX*](\.[xX*])*$")
-_TILDE = re.compile(rf"^~(?!=)\s*(?P<version>{_V})$", _RE)
-_TILDE_PEP440 = re.compile(rf"^~=\s*(?P<version>{_V})$", _RE)
-_CARET = re.compile(rf"^\^\s*(?P<version>{_V})$", _RE)
+# The three patterns below match only a constraint starting with "~" or "^": each is
+# compiled when the first such constraint is met (compiling the version pattern is a
+# millisecond or more of every start-up, and most runs meet few of them).
+_TILDE = functools.cache(lambda: re.compile(rf"^~(?!=)\s*(?P<version>{_V})$", _RE))
+_TILDE_PEP440 = functools.cache(lambda: re.compile(rf"^~=\s*(?P<version>{_V})$", _RE))
+_CARET = functools.cache(lambda: re.compile(rf"^\^\s*(?P<version>{_V})$", _RE))
 _X = re.compile(r"^(?P<op>!=|==)?\s*v?(?P<version>(\d+)(?:\.(\d+))?(?:\.(\d+))?)(?:\.\*)+$")
 _BASIC = re.compile(
     rf"^(?P<op><>|!=|>=?|<=?|==?)?\s*(?P<version>{_V}|dev)(?P<wildcard>\.\*)?$", _RE
@@ -94,15 +97,16 @@ def _single(constraint: str) -> str:
     (``""`` allows any version)."""
     if _ANY_RE.match(constraint):
         return ""
-    if m := _TILDE.match(constraint):
+    first = constraint[:1]
+    if first == "~" and (m := _TILDE().match(constraint)):
         v = _version(m["version"], constraint)
         high = _next_major(v) if len(v.release) == 1 else _next_minor(v)
         return f">={v},<{high}"
-    if m := _TILDE_PEP440.match(constraint):
+    if first == "~" and (m := _TILDE_PEP440().match(constraint)):
         v = _version(m["version"], constraint)
         high = _next_major(v) if len(v.release) == 2 else _next_minor(v)
         return f">={v},<{high}"
-    if m := _CARET.match(constraint):
+    if first == "^" and (m := _CARET().match(constraint)):
         v = _version(m["version"], constraint)
         return f">={v},<{_next_breaking(v)}"
     if m := _X.match(constraint):

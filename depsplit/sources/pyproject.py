@@ -25,6 +25,7 @@ from depsplit.sources.locate import (
     parse_toml,
     read_toml,
     shown,
+    toml_index,
 )
 from depsplit.sources.poetry import (
     PoetryConstraintError,
@@ -317,7 +318,7 @@ def read(path: Path, ctx: ReadContext) -> SourceResult:
     except InputError as exc:
         result.error(exc.file, exc.message, exc.line)
         return result
-    reader = _Reader(ctx.rel(path), TomlIndex(text), result, ctx)
+    reader = _Reader(ctx.rel(path), toml_index(text), result, ctx)
     if "project" in data:
         reader.project(data["project"])
     if "dependency-groups" in data:

@@ -26,7 +26,7 @@ from packaging.utils import canonicalize_name
 from depsplit.errors import InputError
 from depsplit.model import IndexOption, Origin, Requirement, Role
 from depsplit.redact import redact_text, redact_url
-from depsplit.sources.base import ReadContext, SourceResult, as_written
+from depsplit.sources.base import ReadContext, SourceResult, as_written, simple_pep508
 from depsplit.target import marker_problem
 
 MAX_INCLUDE_DEPTH = 32
@@ -228,6 +228,8 @@ def _library_line(line: str, number: int, file: _File, ctx: ReadContext) -> tupl
 
 
 _SIMPLE_CHARS = re.compile(r"[A-Za-z0-9._\-\[\],=!~<>*+ ]+")
+_ARCHIVE_EXTENSION = re.compile("|".join(map(re.escape, prp.ARCHIVE_EXTENSIONS)))
+"""Any of the library's archive extensions, found anywhere (``extension in line``)."""
 
 
 def _simple_requirement(line: str) -> _Req | None:
@@ -253,25 +255,31 @@ def _simple_requirement(line: str) -> _Req | None:
         or line.endswith("]")
     ):
         return None
-    lowered = line.lower()
-    if any(extension in lowered for extension in prp.ARCHIVE_EXTENSIONS):
+    if _ARCHIVE_EXTENSION.search(line.lower()):
         return None
-    try:
-        pkg = PkgRequirement(line)
-    except InvalidRequirement:
+    simple = simple_pep508(line)  # packaging's reading of a bare name<specifiers>
+    if simple is not None:
+        name, specifiers = simple
+        extras: tuple[str, ...] = ()
+    else:
+        try:
+            pkg = PkgRequirement(line)
+        except InvalidRequirement:
+            return None
+        if pkg.url is not None or pkg.marker is not None:
+            return None
+        name, specifiers, extras = pkg.name, pkg.specifier, tuple(sorted(pkg.extras))
+    if any(str(spec).endswith("]") for spec in specifiers):
         return None
-    if (
-        pkg.url is not None
-        or pkg.marker is not None
-        or any(str(spec).endswith("]") for spec in pkg.specifier)
-        or _ENV_REF.search(str(pkg.specifier))
-    ):
-        return None
+    # ``str()`` of the set: its clauses sorted and deduplicated. (This reader has always
+    # given them so: ``as_written`` used to run after a ``str()`` of the set, which
+    # leaves the set holding them in that order.) No ``${VAR}`` can be in that text: the
+    # line holds no ``$``.
     return _Req(
-        key=canonicalize_name(pkg.name),
-        name=pkg.name,
-        specifier=as_written(pkg),
-        extras=tuple(sorted(pkg.extras)),
+        key=canonicalize_name(name),
+        name=name,
+        specifier=str(specifiers),
+        extras=extras,
         marker=None,
         url=None,
         editable=False,

@@ -1,0 +1,279 @@
+"""The start-up and per-item shortcuts of the read and conflict phases give what the long
+way gives: packaging's requirement parser, a parse and index per TOML text, the general
+message and id builders, and range intersection."""
+
+from __future__ import annotations
+
+import itertools
+import random
+from pathlib import Path
+
+import pytest
+from packaging.requirements import InvalidRequirement
+from packaging.requirements import Requirement as PkgRequirement
+from packaging.specifiers import SpecifierSet
+
+from depsplit import conflicts
+from depsplit.errors import InputError
+from depsplit.sources import locate
+from depsplit.sources.base import ReadContext, SourceResult, as_written, simple_pep508
+
+CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
+
+TRICKY = [
+    "flask",
+    "flask==2.0.1",
+    "Flask>=1.0,<2",
+    "a",
+    "a1",
+    "zope.interface~=5.0",
+    "foo_bar!=1.0,>=0.9",
+    "foo-bar===1.0,>=2",
+    "foo===anything",
+    "foo==1.0.*",
+    "foo==1.0.*,!=1.0.3",
+    "foo>=1,,<2",
+    "foo>=1,",
+    "foo>=1,>=1",
+    "foo==1.0+local",
+    "foo==1.0+local.*",
+    "foo<=1.0a1.dev3",
+    "foo~=1",
+    "foo~=1.0",
+    "foo=1.0",
+    "foo==",
+    "foo>>1",
+    "foo-==1",
+    "foo.==1",
+    "foo_==1",
+    "-foo==1",
+    "foo==1;python_version<'3'",
+    "foo[bar]==1",
+    "foo (==1)",
+    "foo ==1",
+    "foo @ https://x/y.whl",
+    "foo==v1.0",
+    "foo==1.0-1",
+    "foo==1.0_post1",
+    "foo!=1.*",
+    "foo<1.*",
+    "foo>=1.0.0.0.0",
+    "foo==1!2.0",
+    "foo==*",
+    "FOO.Bar-baz==01.02",
+]
+
+
+def _packaging(text: str) -> tuple[str, str, str] | None:
+    """What the readers take from packaging for a plain string (``None``: not plain): the
+    name, the clauses in the order held, then ``str()`` of the set."""
+    try:
+        req = PkgRequirement(text)
+    except InvalidRequirement:
+        return None
+    if req.url or req.marker is not None or req.extras:
+        return None
+    return req.name, as_written(req), str(req.specifier)
+
+
+def _fast(text: str) -> tuple[str, str, str] | None:
+    found = simple_pep508(text)
+    if found is None:
+        return None
+    name, specifiers = found
+    return name, ",".join(str(s) for s in specifiers), str(specifiers)
+
+
+def _corpus_lines() -> list[str]:
+    lines: set[str] = set()
+    if CORPUS.is_dir():
+        for path in sorted(CORPUS.rglob("requirements*.txt"))[:400]:
+            try:
+                text = path.read_text(errors="replace")
+            except OSError:
+                continue
+            lines.update(line.split("#")[0].strip() for line in text.splitlines())
+    return sorted(line for line in lines if line)
+
+
+def _fuzz(count: int) -> list[str]:
+    rng = random.Random(7)
+    pieces = ["a", "Z", "9", ".", "-", "_", "==", ">=", "<", "!=", "~=", "===", ",", "*"]
+    pieces += ["1", "0", "2.3", "a1", "post1", "dev2", "+", "rc1", "!", "x"]
+    return ["".join(rng.choice(pieces) for _ in range(rng.randint(1, 9))) for _ in range(count)]
+
+
+@pytest.mark.parametrize("text", TRICKY)
+def test_simple_pep508_tricky(text: str) -> None:
+    fast = _fast(text)
+    if fast is not None:
+        assert fast == _packaging(text)
+
+
+def test_simple_pep508_agrees_with_packaging_on_corpus_and_fuzz() -> None:
+    taken = 0
+    for text in [*TRICKY, *_corpus_lines(), *_fuzz(20000)]:
+        fast = _fast(text)
+        if fast is not None:
+            taken += 1
+            assert fast == _packaging(text), text
+    assert taken > 100  # the shortcut is taken for most plain strings
+
+
+def test_simple_pep508_is_taken_for_plain_pins() -> None:
+    assert _fast("requests==2.31.0") == ("requests", "==2.31.0", "==2.31.0")
+    assert _fast("Django>=4.2,<5") == ("Django", ">=4.2,<5", "<5,>=4.2")
+    assert _fast("numpy") == ("numpy", "", "")
+    for text in ("foo[x]==1", "foo ==1", "foo==1; os_name=='nt'", "foo>=1,,<2", "foo>=1,"):
+        assert simple_pep508(text) is None
+
+
+def _ctx(root: Path) -> ReadContext:
+    return ReadContext(root=root)
+
+
+def test_read_toml_shares_parse_of_equal_texts(tmp_path: Path) -> None:
+    text = '[project]\nname = "x"\ndependencies = ["a==1"]\n'
+    for name in ("a", "b"):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "pyproject.toml").write_text(text)
+    ctx = _ctx(tmp_path)
+    r1, r2 = SourceResult(), SourceResult()
+    t1, d1 = locate.read_toml(tmp_path / "a" / "pyproject.toml", ctx, r1)
+    t2, d2 = locate.read_toml(tmp_path / "b" / "pyproject.toml", ctx, r2)
+    assert t1 == t2
+    assert d1 == d2 == {"project": {"name": "x", "dependencies": ["a==1"]}}
+    assert r1.files == ["a/pyproject.toml"]
+    assert r2.files == ["b/pyproject.toml"]
+    assert locate.toml_index(text) is locate.toml_index(text)
+
+
+def test_read_toml_invalid_text_fails_every_time(tmp_path: Path) -> None:
+    for name in ("a", "b"):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "pyproject.toml").write_text("[project\n")
+    ctx = _ctx(tmp_path)
+    for name in ("a", "b"):
+        with pytest.raises(InputError) as info:
+            locate.read_toml(tmp_path / name / "pyproject.toml", ctx, SourceResult())
+        assert info.value.file == f"{name}/pyproject.toml"
+
+
+def test_toml_index_memo_follows_the_fast_switch(monkeypatch: pytest.MonkeyPatch) -> None:
+    text = 'a = [\n  "x",\n  "y",\n]\n[t]\nb = 1\n'
+    fast = locate.toml_index(text)
+    monkeypatch.setattr(locate.TomlIndex, "_FAST", False)
+    slow = locate.toml_index(text)
+    assert slow is not fast
+    assert slow.items(("a",)) == fast.items(("a",)) == [2, 3]
+    assert slow.key_line(("t", "b")) == fast.key_line(("t", "b")) == 6
+
+
+def _why_general(shown: list[str], *, nway: bool) -> str:
+    """``_why`` as it was before its pair shortcut."""
+    unique = [f"({s})" if "," in s else s for s in dict.fromkeys(shown)]
+    if "===" in "\n".join(unique):
+        lead = "'===' compares version strings literally: no version string"
+    else:
+        lead = "no version"
+    if not unique:
+        text = f"{lead} satisfies them all"
+    elif len(unique) == 2:
+        text = f"{lead} is both {unique[0]} and {unique[1]}"
+    else:
+        text = f"{lead} is {conflicts._and(unique)} at once"
+    return text + (", though every two of them can be met" if nway else "")
+
+
+def test_why_pair_shortcut_matches_general() -> None:
+    specs = ["==1", ">=1,<2", "===x", "===a,<2", "any version", "@ https://x", "==1"]
+    for a, b in itertools.product(specs, repeat=2):
+        for nway in (False, True):
+            assert conflicts._why([a, b], nway=nway) == _why_general([a, b], nway=nway)
+    for shown in ([], ["==1"], ["==1", "==2", "==3"], ["==1", "==1", "==2"]):
+        assert conflicts._why(shown, nway=True) == _why_general(shown, nway=True)
+
+
+def test_side_id_pair_shortcut_matches_general() -> None:
+    for a, b in itertools.product(["", "==1", ">=2 | python 3.9", "=x", "a", "b"], repeat=2):
+        general = conflicts._id("version", "k", sorted(f"={i}" for i in (a, b)))
+        assert conflicts._side_id("version", "k", [a, b]) == general
+
+
+def test_compatible_is_a_non_empty_intersection() -> None:
+    texts = ["", "==1.0", "==1.0.*", ">=1,<2", "!=1.5", ">=2", "<1.0a1", "==1.0+local"]
+    texts += ["~=1.4", "===1.0", ">1.0", "<=1.0", "==2.0a1", ">=1.0a1,<1.0", "!=1.*"]
+    for a, b in itertools.product(texts, repeat=2):
+        ra, rb = SpecifierSet(a).to_range(), SpecifierSet(b).to_range()
+        assert ra.is_disjoint(rb) == ra.intersection(rb).is_empty, (a, b)
+
+
+def test_requirements_txt_gives_clauses_sorted_as_before(tmp_path: Path) -> None:
+    """A requirements file's plain line gives ``str()`` of its specifier set (sorted,
+    deduplicated), as this reader always has; other readers keep the written order."""
+    from depsplit.sources import requirements_txt
+
+    (tmp_path / "requirements.txt").write_text("x>=2.0,!=2.3.1\ny<3,>=1,<3\nz[a]>=1,<2\n")
+    result = requirements_txt.read(tmp_path / "requirements.txt", _ctx(tmp_path))
+    assert [r.specifier for r in result.requirements] == ["!=2.3.1,>=2.0", "<3,>=1", "<2,>=1"]
+
+
+def test_side_pair_conflict_is_the_general_side_conflict(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The pair shortcut of the conflict search gives what ``side_conflict`` gives."""
+    from test_conflicts_caches import random_apps
+
+    from depsplit.model import Target
+
+    def general(
+        self: conflicts._Engine, side_a: list[str], side_b: list[str], python: str, key: str
+    ) -> object:
+        return self.side_conflict([side_a, side_b], python, key, nway=False)
+
+    rng = random.Random(5)
+    cases = [(random_apps(rng, rng.randint(2, 16)), rng.choice([Target(), Target(python="3.12")]))]
+    cases += [(random_apps(rng, rng.randint(2, 16)), Target()) for _ in range(40)]
+    fast = [conflicts.analyze_conflicts(apps, target) for apps, target in cases]
+    monkeypatch.setattr(conflicts._Engine, "side_pair_conflict", general)
+    slow = [conflicts.analyze_conflicts(apps, target) for apps, target in cases]
+    assert fast == slow
+    assert sum(len(a.conflicts) for a in fast) > 50
+
+
+def test_json_report_writes_shared_requirements_and_sides_once_and_right() -> None:
+    """The conflict search hands one requirement object (and one side tuple) to many
+    conflicts; the report writes each once per render and reuses the text. Conflicts
+    without sides (one made per app during the render) and a requirement of an unexpected
+    type (the encoder's path) are written as before."""
+    from dataclasses import replace
+
+    from test_report_json_fast import reference
+
+    from depsplit.model import Conflict, ConflictRequirement, Origin, Plan, Target
+    from depsplit.report import json as json_report
+
+    reqs = [
+        ConflictRequirement(app=f"a{i}", specifier=f"=={i}", origin=Origin("r.txt", i), name="p")
+        for i in range(6)
+    ]
+    sides = [(f"a{i}", f"b{i}") for i in range(6)]
+    made = []
+    for i, j in itertools.combinations(range(6), 2):
+        made.append(
+            Conflict(
+                id=f"version:p:{i}{j}",
+                kind="version",
+                package="p",
+                apps=(f"a{i}", f"a{j}"),
+                requirements=(reqs[i], reqs[j]),
+                message=f"p: {i} but {j}",
+                members=(sides[i], sides[j]),
+            )
+        )
+        # A conflict without sides right after each: its one-app sides are made while
+        # writing it (and freed), so none of them may be remembered by its id.
+        made.append(replace(made[-1], id=f"version:q:{i}{j}", members=(), apps=(f"c{j}", "z")))
+    bent = replace(reqs[0], chain=(1,))  # type: ignore[arg-type]
+    made.append(replace(made[0], id="version:p:bent", requirements=(bent, reqs[1])))
+    made.append(replace(made[0], id="version:p:after"))
+    plan = Plan(root=".", apps=(), conflicts=tuple(made), target=Target())
+    assert json_report.render(plan) == reference(plan)
