@@ -233,17 +233,10 @@ def _without_credentials(entry: EntryPoint, app: App) -> EntryPoint:
     shown = [*(entry.command or ()), entry.how, entry.todo or ""]
     if all(redact_text(text) == text for text in shown):
         return entry
-    return EntryPoint(
-        command=None,
-        port=None,
-        http=False,
-        server_package=None,
-        health_path=None,
-        todo=(
-            f"the command found for app {app.name!r} holds a URL with credentials: set its "
-            "command yourself, passing the credentials at run time (an environment variable "
-            "or a secret)"
-        ),
+    return EntryPoint.unknown(
+        f"the command found for app {app.name!r} holds a URL with credentials: set its "
+        "command yourself, passing the credentials at run time (an environment variable "
+        "or a secret)"
     )
 
 

@@ -59,6 +59,13 @@ class EntryPoint:
     how: str = ""
     """How the command was found, for a comment in the generated files."""
 
+    @classmethod
+    def unknown(cls, todo: str) -> EntryPoint:
+        """No command to run: the user sets it (``todo`` says why)."""
+        return cls(
+            command=None, port=None, http=False, server_package=None, health_path=None, todo=todo
+        )
+
 
 def _read(path: Path, root: Path) -> str | None:
     try:
@@ -331,14 +338,7 @@ def detect(root: Path, app: App) -> EntryPoint:
         found = finder(root, app_dir)
         if found is not None:
             return found
-    return EntryPoint(
-        command=None,
-        port=None,
-        http=False,
-        server_package=None,
-        health_path=None,
-        todo=(
-            f"no entry point found for app {app.name!r} (no Procfile, Django, FastAPI or "
-            "Flask app, __main__.py, single script entry or main.py): set its command"
-        ),
+    return EntryPoint.unknown(
+        f"no entry point found for app {app.name!r} (no Procfile, Django, FastAPI or "
+        "Flask app, __main__.py, single script entry or main.py): set its command"
     )
