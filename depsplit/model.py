@@ -79,6 +79,10 @@ class PythonRequirement:
 
     specifier: str
     origin: Origin
+    evidence: str | None = None
+    """Why, when the constraint is a fact of the package index rather than a line the app
+    wrote: ``"numpy 1.18.4: wheels for cp35–cp38 only"`` (:mod:`depsplit.pysupport`).
+    ``origin`` is then the line of the pin that brings the release."""
 
 
 @dataclass(frozen=True, order=True)
@@ -182,6 +186,17 @@ class LockedPin:
     """The members whose closure holds it."""
 
 
+@dataclass(frozen=True, order=True)
+class BuildFromSource:
+    """A release that the group's image compiles: it publishes no wheel for the group's
+    CPython and platform, only an sdist."""
+
+    package: str
+    version: str
+    reason: str
+    """``"no wheel for cp314 manylinux x86_64; sdist only"``."""
+
+
 @dataclass(frozen=True)
 class Group:
     name: str
@@ -193,6 +208,13 @@ class Group:
     lock: tuple[LockedPin, ...] = ()
     """With ``--transitive``: the group's resolution at ``python``, sorted by canonical name;
     empty otherwise (the generated ``requirements.txt`` then merges the members' specifiers)."""
+    builds: tuple[BuildFromSource, ...] = ()
+    """Releases with no wheel for the group's Python and platform, built from their sdist in
+    the image's builder stage (sorted by package)."""
+    python_verified: bool = True
+    """Whether ``python`` was checked against the package index (every pinned release's
+    ``Requires-Python`` and wheels); ``False`` offline with a cache miss, or with
+    ``--no-index-facts``."""
 
 
 @dataclass(frozen=True)
