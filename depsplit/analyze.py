@@ -10,7 +10,7 @@ import pickle
 import sys
 import threading
 from collections.abc import Callable, Mapping, Sequence
-from contextlib import suppress
+from contextlib import ExitStack, suppress
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -36,6 +36,8 @@ from depsplit.target import SUPPORTED_PYTHONS
 
 if TYPE_CHECKING:
     from depsplit.index import IndexConfig
+    from depsplit.pysupport import Support
+    from depsplit.transitive import Transitive
 
 GroupCheck = Callable[[frozenset[str]], "tuple[str, ...] | None"]
 
@@ -57,8 +59,12 @@ class Options:
     transitive: bool = False
     """Resolve every app's dependencies through a package index (:mod:`depsplit.transitive`)."""
     index: IndexConfig | None = None
-    """Where ``transitive`` looks packages up; ``None``: pip's configuration and ``PIP_*``
-    variables (:func:`depsplit.index.config.from_pip_environment`)."""
+    """Where ``transitive`` and ``index_facts`` look packages up; ``None``: pip's
+    configuration and ``PIP_*`` variables (:func:`depsplit.index.config.from_pip_environment`)."""
+    index_facts: bool = False
+    """Check every pinned release's ``Requires-Python`` and wheels on the index, so that each
+    group's Python is one its releases install on (:mod:`depsplit.pysupport`). The command
+    line turns it on by default; without it every group's Python is unverified."""
 
 
 def analyze(root: Path, config: Config | None = None, options: Options | None = None) -> Plan:
@@ -89,6 +95,45 @@ def _analyze(root: Path, config: Config | None, options: Options | None) -> Plan
     if options.lenient:
         diagnostics = [replace(d, level="warning") for d in diagnostics]
     time_limit = options.time_limit if options.time_limit is not None else config.time_limit
+    with ExitStack() as stack:
+        session = None
+        if options.index_facts or options.transitive:
+            session = stack.enter_context(_index_session(root, apps, target, options, time_limit))
+        support = None
+        if options.index_facts:
+            from depsplit import pysupport
+
+            assert session is not None
+            support = pysupport.apply(apps, target, lambda app: session.finder([app.name]))
+            apps = list(support.apps)
+            session.adopt(apps)
+            diagnostics.extend(support.diagnostics)
+        return _plan(root, apps, diagnostics, target, config, options, time_limit, session, support)
+
+
+def _index_session(
+    root: Path, apps: Sequence[App], target: Target, options: Options, time_limit: float
+) -> Transitive:
+    """The finders (per set of index options) shared by the index facts and ``--transitive``.
+    Imported lazily: without either, the index is never touched."""
+    from depsplit.index import from_pip_environment
+    from depsplit.transitive import Transitive
+
+    index = options.index if options.index is not None else from_pip_environment()
+    return Transitive(apps, target, index, root=root, time_limit=time_limit)
+
+
+def _plan(
+    root: Path,
+    apps: list[App],
+    diagnostics: list[Diagnostic],
+    target: Target,
+    config: Config,
+    options: Options,
+    time_limit: float,
+    session: Transitive | None,
+    support: Support | None,
+) -> Plan:
     # The conflict search and the partition's whole-group checks judge the same apps at
     # the same interpreters: they share each app's effective requirements.
     shared: EffectiveCache = {}
@@ -96,8 +141,9 @@ def _analyze(root: Path, config: Config | None, options: Options | None) -> Plan
     conflicts = list(analysis.conflicts)
     diagnostics.extend(analysis.diagnostics)
     if options.transitive:
+        assert session is not None
         conflicts, groups, partition, notes = _transitive(
-            root, apps, conflicts, target, config, options, time_limit
+            session, apps, conflicts, target, config, options
         )
         diagnostics.extend(notes)
         unsatisfiable = unsatisfiable_apps(conflicts)
@@ -106,6 +152,7 @@ def _analyze(root: Path, config: Config | None, options: Options | None) -> Plan
         groups, partition = plan_groups(
             apps, conflicts, unsatisfiable, target, config, options, effective_cache=shared
         )
+    groups = _python_facts(groups, apps, target, support, verified_by_resolution=options.transitive)
     if partition is not None and not partition.optimal:
         diagnostics.append(
             Diagnostic(
@@ -128,38 +175,58 @@ def _analyze(root: Path, config: Config | None, options: Options | None) -> Plan
     )
 
 
+def _python_facts(
+    groups: Sequence[Group],
+    apps: Sequence[App],
+    target: Target,
+    support: Support | None,
+    *,
+    verified_by_resolution: bool,
+) -> list[Group]:
+    """Each group's releases to build from source, and whether its Python was checked
+    against the index (by the index facts, or by ``--transitive``'s resolution)."""
+    if support is None:
+        return [replace(g, python_verified=verified_by_resolution) for g in groups]
+    from depsplit import pysupport
+
+    by_name = {a.name: a for a in apps}
+    return [
+        replace(
+            g,
+            builds=pysupport.group_builds(g, support, by_name, target),
+            python_verified=verified_by_resolution or not (set(g.apps) & support.unverified),
+        )
+        for g in groups
+    ]
+
+
 def _transitive(
-    root: Path,
+    session: Transitive,
     apps: Sequence[App],
     conflicts: list[Conflict],
     target: Target,
     config: Config,
     options: Options,
-    time_limit: float,
 ) -> tuple[list[Conflict], list[Group], Partition, list[Diagnostic]]:
     """``--transitive``: add the conflicts the resolved closures show, check every group's
-    resolution as a whole, and give each group its interpreter and lock. Imported lazily:
-    the direct path never touches the index."""
-    from depsplit.index import from_pip_environment
-    from depsplit.transitive import Transitive, merge_conflicts
+    resolution as a whole, and give each group its interpreter and lock."""
+    from depsplit.transitive import merge_conflicts
 
-    index = options.index if options.index is not None else from_pip_environment()
-    with Transitive(apps, target, index, root=root, time_limit=time_limit) as session:
-        found = session.find(conflicts)
-        conflicts = merge_conflicts(conflicts, found.conflicts)
-        unsatisfiable = unsatisfiable_apps(conflicts)
-        groups, partition = plan_groups(
-            apps,
-            conflicts,
-            unsatisfiable,
-            target,
-            config,
-            options,
-            extra_check=session.check,
-            class_extra=lambda app: app.index_options,
-        )
-        groups = session.finish(groups, config.group_python)
-        return conflicts, groups, partition, session.diagnostics
+    found = session.find(conflicts)
+    conflicts = merge_conflicts(conflicts, found.conflicts)
+    unsatisfiable = unsatisfiable_apps(conflicts)
+    groups, partition = plan_groups(
+        apps,
+        conflicts,
+        unsatisfiable,
+        target,
+        config,
+        options,
+        extra_check=session.check,
+        class_extra=lambda app: app.index_options,
+    )
+    groups = session.finish(groups, config.group_python)
+    return conflicts, groups, partition, session.diagnostics
 
 
 def plan_groups(

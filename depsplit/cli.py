@@ -55,6 +55,7 @@ def _analyze(ctx_obj: dict[str, object], path: str, **kw: object) -> Plan:
         previous=previous_groups(Path(str(kw["previous"]))) if kw.get("previous") else None,
         transitive=bool(kw.get("transitive")),
         index=_index_config(kw),
+        index_facts=bool(kw.get("index_facts")),
     )
     return analyze(root, config, options)
 
@@ -70,13 +71,16 @@ _INDEX_OPTIONS = {
 
 
 def _index_config(kw: dict[str, object]) -> IndexConfig | None:
-    """``--transitive``: pip's configuration, ``PIP_*`` variables, then the command line's
-    index options (an ``IndexConfig``); ``None`` without ``--transitive``, where the index
-    options are a usage error and :mod:`depsplit.index` is never imported."""
-    if not kw.get("transitive"):
+    """The index facts or ``--transitive``: pip's configuration, ``PIP_*`` variables, then
+    the command line's index options (an ``IndexConfig``); ``None`` with neither, where the
+    index options are a usage error and :mod:`depsplit.index` is never imported."""
+    if not kw.get("transitive") and not kw.get("index_facts"):
         given = [flag for dest, flag in _INDEX_OPTIONS.items() if kw.get(dest)]
         if given:
-            raise click.UsageError(f"{', '.join(given)} only apply with --transitive")
+            raise click.UsageError(
+                f"{', '.join(given)} only apply with the index facts or --transitive "
+                "(not with --no-index-facts)"
+            )
         return None
     from depsplit.index.config import from_pip_environment
 
@@ -146,35 +150,42 @@ def _common_options(func: _F) -> _F:
             "between their dependencies, and lock each group (pins with hashes).",
         ),
         click.option(
+            "--index-facts/--no-index-facts",
+            default=True,
+            envvar="DEPSPLIT_INDEX_FACTS",
+            show_envvar=True,
+            help="Check on the package index which CPython every pinned release supports "
+            "(Requires-Python, wheels), so each group gets a Python its releases install on "
+            "(default: on; --no-index-facts leaves every group's Python unverified).",
+        ),
+        click.option(
             "--index-url",
             metavar="URL",
-            help="--transitive: the package index (simple API), as pip's --index-url "
+            help="The package index (simple API), as pip's --index-url "
             "(default: pip's configuration, PIP_INDEX_URL, else PyPI).",
         ),
         click.option(
             "--extra-index-url",
             multiple=True,
             metavar="URL",
-            help="--transitive: another index to read too (repeatable).",
+            help="Another index to read too (repeatable).",
         ),
         click.option(
             "--find-links",
             multiple=True,
             metavar="URL|DIR",
-            help="--transitive: a directory or page of distribution files (repeatable).",
+            help="A directory or page of distribution files (repeatable).",
         ),
-        click.option(
-            "--no-index", is_flag=True, help="--transitive: read only the --find-links locations."
-        ),
+        click.option("--no-index", is_flag=True, help="Read only the --find-links locations."),
         click.option(
             "--offline",
             is_flag=True,
-            help="--transitive: use only the cache; a missing page or metadata is an error.",
+            help="Use only the cache of index pages and metadata (a miss: unverified Python with the index facts, an error with --transitive).",
         ),
         click.option(
             "--cache-dir",
             type=click.Path(file_okay=False),
-            help="--transitive: the cache of index pages and metadata "
+            help="The cache of index pages and metadata "
             "(default: $DEPSPLIT_CACHE_DIR, else the user cache directory).",
         ),
     ]

@@ -939,7 +939,23 @@ def _side_text(member: _Member, count: int) -> str:
 
 
 def _python_shown(app: App) -> str:
+    if any(p.evidence for p in app.python):
+        # Index facts make the joined specifier long: name the minors it leaves.
+        allowed = tgt.allowed_pythons(app.python_specifier)
+        return f"CPython {_minors_text(allowed)}" if allowed else "no supported CPython"
     return app.python_specifier or "any Python"
+
+
+def _minors_text(minors: Sequence[str]) -> str:
+    """``3.5–3.8, 3.10`` for runs of consecutive supported minors."""
+    order = list(tgt.SUPPORTED_PYTHONS)
+    runs: list[list[str]] = []
+    for minor in sorted(minors, key=order.index):
+        if runs and order.index(runs[-1][-1]) + 1 == order.index(minor):
+            runs[-1].append(minor)
+        else:
+            runs.append([minor])
+    return ", ".join(r[0] if len(r) == 1 else f"{r[0]}–{r[-1]}" for r in runs)
 
 
 def _python_members(apps: Sequence[App]) -> tuple[ConflictRequirement, ...]:
@@ -951,7 +967,12 @@ def _python_members(apps: Sequence[App]) -> tuple[ConflictRequirement, ...]:
 
 
 def _python_text(app: App) -> str:
-    wheres = "; ".join(dict.fromkeys(_where(p.origin) for p in app.python))
+    wheres = "; ".join(
+        dict.fromkeys(
+            f"{p.evidence}, {_where(p.origin)}" if p.evidence else _where(p.origin)
+            for p in app.python
+        )
+    )
     return f"{app.name} allows {_python_shown(app)}" + (f" ({wheres})" if wheres else "")
 
 

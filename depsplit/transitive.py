@@ -274,6 +274,12 @@ class Transitive:
             self._finders[config] = found
         return found
 
+    def adopt(self, apps: Sequence[App]) -> None:
+        """Judge ``apps`` from now on: the same apps (names, index options) with constraints
+        added, the index facts of :mod:`depsplit.pysupport` learnt through these finders."""
+        self.apps = sorted(apps, key=lambda a: a.name)
+        self.by_name = {a.name: a for a in self.apps}
+
     # -- interpreters and requirements
     def allowed(self, app: App) -> list[str]:
         """The minors the app allows, newest first (only ``--python`` when fixed)."""

@@ -22,6 +22,13 @@ def write_tree(root: Path, files: dict[str, str | bytes]) -> Path:
     return root
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """Tests run offline: the command line's index facts (on by default for users) are off
+    for every test and every ``depsplit`` process a test starts, unless the test turns them
+    on against a local index it builds (``--index-facts``)."""
+    os.environ["DEPSPLIT_INDEX_FACTS"] = "0"
+
+
 @pytest.fixture
 def tree(tmp_path: Path) -> Callable[[dict[str, str | bytes]], Path]:
     def make(files: dict[str, str | bytes]) -> Path:

@@ -12,7 +12,16 @@ from typing import Any
 
 from depsplit import __version__
 from depsplit.gc_pause import fewer_collections
-from depsplit.model import App, Conflict, Diagnostic, Group, Origin, Plan, Requirement
+from depsplit.model import (
+    App,
+    Conflict,
+    Diagnostic,
+    Group,
+    Origin,
+    Plan,
+    PythonRequirement,
+    Requirement,
+)
 from depsplit.report.common import app_python, applies
 
 SCHEMA_VERSION = 1
@@ -67,6 +76,10 @@ def _group(plan: Plan, group: Group) -> dict[str, Any]:
         "apps": list(group.apps),
         "python": group.python,
         "splits": list(group.splits),
+        "python_verified": group.python_verified,
+        "builds": [
+            {"package": b.package, "version": b.version, "reason": b.reason} for b in group.builds
+        ],
     }
     if plan.transitive:
         # Added with --transitive: the group's resolution at its interpreter.
@@ -111,9 +124,7 @@ def _app(app: App, requirements: list[Any]) -> dict[str, Any]:
         "name": app.name,
         "path": app.path,
         "python": app.python_specifier or None,
-        "python_origins": [
-            {"specifier": p.specifier, "origin": origin_dict(p.origin)} for p in app.python
-        ],
+        "python_origins": [_python_origin(p) for p in app.python],
         "sources": list(app.sources),
         "lock_file": app.lock_file,
         "index_options": [
@@ -246,6 +257,14 @@ def _list(items: Sequence[str]) -> str:
     return "[" + ", ".join(items) + "]"
 
 
+def _python_origin(p: PythonRequirement) -> dict[str, object]:
+    """A Python constraint; ``evidence`` when it is a fact of the package index."""
+    out: dict[str, object] = {"specifier": p.specifier, "origin": origin_dict(p.origin)}
+    if p.evidence:
+        out["evidence"] = p.evidence
+    return out
+
+
 def _app_json(app: App, applies_to: _Applies, python: str) -> str:
     """``_encode(_app(app, requirements))``, requirements as in :func:`to_data`."""
     try:
@@ -294,7 +313,8 @@ def _app_fast(app: App, applies_to: _Applies, python: str) -> str:
             f'"via": {_strs(via) if via else "[]"}}}}}'
         )
     python_origins = [
-        f'{{"specifier": {string(p.specifier)}, "origin": {_origin_json(p.origin)}}}'
+        f'{{"specifier": {string(p.specifier)}, "origin": {_origin_json(p.origin)}'
+        + (f', "evidence": {string(p.evidence)}}}' if p.evidence else "}")
         for p in app.python
     ]
     index_options = [

@@ -1,0 +1,370 @@
+"""Which CPython each app can run on, from the package index: the facts behind a group's Python.
+
+An app that pins ``numpy==1.18.4`` cannot run on CPython 3.12 in a slim image, whatever its
+``requires-python`` says: numpy 1.18.4 publishes wheels for cp35–cp38 only, and a slim image
+has no compiler. Only the index knows that. For every release an app pins exactly (``==``,
+``===``, lock-file pins, ``-c`` pins on packages it requires), this module reads the index's
+project page (the simple API's file names and ``data-requires-python``; no download) and
+finds, per CPython minor of :data:`depsplit.target.SUPPORTED_PYTHONS`:
+
+- whether a wheel of the release installs in a ``python:X.Y-slim`` image on the target
+  platform (:func:`depsplit.index.tags.wheel_rank`) with its ``Requires-Python`` allowing X.Y;
+- else whether an sdist is there to build from (``Requires-Python`` allowing X.Y).
+
+An app may use a minor when every release it pins there has a wheel for it; a release that
+publishes no wheel for any candidate minor (sdist only) is built wherever its
+``Requires-Python`` allows. When no minor gives wheels for all of an app's pins, the app
+falls back to minors where the missing ones can be built from their sdists. What restricts
+an app becomes a :class:`~depsplit.model.PythonRequirement` whose ``origin`` is the pin's line
+and whose ``evidence`` says why ("numpy 1.18.4: wheels for cp35–cp38 only"): from there the
+conflict search and the partition treat it like a written ``requires-python``, N-way
+included, and each group gets the newest minor its members' releases all support.
+
+Fail closed: an index that cannot be read is an error diagnostic naming the package and the
+index (exit 2). Offline (``--offline``), a fact missing from the cache makes the app's Python
+*unverified* — a warning, and the groups holding it say so — never silently chosen.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
+
+from packaging.specifiers import InvalidSpecifier, SpecifierSet
+from packaging.version import Version
+
+from depsplit import target as tgt
+from depsplit.conflicts import effective
+from depsplit.index.errors import IndexError_, OfflineCacheMiss
+from depsplit.index.finder import Finder, IndexFile
+from depsplit.index.tags import wheel_rank
+from depsplit.model import (
+    App,
+    BuildFromSource,
+    Diagnostic,
+    Group,
+    PythonRequirement,
+    Requirement,
+    Target,
+)
+
+__all__ = ["Support", "Wanted", "apply", "group_builds", "minors_specifier", "span"]
+
+FinderFor = Callable[[App], Finder]
+
+
+def _key(minor: str) -> tuple[int, ...]:
+    return tuple(int(p) for p in minor.split("."))
+
+
+def _cp(minor: str) -> str:
+    return "cp" + minor.replace(".", "")
+
+
+def span(minors: Iterable[str], candidates: Sequence[str]) -> str:
+    """``cp35–cp38, cp310`` for the runs of ``minors`` in ``candidates`` order."""
+    chosen = set(minors)
+    runs: list[list[str]] = []
+    previous_in = False
+    for minor in candidates:
+        if minor in chosen:
+            if previous_in:
+                runs[-1].append(minor)
+            else:
+                runs.append([minor])
+        previous_in = minor in chosen
+    return ", ".join(_cp(r[0]) if len(r) == 1 else f"{_cp(r[0])}–{_cp(r[-1])}" for r in runs)
+
+
+def minors_specifier(minors: Iterable[str], candidates: Sequence[str]) -> str:
+    """A specifier set that allows exactly ``minors`` among ``candidates``
+    (``>=3.5,<3.9,!=3.7.*``); ``"<0"`` for none."""
+    chosen = sorted(set(minors), key=_key)
+    if not chosen:
+        return "<0"
+    low, high = chosen[0], chosen[-1]
+    major, minor = _key(high)[:2]
+    parts = [f">={low}", f"<{major}.{minor + 1}"]
+    parts += [
+        f"!={m}.*" for m in candidates if _key(low) < _key(m) < _key(high) and m not in chosen
+    ]
+    return ",".join(parts)
+
+
+def _specifier(reqs: Sequence[Requirement]) -> str | None:
+    """The one specifier set the app's lines on a package ask for (``""`` for any version);
+    ``None`` when a line is a URL (no index release to judge) or does not parse."""
+    parts = []
+    for req in reqs:
+        if req.url:
+            return None
+        if req.specifier:
+            parts.append(req.specifier)
+    text = ",".join(parts)
+    try:
+        SpecifierSet(text)
+    except InvalidSpecifier:
+        return None
+    return text
+
+
+def _wants_at(app: App, target: Target, minor: str) -> dict[str, tuple[str, Requirement]]:
+    """key → (specifier set, the first line asking for it) of what the app installs at
+    ``minor``: its ``main`` and lock lines whose marker holds, narrowed by ``-c`` lines."""
+    out: dict[str, tuple[str, Requirement]] = {}
+    for key, reqs in effective(app, target, minor).items():
+        spec = _specifier(reqs)
+        if spec is not None:
+            out[key] = (spec, reqs[0])
+    return out
+
+
+def _python_ok(requires_python: str | None, minor: str) -> bool:
+    if not requires_python:
+        return True
+    try:
+        return bool(tgt.allowed_pythons(requires_python, (minor,)))
+    except InvalidSpecifier:
+        return True  # pip ignores an invalid Requires-Python
+
+
+def _exact(spec: SpecifierSet) -> bool:
+    return any(s.operator in ("==", "===") and not s.version.endswith(".*") for s in spec)
+
+
+def _pick(
+    name: str,
+    specifier: str,
+    files: Mapping[Version, tuple[IndexFile, ...]],
+    target: Target,
+    minor: str,
+) -> tuple[Version, bool, str] | None:
+    """The release pip installs for ``name<specifier>`` in a ``python:X.Y-slim`` image on
+    ``target``, whether it comes as a wheel (else it is built from its sdist) and its
+    ``Requires-Python`` (``""`` for none); ``None``
+    when nothing installs. As pip's finder: files whose ``Requires-Python`` excludes the
+    interpreter and wheels whose tags do not match are not candidates; yanked files only
+    for an exact pin (PEP 592); pre-releases only when the specifier names one or nothing
+    else matches; the newest candidate wins, wheel or not."""
+    spec = SpecifierSet(specifier)
+    exact = _exact(spec)
+    usable: dict[Version, bool] = {}
+    for version, found in files.items():
+        wheel = sdist = False
+        for f in found:
+            if f.yanked is not None and not exact:
+                continue
+            if not _python_ok(f.requires_python, minor):
+                continue
+            if f.is_wheel:
+                if not wheel and wheel_rank(f.tags, target, minor) is not None:
+                    wheel = True
+            else:
+                sdist = True
+        if wheel or sdist:
+            usable[version] = wheel
+    chosen = max(spec.filter(usable), default=None)
+    if chosen is None:
+        return None
+    requires = sorted({f.requires_python for f in files[chosen] if f.requires_python})
+    return chosen, usable[chosen], requires[0] if requires else ""
+
+
+@dataclass(frozen=True)
+class Wanted:
+    """What the index gives, per candidate minor, for one app's ``name<specifier>``."""
+
+    name: str
+    """As the app wrote it."""
+    specifier: str
+    picks: Mapping[str, tuple[str, bool, str]]
+    """Minor → (the version pip installs there, whether from a wheel, its
+    ``Requires-Python``); minors absent install nothing."""
+    where: str
+
+    @property
+    def wheels(self) -> frozenset[str]:
+        return frozenset(m for m, (_, wheel, _) in self.picks.items() if wheel)
+
+    @property
+    def sdist_only(self) -> bool:
+        return not self.wheels
+
+    def usable(self, minor: str, *, build: bool) -> bool:
+        """Installable at ``minor``: from a wheel, or (``build``, or no wheel at any minor)
+        from an sdist."""
+        found = self.picks.get(minor)
+        if found is None:
+            return False
+        return found[1] or build or self.sdist_only
+
+    def evidence(self, candidates: Sequence[str], machine: str) -> str:
+        asked = f"{self.name}{self.specifier}" if self.specifier else self.name
+        versions = sorted({v for v, _, _ in self.picks.values()}, key=Version)
+        if not versions:
+            return f"{asked}: no release installs on a supported CPython ({self.where})"
+        if len(versions) == 1 and _exact(SpecifierSet(self.specifier)):
+            head = f"{self.name} {versions[0]}"
+        elif len(versions) == 1:
+            head = f"{asked} → {versions[0]}"
+        else:
+            head = f"{asked} → {versions[0]}…{versions[-1]}"
+        newest = max(self.picks.values(), key=lambda p: Version(p[0]))
+        requires = newest[2]
+        by_python = set(tgt.allowed_pythons(requires, tuple(candidates))) if requires else set()
+        parts = []
+        if requires and by_python != set(candidates):
+            parts.append(f"Requires-Python {requires}")
+        if not self.wheels:
+            parts.append(f"no wheel for manylinux {machine}; sdist only (built in the image)")
+        elif self.wheels != (by_python or set(candidates)):
+            parts.append(f"wheels for {span(self.wheels, candidates)} only (manylinux {machine})")
+        if not parts:
+            parts.append(f"installs on {span(self.picks, candidates)} only")
+        return f"{head}: {'; '.join(parts)}"
+
+
+@dataclass(frozen=True)
+class Support:
+    """The outcome for the run: apps with their index facts added, what could not be
+    checked, and what each app asks for, for :func:`group_builds`."""
+
+    apps: tuple[App, ...]
+    diagnostics: tuple[Diagnostic, ...]
+    unverified: frozenset[str]
+    """Apps whose Python could not be checked (offline cache miss)."""
+    wanted: Mapping[str, Mapping[str, Wanted]]
+    """App → canonical package key → what the index gives for it."""
+
+
+def apply(apps: Sequence[App], target: Target, finder_for: FinderFor) -> Support:
+    """Look up every package every app installs on its index (the pages in parallel,
+    through the finders' caches) and add what restricts each app's Python to its ``python``
+    constraints."""
+    candidates = tuple(tgt.SUPPORTED_PYTHONS)
+    machine = target.machine
+    at: dict[str, dict[str, dict[str, tuple[str, Requirement]]]] = {}
+    finders: dict[str, Finder] = {}
+    for app in apps:
+        at[app.name] = {m: _wants_at(app, target, m) for m in candidates}
+        if any(at[app.name].values()):
+            finders[app.name] = finder = finder_for(app)
+            finder.prefetch(sorted({k for wants in at[app.name].values() for k in wants}))
+
+    diagnostics: dict[Diagnostic, None] = {}
+    unverified: set[str] = set()
+    pages: dict[tuple[int, str], Mapping[Version, tuple[IndexFile, ...]] | None] = {}
+    picks: dict[tuple[int, str, str, str], tuple[Version, bool, str] | None] = {}
+    wanted: dict[str, dict[str, Wanted]] = {}
+    out: list[App] = []
+    for app in apps:
+        finder = finders.get(app.name)
+        if finder is None:
+            out.append(app)
+            continue
+        mine: dict[tuple[str, str], dict[str, tuple[str, bool, str]]] = {}
+        first: dict[tuple[str, str], Requirement] = {}
+        for minor in candidates:
+            for key, (spec, req) in at[app.name][minor].items():
+                page_key = (id(finder), key)
+                if page_key not in pages:
+                    pages[page_key] = _page(finder, key, app, req, diagnostics)
+                files = pages[page_key]
+                if files is None:
+                    unverified.add(app.name)
+                    continue
+                pick_key = (id(finder), key, spec, minor)
+                if pick_key not in picks:
+                    picks[pick_key] = _pick(req.name, spec, files, target, minor)
+                found = mine.setdefault((key, spec), {})
+                first.setdefault((key, spec), req)
+                pick = picks[pick_key]
+                if pick is not None:
+                    found[minor] = (str(pick[0]), pick[1], pick[2])
+        facts = {
+            pair: Wanted(first[pair].name, pair[1], picks_of, finder.where)
+            for pair, picks_of in mine.items()
+        }
+        wanted[app.name] = {key: w for (key, _), w in sorted(facts.items())}
+        out.append(_restricted(app, candidates, at[app.name], facts, first, machine))
+    return Support(
+        apps=tuple(out),
+        diagnostics=tuple(diagnostics),
+        unverified=frozenset(unverified),
+        wanted=wanted,
+    )
+
+
+def _page(
+    finder: Finder, key: str, app: App, req: Requirement, diagnostics: dict[Diagnostic, None]
+) -> Mapping[Version, tuple[IndexFile, ...]] | None:
+    """The project's releases, or ``None`` (with a diagnostic) when they cannot be read:
+    a warning offline (the Python stays unverified), an error otherwise (fail closed)."""
+    try:
+        return finder.versions(key)
+    except OfflineCacheMiss as exc:
+        level, text = "warning", f"Python unverified for {app.name}: {exc}"
+    except IndexError_ as exc:
+        level, text = "error", f"cannot check which CPython {req.name} supports: {exc}"
+    diagnostics.setdefault(Diagnostic(level, text, req.origin.file, req.origin.line), None)
+    return None
+
+
+def _restricted(
+    app: App,
+    candidates: Sequence[str],
+    at: Mapping[str, Mapping[str, tuple[str, Requirement]]],
+    facts: Mapping[tuple[str, str], Wanted],
+    first: Mapping[tuple[str, str], Requirement],
+    machine: str,
+) -> App:
+    """``app`` with one Python constraint per package that rules out some minor."""
+
+    def allowed(build: bool) -> dict[tuple[str, str], set[str]]:
+        out: dict[tuple[str, str], set[str]] = {}
+        for pair, fact in facts.items():
+            key, spec = pair
+            # A minor where the app does not ask for it (a marker) is not ruled out by it.
+            out[pair] = {
+                m
+                for m in candidates
+                if at[m].get(key, ("",))[0] != spec or fact.usable(m, build=build)
+            }
+        return out
+
+    declared = set(tgt.allowed_pythons(app.python_specifier, tuple(candidates)))
+    chosen = allowed(build=False)
+    if not declared.intersection(*chosen.values()):
+        relaxed = allowed(build=True)
+        if declared.intersection(*relaxed.values()):
+            chosen = relaxed
+    extra = [
+        PythonRequirement(
+            minors_specifier(ok, candidates),
+            first[pair].origin,
+            evidence=facts[pair].evidence(candidates, machine),
+        )
+        for pair, ok in sorted(chosen.items())
+        if not ok >= declared
+    ]
+    if not extra:
+        return app
+    return replace(app, python=(*app.python, *extra))
+
+
+def group_builds(
+    group: Group, support: Support, by_name: Mapping[str, App], target: Target
+) -> tuple[BuildFromSource, ...]:
+    """The releases the group's image compiles: what a member asks for installs at the
+    group's Python from an sdist only."""
+    found: dict[str, BuildFromSource] = {}
+    for name in group.apps:
+        for key, fact in support.wanted.get(name, {}).items():
+            pick = fact.picks.get(group.python)
+            if pick is None or pick[1] or key in found:
+                continue
+            why = f"no wheel for {_cp(group.python)} manylinux {target.machine}"
+            if fact.wheels:
+                why += f" (wheels for {span(fact.wheels, tgt.SUPPORTED_PYTHONS)} only)"
+            found[key] = BuildFromSource(fact.name, pick[0], f"{why}; sdist only")
+    return tuple(found[k] for k in sorted(found))

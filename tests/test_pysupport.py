@@ -1,0 +1,357 @@
+"""The index facts: each group's Python is one its releases install on (offline, local index).
+
+Every index here is built by the test (tests/index/localindex.py): wheels for only some
+Python tags, ``Requires-Python`` excluding the newest minors, sdist-only projects, yanked
+releases. What is asserted is what a user sees: the JSON report's groups, conflicts and
+diagnostics, the exit code, and the generated Dockerfile's Python.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).parent / "index"))
+from localindex import Dist, LocalIndex, build_index, serve
+
+from depsplit.cli import main
+from depsplit.pysupport import minors_specifier, span
+from depsplit.target import SUPPORTED_PYTHONS, allowed_pythons
+
+pytestmark = pytest.mark.usefixtures("no_pip_config")
+
+Run = Callable[..., tuple[int, str, str]]
+Tree = Callable[[dict[str, str | bytes]], Path]
+
+NEWEST = SUPPORTED_PYTHONS[-1]
+
+
+def _cp(minor: str) -> str:
+    return "cp" + minor.replace(".", "")
+
+
+def wheels_for(*minors: str) -> tuple[str, ...]:
+    return tuple(f"{_cp(m)}-{_cp(m)}-manylinux_2_17_x86_64" for m in minors)
+
+
+@pytest.fixture
+def run(capsys: pytest.CaptureFixture[str]) -> Run:
+    def invoke(*args: str) -> tuple[int, str, str]:
+        code = main(list(args))
+        captured = capsys.readouterr()
+        return code, captured.out, captured.err
+
+    return invoke
+
+
+def analyze_json(run: Run, root: Path, index: LocalIndex, *extra: str) -> tuple[int, dict, str]:
+    code, out, err = run(
+        "analyze",
+        str(root),
+        "--index-facts",
+        "--index-url",
+        index.file_url,
+        "--format",
+        "json",
+        *extra,
+    )
+    return code, json.loads(out), err
+
+
+def group_of(data: dict, app: str) -> dict:
+    return next(g for g in data["groups"] if app in g["apps"])
+
+
+# ------------------------------------------------------------------------------ helpers
+
+
+@pytest.mark.parametrize(
+    ("minors", "expected"),
+    [
+        (["3.10", "3.11", "3.12"], ">=3.10,<3.13"),
+        (["3.10", "3.12"], ">=3.10,<3.13,!=3.11.*"),
+        ([], "<0"),
+    ],
+)
+def test_minors_specifier_allows_exactly_those_minors(minors: list[str], expected: str) -> None:
+    spec = minors_specifier(minors, SUPPORTED_PYTHONS)
+    assert spec == expected
+    assert sorted(allowed_pythons(spec)) == sorted(minors)
+
+
+def test_span_names_runs_of_minors() -> None:
+    assert span(["3.10", "3.11", "3.13"], ("3.10", "3.11", "3.12", "3.13")) == "cp310–cp311, cp313"
+
+
+# ------------------------------------------------------------------------------ wheels
+
+
+def test_a_pin_whose_wheels_stop_at_an_old_python_sets_the_group_python(
+    tree: Tree, tmp_path: Path, run: Run
+) -> None:
+    index = build_index(
+        tmp_path / "index",
+        [Dist("oldnum", "1.0", tags=wheels_for("3.10", "3.11")), Dist("web", "2.0")],
+    )
+    root = tree(
+        {"apps/legacy/requirements.txt": "oldnum==1.0\n", "apps/new/requirements.txt": "web\n"}
+    )
+    code, data, _ = analyze_json(run, root, index)
+    assert code == 0
+    assert group_of(data, "legacy")["python"] == "3.11"
+    assert group_of(data, "legacy")["python_verified"] is True
+    # Without the index facts the same app would get the newest CPython, where oldnum has
+    # no wheel.
+    code, out, _ = run("analyze", str(root), "--no-index-facts", "--format", "json")
+    plain = json.loads(out)
+    assert group_of(plain, "legacy")["python"] == NEWEST
+    assert group_of(plain, "legacy")["python_verified"] is False
+
+
+def test_disjoint_python_support_is_a_conflict_with_its_evidence(
+    tree: Tree, tmp_path: Path, run: Run
+) -> None:
+    index = build_index(
+        tmp_path / "index",
+        [
+            Dist("oldnum", "1.0", tags=wheels_for("3.10")),
+            Dist("anyio", "4.14.0", requires_python=">=3.12"),
+        ],
+    )
+    root = tree(
+        {
+            "apps/legacy/requirements.txt": "oldnum==1.0\n",
+            "apps/modern/requirements.txt": "# modern\nanyio==4.14.0\n",
+        }
+    )
+    code, data, _ = analyze_json(run, root, index)
+    assert code == 0
+    [conflict] = data["conflicts"]
+    assert conflict["kind"] == "python"
+    assert conflict["apps"] == ["legacy", "modern"]
+    assert "oldnum 1.0: wheels for cp310 only" in conflict["message"]
+    assert "apps/legacy/requirements.txt:1" in conflict["message"]
+    assert "anyio 4.14.0: Requires-Python >=3.12" in conflict["message"]
+    assert "apps/modern/requirements.txt:2" in conflict["message"]
+    assert group_of(data, "legacy")["python"] == "3.10"
+    assert group_of(data, "modern")["python"] == NEWEST
+    assert group_of(data, "legacy")["name"] != group_of(data, "modern")["name"]
+    # The evidence is in the JSON report, on the app's Python constraints.
+    [legacy] = [a for a in data["apps"] if a["name"] == "legacy"]
+    [fact] = legacy["python_origins"]
+    assert fact["evidence"] == "oldnum 1.0: wheels for cp310 only (manylinux x86_64)"
+    assert fact["origin"]["file"] == "apps/legacy/requirements.txt"
+
+
+def test_three_apps_that_share_no_python_pairwise_compatible(
+    tree: Tree, tmp_path: Path, run: Run
+) -> None:
+    # a: 3.10–3.11, b: 3.11–3.12, c: 3.10 or 3.12: every pair shares a minor, the three do
+    # not (an N-way python conflict).
+    index = build_index(
+        tmp_path / "index",
+        [
+            Dist("pa", "1", tags=wheels_for("3.10", "3.11")),
+            Dist("pb", "1", tags=wheels_for("3.11", "3.12")),
+            Dist("pc", "1", tags=wheels_for("3.10", "3.12")),
+        ],
+    )
+    root = tree(
+        {
+            "apps/a/requirements.txt": "pa==1\n",
+            "apps/b/requirements.txt": "pb==1\n",
+            "apps/c/requirements.txt": "pc==1\n",
+        }
+    )
+    code, data, _ = analyze_json(run, root, index)
+    assert code == 0
+    [conflict] = data["conflicts"]
+    assert conflict["apps"] == ["a", "b", "c"]
+    assert len(data["groups"]) == 2
+
+
+def test_a_range_is_judged_by_the_release_pip_picks(tree: Tree, tmp_path: Path, run: Run) -> None:
+    # markupsafe<2.1 installs 2.0.1, whose wheels stop at 3.10; 2.1.0 (pure) is out of range.
+    index = build_index(
+        tmp_path / "index",
+        [
+            Dist("markupsafe", "2.0.1", tags=wheels_for("3.9", "3.10"), sdist=True),
+            Dist("markupsafe", "2.1.0"),
+        ],
+    )
+    root = tree(
+        {
+            "apps/legacy/requirements.txt": "markupsafe<2.1\n",
+            "apps/new/requirements.txt": "markupsafe\n",
+            "apps/new/.python-version": "3.12\n",
+        }
+    )
+    code, data, _ = analyze_json(run, root, index)
+    assert code == 0
+    assert group_of(data, "legacy")["python"] == "3.10"
+    assert group_of(data, "new")["python"] == "3.12"
+    [conflict] = data["conflicts"]
+    assert conflict["kind"] == "python"
+    assert "markupsafe<2.1 → 2.0.1: wheels for cp39–cp310 only" in conflict["message"]
+
+
+@pytest.mark.parametrize(("line", "python"), [("lib==2.0", NEWEST), ("lib>=1", "3.10")])
+def test_yanked_releases_count_only_for_an_exact_pin(
+    tree: Tree, tmp_path: Path, run: Run, line: str, python: str
+) -> None:
+    # 2.0 (yanked) is pure Python: pinned exactly, pip takes it anywhere. A range skips it
+    # and takes 1.0, which has a wheel for 3.10 only.
+    index = build_index(
+        tmp_path / "index",
+        [Dist("lib", "1.0", tags=wheels_for("3.10")), Dist("lib", "2.0", yanked="broken")],
+    )
+    root = tree({"apps/app/requirements.txt": f"{line}\n"})
+    code, data, _ = analyze_json(run, root, index)
+    assert code == 0
+    assert group_of(data, "app")["python"] == python
+
+
+# ------------------------------------------------------------------------------ sdists
+
+
+def test_an_sdist_only_release_is_built_in_the_image(tree: Tree, tmp_path: Path, run: Run) -> None:
+    index = build_index(
+        tmp_path / "index",
+        [Dist("compiled", "0.9", tags=(), sdist=True, requires_python=">=3.10")],
+    )
+    root = tree({"apps/app/requirements.txt": "compiled==0.9\n"})
+    code, data, _ = analyze_json(run, root, index)
+    assert code == 0
+    group = group_of(data, "app")
+    assert group["python"] == NEWEST
+    assert group["builds"] == [
+        {
+            "package": "compiled",
+            "version": "0.9",
+            "reason": f"no wheel for {_cp(NEWEST)} manylinux x86_64; sdist only",
+        }
+    ]
+
+
+def test_wheels_are_preferred_to_a_build_when_an_older_python_has_them(
+    tree: Tree, tmp_path: Path, run: Run
+) -> None:
+    index = build_index(
+        tmp_path / "index",
+        [Dist("psy", "2.8.6", tags=wheels_for("3.10", "3.11"), sdist=True)],
+    )
+    root = tree({"apps/app/requirements.txt": "psy==2.8.6\n"})
+    code, data, _ = analyze_json(run, root, index)
+    assert code == 0
+    group = group_of(data, "app")
+    assert group["python"] == "3.11"
+    assert group["builds"] == []
+
+
+def test_a_build_is_chosen_when_no_python_has_wheels_for_every_pin(
+    tree: Tree, tmp_path: Path, run: Run
+) -> None:
+    # a has wheels only for 3.10, b only for 3.12; both have sdists: the app still gets a
+    # container, at the newest minor where everything installs, building what it must.
+    index = build_index(
+        tmp_path / "index",
+        [
+            Dist("pa", "1", tags=wheels_for("3.10"), sdist=True),
+            Dist("pb", "1", tags=wheels_for("3.12"), sdist=True),
+        ],
+    )
+    root = tree({"apps/app/requirements.txt": "pa==1\npb==1\n"})
+    code, data, _ = analyze_json(run, root, index)
+    assert code == 0
+    group = group_of(data, "app")
+    assert group["python"] == NEWEST
+    assert [b["package"] for b in group["builds"]] == ["pa", "pb"]
+
+
+# ------------------------------------------------------------------------------ failures
+
+
+def test_a_release_that_does_not_exist_makes_the_app_unsatisfiable(
+    tree: Tree, tmp_path: Path, run: Run
+) -> None:
+    index = build_index(tmp_path / "index", [Dist("lib", "1.0")])
+    root = tree({"apps/app/requirements.txt": "lib==9.9\n"})
+    code, data, _ = analyze_json(run, root, index)
+    assert code == 1  # the default policy: an app that cannot be installed even alone
+    [conflict] = data["conflicts"]
+    assert conflict["apps"] == ["app"]
+    assert "lib==9.9: no release installs on a supported CPython" in conflict["message"]
+
+
+def test_offline_with_an_empty_cache_says_the_python_is_unverified(
+    tree: Tree, tmp_path: Path, run: Run
+) -> None:
+    built = build_index(tmp_path / "index", [Dist("lib", "1.0", tags=wheels_for("3.10"))])
+    root = tree({"apps/app/requirements.txt": "lib==1.0\n"})
+    with serve(built.root) as (base, _state):
+        index_url = f"{base}/simple/"
+        code, data, _err = _analyze_url(run, root, index_url, "--offline")
+        assert code == 0
+        group = group_of(data, "app")
+        assert group["python_verified"] is False
+        [diagnostic] = data["diagnostics"]
+        assert diagnostic["level"] == "warning"
+        assert "Python unverified for app" in diagnostic["message"]
+        assert diagnostic["file"] == "apps/app/requirements.txt"
+        # Online once, then offline from the cache: verified, the same plan.
+        code, online, _ = _analyze_url(run, root, index_url)
+        assert group_of(online, "app")["python"] == "3.10"
+        assert group_of(online, "app")["python_verified"] is True
+    code, offline, _ = _analyze_url(run, root, index_url, "--offline")
+    assert offline == online
+
+
+def _analyze_url(run: Run, root: Path, url: str, *extra: str) -> tuple[int, dict, str]:
+    code, out, err = run(
+        "analyze", str(root), "--index-facts", "--index-url", url, "--format", "json", *extra
+    )
+    return code, json.loads(out), err
+
+
+def test_an_unreachable_index_fails_closed(tree: Tree, run: Run) -> None:
+    root = tree({"apps/app/requirements.txt": "lib==1.0\n"})
+    code, out, _err = run(
+        "analyze",
+        str(root),
+        "--index-facts",
+        "--index-url",
+        "http://127.0.0.1:9/simple/",
+        "--format",
+        "json",
+    )
+    assert code == 2
+    data = json.loads(out)
+    [diagnostic] = data["diagnostics"]
+    assert diagnostic["level"] == "error"
+    assert "cannot check which CPython lib supports" in diagnostic["message"]
+
+
+def test_generate_writes_the_python_the_releases_support(
+    tree: Tree, tmp_path: Path, run: Run
+) -> None:
+    index = build_index(
+        tmp_path / "index",
+        [
+            Dist("markupsafe", "2.0.1", tags=wheels_for("3.9", "3.10"), sdist=True),
+            Dist("flask", "1.1.1"),
+        ],
+    )
+    root = tree({"apps/legacy/requirements.txt": "flask==1.1.1\nmarkupsafe<2.1\n"})
+    outdir = root / "deploy"
+    code, _, err = run(
+        "generate", str(root), "--index-facts", "--index-url", index.file_url, "-o", str(outdir)
+    )
+    assert code == 0, err
+    dockerfile = (outdir / "legacy" / "Dockerfile").read_text(encoding="utf-8")
+    assert "ARG PYTHON_VERSION=3.10\n" in dockerfile
+    plan = json.loads((outdir / "depsplit-plan.json").read_text(encoding="utf-8"))
+    assert group_of(plan, "legacy")["python"] == "3.10"
