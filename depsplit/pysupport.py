@@ -132,42 +132,114 @@ def _exact(spec: SpecifierSet) -> bool:
     return any(s.operator in ("==", "===") and not s.version.endswith(".*") for s in spec)
 
 
-def _pick(
-    name: str,
-    specifier: str,
-    files: Mapping[Version, tuple[IndexFile, ...]],
-    target: Target,
-    minor: str,
-) -> tuple[Version, bool, str] | None:
-    """The release pip installs for ``name<specifier>`` in a ``python:X.Y-slim`` image on
-    ``target``, whether it comes as a wheel (else it is built from its sdist) and its
-    ``Requires-Python`` (``""`` for none); ``None``
-    when nothing installs. As pip's finder: files whose ``Requires-Python`` excludes the
-    interpreter and wheels whose tags do not match are not candidates; yanked files only
-    for an exact pin (PEP 592); pre-releases only when the specifier names one or nothing
-    else matches; the newest candidate wins, wheel or not."""
-    spec = SpecifierSet(specifier)
-    exact = _exact(spec)
-    usable: dict[Version, bool] = {}
-    for version, found in files.items():
-        wheel = sdist = False
-        for f in found:
-            if f.yanked is not None and not exact:
-                continue
-            if not _python_ok(f.requires_python, minor):
-                continue
+_Status = tuple[frozenset[str], frozenset[str], frozenset[str], frozenset[str], str]
+"""Per release: the minors where (a non-yanked wheel installs, a non-yanked sdist builds,
+any wheel installs, any sdist builds), and its ``Requires-Python`` (``""`` for none)."""
+
+
+class _Judge:
+    """Which minors each release of a project installs on, worked out once per project
+    page (pages list thousands of files; tag sets and ``Requires-Python`` strings repeat)."""
+
+    def __init__(self, target: Target, candidates: Sequence[str]) -> None:
+        self.target = target
+        self.candidates = tuple(candidates)
+        self._tags: dict[frozenset[object], frozenset[str]] = {}
+        self._python: dict[str, frozenset[str]] = {}
+
+    def _minors_for_tags(self, tags: frozenset[object]) -> frozenset[str]:
+        found = self._tags.get(tags)
+        if found is None:
+            found = self._tags[tags] = frozenset(
+                m
+                for m in self.candidates
+                if wheel_rank(tags, self.target, m) is not None  # type: ignore[arg-type]
+            )
+        return found
+
+    def _minors_for_python(self, requires_python: str | None) -> frozenset[str]:
+        text = requires_python or ""
+        found = self._python.get(text)
+        if found is None:
+            found = self._python[text] = frozenset(
+                m for m in self.candidates if _python_ok(requires_python, m)
+            )
+        return found
+
+    def status(self, files: tuple[IndexFile, ...]) -> _Status:
+        """Where one release's files install."""
+        wheel: set[str] = set()
+        sdist: set[str] = set()
+        wheel_any: set[str] = set()
+        sdist_any: set[str] = set()
+        for f in files:
+            allowed = self._minors_for_python(f.requires_python)
             if f.is_wheel:
-                if not wheel and wheel_rank(f.tags, target, minor) is not None:
-                    wheel = True
+                where = allowed & self._minors_for_tags(f.tags)
+                wheel_any |= where
+                if f.yanked is None:
+                    wheel |= where
             else:
-                sdist = True
-        if wheel or sdist:
-            usable[version] = wheel
-    chosen = max(spec.filter(usable), default=None)
-    if chosen is None:
+                sdist_any |= allowed
+                if f.yanked is None:
+                    sdist |= allowed
+        requires = sorted({f.requires_python for f in files if f.requires_python})
+        return (
+            frozenset(wheel),
+            frozenset(sdist),
+            frozenset(wheel_any),
+            frozenset(sdist_any),
+            requires[0] if requires else "",
+        )
+
+
+class _Page:
+    """One project's releases, newest first, each judged when first asked about: a pick
+    looks at the newest releases of its range only."""
+
+    def __init__(self, files: Mapping[Version, tuple[IndexFile, ...]], judge: _Judge) -> None:
+        self.files = files
+        self.versions = sorted(files, reverse=True)
+        self.judge = judge
+        self._status: dict[Version, _Status] = {}
+
+    def status(self, version: Version) -> _Status:
+        found = self._status.get(version)
+        if found is None:
+            found = self._status[version] = self.judge.status(self.files[version])
+        return found
+
+    def pick(self, specifier: str, minor: str) -> tuple[Version, bool, str] | None:
+        """The release pip installs for ``name<specifier>`` in a ``python:X.Y-slim``
+        image at ``minor``, whether it comes as a wheel (else it is built from its sdist)
+        and its ``Requires-Python`` (``""`` for none); ``None`` when nothing installs.
+
+        As pip's finder: files whose ``Requires-Python`` excludes the interpreter and
+        wheels whose tags do not match are not candidates; yanked files only for an exact
+        pin (PEP 592); pre-releases only when the specifier names one or no final release
+        matches (``SpecifierSet.filter``); the newest candidate wins, wheel or not."""
+        spec = SpecifierSet(specifier)
+        exact = _exact(spec)
+        versions = self.versions
+        if exact:
+            # Most lines pin one release: look at it (and its spellings) only.
+            pinned = {Version(s.version) for s in spec if s.operator == "=="}
+            if len(pinned) == 1 and next(iter(pinned)) in self.files:
+                versions = list(pinned)
+        for prereleases in dict.fromkeys((bool(spec.prereleases), True)):
+            for version in versions:
+                if version.is_prerelease and not prereleases:
+                    continue
+                if not spec.contains(version, prereleases=True):
+                    continue
+                wheel, sdist, wheel_any, sdist_any, requires = self.status(version)
+                if exact:
+                    wheel, sdist = wheel_any, sdist_any
+                if minor in wheel:
+                    return version, True, requires
+                if minor in sdist:
+                    return version, False, requires
         return None
-    requires = sorted({f.requires_python for f in files[chosen] if f.requires_python})
-    return chosen, usable[chosen], requires[0] if requires else ""
 
 
 @dataclass(frozen=True)
@@ -253,7 +325,8 @@ def apply(apps: Sequence[App], target: Target, finder_for: FinderFor) -> Support
 
     diagnostics: dict[Diagnostic, None] = {}
     unverified: set[str] = set()
-    pages: dict[tuple[int, str], Mapping[Version, tuple[IndexFile, ...]] | None] = {}
+    pages: dict[tuple[int, str], _Page | None] = {}
+    judge = _Judge(target, candidates)
     picks: dict[tuple[int, str, str, str], tuple[Version, bool, str] | None] = {}
     wanted: dict[str, dict[str, Wanted]] = {}
     out: list[App] = []
@@ -268,14 +341,15 @@ def apply(apps: Sequence[App], target: Target, finder_for: FinderFor) -> Support
             for key, (spec, req) in at[app.name][minor].items():
                 page_key = (id(finder), key)
                 if page_key not in pages:
-                    pages[page_key] = _page(finder, key, app, req, diagnostics)
-                files = pages[page_key]
-                if files is None:
+                    files = _page(finder, key, app, req, diagnostics)
+                    pages[page_key] = None if files is None else _Page(files, judge)
+                page = pages[page_key]
+                if page is None:
                     unverified.add(app.name)
                     continue
                 pick_key = (id(finder), key, spec, minor)
                 if pick_key not in picks:
-                    picks[pick_key] = _pick(req.name, spec, files, target, minor)
+                    picks[pick_key] = page.pick(spec, minor)
                 found = mine.setdefault((key, spec), {})
                 first.setdefault((key, spec), req)
                 pick = picks[pick_key]

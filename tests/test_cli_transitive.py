@@ -137,10 +137,12 @@ def test_index_options_need_transitive(
     tree: Callable[[dict[str, str | bytes]], Path], run: Run
 ) -> None:
     root = issue_repo(tree)
-    code, out, err = run("analyze", str(root), "--index-url", "file:///nowhere/")
+    code, out, err = run(
+        "analyze", str(root), "--no-index-facts", "--index-url", "file:///nowhere/"
+    )
     assert code == 2
     assert out == ""
-    assert "--index-url only apply with --transitive" in err
+    assert "--index-url only apply with the index facts or --transitive" in err
 
 
 def test_generate_writes_a_hashed_lock_that_pip_installs(
