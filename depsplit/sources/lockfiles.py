@@ -20,6 +20,7 @@ name. Only what a production install would get is read:
 from __future__ import annotations
 
 import json
+import re
 from collections import deque
 from collections.abc import Iterable, Mapping
 from functools import lru_cache
@@ -27,6 +28,8 @@ from pathlib import Path
 from typing import Any
 
 from packaging.markers import Marker, UndefinedComparison, UndefinedEnvironmentName
+from packaging.requirements import InvalidRequirement
+from packaging.requirements import Requirement as PkgRequirement
 from packaging.utils import canonicalize_name
 
 from depsplit import target as tgt
@@ -35,6 +38,7 @@ from depsplit.model import Origin, Target
 from depsplit.sources import pipfile
 from depsplit.sources.base import ReadContext, SourceResult, parse_requirement
 from depsplit.sources.locate import find_line, localize, read_toml, shown, toml_index
+from depsplit.sources.poetry import PoetryConstraintError, poetry_requirement
 
 
 def read(path: Path, ctx: ReadContext) -> SourceResult:
@@ -50,7 +54,7 @@ def read(path: Path, ctx: ReadContext) -> SourceResult:
             _pipfile_lock(path, ctx, rel, result)
         else:
             text, data = read_toml(path, ctx, result)
-            _toml_lock(path.name, text, data, rel, result, ctx)
+            _toml_lock(path, text, data, rel, result, ctx)
     except InputError as exc:
         result.error(exc.file, exc.message, exc.line)
     return result
@@ -75,8 +79,9 @@ class _Pins:
 
 
 def _toml_lock(
-    name: str, text: str, data: dict[str, Any], rel: str, result: SourceResult, ctx: ReadContext
+    path: Path, text: str, data: dict[str, Any], rel: str, result: SourceResult, ctx: ReadContext
 ) -> None:
+    name = path.name
     table = "packages" if name.startswith("pylock.") else "package"
     packages = data.get(table, [])
     index = toml_index(text)
@@ -89,7 +94,11 @@ def _toml_lock(
         items[i] if i < len(items) else index.key_line((table, "name"), i)
         for i in range(len(packages))
     ]
-    paths = _uv_paths(data, packages, lines, pins) if name == "uv.lock" else None
+    paths: _Paths | None = None
+    if name == "uv.lock":
+        paths = _uv_paths(data, packages, lines, pins)
+    elif name == "poetry.lock":
+        paths = _poetry_paths(path, packages, lines, pins, ctx)
     for i, package in enumerate(packages):
         line = lines[i]
         if not isinstance(package, Mapping):
@@ -110,6 +119,8 @@ def _toml_lock(
                 keep, marker = paths.marker(i, marker)
         elif name == "poetry.lock":
             keep, marker = _poetry(package)
+            if keep and paths is not None and (i, None) in paths.reach:
+                keep, marker = paths.marker(i, marker)
         else:
             keep, marker = True, package.get("marker")
         if not keep:
@@ -404,6 +415,121 @@ def _uv_edge(
         else ()
     )
     return [(j, marker or None, extras) for j in targets]
+
+
+def _poetry_paths(
+    path: Path, packages: list[Any], lines: list[int | None], pins: _Pins, ctx: ReadContext
+) -> _Paths | None:
+    """The production paths of a ``poetry.lock`` that records no per-package ``markers``
+    (lock format before 2.1): from the main dependencies of the ``pyproject.toml`` next to it
+    along the ``[package.dependencies]`` tables (an ``optional`` one only for an extra an edge
+    asks). ``None`` (every package counts, as written) when the lock has per-package markers
+    or groups, or no readable pyproject names the main dependencies."""
+    if any(isinstance(p, Mapping) and ("markers" in p or "groups" in p) for p in packages):
+        return None
+    try:
+        _text, project = read_toml(path.parent / "pyproject.toml", ctx, SourceResult())
+    except InputError:
+        return None
+    direct: list[tuple[str, object]] = []
+    tool = project.get("tool")
+    poetry = tool.get("poetry") if isinstance(tool, Mapping) else None
+    tables = []
+    if isinstance(poetry, Mapping):
+        tables.append(poetry.get("dependencies"))
+        group = poetry.get("group")
+        main = group.get("main") if isinstance(group, Mapping) else None
+        tables.append(main.get("dependencies") if isinstance(main, Mapping) else None)
+    for table in tables:
+        if isinstance(table, Mapping):
+            direct += [(k, v) for k, v in table.items() if k != "python"]
+    section = project.get("project")
+    listed = section.get("dependencies") if isinstance(section, Mapping) else None
+    if isinstance(listed, list):
+        for text in listed:
+            try:
+                req = PkgRequirement(text)
+            except (InvalidRequirement, TypeError):
+                return None
+            spec: dict[str, object] = {"extras": sorted(req.extras)}
+            if req.marker is not None:
+                spec["markers"] = str(req.marker)
+            direct.append((req.name, spec))
+    if not direct:
+        return None
+    envs = _Envs()
+    by_name: dict[str, list[int]] = {}
+    for i, package in enumerate(packages):
+        if isinstance(package, Mapping) and isinstance(package.get("name"), str):
+            by_name.setdefault(canonicalize_name(package["name"]), []).append(i)
+    root = len(packages)
+    edges: dict[tuple[int, str | None], list[_Edge]] = {}
+    edges[(root, None)] = _poetry_edges(direct, "the project", by_name, envs, pins, None, None)
+    for i, package in enumerate(packages):
+        if not isinstance(package, Mapping):
+            continue
+        deps = package.get("dependencies")
+        if not isinstance(deps, Mapping):
+            continue
+        name = str(package.get("name", ""))
+        items = list(deps.items())
+        edges[(i, None)] = _poetry_edges(items, name, by_name, envs, pins, lines[i], None)
+        extras = package.get("extras")
+        if isinstance(extras, Mapping):
+            for extra, listed_ in extras.items():
+                wanted = (
+                    {
+                        canonicalize_name(re.split(r"[\s(\[;<>=!~]", d.strip(), maxsplit=1)[0])
+                        for d in listed_
+                        if isinstance(d, str) and d.strip()
+                    }
+                    if isinstance(listed_, list)
+                    else set()
+                )
+                chosen = [(k, v) for k, v in items if canonicalize_name(k) in wanted]
+                edges[(i, str(canonicalize_name(extra)))] = _poetry_edges(
+                    chosen, name, by_name, envs, pins, lines[i], str(canonicalize_name(extra))
+                )
+    names = [str(p.get("name", "")) if isinstance(p, Mapping) else "" for p in packages]
+    return _Paths([*names, ""], [envs.all] * (root + 1), [root], edges, envs)
+
+
+def _poetry_edges(
+    items: list[tuple[str, object]],
+    parent: str,
+    by_name: Mapping[str, list[int]],
+    envs: _Envs,
+    pins: _Pins,
+    line: int | None,
+    extra: str | None,
+) -> list[_Edge]:
+    """The edges of a Poetry dependency table (``name = "spec"``, a table, or an array of
+    tables for several constraints); an ``optional`` one only under ``extra``."""
+    out: list[_Edge] = []
+    for name, value in items:
+        for spec in value if isinstance(value, list) else [value]:
+            if isinstance(spec, str):
+                spec = {"version": spec}
+            if not isinstance(spec, Mapping):
+                continue
+            if spec.get("optional") is True and extra is None:
+                continue
+            try:
+                text, _editable, _warning = poetry_requirement(name, spec)
+                req = PkgRequirement(text)
+            except (InvalidRequirement, PoetryConstraintError, TypeError, ValueError):
+                continue  # the package itself is read and reported as it is
+            marker = str(req.marker) if req.marker is not None else None
+            if marker is not None and (problem := tgt.marker_problem(marker)) is not None:
+                pins.error(
+                    f"{shown(parent)}: dependency {shown(name)}: invalid marker {marker!r}: "
+                    f"{problem}",
+                    line,
+                )
+                marker = None
+            extras = tuple(sorted(str(canonicalize_name(e)) for e in req.extras))
+            out += [(j, marker, extras) for j in by_name.get(canonicalize_name(name), ())]
+    return out
 
 
 def _uv(package: Mapping[str, Any]) -> tuple[bool, object]:
