@@ -988,7 +988,7 @@ def _python_conflict(
     app per side (each side's first app is in ``apps``)."""
     names = tuple(a.name for a in apps)
     counts = [len(side) for side in sides] if sides is not None else [1] * len(apps)
-    supported = f"{tgt.SUPPORTED_PYTHONS[0]}–{tgt.SUPPORTED_PYTHONS[-1]}"
+    supported = tgt.span(tgt.SUPPORTED_PYTHONS)
     if len(apps) == 1 and fixed:
         message = f"python: {_python_text(apps[0])} but the container's Python is {fixed}"
     elif len(apps) == 1:

@@ -1,13 +1,16 @@
 """The container's environment: Linux, one machine, one CPython minor; markers are evaluated
 for it.
 
-``SUPPORTED_PYTHONS`` are the CPython minors with official ``python:X.Y-slim`` images still
-published and maintained (python.org's status page: not end-of-life). Update it when a minor
-is released or reaches end of life; the newest allowed one is chosen for a group.
+``SUPPORTED_PYTHONS`` are the CPython minors with an official ``python:X.Y-slim`` image:
+2.7 and 3.5 onwards (3.3 and 3.4 had jessie-based images, long unmaintained: left out).
+End-of-life ones stay: the legacy app on an old pin is exactly the app a container is for.
+Add a minor when its first final release is out; the newest allowed one is chosen for a
+group, and :func:`end_of_life` says which are past python.org's end-of-life date.
 """
 
 from __future__ import annotations
 
+import datetime
 from functools import lru_cache
 
 from packaging.markers import InvalidMarker, Marker, UndefinedComparison, UndefinedEnvironmentName
@@ -15,9 +18,64 @@ from packaging.specifiers import InvalidSpecifier, SpecifierSet
 
 from depsplit.model import Target
 
-SUPPORTED_PYTHONS: tuple[str, ...] = ("3.9", "3.10", "3.11", "3.12", "3.13", "3.14")
-"""Oldest first. 3.9 reached end of life in October 2025 but its images still exist and
-old apps pin it; it is chosen only when nothing newer is allowed."""
+SUPPORTED_PYTHONS: tuple[str, ...] = (
+    "2.7", "3.5", "3.6", "3.7", "3.8", "3.9", "3.10", "3.11", "3.12", "3.13", "3.14",
+)  # fmt: skip
+"""Oldest first. Every minor with an official ``python:X.Y-slim`` image; an older one is
+chosen for a group only when nothing newer is allowed."""
+
+END_OF_LIFE: dict[str, str] = {
+    "2.7": "2020-01-01",  # PEP 373
+    "3.5": "2020-09-30",  # PEP 478
+    "3.6": "2021-12-23",  # PEP 494
+    "3.7": "2023-06-27",  # PEP 537
+    "3.8": "2024-10-07",  # PEP 569
+    "3.9": "2025-10-31",  # PEP 596
+    # Scheduled (PEP 602: five years after the .0), published by python.org as a month
+    # only: the last day of that month, so that a date is never reported too early.
+    "3.10": "2026-10-31",  # PEP 619
+    "3.11": "2027-10-31",  # PEP 664
+    "3.12": "2028-10-31",  # PEP 693
+    "3.13": "2029-10-31",  # PEP 719
+    "3.14": "2030-10-31",  # PEP 745
+}
+"""python.org's end-of-life date of each supported minor (devguide "Status of Python
+versions", the ``release-cycle.json`` it is built from, and each minor's release PEP)."""
+
+
+def span(minors: tuple[str, ...] | list[str] = SUPPORTED_PYTHONS) -> str:
+    """``minors`` (oldest first) compactly: runs of consecutive minors of one major as
+    ``first–last`` (``2.7, 3.5–3.14``; ``3.9``; ``3.6, 3.8–3.9``)."""
+    runs: list[list[tuple[int, int]]] = []
+    for text in minors:
+        major, minor = (int(p) for p in text.split(".")[:2])
+        if runs and runs[-1][-1] == (major, minor - 1):
+            runs[-1].append((major, minor))
+        else:
+            runs.append([(major, minor)])
+    parts = []
+    for run in runs:
+        first, last = run[0], run[-1]
+        shown = f"{first[0]}.{first[1]}"
+        parts.append(shown if first == last else f"{shown}–{last[0]}.{last[1]}")
+    return ", ".join(parts)
+
+
+def end_of_life(minor: str, as_of: datetime.date | str) -> str | None:
+    """The ISO date on which ``minor`` reached end of life, when that is on or before
+    ``as_of`` (a date or an ISO ``YYYY-MM-DD`` string); ``None`` while it is supported or
+    for a minor not in :data:`END_OF_LIFE`.
+
+    A pure table lookup: the caller passes the date (``datetime.date.today()`` for a
+    report, a fixed one in tests), so the same input gives the same output.
+    """
+    date = END_OF_LIFE.get(minor)
+    if date is None:
+        return None
+    day = as_of if isinstance(as_of, str) else as_of.isoformat()
+    datetime.date.fromisoformat(day)  # a malformed string raises ValueError
+    return date if date <= day else None
+
 
 PLATFORMS = {"linux/amd64": "x86_64", "linux/arm64": "aarch64", "linux/arm64/v8": "aarch64"}
 
@@ -122,14 +180,17 @@ def validate_platform(platform: str) -> str:
 
 
 __all__ = [
+    "END_OF_LIFE",
     "PLATFORMS",
     "SUPPORTED_PYTHONS",
     "InvalidMarker",
     "InvalidSpecifier",
     "allowed_pythons",
+    "end_of_life",
     "marker_applies",
     "marker_environment",
     "marker_problem",
+    "span",
     "specifier_set",
     "validate_platform",
 ]

@@ -376,7 +376,7 @@ def test_requires_python_clash() -> None:
     assert (conflict.kind, conflict.package, conflict.apps) == ("python", "python", ("new", "old"))
     assert conflict.message == (
         "python: new allows >=3.12 (new/pyproject.toml:4) but old allows <3.11 "
-        "(old/pyproject.toml:4): no supported CPython (3.9–3.14) is both >=3.12 and <3.11"
+        "(old/pyproject.toml:4): no supported CPython (2.7, 3.5–3.14) is both >=3.12 and <3.11"
     )
     assert [r.specifier for r in conflict.requirements] == [">=3.12", "<3.11"]
     assert check_group(apps, AMD64) == [conflict]
@@ -394,9 +394,17 @@ def test_python_three_way() -> None:
 
 
 def test_no_supported_python_is_a_one_app_conflict() -> None:
-    (conflict,) = find_conflicts([make_app("ancient", python=("<3.8",))], AMD64)
+    (conflict,) = find_conflicts([make_app("ancient", python=("==3.4.*",))], AMD64)
     assert conflict.apps == ("ancient",)
-    assert "no supported CPython" in conflict.message
+    assert conflict.message == (
+        "python: ancient allows ==3.4.* (ancient/pyproject.toml:4): "
+        "no supported CPython (2.7, 3.5–3.14) satisfies it"
+    )
+    # Old pins are not unsatisfiable: each gets the newest minor it allows.
+    for spec, python in [("<3.8", "3.7"), ("<3.9", "3.8"), ("==2.7.*", "2.7"), ("<3", "2.7")]:
+        app = make_app("old", python=(spec,))
+        assert find_conflicts([app], AMD64) == []
+        assert app_python(app, AMD64) == python
 
 
 def test_fixed_python() -> None:
@@ -416,6 +424,9 @@ def test_app_and_common_python() -> None:
     c = make_app("c", python=("<3.8",))
     assert app_python(a, AMD64) == "3.14"
     assert app_python(b, AMD64) == "3.11"
+    assert app_python(c, AMD64) == "3.7"
+    assert common_python([b, c], AMD64) == "3.7"
+    c = make_app("c", python=(">=3.15",))
     assert app_python(c, AMD64) is None
     assert common_python([a, b], AMD64) == "3.11"
     assert common_python([a, c], AMD64) is None

@@ -12,8 +12,9 @@ from depsplit.index import PYPI_SIMPLE, IndexConfig, from_pip_environment
 from depsplit.index.cache import Cache, url_key
 from depsplit.index.config import config_files
 from depsplit.index.finder import parse_html_page, parse_json_page, parse_metadata
-from depsplit.index.tags import linux_platforms, wheel_rank
+from depsplit.index.tags import glibc_of, linux_platforms, target_tags, wheel_rank
 from depsplit.model import Target
+from depsplit.target import SUPPORTED_PYTHONS
 
 
 def test_defaults_are_pypi(tmp_path: Path) -> None:
@@ -163,7 +164,7 @@ def test_metadata_parsing_is_strict_about_dependencies() -> None:
 
 def test_wheel_tags_for_the_container() -> None:
     linux = Target("linux/amd64")
-    assert linux_platforms("x86_64")[:2] == ["manylinux_2_36_x86_64", "manylinux_2_35_x86_64"]
+    assert linux_platforms("x86_64")[:2] == ["manylinux_2_41_x86_64", "manylinux_2_40_x86_64"]
     assert "manylinux2014_x86_64" in linux_platforms("x86_64")
     assert linux_platforms("x86_64")[-1] == "linux_x86_64"
 
@@ -177,7 +178,55 @@ def test_wheel_tags_for_the_container() -> None:
     assert rank("a-1-cp38-abi3-manylinux1_x86_64.whl", "3.13", Target("linux/arm64")) is None
     assert rank("a-1-py3-none-any.whl", "3.9") is not None
     assert rank("a-1-cp312-cp312-musllinux_1_1_x86_64.whl", "3.12") is None
-    assert rank("a-1-cp312-cp312-manylinux_2_39_x86_64.whl", "3.12") is None  # newer glibc
+    assert rank("a-1-cp312-cp312-manylinux_2_42_x86_64.whl", "3.12") is None  # newer glibc
     assert rank("a-1-cp312-cp312-win_amd64.whl", "3.12") is None
+    assert rank("a-1-cp312-cp312-manylinux_2_41_x86_64.whl", "3.12") is not None  # trixie
     # Specific wheels are preferred to pure ones.
     assert rank(tf, "3.11") < rank("tf-1-py3-none-any.whl", "3.11")  # type: ignore[operator]
+
+
+def test_wheel_tags_per_minor_image() -> None:
+    """Each minor's image: its ABI (pymalloc ``m`` before 3.8, UCS-4 ``mu`` on 2.7) and the
+    glibc of the Debian release its last ``python:X.Y-slim`` image is built on."""
+    linux = Target("linux/amd64")
+
+    def rank(filename: str, python: str) -> int | None:
+        return wheel_rank(parse_wheel_filename(filename)[3], linux, python)
+
+    numpy37 = "numpy-1.18.4-cp37-cp37m-manylinux1_x86_64.whl"
+    assert rank(numpy37, "3.7") is not None
+    assert rank(numpy37, "3.8") is None
+    assert rank(numpy37, "3.6") is None
+    assert rank("a-1-cp37-cp37-manylinux1_x86_64.whl", "3.7") is None  # no such ABI there
+    assert rank("a-1-cp38-cp38-manylinux1_x86_64.whl", "3.8") is not None
+    assert rank("a-1-cp35-cp35m-manylinux1_x86_64.whl", "3.5") is not None
+    assert rank("a-1-cp36-cp36m-manylinux2014_x86_64.whl", "3.6") is not None
+    # 2.7 in the official image is a UCS-4 build.
+    assert rank("a-1-cp27-cp27mu-manylinux1_x86_64.whl", "2.7") is not None
+    assert rank("a-1-cp27-cp27m-manylinux1_x86_64.whl", "2.7") is None
+    assert rank("a-1-py2.py3-none-any.whl", "2.7") is not None
+    assert rank("a-1-py3-none-any.whl", "2.7") is None
+    assert rank("a-1-py2-none-any.whl", "3.6") is None
+    # glibc per image: buster 2.28 (2.7, 3.5), bullseye 2.31 (3.6), bookworm 2.36 (3.7,
+    # 3.8), trixie 2.41 (3.9 on).
+    assert [glibc_of(p) for p in SUPPORTED_PYTHONS] == [
+        (2, 28), (2, 28), (2, 31), (2, 36), (2, 36),
+        (2, 41), (2, 41), (2, 41), (2, 41), (2, 41), (2, 41),
+    ]  # fmt: skip
+    assert rank("a-1-cp38-cp38-manylinux_2_36_x86_64.whl", "3.8") is not None
+    assert rank("a-1-cp38-cp38-manylinux_2_39_x86_64.whl", "3.8") is None
+    assert rank("a-1-cp37-cp37m-manylinux_2_39_x86_64.whl", "3.7") is None
+    assert rank("a-1-cp39-cp39-manylinux_2_39_x86_64.whl", "3.9") is not None
+    assert rank("a-1-cp36-cp36m-manylinux_2_31_x86_64.whl", "3.6") is not None
+    assert rank("a-1-cp36-cp36m-manylinux_2_34_x86_64.whl", "3.6") is None
+    assert rank("a-1-cp27-cp27mu-manylinux_2_28_x86_64.whl", "2.7") is not None
+    assert rank("a-1-cp27-cp27mu-manylinux_2_31_x86_64.whl", "2.7") is None
+    assert rank("a-1-cp35-cp35m-manylinux2014_x86_64.whl", "3.5") is not None
+    # abi3 (stable ABI, Python 3 only): cp36-abi3 installs on 3.6 and every later minor.
+    abi3 = "a-1-cp36-abi3-manylinux2014_x86_64.whl"
+    assert [p for p in SUPPORTED_PYTHONS if rank(abi3, p) is not None] == list(
+        SUPPORTED_PYTHONS[2:]
+    )
+    # The glibc can still be given (e.g. a pip comparison at one glibc).
+    tags = target_tags(linux, "3.12", (2, 17))
+    assert parse_wheel_filename("a-1-cp312-cp312-manylinux_2_28_x86_64.whl")[3].isdisjoint(tags)

@@ -176,6 +176,9 @@ serve = "flask run"
         pytest.param('python_version = "3.11"', "==3.11.*", id="minor"),
         pytest.param('python_version = "3"', "==3.*", id="major"),
         pytest.param('python_full_version = "3.11.4"', "==3.11.*", id="full"),
+        pytest.param('python_version = "2.7"', "==2.7.*", id="python-2"),
+        pytest.param('python_full_version = "2.7.18"', "==2.7.*", id="python-2-full"),
+        pytest.param('python_version = "3.6"', "==3.6.*", id="eol-3"),
         pytest.param(
             'python_version = "3.10"\npython_full_version = "3.11.4"', "==3.11.*", id="full-wins"
         ),

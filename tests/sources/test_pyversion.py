@@ -40,6 +40,9 @@ def read(tmp_path: Path, name: str, content: bytes) -> SourceResult:
         pytest.param(".python-version", b"\xef\xbb\xbf3.11\r\n", ("==3.11.*", 1), id="bom-crlf"),
         pytest.param("runtime.txt", b"python-3.8.10\n", ("==3.8.*", 1), id="runtime"),
         pytest.param("runtime.txt", b"python-3.12", ("==3.12.*", 1), id="runtime-minor"),
+        pytest.param("runtime.txt", b"python-2.7.18\n", ("==2.7.*", 1), id="runtime-2.7"),
+        pytest.param(".python-version", b"2.7.18\n", ("==2.7.*", 1), id="python-2"),
+        pytest.param(".python-version", b"3.8\n", ("==3.8.*", 1), id="eol-3.8"),
     ],
 )
 def test_versions(tmp_path: Path, name: str, content: bytes, expected: tuple[str, int]) -> None:

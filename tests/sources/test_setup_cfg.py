@@ -167,3 +167,15 @@ def test_corpus_setup_cfgs() -> None:
     for path in paths:
         result = setup_cfg.read(path, ctx)
         assert all(r.origin.line is not None for r in result.requirements), path
+
+
+def test_python_requires_of_a_python_2_and_3_package(tmp_path: Path) -> None:
+    from depsplit.target import allowed_pythons
+
+    spec = ">=2.7, !=3.0.*, !=3.1.*, !=3.2.*, !=3.3.*, !=3.4.*"
+    result = read(tmp_path, f"[options]\npython_requires = {spec}\n")
+    assert errors(result) == []
+    (python,) = result.python
+    assert allowed_pythons(python.specifier) == [
+        "2.7", "3.5", "3.6", "3.7", "3.8", "3.9", "3.10", "3.11", "3.12", "3.13", "3.14"
+    ]  # fmt: skip
