@@ -180,7 +180,8 @@ def _common_options(func: _F) -> _F:
         click.option(
             "--offline",
             is_flag=True,
-            help="Use only the cache of index pages and metadata (a miss: unverified Python with the index facts, an error with --transitive).",
+            help="Use only the cache of index pages and metadata (a miss: an unverified "
+            "Python with the index facts, an error with --transitive).",
         ),
         click.option(
             "--cache-dir",

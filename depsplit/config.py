@@ -128,7 +128,7 @@ def _check(key: str, raw_key: str, value: Any, name: str, line: int | None) -> A
             raise fail("true or false")
         return value
     if key in ("python",):
-        if not isinstance(value, str) or not re.fullmatch(r"3\.\d+", value):
+        if not isinstance(value, str) or not re.fullmatch(r"2\.7|3\.\d+", value):
             raise fail('a CPython minor version such as "3.12"')
         return value
     if key == "platform":
@@ -149,7 +149,7 @@ def _check(key: str, raw_key: str, value: Any, name: str, line: int | None) -> A
         return dict(value)
     if key == "group_python":
         if not isinstance(value, dict) or not all(
-            isinstance(v, str) and re.fullmatch(r"3\.\d+", v) for v in value.values()
+            isinstance(v, str) and re.fullmatch(r"2\.7|3\.\d+", v) for v in value.values()
         ):
             raise fail('a table of group-name = "3.X"')
         return dict(value)

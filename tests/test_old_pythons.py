@@ -83,11 +83,6 @@ def test_generate_writes_a_dockerfile_per_old_python(legacy_repo: Path) -> None:
     assert sorted(generated(legacy_repo)) == ["3.14", "3.6", "3.8"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="depsplit/emit/build.py's _PYTHON (r'3\\.[0-9]{1,2}') refuses group Python 2.7: "
-    "'Python '2.7' is not X.Y' (exit 2); not this change's file to edit",
-)
 def test_generate_writes_a_python_27_dockerfile(legacy_repo: Path) -> None:
     images = generated(legacy_repo)
     assert sorted(images) == ["2.7", "3.14", "3.6", "3.8"]

@@ -4,6 +4,7 @@ for every renderer (pure, deterministic, no secrets, no user data unescaped)."""
 from __future__ import annotations
 
 import os
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -11,6 +12,7 @@ import pytest
 from depsplit.baseline import Baseline, BaselineDiff, diff
 from depsplit.model import (
     App,
+    BuildFromSource,
     Conflict,
     ConflictRequirement,
     Diagnostic,
@@ -181,6 +183,25 @@ def sample_plan() -> Plan:
     )
 
 
+PSYCOPG2 = BuildFromSource("psycopg2", "2.8.6", "no wheel for cp312 manylinux x86_64; sdist only")
+UWSGI = BuildFromSource("uWSGI", "2.0.28", "no wheel for cp312 manylinux x86_64; sdist only")
+
+
+def plan_with_builds() -> Plan:
+    """The sample plan with group ``api`` compiling two releases on an unverified Python,
+    and ``worker`` unverified too."""
+    plan = sample_plan()
+    groups = [
+        replace(g, builds=(PSYCOPG2, UWSGI), python_verified=False)
+        if g.name == "api"
+        else replace(g, python_verified=False)
+        if g.name == "worker"
+        else g
+        for g in plan.groups
+    ]
+    return replace(plan, groups=tuple(groups))
+
+
 def empty_plan() -> Plan:
     return Plan(root=".", apps=(_app("api", "services/api"),))
 
@@ -250,3 +271,20 @@ def test_every_conflict_and_origin_appears(fmt: str) -> None:
 
 def test_text_headline_keeps_the_contract() -> None:
     assert text_report.headline(sample_plan()).startswith("depsplit: 5 apps, 6 conflicts, ")
+
+
+@pytest.mark.parametrize("fmt", sorted(RENDERERS))
+def test_renderers_take_builds_and_unverified_pythons(fmt: str) -> None:
+    out = RENDERERS[fmt](plan_with_builds(), None)
+    assert out == RENDERERS[fmt](plan_with_builds(), None)
+    if fmt in ("text", "markdown", "github"):  # the headline
+        assert "Python choice unverified for 2 groups" in out
+
+
+def test_headline_says_nothing_when_every_python_is_verified() -> None:
+    assert "unverified" not in text_report.headline(sample_plan())
+    one = replace(sample_plan(), groups=(replace(GROUPS[0], python_verified=False), *GROUPS[1:]))
+    assert text_report.headline(one).endswith(
+        "4 groups (optimal), Python choice unverified for 1 group, 1 unsatisfiable, "
+        "1 error, 1 warning"
+    )

@@ -20,6 +20,7 @@ from hypothesis import strategies as st
 from depsplit.analyze import Options, analyze
 from depsplit.model import (
     App,
+    BuildFromSource,
     Conflict,
     ConflictRequirement,
     Diagnostic,
@@ -169,7 +170,17 @@ def nasty_plan(transitive: bool = False) -> Plan:
     plain = replace(conflict, id="python:python:1", kind="python", members=())
     lock = (LockedPin("pkg1", "1.0", ("sha256:00",), ("",), ('app "one"\n',)),)
     groups = (
-        Group("g1", ('app "one"\n',), "3.12", ("pkg1",), lock if transitive else ()),
+        Group(
+            "g1",
+            ('app "one"\n',),
+            "3.12",
+            ("pkg1",),
+            lock if transitive else (),
+            builds=tuple(
+                BuildFromSource(f"pkg{i}{t}", f"1.{i}{t}", t) for i, t in enumerate(NASTY)
+            ),
+            python_verified=False,
+        ),
         Group("bare", ("bare",), "3.13"),
     )
     return Plan(
@@ -200,6 +211,25 @@ def test_nasty_text() -> None:
         plan = nasty_plan(transitive)
         assert json_report.render(plan) == reference(plan)
         assert json.loads(json.dumps(json_report.to_data(plan))) == reference_data(plan)
+
+
+def test_group_builds_and_python_verified() -> None:
+    """Added to every group (schema_version 1: keys are only added)."""
+    plan = nasty_plan()
+    rendered = json.loads(json_report.render(plan))
+    assert rendered == json.loads(json.dumps(json_report.to_data(plan)))
+    g1, bare = rendered["groups"]
+    assert g1["python_verified"] is False
+    assert g1["builds"][1] == {
+        "package": 'pkg1quote " and backslash \\',
+        "version": '1.1quote " and backslash \\',
+        "reason": 'quote " and backslash \\',
+    }
+    assert len(g1["builds"]) == len(NASTY)
+    assert bare["builds"] == []
+    assert bare["python_verified"] is True
+    assert list(bare) == ["name", "apps", "python", "splits", "builds", "python_verified"]
+    assert rendered["schema_version"] == 1
 
 
 def test_empty_plan() -> None:

@@ -6,7 +6,7 @@ import re
 from dataclasses import replace
 
 import pytest
-from test_report_common import NASTY, check_golden, sample_diff, sample_plan
+from test_report_common import NASTY, check_golden, plan_with_builds, sample_diff, sample_plan
 
 from depsplit.model import Conflict, ConflictRequirement, Origin
 from depsplit.report import markdown
@@ -163,3 +163,31 @@ def test_several_formats_from_one_analysis(tree, tmp_path, monkeypatch: pytest.M
     assert json.loads(a.read_text())["version"] == "2.1.0"
     assert b.read_text().startswith(markdown.MARKER)
     assert f"]({BASE}a/requirements.txt#L1)" in b.read_text()
+
+
+def test_groups_say_what_compiles_and_which_python_is_unverified() -> None:
+    out = markdown.render(plan_with_builds())
+    lines = out.splitlines()
+    assert lines[1].startswith("### ")
+    assert "Python choice unverified for 2 groups" in lines[1]
+    assert "| `api` | 3.12 (unverified) | api, web | flask, mylib |" in lines
+    assert "| `worker` | 3.13 (unverified) | worker | python, trap-pkg |" in lines
+    assert "| `legacy` | 3.8 | legacy | flask, pydantic, python |" in lines
+    assert any(
+        line.startswith("**Python unverified** for `api`, `worker`: not checked against the")
+        for line in lines
+    )
+    at = lines.index("**Builds from source** (in the image's builder stage):")
+    assert lines[at + 1 : at + 4] == [
+        "",
+        "- `api`: psycopg2 2.8.6 (no wheel for cp312 manylinux x86\\_64; sdist only)",
+        "- `api`: uWSGI 2.0.28 (no wheel for cp312 manylinux x86\\_64; sdist only)",
+    ]
+    groups_at = next(i for i, line in enumerate(lines) if line.startswith("#### Groups"))
+    assert groups_at < at
+
+
+def test_no_build_or_unverified_lines_without_them() -> None:
+    out = markdown.render(sample_plan())
+    assert "unverified" not in out
+    assert "Builds from source" not in out

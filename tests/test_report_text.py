@@ -7,7 +7,7 @@ import re
 
 import pytest
 from click.testing import CliRunner
-from test_report_common import check_golden, sample_diff, sample_plan
+from test_report_common import check_golden, plan_with_builds, sample_diff, sample_plan
 
 from depsplit.cli import cli
 from depsplit.progress import progress
@@ -107,3 +107,39 @@ def test_many_apps_on_one_requirement_are_summarized_by_requirement() -> None:
         "      #1 cannot share a container with #2, #3",
         "      #2 cannot share a container with #3",
     ]
+
+
+def test_groups_say_what_compiles_and_which_python_is_unverified() -> None:
+    out = text_report.render(plan_with_builds())
+    groups = out[out.index("\nGroups\n") : out.index("\nApps\n")].splitlines()
+    api = groups.index("  api (python 3.12): api, web")
+    assert groups[api + 1 : api + 5] == [
+        "      python 3.12 unverified: not checked against the package index (offline without a "
+        "cached answer, or --no-index-facts); run depsplit online to check it",
+        "      builds from source: psycopg2 2.8.6 (no wheel for cp312 manylinux x86_64; "
+        "sdist only)",
+        "      builds from source: uWSGI 2.0.28 (no wheel for cp312 manylinux x86_64; sdist only)",
+        "      kept apart from other groups by: flask, mylib",
+    ]
+    worker = groups.index("  worker (python 3.13): worker")
+    assert groups[worker + 1].startswith("      python 3.13 unverified: ")
+    assert "builds from source" not in "\n".join(groups[worker:])
+    assert out.splitlines()[0] == (
+        "depsplit: 5 apps, 6 conflicts, 4 groups (optimal), Python choice unverified for "
+        "2 groups, 1 unsatisfiable, 1 error, 1 warning"
+    )
+    coloured = text_report.render(plan_with_builds(), color=True)
+    assert ANSI.sub("", coloured) == out
+
+
+def test_a_hostile_build_reason_stays_on_its_line() -> None:
+    from dataclasses import replace
+
+    from depsplit.model import BuildFromSource
+
+    plan = plan_with_builds()
+    evil = BuildFromSource("pkg\x1b]0;pwn\x07", "1", "a\nb")
+    groups = (replace(plan.groups[0], builds=(evil,)), *plan.groups[1:])
+    out = text_report.render(replace(plan, groups=groups))
+    assert "\x1b" not in out
+    assert "      builds from source: pkg\\x1b]0;pwn\\x07 1 (a\\x0ab)" in out.splitlines()

@@ -28,7 +28,7 @@ from depsplit.redact import redact_text
 APP_ROOT = "/app"
 """Where the analysed root's layout is mirrored in every image."""
 FIRST_HOST_PORT = 8001
-_PYTHON = re.compile(r"3\.[0-9]{1,2}")
+_PYTHON = re.compile(r"2\.7|3\.[0-9]{1,2}")
 _PROJECT = re.compile(r"[a-z0-9][a-z0-9_-]*")
 REDACTED = "****@"
 MAX_SCAN_BYTES = 64 * 1024 * 1024

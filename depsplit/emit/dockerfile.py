@@ -6,6 +6,17 @@ in any layer (a private index comes through a build secret).
 
 The build context is the analysed root: ``COPY`` paths are root-relative and the root's
 layout is mirrored under ``/app``.
+
+A group with releases to compile (:attr:`~depsplit.model.Group.builds`: no wheel for its
+CPython and platform, only an sdist) gets a multi-stage build: a ``builder`` stage on the
+same base with ``build-essential`` runs ``pip wheel`` on the whole requirements file (hashes,
+markers and index options honoured, with the same cache and secret mounts), and the final
+stage installs exactly that wheel set with ``--no-index`` through a bind mount of the
+builder's ``/wheels``, so neither the compiler nor the wheels stay in the image. The final
+stage installs the wheel files themselves rather than ``-r requirements.txt``: a wheel
+compiled from an sdist has no hash in a ``--transitive`` lock (hash-checking mode would
+refuse it), and a local path or direct URL line would be built again, without a compiler
+or an index. Without builds the Dockerfile is a single stage.
 """
 
 from __future__ import annotations
@@ -19,6 +30,8 @@ from depsplit.emit.text import comment_safe, dockerfile_json, dockerfile_word
 UID = 10001
 REQUIREMENTS_IN_IMAGE = "/tmp/depsplit/requirements.txt"
 SECRET_IDS = {"PIP_INDEX_URL": "pip_index_url", "PIP_EXTRA_INDEX_URL": "pip_extra_index_url"}
+WHEELS = "/wheels"
+"""Where the builder stage writes the wheel set, and where the final stage mounts it."""
 
 
 def _dest(path: str) -> str:
@@ -31,6 +44,82 @@ def _copy(src: str, dest: str) -> str:
 
 def _label(key: str, value: str) -> str:
     return f'{key}="{dockerfile_word(value)}"'
+
+
+def _local_copies(build: GroupBuild) -> list[str]:
+    return [_copy(p, _dest(p)) for p in build.local_paths]
+
+
+def _install(requirements: str, mounts: list[str]) -> list[str]:
+    """The single-stage install: pip from the index, straight into the image."""
+    return [
+        "",
+        "# Dependencies in their own layer, before the sources: editing an app's code does not",
+        "# reinstall them. pip's cache lives in a BuildKit cache mount, not in the image.",
+        _copy(requirements, REQUIREMENTS_IN_IMAGE),
+        "RUN " + " \\\n    ".join([*mounts, f"python -m pip install -r {REQUIREMENTS_IN_IMAGE}"]),
+    ]
+
+
+def _builder_stage(build: GroupBuild, requirements: str, mounts: list[str]) -> list[str]:
+    """The ``builder`` stage: a compiler, and a wheel for every requirement of the group."""
+    out = [
+        "",
+        "# Builder stage: compiles the releases that publish no wheel for this CPython and",
+        "# platform, and writes a wheel for every requirement; the final stage installs those",
+        "# wheels and keeps nothing else of this stage (no compiler, no sources, no wheels).",
+    ]
+    out += [
+        f"# compiled here: {comment_safe(b.package)} {comment_safe(b.version)} "
+        f"({comment_safe(b.reason)})"
+        for b in build.group.builds
+    ]
+    out += [
+        "FROM python:${PYTHON_VERSION}-slim AS builder",
+        "",
+        "ENV PIP_DISABLE_PIP_VERSION_CHECK=1 \\",
+        "    PIP_ROOT_USER_ACTION=ignore",
+        "",
+        f"WORKDIR {APP_ROOT}",
+        "",
+        "# The C toolchain only. A package that links to a system library needs its -dev",
+        "# package added to this apt-get install (e.g. libpq-dev for psycopg2), and its runtime",
+        "# library (libpq5) installed in the final stage below.",
+        "# Unpinned on purpose: the versions depend on the base image's Debian release, and",
+        "# build-essential never reaches the final image.",
+        "# hadolint ignore=DL3008",
+        "RUN apt-get update \\",
+        "    && apt-get install -y --no-install-recommends build-essential \\",
+        "    && rm -rf /var/lib/apt/lists/*",
+    ]
+    if build.local_paths:
+        out += ["", "# Local path dependencies, built into wheels with the rest."]
+        out += _local_copies(build)
+    out += [
+        "",
+        "# The whole requirements file, so the wheel set is one consistent resolution (hashes,",
+        "# markers and index options honoured); wheels published on the index are only downloaded.",
+        _copy(requirements, REQUIREMENTS_IN_IMAGE),
+        "RUN "
+        + " \\\n    ".join(
+            [*mounts, f"python -m pip wheel --wheel-dir {WHEELS} -r {REQUIREMENTS_IN_IMAGE}"]
+        ),
+        "",
+    ]
+    return out
+
+
+def _install_from_builder() -> list[str]:
+    """The final stage's install: the builder's wheels, mounted for this step only."""
+    return [
+        "",
+        "# Dependencies in their own layer, before the sources: exactly the builder's wheels,",
+        f"# without the index (its {WHEELS} is mounted for this step only, not copied). A wheel",
+        "# compiled there may need a system library at run time (libpq5 for psycopg2): install",
+        "# it in this stage, before this step.",
+        f"RUN --mount=type=bind,from=builder,source={WHEELS},target={WHEELS} \\",
+        f"    python -m pip install --no-cache-dir --no-index --find-links {WHEELS} {WHEELS}/*.whl",
+    ]
 
 
 def render(gen: Generation, build: GroupBuild, header: str) -> str:
@@ -53,10 +142,21 @@ def render(gen: Generation, build: GroupBuild, header: str) -> str:
         "credentials included, stays out of every layer)"
         for env in build.requirements.secrets
     ]
+    if not group.python_verified:
+        out += [
+            f"# CPython {group.python} was not checked against the package index (the pinned "
+            "releases' Requires-Python and wheels):",
+            "#   run `depsplit generate` online (without --no-index-facts) to check it.",
+        ]
     description = f"depsplit group {group.name}: {', '.join(apps)}"
+    mounts = ["--mount=type=cache,target=/root/.cache/pip"]
+    mounts += [
+        f"--mount=type=secret,id={SECRET_IDS[e]},env={e}" for e in build.requirements.secrets
+    ]
+    out += ["", f"ARG PYTHON_VERSION={group.python}"]
+    if group.builds:
+        out += _builder_stage(build, requirements, mounts)
     out += [
-        "",
-        f"ARG PYTHON_VERSION={group.python}",
         "FROM python:${PYTHON_VERSION}-slim",
         "",
         "LABEL "
@@ -83,21 +183,14 @@ def render(gen: Generation, build: GroupBuild, header: str) -> str:
         "--shell /usr/sbin/nologin app",
     ]
     if build.local_paths:
-        out += ["", "# Local path dependencies, installed from the requirements below."]
-        out += [_copy(p, _dest(p)) for p in build.local_paths]
-    mounts = ["--mount=type=cache,target=/root/.cache/pip"]
-    mounts += [
-        f"--mount=type=secret,id={SECRET_IDS[e]},env={e}" for e in build.requirements.secrets
-    ]
-    out += [
-        "",
-        "# Dependencies in their own layer, before the sources: editing an app's code does not",
-        "# reinstall them. pip's cache lives in a BuildKit cache mount, not in the image.",
-        _copy(requirements, REQUIREMENTS_IN_IMAGE),
-        "RUN " + " \\\n    ".join([*mounts, f"python -m pip install -r {REQUIREMENTS_IN_IMAGE}"]),
-        "",
-        "# Only this group's apps and the files they include.",
-    ]
+        source = "the builder's wheels" if group.builds else "the requirements"
+        out += ["", f"# Local path dependencies, installed from {source} below."]
+        out += _local_copies(build)
+    if group.builds:
+        out += _install_from_builder()
+    else:
+        out += _install(requirements, mounts)
+    out += ["", "# Only this group's apps and the files they include."]
     out += [_copy(p, _dest(p)) for p in build.copies]
     default = build.default
     out += ["", f"USER {UID}:{UID}"]

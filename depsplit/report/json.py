@@ -76,10 +76,11 @@ def _group(plan: Plan, group: Group) -> dict[str, Any]:
         "apps": list(group.apps),
         "python": group.python,
         "splits": list(group.splits),
-        "python_verified": group.python_verified,
+        # Releases the group's image compiles (no wheel for its CPython and platform).
         "builds": [
             {"package": b.package, "version": b.version, "reason": b.reason} for b in group.builds
         ],
+        "python_verified": group.python_verified,
     }
     if plan.transitive:
         # Added with --transitive: the group's resolution at its interpreter.

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 from urllib.parse import quote
 
 from depsplit import __version__
-from depsplit.model import Conflict, ConflictRequirement, Diagnostic, Origin, Plan
+from depsplit.model import Conflict, ConflictRequirement, Diagnostic, Group, Origin, Plan
 from depsplit.report import text as text_report
 
 if TYPE_CHECKING:
@@ -216,13 +216,17 @@ def _section_conflicts(
     return _collapsible(f"{title} ({len(conflicts)})", rows, open_=open_)
 
 
+def _python_cell(group: Group) -> str:
+    return group.python if group.python_verified else f"{group.python} (unverified)"
+
+
 def _section_groups(plan: Plan, cap: int | None, cut: _Cut) -> list[str]:
     if not plan.groups:
         return []
     shown = plan.groups if cap is None else plan.groups[:cap]
     rows = ["| group | python | apps | kept apart by |", "| --- | --- | --- | --- |"]
     rows.extend(
-        f"| {md_code(g.name)} | {md_text(g.python)} | {md_text(', '.join(g.apps))} | "
+        f"| {md_code(g.name)} | {md_text(_python_cell(g))} | {md_text(', '.join(g.apps))} | "
         f"{md_text(', '.join(g.splits))} |"
         for g in shown
     )
@@ -230,6 +234,17 @@ def _section_groups(plan: Plan, cap: int | None, cut: _Cut) -> list[str]:
     if omitted:
         rows.append(f"| … | | {omitted} more groups not shown | |")
         cut.parts.append(f"{omitted} of {len(plan.groups)} groups")
+    unverified = [g for g in shown if not g.python_verified]
+    if unverified:
+        names = ", ".join(md_code(g.name, table=False) for g in unverified)
+        rows += ["", f"**Python unverified** for {names}: {md_text(text_report.UNVERIFIED_NOTE)}."]
+    builds = [(g, b) for g in shown for b in g.builds]
+    if builds:
+        rows += ["", "**Builds from source** (in the image's builder stage):", ""]
+        rows.extend(
+            f"- {md_code(g.name, table=False)}: {md_text(text_report.build_text(b))}"
+            for g, b in builds
+        )
     summary = text_report.group_summary(plan) or ""
     return _collapsible(f"Groups: {summary}", rows, open_=len(plan.groups) <= OPEN_ROWS)
 

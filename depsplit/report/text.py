@@ -17,7 +17,7 @@ from packaging.utils import canonicalize_name
 # Paths and names come from the repository: a directory named "x\x1b]0;pwn\x07" must not
 # drive the reader's terminal. Control characters are shown as escapes.
 from depsplit.emit.text import comment_safe
-from depsplit.model import Conflict, ConflictRequirement, Plan
+from depsplit.model import BuildFromSource, Conflict, ConflictRequirement, Plan
 from depsplit.report.common import app_python, applies
 
 if TYPE_CHECKING:
@@ -74,11 +74,33 @@ def group_summary(plan: Plan) -> str | None:
     return groups
 
 
+def unverified_summary(plan: Plan) -> str | None:
+    """``Python choice unverified for 2 groups``: groups whose interpreter was not checked
+    against the package index (offline with a cache miss, or ``--no-index-facts``)."""
+    n = sum(not g.python_verified for g in plan.groups)
+    return f"Python choice unverified for {plural(n, 'group')}" if n else None
+
+
+UNVERIFIED_NOTE = (
+    "not checked against the package index (offline without a cached answer, or "
+    "--no-index-facts); run depsplit online to check it"
+)
+"""Why a group's Python is unverified and what to do, after ``python X.Y unverified:``."""
+
+
+def build_text(build: BuildFromSource) -> str:
+    """``psycopg2 2.8.6 (no wheel for cp312 manylinux x86_64; sdist only)``."""
+    return f"{build.package} {build.version} ({build.reason})"
+
+
 def headline_parts(plan: Plan, baseline: BaselineDiff | None = None) -> list[str]:
     parts = [plural(len(plan.apps), "app"), conflict_summary(plan, baseline)]
     groups = group_summary(plan)
     if groups:
         parts.append(groups)
+    unverified = unverified_summary(plan)
+    if unverified:
+        parts.append(unverified)
     if plan.unsatisfiable:
         parts.append(f"{len(plan.unsatisfiable)} unsatisfiable")
     errors = sum(d.level == "error" for d in plan.diagnostics)
@@ -280,6 +302,11 @@ def lines(plan: Plan, baseline: BaselineDiff | None = None) -> list[Line]:
                     (f" (python {g.python}): ", ""),
                     (", ".join(g.apps), "app"),
                 ]
+            )
+            if not g.python_verified:
+                out.append([(f"      python {g.python} unverified: {UNVERIFIED_NOTE}", "warning")])
+            out.extend(
+                [("      builds from source: ", ""), (build_text(b), "package")] for b in g.builds
             )
             if g.splits:
                 out.append(
