@@ -493,6 +493,23 @@ class _Provider(resolvelib.AbstractProvider[_Req, _Cand, str]):
                 if version not in bad:
                     yield self._candidate(first, version, release)
 
+    def sdists_only(self, key: str) -> bool:
+        """Whether ``key`` found no candidate only because every release its requirements
+        admit is an sdist-only one skipped as not evaluable (``antlr4-python3-runtime==4.9.*``).
+        Not when a release with wheels was admitted (``markupsafe<2.1``: 2.0.1 has wheels up
+        to cp310): an older minor is the answer there, not an unbuilt sdist."""
+        if key not in self.skipped:
+            return False
+        specs = [spec for k, spec, _single in self._empty.values() if k == key]
+        if not specs:
+            return False
+        versions = self.versions(key)
+        for spec in specs:
+            admitted = [v for v in versions if spec.contains(v, prereleases=True)]
+            if not admitted or any(f.is_wheel for v in admitted for f in versions[v]):
+                return False
+        return True
+
     def _evaluable(self, release: _Release) -> bool:
         """Whether the resolver can learn the dependencies of ``release``: always for a
         wheel; for an sdist-only release, when its ``PKG-INFO`` declares them (PEP 643).
@@ -535,7 +552,14 @@ class _Provider(resolvelib.AbstractProvider[_Req, _Cand, str]):
         where = self.finder.where
         versions = self.versions(key)
         skipped = self.skipped.get(key, {})
-        if skipped and any(spec.contains(v, prereleases=True) for v in skipped):
+        matching_files = [
+            f for v in versions if spec.contains(v, prereleases=True) for f in versions[v]
+        ]
+        if (
+            skipped
+            and any(spec.contains(v, prereleases=True) for v in skipped)
+            and not any(f.is_wheel for f in matching_files)
+        ):
             shown = sorted(v for v in skipped if spec.contains(v, prereleases=True))
             return (
                 f"{key}{spec}: {', '.join(str(v) for v in shown[-3:])} "
@@ -549,7 +573,7 @@ class _Provider(resolvelib.AbstractProvider[_Req, _Cand, str]):
             if not single:
                 return None  # the causes say it: the requirements exclude each other
             return f"no release of {key} matches {spec or 'any version'} on {where}"
-        if all(self.release(key, v) is None for v in matching):
+        if all(self.release(key, v) is None or v in skipped for v in matching):
             files = [f for v in matching for f in versions[v]]
             interpreters = sorted({t.interpreter for f in files for t in f.tags}, key=_natural)
             platforms = sorted({t.platform for f in files for t in f.tags}, key=_natural)
@@ -743,7 +767,7 @@ def _run(
             result = resolver.resolve(reqs, max_rounds=MAX_ROUNDS)
         except resolvelib.ResolutionImpossible as exc:
             failure = _impossible(list(exc.causes), provider)
-            more = {k for k in failure.packages if k in provider.skipped} - leaves
+            more = {k for k in failure.packages if provider.sdists_only(k)} - leaves
             if more:
                 leaves |= more
                 continue

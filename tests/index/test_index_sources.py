@@ -150,3 +150,25 @@ def test_an_unreadable_sdist_fails_closed_naming_it(
     assert "broken" in str(info.value)
     assert index.file_url in str(info.value)
     assert info.value.exit_code == 2
+
+
+def test_an_older_minor_beats_an_unbuilt_sdist(tmp_path: Path, make_finder: MakeFinder) -> None:
+    """``markupsafe<2.1`` at 3.11: 2.0.1 has wheels up to cp310, 1.0 is sdist-only. The
+    sdist is not taken as a leaf at 3.11 (an older minor has wheels): 3.10 is chosen."""
+    index = build_index(
+        tmp_path / "idx",
+        [
+            Dist("safe", "2.0.1", tags=[f"cp3{m}-cp3{m}-manylinux_2_17_x86_64" for m in (9, 10)]),
+            Dist("safe", "1.0", tags=(), sdist=True),
+        ],
+    )
+    finder = make_finder(index.file_url)
+    with pytest.raises(ResolutionImpossible) as info:
+        resolve([req("safe<2.1")], target=TARGET, python="3.11", finder=finder)
+    assert "no release of safe<2.1 installs on CPython 3.11" in str(info.value)
+    assert "wheels for cp39, cp310" in str(info.value)
+    python, found = choose_python(
+        {"app": [req("safe<2.1")]}, target=TARGET, finder=finder, pythons=("3.10", "3.11")
+    )
+    assert (python, found.pins["safe"].version) == ("3.10", "2.0.1")
+    assert assumed_sdists(finder) == []
