@@ -42,9 +42,10 @@ one. A recorded URL whose credentials were redacted (``****``) or that names an 
 variable (``${TOKEN}``) cannot be used: the configured index is used instead, with a warning
 naming the file and line (never the secret).
 
-Fail closed: an index that cannot be read, an offline cache miss, a release whose
-dependencies are unknown (sdist only) or a resolution that does not finish is an error
-diagnostic naming the package and the index (exit 2), never "no conflict".
+Fail closed: an index that cannot be read, an offline cache miss, a file that cannot be read
+or a resolution that does not finish is an error diagnostic naming the package and the index
+(exit 2), never "no conflict". An sdist-only release of unknown dependencies that had to be
+taken as having none is a warning naming it (:func:`~depsplit.index.resolve.assumed_sdists`).
 """
 
 from __future__ import annotations
@@ -74,7 +75,7 @@ from depsplit.index import (
     resolve_apps,
     transitive_requirements,
 )
-from depsplit.index.resolve import PYTHON, Cause
+from depsplit.index.resolve import PYTHON, Cause, assumed_sdists
 from depsplit.model import (
     App,
     Conflict,
@@ -180,6 +181,15 @@ class Transitive:
 
     @property
     def diagnostics(self) -> list[Diagnostic]:
+        for finder in self._finders.values():
+            for release in assumed_sdists(finder):
+                self._note(
+                    "warning",
+                    f"--transitive: {release} is only published as a source distribution "
+                    "whose metadata does not declare its dependencies (PEP 643) and no other "
+                    "release can be used: taken as having no dependencies (depsplit does not "
+                    "build packages; pip will build it, and what it requires is not checked)",
+                )
         return sorted(self._diagnostics, key=Diagnostic.sort_key)
 
     def _note(self, level: Level, message: str, origin: Origin | None = None) -> None:
@@ -424,17 +434,24 @@ class Transitive:
         deadline = time.monotonic() + self.time_limit
         verified = unverified = 0
         failed: dict[tuple[str, ...], list[tuple[str, ConflictKind, _Failure]]] = {}
+        # One verification per set of apps, all its candidates at once: the deadline falling
+        # between two candidates of one set (``sympy`` verified, ``torch`` not, on a slow
+        # cold cache) would otherwise file the set's conflict under another package.
+        by_set: dict[tuple[str, ...], list[tuple[str, ConflictKind]]] = {}
         for names, package, kind in candidates:
+            by_set.setdefault(names, []).append((package, kind))
+        for names, found_here in by_set.items():
             if time.monotonic() > deadline:
-                unverified += 1
+                unverified += len(found_here)
                 continue
             try:
                 works, failure = self.feasible(names)
-                verified += 1
-                if works is None:
-                    failed.setdefault(names, []).append((package, kind, failure))
             except (IndexError_, ResolutionTooComplex) as exc:
                 self._stopped(exc, names)
+                continue
+            verified += len(found_here)
+            if works is None:
+                failed[names] = [(package, kind, failure) for package, kind in found_here]
         for names, found in failed.items():
             # torch>=2.7 against torchvision==0.20.0 → torch==2.5.0 also makes their sympy
             # and triton pins disagree; when the resolver names the package at the root of

@@ -297,30 +297,54 @@ def test_a_transitive_conflict_behind_a_python_marker(
 # ------------------------------------------------------------------------------ fail closed
 
 
-def test_an_sdist_only_dependency_exits_2_naming_it(
+def test_an_sdist_only_dependency_of_unknown_dependencies_is_a_leaf_with_a_warning(
     tree: Callable[[dict[str, str | bytes]], Path], world: LocalIndex, run: Run
 ) -> None:
     root = tree({"a/requirements.txt": "sdistonly\n", "b/requirements.txt": "idna\n"})
     code, out, _ = run(
         "analyze", str(root), "--transitive", "--index-url", world.file_url, "--format", "json"
     )
+    assert code == 0
+    data = json.loads(out)
+    [warning] = [d for d in data["diagnostics"] if "sdistonly" in d["message"]]
+    assert warning["level"] == "warning"
+    assert "sdistonly 0.3 (sdistonly-0.3.tar.gz)" in warning["message"]
+    assert "taken as having no dependencies" in warning["message"]
+    [group] = data["groups"]
+    assert [p["name"] for p in group["lock"]] == ["idna", "sdistonly"]
+
+
+def _broken_world(tmp_path: Path) -> LocalIndex:
+    broken = Dist("brokensdist", "1.0", tags=(), sdist=True, sdist_metadata=None)
+    return build_index(tmp_path / "broken", [*WORLD, broken])
+
+
+def test_an_unreadable_sdist_only_dependency_exits_2_naming_it(
+    tree: Callable[[dict[str, str | bytes]], Path], tmp_path: Path, run: Run
+) -> None:
+    index = _broken_world(tmp_path)
+    root = tree({"a/requirements.txt": "brokensdist\n", "b/requirements.txt": "idna\n"})
+    code, out, _ = run(
+        "analyze", str(root), "--transitive", "--index-url", index.file_url, "--format", "json"
+    )
     assert code == 2
     data = json.loads(out)
     [error] = [d for d in data["diagnostics"] if d["level"] == "error"]
-    assert "sdistonly" in error["message"]
-    assert "source distribution" in error["message"]
-    assert world.file_url in error["message"]
+    assert "brokensdist" in error["message"]
+    assert "not a readable archive" in error["message"]
+    assert index.file_url in error["message"]
 
 
 def test_generate_refuses_when_the_index_cannot_tell(
-    tree: Callable[[dict[str, str | bytes]], Path], world: LocalIndex, run: Run
+    tree: Callable[[dict[str, str | bytes]], Path], tmp_path: Path, run: Run
 ) -> None:
-    root = tree({"a/requirements.txt": "sdistonly\n"})
+    index = _broken_world(tmp_path)
+    root = tree({"a/requirements.txt": "brokensdist\n"})
     code, _, err = run(
-        "generate", str(root), "--transitive", "--index-url", world.file_url, "-o", str(root / "d")
+        "generate", str(root), "--transitive", "--index-url", index.file_url, "-o", str(root / "d")
     )
     assert code == 2
-    assert "sdistonly" in err
+    assert "brokensdist" in err
     assert not (root / "d").exists()
 
 
@@ -499,3 +523,92 @@ def test_a_local_path_requirement_is_left_out_with_a_warning(
     assert warning["file"] == "web/requirements.txt"
     assert warning["line"] == 4
     assert len(data["conflicts"]) == 1
+
+
+# ------------------------------------------------------- a Python that works, deterministic
+
+OLD_STACK = [
+    Dist("flaskish", "1.1.1", ["safe>=2.0"]),
+    Dist(
+        "safe",
+        "2.0.1",
+        tags=[f"cp3{m}-cp3{m}-manylinux_2_17_x86_64" for m in (9, 10)],
+        sdist=True,
+    ),
+    Dist("six", "1.16.0"),
+    Dist("six", "1.4.1", tags=(), sdist=True, sdist_metadata="1.1"),
+    Dist("six", "1.3.0"),
+]
+
+
+def test_an_app_whose_wheels_stop_at_310_gets_310_not_exit_2(
+    tree: Callable[[dict[str, str | bytes]], Path], tmp_path: Path, run: Run
+) -> None:
+    """markupsafe 2.0.1 has no cp314 wheel: the newest minor is skipped, not fatal."""
+    index = build_index(tmp_path / "old", [*WORLD, *OLD_STACK])
+    root = tree({"legacy/requirements.txt": "flaskish==1.1.1\n", "web/requirements.txt": "idna\n"})
+    args = ["analyze", str(root), "--transitive", "--index-url", index.file_url]
+    code, out, err = run(*args, "--format", "json")
+    assert code == 0, err
+    data = json.loads(out)
+    assert [d for d in data["diagnostics"] if d["level"] == "error"] == []
+    [group] = data["groups"]
+    assert group["python"] == "3.10"
+    assert {p["name"]: p["version"] for p in group["lock"]}["safe"] == "2.0.1"
+    # Fixed at 3.14, it cannot be installed: a finding (exit 1) naming why, not exit 2.
+    code, out, err = run(*args, "--python", "3.14", "--format", "json")
+    assert code == 1, err
+    data = json.loads(out)
+    assert data["unsatisfiable"] == ["legacy"]
+    [conflict] = data["conflicts"]
+    assert "no release of safe>=2.0 installs on CPython 3.14" in conflict["message"]
+
+
+def test_cold_warm_and_reordered_replies_give_the_same_report_to_the_byte(
+    tree: Callable[[dict[str, str | bytes]], Path], tmp_path: Path, run: Run
+) -> None:
+    index = build_index(tmp_path / "old", [*WORLD, *OLD_STACK])
+    mirror = build_index(tmp_path / "mirror", [*WORLD, *OLD_STACK])
+    root = tree(
+        {
+            "services/web/requirements.txt": WEB,
+            "services/api/pyproject.toml": API,
+            "legacy/requirements.txt": "flaskish==1.1.1\nsix<1.16\n",
+            "modern/requirements.txt": "six>=1.16\nsdistonly\n",
+            "plain/requirements.txt": "idna\nanyio\n",
+        }
+    )
+    reports = []
+    orders: list[dict[str, float]] = [
+        {},
+        {},  # warm
+        {"/simple/p": 0.2, "/simple/s": 0.1},  # cold again, replies in another order
+        {"/simple/f": 0.2, "/files/": 0.05},
+    ]
+    for attempt, delay in enumerate(orders):
+        cache = tmp_path / ("cache" if attempt < 2 else f"cache{attempt}")
+        with serve(index.root, ServerState(delay=delay)) as (base, _state):
+            code, out, err = run(
+                "analyze",
+                str(root),
+                "--transitive",
+                "--index-url",
+                f"{base}/simple/",
+                "--extra-index-url",
+                mirror.file_url,
+                "--find-links",
+                str(mirror.files),
+                "--cache-dir",
+                str(cache),
+                "--format",
+                "json",
+            )
+        assert code == 0, err  # conflicts (web and api; legacy and modern on six): no policy
+        reports.append(out.replace(base, "http://INDEX"))
+    assert reports[1] == reports[0]
+    assert reports[2] == reports[0]
+    assert reports[3] == reports[0]
+    data = json.loads(reports[0])
+    assert {c["package"] for c in data["conflicts"]} >= {"pydantic", "six"}
+    warnings = [d["message"] for d in data["diagnostics"] if d["level"] == "warning"]
+    assert any("sdistonly 0.3" in w for w in warnings)

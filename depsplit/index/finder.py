@@ -21,6 +21,7 @@ import io
 import json
 import netrc
 import ssl
+import tarfile
 import threading
 import time
 import urllib.error
@@ -320,6 +321,31 @@ def _to_file(link: _Link, project: NormalizedName, index: str) -> IndexFile | No
     )
 
 
+def _same_file(a: IndexFile, b: IndexFile) -> bool:
+    """Whether two listings of one file name are the same file: pip takes a file name and
+    hash as the file (a mirror, a second index or a find-links directory serving it again).
+    Hashes that disagree for an algorithm both give mean two different files; a listing
+    without hashes (a find-links directory) is taken as the same file."""
+    if a.filename != b.filename:
+        return False
+    theirs = dict(b.hashes)
+    return all(theirs.get(name, value) == value for name, value in a.hashes)
+
+
+def _one_per_file(files: Iterable[IndexFile]) -> list[IndexFile]:
+    """``files`` (in source order: the indexes as configured, then the find-links) with
+    each file kept once, from the first source that lists it, as pip prefers."""
+    seen: dict[str, list[IndexFile]] = {}
+    out: list[IndexFile] = []
+    for f in files:
+        same_name = seen.setdefault(f.filename, [])
+        if any(f.url == g.url or _same_file(g, f) for g in same_name):
+            continue
+        same_name.append(f)
+        out.append(f)
+    return out
+
+
 def parse_metadata(data: bytes, *, source: str) -> DistMetadata:
     """Parse core metadata; an invalid ``Requires-Dist`` or ``Requires-Python`` is an error
     (never skipped: a dropped dependency would hide conflicts). Other fields are not checked,
@@ -369,6 +395,64 @@ def metadata_from_wheel(data: bytes, filename: str) -> bytes:
         if len(candidates) == 1:
             return zf.read(candidates[0])
     raise ValueError(f"{filename}: no .dist-info/METADATA for {wname} {version}")
+
+
+class DynamicMetadata(UnknownPackageError):
+    """An sdist whose ``PKG-INFO`` does not declare its dependencies statically (before
+    Metadata-Version 2.2, or ``Dynamic: Requires-Dist``): pip would build it to learn them.
+    :attr:`metadata` is what the ``PKG-INFO`` says (its ``Requires-Python`` holds; PEP 643)."""
+
+    def __init__(self, file: IndexFile, metadata: DistMetadata, why: str) -> None:
+        super().__init__(
+            file.project,
+            file.index,
+            f"{file.version} is only published as a source distribution ({file.filename}) "
+            f"whose dependencies are unknown without building it ({why})",
+        )
+        self.file = file
+        self.metadata = metadata
+
+
+def _static(data: bytes, meta: DistMetadata, file: IndexFile) -> DistMetadata:
+    """``meta`` when an sdist's ``PKG-INFO`` (``data``) is authoritative for its
+    dependencies (PEP 643), else :class:`DynamicMetadata`."""
+    raw, _unparsed = parse_email(data)
+    version = raw.get("metadata_version") or "1.0"
+    try:
+        known = Version(version) >= Version("2.2")
+    except InvalidVersion:
+        known = False
+    if not known:
+        raise DynamicMetadata(file, meta, f"Metadata-Version {version}, before PEP 643")
+    dynamic = {d.strip().lower() for d in raw.get("dynamic", [])}
+    if "requires-dist" in dynamic:
+        raise DynamicMetadata(file, meta, "its PKG-INFO says Dynamic: Requires-Dist")
+    return meta
+
+
+def metadata_from_sdist(data: bytes, filename: str) -> bytes:
+    """The top-level ``PKG-INFO`` of an sdist (``.tar.gz`` or ``.zip``)."""
+
+    def top_level(name: str) -> bool:
+        parts = name.strip("/").split("/")
+        return len(parts) == 2 and parts[1] == "PKG-INFO"
+
+    try:
+        if filename.endswith(".zip"):
+            with zipfile.ZipFile(io.BytesIO(data)) as zf:
+                for n in sorted(zf.namelist()):
+                    if top_level(n):
+                        return zf.read(n)
+        else:
+            with tarfile.open(fileobj=io.BytesIO(data), mode="r:*") as tf:
+                for member in tf:
+                    if member.isfile() and top_level(member.name):
+                        fh = tf.extractfile(member)
+                        if fh is not None:
+                            return fh.read(1 << 20)
+    except (tarfile.TarError, zipfile.BadZipFile, EOFError, OSError) as exc:
+        raise ValueError(f"{filename}: not a readable archive ({exc})") from None
+    raise ValueError(f"{filename}: no PKG-INFO")
 
 
 # ------------------------------------------------------------------------------------ HTTP
@@ -519,6 +603,7 @@ class Finder:
         self._files: dict[str, Future[tuple[IndexFile, ...]]] = {}
         self._versions: dict[str, dict[Version, tuple[IndexFile, ...]]] = {}
         self.memo: dict[Hashable, Any] = {}
+        self.memo_lock = threading.Lock()
         """What callers derive from the files (the resolver's ranked releases, per target,
         Python and version), kept for the finder's life as the files are: every resolution
         through this finder shares it."""
@@ -601,14 +686,12 @@ class Finder:
                 file = _to_file(link, key, self.shown(location))
                 if file is not None:
                     out.append(file)
-        unique: dict[str, IndexFile] = {}
-        for f in out:
-            unique.setdefault(f.url, f)
+        unique = _one_per_file(out)
         # Sorted by (version, filename), newest first: the distinct versions are sorted
         # (Version comparisons are slow, and a project has several files a version), then
         # the file names of each.
         by_version: dict[Version, list[IndexFile]] = {}
-        for f in unique.values():
+        for f in unique:
             group = by_version.get(f.version)
             if group is None:
                 by_version[f.version] = [f]
@@ -616,6 +699,8 @@ class Finder:
                 group.append(f)
         ordered: list[IndexFile] = []
         for version in sorted(by_version, reverse=True):
+            # Two files of one name are two different files (their hashes differ): the
+            # sort is stable, so they stay in source order (the first index first).
             ordered.extend(sorted(by_version[version], key=lambda f: f.filename, reverse=True))
         return tuple(ordered)
 
@@ -702,15 +787,11 @@ class Finder:
             self._metadata_future(file)
 
     def metadata(self, file: IndexFile) -> DistMetadata:
-        """The core metadata of ``file`` (a wheel). An sdist raises
-        :class:`UnknownPackageError`: its dependencies are unknown without a build."""
-        if not file.is_wheel:
-            raise UnknownPackageError(
-                file.project,
-                file.index,
-                f"{file.version} is only published as a source distribution ({file.filename}); "
-                "its dependencies are unknown without building it",
-            )
+        """The core metadata of ``file``. For an sdist, its ``PKG-INFO`` when that is
+        authoritative (PEP 643: ``Metadata-Version`` 2.2 or later and ``Requires-Dist`` not
+        ``Dynamic``); otherwise :class:`DynamicMetadata` (its dependencies are unknown
+        without building it). An archive without a readable ``PKG-INFO`` is a
+        :class:`BadMetadataError`."""
         return self._metadata_future(file).result()
 
     def _metadata_future(self, file: IndexFile) -> Future[DistMetadata]:
@@ -727,9 +808,11 @@ class Finder:
         cached = None if local else self.cache.get_metadata(file.url, sha)
         if cached is not None:
             try:
-                return self._check(parse_metadata(cached, source=file.filename), file)
+                meta = self._check(parse_metadata(cached, source=file.filename), file)
             except ValueError:
                 pass  # a corrupt cache entry: fetch again
+            else:
+                return meta if file.is_wheel else _static(cached, meta, file)
         if self.config.offline and not local:
             raise OfflineCacheMiss(
                 file.project,
@@ -749,7 +832,7 @@ class Finder:
                 continue
             if not local:
                 self.cache.put_metadata(file.url, data)
-            return meta
+            return meta if file.is_wheel else _static(data, meta, file)
         raise BadMetadataError(
             file.project, file.index, f"bad metadata for {file.filename}: {problem}"
         )
@@ -763,14 +846,17 @@ class Finder:
                 if sha and hashlib.sha256(data).hexdigest() != sha:
                     raise ValueError(f"{file.filename}.metadata does not match its sha256")
                 return data
-        # No PEP 658 file (or the index lied about it): read METADATA from the wheel itself.
-        status, _ctype, wheel = self._http.get(file.url, package=file.project, index=file.index)
+        # No PEP 658 file (or the index lied about it): read METADATA from the wheel itself
+        # (PKG-INFO from an sdist).
+        status, _ctype, archive = self._http.get(file.url, package=file.project, index=file.index)
         if status != 200:
             raise ValueError(f"{file.filename} not found")
         expected = file.hash_of("sha256")
-        if expected and hashlib.sha256(wheel).hexdigest() != expected:
+        if expected and hashlib.sha256(archive).hexdigest() != expected:
             raise ValueError(f"{file.filename} does not match its sha256")
-        return metadata_from_wheel(wheel, file.filename)
+        if file.is_wheel:
+            return metadata_from_wheel(archive, file.filename)
+        return metadata_from_sdist(archive, file.filename)
 
     @staticmethod
     def _check(meta: DistMetadata, file: IndexFile) -> DistMetadata:
@@ -785,8 +871,10 @@ class Finder:
 __all__ = [
     "ACCEPT",
     "DistMetadata",
+    "DynamicMetadata",
     "Finder",
     "IndexFile",
+    "metadata_from_sdist",
     "metadata_from_wheel",
     "parse_html_page",
     "parse_json_page",

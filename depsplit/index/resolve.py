@@ -8,8 +8,12 @@ it, so a release that does not support the interpreter is backtracked over like 
 
 Candidates are the releases that can be installed in the container: a wheel whose tags the
 target accepts (Linux, the machine, the CPython minor; manylinux up to the image's glibc), or
-an sdist. Picking a release that has only an sdist stops the resolution with
-:class:`UnknownPackageError` — its dependencies are unknown, never assumed compatible.
+the sdist of a release that publishes no wheel at all. A release whose wheels are all for
+other minors or platforms is not a candidate (as pip skips an incompatible candidate): the
+caller tries an older minor. An sdist-only release is evaluated from its ``PKG-INFO`` when
+PEP 643 makes it authoritative; otherwise it is skipped, and only when the resolution then
+fails on its project is it taken as having no dependencies (:func:`assumed_sdists` names it,
+for a warning). Files and releases are always ordered by total keys, never compared.
 Yanked releases are candidates only for an ``==``/``===`` pin (PEP 592); pre-releases follow
 packaging's (and pip's) rule: only when a specifier names one, or nothing else matches.
 """
@@ -18,7 +22,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any, cast
 
@@ -30,8 +34,8 @@ from packaging.utils import NormalizedName, canonicalize_name
 from packaging.version import Version
 
 from depsplit.errors import EXIT_POLICY, DepsplitError, InputError
-from depsplit.index.errors import BadMetadataError, UnknownPackageError
-from depsplit.index.finder import DistMetadata, Finder, IndexFile
+from depsplit.index.errors import BadMetadataError, IndexError_, UnknownPackageError
+from depsplit.index.finder import DistMetadata, DynamicMetadata, Finder, IndexFile
 from depsplit.index.tags import target_tags, wheel_rank
 from depsplit.model import Origin, Requirement, Target
 from depsplit.redact import redact_url
@@ -321,22 +325,6 @@ def _natural_list(items: Iterable[str], limit: int) -> str:
     return shown + (", …" if len(ordered) > limit else "")
 
 
-def _wheel_detail(files: Iterable[IndexFile]) -> str:
-    """``wheels for cp36, cp37 on manylinux1_x86_64, win32; Requires-Python >=3.6``."""
-    files = list(files)
-    tags = [t for f in files for t in f.tags]
-    detail = (
-        f"wheels for {_natural_list((t.interpreter for t in tags), 8)} "
-        f"on {_natural_list((t.platform for t in tags), 4)}"
-        if tags
-        else "no wheel"
-    )
-    has_py = sorted({f.requires_python for f in files if f.requires_python})
-    if has_py:
-        detail += f"; Requires-Python {', '.join(has_py[:3])}"
-    return detail
-
-
 class _Provider(resolvelib.AbstractProvider[_Req, _Cand, str]):
     def __init__(
         self,
@@ -344,11 +332,19 @@ class _Provider(resolvelib.AbstractProvider[_Req, _Cand, str]):
         target: Target,
         python: str,
         constraints: Mapping[str, SpecifierSet],
+        leaves: frozenset[str] = frozenset(),
     ) -> None:
         self.finder = finder
         self.target = target
         self.python = python
         self.constraints = constraints
+        self.leaves = leaves
+        """Projects whose sdist-only releases of unknown dependencies are taken (as having
+        none, with a warning) rather than skipped: the second pass of :func:`_run`."""
+        self.skipped: dict[str, dict[Version, IndexError_]] = {}
+        """Project → its sdist-only releases skipped as not evaluable, and why."""
+        self.assumed: dict[tuple[str, Version], str] = {}
+        """(project, version) → the sdist taken as having no dependencies."""
         self.env = marker_environment(target, python)
         self._releases = _ranked(finder)
         self._satisfied: dict[tuple[_Req, Version], bool] = {}
@@ -368,17 +364,27 @@ class _Provider(resolvelib.AbstractProvider[_Req, _Cand, str]):
         if rank_key in self._releases:
             return self._releases[rank_key]
         files = self.versions(key)[version]
-        usable = [f for f in files if _python_ok(f.requires_python, self.python)]
-        wheels = []
-        for f in usable:
+        # Keys are total: the position in ``files`` (source order, the first index first)
+        # breaks the tie between two files of one name; files are never compared.
+        wheels: list[tuple[bool, int, str, int]] = []
+        sdists: list[tuple[bool, str, int]] = []
+        for position, f in enumerate(files):
+            if not _python_ok(f.requires_python, self.python):
+                continue
             if f.is_wheel:
                 rank = wheel_rank(f.tags, self.target, self.python)
                 if rank is not None:
-                    wheels.append((f.yanked is not None, rank, f.filename, f))
-        sdists = sorted((f.yanked is not None, f.filename, f) for f in usable if not f.is_wheel)
+                    wheels.append((f.yanked is not None, rank, f.filename, position))
+            else:
+                sdists.append((f.yanked is not None, f.filename, position))
         release = None
-        if wheels or sdists:
-            chosen = [w[3] for w in sorted(wheels)] or [x[2] for x in sdists]
+        has_wheels = any(f.is_wheel for f in files)
+        # A release with wheels, none of them for this container, is not a candidate here
+        # (a slim image has no compiler; an older minor may have its wheels): pip, too,
+        # never takes an incompatible candidate. An sdist-only release is one, when its
+        # metadata can be known (:meth:`_evaluable`).
+        if wheels or (sdists and not has_wheels):
+            chosen = [files[w[3]] for w in sorted(wheels)] or [files[x[2]] for x in sorted(sdists)]
             release = _Release(
                 key=NormalizedName(key),
                 version=version,
@@ -474,6 +480,8 @@ class _Provider(resolvelib.AbstractProvider[_Req, _Cand, str]):
             release = self.release(key, version)
             if release is None or (release.yanked and version not in pins):
                 continue
+            if version not in bad and not self._evaluable(release):
+                continue
             if prereleases or not version.is_prerelease:
                 found_final = found_final or not version.is_prerelease
                 if version not in bad:
@@ -484,6 +492,48 @@ class _Provider(resolvelib.AbstractProvider[_Req, _Cand, str]):
             for version, release in held:
                 if version not in bad:
                     yield self._candidate(first, version, release)
+
+    def sdists_only(self, key: str) -> bool:
+        """Whether ``key`` found no candidate only because every release its requirements
+        admit is an sdist-only one skipped as not evaluable (``antlr4-python3-runtime==4.9.*``).
+        Not when a release with wheels was admitted (``markupsafe<2.1``: 2.0.1 has wheels up
+        to cp310): an older minor is the answer there, not an unbuilt sdist."""
+        if key not in self.skipped:
+            return False
+        specs = [spec for k, spec, _single in self._empty.values() if k == key]
+        if not specs:
+            return False
+        versions = self.versions(key)
+        for spec in specs:
+            admitted = [v for v in versions if spec.contains(v, prereleases=True)]
+            if not admitted or any(f.is_wheel for v in admitted for f in versions[v]):
+                return False
+        return True
+
+    def _evaluable(self, release: _Release) -> bool:
+        """Whether the resolver can learn the dependencies of ``release``: always for a
+        wheel; for an sdist-only release, when its ``PKG-INFO`` declares them (PEP 643).
+        Otherwise pip would build it to learn them; depsplit does not build, so the release
+        is skipped (as pip skips a candidate whose metadata cannot be prepared), unless its
+        project is one of :attr:`leaves`. Network and offline errors are raised: never
+        taken as "not a candidate"."""
+        best = release.best
+        if best.is_wheel:
+            return True
+        try:
+            self.finder.metadata(best)
+        except DynamicMetadata as exc:
+            if release.key in self.leaves:
+                self.assumed[(release.key, release.version)] = best.filename
+                return True
+            self.skipped.setdefault(release.key, {})[release.version] = exc
+            return False
+        except BadMetadataError as exc:
+            if release.key in self.leaves:
+                raise
+            self.skipped.setdefault(release.key, {})[release.version] = exc
+            return False
+        return True
 
     @staticmethod
     def _candidate(first: _Req, version: Version, release: _Release) -> _Cand:
@@ -501,6 +551,21 @@ class _Provider(resolvelib.AbstractProvider[_Req, _Cand, str]):
     def _why_none(self, key: str, spec: SpecifierSet, *, single: bool) -> str | None:
         where = self.finder.where
         versions = self.versions(key)
+        skipped = self.skipped.get(key, {})
+        matching_files = [
+            f for v in versions if spec.contains(v, prereleases=True) for f in versions[v]
+        ]
+        if (
+            skipped
+            and any(spec.contains(v, prereleases=True) for v in skipped)
+            and not any(f.is_wheel for f in matching_files)
+        ):
+            shown = sorted(v for v in skipped if spec.contains(v, prereleases=True))
+            return (
+                f"{key}{spec}: {', '.join(str(v) for v in shown[-3:])} "
+                f"{'is' if len(shown) == 1 else 'are'} only published as a source "
+                "distribution whose dependencies are unknown without building it"
+            )
         if not versions:
             return f"no project {key} on {where}"
         matching = [v for v in versions if spec.contains(v, prereleases=True)]
@@ -508,7 +573,7 @@ class _Provider(resolvelib.AbstractProvider[_Req, _Cand, str]):
             if not single:
                 return None  # the causes say it: the requirements exclude each other
             return f"no release of {key} matches {spec or 'any version'} on {where}"
-        if all(self.release(key, v) is None for v in matching):
+        if all(self.release(key, v) is None or v in skipped for v in matching):
             files = [f for v in matching for f in versions[v]]
             interpreters = sorted({t.interpreter for f in files for t in f.tags}, key=_natural)
             platforms = sorted({t.platform for f in files for t in f.tags}, key=_natural)
@@ -543,17 +608,12 @@ class _Provider(resolvelib.AbstractProvider[_Req, _Cand, str]):
             return []
         release = candidate.release
         best = release.best
-        if not best.is_wheel:
-            wheels = [f for f in release.files if f.is_wheel]
-            if wheels:  # (an sdist-only release is the finder's "only published as…" error)
-                raise UnknownPackageError(
-                    candidate.key,
-                    best.index,
-                    f"{candidate.version} has no wheel for CPython {self.python} on "
-                    f"linux/{self.target.machine} ({_wheel_detail(wheels)}); its sdist "
-                    f"({best.filename}) cannot be judged without building it",
-                )
-        meta: DistMetadata = self.finder.metadata(best)
+        try:
+            meta: DistMetadata = self.finder.metadata(best)
+        except DynamicMetadata as exc:
+            # Only a project of :attr:`leaves` gets here (:meth:`_evaluable`): taken as
+            # having no dependencies beyond its PKG-INFO's Requires-Python.
+            meta = replace(exc.metadata, requires_dist=())
         deps: list[_Req] = []
         if candidate.extras:
             deps.append(
@@ -693,17 +753,49 @@ def _run(
     for app, requirements in apps:
         _top_level(requirements, app, target, python, finder, reqs, constraints)
     finder.prefetch(r.key for r in reqs)
-    provider = _Provider(finder, target, python, constraints)
-    resolver: resolvelib.Resolver[_Req, _Cand, str] = resolvelib.Resolver(
-        provider, resolvelib.BaseReporter()
-    )
-    try:
-        result = resolver.resolve(reqs, max_rounds=MAX_ROUNDS)
-    except resolvelib.ResolutionImpossible as exc:
-        raise _impossible(list(exc.causes), provider) from None
-    except resolvelib.ResolutionTooDeep:
-        raise ResolutionTooComplex() from None
-    return result, provider
+    # Sdist-only releases whose dependencies are unknown are skipped. When the resolution
+    # then fails on such a project (``hydra-core`` needs ``antlr4-python3-runtime==4.9.*``,
+    # published only as an sdist of Metadata-Version 2.1), it runs again taking that
+    # project's sdists as having no dependencies, and :func:`assumed_sdists` names them.
+    leaves: frozenset[str] = frozenset()
+    while True:
+        provider = _Provider(finder, target, python, constraints, leaves)
+        resolver: resolvelib.Resolver[_Req, _Cand, str] = resolvelib.Resolver(
+            provider, resolvelib.BaseReporter()
+        )
+        try:
+            result = resolver.resolve(reqs, max_rounds=MAX_ROUNDS)
+        except resolvelib.ResolutionImpossible as exc:
+            failure = _impossible(list(exc.causes), provider)
+            more = {k for k in failure.packages if provider.sdists_only(k)} - leaves
+            if more:
+                leaves |= more
+                continue
+            raise failure from None
+        except resolvelib.ResolutionTooDeep:
+            raise ResolutionTooComplex() from None
+        _remember_assumed(finder, provider)
+        return result, provider
+
+
+_ASSUMED = "depsplit.index.resolve.assumed"
+
+
+def _remember_assumed(finder: Finder, provider: _Provider) -> None:
+    if provider.assumed:
+        found = finder.memo.setdefault(_ASSUMED, {})
+        with finder.memo_lock:
+            found.update(provider.assumed)
+
+
+def assumed_sdists(finder: Finder) -> list[str]:
+    """The sdist-only releases some resolution through ``finder`` took as having no
+    dependencies (their ``PKG-INFO`` does not declare them and depsplit does not build),
+    as ``name version (file)``, sorted: each deserves a warning."""
+    found = cast("dict[tuple[str, Version], str]", finder.memo.get(_ASSUMED, {}))
+    with finder.memo_lock:
+        items = sorted(found.items())
+    return [f"{key} {version} ({filename})" for (key, version), filename in items]
 
 
 def _impossible(
@@ -721,7 +813,10 @@ def _impossible(
             app=req.app,
         )
         causes.setdefault((cause.key, cause.requirement, cause.chain, cause.app), cause)
-    ordered = sorted(causes.values(), key=lambda c: (c.key, c.app or "", c.chain))
+    ordered = sorted(
+        causes.values(),
+        key=lambda c: (c.key, c.app or "", c.chain, c.requirement, str(c.origin or "")),
+    )
     notes = provider.notes({c.key for c in ordered})
     return ResolutionImpossible(ordered, provider.python, notes)
 
@@ -921,6 +1016,7 @@ __all__ = [
     "ResolutionImpossible",
     "ResolutionTooComplex",
     "TransitiveRequirement",
+    "assumed_sdists",
     "check_union",
     "choose_python",
     "python_support",

@@ -4,11 +4,14 @@
 from __future__ import annotations
 
 import base64
+import gzip
 import hashlib
 import html
 import io
 import json
+import tarfile
 import threading
+import time
 import zipfile
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -39,10 +42,16 @@ class Dist:
     link_requires_python: bool = True
     """Put ``data-requires-python`` on the links (else only the metadata has it)."""
     extras: Sequence[str] = ()
+    sdist_metadata: str | None = "2.1"
+    """The sdist's ``PKG-INFO`` Metadata-Version (PEP 643 makes 2.2 and later authoritative);
+    ``None`` for an archive that is not one."""
+    dynamic: Sequence[str] = ()
+    """``Dynamic:`` fields of the sdist's ``PKG-INFO``."""
 
 
-def metadata_text(d: Dist) -> str:
-    lines = ["Metadata-Version: 2.1", f"Name: {d.name}", f"Version: {d.version}"]
+def metadata_text(d: Dist, version: str = "2.1") -> str:
+    lines = [f"Metadata-Version: {version}", f"Name: {d.name}", f"Version: {d.version}"]
+    lines += [f"Dynamic: {field}" for field in d.dynamic]
     if d.requires_python:
         lines.append(f"Requires-Python: {d.requires_python}")
     lines += [f"Provides-Extra: {e}" for e in d.extras]
@@ -61,6 +70,26 @@ def wheel_bytes(d: Dist, tag: str) -> bytes:
         )
         zf.writestr(f"{dist_info}/RECORD", "")
     return buf.getvalue()
+
+
+def sdist_bytes(d: Dist) -> bytes:
+    """A ``.tar.gz`` holding ``name-version/PKG-INFO`` (and a ``setup.py``), made the
+    same every time (fixed times), or junk when ``sdist_metadata`` is ``None``."""
+    if d.sdist_metadata is None:
+        return b"not really a tarball"
+    top = f"{d.name.replace('-', '_')}-{d.version}"
+    raw = io.BytesIO()
+    with tarfile.open(fileobj=raw, mode="w") as tf:
+        for name, text in (
+            ("setup.py", "from setuptools import setup\nsetup()\n"),
+            ("PKG-INFO", metadata_text(d, d.sdist_metadata)),
+        ):
+            data = text.encode()
+            info = tarfile.TarInfo(f"{top}/{name}")
+            info.size = len(data)
+            info.mtime = 0
+            tf.addfile(info, io.BytesIO(data))
+    return gzip.compress(raw.getvalue(), mtime=0)
 
 
 def sha256(data: bytes) -> str:
@@ -97,7 +126,7 @@ def build_index(root: Path, dists: Sequence[Dist]) -> LocalIndex:
             (f"{base}-{d.version}-{tag}.whl", wheel_bytes(d, tag), True) for tag in d.tags
         ]
         if d.sdist:
-            artifacts.append((f"{base}-{d.version}.tar.gz", b"not really a tarball", False))
+            artifacts.append((f"{base}-{d.version}.tar.gz", sdist_bytes(d), False))
         for filename, data, is_wheel in artifacts:
             (index.files / filename).write_bytes(data)
             entry: dict[str, Any] = {
@@ -152,6 +181,8 @@ class ServerState:
     requests: list[tuple[str, str]] = field(default_factory=list)
     """(path, Accept header) of every request."""
     lock: threading.Lock = field(default_factory=threading.Lock)
+    delay: dict[str, float] = field(default_factory=dict)
+    """Path prefix → seconds to wait before answering (to change the order of replies)."""
 
 
 class _Handler(SimpleHTTPRequestHandler):
@@ -170,6 +201,12 @@ class _Handler(SimpleHTTPRequestHandler):
                     break
             else:
                 status = 0
+            wait = max(
+                (d for prefix, d in state.delay.items() if self.path.startswith(prefix)),
+                default=0.0,
+            )
+        if wait:
+            time.sleep(wait)
         if state.auth is not None:
             user, password = state.auth
             expected = "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()

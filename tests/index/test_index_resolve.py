@@ -18,6 +18,7 @@ from depsplit.index import (
     resolve,
     transitive_requirements,
 )
+from depsplit.index.resolve import assumed_sdists
 from depsplit.model import Target
 
 TARGET = Target()
@@ -152,25 +153,26 @@ def test_yanked_release_is_skipped_unless_pinned(
         resolve([req("yankme>=2")], target=TARGET, python="3.12", finder=finder)
 
 
-def test_sdist_only_package_is_unknown_never_compatible(
+def test_sdist_only_package_of_unknown_dependencies_is_a_named_leaf(
     world: LocalIndex, make_finder: MakeFinder
 ) -> None:
+    """``sdistonly`` 0.3 has a PKG-INFO of Metadata-Version 2.1: its dependencies are
+    unknown without building it. Nothing else can meet the requirement, so it is taken as
+    having none, and :func:`assumed_sdists` names it (a warning in the report)."""
     finder = make_finder(world.file_url)
-    with pytest.raises(UnknownPackageError) as info:
-        resolve([req("sdistonly")], target=TARGET, python="3.12", finder=finder)
-    message = str(info.value)
-    assert message.startswith("sdistonly: 0.3 is only published as a source distribution")
-    assert "unknown" in message
-    assert world.file_url in message
-    assert info.value.exit_code == 2
-    # check_union does not turn it into "feasible" either.
-    with pytest.raises(UnknownPackageError):
+    found = resolve([req("sdistonly")], target=TARGET, python="3.12", finder=finder)
+    assert found.pins["sdistonly"].version == "0.3"
+    assert found.pins["sdistonly"].hashes  # the sdist's own hash: what pip would install
+    assert assumed_sdists(finder) == ["sdistonly 0.3 (sdistonly-0.3.tar.gz)"]
+    assert (
         check_union(
             {"a": [req("sdistonly")], "b": [req("idna")]},
             target=TARGET,
             python="3.12",
             finder=finder,
         )
+        is None
+    )
 
 
 @pytest.mark.parametrize("project", ["newpy", "metapy"])
