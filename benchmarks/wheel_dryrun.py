@@ -6,7 +6,7 @@
 
 For every group (``OUTDIR/GROUP/requirements.txt``) it runs, in parallel::
 
-    python -m pip install --dry-run --ignore-installed --only-binary=:all: \\
+    python -m pip install --dry-run --ignore-installed --target TMP --only-binary=:all: \\
         --python-version X.Y --implementation cp --abi cpXY --abi abi3 --abi none \\
         --platform manylinux_2_36_x86_64 ... --platform manylinux1_x86_64 --platform linux_x86_64 \\
         -r OUTDIR/GROUP/requirements.txt
@@ -189,8 +189,26 @@ def without(requirements: Path, names: set[str], dest: Path) -> Path:
     return dest
 
 
+def _shorten(line: str) -> str:
+    """``(from versions: a, b, ..., z)`` -> ``(from versions: a ... z, N)``."""
+
+    def fold(m: re.Match[str]) -> str:
+        versions = [v.strip() for v in m.group(1).split(",") if v.strip()]
+        if len(versions) <= 3:
+            return m.group(0)
+        return f"(from versions: {versions[0]} ... {versions[-1]}, {len(versions)})"
+
+    return re.sub(r"\(from versions: ([^)]*)\)", fold, line)
+
+
 def first_error(output: str) -> str:
-    lines = [line.strip() for line in output.splitlines() if line.strip()]
+    # "Ignored the following versions that require a different python version" comes first
+    # but says less than the line after it.
+    lines = [
+        _shorten(line.strip())
+        for line in output.splitlines()
+        if line.strip() and not line.startswith("ERROR: Ignored the following")
+    ]
     for pat in (r"^ERROR: ", r"^error: ", r"\berror\b"):
         for line in lines:
             if re.search(pat, line, re.I if pat == r"\berror\b" else 0):
@@ -199,8 +217,21 @@ def first_error(output: str) -> str:
 
 
 def pip(args: list[str], env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
+    # --target: pip before 24 refuses platform/ABI options without it, even with --dry-run
+    # (which writes nothing there).
+    target = cwd / ".dryrun-target" if os.access(cwd, os.W_OK) else Path(tempfile.gettempdir())
     return subprocess.run(
-        [sys.executable, "-m", "pip", "install", "--dry-run", "--ignore-installed", *args],
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "install",
+            "--dry-run",
+            "--ignore-installed",
+            "--target",
+            str(target),
+            *args,
+        ],
         env=env,
         cwd=cwd,
         capture_output=True,
@@ -233,7 +264,7 @@ def check_group(
         done = pip(
             ["--only-binary=:all:", *target_args(python), *extra, "-r", str(req)],
             env,
-            req.parent,
+            Path(tmp),
         )
         if verbose:
             print(done.stdout + done.stderr, file=sys.stderr)
