@@ -1,0 +1,352 @@
+"""Would every generated group install from wheels on the Python it names? Ask the real index.
+
+    python benchmarks/wheel_dryrun.py OUTDIR          # a `depsplit generate` output directory
+    python benchmarks/wheel_dryrun.py --generate ROOT # runs `depsplit generate ROOT -o TMP` first
+    options: --jobs N (default 6), --json FILE, --verbose
+
+For every group (``OUTDIR/GROUP/requirements.txt``) it runs, in parallel::
+
+    python -m pip install --dry-run --ignore-installed --target TMP --only-binary=:all: \\
+        --python-version X.Y --implementation cp --abi cpXY --abi abi3 --abi none \\
+        --platform manylinux_2_36_x86_64 ... --platform manylinux1_x86_64 --platform linux_x86_64 \\
+        -r OUTDIR/GROUP/requirements.txt
+
+with X.Y the group's Python (``depsplit-plan.json``, else the Dockerfile's ``ARG
+PYTHON_VERSION``) and the platform tags of a Debian 12 (glibc 2.36) x86_64 image, and prints
+per group PASS/FAIL with pip's first error line, then "N of M groups pass".
+
+pip reads no configuration file (``PIP_CONFIG_FILE=/dev/null``, no ``PIP_*`` variables), so a
+machine's local indexes and wheel directories cannot mask what the real index has; only what
+pip needs to *reach* its index is passed on: the CA bundle (pip's ``cert``, else
+``REQUESTS_CA_BUNDLE``/``SSL_CERT_FILE``), a remote ``index-url`` if one is configured, the
+timeout, proxy variables.
+
+**Groups with a builder stage** (the plan's ``builds``: releases with no wheel, built from
+their sdist): pip refuses sdists whenever ``--python-version``/``--platform`` are given, unless
+``--no-deps`` (``check_dist_restriction``: the format control must be exactly
+``--only-binary=:all:``; and ``--only-binary=:all: --no-binary PKG`` would *force* PKG's
+sdist, not allow it). So such a group is checked in two passes: the requirements without the
+named packages with ``--only-binary=:all:`` as above, then each named package alone with
+``--no-deps`` and no format restriction (wheel or sdist). A named package whose sdist was
+found but whose metadata could not be prepared here counts as found: whether it builds is the
+image's business, not this dry run's (its own dependencies are not resolved either).
+"""
+
+from __future__ import annotations
+
+import argparse
+import concurrent.futures
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.parse
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+PLATFORMS = (
+    *(f"manylinux_2_{minor}_x86_64" for minor in range(36, 4, -1)),
+    "manylinux2014_x86_64",
+    "manylinux2010_x86_64",
+    "manylinux1_x86_64",
+    "linux_x86_64",
+)
+
+
+@dataclass
+class GroupCheck:
+    group: str
+    python: str
+    ok: bool = False
+    error: str = ""
+    seconds: float = 0.0
+    builds: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+def abis(python: str) -> list[str]:
+    major, minor = (int(p) for p in python.split(".")[:2])
+    tag = f"cp{major}{minor}"
+    if (major, minor) <= (2, 7):
+        flavoured = [f"{tag}mu", f"{tag}m", tag]
+    elif (major, minor) <= (3, 7):
+        flavoured = [f"{tag}m", tag]
+    else:
+        flavoured = [tag]
+    return [*flavoured, *(["abi3"] if major == 3 else []), "none"]
+
+
+def target_args(python: str) -> list[str]:
+    args = ["--python-version", python, "--implementation", "cp"]
+    for abi in abis(python):
+        args += ["--abi", abi]
+    for plat in PLATFORMS:
+        args += ["--platform", plat]
+    return args
+
+
+# -- what pip needs to reach the index, from this machine's pip configuration ------------------
+
+
+def _pip_config() -> dict[str, str]:
+    """pip's merged configuration (files, then ``PIP_*`` variables), via ``pip config debug``."""
+    out = subprocess.run(
+        [sys.executable, "-m", "pip", "config", "debug"],
+        capture_output=True,
+        text=True,
+        check=False,
+    ).stdout
+    files: dict[str, str] = {}
+    env: dict[str, str] = {}
+    for line in out.splitlines():
+        m = re.match(r"^\s+([\w:.-]+)\.([\w-]+):\s(.*)$", line)
+        if m:
+            if m.group(1) in {"global", "install"}:
+                files[m.group(2).replace("_", "-")] = m.group(3).strip()
+            continue
+        m = re.match(r"^\s+PIP_(\w+)='(.*)'$", line)
+        if m:
+            env[m.group(1).lower().replace("_", "-")] = m.group(2)
+    return {**files, **env}
+
+
+def pip_env() -> tuple[dict[str, str], list[str]]:
+    """(environment, extra pip args) reaching the real index and nothing local."""
+    conf = _pip_config()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PIP_")}
+    env["PIP_CONFIG_FILE"] = os.devnull
+    env["PIP_DISABLE_PIP_VERSION_CHECK"] = "1"
+    args: list[str] = []
+    cert = (
+        conf.get("cert") or os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("SSL_CERT_FILE")
+    )
+    if cert and Path(cert).is_file():
+        env["PIP_CERT"] = cert
+    index = conf.get("index-url")
+    if index and urllib.parse.urlparse(index).scheme in {"http", "https"}:
+        args += ["--index-url", index]
+    for host in conf.get("trusted-host", "").split():
+        args += ["--trusted-host", host]
+    if conf.get("timeout") or conf.get("default-timeout"):
+        env["PIP_DEFAULT_TIMEOUT"] = conf.get("timeout") or conf["default-timeout"]
+    if conf.get("proxy"):
+        args += ["--proxy", conf["proxy"]]
+    return env, args
+
+
+# -- groups -------------------------------------------------------------------------------------
+
+
+_ARG = re.compile(r"^\s*ARG\s+PYTHON_VERSION=(\S+)", re.M)
+_STAGE = re.compile(r"^\s*FROM\s+\S+\s+AS\s+(\S+)", re.I | re.M)
+
+
+def groups_of(outdir: Path) -> list[tuple[str, str, list[tuple[str, str]], list[str]]]:
+    """[(group, python, builds [(package, version)], notes)] for every group directory."""
+    plan_path = outdir / "depsplit-plan.json"
+    plan = json.loads(plan_path.read_text()) if plan_path.is_file() else {}
+    planned = {g["name"]: g for g in plan.get("groups", [])}
+    found = []
+    for req in sorted(outdir.glob("*/requirements.txt")):
+        name = req.parent.name
+        dockerfile = req.parent / "Dockerfile"
+        text = dockerfile.read_text() if dockerfile.is_file() else ""
+        g = planned.get(name, {})
+        python = str(g.get("python") or "")
+        if not python:
+            m = _ARG.search(text)
+            python = m.group(1).strip("\"'") if m else ""
+        notes: list[str] = []
+        builds = [(b["package"], str(b.get("version", ""))) for b in g.get("builds", []) or []]
+        if not builds and any(s.lower() == "builder" for s in _STAGE.findall(text)):
+            names = re.findall(r"--no-binary[= ](\S+)", text)
+            builds = [(n, "") for part in names for n in part.split(",") if n and ":" not in n]
+            if not builds:
+                notes.append("builder stage, but no package named: checked wheels-only")
+        found.append((name, python, builds, notes))
+    return found
+
+
+_NAME = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)")
+
+
+def canonical(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def without(requirements: Path, names: set[str], dest: Path) -> Path:
+    """A copy of ``requirements`` without the lines requiring ``names`` (canonical)."""
+    kept = []
+    for line in requirements.read_text().splitlines():
+        m = _NAME.match(line)
+        if m and not line.lstrip().startswith("-") and canonical(m.group(1)) in names:
+            continue
+        kept.append(line)
+    dest.write_text("\n".join(kept) + "\n")
+    return dest
+
+
+def _shorten(line: str) -> str:
+    """``(from versions: a, b, ..., z)`` -> ``(from versions: a ... z, N)``."""
+
+    def fold(m: re.Match[str]) -> str:
+        versions = [v.strip() for v in m.group(1).split(",") if v.strip()]
+        if len(versions) <= 3:
+            return m.group(0)
+        return f"(from versions: {versions[0]} ... {versions[-1]}, {len(versions)})"
+
+    return re.sub(r"\(from versions: ([^)]*)\)", fold, line)
+
+
+def first_error(output: str) -> str:
+    # "Ignored the following versions that require a different python version" comes first
+    # but says less than the line after it.
+    lines = [
+        _shorten(line.strip())
+        for line in output.splitlines()
+        if line.strip() and not line.startswith("ERROR: Ignored the following")
+    ]
+    for pat in (r"^ERROR: ", r"^error: ", r"\berror\b"):
+        for line in lines:
+            if re.search(pat, line, re.I if pat == r"\berror\b" else 0):
+                return line[:240]
+    return (lines[-1] if lines else "no output")[:240]
+
+
+def pip(args: list[str], env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
+    # --target: pip before 24 refuses platform/ABI options without it, even with --dry-run
+    # (which writes nothing there).
+    target = cwd / ".dryrun-target" if os.access(cwd, os.W_OK) else Path(tempfile.gettempdir())
+    return subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "install",
+            "--dry-run",
+            "--ignore-installed",
+            "--target",
+            str(target),
+            *args,
+        ],
+        env=env,
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=1800,
+        check=False,
+    )
+
+
+def check_group(
+    outdir: Path,
+    name: str,
+    python: str,
+    builds: list[tuple[str, str]],
+    notes: list[str],
+    env: dict[str, str],
+    extra: list[str],
+    verbose: bool,
+) -> GroupCheck:
+    result = GroupCheck(name, python, builds=[f"{p}=={v}" if v else p for p, v in builds])
+    result.notes += notes
+    start = time.monotonic()
+    req = outdir / name / "requirements.txt"
+    if not python:
+        result.error = "no Python version (neither the plan nor the Dockerfile names one)"
+        return result
+    with tempfile.TemporaryDirectory(prefix="wheel-dryrun-") as tmp:
+        if builds:
+            req = without(req, {canonical(p) for p, _ in builds}, Path(tmp) / "requirements.txt")
+        done = pip(
+            ["--only-binary=:all:", *target_args(python), *extra, "-r", str(req)],
+            env,
+            Path(tmp),
+        )
+        if verbose:
+            print(done.stdout + done.stderr, file=sys.stderr)
+        ok = done.returncode == 0
+        if not ok:
+            result.error = first_error(done.stderr + done.stdout)
+        for package, version in builds:
+            spec = f"{package}=={version}" if version else package
+            one = pip(["--no-deps", *target_args(python), *extra, spec], env, Path(tmp))
+            text = one.stderr + one.stdout
+            if one.returncode == 0:
+                continue
+            if re.search(r"metadata-generation-failed|subprocess-exited-with-error", text):
+                result.notes.append(f"{spec}: sdist found, metadata not prepared here")
+                continue
+            ok = False
+            result.error = result.error or f"{spec}: {first_error(text)}"
+    result.ok = ok
+    result.seconds = time.monotonic() - start
+    return result
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("outdir", nargs="?", type=Path, help="a `depsplit generate` OUTDIR")
+    parser.add_argument("--generate", type=Path, metavar="ROOT", help="generate from ROOT first")
+    parser.add_argument("--jobs", type=int, default=6, help="parallel pip runs (I/O bound)")
+    parser.add_argument("--json", type=Path, help="write the results as JSON here")
+    parser.add_argument("--verbose", action="store_true", help="print pip's output")
+    args = parser.parse_args(argv)
+    if (args.outdir is None) == (args.generate is None):
+        parser.error("give OUTDIR or --generate ROOT")
+
+    with tempfile.TemporaryDirectory(prefix="wheel-dryrun-gen-") as tmp:
+        outdir = args.outdir
+        if args.generate is not None:
+            # OUTDIR must lie inside the analysed root: generate into a copy of it.
+            import shutil
+
+            root = Path(tmp) / args.generate.resolve().name
+            shutil.copytree(args.generate, root, symlinks=True)
+            outdir = root / "deploy"
+            gen = subprocess.run(
+                [sys.executable, "-m", "depsplit", "generate", str(root), "-o", str(outdir)],
+                capture_output=True,
+                text=True,
+                check=False,
+            )
+            if gen.returncode != 0:
+                print(gen.stdout + gen.stderr, file=sys.stderr)
+                return 2
+        assert outdir is not None
+        env, extra = pip_env()
+        groups = groups_of(outdir)
+        if not groups:
+            print(f"no OUTDIR/GROUP/requirements.txt under {outdir}", file=sys.stderr)
+            return 2
+        start = time.monotonic()
+        with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, args.jobs)) as pool:
+            futures = [
+                pool.submit(check_group, outdir, *g, env, extra, args.verbose) for g in groups
+            ]
+            results = [f.result() for f in futures]
+        elapsed = time.monotonic() - start
+
+    width = max(len(r.group) for r in results)
+    for r in results:
+        status = "PASS" if r.ok else "FAIL"
+        line = f"{status}  {r.group:<{width}}  python {r.python:<5} {r.seconds:5.1f} s"
+        if r.builds:
+            line += f"  builds: {', '.join(r.builds)}"
+        if r.error:
+            line += f"  {r.error}"
+        print(line)
+        for note in r.notes:
+            print(f"      note: {note}")
+    passed = sum(r.ok for r in results)
+    print(f"{passed} of {len(results)} groups pass ({elapsed:.0f} s, {args.jobs} jobs)")
+    if args.json:
+        args.json.write_text(json.dumps([asdict(r) for r in results], indent=2) + "\n")
+    return 0 if passed == len(results) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
