@@ -29,7 +29,17 @@ from depsplit.conflicts import (
 from depsplit.discover import Candidate, app_names, walk
 from depsplit.errors import UsageError
 from depsplit.gc_pause import fewer_collections
-from depsplit.model import App, Conflict, Diagnostic, Group, Partition, Plan, Requirement, Target
+from depsplit.model import (
+    App,
+    Conflict,
+    Diagnostic,
+    Group,
+    Origin,
+    Partition,
+    Plan,
+    Requirement,
+    Target,
+)
 from depsplit.sources import lockfiles, pipfile, pyproject, pyversion, requirements_txt, setup_cfg
 from depsplit.sources.base import ReadContext, SourceResult
 from depsplit.target import SUPPORTED_PYTHONS
@@ -153,6 +163,7 @@ def _plan(
             apps, conflicts, unsatisfiable, target, config, options, effective_cache=shared
         )
     groups = _python_facts(groups, apps, target, support, verified_by_resolution=options.transitive)
+    diagnostics.extend(_end_of_life(groups, apps))
     if partition is not None and not partition.optimal:
         diagnostics.append(
             Diagnostic(
@@ -198,6 +209,43 @@ def _python_facts(
         )
         for g in groups
     ]
+
+
+def _end_of_life(groups: Sequence[Group], apps: Sequence[App]) -> list[Diagnostic]:
+    """A warning per group whose CPython no longer gets security fixes: its image still
+    exists and the apps run, but what keeps it there is worth upgrading. It names the
+    constraint (written, or a fact of the index) that rules out every newer minor."""
+    from depsplit.target import EOL_AS_OF, allowed_pythons, end_of_life
+
+    by_name = {a.name: a for a in apps}
+    out = []
+    for g in groups:
+        date = end_of_life(g.python, EOL_AS_OF)
+        if date is None:
+            continue
+        where: Origin | None = None
+        who = g.apps[0]
+        why = ""
+        for name in g.apps:
+            for p in by_name[name].python:
+                allowed = allowed_pythons(p.specifier)
+                if allowed and allowed[-1] == g.python:
+                    where, who, why = p.origin, name, f" ({p.evidence or p.specifier})"
+                    break
+            if where is not None:
+                break
+        if where is None and by_name[who].sources:
+            where = Origin(by_name[who].sources[0])
+        out.append(
+            Diagnostic(
+                "warning",
+                f"{who} runs on CPython {g.python}{why}, end of life since {date} (no "
+                f"security fixes)",
+                where.file if where else None,
+                where.line if where else None,
+            )
+        )
+    return out
 
 
 def _transitive(

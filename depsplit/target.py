@@ -61,6 +61,12 @@ def span(minors: tuple[str, ...] | list[str] = SUPPORTED_PYTHONS) -> str:
     return ", ".join(parts)
 
 
+EOL_AS_OF = "2026-12-05"
+"""The day :data:`END_OF_LIFE` was last checked: the report warns about the minors whose end
+of life is on or before it. A fixed date, not today's, so that the same input gives the same
+report; each release of depsplit moves it forward."""
+
+
 def end_of_life(minor: str, as_of: datetime.date | str) -> str | None:
     """The ISO date on which ``minor`` reached end of life, when that is on or before
     ``as_of`` (a date or an ISO ``YYYY-MM-DD`` string); ``None`` while it is supported or

@@ -355,3 +355,18 @@ def test_generate_writes_the_python_the_releases_support(
     assert "ARG PYTHON_VERSION=3.10\n" in dockerfile
     plan = json.loads((outdir / "depsplit-plan.json").read_text(encoding="utf-8"))
     assert group_of(plan, "legacy")["python"] == "3.10"
+
+
+def test_an_end_of_life_python_is_a_warning_naming_what_keeps_it(tree: Tree, run: Run) -> None:
+    root = tree({"apps/old/.python-version": "3.8\n", "apps/old/requirements.txt": "flask\n"})
+    code, out, _ = run("analyze", str(root), "--no-index-facts", "--format", "json")
+    assert code == 0
+    data = json.loads(out)
+    assert group_of(data, "old")["python"] == "3.8"
+    [warning] = data["diagnostics"]
+    assert warning["level"] == "warning"
+    assert warning["file"] == "apps/old/.python-version"
+    assert warning["line"] == 1
+    assert warning["message"] == (
+        "old runs on CPython 3.8 (==3.8.*), end of life since 2024-10-07 (no security fixes)"
+    )
