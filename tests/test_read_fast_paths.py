@@ -446,7 +446,7 @@ def test_simple_lines_read_as_the_library_reads_them(tmp_path: Path) -> None:
         if found is not None:
             simple += 1
             assert requirements_txt._library_line(line, 1, file, ctx) == (found,), line
-    assert simple > 500  # the generator does reach the fast path
+    assert simple > 300  # the generator alone (no corpus) reaches the fast path ~400 times
 
 
 @pytest.mark.parametrize(
