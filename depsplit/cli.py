@@ -367,11 +367,16 @@ def generate(
     """Write a Dockerfile, requirements and .dockerignore per group, and compose.yaml."""
     from depsplit.emit import PLAN_FILE, GenerateOptions, layout, render_all
     from depsplit.errors import UsageError
-    from depsplit.writer import write_tree
+    from depsplit.writer import recover, write_tree
 
     outdir = Path(output_dir)
     root = Path(str(kw["path"]))
     context, inside = layout(root, outdir)  # refuses an OUTDIR outside PATH before reading
+    if not check:
+        # A run killed mid-commit left its journal: undo (or finish) that commit before
+        # anything reads the output (its plan file is the --previous below).
+        for note in recover(outdir):
+            click.echo(f"note: {note}", err=True)
     if not kw.get("previous") and (outdir / PLAN_FILE).is_file():
         kw["previous"] = str(outdir / PLAN_FILE)  # keep apps in the groups they had
     plan = _analyze({}, **kw)  # type: ignore[arg-type]

@@ -16,11 +16,16 @@ never leaves a half-written file.
 - ``check``: nothing is written; the report holds a unified diff of what a run would change.
   A user's edit on top of a file that depsplit would still generate the same way is not a
   change; an edited file that depsplit would now generate differently is one;
-- all or nothing: every new file is first staged (written and fsynced to a temporary file
-  next to its target), then the old files are kept as hard-linked backups while the staged
-  ones are renamed over them. A failure at any step (a full disk, a read-only mount, a
-  rename refused) rolls every rename back, removes the staged files, the backups and the
-  directories the run created: the previous output stays byte-identical;
+- all or nothing, even when killed: a journal (:data:`JOURNAL`) is written before the
+  first change; every new file is staged (written and fsynced to a temporary file next to
+  its target), the old files are kept as hard-linked backups while the staged ones are
+  renamed over them; the journal then records the commit point. A failure at any step (a
+  full disk, a read-only mount, a rename refused) or SIGTERM/SIGINT (handled between two
+  steps) rolls every change back: the previous output stays byte-identical, with no
+  temporary file, backup or new directory left. A run killed outright (SIGKILL, a power
+  cut) leaves its journal: the next run (:func:`recover`, first thing in ``generate``)
+  undoes that commit, or finishes it when it was past its commit point, and removes every
+  temporary file (see :class:`_Transaction`);
 - one run at a time: the output directory is locked (``flock`` on the directory itself, no
   lock file is left behind) from the first read to the last rename, so a concurrent second
   run waits (up to :data:`LOCK_TIMEOUT` seconds) and then sees the first one's complete
@@ -34,12 +39,16 @@ import difflib
 import hashlib
 import json
 import os
+import re
+import signal
 import stat
 import tempfile
+import threading
 import time
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
+from typing import Any
 
 from depsplit.errors import OutputError
 
@@ -145,9 +154,10 @@ def _relative(path: str) -> PurePosixPath:
     return pure
 
 
-def _check_inside(outdir: Path, rel: PurePosixPath) -> Path:
-    """The target path, after making sure no existing component is a symlink or a
-    non-directory (the write could otherwise land outside ``outdir``)."""
+def _check_inside(outdir: Path, rel: PurePosixPath, *, directory: bool = False) -> Path:
+    """The target path (a file, or a ``directory``), after making sure no existing
+    component is a symlink or a non-directory (the write could otherwise land outside
+    ``outdir``)."""
     current = outdir
     for i, part in enumerate(rel.parts):
         current = current / part
@@ -155,9 +165,9 @@ def _check_inside(outdir: Path, rel: PurePosixPath) -> Path:
         if current.is_symlink():
             raise OutputError(f"refusing to write through the symlink {current}")
         if current.exists():
-            if not last and not current.is_dir():
+            if (not last or directory) and not current.is_dir():
                 raise OutputError(f"{current} is in the way: not a directory")
-            if last and not current.is_file():
+            if last and not directory and not current.is_file():
                 raise OutputError(f"{current} is in the way: not a regular file")
     return current
 
@@ -239,18 +249,29 @@ def write_tree(
     targets = {path: _check_inside(outdir, _relative(path)) for path in sorted(files)}
     if check and not outdir.exists():
         return _write_tree(outdir, files, targets, force=force, check=check)
-    created = _create_outdir(outdir) if not check else []
-    try:
-        with _locked(outdir, shared=check):
-            # Checked again under the lock: another run may have changed the tree.
-            _check_outdir(outdir)
-            targets = {path: _check_inside(outdir, _relative(path)) for path in sorted(files)}
-            return _write_tree(outdir, files, targets, force=force, check=check)
-    except BaseException:
-        for directory in reversed(created):
-            with contextlib.suppress(OSError):
-                directory.rmdir()  # only when still empty
-        raise
+    with _Signals() as signals:
+        created = _create_outdir(outdir) if not check else []
+        try:
+            with _locked(outdir, shared=check, signals=signals):
+                if check and (outdir / JOURNAL).exists():
+                    raise OutputError(
+                        f"{outdir}: a run writing into it was interrupted ({JOURNAL} is "
+                        "there): run depsplit generate without --check to restore it"
+                    )
+                notes = [] if check else _recover_locked(outdir, signals)
+                # Checked again under the lock: another run may have changed the tree.
+                _check_outdir(outdir)
+                targets = {path: _check_inside(outdir, _relative(path)) for path in sorted(files)}
+                report = _write_tree(
+                    outdir, files, targets, force=force, check=check, signals=signals
+                )
+                report.notes[:0] = notes
+                return report
+        except BaseException:
+            for directory in reversed(created):
+                with contextlib.suppress(OSError):
+                    directory.rmdir()  # only when still empty
+            raise
 
 
 def _create_outdir(outdir: Path) -> list[Path]:
@@ -278,7 +299,7 @@ def _create_outdir(outdir: Path) -> list[Path]:
 
 
 @contextlib.contextmanager
-def _locked(outdir: Path, *, shared: bool) -> Iterator[None]:
+def _locked(outdir: Path, *, shared: bool, signals: _Signals | None = None) -> Iterator[None]:
     """Hold ``flock`` on the output directory itself (nothing is left in it)."""
     try:
         import fcntl
@@ -299,6 +320,8 @@ def _locked(outdir: Path, *, shared: bool) -> Iterator[None]:
                 fcntl.flock(fd, mode | fcntl.LOCK_NB)
                 break
             except BlockingIOError:
+                if signals is not None:
+                    signals.check()
                 if time.monotonic() >= deadline:
                     raise OutputError(
                         f"{outdir}: another depsplit run is writing into it; waited "
@@ -319,6 +342,7 @@ def _write_tree(
     *,
     force: bool,
     check: bool,
+    signals: _Signals | None = None,
 ) -> WriteReport:
     report = WriteReport()
     recorded = _recorded(outdir, report.notes)
@@ -385,7 +409,8 @@ def _write_tree(
             probe = probe.parent
         if not os.access(probe, os.W_OK | os.X_OK):
             raise OutputError(f"cannot write into {directory}: {_unwritable(probe)}")
-    _Transaction(outdir).run(to_write, to_remove)
+    if to_write or to_remove:
+        _Transaction(outdir, to_write, to_remove, signals or _NoSignals()).run()
     return report
 
 
@@ -402,125 +427,456 @@ def _fsync_dir(directory: Path) -> None:
             os.close(fd)
 
 
+# ------------------------------------------------------------------------ interruptions
+
+
+class _Signals:
+    """SIGTERM and SIGINT, deferred while the output directory is being changed.
+
+    The handler only records the signal; the transaction looks at it between two steps
+    (:meth:`check`), where its bookkeeping is complete, and rolls back. A signal can thus
+    never fall between a rename and the record of that rename. Installed from the main
+    thread only (Python delivers signals there); elsewhere the signals keep their handlers.
+    """
+
+    def __init__(self) -> None:
+        self.received: int | None = None
+        self._saved: dict[int, Any] = {}
+
+    def __enter__(self) -> _Signals:
+        if threading.current_thread() is threading.main_thread():
+            for signum in (signal.SIGTERM, signal.SIGINT):
+                self._saved[signum] = signal.signal(signum, self._handle)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        for signum, handler in self._saved.items():
+            signal.signal(signum, handler)
+        self._saved.clear()
+
+    def _handle(self, signum: int, frame: object) -> None:
+        if self.received is None:
+            self.received = signum
+
+    def check(self) -> None:
+        """Raise the interruption recorded since the last check, if any."""
+        if self.received is not None:
+            raise self.interruption("nothing was changed: the previous output is intact")
+
+    def interruption(self, what: str) -> BaseException:
+        assert self.received is not None
+        if self.received == signal.SIGINT:
+            return KeyboardInterrupt()
+        name = signal.Signals(self.received).name
+        return OutputError(f"interrupted by {name}: {what}")
+
+
+class _NoSignals(_Signals):
+    """For :func:`recover` called inside a run that already defers the signals."""
+
+    def __enter__(self) -> _Signals:
+        return self
+
+
+# ----------------------------------------------------------------------------- journal
+
+JOURNAL = ".depsplit-journal.json"
+"""The journal of a run's commit, in the output directory while the commit is under way
+(see :class:`_Transaction`); never left behind by a run that ends, even by an error or a
+signal. A run killed outright (``SIGKILL``, a power cut) leaves it, and the next run
+finishes that commit's undoing (or its clean-up, when it was complete) before anything
+else."""
+_JOURNAL_FORMAT = 1
+_TOKEN = re.compile(r"[0-9a-f]{12}")
+_LEFTOVER = re.compile(r"\.depsplit-.+\.[0-9a-f]{12}\.(?:tmp|bak)|\.depsplit-journal\.json\..+")
+"""The names of the temporary files and backups of :class:`_Transaction` (and of the
+journal's own temporary file): what a run killed outright can leave behind."""
+
+
+@dataclass
+class _Entry:
+    path: str
+    """The target, relative to the output directory."""
+    op: str
+    """``write`` or ``remove``."""
+    backup: bool
+    """Whether the target existed: its previous content is kept as a backup."""
+    sha256: str = ""
+    """Of the new content (``write``): only a file with this content is ever removed."""
+
+
 class _Transaction:
-    """Stage, back up, commit; on any failure, undo everything (see the module)."""
+    """One commit into the output directory, recoverable at every step.
 
-    def __init__(self, outdir: Path) -> None:
+    1. The journal (:data:`JOURNAL`: the targets, the directories to create and the run's
+       random token, which names every temporary file and backup) is written atomically,
+       in state ``prepare``, before anything else changes.
+    2. The directories are created; each new file is staged (written and fsynced next to
+       its target as ``.depsplit-NAME.TOKEN.tmp``); each target that exists is hard-linked
+       to ``.depsplit-NAME.TOKEN.bak``.
+    3. The staged files are renamed over their targets; the removed targets are unlinked.
+    4. The journal is rewritten in state ``committed``: the commit point.
+    5. The backups are removed, emptied directories pruned, the journal removed.
+
+    A failure or a signal (deferred: see :class:`_Signals`) before step 4 rolls back: every
+    backup is renamed back over its target, every new file (with the content this run
+    wrote) and temporary file is removed, every created directory removed. After it, the
+    clean-up is finished. A run killed outright leaves the journal, and :func:`recover` does
+    the same from it: the tree is then entirely the previous output or entirely the new
+    one, with no temporary file or backup left.
+    """
+
+    def __init__(
+        self,
+        outdir: Path,
+        to_write: list[tuple[Path, str]],
+        to_remove: list[Path],
+        signals: _Signals,
+    ) -> None:
         self.outdir = outdir
-        self.created_dirs: list[Path] = []
-        self.staged: list[tuple[Path, Path]] = []
-        """(temporary file, target)"""
-        self.backups: dict[Path, Path] = {}
-        """target → hard link to its previous content"""
-        self.committed: list[Path] = []
-        self.moved_away: list[Path] = []
-        """removed targets, renamed to their backup until the commit is complete"""
+        self.signals = signals
+        self.token = os.urandom(6).hex()
+        self.texts = {_rel(outdir, target): text for target, text in to_write}
+        self.entries = [
+            _Entry(rel, "write", (outdir / rel).exists(), sha256(text))
+            for rel, text in self.texts.items()
+        ] + [_Entry(_rel(outdir, t), "remove", True) for t in to_remove]
+        self.dirs = _missing_dirs(outdir, [outdir / rel for rel in self.texts])
+        self.state = "prepare"
 
-    def run(self, to_write: list[tuple[Path, str]], to_remove: list[Path]) -> None:
+    # -- names
+    def temp(self, entry: _Entry) -> Path:
+        return _sibling(self.outdir / entry.path, self.token, "tmp")
+
+    def backup(self, entry: _Entry) -> Path:
+        return _sibling(self.outdir / entry.path, self.token, "bak")
+
+    # -- the run
+    def run(self) -> None:
+        check = self.signals.check
         try:
-            for target, text in to_write:
-                self._stage(target, text)
-            for target in [t for _, t in self.staged] + to_remove:
-                if target.exists():
-                    self._backup(target)
-            for tmp, target in self.staged:
+            self._write_journal("prepare")
+            check()
+            for directory in self.dirs:
                 try:
-                    os.replace(tmp, target)
+                    (self.outdir / directory).mkdir()
                 except OSError as exc:
-                    raise _error(target, "write", exc) from exc
-                self.committed.append(target)
-            for target in to_remove:
+                    raise _error(self.outdir / directory, "create the directory", exc) from exc
+                check()
+            for entry in self.entries:
+                if entry.op == "write":
+                    self._stage(entry)
+                    check()
+            for entry in self.entries:
+                if entry.backup:
+                    target = self.outdir / entry.path
+                    try:
+                        os.link(target, self.backup(entry))
+                    except OSError as exc:
+                        raise _error(target, "keep a backup of", exc) from exc
+                    check()
+            for entry in self.entries:
+                target = self.outdir / entry.path
+                if entry.op == "write":
+                    try:
+                        os.replace(self.temp(entry), target)
+                    except OSError as exc:
+                        raise _error(target, "write", exc) from exc
+                else:
+                    try:
+                        target.unlink()  # its content stays in the backup until the end
+                    except OSError as exc:
+                        raise _error(target, "remove", exc) from exc
+                check()
+            self._fsync_parents()
+            self._write_journal("committed")  # the commit point
+            self.state = "committed"
+        except BaseException as exc:
+            if self.state != "committed":
                 try:
-                    target.unlink()  # its content stays in the backup until the end
-                except OSError as exc:
-                    raise _error(target, "remove", exc) from exc
-                self.moved_away.append(target)
-        except BaseException:
-            self._rollback()
+                    self.rollback()
+                except OutputError as failed:
+                    raise OutputError(
+                        f"{failed}; the output directory could not be restored: the next "
+                        "run restores it from its journal"
+                    ) from exc
             raise
-        for backup in self.backups.values():
-            with contextlib.suppress(OSError):
-                backup.unlink()
-        for directory in sorted({t.parent for t in self.committed}):
-            _fsync_dir(directory)
-        for target in to_remove:
-            _prune(self.outdir, target.parent)
+        self.finish()
+        if self.signals.received is not None:
+            raise self.signals.interruption("the new output was already complete: it is kept")
 
-    def _temp(self, directory: Path, name: str, suffix: str) -> tuple[int, Path]:
-        fd, tmp = tempfile.mkstemp(dir=directory, prefix=f"{_TMP_PREFIX}{name}.", suffix=suffix)
-        return fd, Path(tmp)
+    def _fsync_parents(self) -> None:
+        for parent in sorted({(self.outdir / e.path).parent for e in self.entries}):
+            _fsync_dir(parent)
 
-    def _mkdirs(self, directory: Path) -> None:
-        missing: list[Path] = []
-        probe = directory
-        while not probe.exists():
-            missing.append(probe)
-            probe = probe.parent
-        for path in reversed(missing):
-            try:
-                path.mkdir()
-            except FileExistsError:
-                continue
-            except OSError as exc:
-                raise _error(path, "create the directory", exc) from exc
-            self.created_dirs.append(path)
-
-    def _stage(self, target: Path, text: str) -> None:
-        self._mkdirs(target.parent)
+    def _stage(self, entry: _Entry) -> None:
+        target = self.outdir / entry.path
         try:
-            fd, tmp = self._temp(target.parent, target.name, ".tmp")
+            fd = os.open(
+                self.temp(entry), os.O_WRONLY | os.O_CREAT | os.O_EXCL | _O_NOFOLLOW, 0o600
+            )
         except OSError as exc:
             raise _error(target, "write", exc) from exc
-        self.staged.append((tmp, target))
         try:
             with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-                fh.write(text)
+                fh.write(self.texts[entry.path])
                 fh.flush()
                 os.fsync(fh.fileno())
         except OSError as exc:
             raise _error(target, "write", exc) from exc
 
-    def _backup(self, target: Path) -> None:
-        """Keep the previous content under a hidden name (a hard link: no copy, no space)."""
-        for _ in range(100):
-            backup = target.with_name(f"{_TMP_PREFIX}{target.name}.{os.urandom(6).hex()}.bak")
-            try:
-                os.link(target, backup)
-            except FileExistsError:
-                continue
-            except OSError as exc:
-                raise _error(target, "keep a backup of", exc) from exc
-            self.backups[target] = backup
-            return
-        raise OutputError(f"{target}: cannot keep a backup: no free temporary name")
+    # -- the journal
+    def document(self, state: str) -> dict[str, Any]:
+        return {
+            "journal": "depsplit",
+            "format": _JOURNAL_FORMAT,
+            "state": state,
+            "token": self.token,
+            "dirs": self.dirs,
+            "entries": [
+                {"path": e.path, "op": e.op, "backup": e.backup, "sha256": e.sha256}
+                for e in self.entries
+            ],
+        }
 
-    def _rollback(self) -> None:
-        """Best effort: put every previous file back, remove everything this run made."""
-        for target in reversed(self.moved_away):
+    def _write_journal(self, state: str) -> None:
+        path = self.outdir / JOURNAL
+        data = json.dumps(self.document(state), indent=1, sort_keys=True) + "\n"
+        try:
+            fd, tmp = tempfile.mkstemp(dir=self.outdir, prefix=f"{JOURNAL}.")
+        except OSError as exc:
+            raise _error(path, "write", exc) from exc
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                fh.write(data)
+                fh.flush()
+                os.fsync(fh.fileno())
+            os.replace(tmp, path)
+        except OSError as exc:
             with contextlib.suppress(OSError):
-                os.link(self.backups[target], target)
-        for target in reversed(self.committed):
+                os.unlink(tmp)
+            raise _error(path, "write", exc) from exc
+        _fsync_dir(self.outdir)
+
+    @classmethod
+    def load(cls, outdir: Path, signals: _Signals) -> _Transaction | None:
+        """The transaction recorded in ``outdir``'s journal; ``None`` without one. A journal
+        that is not depsplit's is an :class:`OutputError` (nothing is touched)."""
+        path = outdir / JOURNAL
+        if not path.exists() and not path.is_symlink():
+            return None
+        problem = f"{path}: not a journal of depsplit; move it away and run again"
+        if path.is_symlink() or not path.is_file():
+            raise OutputError(problem)
+        try:
+            data = json.loads(path.read_bytes()[: 64 << 20])
+        except (OSError, ValueError, RecursionError) as exc:
+            raise OutputError(f"{problem} ({type(exc).__name__})") from None
+        try:
+            if data.get("journal") != "depsplit" or data.get("format") != _JOURNAL_FORMAT:
+                raise ValueError("not a journal")
+            self = cls.__new__(cls)
+            self.outdir = outdir
+            self.signals = signals
+            self.texts = {}
+            self.state = data["state"]
+            self.token = data["token"]
+            if self.state not in ("prepare", "committed") or not (
+                isinstance(self.token, str) and _TOKEN.fullmatch(self.token)
+            ):
+                raise ValueError("bad state or token")
+            self.dirs = [_checked_rel(d) for d in data["dirs"]]
+            self.entries = []
+            for item in data["entries"]:
+                entry = _Entry(
+                    _checked_rel(item["path"]),
+                    item["op"],
+                    item["backup"],
+                    item["sha256"],
+                )
+                if entry.op not in ("write", "remove") or not isinstance(entry.backup, bool):
+                    raise ValueError("bad entry")
+                if not isinstance(entry.sha256, str):
+                    raise ValueError("bad entry")
+                self.entries.append(entry)
+        except (AttributeError, KeyError, TypeError, ValueError, OutputError):
+            raise OutputError(problem) from None
+        for entry in self.entries:  # nothing is followed out of the output directory
+            _check_inside(outdir, PurePosixPath(entry.path))
+        for directory in self.dirs:
+            _check_inside(outdir, PurePosixPath(directory), directory=True)
+        return self
+
+    # -- undo, finish
+    def rollback(self) -> None:
+        """Put every previous file back and remove what this run made. Idempotent: it
+        looks at the files, not at how far the run went, so it can be run again after
+        being interrupted itself."""
+        failures: list[str] = []
+
+        def attempt(what: Path, action: Any) -> None:
+            try:
+                action()
+            except FileNotFoundError:
+                pass
+            except OSError as exc:
+                failures.append(f"{what}: {exc.strerror or exc}")
+
+        for entry in reversed(self.entries):
+            target = self.outdir / entry.path
+            if entry.backup:
+                # The previous content, whether or not the target was replaced or removed.
+                attempt(target, lambda e=entry, t=target: _restore(self.backup(e), t))
+            elif not self.temp(entry).exists() and _holds(target, entry.sha256):
+                attempt(target, target.unlink)  # renamed into place by this run
+            attempt(self.temp(entry), self.temp(entry).unlink)
+        for directory in reversed(self.dirs):
+            path = self.outdir / directory
             with contextlib.suppress(OSError):
-                if target in self.backups:
-                    os.replace(self.backups[target], target)
-                else:
-                    target.unlink()
-        for tmp, _ in self.staged:
+                path.rmdir()  # only when empty
+        self._fsync_parents()
+        if failures:
+            raise OutputError("; ".join(failures))
+        self._drop_journal()
+
+    def finish(self) -> None:
+        """After the commit point: remove the backups, prune the directories emptied by
+        removals, remove the journal."""
+        for entry in self.entries:
             with contextlib.suppress(OSError):
-                tmp.unlink()
-        for backup in self.backups.values():
+                self.backup(entry).unlink()
             with contextlib.suppress(OSError):
-                backup.unlink()
-        for directory in reversed(self.created_dirs):
-            with contextlib.suppress(OSError):
-                directory.rmdir()
+                self.temp(entry).unlink()
+        for entry in self.entries:
+            if entry.op == "remove":
+                _prune(self.outdir, (self.outdir / entry.path).parent)
+        self._drop_journal()
+
+    def _drop_journal(self) -> None:
+        with contextlib.suppress(FileNotFoundError):
+            (self.outdir / JOURNAL).unlink()
+        _fsync_dir(self.outdir)
+
+
+_O_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
+
+
+def _rel(outdir: Path, target: Path) -> str:
+    return target.relative_to(outdir).as_posix()
+
+
+def _checked_rel(value: object) -> str:
+    if not isinstance(value, str):
+        raise ValueError("not a path")
+    return str(_relative(value))
+
+
+def _sibling(target: Path, token: str, kind: str) -> Path:
+    return target.with_name(f"{_TMP_PREFIX}{target.name}.{token}.{kind}")
+
+
+def _restore(backup: Path, target: Path) -> None:
+    """Rename ``backup`` over ``target``; when ``target`` is still the same file (not
+    replaced yet), just remove the backup (``rename`` of two links of one file does
+    nothing)."""
+    try:
+        same = os.path.samefile(backup, target)
+    except OSError:
+        same = False
+    if same:
+        os.unlink(backup)
+    else:
+        os.replace(backup, target)
+
+
+def _holds(path: Path, digest: str) -> bool:
+    """Whether ``path`` is a regular file (not a symlink) whose content has ``digest``."""
+    try:
+        if path.is_symlink() or not path.is_file():
+            return False
+        return hashlib.sha256(path.read_bytes()).hexdigest() == digest
+    except OSError:
+        return False
+
+
+def _missing_dirs(outdir: Path, targets: list[Path]) -> list[str]:
+    """The directories to create for ``targets``, relative to ``outdir``, parents first."""
+    out: list[str] = []
+    for target in targets:
+        missing: list[Path] = []
+        probe = target.parent
+        while probe != outdir and not probe.exists():
+            missing.append(probe)
+            probe = probe.parent
+        for directory in reversed(missing):
+            rel = _rel(outdir, directory)
+            if rel not in out:
+                out.append(rel)
+    return out
+
+
+def _sweep(outdir: Path) -> None:
+    """Remove the temporary files and backups a run killed before its journal was written
+    could leave (their names are depsplit's own: :data:`_LEFTOVER`). Only called with the
+    output directory locked and no journal left."""
+    for dirpath, dirnames, filenames in os.walk(outdir):
+        dirnames[:] = [d for d in dirnames if not Path(dirpath, d).is_symlink()]
+        for name in filenames:
+            if _LEFTOVER.fullmatch(name):
+                with contextlib.suppress(OSError):
+                    Path(dirpath, name).unlink()
+
+
+def _recover_locked(outdir: Path, signals: _Signals) -> list[str]:
+    """Finish or undo the commit of a run that was killed (see :func:`recover`)."""
+    notes: list[str] = []
+    transaction = _Transaction.load(outdir, signals)
+    if transaction is not None:
+        if transaction.state == "committed":
+            transaction.finish()
+            notes.append(
+                "a previous run was interrupted after its output was complete: finished it"
+            )
+        else:
+            transaction.rollback()
+            notes.append(
+                "a previous run was interrupted while writing: its changes were undone, "
+                "the output before it is restored"
+            )
+    _sweep(outdir)
+    return notes
+
+
+def recover(outdir: Path) -> list[str]:
+    """Bring ``outdir`` back to a complete output when a run writing into it was killed
+    outright (its journal is there): undo that run's commit, or finish it when it was
+    complete; remove the temporary files it left. Takes the directory's lock; a no-op
+    (nothing written) when there is nothing to recover. Returns notes for the user."""
+    outdir = Path(outdir)
+    if outdir.is_symlink() or not outdir.is_dir():
+        return []
+    if not (outdir / JOURNAL).exists() and not _has_leftovers(outdir):
+        return []
+    with _Signals() as signals, _locked(outdir, shared=False, signals=signals):
+        return _recover_locked(outdir, signals)
+
+
+def _has_leftovers(outdir: Path) -> bool:
+    for dirpath, dirnames, filenames in os.walk(outdir):
+        dirnames[:] = [d for d in dirnames if not Path(dirpath, d).is_symlink()]
+        if any(_LEFTOVER.fullmatch(name) for name in filenames):
+            return True
+    return False
 
 
 def _prune(outdir: Path, directory: Path) -> None:
-    """Remove the now-empty directories between ``directory`` and ``outdir``."""
+    """Remove the now-empty directories between ``directory`` and ``outdir`` (one already
+    gone: removed by a run that was killed while pruning)."""
     while directory != outdir and directory.is_relative_to(outdir):
         try:
             directory.rmdir()
+        except FileNotFoundError:
+            pass
         except OSError:
             return
         directory = directory.parent

@@ -71,8 +71,10 @@ FAULTS = [
     ("os", "replace", 3, errno.EROFS),
     ("os", "link", 2, errno.EACCES),
     ("os", "unlink", 1, errno.EROFS),
-    ("tempfile", "mkstemp", 2, errno.EROFS),
+    ("tempfile", "mkstemp", 1, errno.EROFS),  # the journal, before anything
+    ("tempfile", "mkstemp", 2, errno.EROFS),  # the journal's commit point
     ("os", "fdopen", 3, errno.ENOSPC),
+    ("os", "open", 4, errno.EMFILE),
 ]
 
 
@@ -105,12 +107,15 @@ def test_a_fault_mid_run_leaves_the_previous_output_intact(
     assert code == 0, stderr
 
 
+# fsync 1: the journal; 2: its directory (best effort, as every directory fsync); 3: the
+# first staged file. mkdir 1, 2: out/ and out/deploy/; 3: the first group's directory.
+@pytest.mark.parametrize(("name", "n"), [("fsync", 1), ("fsync", 3), ("mkdir", 3)])
 def test_a_fault_in_a_fresh_outdir_leaves_nothing(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, name: str, n: int
 ) -> None:
     root = make_repo(tmp_path)
     before = snapshot(tmp_path)
-    monkeypatch.setattr(os, "fsync", fail_on_call(2, errno.ENOSPC, os.fsync))
+    monkeypatch.setattr(os, name, fail_on_call(n, errno.ENOSPC, getattr(os, name)))
     code, _, err = run(["generate", str(root), "-o", str(root / "out" / "deploy")])
     assert code == 2
     assert "No space left on device" in err
