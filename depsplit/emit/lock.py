@@ -8,6 +8,12 @@ apply in the group's container, merged per package (PEP 503 name).
 - A comment above each line names the apps and the ``file:line`` each one comes from.
 - Lock-file pins (role ``lock``) are merged the same way, so a locked app's pins are kept.
   Hashes are not written: the model does not carry them yet.
+- Every line is written as packaging normalises it (``str(Marker)``: one space between
+  tokens, no line break), and must read back unchanged through pip's requirements-file
+  grammar (:func:`pip_problem`). A marker pip would misread (a string holding `` #``, which
+  pip takes for a comment, `` -``, which it takes for an option, or ``${VAR}``, which it
+  expands) is left out with a note: the requirement is in this file because the marker
+  holds in this container. A line that still cannot be read is commented out with a TODO.
 - A URL is kept as written; a URL whose credentials were redacted (``****``) cannot be
   installed from this file: the line is commented out with a TODO (use a build secret).
 - A local path dependency (``file:libs/common``, relative to the analysed root) becomes
@@ -30,9 +36,11 @@ index gave none.
 from __future__ import annotations
 
 import posixpath
+import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+from packaging.markers import InvalidMarker, Marker
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 
 from depsplit.emit.text import comment_safe
@@ -72,6 +80,43 @@ class GroupRequirements:
         return frozenset(line.key for line in self.lines)
 
 
+_PIP_COMMENT = re.compile(r"(^|\s+)#")
+"""pip's ``COMMENT_RE`` (``req_file.py``): from a ``#`` at the start or after whitespace,
+the rest of the line is a comment, inside a quoted marker string too."""
+_PIP_ENV_VAR = re.compile(r"\$\{[A-Z0-9_]+\}")
+"""pip's ``ENV_VAR_RE``: ``${NAME}`` is replaced by the variable's value when it is set."""
+
+
+def pip_problem(line: str) -> str | None:
+    """Why pip would not read the requirement ``line`` of a requirements file as written,
+    else ``None``. pip's ``req_file.py`` preprocesses every line before it parses the
+    requirement: it joins a line ending in ``\\`` to the next, strips a comment
+    (:data:`_PIP_COMMENT`), expands ``${VAR}`` (:data:`_PIP_ENV_VAR`), and
+    ``break_args_options`` cuts the line at the first space-separated token starting with
+    ``-``: the rest is parsed as options. None of these knows about quoted strings."""
+    if "\n" in line or "\r" in line:
+        return "it holds a line break"
+    if line.endswith("\\"):
+        return "it ends in a backslash (pip joins the next line to it)"
+    if _PIP_COMMENT.search(line):
+        return "pip reads a '#' after a space as the start of a comment"
+    if any(token.startswith("-") for token in line.split(" ")):
+        return "pip reads a word starting with '-' as an option"
+    if _PIP_ENV_VAR.search(line):
+        return "pip replaces ${NAME} with an environment variable"
+    return None
+
+
+def _normal_marker(marker: str | None) -> str | None:
+    """``marker`` as packaging writes it (one line, single spaces, double quotes)."""
+    if not marker:
+        return None
+    try:
+        return str(Marker(marker))
+    except InvalidMarker:  # the reader reported it; written as is (pip will refuse it)
+        return marker
+
+
 def local_path(url: str) -> str | None:
     """The root-relative directory of a ``file:`` local path dependency, else ``None``."""
     if not url.startswith("file:") or "://" in url:
@@ -96,16 +141,39 @@ def _extras(reqs: list[Requirement]) -> str:
     return f"[{','.join(extras)}]" if extras else ""
 
 
-def _line(key: str, entries: list[tuple[str, Requirement]]) -> tuple[Line, str | None]:
+def _line(
+    key: str, entries: list[tuple[str, Requirement]], python: str = ""
+) -> tuple[Line, str | None]:
+    line, path = _line_as_written(key, entries, python)
+    if line.text is None:
+        return line, path
+    problem = pip_problem(line.text)
+    if problem is not None:
+        note = f"TODO: not written, pip cannot read it ({problem}): {line.text}"
+        return Line(key, None, line.sources, (*line.notes, note)), None
+    return line, path
+
+
+def _line_as_written(
+    key: str, entries: list[tuple[str, Requirement]], python: str
+) -> tuple[Line, str | None]:
     reqs = [r for _, r in entries]
     sources = tuple((app, r.origin) for app, r in entries)
     name = reqs[0].name
     extras = _extras(reqs)
-    markers = {r.marker for r in reqs}
+    markers = {_normal_marker(r.marker) for r in reqs}
     marker = next(iter(markers)) if len(markers) == 1 else None
+    notes: list[str] = []
+    problem = pip_problem(f"x; {marker}") if marker else None
+    if marker and problem is not None:
+        where = f"CPython {python}" if python else "this container"
+        notes.append(
+            f"NOTE: marker left out, pip cannot read it ({problem}): {marker}; it holds "
+            f"in this container ({where}), or the requirement would not be here"
+        )
+        marker = None
     suffix = f"; {marker}" if marker else ""
     urls = sorted({r.url for r in reqs if r.url})
-    notes: list[str] = []
     if urls:
         url = urls[0]
         if len(urls) > 1:
@@ -128,7 +196,8 @@ def _line(key: str, entries: list[tuple[str, Requirement]]) -> tuple[Line, str |
         if url.startswith("file:"):
             notes.append(f"TODO: {name} @ {url} is an absolute file URL: copy it into the image")
             return Line(key, None, sources, tuple(notes)), None
-        return Line(key, f"{name}{extras} @ {url}{' ' if marker else ''}{suffix}", sources), None
+        text = f"{name}{extras} @ {url}{' ' if marker else ''}{suffix}"
+        return Line(key, text, sources, tuple(notes)), None
     specifier, satisfiable = _merge_specifiers([r.specifier for r in reqs])
     if not satisfiable:
         notes.append(f"WARNING: no version of {name} satisfies every member ({specifier})")
@@ -147,7 +216,7 @@ def merge(plan: Plan, group: Group) -> GroupRequirements:
     local: set[str] = set()
     for key in sorted(by_key):
         entries = sorted(by_key[key], key=lambda e: (e[0], e[1].origin, e[1].specifier))
-        line, path = _line(key, entries)
+        line, path = _line(key, entries, group.python)
         lines.append(line)
         if path is not None:
             local.add(path)
