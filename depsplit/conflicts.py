@@ -84,6 +84,7 @@ from packaging.utils import (
 )
 from packaging.version import InvalidVersion, Version
 
+from depsplit import specalgebra
 from depsplit import target as tgt
 from depsplit.model import (
     App,
@@ -323,10 +324,9 @@ def judge(specifiers: Sequence[str]) -> Verdict:
     """
     combined = SpecifierSet(",".join(s for s in specifiers if s))
     shown = [s or "any version" for s in specifiers]
-    if combined.is_unsatisfiable():
+    if specalgebra.is_unsatisfiable(combined):
         return Verdict(False, False, _why(shown, nway=False))
-    finals = SpecifierSet(str(combined), prereleases=False)
-    if finals.is_unsatisfiable():
+    if specalgebra.is_unsatisfiable(combined, prereleases=False):
         return Verdict(True, True, _prerelease_reason(len(specifiers)))
     return Verdict(True, False, "")
 
@@ -337,10 +337,10 @@ def _prerelease_reason(count: int) -> str:
 
 def _is_convex(sset: SpecifierSet) -> bool:
     """Whether the versions ``sset`` admits form one interval (``!=`` may cut holes)."""
-    kept = [str(s) for s in sset if s.operator != "!="]
+    kept = [s for s in sset if s.operator != "!="]
     if len(kept) == len(sset):
         return True
-    return SpecifierSet(",".join(kept)).to_range() == sset.to_range()
+    return specalgebra.set_range(kept) == specalgebra.set_range(sset)
 
 
 _RANGE_IDS: dict[VersionRange, int] = {}
@@ -371,11 +371,13 @@ class _TermData:
         named = [(u, _url_version(u, key)) for u in urls]
         pins = [f"=={v}" for _, v in named if v is not None]
         sset = SpecifierSet(",".join([*specs, *pins]))
-        rng = sset.to_range()
+        rng = specalgebra.set_range(sset)
         self.sset = sset
         """Every specifier, plus ``==V`` for each URL that names version V."""
         self.range: VersionRange = rng
-        self.plain: VersionRange = SpecifierSet(",".join(specs)).to_range() if pins else rng
+        self.plain: VersionRange = (
+            specalgebra.set_range(SpecifierSet(",".join(specs))) if pins else rng
+        )
         """The range of the specifiers alone, without URL versions."""
         self.urls = frozenset(urls)
         self.unknown_urls = tuple(u for u, v in named if v is None)
@@ -567,7 +569,7 @@ def _prerelease_only_specs(specs: Sequence[Specifier]) -> bool:
     if not specs:
         return False
     canonical = tuple(dict.fromkeys(sorted(specs, key=str)))
-    return SpecifierSet(canonical, prereleases=False).is_unsatisfiable()
+    return specalgebra.is_unsatisfiable(SpecifierSet(canonical), prereleases=False)
 
 
 def _kind(terms: Sequence[_Term]) -> ConflictKind:

@@ -16,6 +16,7 @@ from functools import lru_cache
 from packaging.markers import InvalidMarker, Marker, UndefinedComparison, UndefinedEnvironmentName
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 
+from depsplit import specalgebra
 from depsplit.model import Target
 
 SUPPORTED_PYTHONS: tuple[str, ...] = (
@@ -134,10 +135,26 @@ def _applies(marker: str, target: Target, python: str) -> bool:
         return True
 
 
+MAX_MARKER_LENGTH = 10_000
+"""The longest environment marker (characters) a requirement may hold; a longer one is an
+input error naming the file and line (README, Limits). A marker is evaluated for every
+platform and Python (30-odd times) when read: a 4.6 MB one took 83 s."""
+
+
+def short(text: str, limit: int = 200) -> str:
+    """``text`` cut to ``limit`` characters for a message (``…`` and the length after)."""
+    return text if len(text) <= limit else f"{text[:limit]}… ({len(text)} characters)"
+
+
 @lru_cache(maxsize=4096)
 def marker_problem(marker: str) -> str | None:
     """Why ``marker`` cannot be evaluated in some container (``python_version ~= "win32"``
     parses but cannot be compared), or ``None`` when it always can."""
+    if len(marker) > MAX_MARKER_LENGTH:
+        return (
+            f"{len(marker)} characters long: over depsplit's limit of {MAX_MARKER_LENGTH} "
+            "(MAX_MARKER_LENGTH)"
+        )
     try:
         parsed = _marker(marker)
     except InvalidMarker as exc:
@@ -172,9 +189,8 @@ def _allowed_pythons(specifier: str, candidates: tuple[str, ...]) -> tuple[str, 
     out = []
     for minor in candidates:
         # Any patch release of the minor will do: the image carries the latest one.
-        window = spec & SpecifierSet(f"=={minor}.*")
-        window.prereleases = False
-        if not window.is_unsatisfiable():
+        window = [*spec, *SpecifierSet(f"=={minor}.*")]
+        if not specalgebra.is_unsatisfiable(window, prereleases=False):
             out.append(minor)
     return tuple(out)
 
@@ -187,6 +203,7 @@ def validate_platform(platform: str) -> str:
 
 __all__ = [
     "END_OF_LIFE",
+    "MAX_MARKER_LENGTH",
     "PLATFORMS",
     "SUPPORTED_PYTHONS",
     "InvalidMarker",
@@ -196,6 +213,7 @@ __all__ = [
     "marker_applies",
     "marker_environment",
     "marker_problem",
+    "short",
     "span",
     "specifier_set",
     "validate_platform",

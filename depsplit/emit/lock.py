@@ -43,6 +43,7 @@ from dataclasses import dataclass, field
 from packaging.markers import InvalidMarker, Marker
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 
+from depsplit import specalgebra
 from depsplit.emit.text import comment_safe
 from depsplit.model import App, Group, LockedPin, Origin, Plan, Requirement
 from depsplit.report.common import applies
@@ -133,7 +134,7 @@ def _merge_specifiers(specs: list[str]) -> tuple[str, bool]:
         merged = SpecifierSet(",".join(parts))
     except InvalidSpecifier:
         return ",".join(sorted(set(parts))), True
-    return str(merged), not merged.is_unsatisfiable()
+    return str(merged), not specalgebra.is_unsatisfiable(merged)
 
 
 def _extras(reqs: list[Requirement]) -> str:

@@ -17,7 +17,8 @@ from packaging.utils import canonicalize_name
 from depsplit.errors import InputError
 from depsplit.model import Diagnostic, IndexOption, Origin, PythonRequirement, Requirement, Role
 from depsplit.redact import redact_text, redact_url
-from depsplit.target import marker_problem
+from depsplit.specalgebra import clause_problem
+from depsplit.target import marker_problem, short
 
 DEFAULT_MAX_FILE_BYTES = 5 * 1024 * 1024
 """Larger dependency files are refused (``max_file_size`` in the configuration raises it)."""
@@ -308,7 +309,9 @@ def _parse_pep508(text: str) -> _Parsed | str:
     simple = simple_pep508(text)
     if simple is not None:  # what packaging makes of it, read more cheaply
         name, specifiers = simple
-        out = (canonicalize_name(name), name, _joined(specifiers), (), None, None)
+        joined = _joined(specifiers)
+        problem = clause_problem(joined)
+        out = problem or (canonicalize_name(name), name, joined, (), None, None)
         if len(_PARSED) >= _PARSED_MAX:
             _PARSED.clear()
         _PARSED[text] = out
@@ -320,9 +323,13 @@ def _parse_pep508(text: str) -> _Parsed | str:
     else:
         problem = marker_problem(str(req.marker)) if req.marker is not None else None
         if problem is not None:
-            out = redact_text(f"invalid marker {str(req.marker)!r}: {problem}")
+            out = redact_text(f"invalid marker {short(str(req.marker))!r}: {problem}")
             _PARSED[text] = out
             return out
+        problem = clause_problem(as_written(req))
+        if problem is not None:
+            _PARSED[text] = problem
+            return problem
         out = (
             canonicalize_name(req.name),
             req.name,
@@ -393,7 +400,10 @@ def from_packaging(
     if req.marker is not None:
         problem = marker_problem(str(req.marker))
         if problem is not None:
-            raise ValueError(redact_text(f"invalid marker {str(req.marker)!r}: {problem}"))
+            raise ValueError(redact_text(f"invalid marker {short(str(req.marker))!r}: {problem}"))
+    problem = clause_problem(as_written(req))
+    if problem is not None:
+        raise ValueError(problem)
     return Requirement(
         key=canonicalize_name(req.name),
         name=req.name,

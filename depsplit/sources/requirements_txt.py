@@ -27,7 +27,8 @@ from depsplit.errors import InputError
 from depsplit.model import IndexOption, Origin, Requirement, Role
 from depsplit.redact import redact_text, redact_url
 from depsplit.sources.base import ReadContext, SourceResult, as_written, simple_pep508
-from depsplit.target import marker_problem
+from depsplit.specalgebra import MAX_CLAUSES, clause_problem
+from depsplit.target import MAX_MARKER_LENGTH, marker_problem, short
 
 MAX_INCLUDE_DEPTH = 32
 
@@ -210,6 +211,16 @@ def _logical_line(line: str, number: int, file: _File, ctx: ReadContext) -> tupl
 
 def _library_line(line: str, number: int, file: _File, ctx: ReadContext) -> tuple[_Item, ...]:
     """What one logical line says, the library's way."""
+    _, semicolon, marker = line.partition(";")
+    if semicolon and len(marker.strip()) > MAX_MARKER_LENGTH:
+        # Refused before the library parses it: its tokenizer is slow on megabytes.
+        shown = short(marker.strip())
+        return (
+            _Error(
+                f"invalid marker {shown!r}: {len(marker.strip())} characters long: over "
+                f"depsplit's limit of {MAX_MARKER_LENGTH} (MAX_MARKER_LENGTH)"
+            ),
+        )
     requirement_line = prp.RequirementLine(line=line, line_number=number, filename=os.fspath(file))
     try:
         req_string, options, arguments = _line_parser()(line)
@@ -271,6 +282,8 @@ def _simple_requirement(line: str) -> _Req | None:
         name, specifiers, extras = pkg.name, pkg.specifier, tuple(sorted(pkg.extras))
     if any(str(spec).endswith("]") for spec in specifiers):
         return None
+    if len(specifiers) > MAX_CLAUSES:
+        return None  # the library's way, which reports it
     # ``str()`` of the set: its clauses sorted and deduplicated. (This reader has always
     # given them so: ``as_written`` used to run after a ``str()`` of the set, which
     # leaves the set holding them in that order.) No ``${VAR}`` can be in that text: the
@@ -348,11 +361,13 @@ def _requirement_entry(req: Any, item: Any, file: _File, ctx: ReadContext) -> _I
     link = req.link
     marker = redact_text(str(req.marker)) if req.marker is not None else None
     if marker is not None and (problem := marker_problem(marker)) is not None:
-        return _Error(f"invalid marker {redact_text(marker)!r}: {problem}")
+        return _Error(f"invalid marker {short(redact_text(marker))!r}: {problem}")
     url = _local_or_url(link.url, file, ctx) if link is not None else None
     if pkg is not None:
         if _ENV_REF.search(str(pkg.specifier)):
             return _Error(_reason("invalid version", text))
+        if (problem := clause_problem(as_written(pkg))) is not None:
+            return _Error(problem)
         return _Req(
             key=canonicalize_name(pkg.name),
             name=pkg.name,
