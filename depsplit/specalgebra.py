@@ -31,7 +31,7 @@ from packaging.specifiers import Specifier, SpecifierSet
 try:  # packaging's rule for a set with prereleases=False (private: checked by the tests)
     from packaging._ranges import ranges_are_prerelease_only as _prerelease_only
 except ImportError:  # pragma: no cover - another packaging: its own (quadratic) way
-    _prerelease_only = None
+    _prerelease_only = None  # type: ignore[assignment]
 
 FEW = 32
 """Up to this many clauses, packaging's own (quadratic) intersection is as fast."""
