@@ -42,7 +42,7 @@ from depsplit.model import (
 )
 from depsplit.sources import lockfiles, pipfile, pyproject, pyversion, requirements_txt, setup_cfg
 from depsplit.sources.base import ReadContext, SourceResult
-from depsplit.target import SUPPORTED_PYTHONS
+from depsplit.target import SUPPORTED_PYTHONS, validate_python
 
 if TYPE_CHECKING:
     from depsplit.index import IndexConfig
@@ -92,6 +92,11 @@ def _analyze(root: Path, config: Config | None, options: Options | None) -> Plan
     root = root.resolve()
     config = config if config is not None else config_module.load(root)
     options = options or Options()
+    if options.python is not None:
+        try:
+            validate_python(options.python)
+        except ValueError as exc:
+            raise UsageError(f"python: {exc}") from exc
     target = Target(
         platform=options.platform or config.platform,
         python=options.python or config.python,
