@@ -82,7 +82,7 @@ def _from_file(
     except UnicodeDecodeError as exc:
         raise ConfigError(name, "not valid UTF-8") from exc
     except NestingError as exc:
-        raise ConfigError(name, f"invalid TOML: {exc}") from exc
+        raise ConfigError(name, f"invalid TOML: {exc}", exc.line) from exc
     except OSError as exc:
         raise ConfigError(name, f"cannot read: {exc.strerror or exc}") from exc
     except tomli.TOMLDecodeError as exc:

@@ -16,13 +16,26 @@ the stack allows, so the readers' own recursion (``repr`` in a message) is bound
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 import tomli
 
 
 class NestingError(ValueError):
-    """A document nested more deeply than it can be read."""
+    """A document nested more deeply than it can be read; ``line``: where its brackets
+    first open more than :data:`SHOWN_DEPTH` levels deep (counted without regard to
+    strings: a hint for the message), when they do."""
+
+    def __init__(self, message: str, line: int | None = None) -> None:
+        super().__init__(message)
+        self.line = line
+
+
+SHOWN_DEPTH = 100
+"""The depth whose line :class:`NestingError` points at: far deeper than any real
+dependency file or report nests (a handful of levels), far shallower than the parsers'
+limits."""
 
 
 def toml_loads(text: str) -> dict[str, Any]:
@@ -32,7 +45,7 @@ def toml_loads(text: str) -> dict[str, Any]:
         return tomli.loads(text)
     except RecursionError:
         raise NestingError(
-            "arrays or inline tables nested too deeply (at most 400 levels)"
+            "arrays or inline tables nested too deeply (at most 400 levels)", _deep_line(text)
         ) from None
 
 
@@ -42,4 +55,18 @@ def json_loads(text: str | bytes) -> Any:
     try:
         return json.loads(text)
     except RecursionError:
-        raise NestingError("arrays or objects nested too deeply") from None
+        raise NestingError("arrays or objects nested too deeply", _deep_line(text)) from None
+
+
+_BRACKETS = re.compile(r"[\[\]{}]")
+
+
+def _deep_line(text: str | bytes) -> int | None:
+    if isinstance(text, bytes):
+        text = text.decode("utf-8", errors="replace")
+    depth = 0
+    for match in _BRACKETS.finditer(text):
+        depth += 1 if match.group() in "[{" else -1
+        if depth > SHOWN_DEPTH:
+            return text.count("\n", 0, match.start()) + 1
+    return None

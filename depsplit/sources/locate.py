@@ -480,7 +480,7 @@ def read_toml(path: Path, ctx: ReadContext, result: SourceResult) -> tuple[str, 
     try:
         data = toml_loads(text)
     except NestingError as exc:
-        raise InputError(rel, f"invalid TOML: {exc}") from exc
+        raise InputError(rel, f"invalid TOML: {exc}", exc.line) from exc
     except tomli.TOMLDecodeError as exc:
         message = str(exc)
         reason = _PARSE_ERROR_WHERE.sub(r" (\1)", message)

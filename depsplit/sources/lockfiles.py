@@ -568,7 +568,7 @@ def _pipfile_lock(path: Path, ctx: ReadContext, rel: str, result: SourceResult) 
         pins.error(f"invalid JSON: {exc.msg}", exc.lineno)
         return
     except NestingError as exc:
-        pins.error(f"invalid JSON: {exc}", None)
+        pins.error(f"invalid JSON: {exc}", exc.line)
         return
     default = data.get("default", {}) if isinstance(data, dict) else None
     start = find_line(text, '"default"') or 1
