@@ -110,11 +110,11 @@ def parse(table: dict[str, Any], name: str = "depsplit.toml", text: str = "") ->
         if key not in known:
             close = ", ".join(sorted(known))
             raise ConfigError(name, f"unknown key {raw_key!r} (known: {close})", line)
-        values[key] = _check(key, raw_key, value, name, line)
+        values[key] = _check(key, raw_key, value, name, line, text)
     return Config(**values)
 
 
-def _check(key: str, raw_key: str, value: Any, name: str, line: int | None) -> Any:
+def _check(key: str, raw_key: str, value: Any, name: str, line: int | None, text: str = "") -> Any:
     def fail(expected: str) -> ConfigError:
         return ConfigError(name, f"{raw_key} must be {expected}, not {value!r}", line)
 
@@ -160,7 +160,8 @@ def _check(key: str, raw_key: str, value: Any, name: str, line: int | None) -> A
         problems = {g: _python_problem(v) for g, v in value.items()}
         for group, problem in problems.items():
             if problem is not None:
-                raise ConfigError(name, f"{raw_key}.{group}: {problem}", line)
+                where = _key_line(text, group) if text else None
+                raise ConfigError(name, f"{raw_key}.{group}: {problem}", where or line)
         return dict(value)
     raise AssertionError(key)  # pragma: no cover - every known key is handled above
 
