@@ -313,6 +313,7 @@ def explain(package: str, **kw: object) -> None:
     from depsplit.explain import explain as explain_package
 
     plan = _analyze({}, **kw)  # type: ignore[arg-type]
+    _note_skipped(plan)
     click.echo(explain_package(plan.apps, plan.conflicts, package, plan.target), nl=False)
     raise _Exit(EXIT_ERROR if plan.has_errors else EXIT_OK)
 
@@ -333,8 +334,16 @@ def graph(fmt: str, output: str, **kw: object) -> None:
     from depsplit.report.graph import build_graph, render_graph
 
     plan = _analyze({}, **kw)  # type: ignore[arg-type]
+    _note_skipped(plan)
     _emit(render_graph(build_graph(plan.apps, plan.conflicts, plan.target), fmt), output)
     raise _Exit(EXIT_ERROR if plan.has_errors else EXIT_OK)
+
+
+def _note_skipped(plan: Plan) -> None:
+    """Say on stderr which directories were not searched (the reports of ``analyze`` say it
+    in their own format)."""
+    for skipped in plan.skipped:
+        click.echo(f"note: not searched: {skipped.path}: {skipped.reason}", err=True)
 
 
 def _replicas(values: tuple[str, ...]) -> dict[str, int]:
@@ -403,8 +412,7 @@ def generate(
     plan = replace(plan, skipped=tuple(s for s in plan.skipped if s.path != inside))
     for diagnostic in plan.diagnostics:  # warnings only: what was generated may need them
         click.echo(str(diagnostic), err=True)
-    for skipped in plan.skipped:
-        click.echo(f"note: not searched: {skipped.path}: {skipped.reason}", err=True)
+    _note_skipped(plan)
     if plan.apps and not plan.groups:
         raise UsageError("the plan has no groups: nothing to generate")
     options = GenerateOptions(

@@ -270,6 +270,9 @@ def test_what_is_skipped_is_said_in_every_report(tmp_path: Path) -> None:
     _, markdown, _ = run(["analyze", str(root), "--no-index-facts", "--format", "markdown"])
     assert "Not searched (2)" in markdown
     assert "`tools`: a virtualenv" in markdown
+    for argv in (["explain", "flask"], ["graph"]):
+        _, _, err = run([*argv, str(root), "--no-index-facts"])
+        assert "note: not searched: tools: a virtualenv" in err
 
 
 @pytest.mark.parametrize(
