@@ -107,6 +107,10 @@ _Problems = list[tuple[str, str]]
 """(path as walked, message): what discovery could not list or read."""
 
 
+_UNLISTABLE = "cannot list the directory"
+_EXCLUDE_HINT = " (if it holds no app, exclude it: --exclude, or exclude in [tool.depsplit])"
+
+
 def _reason(exc: OSError) -> str:
     return exc.strerror or str(exc)
 
@@ -177,10 +181,12 @@ def walk(
                 entries = {e.name: e for e in it}
         except OSError as exc:
             if not (exclude and rel != "." and _glob_match(rel, exclude)):
-                unreadable.append((directory, f"cannot list the directory: {_reason(exc)}"))
+                unreadable.append((directory, f"{_UNLISTABLE}: {_reason(exc)}{_EXCLUDE_HINT}"))
             continue
         if ".gitignore" in entries:  # no stat of a missing one in every directory
             specs = _gitignore_matcher(directory, specs, unreadable)
+        if exclude and rel != "." and _glob_match(rel, exclude):
+            continue
         if (PLAN_FILE in entries or "pyvenv.cfg" in entries) and _DEFINING_NAMES.isdisjoint(
             entries
         ):
@@ -188,8 +194,6 @@ def walk(
             if why is not None:
                 passed.append(Skipped(rel, why))
                 continue
-        if exclude and rel != "." and _glob_match(rel, exclude):
-            continue
         candidate = _candidate(directory, entries, parents, unreadable)
         if candidate is not None:
             found.append((_posix(directory), candidate))
@@ -217,9 +221,10 @@ def walk(
             stack.append((child, depth + 1, specs))
     found.sort(key=lambda item: item[0])
     if problems is not None:
+        once = dict(sorted(unreadable, reverse=True))  # one per path (the shortest message)
         problems.extend(
             Diagnostic("error", message, _rel_of(path, top, prefix))
-            for path, message in sorted(unreadable)
+            for path, message in sorted(once.items())
         )
     if skipped is not None:
         skipped.extend(sorted(passed))
@@ -277,7 +282,7 @@ def _candidate(
         try:
             names = sorted(os.listdir(sub))
         except OSError as exc:
-            problems.append((os.fspath(sub), f"cannot list the directory: {_reason(exc)}"))
+            problems.append((os.fspath(sub), f"{_UNLISTABLE}: {_reason(exc)}"))
             names = []
         cand.dev.extend(sub / n for n in names if DEV_DIR_NAMES.match(n))
     cand.dev.extend(path / name for name in sorted(n for n in entries if DEV_NAMES.match(n)))
