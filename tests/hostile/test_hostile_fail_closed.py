@@ -275,6 +275,8 @@ def test_what_is_skipped_is_said_in_every_report(tmp_path: Path) -> None:
     _, markdown, _ = run(["analyze", str(root), "--no-index-facts", "--format", "markdown"])
     assert "Not searched (2)" in markdown
     assert "`tools`: a virtualenv" in markdown
+    _, github, _ = run(["analyze", str(root), "--no-index-facts", "--format", "github"])
+    assert "::notice title=depsplit%3A not searched::deploy: not searched: depsplit's" in github
     for argv in (["explain", "flask"], ["graph"]):
         _, _, err = run([*argv, str(root), "--no-index-facts"])
         assert "note: not searched: tools: a virtualenv" in err
