@@ -27,7 +27,7 @@ from depsplit.conflicts import (
     unsatisfiable_apps,
 )
 from depsplit.discover import Candidate, app_names, walk
-from depsplit.errors import UsageError
+from depsplit.errors import InputError, UsageError
 from depsplit.gc_pause import fewer_collections
 from depsplit.model import (
     App,
@@ -38,11 +38,13 @@ from depsplit.model import (
     Partition,
     Plan,
     Requirement,
+    Skipped,
     Target,
 )
 from depsplit.sources import lockfiles, pipfile, pyproject, pyversion, requirements_txt, setup_cfg
 from depsplit.sources.base import ReadContext, SourceResult
-from depsplit.target import SUPPORTED_PYTHONS
+from depsplit.sources.locate import read_toml
+from depsplit.target import SUPPORTED_PYTHONS, validate_python
 
 if TYPE_CHECKING:
     from depsplit.index import IndexConfig
@@ -92,6 +94,11 @@ def _analyze(root: Path, config: Config | None, options: Options | None) -> Plan
     root = root.resolve()
     config = config if config is not None else config_module.load(root)
     options = options or Options()
+    if options.python is not None:
+        try:
+            validate_python(options.python)
+        except ValueError as exc:
+            raise UsageError(f"python: {exc}") from exc
     target = Target(
         platform=options.platform or config.platform,
         python=options.python or config.python,
@@ -101,7 +108,8 @@ def _analyze(root: Path, config: Config | None, options: Options | None) -> Plan
         allow_outside_root=options.allow_outside_root,
         max_file_bytes=config.max_file_size,
     )
-    apps, diagnostics = read_apps(root, config, ctx, options.exclude)
+    skipped: list[Skipped] = []
+    apps, diagnostics = read_apps(root, config, ctx, options.exclude, skipped)
     if options.lenient:
         diagnostics = [replace(d, level="warning") for d in diagnostics]
     time_limit = options.time_limit if options.time_limit is not None else config.time_limit
@@ -118,7 +126,8 @@ def _analyze(root: Path, config: Config | None, options: Options | None) -> Plan
             apps = list(support.apps)
             session.adopt(apps)
             diagnostics.extend(support.diagnostics)
-        return _plan(root, apps, diagnostics, target, config, options, time_limit, session, support)
+        plan = _plan(root, apps, diagnostics, target, config, options, time_limit, session, support)
+    return replace(plan, skipped=tuple(skipped))
 
 
 def _index_session(
@@ -394,17 +403,24 @@ def constraint_class(
 
 
 def read_apps(
-    root: Path, config: Config, ctx: ReadContext, exclude: tuple[str, ...] = ()
+    root: Path,
+    config: Config,
+    ctx: ReadContext,
+    exclude: tuple[str, ...] = (),
+    skipped: list[Skipped] | None = None,
 ) -> tuple[list[App], list[Diagnostic]]:
-    """Discover and read every app; return the apps (sorted by path) and all diagnostics."""
+    """Discover and read every app; return the apps (sorted by path) and all diagnostics.
+    The directories skipped for what they hold are appended to ``skipped``."""
     too_deep: list[str] = []
-    candidates = walk(root, config, exclude, too_deep)
+    problems: list[Diagnostic] = []
+    found = walk(root, config, exclude, too_deep, problems=problems, skipped=skipped)
+    candidates = [c for c in found if not c.unsure or _settle(c, ctx, problems)]
     results = list(zip(candidates, _read_all(candidates, ctx, config), strict=True))
     results = _drop_included_only(results, ctx)
     paths = [ctx.rel(c.path) or "." for c, _ in results]
     names = app_names(paths, root.name)
     apps: list[App] = []
-    diagnostics: list[Diagnostic] = [
+    diagnostics: list[Diagnostic] = problems + [
         Diagnostic(
             "warning",
             f"not searched below this directory: it is {config.max_depth} levels deep "
@@ -427,6 +443,32 @@ def read_apps(
             )
         )
     return apps, diagnostics
+
+
+def _settle(candidate: Candidate, ctx: ReadContext, problems: list[Diagnostic]) -> bool:
+    """Read whole the files discovery could not settle from their first MiB
+    (:attr:`Candidate.unsure`): one that defines the app joins the files read; one that
+    cannot be read or parsed is an error on that file, whether or not the directory is an
+    app (a broken ``pyproject.toml`` alone hid its app). Whether the candidate is an app."""
+    for path in candidate.unsure:
+        probe = SourceResult()
+        if path.name == "pyproject.toml":
+            try:
+                _, data = read_toml(path, ctx, probe)
+            except InputError as exc:
+                problems.append(Diagnostic("error", exc.message, exc.file, exc.line))
+                continue
+            if pyproject.has_app_table(data):
+                candidate.pyproject = path
+        else:
+            try:
+                text = ctx.read_text(path)
+            except InputError as exc:
+                problems.append(Diagnostic("error", exc.message, exc.file, exc.line))
+                continue
+            if setup_cfg.declares_install_requires(text):
+                candidate.setup_cfg = path
+    return bool(candidate.defining)
 
 
 PARALLEL_MIN_APPS = 1000

@@ -10,7 +10,6 @@ never through the work tree, the index or a worktree, and the same analysis runs
 
 from __future__ import annotations
 
-import json
 import os
 import subprocess
 import tempfile
@@ -22,6 +21,7 @@ from typing import IO, Any
 
 from depsplit.errors import UsageError
 from depsplit.model import Conflict, ConflictRequirement, Group, Origin, Plan
+from depsplit.nesting import json_loads
 
 
 class BaselineError(UsageError):
@@ -184,7 +184,7 @@ def load_baseline(spec: str, root: Path, analyze_fn: Callable[[Path], Plan]) -> 
 def load_report(spec: str, path: Path) -> Baseline:
     """Read the conflicts, groups and apps of a ``--format json`` report."""
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        data = json_loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, ValueError) as exc:
         raise BaselineError(spec, f"cannot read the report: {exc}") from exc
     if not isinstance(data, dict) or data.get("schema_version") != 1:
@@ -210,7 +210,8 @@ def load_report(spec: str, path: Path) -> Baseline:
                 if isinstance(d, dict) and d.get("level") == "error"
             ),
         )
-    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+    except (KeyError, TypeError, ValueError, AttributeError, RecursionError) as exc:
+        # RecursionError: ``str()`` of a value nested nearly as deeply as the parse allows.
         raise BaselineError(spec, f"malformed depsplit JSON report: {exc!r}") from exc
 
 

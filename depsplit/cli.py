@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -100,15 +100,27 @@ def _index_config(kw: dict[str, object]) -> IndexConfig | None:
 
 def previous_groups(path: Path) -> dict[str, str]:
     """App name → group name from a previous JSON report or ``depsplit-plan.json``."""
-    import json
-
     from depsplit.errors import InputError
+    from depsplit.nesting import json_loads
 
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-        return {app: g["name"] for g in data["groups"] for app in g["apps"]}
-    except (OSError, ValueError, KeyError, TypeError) as exc:
+        data = json_loads(path.read_text(encoding="utf-8"))
+        return {str(app): str(g["name"]) for g in data["groups"] for app in g["apps"]}
+    except (OSError, ValueError, KeyError, TypeError, RecursionError) as exc:
         raise InputError(str(path), f"not a depsplit JSON report or plan: {exc}") from exc
+
+
+def _python_option(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """``--python``, checked when the options are parsed, by the rule the configuration's
+    ``python`` follows (:func:`depsplit.target.validate_python`)."""
+    if value is None:
+        return None
+    from depsplit.target import validate_python
+
+    try:
+        return validate_python(value)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), ctx=ctx, param=param) from exc
 
 
 def _common_options(func: _F) -> _F:
@@ -121,7 +133,12 @@ def _common_options(func: _F) -> _F:
             is_flag=True,
             help="Follow -r/-c includes that leave the analysed directory.",
         ),
-        click.option("--python", metavar="X.Y", help="Fix the interpreter of every group."),
+        click.option(
+            "--python",
+            metavar="X.Y",
+            callback=_python_option,
+            help="Fix the interpreter of every group (a CPython minor: 2.7, 3.5 to 3.14).",
+        ),
         click.option(
             "--platform",
             type=click.Choice(["linux/amd64", "linux/arm64"]),
@@ -296,6 +313,7 @@ def explain(package: str, **kw: object) -> None:
     from depsplit.explain import explain as explain_package
 
     plan = _analyze({}, **kw)  # type: ignore[arg-type]
+    _note_skipped(plan)
     click.echo(explain_package(plan.apps, plan.conflicts, package, plan.target), nl=False)
     raise _Exit(EXIT_ERROR if plan.has_errors else EXIT_OK)
 
@@ -316,8 +334,16 @@ def graph(fmt: str, output: str, **kw: object) -> None:
     from depsplit.report.graph import build_graph, render_graph
 
     plan = _analyze({}, **kw)  # type: ignore[arg-type]
+    _note_skipped(plan)
     _emit(render_graph(build_graph(plan.apps, plan.conflicts, plan.target), fmt), output)
     raise _Exit(EXIT_ERROR if plan.has_errors else EXIT_OK)
+
+
+def _note_skipped(plan: Plan) -> None:
+    """Say on stderr which directories were not searched (the reports of ``analyze`` say it
+    in their own format)."""
+    for skipped in plan.skipped:
+        click.echo(f"note: not searched: {skipped.path}: {skipped.reason}", err=True)
 
 
 def _replicas(values: tuple[str, ...]) -> dict[str, int]:
@@ -365,7 +391,7 @@ def generate(
     **kw: object,
 ) -> None:
     """Write a Dockerfile, requirements and .dockerignore per group, and compose.yaml."""
-    from depsplit.emit import PLAN_FILE, GenerateOptions, layout, render_all
+    from depsplit.emit import PLAN_FILE, GenerateOptions, check_outdir_apart, layout, render_all
     from depsplit.errors import UsageError
     from depsplit.writer import recover, write_tree
 
@@ -385,8 +411,13 @@ def generate(
             click.echo(str(diagnostic), err=True)
         click.echo("error: not generating: the analysis has errors (above)", err=True)
         raise _Exit(EXIT_ERROR)
+    check_outdir_apart(inside, ((a.name, a.path) for a in plan.apps))
+    # OUTDIR is skipped as depsplit's output once written: the plan it holds must not say
+    # so, or every second run would differ from the first.
+    plan = replace(plan, skipped=tuple(s for s in plan.skipped if s.path != inside))
     for diagnostic in plan.diagnostics:  # warnings only: what was generated may need them
         click.echo(str(diagnostic), err=True)
+    _note_skipped(plan)
     if plan.apps and not plan.groups:
         raise UsageError("the plan has no groups: nothing to generate")
     options = GenerateOptions(
@@ -534,7 +565,37 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _finish(exc.exit_code, argv)
     except click.exceptions.Exit as exc:  # --help, --version
         return _finish(exc.exit_code, argv)
+    except Exception as exc:  # the last resort: see _report_bug
+        _report_bug(exc)
+        return _finish(EXIT_ERROR, argv)
     return _finish(EXIT_OK, argv)
+
+
+def _report_bug(exc: Exception) -> None:
+    """An exception no handler expected is a bug in depsplit, not a verdict: say so in a
+    few lines (redacted: its text may hold a URL with a token), with where to report it,
+    and exit 2 like any error, never 1 (the policy's code, which CI may read as "new
+    conflicts") and whatever ``--lenient`` says. The traceback only on request."""
+    import os
+    import traceback
+
+    from depsplit.errors import DEBUG_ENV, ISSUE_TRACKER
+    from depsplit.redact import redact_text
+
+    if isinstance(exc, MemoryError):
+        click.secho("error: out of memory", err=True, fg="red")
+        return
+    what = redact_text(f"{type(exc).__name__}: {exc}".splitlines()[0])[:500]
+    click.secho(f"error: internal error in depsplit {__version__}: {what}", err=True, fg="red")
+    if os.environ.get(DEBUG_ENV, "") not in ("", "0"):
+        click.echo(redact_text("".join(traceback.format_exception(exc))), err=True, nl=False)
+    else:
+        click.echo(f"(set {DEBUG_ENV}=1 to see the traceback)", err=True)
+    click.echo(
+        f"This is a bug in depsplit; please report it at {ISSUE_TRACKER} with the command "
+        "that failed and the message above.",
+        err=True,
+    )
 
 
 def _finish(code: int, argv: Sequence[str] | None) -> int:

@@ -15,6 +15,8 @@ from typing import Any
 import tomli
 
 from depsplit.errors import ConfigError
+from depsplit.nesting import NestingError, toml_loads
+from depsplit.target import validate_python
 
 
 @dataclass(frozen=True)
@@ -76,9 +78,13 @@ def _from_file(
     name = _display(path, root)
     try:
         text = path.read_bytes().decode("utf-8-sig")
-        data = tomli.loads(text)
+        data = toml_loads(text)
     except UnicodeDecodeError as exc:
         raise ConfigError(name, "not valid UTF-8") from exc
+    except NestingError as exc:
+        raise ConfigError(name, f"invalid TOML: {exc}", exc.line) from exc
+    except OSError as exc:
+        raise ConfigError(name, f"cannot read: {exc.strerror or exc}") from exc
     except tomli.TOMLDecodeError as exc:
         line = _toml_error_line(str(exc))
         raise ConfigError(name, f"invalid TOML: {exc}", line) from exc
@@ -104,11 +110,11 @@ def parse(table: dict[str, Any], name: str = "depsplit.toml", text: str = "") ->
         if key not in known:
             close = ", ".join(sorted(known))
             raise ConfigError(name, f"unknown key {raw_key!r} (known: {close})", line)
-        values[key] = _check(key, raw_key, value, name, line)
+        values[key] = _check(key, raw_key, value, name, line, text)
     return Config(**values)
 
 
-def _check(key: str, raw_key: str, value: Any, name: str, line: int | None) -> Any:
+def _check(key: str, raw_key: str, value: Any, name: str, line: int | None, text: str = "") -> Any:
     def fail(expected: str) -> ConfigError:
         return ConfigError(name, f"{raw_key} must be {expected}, not {value!r}", line)
 
@@ -128,9 +134,10 @@ def _check(key: str, raw_key: str, value: Any, name: str, line: int | None) -> A
             raise fail("true or false")
         return value
     if key in ("python",):
-        if not isinstance(value, str) or not re.fullmatch(r"2\.7|3\.\d+", value):
-            raise fail('a CPython minor version such as "3.12"')
-        return value
+        try:
+            return validate_python(value)
+        except ValueError as exc:
+            raise ConfigError(name, f"{raw_key}: {exc}", line) from exc
     if key == "platform":
         if not isinstance(value, str):
             raise fail('a platform such as "linux/amd64"')
@@ -148,12 +155,23 @@ def _check(key: str, raw_key: str, value: Any, name: str, line: int | None) -> A
             raise fail('a table of app = "group-name"')
         return dict(value)
     if key == "group_python":
-        if not isinstance(value, dict) or not all(
-            isinstance(v, str) and re.fullmatch(r"2\.7|3\.\d+", v) for v in value.values()
-        ):
+        if not isinstance(value, dict):
             raise fail('a table of group-name = "3.X"')
+        problems = {g: _python_problem(v) for g, v in value.items()}
+        for group, problem in problems.items():
+            if problem is not None:
+                where = _key_line(text, group) if text else None
+                raise ConfigError(name, f"{raw_key}.{group}: {problem}", where or line)
         return dict(value)
     raise AssertionError(key)  # pragma: no cover - every known key is handled above
+
+
+def _python_problem(value: object) -> str | None:
+    try:
+        validate_python(value)
+    except ValueError as exc:
+        return str(exc)
+    return None
 
 
 def _key_line(text: str, key: str) -> int | None:

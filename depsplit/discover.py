@@ -3,9 +3,17 @@
 An app is a directory holding ``requirements.txt`` (or only ``requirements.in``), a
 ``requirements/`` folder with a prod/base/main file, a ``pyproject.toml`` with ``[project]``
 or ``[tool.poetry]``, a ``Pipfile``, or a ``setup.cfg`` with ``install_requires``.
-Hidden directories, virtualenvs, ``node_modules``, caches, build outputs, depsplit's own
-output and what ``.gitignore`` files ignore are skipped. Symlinked directories are not
-followed (a symlink loop cannot trap the walk).
+Hidden directories, ``node_modules``, caches, build outputs and what ``.gitignore`` files
+ignore are skipped by name. Two kinds of directory are skipped for what they hold, and each
+is reported (:class:`~depsplit.model.Skipped`): depsplit's own generated output (its
+``depsplit-plan.json`` is depsplit's, see :func:`generated_by_depsplit`) and a virtualenv
+(``pyvenv.cfg`` with an interpreter or a ``site-packages``); never a directory that holds
+an app's own dependency files. Symlinked directories are not followed (a symlink loop
+cannot trap the walk).
+
+Fail closed: a directory that cannot be listed, or a file that may make a directory an app
+and cannot be read, is an error naming it (``problems``), never a directory silently
+passed over.
 """
 
 from __future__ import annotations
@@ -13,11 +21,14 @@ from __future__ import annotations
 import fnmatch
 import os
 import re
+import stat
 import unicodedata
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from depsplit.config import Config
+from depsplit.model import Diagnostic, Skipped
 
 SKIP_DIRS = frozenset(
     {
@@ -58,6 +69,11 @@ class Candidate:
     setup_cfg: Path | None = None
     locks: list[Path] = field(default_factory=list)
     python_files: list[Path] = field(default_factory=list)
+    unsure: list[Path] = field(default_factory=list)
+    """A ``pyproject.toml`` or ``setup.cfg`` whose first MiB does not show that it makes
+    the directory an app (no ``[project]`` line, no ``install_requires``), or which could
+    not be read: :func:`depsplit.analyze.read_apps` reads it whole to decide, and reports
+    it when it cannot be read or parsed."""
 
     @property
     def defining(self) -> list[Path]:
@@ -72,7 +88,7 @@ _Specs = tuple[tuple[str, object], ...]
 trailing separator; its compiled patterns), outermost first."""
 
 
-def _gitignore_matcher(directory: str, parent: _Specs) -> _Specs:
+def _gitignore_matcher(directory: str, parent: _Specs, problems: _Problems) -> _Specs:
     gitignore = Path(directory) / ".gitignore"
     if not gitignore.is_file():
         return parent
@@ -80,9 +96,23 @@ def _gitignore_matcher(directory: str, parent: _Specs) -> _Specs:
 
     try:
         lines = gitignore.read_text(encoding="utf-8-sig", errors="replace").splitlines()
-    except OSError:
+    except OSError as exc:
+        # What it ignores would be searched: more apps than meant, and an error says why.
+        problems.append((os.fspath(gitignore), f"cannot read: {_reason(exc)}"))
         return parent
     return (*parent, (_with_sep(directory), pathspec.GitIgnoreSpec.from_lines(lines)))
+
+
+_Problems = list[tuple[str, str]]
+"""(path as walked, message): what discovery could not list or read."""
+
+
+_UNLISTABLE = "cannot list the directory"
+_EXCLUDE_HINT = " (if it holds no app, exclude it: --exclude, or exclude in [tool.depsplit])"
+
+
+def _reason(exc: OSError) -> str:
+    return exc.strerror or str(exc)
 
 
 def _with_sep(directory: str) -> str:
@@ -118,10 +148,16 @@ def walk(
     config: Config,
     extra_exclude: tuple[str, ...] = (),
     too_deep: list[str] | None = None,
+    *,
+    problems: list[Diagnostic] | None = None,
+    skipped: list[Skipped] | None = None,
 ) -> list[Candidate]:
     """Every candidate app directory below ``root``, sorted by path. Directories at
     ``config.max_depth`` that have subdirectories are appended to ``too_deep`` (relative
-    POSIX paths): they were not searched further.
+    POSIX paths): they were not searched further. A directory that cannot be listed and a
+    ``.gitignore`` or ``requirements/`` folder that cannot be read are appended to
+    ``problems`` (errors naming them); directories skipped for what they hold, to
+    ``skipped``. Both sorted by path.
 
     The walk works on the path strings ``os.scandir`` gives (a directory's entries are
     ``directory + os.sep + name``, so a path relative to the root is a slice of it) and
@@ -134,22 +170,31 @@ def walk(
     exclude = config.exclude + extra_exclude
     found: list[tuple[str, Candidate]] = []
     parents: dict[str, Path] = {}
+    unreadable: _Problems = []
+    passed: list[Skipped] = []
     stack: list[tuple[str, int, _Specs]] = [(top, 0, ())]
     while stack:
         directory, depth, specs = stack.pop()
+        rel = "." if directory == top else _posix(directory[len(prefix) :])
         try:
             with os.scandir(directory) as it:
                 entries = {e.name: e for e in it}
-        except OSError:
+        except OSError as exc:
+            if not (exclude and rel != "." and _glob_match(rel, exclude)):
+                unreadable.append((directory, f"{_UNLISTABLE}: {_reason(exc)}{_EXCLUDE_HINT}"))
             continue
         if ".gitignore" in entries:  # no stat of a missing one in every directory
-            specs = _gitignore_matcher(directory, specs)
-        if PLAN_FILE in entries or "pyvenv.cfg" in entries:
-            continue  # depsplit's own output, or a virtualenv
-        rel = "." if directory == top else _posix(directory[len(prefix) :])
+            specs = _gitignore_matcher(directory, specs, unreadable)
         if exclude and rel != "." and _glob_match(rel, exclude):
             continue
-        candidate = _candidate(directory, entries, parents)
+        if (PLAN_FILE in entries or "pyvenv.cfg" in entries) and _DEFINING_NAMES.isdisjoint(
+            entries
+        ):
+            why = skip_reason(directory, entries)
+            if why is not None:
+                passed.append(Skipped(rel, why))
+                continue
+        candidate = _candidate(directory, entries, parents, unreadable)
         if candidate is not None:
             found.append((_posix(directory), candidate))
         if depth >= config.max_depth:
@@ -175,6 +220,14 @@ def walk(
                 continue
             stack.append((child, depth + 1, specs))
     found.sort(key=lambda item: item[0])
+    if problems is not None:
+        once = dict(sorted(unreadable, reverse=True))  # one per path (the shortest message)
+        problems.extend(
+            Diagnostic("error", message, _rel_of(path, top, prefix))
+            for path, message in sorted(once.items())
+        )
+    if skipped is not None:
+        skipped.extend(sorted(passed))
     candidates = [c for _, c in found]
     if config.apps:
         candidates = [
@@ -183,6 +236,10 @@ def walk(
             if _glob_match("." if key == _posix(top) else key[len(_posix(prefix)) :], config.apps)
         ]
     return candidates
+
+
+def _rel_of(path: str, top: str, prefix: str) -> str:
+    return "." if path == top else _posix(path[len(prefix) :]) if path.startswith(prefix) else path
 
 
 _DEFINING_NAMES = frozenset(
@@ -200,7 +257,10 @@ _PYLOCK = re.compile(r"pylock\.[^.]+\.toml")
 
 
 def _candidate(
-    directory: str, entries: dict[str, os.DirEntry[str]], parents: dict[str, Path]
+    directory: str,
+    entries: dict[str, os.DirEntry[str]],
+    parents: dict[str, Path],
+    problems: _Problems,
 ) -> Candidate | None:
     if _DEFINING_NAMES.isdisjoint(entries):
         return None  # the common case, decided without a Path, a stat or a read
@@ -219,16 +279,26 @@ def _candidate(
                     break
             if cand.main:
                 break
-        if (sub).is_dir():
-            cand.dev.extend(sub / n for n in sorted(os.listdir(sub)) if DEV_DIR_NAMES.match(n))
+        try:
+            names = sorted(os.listdir(sub))
+        except OSError as exc:
+            problems.append((os.fspath(sub), f"{_UNLISTABLE}: {_reason(exc)}"))
+            names = []
+        cand.dev.extend(sub / n for n in names if DEV_DIR_NAMES.match(n))
     cand.dev.extend(path / name for name in sorted(n for n in entries if DEV_NAMES.match(n)))
-    if "pyproject.toml" in entries and _has_app_table(entries["pyproject.toml"]):
-        cand.pyproject = path / "pyproject.toml"
+    if "pyproject.toml" in entries:
+        if _shows(entries["pyproject.toml"], _APP_TABLE):
+            cand.pyproject = path / "pyproject.toml"
+        else:
+            cand.unsure.append(path / "pyproject.toml")
     if "Pipfile" in entries:
         cand.pipfile = path / "Pipfile"
-    if "setup.cfg" in entries and _has_install_requires(entries["setup.cfg"]):
-        cand.setup_cfg = path / "setup.cfg"
-    if not cand.defining:
+    if "setup.cfg" in entries:
+        if _shows(entries["setup.cfg"], _INSTALL_REQUIRES):
+            cand.setup_cfg = path / "setup.cfg"
+        else:
+            cand.unsure.append(path / "setup.cfg")
+    if not cand.defining and not cand.unsure:
         return None
     cand.locks = [path / n for n in LOCK_FILES if n in entries]
     pylocks = sorted(n for n in entries if n.startswith("pylock.") and _PYLOCK.fullmatch(n))
@@ -253,7 +323,8 @@ _HEAD_CHUNK = 1 << 16
 
 def _head(entry: os.DirEntry[str], limit: int = 1 << 20) -> str:
     """The first ``limit`` bytes of a regular file (symlinks followed), decoded leniently;
-    ``""`` for anything else or on any error.
+    ``""`` for anything else or on any error (the caller then reads the file whole, which
+    reports why it cannot).
 
     ``DirEntry.is_file`` answers from the directory listing for a file that is not a
     symlink (no ``stat``). The read asks for a small chunk first: a ``read(limit)``
@@ -280,12 +351,90 @@ _APP_TABLE = re.compile(r"^\s*\[\s*(?:project|tool\.poetry)\s*\]", re.MULTILINE)
 _INSTALL_REQUIRES = re.compile(r"^\s*install_requires\s*=", re.MULTILINE)
 
 
-def _has_app_table(entry: os.DirEntry[str]) -> bool:
-    return bool(_APP_TABLE.search(_head(entry)))
+def _shows(entry: os.DirEntry[str], pattern: re.Pattern[str]) -> bool:
+    """Whether the file's first MiB shows ``pattern`` (a quick yes; a no is not an answer:
+    the table may come later, as a dotted key, or the file may not be readable)."""
+    return bool(pattern.search(_head(entry)))
 
 
-def _has_install_requires(entry: os.DirEntry[str]) -> bool:
-    return bool(_INSTALL_REQUIRES.search(_head(entry)))
+PLAN_MAX_BYTES = 64 * 1024 * 1024
+"""A ``depsplit-plan.json`` larger than this is not read: it is not taken for depsplit's
+(its directory is searched like any other)."""
+
+
+def skip_reason(directory: str, entries: Mapping[str, os.DirEntry[str]]) -> str | None:
+    """Why discovery does not search ``directory`` (holding ``entries``): it is depsplit's
+    generated output or a virtualenv; ``None`` when it is neither, whatever its files are
+    named (a file named ``depsplit-plan.json`` or ``pyvenv.cfg`` alone proves nothing)."""
+    if PLAN_FILE in entries:
+        version = generated_by_depsplit(os.path.join(directory, PLAN_FILE))
+        if version is not None:
+            return f"depsplit's generated output ({PLAN_FILE} written by {version})"
+    if "pyvenv.cfg" in entries:
+        interpreter = _virtualenv_evidence(directory, entries)
+        if interpreter is not None:
+            return f"a virtualenv (pyvenv.cfg and {interpreter})"
+    return None
+
+
+def generated_by_depsplit(path: str) -> str | None:
+    """``"depsplit X.Y.Z"`` when the file at ``path`` is a plan ``depsplit generate``
+    wrote: a regular file holding one JSON object with its marker (``generated_by``), the
+    report's ``tool`` and ``schema_version``, the ``generate`` options and the ``files``
+    the writer recorded. ``None`` for anything else: empty, not JSON, another tool's."""
+    from depsplit.nesting import json_loads
+
+    try:
+        st = os.stat(path)
+        if not stat.S_ISREG(st.st_mode) or st.st_size > PLAN_MAX_BYTES:
+            return None
+        with open(path, "rb") as fh:
+            data = json_loads(fh.read(PLAN_MAX_BYTES + 1))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(data, dict):
+        return None
+    marker = data.get("generated_by")
+    tool = data.get("tool")
+    if (
+        isinstance(marker, str)
+        and marker.startswith("depsplit ")
+        and isinstance(tool, dict)
+        and tool.get("name") == "depsplit"
+        and isinstance(data.get("schema_version"), int)
+        and isinstance(data.get("generate"), dict)
+        and isinstance(data.get("files"), dict)
+    ):
+        return marker
+    return None
+
+
+_LIB_PYTHON = re.compile(r"(?:python|pypy)\d+(?:\.\d+)?t?")
+
+
+def _virtualenv_evidence(directory: str, entries: Mapping[str, os.DirEntry[str]]) -> str | None:
+    """What shows that a directory with ``pyvenv.cfg`` is a virtualenv: its interpreter
+    (``bin/python``, a symlink that may dangle once its base Python is gone;
+    ``Scripts/python.exe``) or its ``lib/pythonX.Y/site-packages``; ``None`` without
+    either."""
+    for interpreter in ("bin/python", "bin/python3", "Scripts/python.exe"):
+        if os.path.lexists(os.path.join(directory, interpreter)):
+            return interpreter
+    for lib in ("lib", "Lib"):
+        if lib not in entries:
+            continue
+        if lib == "Lib" and os.path.isdir(os.path.join(directory, "Lib", "site-packages")):
+            return "Lib/site-packages"
+        try:
+            names = sorted(os.listdir(os.path.join(directory, lib)))
+        except OSError:
+            continue
+        for name in names:
+            if _LIB_PYTHON.fullmatch(name) and os.path.isdir(
+                os.path.join(directory, lib, name, "site-packages")
+            ):
+                return f"{lib}/{name}/site-packages"
+    return None
 
 
 _NAME_OK = re.compile(r"[^a-z0-9_-]+")

@@ -10,6 +10,12 @@ EXIT_OK = 0
 EXIT_POLICY = 1
 EXIT_ERROR = 2
 
+ISSUE_TRACKER = "https://github.com/OWNER/depsplit/issues"
+"""Where an unexpected error (a bug in depsplit) is to be reported."""
+
+DEBUG_ENV = "DEPSPLIT_DEBUG"
+"""Set (non-empty, not ``0``) to print the traceback of an unexpected error."""
+
 
 class DepsplitError(Exception):
     """Base of every error depsplit reports to the user (exit code 2 unless said otherwise)."""

@@ -114,6 +114,16 @@ class Diagnostic:
         return (self.file or "", self.line or 0, self.level, self.message)
 
 
+@dataclass(frozen=True, order=True)
+class Skipped:
+    """A directory discovery did not search because of what it holds (depsplit's own
+    generated output, a virtualenv), and why: said in every report, since a directory left
+    out is an app that was not checked."""
+
+    path: str
+    reason: str
+
+
 @dataclass(frozen=True)
 class App:
     """An application: a directory whose requirements go into one container."""
@@ -255,6 +265,8 @@ class Plan:
     """Apps whose own requirements cannot be satisfied even alone."""
     transitive: bool = False
     """Whether dependencies were resolved through a package index (``--transitive``)."""
+    skipped: tuple[Skipped, ...] = ()
+    """Directories not searched for what they hold, sorted by path."""
 
     @property
     def has_errors(self) -> bool:

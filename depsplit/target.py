@@ -11,6 +11,7 @@ group, and :func:`end_of_life` says which are past python.org's end-of-life date
 from __future__ import annotations
 
 import datetime
+import re
 from functools import lru_cache
 
 from packaging.markers import InvalidMarker, Marker, UndefinedComparison, UndefinedEnvironmentName
@@ -195,6 +196,22 @@ def _allowed_pythons(specifier: str, candidates: tuple[str, ...]) -> tuple[str, 
     return tuple(out)
 
 
+def validate_python(text: object) -> str:
+    """``text`` when it names a CPython minor depsplit can target (``"3.12"``: one of
+    :data:`SUPPORTED_PYTHONS`, written ``X.Y``); ``ValueError`` saying what is accepted
+    otherwise. The one rule for ``--python`` on every command and for the configuration's
+    ``python`` and ``group_python``: ``3``, ``3.12.1`` or ``abc`` would otherwise be taken
+    by one command and refused, or crash, in another."""
+    if isinstance(text, str) and text in SUPPORTED_PYTHONS:
+        return text
+    shown = repr(text)
+    if isinstance(text, str) and re.fullmatch(r"\d+\.\d+", text):
+        why = "not a CPython minor with a python:X.Y-slim image"
+    else:
+        why = "not a CPython minor version written X.Y"
+    raise ValueError(f'{shown} is {why}; choose one of {span()} (e.g. "{SUPPORTED_PYTHONS[-1]}")')
+
+
 def validate_platform(platform: str) -> str:
     if platform not in PLATFORMS:
         raise ValueError(f"unsupported platform {platform!r}; choose one of {', '.join(PLATFORMS)}")
@@ -217,4 +234,5 @@ __all__ = [
     "span",
     "specifier_set",
     "validate_platform",
+    "validate_python",
 ]

@@ -51,6 +51,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from depsplit.errors import OutputError
+from depsplit.nesting import json_loads
 
 MANIFEST = "depsplit-plan.json"
 """The manifest inside the output directory (the plan file of ``depsplit generate``)."""
@@ -189,7 +190,7 @@ def _recorded(outdir: Path, notes: list[str]) -> dict[str, str]:
     if text is None:
         return {}
     try:
-        data = json.loads(text)
+        data = json_loads(text)
     except ValueError:
         notes.append(f"{MANIFEST} is not valid JSON: every existing file is treated as yours")
         return {}

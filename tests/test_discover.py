@@ -32,16 +32,86 @@ def test_every_kind_of_app_is_found_and_junk_is_skipped(tree) -> None:
             "h/setup.cfg": "[flake8]\nmax-line-length = 100\n",
             ".venv/lib/requirements.txt": "x\n",
             "venv2/pyvenv.cfg": "home = /usr\n",
-            "venv2/requirements.txt": "x\n",
+            "venv2/lib/python3.12/site-packages/x/requirements.txt": "x\n",
+            "venv2/x/requirements.txt": "x\n",
             "node_modules/x/requirements.txt": "x\n",
             "build/requirements.txt": "x\n",
             "ignored/requirements.txt": "x\n",
-            "out/depsplit-plan.json": "{}",
+            "out/depsplit-plan.json": PLAN,
             "out/g1/requirements.txt": "x\n",
             ".gitignore": "ignored/\n",
         }
     )
-    assert paths(root) == ["a", "b", "c", "d", "e", "f", "g"]
+    plan = analyze(root)
+    assert [a.path for a in plan.apps] == ["a", "b", "c", "d", "e", "f", "g"]
+    assert [(s.path, s.reason.split(" (")[0]) for s in plan.skipped] == [
+        ("out", "depsplit's generated output"),
+        ("venv2", "a virtualenv"),
+    ]
+
+
+PLAN = (
+    '{"generated_by": "depsplit 0.1.0", "schema_version": 1, '
+    '"tool": {"name": "depsplit", "version": "0.1.0"}, "generate": {}, "files": {}}'
+)
+
+
+@pytest.mark.parametrize(
+    "files",
+    [
+        {"depsplit-plan.json": ""},
+        {"depsplit-plan.json": "{}"},
+        {"depsplit-plan.json": "not json"},
+        {"depsplit-plan.json": '{"generated_by": "depsplit 0.1.0"}'},
+        {"depsplit-plan.json": PLAN.replace('"depsplit"', '"other"')},
+        {"pyvenv.cfg": ""},
+        {"pyvenv.cfg": "home = /usr\n", "bin/activate": ""},
+        {"pyvenv.cfg": "home = /usr\n", "lib/python3.12/x": ""},
+        # A real plan or virtualenv beside an app's own files: the app is still read.
+        {"depsplit-plan.json": PLAN, "requirements.txt": "x\n"},
+        {"pyvenv.cfg": "", "bin/python": "", "requirements.txt": "x\n"},
+    ],
+    ids=[
+        "empty-plan",
+        "empty-object",
+        "not-json",
+        "marker-only",
+        "other-tool",
+        "empty-pyvenv",
+        "no-interpreter",
+        "no-site-packages",
+        "plan-beside-app-files",
+        "venv-in-app-dir",
+    ],
+)
+def test_a_file_named_like_a_plan_or_a_venv_does_not_hide_an_app(
+    tree, files: dict[str, str]
+) -> None:
+    """Any ``depsplit-plan.json`` or ``pyvenv.cfg`` hid its directory (issue 16): a PR
+    adding one to a conflicting app passed ``--fail-on conflict``."""
+    root = tree(
+        {"app/requirements.txt": "flask==1.0\n", **{f"app/{k}": v for k, v in files.items()}}
+    )
+    plan = analyze(root)
+    assert [a.path for a in plan.apps] == ["app"]
+    assert plan.skipped == ()
+
+
+def test_a_real_virtualenv_is_skipped_and_said(tree) -> None:
+    root = tree(
+        {
+            "api/requirements.txt": "flask\n",
+            "env3/pyvenv.cfg": "home = /usr/bin\n",
+            "env3/sub/requirements.txt": "django\n",
+        }
+    )
+    (root / "env3" / "bin").mkdir()
+    (root / "env3" / "bin" / "python").symlink_to("/nonexistent/python3")  # base Python gone
+    plan = analyze(root)
+    assert [a.path for a in plan.apps] == ["api"]
+    assert [(s.path, s.reason) for s in plan.skipped] == [
+        ("env3", "a virtualenv (pyvenv.cfg and bin/python)")
+    ]
 
 
 def test_compiled_requirements_txt_wins_over_in(tree) -> None:

@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pytest
 
+from depsplit.analyze import analyze
 from depsplit.config import Config
 from depsplit.discover import (
     DEV_DIR_NAMES,
@@ -28,6 +29,7 @@ from depsplit.discover import (
     REQUIREMENTS_DIR_MAIN,
     SKIP_DIRS,
     Candidate,
+    skip_reason,
     walk,
 )
 from depsplit.errors import InputError
@@ -192,17 +194,21 @@ def _reference_walk(root: Path, config: Config, too_deep: list[str]) -> list[Can
                     break
             cand.dev.extend(sub / n for n in sorted(os.listdir(sub)) if DEV_DIR_NAMES.match(n))
         cand.dev.extend(directory / n for n in sorted(names) if DEV_NAMES.match(n))
-        if "pyproject.toml" in names and re.search(
-            r"^\s*\[\s*(?:project|tool\.poetry)\s*\]", head(directory / "pyproject.toml"), re.M
-        ):
-            cand.pyproject = directory / "pyproject.toml"
+        if "pyproject.toml" in names:
+            if re.search(
+                r"^\s*\[\s*(?:project|tool\.poetry)\s*\]", head(directory / "pyproject.toml"), re.M
+            ):
+                cand.pyproject = directory / "pyproject.toml"
+            else:
+                cand.unsure.append(directory / "pyproject.toml")
         if "Pipfile" in names:
             cand.pipfile = directory / "Pipfile"
-        if "setup.cfg" in names and re.search(
-            r"^\s*install_requires\s*=", head(directory / "setup.cfg"), re.M
-        ):
-            cand.setup_cfg = directory / "setup.cfg"
-        if not cand.defining:
+        if "setup.cfg" in names:
+            if re.search(r"^\s*install_requires\s*=", head(directory / "setup.cfg"), re.M):
+                cand.setup_cfg = directory / "setup.cfg"
+            else:
+                cand.unsure.append(directory / "setup.cfg")
+        if not cand.defining and not cand.unsure:
             return None
         cand.locks = [directory / n for n in LOCK_FILES if n in names]
         cand.locks += [
@@ -226,7 +232,13 @@ def _reference_walk(root: Path, config: Config, too_deep: list[str]) -> list[Can
         if ".gitignore" in names and (directory / ".gitignore").is_file():
             lines = (directory / ".gitignore").read_text("utf-8-sig", "replace").splitlines()
             specs = [*specs, (directory, pathspec.GitIgnoreSpec.from_lines(lines))]
-        if PLAN_FILE in names or "pyvenv.cfg" in names:
+        defining = {"requirements.txt", "requirements.in", "requirements", "pyproject.toml"}
+        defining |= {"Pipfile", "setup.cfg"}
+        if (
+            (PLAN_FILE in names or "pyvenv.cfg" in names)
+            and not names & defining
+            and skip_reason(str(directory), {e.name: e for e in entries}) is not None
+        ):
             continue
         rel = directory.relative_to(root).as_posix()
         if config.exclude and rel != "." and glob(rel, config.exclude):
@@ -333,9 +345,14 @@ def test_walk_agrees_with_a_pathlib_walk(odd_tree: Path, config: Config) -> None
 
 
 def test_walk_finds_a_table_within_the_first_mebibyte_only(odd_tree: Path) -> None:
+    """The quick scan reads the first MiB; a table further down is settled by reading the
+    file whole (fail closed: it is an app all the same)."""
     found = {c.path.name for c in walk(odd_tree, Config()) if c.pyproject is not None}
     assert "late" in found
     assert "too-late" not in found
+    unsure = {c.path.name for c in walk(odd_tree, Config()) if c.unsure}
+    assert "too-late" in unsure
+    assert [a.path for a in analyze(odd_tree, Config(apps=("too-late",))).apps] == ["too-late"]
 
 
 # --------------------------------------------------------------------------- line memo

@@ -88,3 +88,37 @@ def test_end_of_life_is_a_table_lookup_on_a_given_date() -> None:
     assert end_of_life("3.4", today) is None  # not a supported minor: nothing known
     with pytest.raises(ValueError, match="December"):
         end_of_life("3.9", "December 2026")
+
+
+@pytest.mark.parametrize("text", ["2.7", "3.5", "3.12", "3.14"])
+def test_validate_python_takes_every_supported_minor(text: str) -> None:
+    from depsplit.target import validate_python
+
+    assert validate_python(text) == text
+
+
+@pytest.mark.parametrize(
+    ("value", "why"),
+    [
+        ("abc", "not a CPython minor version written X.Y"),
+        ("3", "not a CPython minor version written X.Y"),
+        ("3.12.1", "not a CPython minor version written X.Y"),
+        (3.12, "not a CPython minor version written X.Y"),
+        ("3.4", "not a CPython minor with a python:X.Y-slim image"),
+        ("3.15", "not a CPython minor with a python:X.Y-slim image"),
+    ],
+)
+def test_validate_python_says_what_is_accepted(value: object, why: str) -> None:
+    from depsplit.target import validate_python
+
+    with pytest.raises(ValueError, match=r"choose one of 2\.7, 3\.5–3\.14") as info:
+        validate_python(value)
+    assert why in str(info.value)
+
+
+def test_the_library_refuses_an_invalid_python_too(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from depsplit.analyze import Options, analyze
+    from depsplit.errors import UsageError
+
+    with pytest.raises(UsageError, match="python: 'abc' is not"):
+        analyze(tmp_path, options=Options(python="abc"))

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +35,7 @@ __all__ = [
     "EntryPoint",
     "GenerateOptions",
     "Generation",
+    "check_outdir_apart",
     "detect",
     "layout",
     "plan_document",
@@ -71,6 +73,30 @@ def layout(root: Path, outdir: Path) -> tuple[str, str]:
         raise UsageError(f"the output directory {inside!r} cannot be used: {reason}")
     context = Path(os.path.relpath(root_abs, out_abs)).as_posix()
     return context, inside
+
+
+def check_outdir_apart(outdir: str, app_paths: Iterable[tuple[str, str]]) -> None:
+    """Refuse an OUTDIR (relative to the root, POSIX) that is an app's directory, inside one,
+    or holds one (``app_paths``: (name, path) pairs): the app's image would copy the
+    generated files, and a directory holding depsplit's plan is not searched for apps
+    (:func:`depsplit.discover.skip_reason`). The root app (``"."``) is exempt: OUTDIR is
+    always inside the root."""
+    for name, path in sorted(app_paths, key=lambda item: item[1]):
+        if path == ".":
+            continue
+        if outdir == path or outdir.startswith(path + "/"):
+            raise UsageError(
+                f"the output directory {outdir!r} is inside the directory of the app "
+                f"{name!r} ({path}): the app's image would copy the generated files, and "
+                "depsplit's output would mix with the app's own; choose a directory outside "
+                "every app (e.g. deploy/)"
+            )
+        if path.startswith(outdir + "/"):
+            raise UsageError(
+                f"the output directory {outdir!r} holds the app {name!r} ({path}): a later "
+                "run would take it for depsplit's output and not search it; choose a "
+                "directory outside every app (e.g. deploy/)"
+            )
 
 
 def plan_document(gen: Generation) -> dict[str, Any]:

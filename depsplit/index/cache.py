@@ -32,6 +32,7 @@ from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 from depsplit.index.config import IndexConfig
+from depsplit.nesting import json_loads
 
 SCHEMA = "index-v1"
 PAGE_FORMAT = 2
@@ -146,7 +147,7 @@ class Cache:
         ``None`` too for an entry that is unreadable or of another format."""
         path = self._page_path(url)
         try:
-            data = json.loads(path.read_bytes())
+            data = json_loads(path.read_bytes())
             if data["format"] != PAGE_FORMAT or data["url"] != strip_credentials(url):
                 return None
             fetched = float(data["fetched"])

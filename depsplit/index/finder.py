@@ -18,7 +18,6 @@ import base64
 import hashlib
 import http.client
 import io
-import json
 import netrc
 import ssl
 import tarfile
@@ -63,6 +62,7 @@ from depsplit.index.errors import (
     OfflineCacheMiss,
     UnknownPackageError,
 )
+from depsplit.nesting import json_loads
 from depsplit.redact import redact_text, redact_url
 
 ACCEPT = (
@@ -252,7 +252,7 @@ def parse_html_page(body: bytes, page_url: str) -> list[_Link]:
 
 def parse_json_page(body: bytes, page_url: str) -> list[_Link]:
     """The files of a PEP 691 JSON project page."""
-    data = json.loads(body)
+    data = json_loads(body)
     if not isinstance(data, dict) or not isinstance(data.get("files"), list):
         raise ValueError("not a PEP 691 project page")
     links = []

@@ -1,5 +1,6 @@
 """GitHub Actions workflow commands: an annotation on every requirement line of every
-conflict, and on every diagnostic; then the headline as a plain log line.
+conflict, on every diagnostic, and a notice per directory not searched; then the headline
+as a plain log line.
 
 Against a baseline, new conflicts are ``::error`` and existing ones ``::notice``, so a pull
 request is annotated with what it introduced. The Markdown summary for
@@ -103,5 +104,9 @@ def render(plan: Plan, *, baseline: BaselineDiff | None = None, path_prefix: str
                 title=f"depsplit: input {d.level}",
             )
         )
+    lines += [
+        command("notice", f"{s.path}: not searched: {s.reason}", title="depsplit: not searched")
+        for s in plan.skipped
+    ]
     lines.append(text_report.headline(plan, baseline))
     return "\n".join(lines) + "\n"

@@ -158,6 +158,7 @@ def _document(plan: Plan, apps: list[Any], conflicts: list[Any]) -> dict[str, An
             else None
         ),
         "diagnostics": [_diagnostic(d) for d in plan.diagnostics],
+        "skipped": [{"path": s.path, "reason": s.reason} for s in plan.skipped],
     }
     if plan.transitive:
         data["transitive"] = True

@@ -447,7 +447,17 @@ def _document(
     out += _section_groups(plan, caps.get("groups"), cut)
     out += _section_diagram(plan, baseline, caps, cut)
     out += _section_diagnostics(plan, links, caps.get("diagnostics"), cut)
+    out += _section_skipped(plan)
     return out, cut
+
+
+def _section_skipped(plan: Plan) -> list[str]:
+    """The directories discovery skipped for what they hold: an app there was not checked,
+    so a reviewer sees it (a handful of lines: not cut when the report is too long)."""
+    if not plan.skipped:
+        return []
+    body = [f"- {md_code(s.path, table=False)}: {md_text(s.reason)}" for s in plan.skipped]
+    return _collapsible(f"Not searched ({len(plan.skipped)})", body, open_=False)
 
 
 _SHRINK_ORDER = ("diagnostics", "resolved", "existing", "groups", "changes", "new")

@@ -335,6 +335,11 @@ def lines(plan: Plan, baseline: BaselineDiff | None = None) -> list[Line]:
         out.append([(f"  {'':<{width}}  sources: {sources}", "dim")])
     if not plan.apps:
         out.append([("  (no apps found)", "dim")])
+    if plan.skipped:
+        out.append([])
+        out.append([("Not searched", "section")])
+        width = max(len(s.path) for s in plan.skipped)
+        out.extend([[("  ", ""), (f"{s.path:<{width}}  {s.reason}", "dim")] for s in plan.skipped])
     if baseline is not None and baseline.baseline_errors:
         out.append([])
         out.append(

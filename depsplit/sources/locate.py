@@ -25,6 +25,7 @@ from packaging.specifiers import InvalidSpecifier, SpecifierSet
 
 from depsplit.errors import InputError
 from depsplit.model import Requirement
+from depsplit.nesting import NestingError, toml_loads
 from depsplit.sources.base import ReadContext, SourceResult
 
 Path_ = tuple[str, ...]
@@ -477,7 +478,9 @@ def read_toml(path: Path, ctx: ReadContext, result: SourceResult) -> tuple[str, 
     if data is not None:
         return text, data
     try:
-        data = tomli.loads(text)
+        data = toml_loads(text)
+    except NestingError as exc:
+        raise InputError(rel, f"invalid TOML: {exc}", exc.line) from exc
     except tomli.TOMLDecodeError as exc:
         message = str(exc)
         reason = _PARSE_ERROR_WHERE.sub(r" (\1)", message)
@@ -517,8 +520,8 @@ def toml_index(text: str) -> TomlIndex:
 def parse_toml(text: str) -> dict[str, Any] | None:
     """The parsed TOML text, or ``None`` when it is not valid TOML."""
     try:
-        data: dict[str, Any] = tomli.loads(text)
-    except tomli.TOMLDecodeError:
+        data: dict[str, Any] = toml_loads(text)
+    except (tomli.TOMLDecodeError, NestingError):
         return None
     return data
 

@@ -35,6 +35,7 @@ from packaging.utils import canonicalize_name
 from depsplit import target as tgt
 from depsplit.errors import InputError
 from depsplit.model import Origin, Target
+from depsplit.nesting import NestingError, json_loads
 from depsplit.sources import pipfile
 from depsplit.sources.base import ReadContext, SourceResult, parse_requirement
 from depsplit.sources.locate import find_line, localize, read_toml, shown, toml_index
@@ -562,9 +563,12 @@ def _pipfile_lock(path: Path, ctx: ReadContext, rel: str, result: SourceResult) 
     text = ctx.read_text(path)
     pins = _Pins(rel, result, ctx)
     try:
-        data = json.loads(text)
+        data = json_loads(text)
     except json.JSONDecodeError as exc:
         pins.error(f"invalid JSON: {exc.msg}", exc.lineno)
+        return
+    except NestingError as exc:
+        pins.error(f"invalid JSON: {exc}", exc.line)
         return
     default = data.get("default", {}) if isinstance(data, dict) else None
     start = find_line(text, '"default"') or 1

@@ -58,6 +58,12 @@ def _parse(text: str) -> dict[str, dict[str, _Option]]:
     return sections
 
 
+def declares_install_requires(text: str) -> bool:
+    """Whether a ``setup.cfg`` has ``install_requires`` in ``[options]`` (what makes its
+    directory an app), read as :func:`read` reads it."""
+    return "install_requires" in _parse(text).get("options", {})
+
+
 def _requirement_lines(option: _Option) -> list[tuple[int, str]]:
     """setuptools ``_parse_list_semicolon`` + comment dropping, keeping lines. The value is
     "single-line" only when it is all on the key's line (``key =`` followed by one indented

@@ -571,8 +571,59 @@ CONTENT: dict[str, st.SearchStrategy[str]] = {
 }
 
 
+@st.composite
+def deeply_nested(draw: st.DrawFn, name: str) -> str:
+    """A TOML or JSON document (as ``name`` is read) whose arrays or tables nest from a few
+    levels to far past what the parsers recurse through, at a random key; for any other
+    file, brackets the same way (they are text there)."""
+    depth = draw(st.one_of(st.integers(1, 50), st.integers(350, 450), st.integers(900, 5000)))
+    opener, closer = draw(st.sampled_from([("[", "]"), ("{a = ", "}"), ("{", "}")]))
+    if name.endswith(".lock") and name.startswith("Pipfile"):
+        opener, closer = draw(st.sampled_from([("[", "]"), ('{"a": ', "}")]))
+        inner = opener * depth + ("1" if opener != "[" else "") + closer * depth
+        return draw(st.sampled_from([inner, '{"default": ' + inner + "}"]))
+    inner = opener * depth + ("1" if opener.endswith("= ") else "") + closer * depth
+    prefix = draw(
+        st.sampled_from(
+            [
+                "",
+                '[project]\nname = "x"\n',
+                "[tool.poetry]\n",
+                "[packages]\n",
+                "[tool.poetry.dependencies]\n",
+                "version = 1\n[[package]]\n",
+            ]
+        )
+    )
+    key = draw(st.sampled_from(["x", "dependencies", "flask", "requires-python", "version"]))
+    return f"{prefix}{key} = {inner}\n"
+
+
 def content_for(name: str) -> st.SearchStrategy[str | bytes]:
-    return st.one_of(CONTENT[name], CONTENT[name], CONTENT[name], arbitrary_bytes_or_text())
+    return st.one_of(
+        CONTENT[name], CONTENT[name], CONTENT[name], arbitrary_bytes_or_text(), deeply_nested(name)
+    )
+
+
+DECOYS: dict[str, st.SearchStrategy[str | bytes]] = {
+    "depsplit-plan.json": st.one_of(
+        st.sampled_from(
+            [
+                "",
+                "{}",
+                '{"generated_by": "depsplit 0.1.0"}',
+                '{"generated_by": "depsplit 0.1.0", "schema_version": 1, "tool": '
+                '{"name": "depsplit"}, "generate": {}, "files": {}}',
+                "[" * 3000 + "]" * 3000,
+            ]
+        ),
+        arbitrary_bytes_or_text(),
+    ),
+    "pyvenv.cfg": st.one_of(st.just(""), st.just("home = /usr/bin\n"), arbitrary_bytes_or_text()),
+    "bin/python": st.just(""),
+    "lib/python3.12/site-packages/x.py": st.just(""),
+}
+"""Files that once hid their directory whatever they held, with decoy and real contents."""
 
 
 # --- trees --------------------------------------------------------------------------------

@@ -11,8 +11,9 @@ import os
 import tempfile
 from pathlib import Path
 
-from fuzz_strategies import SECRETS, fuzz_settings, trees
+from fuzz_strategies import DECOYS, SECRETS, fuzz_settings, trees
 from hypothesis import given
+from hypothesis import strategies as st
 
 from depsplit.cli import main
 
@@ -61,6 +62,7 @@ def test_analyze_json_on_random_trees(files: dict[str, str | bytes]) -> None:
         code, out, err = run(["analyze", str(root), "--format", "json", "--time-limit", "2"])
         assert code in (0, 1, 2), (code, err)
         assert "Traceback" not in err
+        assert "internal error" not in err, err
         report = json.loads(out)
         errors = [d for d in report["diagnostics"] if d["level"] == "error"]
         assert (code == 2) == bool(errors), (code, errors, err)
@@ -68,3 +70,51 @@ def test_analyze_json_on_random_trees(files: dict[str, str | bytes]) -> None:
             assert d["file"], d
         assert_no_secret(out, err)
         assert snapshot(Path(tmp)) == before
+
+
+@st.composite
+def decoyed_trees(draw: st.DrawFn) -> tuple[dict[str, str | bytes], dict[str, str | bytes]]:
+    """A random tree, and decoy plan files and virtualenv markers to add to some of its
+    directories (the root and every parent included)."""
+    files = draw(trees())
+    dirs = sorted({""} | {rel.rsplit("/", 1)[0] + "/" for rel in files if "/" in rel})
+    decoys: dict[str, str | bytes] = {}
+    for directory in draw(st.lists(st.sampled_from(dirs), max_size=3, unique=True)):
+        for name in draw(st.lists(st.sampled_from(sorted(DECOYS)), min_size=1, unique=True)):
+            decoys[directory + name] = draw(DECOYS[name])
+    return files, decoys
+
+
+def _apps_and_skipped(root: Path) -> tuple[int, set[str], list[str]]:
+    code, out, err = run(["analyze", str(root), "--format", "json", "--time-limit", "2"])
+    assert "Traceback" not in err
+    assert "internal error" not in err, err
+    report = json.loads(out)
+    return code, {a["path"] for a in report["apps"]}, [s["path"] for s in report["skipped"]]
+
+
+@fuzz_settings(40)
+@given(case=decoyed_trees())
+def test_a_decoy_never_hides_an_app_unsaid(
+    case: tuple[dict[str, str | bytes], dict[str, str | bytes]],
+) -> None:
+    """Issue 16.6: with decoys added, every app found before is still found, or lies in a
+    directory the report names as skipped (a real plan, a real virtualenv); an app's own
+    directory is never skipped; the exit code never drops from 2."""
+    files, decoys = case
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp).resolve() / "repo"
+        root.mkdir()
+        write(root, files)
+        code, apps, skipped = _apps_and_skipped(root)
+        assert skipped == []
+        write(root, decoys)
+        code_after, apps_after, skipped_after = _apps_and_skipped(root)
+    for app in apps - apps_after:
+        assert any(s == "." or app == s or app.startswith(s + "/") for s in skipped_after), (
+            app,
+            skipped_after,
+        )
+    assert not set(skipped_after) & apps_after
+    if code == 2:
+        assert code_after == 2 or set(skipped_after), (code, code_after)
