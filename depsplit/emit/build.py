@@ -23,14 +23,13 @@ from depsplit.emit.images import image_reference, repository_name
 from depsplit.emit.text import unsafe_path_reason
 from depsplit.errors import UsageError
 from depsplit.model import App, Group, Plan
-from depsplit.redact import redact_text
+from depsplit.redact import REDACTED, redact_text
 
 APP_ROOT = "/app"
 """Where the analysed root's layout is mirrored in every image."""
 FIRST_HOST_PORT = 8001
 _PYTHON = re.compile(r"2\.7|3\.[0-9]{1,2}")
 _PROJECT = re.compile(r"[a-z0-9][a-z0-9_-]*")
-REDACTED = "****@"
 MAX_SCAN_BYTES = 64 * 1024 * 1024
 """A larger dependency file is not read for credentials: it is counted as holding some."""
 _DEPENDENCY_FILE = re.compile(

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import posixpath
 
-from depsplit.emit.build import REDACTED, Generation, GroupBuild, credential_files
+from depsplit.emit.build import Generation, GroupBuild, credential_files
 from depsplit.emit.text import unsafe_path_reason
+from depsplit.redact import REDACTED
 
 __all__ = ["NEVER", "REDACTED", "credential_files", "render"]
 
