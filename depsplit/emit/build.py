@@ -20,7 +20,7 @@ from pathlib import Path
 from depsplit.emit import entrypoints, lock
 from depsplit.emit.entrypoints import EntryPoint
 from depsplit.emit.images import image_reference, repository_name
-from depsplit.emit.text import unsafe_path_reason
+from depsplit.emit.text import unsafe_path_reason, unwritable_pattern_reason
 from depsplit.errors import UsageError
 from depsplit.model import App, Group, Plan
 from depsplit.redact import REDACTED, redact_text
@@ -346,7 +346,13 @@ def prepare(plan: Plan, root: Path, options: GenerateOptions) -> Generation:
             secrets.update(f for f in redacted if _under(f, context))
             secrets.update(f for f in files if _under(f, context) and secret(f))
         for path in sorted(secrets):
-            _check_path(group.name, path, "dependency file holding credentials")
+            # Left out by the .dockerignore only (never copied): any name it can hold.
+            reason = unwritable_pattern_reason(path)
+            if reason is not None:
+                raise UsageError(
+                    f"cannot generate an image for app {group.name!r}: dependency file "
+                    f"holding credentials {path!r}: {reason}"
+                )
         # A COPY of a file the .dockerignore leaves out would fail the build.
         included = [f for f in included if f not in secrets]
         copies = [d for d in dirs if not _covered(d, list(reqs.local_paths))]
