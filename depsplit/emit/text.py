@@ -92,8 +92,10 @@ def dockerignore_pattern(path: str) -> str:
     line is then ``strings.TrimSpace``-d, a leading ``!`` makes it a re-include (and is
     trimmed again), and the rest is ``filepath.Clean``-ed. Each pattern is then compiled
     (``patternmatcher.Compile``) to a regular expression: ``*``, ``**`` and ``?`` are
-    wildcards, ``[``/``]`` a character class, and ``\\`` makes the next character
-    literal (on Linux). So: ``* ? [ ] \\`` anywhere and a leading ``#`` or ``!`` get a
+    wildcards, ``[``/``]`` a character class, ``\\`` makes the next character literal (on
+    Linux), ``.+()|{}$`` are escaped for the expression but ``^`` is not (it would anchor
+    there: a path holding one never matched once anything else made the pattern an
+    expression). So: ``* ? [ ] \\ ^`` anywhere and a leading ``#`` or ``!`` get a
     backslash, and whitespace ``TrimSpace`` would drop at either end becomes a one-character
     class (``[ ]``; a backslash cannot keep it: the trim runs first, and Go's regexp refuses
     a backslash before a non-ASCII character). A line break cannot be written at all:
@@ -103,7 +105,7 @@ def dockerignore_pattern(path: str) -> str:
     out = []
     last = len(path) - 1
     for i, ch in enumerate(path):
-        if ch in _GLOB_OR_ESCAPE or (i == 0 and ch in "#!"):
+        if ch in _GLOB_OR_ESCAPE or ch == "^" or (i == 0 and ch in "#!"):
             out.append("\\" + ch)
         elif (i == 0 or i == last) and ch.isspace():
             out.append(f"[{ch}]")

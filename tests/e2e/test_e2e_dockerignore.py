@@ -23,6 +23,7 @@ HOSTILE = Path(__file__).resolve().parents[1] / "hostile"
 if str(HOSTILE) not in sys.path:
     sys.path.insert(0, str(HOSTILE))
 
+from dockerignore_rules import context  # noqa: E402
 from dockerignore_tree import IN_CONTEXT, SECRET, write  # noqa: E402
 
 pytestmark = pytest.mark.e2e
@@ -89,3 +90,8 @@ def test_the_build_context_holds_no_credential_file(
     with timings.step("dockerignore: the same, unescaped"):
         leaked = _context_of(engine, root, naive, tmp_path / "naive")
     assert {"#hash/requirements.txt", "!bang/requirements.txt"} <= leaked - sent
+
+    # The port of the matching rules the fuzzers use gives what the engine sent, both times.
+    files = [os.path.relpath(os.path.join(d, f), root) for d, _, fs in os.walk(root) for f in fs]
+    assert context(ignore.read_text(encoding="utf-8"), files) == sent
+    assert context(naive.read_text(encoding="utf-8"), files) == leaked

@@ -39,6 +39,8 @@ FILES: dict[str, str] = {
     "api/requirements*.txt": f"--index-url https://u:{SECRET}@h.example/simple\n",
     "api/requirements?.in": f"--index-url https://u:{SECRET}@h.example/simple\n",
     "api/requirements\\x.txt": f"--index-url https://u:{SECRET}@h.example/simple\n",
+    # "^" reaches Go's regular expression unescaped: an anchor, unless escaped.
+    "#hash/requirements^x.txt": f"--index-url https://u:{SECRET}@h.example/simple\n",
     # What those patterns would match if they were patterns: must stay in the context.
     "api/requirements x.txt": FLASK,
     "api/requirements-dev.txt": FLASK,

@@ -22,7 +22,8 @@ from pathlib import Path
 
 import pytest
 from conftest import leaked, run
-from dockerignore_tree import SECRET, write
+from dockerignore_rules import context
+from dockerignore_tree import IN_CONTEXT, SECRET, write
 
 from depsplit.emit.dockerignore import CREDENTIAL_FILES
 from depsplit.emit.text import dockerignore_pattern
@@ -43,6 +44,8 @@ from depsplit.emit.text import dockerignore_pattern
         ("x/trail ", "x/trail[ ]"),
         ("\u00a0nbsp/x", "[\u00a0]nbsp/x"),  # Go's TrimSpace drops U+00A0 too
         ("in side/x y.txt", "in side/x y.txt"),
+        ("#a/b^c", "\\#a/b\\^c"),  # "^" would anchor in Go's expression
+        ("a/x.+(){}|$", "a/x.+(){}|$"),  # escaped by patternmatcher itself
     ],
 )
 def test_every_pattern_is_the_literal_path(path: str, pattern: str) -> None:
@@ -81,6 +84,7 @@ def test_credential_files_and_odd_names_in_the_generated_file(tmp_path: Path) ->
         "\\!bang/pip.conf",
         "\\!bang/requirements.txt",
         "\\#hash/requirements.txt",
+        "\\#hash/requirements\\^x.txt",
         "api/pip.ini",
         "api/requirements [x].txt".replace("[", "\\[").replace("]", "\\]"),
         "api/requirements\\*.txt",
@@ -100,6 +104,12 @@ def test_credential_files_and_odd_names_in_the_generated_file(tmp_path: Path) ->
         "**/.env.*",
         "!**/.env.example",
     } == set(CREDENTIAL_FILES)
+    # What the engine sends (the ported rules, checked against a real BuildKit in e2e).
+    files = [p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file()]
+    assert context(ignore.read_text(encoding="utf-8"), files) == {
+        *IN_CONTEXT,
+        f"deploy/{group}/requirements.txt",
+    }
     # Every line that is not a pattern is a comment that starts with "# ".
     assert all(line.startswith("# ") for line in lines if line.startswith("#"))
     texts = [p.read_text(encoding="utf-8") for p in (root / "deploy").rglob("*") if p.is_file()]
