@@ -17,6 +17,7 @@ import os
 import posixpath
 import subprocess
 import tempfile
+from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -556,16 +557,16 @@ def _bad_tree_path(path: str) -> str | None:
 def _export(tree: _Tree, objects: _Objects, dest: Path, max_file_size: int) -> int:
     """Copy the dependency files below ``tree.prefix`` into ``dest`` (paths from the top);
     return how many could not be (each an input error of the baseline)."""
-    queue: list[tuple[str, str]] = [
+    queue: deque[tuple[str, str]] = deque(
         (path, path)
         for path, entry in sorted(tree.entries.items())
         if entry.kind == "blob" and tree.inside(path) and _wanted(path)
-    ]
+    )
     copies: dict[str, str] = {}  # path in the copy -> the blob it holds (paths from the top)
     read: dict[str, bytes] = {}  # blob path -> content, for those read for their includes
     unread = 0
     while queue:
-        copy, source = queue.pop(0)
+        copy, source = queue.popleft()
         blob = tree.resolve(source)
         entry = tree.entries.get(blob) if blob is not None else None
         if (
