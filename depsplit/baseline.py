@@ -3,25 +3,30 @@
 Every conflict is ``new``, ``existing`` or ``resolved`` by its stable id; group changes are
 the groups added or removed (by name) and the apps that moved between groups.
 
-A git revision is analysed from the object database: the files of the analysed directory
-at that revision are copied into a temporary directory (``git ls-tree`` + ``git cat-file``),
-never through the work tree, the index or a worktree, and the same analysis runs there.
+A git revision is analysed from the object database: the dependency files of the analysed
+directory at that revision are copied into a temporary directory (``git ls-tree`` + ``git
+cat-file``), never through the work tree, the index or a worktree, and the same analysis runs
+there (see :func:`_export` for what is copied and how).
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
+import posixpath
 import subprocess
 import tempfile
-import threading
+from collections import deque
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
-from pathlib import Path, PurePosixPath
-from typing import IO, Any
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
 
+from depsplit.discover import _PYLOCK, DEV_NAMES, LOCK_FILES, PLAN_FILE
 from depsplit.errors import UsageError
 from depsplit.model import Conflict, ConflictRequirement, Group, Origin, Plan
 from depsplit.nesting import json_loads
+from depsplit.sources.base import DEFAULT_MAX_FILE_BYTES, ReadContext
 
 
 class BaselineError(UsageError):
@@ -169,16 +174,22 @@ def group_changes(before_groups: Iterable[Group], after_groups: Iterable[Group])
 # --- loading ---------------------------------------------------------------------------
 
 
-def load_baseline(spec: str, root: Path, analyze_fn: Callable[[Path], Plan]) -> Baseline:
+def load_baseline(
+    spec: str,
+    root: Path,
+    analyze_fn: Callable[[Path], Plan],
+    max_file_size: int = DEFAULT_MAX_FILE_BYTES,
+) -> Baseline:
     """Read the baseline named by ``spec``: a JSON report file when ``spec`` names a file
-    (or ends in ``.json``), else a git revision of the repository holding ``root``, which
-    ``analyze_fn`` analyses from a temporary copy of the same directory."""
+    (or ends in ``.json``), else a git revision of the repository holding ``root``, whose
+    dependency files ``analyze_fn`` analyses from a temporary copy of the same directory
+    (none larger than ``max_file_size`` is read)."""
     path = Path(spec)
     if path.is_file():
         return load_report(spec, path)
     if spec.endswith(".json"):
         raise BaselineError(spec, "no such report file")
-    return load_revision(spec, root, analyze_fn)
+    return load_revision(spec, root, analyze_fn, max_file_size)
 
 
 def load_report(spec: str, path: Path) -> Baseline:
@@ -283,7 +294,12 @@ def repo_prefix(root: Path) -> str | None:
     return proc.stdout.decode("utf-8", "surrogateescape").strip().rstrip("/")
 
 
-def load_revision(spec: str, root: Path, analyze_fn: Callable[[Path], Plan]) -> Baseline:
+def load_revision(
+    spec: str,
+    root: Path,
+    analyze_fn: Callable[[Path], Plan],
+    max_file_size: int = DEFAULT_MAX_FILE_BYTES,
+) -> Baseline:
     """Analyse ``root`` as it was at git revision ``spec``."""
     root = root.resolve()
     toplevel_out = _git(root, "rev-parse", "--show-toplevel", spec=spec)
@@ -301,93 +317,366 @@ def load_revision(spec: str, root: Path, analyze_fn: Callable[[Path], Plan]) -> 
         # comes from it.
         top_copy = Path(tmp) / (toplevel.name or "repo")
         top_copy.mkdir()
-        _export(root, commit, prefix, top_copy, spec)
+        with _Objects(root, spec) as objects:
+            tree = _Tree.list(objects, commit, prefix)
+            unread = _export(tree, objects, top_copy, max_file_size)
         copy_root = top_copy / prefix if prefix else top_copy
         if not copy_root.is_dir():
             raise BaselineError(spec, f"{prefix or '.'} does not exist at {spec}")
-        return Baseline.from_plan(spec, analyze_fn(copy_root))
+        baseline = Baseline.from_plan(spec, analyze_fn(copy_root))
+        return replace(baseline, errors=baseline.errors + unread)
 
 
-def _export(root: Path, commit: str, prefix: str, dest: Path, spec: str) -> None:
-    """Copy the blobs under ``prefix`` at ``commit`` into ``dest`` (paths from the top)."""
-    listing = _git(
-        root,
-        "ls-tree",
-        "-r",
-        "-z",
-        "--full-tree",
-        commit,
-        "--",
-        *([prefix] if prefix else []),
-        spec=spec,
-    )
-    entries: list[tuple[str, str, str]] = []  # (mode, sha, path)
-    for record in listing.split(b"\0"):
-        if not record:
-            continue
-        meta, _, raw_path = record.partition(b"\t")
-        mode, kind, sha = meta.decode().split()
-        if kind != "blob":  # submodules
-            continue
-        entries.append((mode, sha, os.fsdecode(raw_path)))
-    if not entries:
-        return
-    try:
-        proc = subprocess.Popen(
-            ["git", "-C", str(root), "cat-file", "--batch"],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL,
-        )
-    except OSError as exc:
-        raise BaselineError(spec, f"cannot run git: {exc}") from exc
-    assert proc.stdin is not None
-    assert proc.stdout is not None
-    stdin = proc.stdin
+# --- a revision's dependency files, from git's object database ----------------------------
+#
+# Only the files the analysis reads are copied, each from its blob (``git cat-file``), into
+# a fresh temporary directory: nothing from the revision decides where a byte is written but
+# the path of a tree entry, checked component by component, and no component is followed if
+# it is not a directory this code made (``O_NOFOLLOW`` on every ``openat``). The revision's
+# symlinks are never created: one naming a file inside the analysed directory is resolved
+# within the tree (not on disk) and its target's content is copied in its place; any other
+# (dangling, absolute, leaving the directory, a loop, a directory) is an input error of the
+# baseline. A tree git's fsck would refuse (a duplicate name, a name that is both a file and a
+# directory, ``..``, ``.git``) is refused whole. A blob larger than ``max_file_size`` is never
+# read: its copy is a sparse file of the same size, which the reader refuses as it refuses
+# the original.
 
-    def feed() -> None:
+_ALWAYS = frozenset(
+    {
+        ".gitignore",
+        "pyproject.toml",
+        "Pipfile",
+        "setup.cfg",
+        "requirements.txt",
+        "requirements.in",
+        "depsplit.toml",
+        ".python-version",
+        "runtime.txt",
+        PLAN_FILE,
+        "pyvenv.cfg",
+        *LOCK_FILES,
+    }
+)
+"""File names discovery, the readers and the configuration look at (see
+:mod:`depsplit.discover`); ``-r``/``-c`` includes are followed from the requirements files."""
+_REGULAR = ("100644", "100755")
+_SYMLINK = "120000"
+_MAX_HOPS = 40
+"""Symlinks followed in one resolution (Linux's ``ELOOP`` limit)."""
+_MAX_LINK = 4096
+"""Longest symlink target read (``PATH_MAX``)."""
+
+
+def _wanted(path: str) -> bool:
+    name = posixpath.basename(path)
+    if name in _ALWAYS or DEV_NAMES.match(name) or _PYLOCK.fullmatch(name):
+        return True
+    parent = posixpath.basename(posixpath.dirname(path))
+    return parent == "requirements" and name.endswith((".txt", ".in"))
+
+
+def _parses_includes(path: str) -> bool:
+    return path.endswith((".txt", ".in"))
+
+
+@dataclass(frozen=True)
+class _Entry:
+    mode: str
+    kind: str
+    sha: str
+    size: int | None
+
+
+class _Objects:
+    """One ``git cat-file --batch`` process, asked for one object at a time."""
+
+    def __init__(self, root: Path, spec: str) -> None:
+        self.root = root
+        self.spec = spec
+        self._proc: subprocess.Popen[bytes] | None = None
+
+    def __enter__(self) -> _Objects:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        proc = self._proc
+        if proc is not None:
+            assert proc.stdin is not None
+            assert proc.stdout is not None
+            with contextlib.suppress(OSError):
+                proc.stdin.close()
+            proc.stdout.close()
+            proc.wait()
+
+    def git(self, *args: str) -> bytes:
+        return _git(self.root, "--literal-pathspecs", *args, spec=self.spec)
+
+    def blob(self, sha: str, size: int) -> bytes:
+        """The content of blob ``sha`` whose size the listing gave as ``size``."""
+        if self._proc is None:
+            try:
+                self._proc = subprocess.Popen(
+                    ["git", "-C", str(self.root), "cat-file", "--batch"],
+                    stdin=subprocess.PIPE,
+                    stdout=subprocess.PIPE,
+                    stderr=subprocess.DEVNULL,
+                )
+            except OSError as exc:
+                raise BaselineError(self.spec, f"cannot run git: {exc}") from exc
+        proc = self._proc
+        assert proc.stdin is not None
+        assert proc.stdout is not None
         try:
-            for _, sha, _ in entries:
-                stdin.write(f"{sha}\n".encode())
-            stdin.close()
-        except BrokenPipeError:  # pragma: no cover - git died; reported below
-            pass
+            proc.stdin.write(f"{sha}\n".encode())
+            proc.stdin.flush()
+        except OSError as exc:
+            raise BaselineError(self.spec, f"git cat-file stopped: {exc}") from exc
+        header = proc.stdout.readline().split()
+        # Never more than the listing announced: the object database is not trusted either.
+        if len(header) != 3 or header[1] != b"blob" or header[2] != str(size).encode():
+            raise BaselineError(self.spec, f"cannot read object {sha} at {self.spec}")
+        content = proc.stdout.read(size)
+        proc.stdout.read(1)  # the newline after the content
+        if len(content) != size:
+            raise BaselineError(self.spec, f"cannot read object {sha} at {self.spec}")
+        return content
 
-    writer = threading.Thread(target=feed, daemon=True)
-    writer.start()
+
+class _Tree:
+    """The entries of a revision below the analysed directory, by path from the top."""
+
+    def __init__(self, objects: _Objects, prefix: str, entries: dict[str, _Entry]) -> None:
+        self.objects = objects
+        self.prefix = prefix
+        self.entries = entries
+        self._links: dict[str, str | None] = {}
+
+    @classmethod
+    def list(cls, objects: _Objects, commit: str, prefix: str) -> _Tree:
+        listing = objects.git(
+            "ls-tree",
+            "-r",
+            "-t",
+            "-l",
+            "-z",
+            "--full-tree",
+            commit,
+            "--",
+            *([prefix] if prefix else []),
+        )
+        spec = objects.spec
+        entries: dict[str, _Entry] = {}
+        for record in listing.split(b"\0"):
+            if not record:
+                continue
+            meta, _, raw_path = record.partition(b"\t")
+            fields = meta.decode("ascii", "replace").split()
+            if len(fields) != 4:
+                raise BaselineError(spec, f"unexpected git ls-tree output at {spec}")
+            mode, kind, sha, size = fields
+            path = os.fsdecode(raw_path)
+            problem = _bad_tree_path(path)
+            if problem is None and path in entries:
+                problem = "is listed twice"
+            if problem is not None:
+                raise BaselineError(
+                    spec,
+                    f"malformed tree at {spec}: {path!r} {problem} (git fsck reports such "
+                    "trees; depsplit does not analyse them)",
+                )
+            entries[path] = _Entry(mode, kind, sha, int(size) if size.isdigit() else None)
+        for path in entries:
+            parent = posixpath.dirname(path)
+            if parent and parent in entries and entries[parent].kind != "tree":
+                raise BaselineError(
+                    spec,
+                    f"malformed tree at {spec}: {parent!r} is both a file and a directory "
+                    "(a duplicate name; git fsck reports such trees; depsplit does not "
+                    "analyse them)",
+                )
+        return cls(objects, prefix, entries)
+
+    def inside(self, path: str) -> bool:
+        """``path`` (from the top, normalized) is in the analysed directory."""
+        return not self.prefix or path == self.prefix or path.startswith(self.prefix + "/")
+
+    def link_target(self, path: str) -> str | None:
+        found = self._links.get(path, "")
+        if found != "":
+            return found
+        entry = self.entries[path]
+        target: str | None = None
+        if entry.size is not None and 0 < entry.size <= _MAX_LINK:
+            raw = self.objects.blob(entry.sha, entry.size)
+            if b"\0" not in raw:
+                target = os.fsdecode(raw)
+        self._links[path] = target
+        return target
+
+    def resolve(self, path: str) -> str | None:
+        """Where ``path`` (from the top) leads inside the tree, symlinks followed as the
+        file system would follow them, without touching it; ``None`` when it leads nowhere
+        (missing, a loop, an absolute or unreadable target, above the top)."""
+        todo = [p for p in path.split("/") if p not in ("", ".")]
+        todo.reverse()
+        done: list[str] = []
+        hops = 0
+        while todo:
+            part = todo.pop()
+            if part == "..":
+                if not done:
+                    return None
+                done.pop()
+                continue
+            done.append(part)
+            here = "/".join(done)
+            entry = self.entries.get(here)
+            if entry is None:
+                return None
+            if entry.mode == _SYMLINK:
+                hops += 1
+                target = self.link_target(here) if hops <= _MAX_HOPS else None
+                if target is None or target.startswith("/"):
+                    return None
+                done.pop()
+                todo.extend(reversed([p for p in target.split("/") if p not in ("", ".")]))
+            elif todo and entry.kind != "tree":
+                return None
+        return "/".join(done)
+
+
+def _bad_tree_path(path: str) -> str | None:
+    parts = path.split("/")
+    for part in parts:
+        if part in ("", ".", ".."):
+            return f"has a {part or 'empty'!r} component"
+        if part.lower() == ".git":
+            return "has a .git component"
+    return None
+
+
+def _export(tree: _Tree, objects: _Objects, dest: Path, max_file_size: int) -> int:
+    """Copy the dependency files below ``tree.prefix`` into ``dest`` (paths from the top);
+    return how many could not be (each an input error of the baseline)."""
+    queue: deque[tuple[str, str]] = deque(
+        (path, path)
+        for path, entry in sorted(tree.entries.items())
+        if entry.kind == "blob" and tree.inside(path) and _wanted(path)
+    )
+    copies: dict[str, str] = {}  # path in the copy -> the blob it holds (paths from the top)
+    read: dict[str, bytes] = {}  # blob path -> content, for those read for their includes
+    unread = 0
+    while queue:
+        copy, source = queue.popleft()
+        blob = tree.resolve(source)
+        entry = tree.entries.get(blob) if blob is not None else None
+        if (
+            blob is None
+            or entry is None
+            or not tree.inside(blob)
+            or entry.mode not in _REGULAR
+            or entry.size is None
+        ):
+            unread += 1  # the analysis of the work tree reports it; this one cannot
+            continue
+        if copy in copies:
+            if copies[copy] != blob:
+                raise BaselineError(
+                    objects.spec,
+                    f"cannot reproduce {objects.spec} without its symlinks: {copy} is read "
+                    f"both as {copies[copy]} and as {blob}",
+                )
+            continue
+        copies[copy] = blob
+        if not (_parses_includes(copy) or copy != source or not _wanted(copy)):
+            continue
+        if entry.size > max_file_size:
+            continue
+        if blob not in read:
+            read[blob] = objects.blob(entry.sha, entry.size)
+        for target in _includes(read[blob], dest, copy):
+            # The reader joins the target to the copy's directory (it has no symlinks); the
+            # file there is the one the target names from the blob's directory.
+            inc_copy = posixpath.normpath(posixpath.join(posixpath.dirname(copy), target))
+            inc_source = posixpath.join(posixpath.dirname(blob), target)
+            if inc_copy.startswith("../") or inc_copy == ".." or not tree.inside(inc_copy):
+                continue  # outside the analysed directory: the reader refuses it
+            queue.append((inc_copy, inc_source))
+    writer = _Writer(dest, objects.spec)
     try:
-        for mode, _sha, rel in entries:
-            content = _read_blob(proc.stdout)
-            if content is None:
-                raise BaselineError(spec, f"cannot read {rel} at {spec}")
-            _place(dest, rel, mode, content)
+        for copy, blob in sorted(copies.items()):
+            entry = tree.entries[blob]
+            assert entry.size is not None
+            if entry.size > max_file_size:
+                writer.write(copy, None, entry.size)
+            else:
+                content = read.get(blob)
+                if content is None:
+                    content = objects.blob(entry.sha, entry.size)
+                writer.write(copy, content, entry.size)
     finally:
-        writer.join()
-        proc.stdout.close()
-        proc.wait()
+        writer.close()
+    return unread
 
 
-def _read_blob(stream: IO[bytes]) -> bytes | None:
-    header = stream.readline().split()
-    if len(header) != 3 or header[1] != b"blob":
-        return None
-    size = int(header[2])
-    content = stream.read(size)
-    stream.read(1)  # the newline after the content
-    return content
+def _includes(content: bytes, dest: Path, copy: str) -> list[str]:
+    """The local ``-r``/``-c`` targets of a requirements file, as written."""
+    from depsplit.sources.requirements_txt import include_targets
+
+    try:
+        text = content.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return []  # the reader reports it
+    targets = include_targets(text, dest / copy, ReadContext(root=dest))
+    return [t for t in targets if "://" not in t and not t.startswith("/")]
 
 
-def _place(dest: Path, rel: str, mode: str, content: bytes) -> None:
-    parts = PurePosixPath(rel).parts
-    if not parts or any(p in ("", ".", "..") for p in parts):
-        return
-    target = dest.joinpath(*parts)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    if mode == "120000":
-        link = os.fsdecode(content)
-        # Relative links that stay inside the copy only; the reader refuses the rest anyway.
-        resolved = (target.parent / link).resolve()
-        if not os.path.isabs(link) and resolved.is_relative_to(dest.resolve()):
-            os.symlink(link, target)
-        return
-    target.write_bytes(content)
+class _Writer:
+    """Creates files below ``dest`` without following anything it did not create: each
+    directory is made (or found) and opened with ``O_NOFOLLOW`` relative to its parent's
+    descriptor, each file created with ``O_EXCL | O_NOFOLLOW``."""
+
+    def __init__(self, dest: Path, spec: str) -> None:
+        self.spec = spec
+        self._dirs: dict[str, int] = {"": os.open(dest, _DIR_FLAGS)}
+
+    def close(self) -> None:
+        for fd in self._dirs.values():
+            os.close(fd)
+        self._dirs.clear()
+
+    def _dir(self, path: str) -> int:
+        fd = self._dirs.get(path)
+        if fd is not None:
+            return fd
+        parent, name = posixpath.split(path)
+        parent_fd = self._dir(parent)
+        with contextlib.suppress(FileExistsError):
+            os.mkdir(name, 0o700, dir_fd=parent_fd)
+        try:
+            fd = os.open(name, _DIR_FLAGS, dir_fd=parent_fd)
+        except OSError as exc:
+            raise BaselineError(
+                self.spec, f"cannot copy the dependency files of {self.spec}: {path}: {exc}"
+            ) from exc
+        self._dirs[path] = fd
+        return fd
+
+    def write(self, path: str, content: bytes | None, size: int) -> None:
+        """``content`` at ``path``, or a sparse file of ``size`` bytes (never read)."""
+        parent, name = posixpath.split(path)
+        flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | getattr(os, "O_CLOEXEC", 0)
+        try:
+            fd = os.open(name, flags, 0o600, dir_fd=self._dir(parent))
+        except OSError as exc:
+            raise BaselineError(
+                self.spec, f"cannot copy the dependency files of {self.spec}: {path}: {exc}"
+            ) from exc
+        with os.fdopen(fd, "wb") as fh:
+            if content is None:
+                fh.truncate(size)
+            else:
+                fh.write(content)
+
+
+_DIR_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | getattr(os, "O_CLOEXEC", 0)

@@ -277,14 +277,21 @@ def analyze(
         plan = _analyze({}, **kw)  # type: ignore[arg-type]
     diff = None
     if baseline:
+        from depsplit import config as config_module
         from depsplit.baseline import diff as baseline_diff
         from depsplit.baseline import load_baseline
 
+        config_file = kw.get("config_file")
+        # The files of a revision are copied only up to the limit the run applies here.
+        limit = config_module.load(
+            Path(str(kw["path"])).resolve(), Path(str(config_file)) if config_file else None
+        ).max_file_size
         with progress(f"depsplit: analysing the baseline {baseline}…"):
             old = load_baseline(
                 baseline,
                 Path(str(kw["path"])),
                 lambda root: _analyze({}, **{**kw, "path": str(root)}),  # type: ignore[arg-type]
+                max_file_size=limit,
             )
         diff = baseline_diff(old, plan)
     options = _RenderOptions(

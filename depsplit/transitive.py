@@ -91,12 +91,11 @@ from depsplit.model import (
     Requirement,
     Target,
 )
-from depsplit.redact import redact_url
+from depsplit.redact import REDACTED, redact_url
 from depsplit.target import SUPPORTED_PYTHONS, allowed_pythons, marker_applies
 
 __all__ = ["Transitive", "TransitiveFindings", "merge_conflicts"]
 
-REDACTED = "****"
 _INDEX_URL = ("--index-url", "-i")
 _EXTRA_INDEX_URL = ("--extra-index-url",)
 _FIND_LINKS = ("--find-links", "-f")

@@ -458,6 +458,65 @@ def test_credentials_never_appear_in_any_output(
         assert "wr0ng-pw" not in text
 
 
+def test_query_credentials_never_appear_in_any_output(
+    tree: Callable[[dict[str, str | bytes]], Path],
+    world: LocalIndex,
+    run: Run,
+) -> None:
+    """An index authenticated by a query value (``?token=``, GitLab's ``?private_token=``):
+    used to fetch, never shown, cached or written (issue 16.2)."""
+    root = issue_repo(tree)
+    with serve(world.root, ServerState(token="s3cr3t-qt")) as (base, state):
+        index = f"{base}/simple/?token=s3cr3t-qt"
+        outputs = []
+        for fmt in ("json", "text", "markdown", "sarif", "github"):
+            code, out, err = run(
+                "analyze", str(root), "--transitive", "--index-url", index, "--format", fmt
+            )
+            assert code == 0, err
+            outputs += [out, err]
+        assert ("/simple/fastapi/?token=s3cr3t-qt", "") in [
+            (p, "") for p, _ in state.requests
+        ]  # each project has its page, the token still in the query
+        code, out, err = run(
+            "generate", str(root), "--transitive", "--index-url", index, "-o", str(root / "deploy")
+        )
+        assert code == 0, err
+        outputs += [out, err]
+        outputs += [p.read_text() for p in (root / "deploy").rglob("*") if p.is_file()]
+        code, out, err = run("explain", "pydantic", str(root), "--transitive", "--index-url", index)
+        outputs += [out, err]
+        code, out, err = run(
+            "graph", str(root), "--transitive", "--index-url", index, "--format", "json"
+        )
+        outputs += [out, err]
+        bad = f"{base}/simple/?private_token=wr0ng-qt"
+        fresh = str(root.parent / "fresh-cache")
+        code, out, err = run(
+            "analyze",
+            str(root),
+            "--transitive",
+            "--index-url",
+            bad,
+            "--format",
+            "json",
+            "--cache-dir",
+            fresh,
+        )
+        assert code == 2
+        outputs += [out, err]
+        assert "access denied (HTTP 401)" in out
+        assert "/simple/?private_token=****" in out
+    for cache in (Path(os.environ["DEPSPLIT_CACHE_DIR"]), root.parent / "fresh-cache"):
+        files = [p for p in cache.rglob("*") if p.is_file()]
+        outputs += [str(p) for p in files]
+        outputs += [p.read_bytes().decode("utf-8", "replace") for p in files]
+    assert outputs
+    for text in outputs:
+        assert "s3cr3t-qt" not in text
+        assert "wr0ng-qt" not in text
+
+
 def test_a_redacted_index_in_a_requirements_file_falls_back_with_a_warning(
     tree: Callable[[dict[str, str | bytes]], Path], world: LocalIndex, run: Run
 ) -> None:

@@ -20,17 +20,16 @@ from pathlib import Path
 from depsplit.emit import entrypoints, lock
 from depsplit.emit.entrypoints import EntryPoint
 from depsplit.emit.images import image_reference, repository_name
-from depsplit.emit.text import unsafe_path_reason
+from depsplit.emit.text import unsafe_path_reason, unwritable_pattern_reason
 from depsplit.errors import UsageError
 from depsplit.model import App, Group, Plan
-from depsplit.redact import redact_text
+from depsplit.redact import REDACTED, redact_text
 
 APP_ROOT = "/app"
 """Where the analysed root's layout is mirrored in every image."""
 FIRST_HOST_PORT = 8001
 _PYTHON = re.compile(r"2\.7|3\.[0-9]{1,2}")
 _PROJECT = re.compile(r"[a-z0-9][a-z0-9_-]*")
-REDACTED = "****@"
 MAX_SCAN_BYTES = 64 * 1024 * 1024
 """A larger dependency file is not read for credentials: it is counted as holding some."""
 _DEPENDENCY_FILE = re.compile(
@@ -347,7 +346,13 @@ def prepare(plan: Plan, root: Path, options: GenerateOptions) -> Generation:
             secrets.update(f for f in redacted if _under(f, context))
             secrets.update(f for f in files if _under(f, context) and secret(f))
         for path in sorted(secrets):
-            _check_path(group.name, path, "dependency file holding credentials")
+            # Left out by the .dockerignore only (never copied): any name it can hold.
+            reason = unwritable_pattern_reason(path)
+            if reason is not None:
+                raise UsageError(
+                    f"cannot generate an image for app {group.name!r}: dependency file "
+                    f"holding credentials {path!r}: {reason}"
+                )
         # A COPY of a file the .dockerignore leaves out would fail the build.
         included = [f for f in included if f not in secrets]
         copies = [d for d in dirs if not _covered(d, list(reqs.local_paths))]

@@ -29,7 +29,11 @@ from depsplit.emit.text import comment_safe, dockerfile_json, dockerfile_word
 
 UID = 10001
 REQUIREMENTS_IN_IMAGE = "/tmp/depsplit/requirements.txt"
-SECRET_IDS = {"PIP_INDEX_URL": "pip_index_url", "PIP_EXTRA_INDEX_URL": "pip_extra_index_url"}
+SECRET_IDS = {
+    "PIP_INDEX_URL": "pip_index_url",
+    "PIP_EXTRA_INDEX_URL": "pip_extra_index_url",
+    "PIP_FIND_LINKS": "pip_find_links",
+}
 WHEELS = "/wheels"
 """Where the builder stage writes the wheel set, and where the final stage mounts it."""
 

@@ -4,16 +4,40 @@ analysed root): everything is excluded, then the group's app directories, the fi
 include, its local path dependencies and its generated requirements are let back in, and
 the dependency files holding a URL with credentials are dropped again
 (:attr:`GroupBuild.secret_files`: lock files, Pipfile sources, index settings … whose text
-changes when redacted)."""
+changes when redacted). Credential files an app directory may hold (``.netrc``,
+``.pypirc``, ``pip.conf`` …: :data:`CREDENTIAL_FILES`) are dropped whatever their text.
+Every path is written with :func:`~depsplit.emit.text.dockerignore_pattern`, so a name
+starting with ``#`` or ``!`` or holding a wildcard is the literal path it names, not a
+comment, a re-include or a pattern."""
 
 from __future__ import annotations
 
 import posixpath
 
-from depsplit.emit.build import REDACTED, Generation, GroupBuild, credential_files
-from depsplit.emit.text import unsafe_path_reason
+from depsplit.emit.build import Generation, GroupBuild, credential_files
+from depsplit.emit.text import dockerignore_pattern
+from depsplit.redact import REDACTED
 
-__all__ = ["NEVER", "REDACTED", "credential_files", "render"]
+__all__ = ["CREDENTIAL_FILES", "NEVER", "REDACTED", "credential_files", "render"]
+
+CREDENTIAL_FILES = (
+    "**/.netrc",
+    "**/_netrc",
+    "**/.pypirc",
+    "**/pip.conf",
+    "**/pip.ini",
+    "**/.pip",
+    "**/poetry.toml",
+    "**/auth.toml",
+    "**/.env",
+    "**/.env.*",
+    "!**/.env.example",
+)
+"""Where pip, twine, Poetry and dotenv keep credentials (``.netrc``/``_netrc``: pip's and
+urllib's HTTP auth; ``.pypirc``: upload tokens; ``pip.conf``/``pip.ini``/``.pip/``: index
+URLs; ``poetry.toml``/``auth.toml``: Poetry's ``http-basic`` and tokens; ``.env``,
+``.env.*``: environment files), in any directory the image copies. ``.env.example`` is a
+template, let back in."""
 
 NEVER = (
     "**/__pycache__",
@@ -21,11 +45,10 @@ NEVER = (
     "**/.venv",
     "**/venv",
     "**/.git",
-    "**/.env",
-    "**/.env.*",
     "**/.pytest_cache",
     "**/.mypy_cache",
     "**/node_modules",
+    *CREDENTIAL_FILES,
 )
 
 
@@ -41,14 +64,14 @@ def render(gen: Generation, build: GroupBuild, header: str) -> str:
         f"# {header}",
         f"# Build context of group {build.group.name!r}: the analysed root, reduced to what the",
         "# image copies. Later lines win: exclude all, let the group's files back in, then drop",
-        "# caches, virtualenvs and secrets from those.",
+        "# caches, virtualenvs and credential files from those.",
     ]
     if "." not in keep and "" not in keep:
         out.append("*")
-    out += [f"!{path}" for path in keep if path not in ("", ".")]
+    out += [f"!{dockerignore_pattern(path)}" for path in keep if path not in ("", ".")]
     out += list(NEVER)
     if build.secret_files:
         out.append("# Dependency files that hold credentials: never in the image.")
-        # build.prepare refuses a path that cannot be written here: none is dropped.
-        out += [f for f in build.secret_files if unsafe_path_reason(f) is None]
+        # build.prepare refuses a path holding a line break: every one is written.
+        out += [dockerignore_pattern(f) for f in build.secret_files]
     return "\n".join(out) + "\n"

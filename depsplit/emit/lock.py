@@ -46,13 +46,27 @@ from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from depsplit import specalgebra
 from depsplit.emit.text import comment_safe
 from depsplit.model import App, Group, LockedPin, Origin, Plan, Requirement
+from depsplit.redact import REDACTED
 from depsplit.report.common import applies
 
-REDACTED = "****"
-SECRET_ENV = {"--index-url": "PIP_INDEX_URL", "-i": "PIP_INDEX_URL"}
+SECRET_ENV = {
+    "--index-url": "PIP_INDEX_URL",
+    "-i": "PIP_INDEX_URL",
+    "--find-links": "PIP_FIND_LINKS",
+    "-f": "PIP_FIND_LINKS",
+}
 """Index options whose credentials come from a build secret, by the pip variable they set."""
 EXTRA_SECRET_ENV = "PIP_EXTRA_INDEX_URL"
 KEPT_OPTIONS = ("--index-url", "-i", "--extra-index-url", "--find-links", "-f", "--trusted-host")
+
+
+def _secret_howto(secrets: tuple[str, ...]) -> str:
+    """How to pass the build secrets (ids as :data:`depsplit.emit.dockerfile.SECRET_IDS`)."""
+    flags = " ".join(f"--secret id={env.lower()},env={env}" for env in secrets)
+    return (
+        f"Pass the URL with its credentials at build time: {secrets[0]}=… docker build "
+        f"{flags} … (docker compose build reads them from the environment)."
+    )
 
 
 @dataclass(frozen=True)
@@ -309,6 +323,7 @@ def render(reqs: GroupRequirements, group: Group, header: str) -> str:
             "# A private index needs credentials: the Dockerfile reads "
             f"{', '.join(reqs.secrets)} from a build secret; it is not written here."
         )
+        out.append(f"# {_secret_howto(reqs.secrets)}")
     out += [f"# {comment_safe(note)}" for note in reqs.notes]
     if reqs.index_lines:
         out.append("")
@@ -369,6 +384,7 @@ def _render_locked(reqs: GroupRequirements, group: Group, header: str) -> str:
             "# A private index needs credentials: the Dockerfile reads "
             f"{', '.join(reqs.secrets)} from a build secret; it is not written here."
         )
+        out.append(f"# {_secret_howto(reqs.secrets)}")
     out += [f"# {comment_safe(note)}" for note in reqs.notes]
     if reqs.index_lines:
         out.append("")

@@ -84,6 +84,48 @@ def dockerfile_json(words: list[str], *, expanded: bool) -> str:
 _GLOB_OR_ESCAPE = set("*?[]\\")
 
 
+def dockerignore_pattern(path: str) -> str:
+    """A ``.dockerignore`` pattern matching exactly the root-relative POSIX ``path``.
+
+    BuildKit reads the file with ``ignorefile.ReadAll`` (moby/patternmatcher; earlier
+    ``frontend/dockerfile/dockerignore``): a line *starting* with ``#`` is a comment, the
+    line is then ``strings.TrimSpace``-d, a leading ``!`` makes it a re-include (and is
+    trimmed again), and the rest is ``filepath.Clean``-ed. Each pattern is then compiled
+    (``patternmatcher.Compile``) to a regular expression: ``*``, ``**`` and ``?`` are
+    wildcards, ``[``/``]`` a character class, ``\\`` makes the next character literal (on
+    Linux), ``.+()|{}$`` are escaped for the expression but ``^`` is not (it would anchor
+    there: a path holding one never matched once anything else made the pattern an
+    expression). So: ``* ? [ ] \\ ^`` anywhere and a leading ``#`` or ``!`` get a
+    backslash, and whitespace ``TrimSpace`` would drop at either end becomes a one-character
+    class (``[ ]``; a backslash cannot keep it: the trim runs first, and Go's regexp refuses
+    a backslash before a non-ASCII character). A line break cannot be written at all:
+    ``ValueError`` (the generator refuses such paths before this, naming them)."""
+    if "\n" in path or "\r" in path:
+        raise ValueError(f"{path!r}: a .dockerignore pattern cannot hold a line break")
+    out = []
+    last = len(path) - 1
+    for i, ch in enumerate(path):
+        if ch in _GLOB_OR_ESCAPE or ch == "^" or (i == 0 and ch in "#!"):
+            out.append("\\" + ch)
+        elif (i == 0 or i == last) and ch.isspace():
+            out.append(f"[{ch}]")
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
+def unwritable_pattern_reason(path: str) -> str | None:
+    """Why ``path`` (root-relative POSIX) cannot be named in a ``.dockerignore`` at all (a
+    line break or another control character), or ``None``: wildcards, ``#``, ``!`` and
+    whitespace are escaped by :func:`dockerignore_pattern`."""
+    if path.startswith("/") or ".." in path.split("/"):
+        return "it leaves the analysed root"
+    unsafe = next((ch for ch in path if _is_unsafe(ch)), None)
+    if unsafe is not None:
+        return f"it contains {_describe(unsafe)}, which cannot be written safely"
+    return None
+
+
 def unsafe_path_reason(path: str) -> str | None:
     """Why ``path`` (root-relative POSIX) cannot be copied into an image and named in a
     ``.dockerignore`` without ambiguity, or ``None`` when it can. Spaces, quotes, ``$`` and

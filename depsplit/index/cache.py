@@ -12,8 +12,11 @@ JSON string and parsing it again (PyPI's page of botocore is megabytes of JSON).
 ``"format": PAGE_FORMAT``; one of another format (or the ``pages/`` of format 1, which held
 the body) is a miss, fetched again and rewritten.
 
-Keys are hashes of URLs *without* their credentials, and no credential is ever written: a
-page is stored with its URL stripped of user information. Writes are atomic (a temporary file
+Keys are hashes of URLs *redacted* (:func:`depsplit.redact.redact_url`: user information,
+query values and fragments hidden), and no credential is ever written: a page is stored with
+its URL redacted, and a page whose links carry credentials (a signed or ``?token=`` file
+URL) is not stored at all. Two URLs that differ only in their credentials share an entry.
+Writes are atomic (a temporary file
 in the same directory, then ``os.replace``), so concurrent runs share the cache safely.
 """
 
@@ -33,6 +36,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 from depsplit.index.config import IndexConfig
 from depsplit.nesting import json_loads
+from depsplit.redact import redact_url
 
 SCHEMA = "index-v1"
 PAGE_FORMAT = 2
@@ -52,7 +56,13 @@ def strip_credentials(url: str) -> str:
 
 
 def url_key(url: str) -> str:
-    return hashlib.sha256(strip_credentials(url).encode("utf-8")).hexdigest()
+    """The cache key of ``url``: a hash of it redacted, so that no file name on disk is
+    derived from a secret."""
+    return hashlib.sha256(redact_url(strip_credentials(url)).encode("utf-8")).hexdigest()
+
+
+def _shown(url: str) -> str:
+    return redact_url(strip_credentials(url))
 
 
 def default_cache_dir() -> Path:
@@ -148,7 +158,7 @@ class Cache:
         path = self._page_path(url)
         try:
             data = json_loads(path.read_bytes())
-            if data["format"] != PAGE_FORMAT or data["url"] != strip_credentials(url):
+            if data["format"] != PAGE_FORMAT or data["url"] != _shown(url):
                 return None
             fetched = float(data["fetched"])
             if fresh_only and not (0 <= time.time() - fetched < self.page_ttl):
@@ -163,10 +173,13 @@ class Cache:
             return None
 
     def put_page(self, url: str, status: int, links: Sequence[Link]) -> None:
-        """Store the parsed page (``status`` 200, or 404 with no links)."""
+        """Store the parsed page (``status`` 200, or 404 with no links); not a page whose
+        links carry credentials (they would be written as they are)."""
+        if any(redact_url(link.url) != link.url for link in links):
+            return
         record = {
             "format": PAGE_FORMAT,
-            "url": strip_credentials(url),
+            "url": _shown(url),
             "status": status,
             "fetched": time.time(),
             "links": [link.row() for link in links],

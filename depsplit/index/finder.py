@@ -34,7 +34,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 from types import TracebackType
 from typing import Any
-from urllib.parse import unquote, urljoin, urlsplit
+from urllib.parse import unquote, urljoin, urlsplit, urlunsplit
 from urllib.request import url2pathname
 
 from packaging.metadata import parse_email
@@ -544,6 +544,20 @@ class _Http:
         )
 
 
+def _with_slash(url: str) -> str:
+    """``url`` with its path ending in ``/`` (its query and fragment kept after it)."""
+    parts = urlsplit(url)
+    return urlunsplit(parts._replace(path=parts.path.rstrip("/") + "/"))
+
+
+def _project_url(index: str, project: str) -> str:
+    """The project page of ``project`` on ``index`` (a :func:`_with_slash` URL): the path
+    gets ``<project>/``; a query (``?token=…``) stays a query, so that every project has its
+    own page and its own cache entry (pip glues the name after the query instead)."""
+    parts = urlsplit(index)
+    return urlunsplit(parts._replace(path=f"{parts.path}{project}/"))
+
+
 def _read_file_url(url: str, *, package: str, index: str) -> tuple[int, str, bytes]:
     path = Path(url2pathname(urlsplit(url).path))
     if path.is_dir():
@@ -585,8 +599,8 @@ class Finder:
         """Credential-free URL → the URL as configured, redacted (``user:****@host``)."""
         indexes = []
         for url in config.indexes:
-            clean = self._http.register(url).rstrip("/") + "/"
-            self._shown.setdefault(clean, redact_url(url.rstrip("/") + "/"))
+            clean = _with_slash(self._http.register(url))
+            self._shown.setdefault(clean, redact_url(_with_slash(url)))
             indexes.append(clean)
         self.indexes = tuple(indexes)
         find_links = []
@@ -705,7 +719,7 @@ class Finder:
         return tuple(ordered)
 
     def _project_page(self, index: str, key: NormalizedName) -> list[_Link]:
-        url = f"{index}{key}/"
+        url = _project_url(index, key)
         shown = self.shown(index)
         local = urlsplit(url).scheme == "file"
         page = None if local else self.cache.get_page(url, fresh_only=not self.config.offline)

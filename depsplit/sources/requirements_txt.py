@@ -438,6 +438,11 @@ def _local_project_name(url: str, ctx: ReadContext) -> str | None:
     return None
 
 
+def include_targets(text: str, file: _File, ctx: ReadContext) -> list[str]:
+    """The ``-r``/``-c`` targets of a requirements file's text, as written (none followed)."""
+    return [item.target for _, item in parse_text(text, file, ctx) if isinstance(item, _Include)]
+
+
 def _entries(path: str, ctx: ReadContext) -> list[_Entry]:
     """The entries of the file at the resolved ``path``, parsed once per run."""
     key = ("requirements_txt", path)

@@ -3,8 +3,9 @@ Pipfile / setup.cfg / lock-file content (well-formed, structured-but-wrong and a
 specifiers, markers, app directory names, and whole small trees.
 
 Every URL with credentials carries a password or token from :data:`SECRETS`; the
-properties assert none of them ever leaves depsplit. Secrets are only ever placed in the
-user-information part of a URL, so any occurrence in an output is a leak.
+properties assert none of them ever leaves depsplit. Secrets are only ever placed where a
+credential goes (the user information, a password holding an unescaped ``/``, a query value,
+a fragment value), so any occurrence in an output is a leak.
 
 Budgets: ``DEPSPLIT_FUZZ_EXAMPLES`` sets the examples per property (default: a fast,
 derandomized budget for the suite; ``DEPSPLIT_FUZZ_EXAMPLES=100000`` for the large run).
@@ -84,6 +85,12 @@ URLS = [
     f"https://u:{PW}@files.example.com/pkg-1.0.tar.gz",
     f"https://u:{PW2}@files.example.com/pkg-1.0-py3-none-any.whl",
     "https://${USER}:${PASSWORD}@ref.example.com/simple",
+    f"https://idx.example.com/simple?token={TOK}",
+    f"https://gitlab.example.com/api/v4/simple/?private_token={PW}&x=1",
+    f"https://files.example.com/pkg-1.0.tar.gz?X-Amz-Signature={PW2}#sha256=00",
+    f"https://files.example.com/pkg-1.0-py3-none-any.whl#auth={TOK}",
+    f"git+https://gitlab.example.com/org/repo.git?private_token={TOK}#egg=repo",
+    f"https://user:pa/{PW}@slash.example.com/simple",
     "https://files.example.com/pkg-1.0.tar.gz",
     "file:///abs/path",
     "file:../local",

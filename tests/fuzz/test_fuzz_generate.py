@@ -1,8 +1,11 @@
 """``depsplit generate`` on random app directory names, paths and requirements: it either
 writes a complete tree (every file the manifest names, with its hash; no temporary file
 left) that hadolint and Docker Compose accept (checked on a sample: they are slow), or it
-refuses with a message and writes nothing. Nothing is ever written outside OUTDIR, and no
-secret reaches a generated file or the output."""
+refuses with a message and writes nothing. Nothing is ever written outside OUTDIR, no
+secret reaches a generated file or the output, and no file holding one (a dependency file
+with a credentialed URL, a ``.netrc``, ``pip.conf``, ``.env`` …) is in any group's build
+context, as BuildKit would compute it from the generated ``.dockerignore``
+(``tests/hostile/dockerignore_rules.py``)."""
 
 from __future__ import annotations
 
@@ -20,6 +23,10 @@ from hypothesis import event, given
 from hypothesis import strategies as st
 from test_fuzz_pipeline import assert_no_secret, run, snapshot, write
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "hostile"))
+
+from dockerignore_rules import context
+
 LINT_SAMPLE = 4
 """How many successful generations per session go through hadolint and Compose."""
 _linted = [0]
@@ -35,7 +42,22 @@ weird = st.one_of(
     st.sampled_from(["flask==2.3.0", "requests>=2", "gunicorn", "uvicorn[standard]"]),
 )
 requirement = st.one_of(valid, valid, valid, valid, valid, valid, weird)
-generate_dir_names = st.one_of(valid_names, valid_names, dir_names)
+generate_dir_names = st.one_of(
+    valid_names, valid_names, dir_names, st.sampled_from(["#hash", "!bang", "#", "!x^y"])
+)
+CREDENTIAL_NAMES = [
+    ".netrc",
+    "_netrc",
+    ".pypirc",
+    "pip.conf",
+    "pip.ini",
+    ".pip/pip.conf",
+    "poetry.toml",
+    "auth.toml",
+    ".env",
+    ".env.local",
+    "sub/.netrc",
+]
 app_files = st.sampled_from(["requirements.txt", "pyproject.toml", "Pipfile"])
 entry = st.sampled_from(
     [
@@ -73,6 +95,8 @@ def generate_trees(draw: st.DrawFn) -> dict[str, str | bytes]:
         files[f"{prefix}{d}/{kind}"] = render_app(kind, reqs)
         for name, text in draw(entry).items():
             files[f"{prefix}{d}/{name}"] = text
+        for name in draw(st.lists(st.sampled_from(CREDENTIAL_NAMES), max_size=2, unique=True)):
+            files[f"{prefix}{d}/{name}"] = f"password {SECRETS[0]}\n"
     return files
 
 
@@ -134,6 +158,11 @@ def test_generate_writes_a_complete_tree_or_nothing(files: dict[str, str | bytes
                 assert hashlib.sha256((outdir / rel).read_bytes()).hexdigest() == digest
             texts = [(outdir / rel).read_text(encoding="utf-8") for rel in sorted(written)]
             assert_no_secret(out, err, *texts)
+            tree = [p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file()]
+            for ignore in outdir.glob("*/Dockerfile.dockerignore"):
+                for rel in context(ignore.read_text(encoding="utf-8"), tree):
+                    data = (root / rel).read_bytes().decode("utf-8", "replace")
+                    assert all(s not in data for s in SECRETS), (ignore.parent.name, rel)
             if _linted[0] < LINT_SAMPLE and list(outdir.glob("*/Dockerfile")):
                 _linted[0] += 1
                 lint(outdir)

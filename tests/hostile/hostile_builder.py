@@ -28,9 +28,20 @@ SECRETS = (
     "ghp_tok0000000000000000000000000000000006",
     "glpat-s3cr3tTOKEN7",
     "npm_s3cr3tTOKEN8",
+    # In a query, a fragment, or a password holding an unescaped "/" (issue 16.2).
+    "qry-s3cr3t-1",
+    "qry-s3cr3t-2",
+    "qry-s3cr3t-3",
+    "qry-s3cr3t-4",
+    "qry-s3cr3t-5",
+    "qry-s3cr3t-6",
+    "qry-s3cr3t-7",
+    "qry-s3cr3t-8",
+    "sl4sh-s3cr3t-9",
 )
 (PW1, PW2, PW3, PW4, PW5, PW6, PW7, PW8, PW9) = SECRETS[:9]
-(TOK1, TOK2, TOK3, TOK4, TOK5, TOK6, TOK7, TOK8) = SECRETS[9:]
+(TOK1, TOK2, TOK3, TOK4, TOK5, TOK6, TOK7, TOK8) = SECRETS[9:17]
+(Q1, Q2, Q3, Q4, Q5, Q6, Q7, Q8, SLASH9) = SECRETS[17:]
 
 OUTSIDE_MARKER = "outside-the-root-marker"
 """The only requirement of a file outside the root: it must never be read."""
@@ -149,6 +160,35 @@ def secret_files() -> dict[str, str]:
             f'index = "https://{TOK6}@pylock.example.com/simple"\n'
             f'sdist = {{ url = "https://{TOK6}@pylock.example.com/attrs.tar.gz", '
             'hashes = { sha256 = "00" } }\n'
+        ),
+        "secrets/query/requirements.txt": (
+            f"--index-url https://pypi.example.com/simple?token={Q1}\n"
+            f"--extra-index-url https://gitlab.example.com/api/v4/simple?private_token={Q2}\n"
+            f"--find-links https://links.example.com/wheels/?auth={Q3}\n"
+            f"--extra-index-url https://user:pa/{SLASH9}@slash.example.com/simple\n"
+            f"qpkg @ https://files.example.com/qpkg-1.0.tar.gz?X-Amz-Signature={Q4}\n"
+            f"fpkg @ https://files.example.com/fpkg-1.0.tar.gz#token={Q5}&sha256=00\n"
+            "attrs==23.2.0\n"
+        ),
+        "secrets/qpoetry/pyproject.toml": (
+            "[tool.poetry]\n"
+            'name = "qpoet"\nversion = "0.1.0"\ndescription = ""\nauthors = []\n\n'
+            "[tool.poetry.dependencies]\n"
+            'python = "^3.11"\n'
+            'attrs = "^23"\n\n'
+            "[[tool.poetry.source]]\n"
+            'name = "keyed"\n'
+            f'url = "https://poetry.example.com/simple?key={Q6}"\n'
+            'priority = "supplemental"\n'
+        ),
+        "secrets/qpipenv/Pipfile": (
+            "[[source]]\n"
+            f'url = "https://pipenv.example.com/simple?token={Q7}"\n'
+            "verify_ssl = true\n"
+            'name = "private"\n\n'
+            "[packages]\n"
+            f'urlpkg2 = {{file = "https://files.example.com/urlpkg2-1.0.tar.gz?auth={Q8}"}}\n'
+            'attrs = "*"\n'
         ),
         "secrets/setupcfg/setup.cfg": (
             "[options]\n"

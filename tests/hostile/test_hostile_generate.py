@@ -84,6 +84,9 @@ def test_generate_on_hostile_names_and_secrets(tmp_path: Path) -> None:
         "secrets/poetry/pyproject.toml",
         "secrets/pep621/pyproject.toml",
         "secrets/setupcfg/setup.cfg",
+        "secrets/query/requirements.txt",
+        "secrets/qpoetry/pyproject.toml",
+        "secrets/qpipenv/Pipfile",
     ]:
         assert f"\n{rel}\n" in ignored, rel
     for dockerfile in outdir.glob("*/Dockerfile"):

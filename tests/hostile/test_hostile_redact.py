@@ -20,10 +20,50 @@ from depsplit.sources.base import ReadContext
         ("https://u:p@ss@host/a b@c", "https://u:****@host/a b@c"),
         ("git+ssh://git:pw@h/r.git@v1", "git+ssh://git:****@h/r.git@v1"),
         ("https://${USER}:${TOKEN}@h/simple", "https://${USER}:${TOKEN}@h/simple"),
+        # Query values and fragments (issue 16.2): every value, pip's fragment keys kept.
+        ("https://h/simple?token=t1", "https://h/simple?token=****"),
+        ("https://h/s?private_token=t1&x=1", "https://h/s?private_token=****&x=****"),
+        ("--find-links https://h/w/?auth=t1 -r x", "--find-links https://h/w/?auth=**** -r x"),
+        ("https://h/s?key=t1#frag", "https://h/s?key=****#****"),
+        ("https://h/s?t1", "https://h/s?****"),
+        ("https://h/s?token=${TOKEN}", "https://h/s?token=${TOKEN}"),
+        ("https://h/p.whl#sha256=00&egg=p", "https://h/p.whl#sha256=00&egg=p"),
+        ("https://h/p.tgz#token=t1&subdirectory=s", "https://h/p.tgz#token=****&subdirectory=s"),
+        ("'pkg @ https://h/p.tgz?sig=t1'", "'pkg @ https://h/p.tgz?sig=****'"),
+        ("x https://h/a?k=t1 https://h/b?k=t2 y", "x https://h/a?k=**** https://h/b?k=**** y"),
+        ("https://h/a?k=t1https://u:t2@h/b", "https://h/a?k=****//u:****@h/b"),
+        # A password holding an unescaped "/", "?" or "#" (a parser ends the host there).
+        ("https://user:pa/ss@host/simple", "https://user:****@host/simple"),
+        ("https://user:pa?ss@host/simple", "https://user:****@host/simple"),
+        ("https://user:pa#ss@host/simple", "https://user:****@host/simple"),
+        ("https://user:12/34@host:8443/simple", "https://user:****@host:8443/simple"),
+        # …but a VCS revision after the path is not user information.
+        ("git+https://h/org/r.git@v1.0#egg=r", "git+https://h/org/r.git@v1.0#egg=r"),
+        ("git+https://h:8080/org/r.git@main", "git+https://h:8080/org/r.git@main"),
+        ("file:///abs/x.whl", "file:///abs/x.whl"),
     ],
 )
 def test_redact_text(text: str, expected: str) -> None:
     assert redact_text(text) == expected
+    assert redact_url(text) == expected  # one function
+    assert redact_text(expected) == expected  # idempotent
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "a" * 2_000_000 + "://u:p@h",
+        "//@" * 300_000,
+        "https://h/?" + "a=b&" * 300_000,
+        "https://u:p/" + "/" * 500_000 + "@h/",
+    ],
+)
+def test_redaction_is_linear(text: str) -> None:
+    import time
+
+    started = time.perf_counter()
+    redact_text(text)
+    assert time.perf_counter() - started < 5
 
 
 def test_redact_url_redacts_a_second_url_in_the_path() -> None:
@@ -31,6 +71,27 @@ def test_redact_url_redacts_a_second_url_in_the_path() -> None:
     shown = redact_url(glued)
     assert "pw1" not in shown
     assert "pw2" not in shown
+
+
+def test_the_cache_holds_no_credential(tmp_path: Path) -> None:
+    from depsplit.index.cache import Cache, Link
+
+    cache = Cache(tmp_path)
+    cache.put_page(
+        "https://h/simple/a/?token=t0ps3cr3t", 200, [Link("a-1.whl", "https://h/a-1.whl")]
+    )
+    # A page whose file links carry a credential (signed URLs) is not stored at all.
+    cache.put_page("https://h/simple/b/", 200, [Link("b-1.whl", "https://h/b-1.whl?sig=t0ps3cr3t")])
+    cache.put_metadata("https://h/a-1.whl?sig=t0ps3cr3t", b"Name: a\n")
+    files = [p for p in tmp_path.rglob("*") if p.is_file()]
+    assert len(files) == 2
+    for path in files:
+        assert b"t0ps3cr3t" not in path.read_bytes()
+    page = cache.get_page("https://h/simple/a/?token=t0ps3cr3t", fresh_only=True)
+    assert page is not None
+    assert page.url == "https://h/simple/a/?token=****"
+    assert cache.get_page("https://h/simple/b/", fresh_only=True) is None
+    assert cache.get_metadata("https://h/a-1.whl?sig=other") == b"Name: a\n"
 
 
 def _read(tmp_path: Path, name: str, text: str) -> str:

@@ -197,6 +197,9 @@ def test_no_secret_in_any_report_format(secret_repo: Path, tmp_path: Path, fmt: 
         "attrs",
         "cfgpkg",
         "requests",
+        "qpkg",
+        "fpkg",
+        "urlpkg2",
     ],
 )
 def test_no_secret_in_explain(secret_repo: Path, package: str) -> None:

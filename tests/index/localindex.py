@@ -183,6 +183,8 @@ class ServerState:
     lock: threading.Lock = field(default_factory=threading.Lock)
     delay: dict[str, float] = field(default_factory=dict)
     """Path prefix → seconds to wait before answering (to change the order of replies)."""
+    token: str | None = None
+    """The ``?token=`` every ``/simple/`` request must carry (401 without it)."""
 
 
 class _Handler(SimpleHTTPRequestHandler):
@@ -216,6 +218,10 @@ class _Handler(SimpleHTTPRequestHandler):
                 self.send_header("Content-Length", "0")
                 self.end_headers()
                 return
+        if state.token is not None and self.path.startswith("/simple/"):
+            query = self.path.partition("?")[2]
+            if f"token={state.token}" not in query.split("&"):
+                status = 401
         if status:
             self.send_response(status)
             self.send_header("Content-Length", "0")

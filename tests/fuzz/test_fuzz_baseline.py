@@ -1,0 +1,103 @@
+"""``--baseline REV`` on random hostile trees made straight from git objects: symlinks to
+anywhere (``..``, ``.``, absolute, loops, other links), duplicate entries and names that are
+both a file and a directory (``git mktree --missing``), ``.``/``..``/``.git`` components,
+requirements files with ``-r``/``-c`` includes. The baseline either loads or is refused with
+a ``BaselineError`` (exit 2): never another exception, never a write outside its temporary
+directory, which is always removed."""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+import pytest
+from fuzz_strategies import fuzz_settings, requirements_text
+from hypothesis import given
+from hypothesis import strategies as st
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "hostile"))
+
+from git_trees import FILE, LINK, Entry, commit, git, init
+
+from depsplit.analyze import analyze
+from depsplit.baseline import BaselineError, load_revision
+
+COMPONENTS = ["a", "a!", "b", "..", ".", ".git", "requirements.txt", "x", "base.txt", "c"]
+TARGETS = [
+    ".",
+    "..",
+    "../..",
+    "a!/a!/a!/../../../escaped",
+    "../../../../escaped/requirements.txt",
+    "/tmp",
+    "/etc/passwd",
+    "a",
+    "a!",
+    "requirements.txt",
+    "../b/requirements.txt",
+    "b",
+    "",
+]
+paths = st.lists(st.sampled_from(COMPONENTS), min_size=1, max_size=4).map("/".join)
+entries = st.lists(
+    st.one_of(
+        st.tuples(paths, st.just(FILE), requirements_text().map(str.encode)),
+        st.tuples(paths, st.just(FILE), st.sampled_from([b"-r base.txt\n", b"-c ../x\n"])),
+        st.tuples(paths, st.just(LINK), st.sampled_from(TARGETS).map(str.encode)),
+        st.tuples(
+            st.sampled_from(["a/requirements.txt", "b/requirements.txt", "a/x"]),
+            st.just(FILE),
+            st.just(b"flask==1.0\n"),
+        ),
+    ),
+    min_size=1,
+    max_size=8,
+)
+
+
+@pytest.fixture(scope="module")
+def sandbox(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    top = tmp_path_factory.mktemp("baseline-fuzz")
+    repo = init(top / "repo")
+    (repo / "requirements.txt").write_text("flask\n")
+    git(repo, "add", ".")
+    git(repo, "commit", "-q", "-m", "work tree")
+    (top / "escaped").mkdir()
+    (top / "tmp").mkdir()
+    return top
+
+
+def listing(root: Path) -> list[str]:
+    return sorted(
+        os.path.relpath(os.path.join(d, n), root)
+        for d, ds, fs in os.walk(root)
+        for n in ds + fs
+        if ".git" not in os.path.relpath(d, root).split(os.sep)
+    )
+
+
+_count = [0]
+
+
+@fuzz_settings(40)
+@given(tree=entries)
+def test_a_hostile_revision_never_writes_outside(sandbox: Path, tree: list[Entry]) -> None:
+    repo = sandbox / "repo"
+    _count[0] += 1
+    branch = f"fuzz{_count[0]}"
+    commit(repo, tree, branch)
+    before = listing(sandbox)
+    saved = tempfile.tempdir
+    tempfile.tempdir = str(sandbox / "tmp")
+    refused = None
+    try:
+        load_revision(branch, repo, analyze, max_file_size=4096)
+    except BaselineError as exc:
+        refused = str(exc)
+    finally:
+        tempfile.tempdir = saved
+    assert refused is None or refused.startswith(f"--baseline {branch}: "), refused
+    assert listing(sandbox) == before
+    assert os.listdir(sandbox / "tmp") == []
