@@ -2,7 +2,7 @@
 
     python benchmarks/wheel_dryrun.py OUTDIR          # a `depsplit generate` output directory
     python benchmarks/wheel_dryrun.py --generate ROOT # runs `depsplit generate ROOT -o TMP` first
-    options: --jobs N (default 6), --json FILE, --verbose
+    options: --jobs N (default 6), --timeout S (per pip run, default 600), --json FILE, --verbose
 
 For every group (``OUTDIR/GROUP/requirements.txt``) it runs, in parallel::
 
@@ -216,29 +216,39 @@ def first_error(output: str) -> str:
     return (lines[-1] if lines else "no output")[:240]
 
 
+TIMEOUT = 600.0
+
+
 def pip(args: list[str], env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
     # --target: pip before 24 refuses platform/ABI options without it, even with --dry-run
     # (which writes nothing there).
     target = cwd / ".dryrun-target" if os.access(cwd, os.W_OK) else Path(tempfile.gettempdir())
-    return subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pip",
-            "install",
-            "--dry-run",
-            "--ignore-installed",
-            "--target",
-            str(target),
-            *args,
-        ],
-        env=env,
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        timeout=1800,
-        check=False,
-    )
+    command = [
+        sys.executable,
+        "-m",
+        "pip",
+        "install",
+        "--dry-run",
+        "--ignore-installed",
+        "--target",
+        str(target),
+        *args,
+    ]
+    try:
+        return subprocess.run(
+            command, env=env, cwd=cwd, capture_output=True, text=True, timeout=TIMEOUT, check=False
+        )
+    except subprocess.TimeoutExpired as exc:
+        # pip backtracking through many unpinned requirements: a build would hang as long.
+        def text(data: bytes | str | None) -> str:
+            return data.decode(errors="replace") if isinstance(data, bytes) else (data or "")
+
+        return subprocess.CompletedProcess(
+            command,
+            124,
+            text(exc.stdout),
+            text(exc.stderr) + f"\nERROR: pip did not finish within {TIMEOUT:.0f} s",
+        )
 
 
 def check_group(
@@ -288,15 +298,18 @@ def check_group(
 
 
 def main(argv: list[str] | None = None) -> int:
+    global TIMEOUT
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("outdir", nargs="?", type=Path, help="a `depsplit generate` OUTDIR")
     parser.add_argument("--generate", type=Path, metavar="ROOT", help="generate from ROOT first")
     parser.add_argument("--jobs", type=int, default=6, help="parallel pip runs (I/O bound)")
+    parser.add_argument("--timeout", type=float, default=TIMEOUT, help="seconds per pip run")
     parser.add_argument("--json", type=Path, help="write the results as JSON here")
     parser.add_argument("--verbose", action="store_true", help="print pip's output")
     args = parser.parse_args(argv)
     if (args.outdir is None) == (args.generate is None):
         parser.error("give OUTDIR or --generate ROOT")
+    TIMEOUT = args.timeout
 
     with tempfile.TemporaryDirectory(prefix="wheel-dryrun-gen-") as tmp:
         outdir = args.outdir
@@ -327,6 +340,9 @@ def main(argv: list[str] | None = None) -> int:
             futures = [
                 pool.submit(check_group, outdir, *g, env, extra, args.verbose) for g in groups
             ]
+            for done in concurrent.futures.as_completed(futures):
+                r = done.result()
+                print(f"  {'pass' if r.ok else 'FAIL'} {r.group} ({r.seconds:.0f} s)", flush=True)
             results = [f.result() for f in futures]
         elapsed = time.monotonic() - start
 
