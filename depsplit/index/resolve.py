@@ -589,7 +589,11 @@ class _Provider(resolvelib.AbstractProvider[_Req, _Cand, str]):
                 f"no release of {key}{spec} installs on CPython {self.python} "
                 f"linux/{self.target.machine} ({detail})"
             )
-        return f"every release of {key} matching {spec} is yanked"
+        if all((r := self.release(key, v)) is not None and r.yanked for v in matching):
+            return f"every release of {key} matching {spec} is yanked"
+        # Candidates the resolver ruled out itself (``click==8.0.3`` against a
+        # ``Flask==3.1.3 → click>=8.1.3`` already pinned): the causes say why.
+        return None
 
     def is_satisfied_by(self, requirement: _Req, candidate: _Cand) -> bool:
         if requirement.key == PYTHON:
