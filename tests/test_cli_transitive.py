@@ -612,3 +612,65 @@ def test_cold_warm_and_reordered_replies_give_the_same_report_to_the_byte(
     assert {c["package"] for c in data["conflicts"]} >= {"pydantic", "six"}
     warnings = [d["message"] for d in data["diagnostics"] if d["level"] == "warning"]
     assert any("sdistonly 0.3" in w for w in warnings)
+
+
+# ------------------------------------------------------------- resolutions that do not finish
+
+# ``deep`` 1…40 each need ``leaf`` of the same version; ``other`` needs ``leaf<=1``: ``deep``
+# beside ``other`` makes the resolver go back through every release of ``deep`` (121 rounds)
+# before it finds 1.
+DEEP = [
+    *(Dist("deep", str(i), [f"leaf=={i}"]) for i in range(1, 41)),
+    *(Dist("leaf", str(i)) for i in range(0, 41)),
+    Dist("other", "1", ["leaf<=1"]),
+]
+
+
+def test_a_union_that_does_not_finish_keeps_its_apps_apart_with_a_warning(
+    tree: Callable[[dict[str, str | bytes]], Path],
+    tmp_path: Path,
+    run: Run,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    index = build_index(tmp_path / "deep", DEEP)
+    root = tree({"a/requirements.txt": "deep\n", "b/requirements.txt": "other\n"})
+    args = ["analyze", str(root), "--transitive", "--python", "3.12", "--format", "json"]
+    args += ["--index-url", index.file_url, "--cache-dir", str(tmp_path / "c")]
+    code, out, err = run(*args)
+    assert code == 0, err
+    assert [g["apps"] for g in json.loads(out)["groups"]] == [["a", "b"]]
+
+    monkeypatch.setattr("depsplit.transitive.MAX_ROUNDS", 20)
+    code, out, err = run(*args)
+    assert code == 0, err
+    data = json.loads(out)
+    assert [g["apps"] for g in data["groups"]] == [["a"], ["b"]]
+    assert all(g["lock"] for g in data["groups"])
+    assert data["conflicts"] == []  # not proven: no conflict is claimed
+    messages = [d["message"] for d in data["diagnostics"]]
+    assert (
+        "--transitive: a, b are kept apart: resolving them together at CPython 3.12 did not "
+        "finish within 20 rounds (not proven impossible; a group is only formed when its "
+        "resolution finishes)"
+    ) in messages
+    assert any("1 of 1 candidate conflicts" in m and ": leaf (a, b)" in m for m in messages)
+
+
+def test_an_app_whose_resolution_does_not_finish_is_an_error_naming_it(
+    tree: Callable[[dict[str, str | bytes]], Path],
+    tmp_path: Path,
+    run: Run,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    index = build_index(tmp_path / "deep", DEEP)
+    root = tree({"hard/requirements.txt": "deep\nother\n", "easy/requirements.txt": "leaf\n"})
+    args = ["analyze", str(root), "--transitive", "--python", "3.12", "--format", "json"]
+    args += ["--index-url", index.file_url, "--cache-dir", str(tmp_path / "c")]
+    monkeypatch.setattr("depsplit.transitive.MAX_ROUNDS", 20)
+    code, out, err = run(*args)
+    assert code == 2, err
+    errors = [d["message"] for d in json.loads(out)["diagnostics"] if d["level"] == "error"]
+    assert errors == [
+        "transitive analysis stopped (hard): dependency resolution did not finish within 20 "
+        "rounds at CPython 3.12"
+    ]

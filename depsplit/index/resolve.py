@@ -174,10 +174,32 @@ class ResolutionImpossible(DepsplitError):
 
 
 class ResolutionTooComplex(DepsplitError):
-    """The resolver gave up after too many rounds (exit 2: nothing was concluded)."""
+    """The resolver gave up after too many rounds (exit 2 when nothing else can be
+    concluded: nothing was)."""
+
+    def __init__(self, rounds: int = MAX_ROUNDS) -> None:
+        super().__init__(rounds)
+        self.rounds = rounds
 
     def __str__(self) -> str:
-        return f"dependency resolution did not finish within {MAX_ROUNDS} rounds"
+        return f"dependency resolution did not finish within {self.rounds} rounds"
+
+
+class Meter:
+    """Counts the resolver's rounds (pins and backtracks) over several resolutions: a
+    measure of work that, unlike seconds, is the same cold or warm and on any machine."""
+
+    def __init__(self) -> None:
+        self.rounds = 0
+
+
+class _Reporter(resolvelib.BaseReporter):  # type: ignore[type-arg]
+    def __init__(self, meter: Meter | None) -> None:
+        self.meter = meter
+
+    def starting_round(self, index: int) -> None:
+        if self.meter is not None:
+            self.meter.rounds += 1
 
 
 # ------------------------------------------------------------------------ resolver objects
@@ -751,6 +773,9 @@ def _run(
     target: Target,
     python: str,
     finder: Finder,
+    *,
+    max_rounds: int = MAX_ROUNDS,
+    meter: Meter | None = None,
 ) -> tuple[Result[_Req, _Cand, str], _Provider]:
     reqs: list[_Req] = []
     constraints: dict[str, SpecifierSet] = {}
@@ -765,10 +790,10 @@ def _run(
     while True:
         provider = _Provider(finder, target, python, constraints, leaves)
         resolver: resolvelib.Resolver[_Req, _Cand, str] = resolvelib.Resolver(
-            provider, resolvelib.BaseReporter()
+            provider, _Reporter(meter)
         )
         try:
-            result = resolver.resolve(reqs, max_rounds=MAX_ROUNDS)
+            result = resolver.resolve(reqs, max_rounds=max_rounds)
         except resolvelib.ResolutionImpossible as exc:
             failure = _impossible(list(exc.causes), provider)
             more = {k for k in failure.packages if provider.sdists_only(k)} - leaves
@@ -777,7 +802,7 @@ def _run(
                 continue
             raise failure from None
         except resolvelib.ResolutionTooDeep:
-            raise ResolutionTooComplex() from None
+            raise ResolutionTooComplex(max_rounds) from None
         _remember_assumed(finder, provider)
         return result, provider
 
@@ -904,9 +929,13 @@ def resolve_apps(
     target: Target,
     python: str,
     finder: Finder,
+    max_rounds: int = MAX_ROUNDS,
+    meter: Meter | None = None,
 ) -> Resolution:
     """Resolve the union of several apps' requirements (a group's image)."""
-    result, provider = _run(list(apps.items()), target, python, finder)
+    result, provider = _run(
+        list(apps.items()), target, python, finder, max_rounds=max_rounds, meter=meter
+    )
     return _resolution(result, provider, target, python)
 
 
@@ -916,11 +945,14 @@ def check_union(
     target: Target,
     python: str,
     finder: Finder,
+    max_rounds: int = MAX_ROUNDS,
+    meter: Meter | None = None,
 ) -> ResolutionImpossible | None:
     """``None`` when the apps' requirements resolve together, else why not (for the
-    partition's whole-group test). Index errors are raised, never taken as "feasible"."""
+    partition's whole-group test). Index errors are raised, never taken as "feasible";
+    so is :class:`ResolutionTooComplex`."""
     try:
-        resolve_apps(apps, target=target, python=python, finder=finder)
+        _run(list(apps.items()), target, python, finder, max_rounds=max_rounds, meter=meter)
     except ResolutionImpossible as exc:
         return exc
     return None
@@ -933,12 +965,16 @@ def transitive_requirements(
     finder: Finder,
     *,
     app: str | None = None,
+    max_rounds: int = MAX_ROUNDS,
+    meter: Meter | None = None,
 ) -> list[TransitiveRequirement]:
     """Every requirement edge of the app's resolved closure (direct ones included, with a
     chain of length 1), so transitive specifiers can be compared between apps like direct
     ones. ``Requires-Python`` edges and the ``name==version`` pins that extras add are left
     out. Raises :class:`ResolutionImpossible` when the app cannot be resolved even alone."""
-    result, _provider = _run([(app, app_requirements)], target, python, finder)
+    result, _provider = _run(
+        [(app, app_requirements)], target, python, finder, max_rounds=max_rounds, meter=meter
+    )
     out: set[TransitiveRequirement] = set()
     for ident, criterion in result.criteria.items():
         if ident == PYTHON:
@@ -1013,8 +1049,10 @@ def choose_python(
 
 
 __all__ = [
+    "MAX_ROUNDS",
     "PYTHON",
     "Cause",
+    "Meter",
     "PinnedPackage",
     "Resolution",
     "ResolutionImpossible",
