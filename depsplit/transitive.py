@@ -435,7 +435,12 @@ class Transitive:
             found = (None, None)
             undecided: list[str] = []
             for python in self.common(group):
-                failure = self.union(group, python, max_rounds=max_rounds, meter=meter)
+                said = self._alone(group, python)
+                failure = (
+                    self.union(group, python, max_rounds=max_rounds, meter=meter)
+                    if isinstance(said, bool)
+                    else said
+                )
                 if failure is None:
                     found = (python, None)
                     break
@@ -453,6 +458,22 @@ class Transitive:
                 self.undecided.pop(group, None)
             self._feasible[group] = found
         return found
+
+    def _alone(
+        self, group: frozenset[str], python: str
+    ) -> ResolutionImpossible | ResolutionTooComplex | bool:
+        """What the members' own resolutions at ``python`` already say of their union
+        (only those done; none is started): a member that cannot be installed there alone
+        is the union's failure, one whose resolution did not finish makes it undecided;
+        ``False`` when they say nothing."""
+        unfinished: ResolutionTooComplex | None = None
+        for name in sorted(group):
+            found = self._edges.get((name, python))
+            if isinstance(found, ResolutionImpossible):
+                return found
+            if isinstance(found, ResolutionTooComplex):
+                unfinished = unfinished or found
+        return unfinished if unfinished is not None else False
 
     # -- step 1 to 3: conflicts
     def find(self, direct: Sequence[Conflict]) -> TransitiveFindings:
@@ -719,7 +740,11 @@ class Transitive:
                 return None
             named = frozenset(failure.apps) & group if failure is not None else frozenset()
             start = group
-            if len(named) >= 2 and named != group and self.feasible(named)[0] is None:
+            if (
+                len(named) >= 2
+                and named != group
+                and self.feasible(named, max_rounds=self.secondary_rounds)[0] is None
+            ):
                 start = named
             found = self._shrink(start)
         except IndexError_ as exc:
@@ -738,13 +763,14 @@ class Transitive:
         return found
 
     def _shrink(self, group: frozenset[str]) -> tuple[str, ...]:
-        """A deletion filter: drop each app whose removal leaves the rest infeasible."""
+        """A deletion filter: drop each app whose removal leaves the rest infeasible (or
+        undecided within :attr:`secondary_rounds`: a smaller set kept apart, named)."""
         kept = set(group)
         for name in sorted(group):
             if len(kept) <= 2:
                 break
             rest = frozenset(kept - {name})
-            if self.feasible(rest)[0] is None:
+            if self.feasible(rest, max_rounds=self.secondary_rounds)[0] is None:
                 kept.discard(name)
         return tuple(sorted(kept))
 

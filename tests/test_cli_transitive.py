@@ -297,21 +297,58 @@ def test_a_transitive_conflict_behind_a_python_marker(
 # ------------------------------------------------------------------------------ fail closed
 
 
-def test_an_sdist_only_dependency_of_unknown_dependencies_is_a_leaf_with_a_warning(
-    tree: Callable[[dict[str, str | bytes]], Path], world: LocalIndex, run: Run
+def test_an_sdist_only_dependency_is_resolved_with_metadata_from_its_build_backend(
+    tree: Callable[[dict[str, str | bytes]], Path], tmp_path: Path, run: Run
 ) -> None:
-    root = tree({"a/requirements.txt": "sdistonly\n", "b/requirements.txt": "idna\n"})
-    code, out, _ = run(
-        "analyze", str(root), "--transitive", "--index-url", world.file_url, "--format", "json"
-    )
-    assert code == 0
+    """``antlrish`` 4.9.3 is only an sdist whose PKG-INFO (Metadata-Version 2.1) lists no
+    dependency; its backend, asked in isolation, says it needs ``idna``: the lock has both,
+    with no warning; a second run offline answers from the cache, to the byte."""
+    index = build_index(tmp_path / "idx", [*WORLD, _sdist_only("ok")])
+    root = tree({"a/requirements.txt": "antlrish==4.9.*\n", "b/requirements.txt": "idna\n"})
+    args = ["analyze", str(root), "--transitive", "--index-url", index.file_url]
+    args += ["--cache-dir", str(tmp_path / "cache"), "--format", "json"]
+    code, out, err = run(*args)
+    assert code == 0, err
     data = json.loads(out)
-    [warning] = [d for d in data["diagnostics"] if "sdistonly" in d["message"]]
-    assert warning["level"] == "warning"
-    assert "sdistonly 0.3 (sdistonly-0.3.tar.gz)" in warning["message"]
-    assert "taken as having no dependencies" in warning["message"]
+    assert [d for d in data["diagnostics"] if "antlrish" in d["message"]] == []
     [group] = data["groups"]
-    assert [p["name"] for p in group["lock"]] == ["idna", "sdistonly"]
+    assert {p["name"]: p["parents"] for p in group["lock"]} == {
+        "antlrish": [""],
+        "idna": ["", "antlrish"],
+    }
+    code, again, err = run(*args, "--offline")
+    assert (code, again) == (0, out), err
+
+
+def _sdist_only(backend: str) -> Dist:
+    return Dist(
+        "antlrish",
+        "4.9.3",
+        ["idna>=3"],
+        tags=(),
+        sdist=True,
+        pkg_info_requires=False,
+        backend=backend,
+    )
+
+
+def test_an_sdist_whose_backend_fails_is_an_error_naming_it(
+    tree: Callable[[dict[str, str | bytes]], Path], tmp_path: Path, run: Run
+) -> None:
+    index = build_index(tmp_path / "idx", [*WORLD, _sdist_only("fail")])
+    root = tree({"a/requirements.txt": "antlrish==4.9.*\n", "b/requirements.txt": "idna\n"})
+    code, out, err = run(
+        "analyze", str(root), "--transitive", "--index-url", index.file_url, "--format", "json"
+    )
+    assert code == 2, err
+    [error] = [d["message"] for d in json.loads(out)["diagnostics"] if d["level"] == "error"]
+    assert error.startswith(
+        "transitive analysis stopped (a): antlrish: 4.9.3 is only published as a source "
+        "distribution (antlrish-4.9.3.tar.gz) whose PKG-INFO does not declare its "
+        "dependencies, and its metadata could not be prepared: its build backend failed: "
+    )
+    assert "RuntimeError: this backend cannot build here" in error
+    assert error.endswith(f"(index {index.file_url})")
 
 
 def _broken_world(tmp_path: Path) -> LocalIndex:
@@ -611,7 +648,7 @@ def test_cold_warm_and_reordered_replies_give_the_same_report_to_the_byte(
     data = json.loads(reports[0])
     assert {c["package"] for c in data["conflicts"]} >= {"pydantic", "six"}
     warnings = [d["message"] for d in data["diagnostics"] if d["level"] == "warning"]
-    assert any("sdistonly 0.3" in w for w in warnings)
+    assert not any("sdistonly" in w for w in warnings)  # its backend gave its metadata
 
 
 # ------------------------------------------------------------- resolutions that do not finish

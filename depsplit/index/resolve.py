@@ -34,7 +34,12 @@ from packaging.utils import NormalizedName, canonicalize_name
 from packaging.version import Version
 
 from depsplit.errors import EXIT_POLICY, DepsplitError, InputError
-from depsplit.index.errors import BadMetadataError, IndexError_, UnknownPackageError
+from depsplit.index.errors import (
+    BadMetadataError,
+    BuildError,
+    IndexError_,
+    UnknownPackageError,
+)
 from depsplit.index.finder import DistMetadata, DynamicMetadata, Finder, IndexFile
 from depsplit.index.tags import target_tags, wheel_rank
 from depsplit.model import Origin, Requirement, Target
@@ -545,6 +550,15 @@ class _Provider(resolvelib.AbstractProvider[_Req, _Cand, str]):
         try:
             self.finder.metadata(best)
         except DynamicMetadata as exc:
+            if release.key in self.leaves and self.finder.config.build_metadata:
+                try:
+                    self.finder.built_metadata(best)
+                except BuildError as failed:
+                    # Skipped, as pip skips a candidate whose metadata cannot be prepared;
+                    # :func:`_run` names it when the resolution then fails on its project.
+                    self.skipped.setdefault(release.key, {})[release.version] = failed
+                    return False
+                return True
             if release.key in self.leaves:
                 self.assumed[(release.key, release.version)] = best.filename
                 return True
@@ -637,9 +651,12 @@ class _Provider(resolvelib.AbstractProvider[_Req, _Cand, str]):
         try:
             meta: DistMetadata = self.finder.metadata(best)
         except DynamicMetadata as exc:
-            # Only a project of :attr:`leaves` gets here (:meth:`_evaluable`): taken as
-            # having no dependencies beyond its PKG-INFO's Requires-Python.
-            meta = replace(exc.metadata, requires_dist=())
+            if self.finder.config.build_metadata:
+                meta = self.finder.built_metadata(best)  # prepared in :meth:`_evaluable`
+            else:
+                # Only a project of :attr:`leaves` gets here (:meth:`_evaluable`): taken as
+                # having no dependencies beyond its PKG-INFO's Requires-Python.
+                meta = replace(exc.metadata, requires_dist=())
         deps: list[_Req] = []
         if candidate.extras:
             deps.append(
@@ -782,10 +799,13 @@ def _run(
     for app, requirements in apps:
         _top_level(requirements, app, target, python, finder, reqs, constraints)
     finder.prefetch(r.key for r in reqs)
-    # Sdist-only releases whose dependencies are unknown are skipped. When the resolution
-    # then fails on such a project (``hydra-core`` needs ``antlr4-python3-runtime==4.9.*``,
-    # published only as an sdist of Metadata-Version 2.1), it runs again taking that
-    # project's sdists as having no dependencies, and :func:`assumed_sdists` names them.
+    # Sdist-only releases whose dependencies are unknown are skipped: a release with wheels,
+    # or an older minor, is preferred to a build. When the resolution then fails on such a
+    # project (``hydra-core`` needs ``antlr4-python3-runtime==4.9.*``, published only as an
+    # sdist of Metadata-Version 2.1), it runs again with that project's metadata prepared by
+    # its build backend in isolation (:meth:`Finder.built_metadata`), as pip would; a
+    # backend that fails is an error naming the package. With ``build_metadata`` off, the
+    # sdists are taken as having no dependencies, and :func:`assumed_sdists` names them.
     leaves: frozenset[str] = frozenset()
     while True:
         provider = _Provider(finder, target, python, constraints, leaves)
@@ -796,10 +816,15 @@ def _run(
             result = resolver.resolve(reqs, max_rounds=max_rounds)
         except resolvelib.ResolutionImpossible as exc:
             failure = _impossible(list(exc.causes), provider)
-            more = {k for k in failure.packages if provider.sdists_only(k)} - leaves
-            if more:
-                leaves |= more
+            only = {k for k in failure.packages if provider.sdists_only(k)}
+            if only - leaves:
+                leaves |= only
                 continue
+            if only and finder.config.build_metadata:
+                # Every release the requirements admit is an sdist whose backend failed:
+                # nothing can be said about the project (fail closed), named with the reason.
+                skipped = provider.skipped[sorted(only)[0]]
+                raise skipped[max(skipped)] from None
             raise failure from None
         except resolvelib.ResolutionTooDeep:
             raise ResolutionTooComplex(max_rounds) from None

@@ -157,9 +157,9 @@ def test_sdist_only_package_of_unknown_dependencies_is_a_named_leaf(
     world: LocalIndex, make_finder: MakeFinder
 ) -> None:
     """``sdistonly`` 0.3 has a PKG-INFO of Metadata-Version 2.1: its dependencies are
-    unknown without building it. Nothing else can meet the requirement, so it is taken as
-    having none, and :func:`assumed_sdists` names it (a warning in the report)."""
-    finder = make_finder(world.file_url)
+    unknown without building it. With building off, nothing else can meet the requirement,
+    so it is taken as having none, and :func:`assumed_sdists` names it (a warning in the report)."""
+    finder = make_finder(world.file_url, build_metadata=False)
     found = resolve([req("sdistonly")], target=TARGET, python="3.12", finder=finder)
     assert found.pins["sdistonly"].version == "0.3"
     assert found.pins["sdistonly"].hashes  # the sdist's own hash: what pip would install
