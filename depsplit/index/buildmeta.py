@@ -85,8 +85,15 @@ def unpack(archive: Path, into: Path) -> Path:
             members = tf.getmembers()
             if not _safe_members([m.name for m in members]):
                 raise BuildFailed("the archive has members outside its directory")
-            regular = [m for m in members if m.isfile() or m.isdir()]
-            tf.extractall(into, members=regular)
+            if hasattr(tarfile, "data_filter"):  # 3.12, and 3.10.12 / 3.11.4 backports
+                tf.extractall(into, filter="data")  # refuses links leaving ``into``
+            else:  # pragma: no cover - older patch releases
+                kept = [
+                    m
+                    for m in members
+                    if m.isfile() or m.isdir() or (m.islnk() and _safe_members([m.linkname]))
+                ]
+                tf.extractall(into, members=kept)
     candidates = [into, *sorted(p for p in into.iterdir() if p.is_dir())]
     for candidate in candidates:
         if (candidate / "pyproject.toml").is_file() or (candidate / "setup.py").is_file():
@@ -146,7 +153,10 @@ def build_metadata(
                 f"its build backend did not prepare the metadata within {timeout:g} s"
             ) from None
         if child.returncode != 0:
-            raise BuildFailed(f"its build backend failed: {_tail(err)}")
+            # Without the temporary directory's random name: the same failure reads the
+            # same in every run.
+            why = _tail(err).replace(str(source), "<sdist>").replace(str(work), "<tmp>")
+            raise BuildFailed(f"its build backend failed: {why}")
         return out
     finally:
         shutil.rmtree(work, ignore_errors=True)
