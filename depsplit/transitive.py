@@ -50,10 +50,13 @@ taken as having none is a warning naming it (:func:`~depsplit.index.resolve.assu
 
 from __future__ import annotations
 
+import contextlib
 import posixpath
-from collections.abc import Iterable, Mapping, Sequence
+import threading
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
-from functools import lru_cache
+from functools import lru_cache, partial
 from pathlib import Path
 
 from packaging.requirements import InvalidRequirement
@@ -111,6 +114,12 @@ SECONDARY_ROUNDS = 2000
 with an app that meets it there): past them the comparison at that minor is skipped (named
 in a warning) instead of costing minutes (unpinned ``jupyter`` at CPython 3.6)."""
 
+RESOLVERS = 6
+"""Closures resolved at once (each app alone, at each minor): a cold run spends its time
+waiting for the index, and these waits overlap. The results are the same in any order (each
+resolution depends only on its requirements and the index); the conflicts, the verification
+and the groups are then worked out one by one, in a fixed order."""
+
 _Failure = ResolutionImpossible | None
 _Edges = list[TransitiveRequirement] | ResolutionImpossible | ResolutionTooComplex
 
@@ -164,6 +173,7 @@ class Transitive:
         self.root = root
         self.time_limit = time_limit
         self._finders: dict[IndexConfig, Finder] = {}
+        self._finders_lock = threading.Lock()
         self._diagnostics: dict[Diagnostic, None] = {}
         self._options = {a.name: self._usable_options(a) for a in self.apps}
         self._edges: dict[tuple[str, str], _Edges] = {}
@@ -295,11 +305,34 @@ class Transitive:
     def finder(self, names: Iterable[str] = ()) -> Finder:
         """The finder for the apps ``names`` (their recorded index options applied)."""
         config = self._config_for(names)
-        found = self._finders.get(config)
-        if found is None:
-            found = Finder(config)
-            self._finders[config] = found
+        with self._finders_lock:
+            found = self._finders.get(config)
+            if found is None:
+                found = Finder(config)
+                self._finders[config] = found
         return found
+
+    def _together(self, jobs: Sequence[Callable[[], object]]) -> None:
+        """Run ``jobs`` (resolutions whose results land in the memos) on :data:`RESOLVERS`
+        threads. Their errors are dropped here: the sequential pass that follows asks again
+        and meets them (the finder remembers a failed fetch) in its fixed order."""
+        if len(jobs) < 2:
+            return
+
+        def quiet(job: Callable[[], object]) -> None:
+            with contextlib.suppress(DepsplitError):
+                job()
+
+        with ThreadPoolExecutor(
+            max_workers=RESOLVERS, thread_name_prefix="depsplit-resolve"
+        ) as pool:
+            list(pool.map(quiet, jobs))
+
+    def _walk(self, app: App) -> None:
+        """The app alone at the minors it allows, newest first, until one resolves."""
+        for python in self.allowed(app):
+            if isinstance(self.edges(app, python), list):
+                return
 
     def adopt(self, apps: Sequence[App]) -> None:
         """Judge ``apps`` from now on: the same apps (names, index options) with constraints
@@ -481,6 +514,9 @@ class Transitive:
         unsatisfiable = {c.apps[0] for c in direct if len(c.apps) == 1}
         out: list[Conflict] = []
         resolved: list[App] = []
+        self._together(
+            [partial(self._walk, app) for app in self.apps if app.name not in unsatisfiable]
+        )
         for app in self.apps:
             if app.name in unsatisfiable:
                 continue
@@ -614,6 +650,13 @@ class Transitive:
         self, resolved: Sequence[App], covered: Sequence[frozenset[str]]
     ) -> list[tuple[tuple[str, ...], str, ConflictKind]]:
         throwaway: list[App] = []
+        self._together(
+            [
+                partial(self.edges, app, python, max_rounds=self.secondary_rounds)
+                for app in resolved
+                for python in self._pythons_for(app, resolved)
+            ]
+        )
         for app in resolved:
             reqs: list[Requirement] = []
             for python in self._pythons_for(app, resolved):
