@@ -800,8 +800,9 @@ class Transitive:
             self._note(
                 "warning",
                 f"--transitive: {', '.join(found)} are kept apart: resolving them together at "
-                f"CPython {', '.join(minors)} did not finish within {self.max_rounds} rounds (not "
-                "proven impossible; a group is only formed when its resolution finishes)",
+                f"CPython {', '.join(minors)} did not finish within the resolver's round "
+                "limit (not proven impossible; a group is only formed when its resolution "
+                "finishes)",
             )
         return found
 
