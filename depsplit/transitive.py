@@ -920,6 +920,7 @@ def _lock(resolution: Resolution) -> tuple[LockedPin, ...]:
             hashes=pin.hashes,
             parents=pin.parents,
             apps=resolution.apps.get(key, ()),
+            extras=pin.extras,
         )
         for key, pin in resolution.pins.items()
     )

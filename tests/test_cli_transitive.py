@@ -711,3 +711,39 @@ def test_an_app_whose_resolution_does_not_finish_is_an_error_naming_it(
         "transitive analysis stopped (hard): dependency resolution did not finish within 20 "
         "rounds at CPython 3.12"
     ]
+
+
+def test_a_lock_names_the_extras_asked_of_a_package_so_pip_accepts_it(
+    tree: Callable[[dict[str, str | bytes]], Path], world: LocalIndex, run: Run
+) -> None:
+    """``fastapi-cli → uvicorn[standard]``: pip in ``--require-hashes`` mode refused the
+    lock's ``uvicorn==0.55.0`` ("all requirements must have their versions pinned with
+    ==": ``uvicorn[standard]>=0.15.0`` was not)."""
+    root = tree({"app/requirements.txt": "withextras[pretty]\n"})
+    outdir = root / "deploy"
+    code, _out, err = run(
+        "generate", str(root), "--transitive", "--index-url", world.file_url, "-o", str(outdir)
+    )
+    assert code == 0, err
+    lock = (outdir / "app" / "requirements.txt").read_text()
+    assert "\nwithextras[pretty]==1.0 \\\n    --hash=sha256:" in lock
+    plan = json.loads((outdir / "depsplit-plan.json").read_text())
+    [group] = plan["groups"]
+    assert {p["name"]: p["extras"] for p in group["lock"]} == {
+        "idna": [],
+        "rich": [],
+        "withextras": ["pretty"],
+    }
+    env = {**os.environ, "PIP_CONFIG_FILE": os.devnull}
+    env.pop("PIP_FIND_LINKS", None)
+    lock_path = str(outdir / "app" / "requirements.txt")
+    pip = [sys.executable, "-m", "pip", "install", "--dry-run", "--no-index", "--find-links"]
+    result = subprocess.run(
+        [*pip, str(world.files), "--ignore-installed", "--require-hashes", "-r", lock_path],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr

@@ -313,7 +313,8 @@ def _render_locked(reqs: GroupRequirements, group: Group, header: str) -> str:
         if parents:
             apps = f" ({', '.join(pin.apps)})" if pin.apps else ""
             out.append(f"# via: {comment_safe(', '.join(parents))}{comment_safe(apps)}")
-        text = f"{pin.name}=={pin.version}"
+        extras = f"[{','.join(pin.extras)}]" if pin.extras else ""
+        text = f"{pin.name}{extras}=={pin.version}"
         if comment_safe(text) != text:
             out.append(f"# TODO: not written, it holds a line break: {comment_safe(text)}")
             continue
