@@ -718,7 +718,8 @@ def test_a_lock_names_the_extras_asked_of_a_package_so_pip_accepts_it(
 ) -> None:
     """``fastapi-cli → uvicorn[standard]``: pip in ``--require-hashes`` mode refused the
     lock's ``uvicorn==0.55.0`` ("all requirements must have their versions pinned with
-    ==": ``uvicorn[standard]>=0.15.0`` was not)."""
+    ==": ``uvicorn[standard]>=0.15.0`` was not), and ``pydantic[email]==2.11.7`` alone
+    (``fastapi → pydantic`` was not): both lines are written."""
     root = tree({"app/requirements.txt": "withextras[pretty]\n"})
     outdir = root / "deploy"
     code, _out, err = run(
@@ -726,6 +727,7 @@ def test_a_lock_names_the_extras_asked_of_a_package_so_pip_accepts_it(
     )
     assert code == 0, err
     lock = (outdir / "app" / "requirements.txt").read_text()
+    assert "\nwithextras==1.0 \\\n    --hash=sha256:" in lock  # for plain requirements
     assert "\nwithextras[pretty]==1.0 \\\n    --hash=sha256:" in lock
     plan = json.loads((outdir / "depsplit-plan.json").read_text())
     [group] = plan["groups"]
