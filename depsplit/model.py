@@ -194,6 +194,9 @@ class LockedPin:
     """The packages that require it (canonical names); ``""`` for a member's own requirement."""
     apps: tuple[str, ...] = ()
     """The members whose closure holds it."""
+    extras: tuple[str, ...] = ()
+    """The extras some requirement asks of it (``uvicorn[standard]``): the lock line names
+    them, or pip in ``--require-hashes`` mode refuses the unpinned ``uvicorn[standard]``."""
 
 
 @dataclass(frozen=True, order=True)

@@ -50,11 +50,13 @@ taken as having none is a warning naming it (:func:`~depsplit.index.resolve.assu
 
 from __future__ import annotations
 
+import contextlib
 import posixpath
-import time
-from collections.abc import Iterable, Mapping, Sequence
+import threading
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
-from functools import lru_cache
+from functools import lru_cache, partial
 from pathlib import Path
 
 from packaging.requirements import InvalidRequirement
@@ -75,7 +77,7 @@ from depsplit.index import (
     resolve_apps,
     transitive_requirements,
 )
-from depsplit.index.resolve import PYTHON, Cause, assumed_sdists
+from depsplit.index.resolve import MAX_ROUNDS, PYTHON, Cause, Meter, assumed_sdists
 from depsplit.model import (
     App,
     Conflict,
@@ -102,8 +104,23 @@ _FIND_LINKS = ("--find-links", "-f")
 _NO_INDEX = ("--no-index",)
 _SECONDS_FOR_CANDIDATE_SEARCH = 0.25
 """Share of the time budget the direct engine may spend on N-way sets of edges."""
+ROUNDS_PER_SECOND = 1000
+"""The verification of candidate conflicts may spend ``time_limit * ROUNDS_PER_SECOND``
+resolver rounds: a budget of work, not of seconds, so that a cold and a warm run (or a slow
+and a fast machine) verify the same candidates and write the same report."""
+SECONDARY_ROUNDS = 2000
+"""Rounds for an app's closure at a minor other than its own (only to compare its edges
+with an app that meets it there): past them the comparison at that minor is skipped (named
+in a warning) instead of costing minutes (unpinned ``jupyter`` at CPython 3.6)."""
+
+RESOLVERS = 6
+"""Closures resolved at once (each app alone, at each minor): a cold run spends its time
+waiting for the index, and these waits overlap. The results are the same in any order (each
+resolution depends only on its requirements and the index); the conflicts, the verification
+and the groups are then worked out one by one, in a fixed order."""
 
 _Failure = ResolutionImpossible | None
+_Edges = list[TransitiveRequirement] | ResolutionImpossible | ResolutionTooComplex
 
 
 @lru_cache(maxsize=256)
@@ -155,12 +172,22 @@ class Transitive:
         self.root = root
         self.time_limit = time_limit
         self._finders: dict[IndexConfig, Finder] = {}
+        self._finders_lock = threading.Lock()
         self._diagnostics: dict[Diagnostic, None] = {}
         self._options = {a.name: self._usable_options(a) for a in self.apps}
-        self._edges: dict[tuple[str, str], list[TransitiveRequirement] | ResolutionImpossible] = {}
-        self._unions: dict[tuple[frozenset[str], str], _Failure] = {}
+        self._edges: dict[tuple[str, str], _Edges] = {}
+        self._unions: dict[tuple[frozenset[str], str], _Failure | ResolutionTooComplex] = {}
+        self.undecided: dict[frozenset[str], tuple[str, ...]] = {}
+        """Sets of apps whose union did not resolve at any minor, where at these minors the
+        resolution did not finish (:data:`~depsplit.index.resolve.MAX_ROUNDS`): not proven
+        infeasible, kept apart to be safe, and named in a warning."""
+        self._complex: dict[str, set[str]] = {}
+        """App → the minors at which its closure's resolution did not finish."""
         self._feasible: dict[frozenset[str], tuple[str | None, _Failure]] = {}
         self._resolvable_memo: dict[tuple[str, str], list[str]] = {}
+        self.max_rounds = MAX_ROUNDS
+        """Rounds for a resolution whose answer is needed (an app's own minor, a group)."""
+        self.secondary_rounds = SECONDARY_ROUNDS
         self.home: dict[str, str] = {}
         """App → the newest minor at which it resolves alone."""
         self.broken: set[str] = set()
@@ -197,11 +224,11 @@ class Transitive:
         )
         self._diagnostics.setdefault(diagnostic, None)
 
-    def _stopped(self, exc: DepsplitError, apps: Iterable[str]) -> None:
+    def _stopped(self, exc: DepsplitError, apps: Iterable[str], detail: str = "") -> None:
         names = sorted(set(apps))
         self.broken.update(names)
         who = f" ({', '.join(names)})" if names else ""
-        self._note("error", f"transitive analysis stopped{who}: {exc}")
+        self._note("error", f"transitive analysis stopped{who}: {exc}{detail}")
 
     # -- indexes
     def _usable_options(self, app: App) -> tuple[IndexOption, ...]:
@@ -277,11 +304,34 @@ class Transitive:
     def finder(self, names: Iterable[str] = ()) -> Finder:
         """The finder for the apps ``names`` (their recorded index options applied)."""
         config = self._config_for(names)
-        found = self._finders.get(config)
-        if found is None:
-            found = Finder(config)
-            self._finders[config] = found
+        with self._finders_lock:
+            found = self._finders.get(config)
+            if found is None:
+                found = Finder(config)
+                self._finders[config] = found
         return found
+
+    def _together(self, jobs: Sequence[Callable[[], object]]) -> None:
+        """Run ``jobs`` (resolutions whose results land in the memos) on :data:`RESOLVERS`
+        threads. Their errors are dropped here: the sequential pass that follows asks again
+        and meets them (the finder remembers a failed fetch) in its fixed order."""
+        if len(jobs) < 2:
+            return
+
+        def quiet(job: Callable[[], object]) -> None:
+            with contextlib.suppress(DepsplitError):
+                job()
+
+        with ThreadPoolExecutor(
+            max_workers=RESOLVERS, thread_name_prefix="depsplit-resolve"
+        ) as pool:
+            list(pool.map(quiet, jobs))
+
+    def _walk(self, app: App) -> None:
+        """The app alone at the minors it allows, newest first, until one resolves."""
+        for python in self.allowed(app):
+            if isinstance(self.edges(app, python), list):
+                return
 
     def adopt(self, apps: Sequence[App]) -> None:
         """Judge ``apps`` from now on: the same apps (names, index options) with constraints
@@ -337,12 +387,14 @@ class Transitive:
             req.origin,
         )
 
-    def edges(self, app: App, python: str) -> list[TransitiveRequirement] | ResolutionImpossible:
-        """The app's closure edges at ``python``, or why it cannot be resolved there. Index
-        errors are raised."""
+    def edges(self, app: App, python: str, *, max_rounds: int | None = None) -> _Edges:
+        """The app's closure edges at ``python``, or why it cannot be resolved there
+        (:class:`ResolutionImpossible`), or :class:`ResolutionTooComplex` when the resolver
+        did not finish within ``max_rounds``. Index errors are raised."""
+        max_rounds = max_rounds or self.max_rounds
         key = (app.name, python)
         found = self._edges.get(key)
-        if found is None:
+        if found is None or (isinstance(found, ResolutionTooComplex) and found.rounds < max_rounds):
             try:
                 found = transitive_requirements(
                     self.requirements(app, python),
@@ -350,30 +402,57 @@ class Transitive:
                     python,
                     self.finder([app.name]),
                     app=app.name,
+                    max_rounds=max_rounds,
                 )
-            except ResolutionImpossible as exc:
+            except (ResolutionImpossible, ResolutionTooComplex) as exc:
                 found = exc
+            if isinstance(found, ResolutionTooComplex):
+                self._complex.setdefault(app.name, set()).add(python)
             self._edges[key] = found
         return found
 
-    def union(self, names: Iterable[str], python: str) -> _Failure:
-        """``None`` when the apps resolve together at ``python``, else why not."""
+    def union(
+        self,
+        names: Iterable[str],
+        python: str,
+        *,
+        max_rounds: int | None = None,
+        meter: Meter | None = None,
+    ) -> _Failure | ResolutionTooComplex:
+        """``None`` when the apps resolve together at ``python``, else why not, or
+        :class:`ResolutionTooComplex` when that was not decided within ``max_rounds``."""
+        max_rounds = max_rounds or self.max_rounds
         group = frozenset(names)
         key = (group, python)
-        if key not in self._unions:
+        found = self._unions.get(key, ResolutionTooComplex(0))
+        if isinstance(found, ResolutionTooComplex) and found.rounds < max_rounds:
             apps = {n: self.requirements(self.by_name[n], python) for n in sorted(group)}
-            self._unions[key] = check_union(
-                apps, target=self.target, python=python, finder=self.finder(group)
-            )
-        return self._unions[key]
+            try:
+                found = check_union(
+                    apps,
+                    target=self.target,
+                    python=python,
+                    finder=self.finder(group),
+                    max_rounds=max_rounds,
+                    meter=meter,
+                )
+            except ResolutionTooComplex as exc:
+                found = exc
+            self._unions[key] = found
+        return found
 
-    def feasible(self, names: Iterable[str]) -> tuple[str | None, _Failure]:
+    def feasible(
+        self, names: Iterable[str], *, max_rounds: int | None = None, meter: Meter | None = None
+    ) -> tuple[str | None, _Failure]:
         """``(python, None)`` for the newest minor the apps share at which their union
         resolves, else ``(None, the failure at the newest shared minor at which each app
         resolves alone, or at the newest shared one)`` (``None`` as the failure when they
-        share no minor)."""
+        share no minor, or when no minor decided it). Minors at which the resolution did
+        not finish within ``max_rounds`` are recorded in :attr:`undecided`."""
         group = frozenset(names)
         found = self._feasible.get(group)
+        if found is not None and found[0] is None and group in self.undecided:
+            found = None  # decide again, with this call's rounds
         if found is None:
             # The failure worth showing is one at a minor where every member resolves on
             # its own: at a newer one the message would only say some wheel is missing.
@@ -386,18 +465,47 @@ class Transitive:
             first: _Failure = None
             telling: _Failure = None
             found = (None, None)
+            undecided: list[str] = []
             for python in self.common(group):
-                failure = self.union(group, python)
+                said = self._alone(group, python)
+                failure = (
+                    self.union(group, python, max_rounds=max_rounds, meter=meter)
+                    if isinstance(said, bool)
+                    else said
+                )
                 if failure is None:
                     found = (python, None)
                     break
+                if isinstance(failure, ResolutionTooComplex):
+                    undecided.append(python)
+                    continue
                 first = first or failure
                 if telling is None and python in alone:
                     telling = failure
             else:
                 found = (None, telling or first)
+            if found[0] is None and undecided:
+                self.undecided[group] = tuple(undecided)
+            else:
+                self.undecided.pop(group, None)
             self._feasible[group] = found
         return found
+
+    def _alone(
+        self, group: frozenset[str], python: str
+    ) -> ResolutionImpossible | ResolutionTooComplex | bool:
+        """What the members' own resolutions at ``python`` already say of their union
+        (only those done; none is started): a member that cannot be installed there alone
+        is the union's failure, one whose resolution did not finish makes it undecided;
+        ``False`` when they say nothing."""
+        unfinished: ResolutionTooComplex | None = None
+        for name in sorted(group):
+            found = self._edges.get((name, python))
+            if isinstance(found, ResolutionImpossible):
+                return found
+            if isinstance(found, ResolutionTooComplex):
+                unfinished = unfinished or found
+        return unfinished if unfinished is not None else False
 
     # -- step 1 to 3: conflicts
     def find(self, direct: Sequence[Conflict]) -> TransitiveFindings:
@@ -405,6 +513,9 @@ class Transitive:
         unsatisfiable = {c.apps[0] for c in direct if len(c.apps) == 1}
         out: list[Conflict] = []
         resolved: list[App] = []
+        self._together(
+            [partial(self._walk, app) for app in self.apps if app.name not in unsatisfiable]
+        )
         for app in self.apps:
             if app.name in unsatisfiable:
                 continue
@@ -412,26 +523,43 @@ class Transitive:
             if not allowed:
                 continue  # a python conflict of the direct analysis
             first: ResolutionImpossible | None = None
+            unfinished: ResolutionTooComplex | None = None
             try:
                 for python in allowed:
                     result = self.edges(app, python)
                     if isinstance(result, ResolutionImpossible):
                         first = first or result
                         continue
+                    if isinstance(result, ResolutionTooComplex):
+                        unfinished = unfinished or result
+                        continue
                     self.home[app.name] = python
                     break
-            except (IndexError_, ResolutionTooComplex) as exc:
+            except IndexError_ as exc:
                 self._stopped(exc, [app.name])
                 continue
             if app.name in self.home:
                 resolved.append(app)
+            elif unfinished is not None:
+                # Not proven impossible: nothing can be said about the app (fail closed).
+                minors = _newest_first(self._complex.get(app.name, ()))
+                self._stopped(
+                    ResolutionTooComplex(unfinished.rounds),
+                    [app.name],
+                    f" at CPython {', '.join(minors)}"
+                    + (f" and it cannot be installed at the others ({first})" if first else ""),
+                )
             elif first is not None:
                 out.append(_alone_conflict(app, first))
 
         covered = [frozenset(s) for c in direct if len(c.apps) >= 2 for s in expand(c)]
         candidates = self._candidates(resolved, covered)
-        deadline = time.monotonic() + self.time_limit
+        # A budget of resolver rounds, not of seconds: the same candidates are verified
+        # cold or warm, so the report is the same to the byte.
+        budget = int(self.time_limit * ROUNDS_PER_SECOND)
+        meter = Meter()
         verified = unverified = 0
+        left: list[tuple[tuple[str, ...], str]] = []
         failed: dict[tuple[str, ...], list[tuple[str, ConflictKind, _Failure]]] = {}
         # One verification per set of apps, all its candidates at once: the deadline falling
         # between two candidates of one set (``sympy`` verified, ``torch`` not, on a slow
@@ -440,13 +568,21 @@ class Transitive:
         for names, package, kind in candidates:
             by_set.setdefault(names, []).append((package, kind))
         for names, found_here in by_set.items():
-            if time.monotonic() > deadline:
+            remaining = budget - meter.rounds
+            if remaining <= 0:
                 unverified += len(found_here)
+                left.extend((names, package) for package, _kind in found_here)
                 continue
             try:
-                works, failure = self.feasible(names)
-            except (IndexError_, ResolutionTooComplex) as exc:
+                works, failure = self.feasible(
+                    names, max_rounds=min(remaining, self.max_rounds), meter=meter
+                )
+            except IndexError_ as exc:
                 self._stopped(exc, names)
+                continue
+            if works is None and frozenset(names) in self.undecided:
+                unverified += len(found_here)
+                left.extend((names, package) for package, _kind in found_here)
                 continue
             verified += len(found_here)
             if works is None:
@@ -461,11 +597,25 @@ class Transitive:
             for package, kind, failure in named or found:
                 out.append(self._between_conflict(names, package, kind, failure))
         if unverified:
+            shown = "; ".join(f"{package} ({', '.join(names)})" for names, package in left[:10])
+            more = f"; and {len(left) - 10} more" if len(left) > 10 else ""
             self._note(
                 "warning",
                 f"--transitive: {unverified} of {len(candidates)} candidate conflicts between "
-                f"apps' dependencies were not verified within {self.time_limit:g}s and are not "
-                "listed; the groups are still checked as a whole",
+                f"apps' dependencies were not verified within the budget of {budget} resolver "
+                f"rounds (--time-limit {self.time_limit:g} × {ROUNDS_PER_SECOND}) and are not "
+                f"listed; the groups are still checked as a whole: {shown}{more}",
+            )
+        for name in sorted(self._complex):
+            if name in self.broken:
+                continue
+            minors = _newest_first(self._complex[name])
+            self._note(
+                "warning",
+                f"--transitive: {name}: resolving its dependencies at CPython "
+                f"{', '.join(minors)} did not finish within the resolver's round limit: "
+                "they are not compared there with the apps that would share that interpreter "
+                "(the groups are still checked as a whole)",
             )
         unique = {c.id: c for c in out}
         return TransitiveFindings(
@@ -499,15 +649,22 @@ class Transitive:
         self, resolved: Sequence[App], covered: Sequence[frozenset[str]]
     ) -> list[tuple[tuple[str, ...], str, ConflictKind]]:
         throwaway: list[App] = []
+        self._together(
+            [
+                partial(self.edges, app, python, max_rounds=self.secondary_rounds)
+                for app in resolved
+                for python in self._pythons_for(app, resolved)
+            ]
+        )
         for app in resolved:
             reqs: list[Requirement] = []
             for python in self._pythons_for(app, resolved):
                 try:
-                    result = self.edges(app, python)
-                except (IndexError_, ResolutionTooComplex) as exc:
+                    result = self.edges(app, python, max_rounds=self.secondary_rounds)
+                except IndexError_ as exc:
                     self._stopped(exc, [app.name])
                     continue
-                if isinstance(result, ResolutionImpossible):
+                if isinstance(result, (ResolutionImpossible, ResolutionTooComplex)):
                     continue
                 marker = f'python_version == "{python}"'
                 reqs.extend(
@@ -578,7 +735,7 @@ class Transitive:
         texts = []
         for name in names:
             app = self.by_name[name]
-            result = self.edges(app, python) if python else []
+            result = self.edges(app, python, max_rounds=self.secondary_rounds) if python else []
             edges = [e for e in result if e.key == key] if isinstance(result, list) else []
             for e in edges:
                 reqs.append(
@@ -625,22 +782,38 @@ class Transitive:
                 return None
             named = frozenset(failure.apps) & group if failure is not None else frozenset()
             start = group
-            if len(named) >= 2 and named != group and self.feasible(named)[0] is None:
+            if (
+                len(named) >= 2
+                and named != group
+                and self.feasible(named, max_rounds=self.secondary_rounds)[0] is None
+            ):
                 start = named
             found = self._shrink(start)
-        except (IndexError_, ResolutionTooComplex) as exc:
+        except IndexError_ as exc:
             self._stopped(exc, group)
             return None
-        return found if len(found) >= 2 else None
+        if len(found) < 2:
+            return None
+        minors = self.undecided.get(frozenset(found))
+        if minors:
+            self._note(
+                "warning",
+                f"--transitive: {', '.join(found)} are kept apart: resolving them together at "
+                f"CPython {', '.join(minors)} did not finish within the resolver's round "
+                "limit (not proven impossible; a group is only formed when its resolution "
+                "finishes)",
+            )
+        return found
 
     def _shrink(self, group: frozenset[str]) -> tuple[str, ...]:
-        """A deletion filter: drop each app whose removal leaves the rest infeasible."""
+        """A deletion filter: drop each app whose removal leaves the rest infeasible (or
+        undecided within :attr:`secondary_rounds`: a smaller set kept apart, named)."""
         kept = set(group)
         for name in sorted(group):
             if len(kept) <= 2:
                 break
             rest = frozenset(kept - {name})
-            if self.feasible(rest)[0] is None:
+            if self.feasible(rest, max_rounds=self.secondary_rounds)[0] is None:
                 kept.discard(name)
         return tuple(sorted(kept))
 
@@ -657,6 +830,7 @@ class Transitive:
         if not pythons:
             return group
         failure: ResolutionImpossible | None = None
+        unfinished: list[str] = []
         try:
             for python in pythons:
                 try:
@@ -665,18 +839,29 @@ class Transitive:
                         target=self.target,
                         python=python,
                         finder=self.finder(names),
+                        max_rounds=self.max_rounds,
                     )
                 except ResolutionImpossible as exc:
                     failure = failure or exc
                     continue
+                except ResolutionTooComplex:
+                    unfinished.append(python)
+                    continue
                 return replace(group, python=python, lock=_lock(resolution))
-        except (IndexError_, ResolutionTooComplex) as exc:
+        except IndexError_ as exc:
             self._stopped(exc, names)
             return group
         where = f"CPython {pythons[0]}" if len(pythons) == 1 else "any CPython they share"
+        why = str(failure) if failure is not None else ""
+        if unfinished:
+            why += (
+                f"{'; ' if why else ''}the resolution at CPython {', '.join(unfinished)} did "
+                f"not finish within {self.max_rounds} rounds"
+            )
         self._note(
             "error",
-            f"group {group.name!r} ({', '.join(names)}) cannot be installed on {where}: {failure}",
+            f"group {group.name!r} ({', '.join(names)}) has no lock: it cannot be installed "
+            f"on {where}: {why}",
         )
         return group
 
@@ -734,6 +919,7 @@ def _lock(resolution: Resolution) -> tuple[LockedPin, ...]:
             hashes=pin.hashes,
             parents=pin.parents,
             apps=resolution.apps.get(key, ()),
+            extras=pin.extras,
         )
         for key, pin in resolution.pins.items()
     )

@@ -297,21 +297,58 @@ def test_a_transitive_conflict_behind_a_python_marker(
 # ------------------------------------------------------------------------------ fail closed
 
 
-def test_an_sdist_only_dependency_of_unknown_dependencies_is_a_leaf_with_a_warning(
-    tree: Callable[[dict[str, str | bytes]], Path], world: LocalIndex, run: Run
+def test_an_sdist_only_dependency_is_resolved_with_metadata_from_its_build_backend(
+    tree: Callable[[dict[str, str | bytes]], Path], tmp_path: Path, run: Run
 ) -> None:
-    root = tree({"a/requirements.txt": "sdistonly\n", "b/requirements.txt": "idna\n"})
-    code, out, _ = run(
-        "analyze", str(root), "--transitive", "--index-url", world.file_url, "--format", "json"
-    )
-    assert code == 0
+    """``antlrish`` 4.9.3 is only an sdist whose PKG-INFO (Metadata-Version 2.1) lists no
+    dependency; its backend, asked in isolation, says it needs ``idna``: the lock has both,
+    with no warning; a second run offline answers from the cache, to the byte."""
+    index = build_index(tmp_path / "idx", [*WORLD, _sdist_only("ok")])
+    root = tree({"a/requirements.txt": "antlrish==4.9.*\n", "b/requirements.txt": "idna\n"})
+    args = ["analyze", str(root), "--transitive", "--index-url", index.file_url]
+    args += ["--cache-dir", str(tmp_path / "cache"), "--format", "json"]
+    code, out, err = run(*args)
+    assert code == 0, err
     data = json.loads(out)
-    [warning] = [d for d in data["diagnostics"] if "sdistonly" in d["message"]]
-    assert warning["level"] == "warning"
-    assert "sdistonly 0.3 (sdistonly-0.3.tar.gz)" in warning["message"]
-    assert "taken as having no dependencies" in warning["message"]
+    assert [d for d in data["diagnostics"] if "antlrish" in d["message"]] == []
     [group] = data["groups"]
-    assert [p["name"] for p in group["lock"]] == ["idna", "sdistonly"]
+    assert {p["name"]: p["parents"] for p in group["lock"]} == {
+        "antlrish": [""],
+        "idna": ["", "antlrish"],
+    }
+    code, again, err = run(*args, "--offline")
+    assert (code, again) == (0, out), err
+
+
+def _sdist_only(backend: str) -> Dist:
+    return Dist(
+        "antlrish",
+        "4.9.3",
+        ["idna>=3"],
+        tags=(),
+        sdist=True,
+        pkg_info_requires=False,
+        backend=backend,
+    )
+
+
+def test_an_sdist_whose_backend_fails_is_an_error_naming_it(
+    tree: Callable[[dict[str, str | bytes]], Path], tmp_path: Path, run: Run
+) -> None:
+    index = build_index(tmp_path / "idx", [*WORLD, _sdist_only("fail")])
+    root = tree({"a/requirements.txt": "antlrish==4.9.*\n", "b/requirements.txt": "idna\n"})
+    code, out, err = run(
+        "analyze", str(root), "--transitive", "--index-url", index.file_url, "--format", "json"
+    )
+    assert code == 2, err
+    [error] = [d["message"] for d in json.loads(out)["diagnostics"] if d["level"] == "error"]
+    assert error.startswith(
+        "transitive analysis stopped (a): antlrish: 4.9.3 is only published as a source "
+        "distribution (antlrish-4.9.3.tar.gz) whose PKG-INFO does not declare its "
+        "dependencies, and its metadata could not be prepared: its build backend failed: "
+    )
+    assert "RuntimeError: this backend cannot build here" in error
+    assert error.endswith(f"(index {index.file_url})")
 
 
 def _broken_world(tmp_path: Path) -> LocalIndex:
@@ -670,4 +707,104 @@ def test_cold_warm_and_reordered_replies_give_the_same_report_to_the_byte(
     data = json.loads(reports[0])
     assert {c["package"] for c in data["conflicts"]} >= {"pydantic", "six"}
     warnings = [d["message"] for d in data["diagnostics"] if d["level"] == "warning"]
-    assert any("sdistonly 0.3" in w for w in warnings)
+    assert not any("sdistonly" in w for w in warnings)  # its backend gave its metadata
+
+
+# ------------------------------------------------------------- resolutions that do not finish
+
+# ``deep`` 1…40 each need ``leaf`` of the same version; ``other`` needs ``leaf<=1``: ``deep``
+# beside ``other`` makes the resolver go back through every release of ``deep`` (121 rounds)
+# before it finds 1.
+DEEP = [
+    *(Dist("deep", str(i), [f"leaf=={i}"]) for i in range(1, 41)),
+    *(Dist("leaf", str(i)) for i in range(0, 41)),
+    Dist("other", "1", ["leaf<=1"]),
+]
+
+
+def test_a_union_that_does_not_finish_keeps_its_apps_apart_with_a_warning(
+    tree: Callable[[dict[str, str | bytes]], Path],
+    tmp_path: Path,
+    run: Run,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    index = build_index(tmp_path / "deep", DEEP)
+    root = tree({"a/requirements.txt": "deep\n", "b/requirements.txt": "other\n"})
+    args = ["analyze", str(root), "--transitive", "--python", "3.12", "--format", "json"]
+    args += ["--index-url", index.file_url, "--cache-dir", str(tmp_path / "c")]
+    code, out, err = run(*args)
+    assert code == 0, err
+    assert [g["apps"] for g in json.loads(out)["groups"]] == [["a", "b"]]
+
+    monkeypatch.setattr("depsplit.transitive.MAX_ROUNDS", 20)
+    code, out, err = run(*args)
+    assert code == 0, err
+    data = json.loads(out)
+    assert [g["apps"] for g in data["groups"]] == [["a"], ["b"]]
+    assert all(g["lock"] for g in data["groups"])
+    assert data["conflicts"] == []  # not proven: no conflict is claimed
+    messages = [d["message"] for d in data["diagnostics"]]
+    assert (
+        "--transitive: a, b are kept apart: resolving them together at CPython 3.12 did not "
+        "finish within the resolver's round limit (not proven impossible; a group is only "
+        "formed when its resolution finishes)"
+    ) in messages
+    assert any("1 of 1 candidate conflicts" in m and ": leaf (a, b)" in m for m in messages)
+
+
+def test_an_app_whose_resolution_does_not_finish_is_an_error_naming_it(
+    tree: Callable[[dict[str, str | bytes]], Path],
+    tmp_path: Path,
+    run: Run,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    index = build_index(tmp_path / "deep", DEEP)
+    root = tree({"hard/requirements.txt": "deep\nother\n", "easy/requirements.txt": "leaf\n"})
+    args = ["analyze", str(root), "--transitive", "--python", "3.12", "--format", "json"]
+    args += ["--index-url", index.file_url, "--cache-dir", str(tmp_path / "c")]
+    monkeypatch.setattr("depsplit.transitive.MAX_ROUNDS", 20)
+    code, out, err = run(*args)
+    assert code == 2, err
+    errors = [d["message"] for d in json.loads(out)["diagnostics"] if d["level"] == "error"]
+    assert errors == [
+        "transitive analysis stopped (hard): dependency resolution did not finish within 20 "
+        "rounds at CPython 3.12"
+    ]
+
+
+def test_a_lock_names_the_extras_asked_of_a_package_so_pip_accepts_it(
+    tree: Callable[[dict[str, str | bytes]], Path], world: LocalIndex, run: Run
+) -> None:
+    """``fastapi-cli → uvicorn[standard]``: pip in ``--require-hashes`` mode refused the
+    lock's ``uvicorn==0.55.0`` ("all requirements must have their versions pinned with
+    ==": ``uvicorn[standard]>=0.15.0`` was not), and ``pydantic[email]==2.11.7`` alone
+    (``fastapi → pydantic`` was not): both lines are written."""
+    root = tree({"app/requirements.txt": "withextras[pretty]\n"})
+    outdir = root / "deploy"
+    code, _out, err = run(
+        "generate", str(root), "--transitive", "--index-url", world.file_url, "-o", str(outdir)
+    )
+    assert code == 0, err
+    lock = (outdir / "app" / "requirements.txt").read_text()
+    assert "\nwithextras==1.0 \\\n    --hash=sha256:" in lock  # for plain requirements
+    assert "\nwithextras[pretty]==1.0 \\\n    --hash=sha256:" in lock
+    plan = json.loads((outdir / "depsplit-plan.json").read_text())
+    [group] = plan["groups"]
+    assert {p["name"]: p["extras"] for p in group["lock"]} == {
+        "idna": [],
+        "rich": [],
+        "withextras": ["pretty"],
+    }
+    env = {**os.environ, "PIP_CONFIG_FILE": os.devnull}
+    env.pop("PIP_FIND_LINKS", None)
+    lock_path = str(outdir / "app" / "requirements.txt")
+    pip = [sys.executable, "-m", "pip", "install", "--dry-run", "--no-index", "--find-links"]
+    result = subprocess.run(
+        [*pip, str(world.files), "--ignore-installed", "--require-hashes", "-r", lock_path],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr

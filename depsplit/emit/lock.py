@@ -399,13 +399,19 @@ def _render_locked(reqs: GroupRequirements, group: Group, header: str) -> str:
         if parents:
             apps = f" ({', '.join(pin.apps)})" if pin.apps else ""
             out.append(f"# via: {comment_safe(', '.join(parents))}{comment_safe(apps)}")
-        text = f"{pin.name}=={pin.version}"
-        if comment_safe(text) != text:
-            out.append(f"# TODO: not written, it holds a line break: {comment_safe(text)}")
+        # With extras asked of it (``uvicorn[standard]``), the release is pinned twice: pip's
+        # --require-hashes mode wants both ``uvicorn[standard]`` and the plain ``uvicorn``
+        # another package requires pinned with ``==``.
+        texts = [f"{pin.name}=={pin.version}"]
+        if pin.extras:
+            texts.append(f"{pin.name}[{','.join(pin.extras)}]=={pin.version}")
+        if any(comment_safe(text) != text for text in texts):
+            out.append(f"# TODO: not written, it holds a line break: {comment_safe(texts[0])}")
             continue
-        if hashed:
-            text += "".join(f" \\\n    --hash={h}" for h in pin.hashes)
-        out.append(text)
+        for text in texts:
+            if hashed:
+                text += "".join(f" \\\n    --hash={h}" for h in pin.hashes)
+            out.append(text)
     for line in outside:
         _write_line(out, line)
     return "\n".join(out) + "\n"

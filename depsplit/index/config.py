@@ -45,6 +45,12 @@ class IndexConfig:
     """First pause between retries, doubled each time."""
     workers: int = 8
     """Parallel fetches."""
+    build_metadata: bool = True
+    """Ask an sdist's build backend (in isolation) for the metadata its ``PKG-INFO`` does not
+    declare (PEP 643); ``False``: such an sdist-only release is taken as having no
+    dependencies when nothing else can be used, with a warning."""
+    build_timeout: float = 300.0
+    """Seconds one sdist's isolated metadata preparation may take."""
     cert: str | None = None
     """``--cert``: a CA bundle to verify HTTPS indexes with (private CAs)."""
     sources: tuple[str, ...] = field(default=(), compare=False)

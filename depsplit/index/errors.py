@@ -38,12 +38,18 @@ class UnknownPackageError(IndexError_):
     the requirement is not resolvable through an index (direct URL, local path)."""
 
 
+class BuildError(UnknownPackageError):
+    """An sdist whose build backend could not prepare its metadata (in isolation, within
+    the time limit): its dependencies cannot be known."""
+
+
 class OfflineCacheMiss(IndexError_):
     """``--offline`` and the cache does not hold what the resolution needs."""
 
 
 __all__ = [
     "BadMetadataError",
+    "BuildError",
     "IndexError_",
     "NetworkError",
     "OfflineCacheMiss",

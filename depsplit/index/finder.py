@@ -57,6 +57,7 @@ from depsplit.index.cache import Link as _Link
 from depsplit.index.config import IndexConfig
 from depsplit.index.errors import (
     BadMetadataError,
+    BuildError,
     IndexError_,
     NetworkError,
     OfflineCacheMiss,
@@ -622,6 +623,7 @@ class Finder:
         Python and version), kept for the finder's life as the files are: every resolution
         through this finder shares it."""
         self._metadata: dict[str, Future[DistMetadata]] = {}
+        self._built: dict[str, Future[DistMetadata]] = {}
         self._find_links: dict[str, tuple[_Link, ...]] = {}
         self._find_links_lock = threading.Lock()
 
@@ -871,6 +873,65 @@ class Finder:
         if file.is_wheel:
             return metadata_from_wheel(archive, file.filename)
         return metadata_from_sdist(archive, file.filename)
+
+    def built_metadata(self, file: IndexFile) -> DistMetadata:
+        """The metadata of the sdist ``file`` as its build backend prepares it, in isolation
+        (:mod:`depsplit.index.buildmeta`), for a ``PKG-INFO`` that does not declare its
+        dependencies. Cached on disk like any metadata (by the file's URL and hash), once a
+        run in memory. Raises :class:`BuildError` naming the package when the backend fails
+        or times out, :class:`OfflineCacheMiss` offline."""
+        with self._lock:
+            future = self._built.get(file.url)
+            owner = future is None
+            if future is None:
+                future = self._built[file.url] = Future()
+        if owner:
+            try:
+                future.set_result(self._build(file))
+            except BaseException as exc:  # handed to every caller, raised below
+                future.set_exception(exc)
+        return future.result()
+
+    def _build(self, file: IndexFile) -> DistMetadata:
+        local = urlsplit(file.url).scheme == "file"
+        sha = file.hash_of("sha256")
+        if local and sha is None:
+            sha = self.hashes(file)[0].removeprefix("sha256:") if self.hashes(file) else None
+        key = f"{file.url}#depsplit-built-metadata-sha256={sha or ''}"
+        cached = self.cache.get_metadata(key)
+        if cached is not None:
+            try:
+                return self._check(parse_metadata(cached, source=file.filename), file)
+            except ValueError:
+                pass  # a corrupt cache entry: build again
+        if self.config.offline and not local:
+            raise OfflineCacheMiss(
+                file.project,
+                file.index,
+                f"offline and the metadata of {file.filename} (built from the sdist) is not cached",
+            )
+        from depsplit.index.buildmeta import BuildFailed, build_metadata
+
+        status, _ctype, archive = self._http.get(file.url, package=file.project, index=file.index)
+        if status != 200:
+            raise BuildError(file.project, file.index, f"{file.filename} not found")
+        if sha and hashlib.sha256(archive).hexdigest() != sha:
+            raise BuildError(file.project, file.index, f"{file.filename} does not match its sha256")
+        try:
+            data = build_metadata(
+                archive, file.filename, self.config, timeout=self.config.build_timeout
+            )
+            meta = self._check(parse_metadata(data, source=file.filename), file)
+        except (BuildFailed, ValueError) as exc:
+            raise BuildError(
+                file.project,
+                file.index,
+                f"{file.version} is only published as a source distribution ({file.filename}) "
+                f"whose PKG-INFO does not declare its dependencies, and its metadata could not "
+                f"be prepared: {exc}",
+            ) from None
+        self.cache.put_metadata(key, data)
+        return meta
 
     @staticmethod
     def _check(meta: DistMetadata, file: IndexFile) -> DistMetadata:

@@ -34,7 +34,12 @@ from packaging.utils import NormalizedName, canonicalize_name
 from packaging.version import Version
 
 from depsplit.errors import EXIT_POLICY, DepsplitError, InputError
-from depsplit.index.errors import BadMetadataError, IndexError_, UnknownPackageError
+from depsplit.index.errors import (
+    BadMetadataError,
+    BuildError,
+    IndexError_,
+    UnknownPackageError,
+)
 from depsplit.index.finder import DistMetadata, DynamicMetadata, Finder, IndexFile
 from depsplit.index.tags import target_tags, wheel_rank
 from depsplit.model import Origin, Requirement, Target
@@ -174,10 +179,32 @@ class ResolutionImpossible(DepsplitError):
 
 
 class ResolutionTooComplex(DepsplitError):
-    """The resolver gave up after too many rounds (exit 2: nothing was concluded)."""
+    """The resolver gave up after too many rounds (exit 2 when nothing else can be
+    concluded: nothing was)."""
+
+    def __init__(self, rounds: int = MAX_ROUNDS) -> None:
+        super().__init__(rounds)
+        self.rounds = rounds
 
     def __str__(self) -> str:
-        return f"dependency resolution did not finish within {MAX_ROUNDS} rounds"
+        return f"dependency resolution did not finish within {self.rounds} rounds"
+
+
+class Meter:
+    """Counts the resolver's rounds (pins and backtracks) over several resolutions: a
+    measure of work that, unlike seconds, is the same cold or warm and on any machine."""
+
+    def __init__(self) -> None:
+        self.rounds = 0
+
+
+class _Reporter(resolvelib.BaseReporter):  # type: ignore[type-arg]
+    def __init__(self, meter: Meter | None) -> None:
+        self.meter = meter
+
+    def starting_round(self, index: int) -> None:
+        if self.meter is not None:
+            self.meter.rounds += 1
 
 
 # ------------------------------------------------------------------------ resolver objects
@@ -523,6 +550,15 @@ class _Provider(resolvelib.AbstractProvider[_Req, _Cand, str]):
         try:
             self.finder.metadata(best)
         except DynamicMetadata as exc:
+            if release.key in self.leaves and self.finder.config.build_metadata:
+                try:
+                    self.finder.built_metadata(best)
+                except BuildError as failed:
+                    # Skipped, as pip skips a candidate whose metadata cannot be prepared;
+                    # :func:`_run` names it when the resolution then fails on its project.
+                    self.skipped.setdefault(release.key, {})[release.version] = failed
+                    return False
+                return True
             if release.key in self.leaves:
                 self.assumed[(release.key, release.version)] = best.filename
                 return True
@@ -589,7 +625,11 @@ class _Provider(resolvelib.AbstractProvider[_Req, _Cand, str]):
                 f"no release of {key}{spec} installs on CPython {self.python} "
                 f"linux/{self.target.machine} ({detail})"
             )
-        return f"every release of {key} matching {spec} is yanked"
+        if all((r := self.release(key, v)) is not None and r.yanked for v in matching):
+            return f"every release of {key} matching {spec} is yanked"
+        # Candidates the resolver ruled out itself (``click==8.0.3`` against a
+        # ``Flask==3.1.3 → click>=8.1.3`` already pinned): the causes say why.
+        return None
 
     def is_satisfied_by(self, requirement: _Req, candidate: _Cand) -> bool:
         if requirement.key == PYTHON:
@@ -611,9 +651,12 @@ class _Provider(resolvelib.AbstractProvider[_Req, _Cand, str]):
         try:
             meta: DistMetadata = self.finder.metadata(best)
         except DynamicMetadata as exc:
-            # Only a project of :attr:`leaves` gets here (:meth:`_evaluable`): taken as
-            # having no dependencies beyond its PKG-INFO's Requires-Python.
-            meta = replace(exc.metadata, requires_dist=())
+            if self.finder.config.build_metadata:
+                meta = self.finder.built_metadata(best)  # prepared in :meth:`_evaluable`
+            else:
+                # Only a project of :attr:`leaves` gets here (:meth:`_evaluable`): taken as
+                # having no dependencies beyond its PKG-INFO's Requires-Python.
+                meta = replace(exc.metadata, requires_dist=())
         deps: list[_Req] = []
         if candidate.extras:
             deps.append(
@@ -747,33 +790,44 @@ def _run(
     target: Target,
     python: str,
     finder: Finder,
+    *,
+    max_rounds: int = MAX_ROUNDS,
+    meter: Meter | None = None,
 ) -> tuple[Result[_Req, _Cand, str], _Provider]:
     reqs: list[_Req] = []
     constraints: dict[str, SpecifierSet] = {}
     for app, requirements in apps:
         _top_level(requirements, app, target, python, finder, reqs, constraints)
     finder.prefetch(r.key for r in reqs)
-    # Sdist-only releases whose dependencies are unknown are skipped. When the resolution
-    # then fails on such a project (``hydra-core`` needs ``antlr4-python3-runtime==4.9.*``,
-    # published only as an sdist of Metadata-Version 2.1), it runs again taking that
-    # project's sdists as having no dependencies, and :func:`assumed_sdists` names them.
+    # Sdist-only releases whose dependencies are unknown are skipped: a release with wheels,
+    # or an older minor, is preferred to a build. When the resolution then fails on such a
+    # project (``hydra-core`` needs ``antlr4-python3-runtime==4.9.*``, published only as an
+    # sdist of Metadata-Version 2.1), it runs again with that project's metadata prepared by
+    # its build backend in isolation (:meth:`Finder.built_metadata`), as pip would; a
+    # backend that fails is an error naming the package. With ``build_metadata`` off, the
+    # sdists are taken as having no dependencies, and :func:`assumed_sdists` names them.
     leaves: frozenset[str] = frozenset()
     while True:
         provider = _Provider(finder, target, python, constraints, leaves)
         resolver: resolvelib.Resolver[_Req, _Cand, str] = resolvelib.Resolver(
-            provider, resolvelib.BaseReporter()
+            provider, _Reporter(meter)
         )
         try:
-            result = resolver.resolve(reqs, max_rounds=MAX_ROUNDS)
+            result = resolver.resolve(reqs, max_rounds=max_rounds)
         except resolvelib.ResolutionImpossible as exc:
             failure = _impossible(list(exc.causes), provider)
-            more = {k for k in failure.packages if provider.sdists_only(k)} - leaves
-            if more:
-                leaves |= more
+            only = {k for k in failure.packages if provider.sdists_only(k)}
+            if only - leaves:
+                leaves |= only
                 continue
+            if only and finder.config.build_metadata:
+                # Every release the requirements admit is an sdist whose backend failed:
+                # nothing can be said about the project (fail closed), named with the reason.
+                skipped = provider.skipped[sorted(only)[0]]
+                raise skipped[max(skipped)] from None
             raise failure from None
         except resolvelib.ResolutionTooDeep:
-            raise ResolutionTooComplex() from None
+            raise ResolutionTooComplex(max_rounds) from None
         _remember_assumed(finder, provider)
         return result, provider
 
@@ -900,9 +954,13 @@ def resolve_apps(
     target: Target,
     python: str,
     finder: Finder,
+    max_rounds: int = MAX_ROUNDS,
+    meter: Meter | None = None,
 ) -> Resolution:
     """Resolve the union of several apps' requirements (a group's image)."""
-    result, provider = _run(list(apps.items()), target, python, finder)
+    result, provider = _run(
+        list(apps.items()), target, python, finder, max_rounds=max_rounds, meter=meter
+    )
     return _resolution(result, provider, target, python)
 
 
@@ -912,11 +970,14 @@ def check_union(
     target: Target,
     python: str,
     finder: Finder,
+    max_rounds: int = MAX_ROUNDS,
+    meter: Meter | None = None,
 ) -> ResolutionImpossible | None:
     """``None`` when the apps' requirements resolve together, else why not (for the
-    partition's whole-group test). Index errors are raised, never taken as "feasible"."""
+    partition's whole-group test). Index errors are raised, never taken as "feasible";
+    so is :class:`ResolutionTooComplex`."""
     try:
-        resolve_apps(apps, target=target, python=python, finder=finder)
+        _run(list(apps.items()), target, python, finder, max_rounds=max_rounds, meter=meter)
     except ResolutionImpossible as exc:
         return exc
     return None
@@ -929,12 +990,16 @@ def transitive_requirements(
     finder: Finder,
     *,
     app: str | None = None,
+    max_rounds: int = MAX_ROUNDS,
+    meter: Meter | None = None,
 ) -> list[TransitiveRequirement]:
     """Every requirement edge of the app's resolved closure (direct ones included, with a
     chain of length 1), so transitive specifiers can be compared between apps like direct
     ones. ``Requires-Python`` edges and the ``name==version`` pins that extras add are left
     out. Raises :class:`ResolutionImpossible` when the app cannot be resolved even alone."""
-    result, _provider = _run([(app, app_requirements)], target, python, finder)
+    result, _provider = _run(
+        [(app, app_requirements)], target, python, finder, max_rounds=max_rounds, meter=meter
+    )
     out: set[TransitiveRequirement] = set()
     for ident, criterion in result.criteria.items():
         if ident == PYTHON:
@@ -1009,8 +1074,10 @@ def choose_python(
 
 
 __all__ = [
+    "MAX_ROUNDS",
     "PYTHON",
     "Cause",
+    "Meter",
     "PinnedPackage",
     "Resolution",
     "ResolutionImpossible",

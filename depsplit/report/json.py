@@ -91,6 +91,7 @@ def _group(plan: Plan, group: Group) -> dict[str, Any]:
                 "hashes": list(pin.hashes),
                 "parents": list(pin.parents),
                 "apps": list(pin.apps),
+                "extras": list(pin.extras),
             }
             for pin in group.lock
         ]

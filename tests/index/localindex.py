@@ -47,6 +47,12 @@ class Dist:
     ``None`` for an archive that is not one."""
     dynamic: Sequence[str] = ()
     """``Dynamic:`` fields of the sdist's ``PKG-INFO``."""
+    backend: str = "ok"
+    """The sdist's in-tree PEP 517 backend (``build-system.requires = []``, so an isolated
+    build needs no index): ``ok`` prepares METADATA with :attr:`requires`, ``fail`` raises,
+    ``slow`` sleeps a minute."""
+    pkg_info_requires: bool = True
+    """List :attr:`requires` in the sdist's ``PKG-INFO`` too (old setuptools did not)."""
 
 
 def metadata_text(d: Dist, version: str = "2.1") -> str:
@@ -72,6 +78,42 @@ def wheel_bytes(d: Dist, tag: str) -> bytes:
     return buf.getvalue()
 
 
+_PYPROJECT = """[build-system]
+requires = []
+build-backend = "backend"
+backend-path = ["."]
+"""
+
+_BACKEND = '''import os
+import time
+
+MODE = "{mode}"
+METADATA = """{metadata}"""
+
+
+def get_requires_for_build_wheel(config_settings=None):
+    return []
+
+
+def prepare_metadata_for_build_wheel(metadata_directory, config_settings=None):
+    if MODE == "fail":
+        raise RuntimeError("this backend cannot build here")
+    if MODE == "slow":
+        time.sleep(60)
+    name = METADATA.split("Name: ")[1].split()[0].replace("-", "_")
+    version = METADATA.split("Version: ")[1].split()[0]
+    info = f"{{name}}-{{version}}.dist-info"
+    os.makedirs(os.path.join(metadata_directory, info))
+    with open(os.path.join(metadata_directory, info, "METADATA"), "w") as fh:
+        fh.write(METADATA)
+    return info
+
+
+def build_wheel(wheel_directory, config_settings=None, metadata_directory=None):
+    raise RuntimeError("not built in tests")
+'''
+
+
 def sdist_bytes(d: Dist) -> bytes:
     """A ``.tar.gz`` holding ``name-version/PKG-INFO`` (and a ``setup.py``), made the
     same every time (fixed times), or junk when ``sdist_metadata`` is ``None``."""
@@ -79,10 +121,13 @@ def sdist_bytes(d: Dist) -> bytes:
         return b"not really a tarball"
     top = f"{d.name.replace('-', '_')}-{d.version}"
     raw = io.BytesIO()
+    pkg_info = d if d.pkg_info_requires else Dist(**{**d.__dict__, "requires": ()})
     with tarfile.open(fileobj=raw, mode="w") as tf:
         for name, text in (
             ("setup.py", "from setuptools import setup\nsetup()\n"),
-            ("PKG-INFO", metadata_text(d, d.sdist_metadata)),
+            ("PKG-INFO", metadata_text(pkg_info, d.sdist_metadata)),
+            ("pyproject.toml", _PYPROJECT),
+            ("backend.py", _BACKEND.format(mode=d.backend, metadata=metadata_text(d))),
         ):
             data = text.encode()
             info = tarfile.TarInfo(f"{top}/{name}")

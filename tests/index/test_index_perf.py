@@ -252,6 +252,7 @@ def test_release_with_wheels_for_other_pythons_is_not_called_sdist_only(
     assert info.value.exit_code == 1
     # At 3.9 a wheel installs: no error.
     assert resolve([req("pygame==2.0.0")], target=TARGET, python="3.9", finder=finder).pins
-    # An sdist-only release (PKG-INFO 2.1) is taken as a leaf, and named.
+    # An sdist-only release (PKG-INFO 2.1), with building off, is taken as a leaf, named.
+    finder = make_finder(index.file_url, build_metadata=False)
     assert resolve([req("sdistonly")], target=TARGET, python="3.12", finder=finder).pins
     assert assumed_sdists(finder) == ["sdistonly 0.3 (sdistonly-0.3.tar.gz)"]

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from localindex import LocalIndex, req
+from localindex import Dist, LocalIndex, build_index, req
 
 from depsplit.index import (
     Finder,
@@ -157,9 +157,9 @@ def test_sdist_only_package_of_unknown_dependencies_is_a_named_leaf(
     world: LocalIndex, make_finder: MakeFinder
 ) -> None:
     """``sdistonly`` 0.3 has a PKG-INFO of Metadata-Version 2.1: its dependencies are
-    unknown without building it. Nothing else can meet the requirement, so it is taken as
-    having none, and :func:`assumed_sdists` names it (a warning in the report)."""
-    finder = make_finder(world.file_url)
+    unknown without building it. With building off, nothing else can meet the requirement,
+    so it is taken as having none, and :func:`assumed_sdists` names it (a warning in the report)."""
+    finder = make_finder(world.file_url, build_metadata=False)
     found = resolve([req("sdistonly")], target=TARGET, python="3.12", finder=finder)
     assert found.pins["sdistonly"].version == "0.3"
     assert found.pins["sdistonly"].hashes  # the sdist's own hash: what pip would install
@@ -309,3 +309,28 @@ def test_a_metadata_marker_that_cannot_be_evaluated_fails_closed(
         resolve([req("odd")], target=TARGET, python="3.12", finder=finder)
     assert caught.value.package == "odd"
     assert "cannot be evaluated" in str(caught.value)
+
+
+def test_a_pin_ruled_out_by_another_requirement_is_not_called_yanked(
+    tmp_path: Path, make_finder: MakeFinder
+) -> None:
+    """``click==8.0.3`` beside ``Flask==3.1.3`` (which needs ``click>=8.1.3``), as in a
+    real repository: the resolver rules the pin out itself; the message gives the two
+    requirements and does not claim the release is yanked (it is not)."""
+    index = build_index(
+        tmp_path / "idx",
+        [Dist("click", "8.0.3"), Dist("click", "8.1.3"), Dist("flask", "3.1.3", ["click>=8.1.3"])],
+    )
+    finder = make_finder(index.file_url)
+    with pytest.raises(ResolutionImpossible) as caught:
+        resolve(
+            [req("click==8.0.3", line=1), req("Flask==3.1.3", line=2)],
+            target=TARGET,
+            python="3.12",
+            finder=finder,
+            app="web",
+        )
+    assert str(caught.value) == (
+        "web → Flask==3.1.3 → click>=8.1.3 (app/requirements.txt:2) conflicts with "
+        "web → click==8.0.3 (app/requirements.txt:1)"
+    )

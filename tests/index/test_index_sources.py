@@ -3,6 +3,7 @@ sdist metadata (PEP 643): all offline, against indexes the tests build."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -10,6 +11,7 @@ import pytest
 from localindex import Dist, build_index, req
 
 from depsplit.index import BadMetadataError, Finder, ResolutionImpossible, resolve
+from depsplit.index.errors import BuildError
 from depsplit.index.resolve import assumed_sdists, choose_python
 from depsplit.model import Target
 
@@ -130,7 +132,7 @@ def test_sdist_metadata_is_used_when_pep_643_makes_it_authoritative(
             Dist("idna", "3.6"),
         ],
     )
-    finder = make_finder(index.file_url)
+    finder = make_finder(index.file_url, build_metadata=False)
     found = resolve([req("antlrish==4.9.*")], target=TARGET, python="3.12", finder=finder)
     assert found.pins["antlrish"].version == "4.9.3"
     assert ("idna" in found.pins) is static
@@ -172,3 +174,24 @@ def test_an_older_minor_beats_an_unbuilt_sdist(tmp_path: Path, make_finder: Make
     )
     assert (python, found.pins["safe"].version) == ("3.10", "2.0.1")
     assert assumed_sdists(finder) == []
+
+
+def test_a_build_backend_that_does_not_answer_in_time_is_an_error_naming_the_package(
+    tmp_path: Path, make_finder: MakeFinder
+) -> None:
+    index = build_index(
+        tmp_path / "idx",
+        [Dist("slowpoke", "1.0", ["idna"], tags=(), sdist=True, backend="slow")],
+    )
+    finder = make_finder(index.file_url, build_timeout=2.0)
+    started = time.monotonic()
+    with pytest.raises(BuildError) as info:
+        resolve([req("slowpoke")], target=TARGET, python="3.12", finder=finder)
+    assert time.monotonic() - started < 30  # killed, not waited for (it sleeps 60 s)
+    assert str(info.value) == (
+        "slowpoke: 1.0 is only published as a source distribution (slowpoke-1.0.tar.gz) "
+        "whose PKG-INFO does not declare its dependencies, and its metadata could not be "
+        "prepared: its build backend did not prepare the metadata within 2 s "
+        f"(index {index.file_url})"
+    )
+    assert info.value.exit_code == 2

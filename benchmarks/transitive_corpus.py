@@ -1,0 +1,114 @@
+"""``--transitive`` on a repository as a user runs it: cold (a fresh ``--cache-dir``) then
+warm, exit code, wall time and peak RSS (``/usr/bin/time -v``), whether the two JSON
+reports are the same to the byte, then ``generate`` into a copy of the repository and a
+``pip install --dry-run --require-hashes --only-binary=:all:`` of every group's lock at the
+group's Python (PIP_CONFIG_FILE=/dev/null: the real index).
+
+    python benchmarks/transitive_corpus.py ROOT LABEL machine|none [--pip PYTHON]
+
+``machine`` keeps this machine's pip configuration, ``none`` sets PIP_CONFIG_FILE=/dev/null.
+pip's ``--platform manylinux_2_28_x86_64`` alone accepts no ``manylinux2014`` wheel (pip does
+not widen an explicit platform), so the locks are checked twice: with that one platform, and
+with every manylinux tag a glibc 2.36 image (python:X.Y-slim) accepts.
+"""
+
+from __future__ import annotations
+
+import argparse
+import filecmp
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+DEPSPLIT = [sys.executable, "-m", "depsplit"]
+GLIBC_236 = [
+    *(f"manylinux_2_{m}_x86_64" for m in range(36, 4, -1)),
+    "manylinux2014_x86_64",
+    "manylinux2010_x86_64",
+    "manylinux1_x86_64",
+    "linux_x86_64",
+]
+
+
+def _run(name: str, args: list[str], env: dict[str, str], out: Path) -> int:
+    started = time.monotonic()
+    proc = subprocess.run(
+        ["/usr/bin/time", "-v", *DEPSPLIT, *args], env=env, capture_output=True, text=True
+    )
+    wall = time.monotonic() - started
+    found = re.search(r"Maximum resident set size \(kbytes\): (\d+)", proc.stderr)
+    rss = int(found.group(1)) // 1024 if found else -1
+    (out / f"{name}.stderr").write_text(proc.stderr)
+    traceback = " TRACEBACK" if "Traceback" in proc.stderr else ""
+    print(f"{name:14} exit={proc.returncode} wall={wall:6.1f}s rss={rss}MB{traceback}", flush=True)
+    return proc.returncode
+
+
+def _locks(deploy: Path, platforms: list[str], pip: str, label: str) -> None:
+    plan = json.loads((deploy / "depsplit-plan.json").read_text())
+    env = dict(os.environ, PIP_CONFIG_FILE=os.devnull)
+    passed = 0
+    for group in plan["groups"]:
+        lock = deploy / group["name"] / "requirements.txt"
+        args = [pip, "-m", "pip", "install", "--dry-run", "--ignore-installed", "-q"]
+        args += ["--require-hashes", "--only-binary=:all:", "--python-version", group["python"]]
+        args += [x for p in platforms for x in ("--platform", p)]
+        args += ["--target", tempfile.mkdtemp(), "-r", str(lock)]
+        proc = subprocess.run(args, env=env, capture_output=True, text=True)
+        if proc.returncode == 0:
+            passed += 1
+            continue
+        errors = [
+            line[:200]
+            for line in proc.stderr.splitlines()
+            if line.startswith("ERROR") and "Ignored the following" not in line
+        ]
+        builds = [b["package"] for b in group.get("builds", [])]
+        print(f"  {group['name']} ({group['python']}, builds={builds}): {errors[:1]}")
+    print(f"locks [{label}]: {passed}/{len(plan['groups'])} pass", flush=True)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("root", type=Path)
+    parser.add_argument("label")
+    parser.add_argument("pipconf", choices=["machine", "none"])
+    parser.add_argument("--pip", default=sys.executable, help="the Python whose pip checks")
+    parser.add_argument("--workdir", type=Path, default=Path(tempfile.gettempdir()))
+    options = parser.parse_args()
+    out = options.workdir / f"{options.label}-{options.pipconf}"
+    shutil.rmtree(out, ignore_errors=True)
+    out.mkdir(parents=True)
+    env = dict(os.environ)
+    if options.pipconf == "none":
+        env["PIP_CONFIG_FILE"] = os.devnull
+    cache = str(out / "cache")
+    root = str(options.root)
+    for phase in ("cold", "warm"):
+        report = str(out / f"{phase}.json")
+        args = ["analyze", root, "--transitive", "--cache-dir", cache]
+        _run(f"analyze-{phase}", [*args, "--format", "json", "--output", report], env, out)
+    same = filecmp.cmp(out / "cold.json", out / "warm.json", shallow=False)
+    print(f"cold/warm reports identical: {same}", flush=True)
+    tree = out / "tree"
+    shutil.copytree(options.root, tree, symlinks=True)
+    deploy = tree / "deploy"
+    code = _run(
+        "generate-warm",
+        ["generate", str(tree), "-o", str(deploy), "--transitive", "--cache-dir", cache],
+        env,
+        out,
+    )
+    if code != 2 and (deploy / "depsplit-plan.json").exists():
+        _locks(deploy, ["manylinux_2_28_x86_64"], options.pip, "manylinux_2_28 only")
+        _locks(deploy, GLIBC_236, options.pip, "glibc 2.36 image")
+
+
+if __name__ == "__main__":
+    main()
