@@ -79,8 +79,14 @@ def abis(python: str) -> list[str]:
     return [*flavoured, *(["abi3"] if major == 3 else []), "none"]
 
 
+# The patch release an end-of-life ``python:X.Y-slim`` image carries (its last): pip takes
+# ``--python-version 3.6`` for 3.6.0, which ``Requires-Python >=3.6.1`` (pandas 1.0) excludes,
+# while the image runs 3.6.15. Maintained minors are given as X.Y (their patch moves).
+FINAL_PATCH = {"2.7": "2.7.18", "3.5": "3.5.10", "3.6": "3.6.15", "3.7": "3.7.17", "3.8": "3.8.20"}
+
+
 def target_args(python: str) -> list[str]:
-    args = ["--python-version", python, "--implementation", "cp"]
+    args = ["--python-version", FINAL_PATCH.get(python, python), "--implementation", "cp"]
     for abi in abis(python):
         args += ["--abi", abi]
     for plat in PLATFORMS:
