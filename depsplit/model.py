@@ -208,6 +208,9 @@ class BuildFromSource:
     version: str
     reason: str
     """``"no wheel for cp314 manylinux x86_64; sdist only"``."""
+    pure: bool = False
+    """The project is pure Python (it publishes wheels, every one ``none-any``): pip builds
+    the sdist in the final image without a compiler, so it needs no builder stage."""
 
 
 @dataclass(frozen=True)

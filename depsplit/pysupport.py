@@ -27,6 +27,7 @@ index (exit 2). Offline (``--offline``), a fact missing from the cache makes the
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 
@@ -203,6 +204,15 @@ class _Page:
         self.judge = judge
         self._status: dict[Version, _Status] = {}
 
+    @functools.cached_property
+    def pure(self) -> bool:
+        """Whether the project is pure Python: it publishes wheels, and every wheel of every
+        release runs anywhere (``none-any`` tags). Its sdists then build without a compiler."""
+        wheels = [f for files in self.files.values() for f in files if f.is_wheel]
+        return bool(wheels) and all(
+            f.tags and all(t.abi == "none" and t.platform == "any" for t in f.tags) for f in wheels
+        )
+
     def status(self, version: Version) -> _Status:
         found = self._status.get(version)
         if found is None:
@@ -253,6 +263,8 @@ class Wanted:
     """Minor → (the version pip installs there, whether from a wheel, its
     ``Requires-Python``); minors absent install nothing."""
     where: str
+    pure: bool = False
+    """The project publishes only ``none-any`` wheels (:attr:`_Page.pure`)."""
 
     @property
     def wheels(self) -> frozenset[str]:
@@ -336,6 +348,7 @@ def apply(apps: Sequence[App], target: Target, finder_for: FinderFor) -> Support
             out.append(app)
             continue
         mine: dict[tuple[str, str], dict[str, tuple[str, bool, str]]] = {}
+        pure: dict[str, bool] = {}
         first: dict[tuple[str, str], Requirement] = {}
         for minor in candidates:
             for key, (spec, req) in at[app.name][minor].items():
@@ -344,6 +357,8 @@ def apply(apps: Sequence[App], target: Target, finder_for: FinderFor) -> Support
                     files = _page(finder, key, app, req, diagnostics)
                     pages[page_key] = None if files is None else _Page(files, judge)
                 page = pages[page_key]
+                if page is not None:
+                    pure[key] = page.pure
                 if page is None:
                     unverified.add(app.name)
                     continue
@@ -356,7 +371,9 @@ def apply(apps: Sequence[App], target: Target, finder_for: FinderFor) -> Support
                 if pick is not None:
                     found[minor] = (str(pick[0]), pick[1], pick[2])
         facts = {
-            pair: Wanted(first[pair].name, pair[1], picks_of, finder.where)
+            pair: Wanted(
+                first[pair].name, pair[1], picks_of, finder.where, pure.get(pair[0], False)
+            )
             for pair, picks_of in mine.items()
         }
         wanted[app.name] = {key: w for (key, _), w in sorted(facts.items())}
@@ -440,5 +457,9 @@ def group_builds(
             why = f"no wheel for {_cp(group.python)} manylinux {target.machine}"
             if fact.wheels:
                 why += f" (wheels for {span(fact.wheels, tgt.SUPPORTED_PYTHONS)} only)"
-            found[key] = BuildFromSource(fact.name, pick[0], f"{why}; sdist only")
+            if fact.pure:
+                why += "; sdist only, pure Python (pip builds it, no compiler)"
+            else:
+                why += "; sdist only"
+            found[key] = BuildFromSource(fact.name, pick[0], why, pure=fact.pure)
     return tuple(found[k] for k in sorted(found))

@@ -153,6 +153,7 @@ def test_plan_file_carries_builds_and_python_verified(tmp_path: Path) -> None:
             "package": "psycopg2",
             "version": "2.8.6",
             "reason": "no wheel for cp312 manylinux x86_64; sdist only",
+            "pure": False,
         }
     ]
     assert groups["modern"]["python_verified"] is False

@@ -233,8 +233,64 @@ def test_an_sdist_only_release_is_built_in_the_image(tree: Tree, tmp_path: Path,
             "package": "compiled",
             "version": "0.9",
             "reason": f"no wheel for {_cp(NEWEST)} manylinux x86_64; sdist only",
+            "pure": False,
         }
     ]
+
+
+def test_a_pure_python_sdist_is_built_by_pip_in_the_image_without_a_builder(
+    tree: Tree, tmp_path: Path, run: Run
+) -> None:
+    # pycparser 2.19 came as an sdist only; the project's wheels (2.20 on) are all none-any:
+    # pip builds 2.19 in the slim image, no compiler, no builder stage. A compiled project
+    # beside it (cp wheels for other releases) still needs the builder.
+    index = build_index(
+        tmp_path / "index",
+        [
+            Dist("purepkg", "2.19", tags=(), sdist=True),
+            Dist("purepkg", "2.20", tags=("py2.py3-none-any",), sdist=True),
+            Dist("cext", "1.0", tags=(), sdist=True),
+            Dist("cext", "1.1", tags=wheels_for("3.12"), sdist=True),
+        ],
+    )
+    root = tree(
+        {
+            "apps/app/requirements.txt": "purepkg==2.19\n",
+            "apps/other/requirements.txt": "purepkg==2.19\ncext==1.0\n",
+        }
+    )
+    outdir = root / "deploy"
+    code, _, err = run(
+        "generate", str(root), "--index-facts", "--index-url", index.file_url, "-o", str(outdir)
+    )
+    assert code == 0, err
+    plan = json.loads((outdir / "depsplit-plan.json").read_text(encoding="utf-8"))
+    builds = {b["package"]: b for g in plan["groups"] for b in g["builds"]}
+    assert builds["purepkg"]["pure"] is True
+    assert "pure Python (pip builds it, no compiler)" in builds["purepkg"]["reason"]
+    assert builds["cext"]["pure"] is False
+    (group,) = plan["groups"]
+    dockerfile = (outdir / group["name"] / "Dockerfile").read_text(encoding="utf-8")
+    assert "AS builder" in dockerfile  # for cext
+    assert "# compiled here: cext 1.0" in dockerfile
+    assert "# compiled here: purepkg" not in dockerfile
+
+    alone = tmp_path / "solo"
+    alone.mkdir()
+    (alone / "requirements.txt").write_text("purepkg==2.19\n", encoding="utf-8")
+    out2 = alone / "deploy"
+    code, _, err = run(
+        "generate", str(alone), "--index-facts", "--index-url", index.file_url, "-o", str(out2)
+    )
+    assert code == 0, err
+    plan = json.loads((out2 / "depsplit-plan.json").read_text(encoding="utf-8"))
+    (group,) = plan["groups"]
+    assert [b["package"] for b in group["builds"]] == ["purepkg"]
+    dockerfile = (out2 / group["name"] / "Dockerfile").read_text(encoding="utf-8")
+    assert "AS builder" not in dockerfile
+    assert "build-essential" not in dockerfile
+    assert "pure Python, no compiler needed): purepkg 2.19" in dockerfile
+    assert "python -m pip install -r" in dockerfile
 
 
 def test_wheels_are_preferred_to_a_build_when_an_older_python_has_them(

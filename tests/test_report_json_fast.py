@@ -224,6 +224,7 @@ def test_group_builds_and_python_verified() -> None:
         "package": 'pkg1quote " and backslash \\',
         "version": '1.1quote " and backslash \\',
         "reason": 'quote " and backslash \\',
+        "pure": False,
     }
     assert len(g1["builds"]) == len(NASTY)
     assert bare["builds"] == []

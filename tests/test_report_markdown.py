@@ -177,7 +177,10 @@ def test_groups_say_what_compiles_and_which_python_is_unverified() -> None:
         line.startswith("**Python unverified** for `api`, `worker`: not checked against the")
         for line in lines
     )
-    at = lines.index("**Builds from source** (in the image's builder stage):")
+    at = lines.index(
+        "**Builds from source** (compiled in the image's builder stage;"
+        " pure Python ones by pip in the image):"
+    )
     assert lines[at + 1 : at + 4] == [
         "",
         "- `api`: psycopg2 2.8.6 (no wheel for cp312 manylinux x86\\_64; sdist only)",

@@ -16,16 +16,20 @@ builder's ``/wheels``, so neither the compiler nor the wheels stay in the image.
 stage installs the wheel files themselves rather than ``-r requirements.txt``: a wheel
 compiled from an sdist has no hash in a ``--transitive`` lock (hash-checking mode would
 refuse it), and a local path or direct URL line would be built again, without a compiler
-or an index. Without builds the Dockerfile is a single stage.
+or an index. Without builds the Dockerfile is a single stage, and so it is when every
+release to build is pure Python (:attr:`~depsplit.model.BuildFromSource.pure`): pip builds
+those sdists in the slim image without a compiler.
 """
 
 from __future__ import annotations
 
 import posixpath
+from collections.abc import Sequence
 
 from depsplit.emit.build import APP_ROOT, Generation, GroupBuild
 from depsplit.emit.entrypoints import PORT
 from depsplit.emit.text import comment_safe, dockerfile_json, dockerfile_word
+from depsplit.model import BuildFromSource
 
 UID = 10001
 REQUIREMENTS_IN_IMAGE = "/tmp/depsplit/requirements.txt"
@@ -54,12 +58,20 @@ def _local_copies(build: GroupBuild) -> list[str]:
     return [_copy(p, _dest(p)) for p in build.local_paths]
 
 
-def _install(requirements: str, mounts: list[str]) -> list[str]:
-    """The single-stage install: pip from the index, straight into the image."""
+def _install(
+    requirements: str, mounts: list[str], pure: Sequence[BuildFromSource] = ()
+) -> list[str]:
+    """The single-stage install: pip from the index, straight into the image (pure-Python
+    sdists included: pip builds them without a compiler)."""
     return [
         "",
         "# Dependencies in their own layer, before the sources: editing an app's code does not",
         "# reinstall them. pip's cache lives in a BuildKit cache mount, not in the image.",
+        *(
+            f"# built from its sdist by pip here (pure Python, no compiler needed): "
+            f"{comment_safe(b.package)} {comment_safe(b.version)}"
+            for b in pure
+        ),
         _copy(requirements, REQUIREMENTS_IN_IMAGE),
         "RUN " + " \\\n    ".join([*mounts, f"python -m pip install -r {REQUIREMENTS_IN_IMAGE}"]),
     ]
@@ -77,6 +89,7 @@ def _builder_stage(build: GroupBuild, requirements: str, mounts: list[str]) -> l
         f"# compiled here: {comment_safe(b.package)} {comment_safe(b.version)} "
         f"({comment_safe(b.reason)})"
         for b in build.group.builds
+        if not b.pure
     ]
     out += [
         "FROM python:${PYTHON_VERSION}-slim AS builder",
@@ -158,7 +171,8 @@ def render(gen: Generation, build: GroupBuild, header: str) -> str:
         f"--mount=type=secret,id={SECRET_IDS[e]},env={e}" for e in build.requirements.secrets
     ]
     out += ["", f"ARG PYTHON_VERSION={group.python}"]
-    if group.builds:
+    compiled = any(not b.pure for b in group.builds)
+    if compiled:
         out += _builder_stage(build, requirements, mounts)
     out += [
         "FROM python:${PYTHON_VERSION}-slim",
@@ -187,13 +201,13 @@ def render(gen: Generation, build: GroupBuild, header: str) -> str:
         "--shell /usr/sbin/nologin app",
     ]
     if build.local_paths:
-        source = "the builder's wheels" if group.builds else "the requirements"
+        source = "the builder's wheels" if compiled else "the requirements"
         out += ["", f"# Local path dependencies, installed from {source} below."]
         out += _local_copies(build)
-    if group.builds:
+    if compiled:
         out += _install_from_builder()
     else:
-        out += _install(requirements, mounts)
+        out += _install(requirements, mounts, [b for b in group.builds if b.pure])
     out += ["", "# Only this group's apps and the files they include."]
     out += [_copy(p, _dest(p)) for p in build.copies]
     default = build.default

@@ -78,7 +78,8 @@ def _group(plan: Plan, group: Group) -> dict[str, Any]:
         "splits": list(group.splits),
         # Releases the group's image compiles (no wheel for its CPython and platform).
         "builds": [
-            {"package": b.package, "version": b.version, "reason": b.reason} for b in group.builds
+            {"package": b.package, "version": b.version, "reason": b.reason, "pure": b.pure}
+            for b in group.builds
         ],
         "python_verified": group.python_verified,
     }

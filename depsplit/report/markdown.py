@@ -240,7 +240,12 @@ def _section_groups(plan: Plan, cap: int | None, cut: _Cut) -> list[str]:
         rows += ["", f"**Python unverified** for {names}: {md_text(text_report.UNVERIFIED_NOTE)}."]
     builds = [(g, b) for g in shown for b in g.builds]
     if builds:
-        rows += ["", "**Builds from source** (in the image's builder stage):", ""]
+        rows += [
+            "",
+            "**Builds from source** (compiled in the image's builder stage; pure Python ones by"
+            " pip in the image):",
+            "",
+        ]
         rows.extend(
             f"- {md_code(g.name, table=False)}: {md_text(text_report.build_text(b))}"
             for g, b in builds
