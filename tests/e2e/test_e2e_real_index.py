@@ -96,7 +96,9 @@ CORPUS = REPO.parent / "shared" / "corpus" / "realpython__materials"
 # A sample of apps from the realpython corpus, chosen for their eras, each a group of its own
 # today: old numpy + Jupyter pins; aiohttp 3.12; Django 3.2 with psycopg2 (an sdist) and a
 # Heroku runtime.txt naming 3.9; Flask 1.0 era (unsatisfiable on its own today: reported as
-# ungrouped); aiohttp 3.13 (conflicts with 3.12); pandas/numpy 1.x; Flask 1.1 + connexion.
+# ungrouped); aiohttp 3.13 (conflicts with 3.12); pandas/numpy 1.x; Flask 1.1 + connexion;
+# a Python-3.8-only app (pandas 1.1.2 and spacy 2.3.2: wheels up to cp38); a legacy app whose
+# Pipfile requires Python 3.6 (pygame and flake8 locked in its Pipfile.lock).
 REALPYTHON_SAMPLE = (
     "numpy-tutorial",
     "python-with-statement",
@@ -105,6 +107,8 @@ REALPYTHON_SAMPLE = (
     "python-sleep",
     "pandas-gradebook-project",
     "flask-connexion-rest-part-4",
+    "nlp-sentiment-analysis",
+    "pygame-a-primer",
 )
 COMPOSE_NAMES = ("compose.yaml", "compose.yml", "docker-compose.yaml", "docker-compose.yml")
 PROXY_VARS = ("HTTPS_PROXY", "HTTP_PROXY", "NO_PROXY", "https_proxy", "http_proxy", "no_proxy")
@@ -319,12 +323,31 @@ def first_error_line(output: str) -> str:
     return (lines[-1] if lines else "")[:200]
 
 
+def generate_env(settings: IndexSettings) -> dict[str, str]:
+    """``depsplit generate`` as a user runs it (index facts on, its default), looking at the
+    index the builds reach and nothing local: no pip configuration file, only the CA bundle
+    and a remote index URL the host configures (this process's test session turns index
+    facts off for the offline suite: that switch is removed here)."""
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith("PIP_") and k != "DEPSPLIT_INDEX_FACTS"
+    }
+    env["PIP_CONFIG_FILE"] = os.devnull
+    if settings.cert is not None:
+        env["PIP_CERT"] = str(settings.cert)
+    if settings.index_url:
+        env["PIP_INDEX_URL"] = settings.index_url
+    return env
+
+
 def generate(root: Path, timings: Timings, label: str) -> Path:
     out = root / "deploy"
     with timings.step(f"{label}: depsplit generate"):
         gen = subprocess.run(
             [sys.executable, "-m", "depsplit", "generate", str(root), "-o", str(out)],
             cwd=REPO,
+            env=generate_env(host_index_settings()),
             capture_output=True,
             text=True,
             check=False,
