@@ -127,6 +127,9 @@ def _analyze(root: Path, config: Config | None, options: Options | None) -> Plan
             session.adopt(apps)
             diagnostics.extend(support.diagnostics)
         plan = _plan(root, apps, diagnostics, target, config, options, time_limit, session, support)
+        if session is not None and (cache := session.cache_warnings()):
+            every = sorted(set(plan.diagnostics) | set(cache), key=Diagnostic.sort_key)
+            plan = replace(plan, diagnostics=tuple(every))
     return replace(plan, skipped=tuple(skipped))
 
 

@@ -218,6 +218,12 @@ class Transitive:
                 )
         return sorted(self._diagnostics, key=Diagnostic.sort_key)
 
+    def cache_warnings(self) -> list[Diagnostic]:
+        """One warning per index cache that could not be written (the finders of several
+        index configurations usually share one)."""
+        found = {f.cache.unwritable: None for f in self._finders.values() if f.cache.unwritable}
+        return [Diagnostic("warning", message) for message in found if message]
+
     def _note(self, level: Level, message: str, origin: Origin | None = None) -> None:
         diagnostic = Diagnostic(
             level, message, origin.file if origin else None, origin.line if origin else None

@@ -141,6 +141,9 @@ class Cache:
     def __init__(self, root: Path, *, page_ttl: float = 600.0) -> None:
         self.root = root / SCHEMA
         self.page_ttl = page_ttl
+        self.unwritable: str | None = None
+        """Why the cache could not be written (the first failure), for one warning: the
+        run goes on, only slower (every page and metadata file fetched again)."""
 
     @classmethod
     def from_config(cls, config: IndexConfig) -> Cache:
@@ -201,7 +204,8 @@ class Cache:
         self._write(self._metadata_path(url), data)
 
     def _write(self, path: Path, data: bytes) -> None:
-        """Atomic write; a cache that cannot be written is only a slower run, not an error."""
+        """Atomic write; a cache that cannot be written is only a slower run, not an error:
+        :attr:`unwritable` says why, for a warning."""
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
@@ -213,8 +217,13 @@ class Cache:
                 with contextlib.suppress(OSError):
                     os.unlink(tmp)
                 raise
-        except OSError:
-            return
+        except OSError as exc:
+            if self.unwritable is None:
+                self.unwritable = (
+                    f"the index cache {self.root.parent} cannot be written "
+                    f"({exc.strerror or type(exc).__name__}): nothing is cached, so every run "
+                    "asks the index again (--cache-dir or DEPSPLIT_CACHE_DIR to use another)"
+                )
 
 
 __all__ = [

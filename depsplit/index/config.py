@@ -19,6 +19,18 @@ from depsplit.redact import redact_url
 
 PYPI_SIMPLE = "https://pypi.org/simple/"
 
+MAX_PAGE_BYTES = 128 * 1024 * 1024
+"""The largest project page or find-links page read (PyPI's largest are tens of MiB)."""
+MAX_METADATA_BYTES = 16 * 1024 * 1024
+"""The largest core-metadata file (PEP 658 ``.metadata``) read: a few KiB is usual."""
+MAX_ARCHIVE_BYTES = 2 * 1024 * 1024 * 1024
+"""The largest wheel or sdist downloaded to read its metadata from, when the index serves
+no ``.metadata`` file (spooled to an unnamed temporary file, not held in memory)."""
+REQUEST_DEADLINE = 180.0
+"""Seconds one index request may take in all, its retries and redirects included:
+``timeout`` bounds each wait for a byte, this bounds a server that sends one byte at a
+time. ``DEPSPLIT_INDEX_DEADLINE`` changes it."""
+
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off", ""}
 
@@ -53,6 +65,11 @@ class IndexConfig:
     """Seconds one sdist's isolated metadata preparation may take."""
     cert: str | None = None
     """``--cert``: a CA bundle to verify HTTPS indexes with (private CAs)."""
+    deadline: float = REQUEST_DEADLINE
+    """Seconds one request may take in all (every attempt and redirect)."""
+    max_page_bytes: int = MAX_PAGE_BYTES
+    max_metadata_bytes: int = MAX_METADATA_BYTES
+    max_archive_bytes: int = MAX_ARCHIVE_BYTES
     sources: tuple[str, ...] = field(default=(), compare=False)
     """Where the settings came from (configuration files read), for ``--verbose`` output."""
 
@@ -90,6 +107,16 @@ def _bool(value: str, where: str) -> bool:
     if low in _FALSE:
         return False
     raise ValueError(f"{where}: {value!r} is not a boolean")
+
+
+def _seconds(value: str, where: str) -> float:
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = float("nan")
+    if not 0 < seconds < float("inf"):
+        raise ValueError(f"{where}: {value!r} is not a positive number of seconds")
+    return seconds
 
 
 def config_files(environ: Mapping[str, str] | None = None) -> list[Path]:
@@ -183,6 +210,9 @@ def from_pip_environment(
     env_cache = env.get("DEPSPLIT_CACHE_DIR")
     if env_cache:
         changes["cache_dir"] = Path(env_cache)
+    env_deadline = env.get("DEPSPLIT_INDEX_DEADLINE")
+    if env_deadline:
+        changes["deadline"] = _seconds(env_deadline, "DEPSPLIT_INDEX_DEADLINE")
     config = replace(config, **changes)  # type: ignore[arg-type]
 
     for key, value in (cli_overrides or {}).items():
@@ -199,4 +229,13 @@ def from_pip_environment(
     return config
 
 
-__all__ = ["PYPI_SIMPLE", "IndexConfig", "config_files", "from_pip_environment"]
+__all__ = [
+    "MAX_ARCHIVE_BYTES",
+    "MAX_METADATA_BYTES",
+    "MAX_PAGE_BYTES",
+    "PYPI_SIMPLE",
+    "REQUEST_DEADLINE",
+    "IndexConfig",
+    "config_files",
+    "from_pip_environment",
+]

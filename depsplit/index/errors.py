@@ -29,6 +29,16 @@ class NetworkError(IndexError_):
     """Timeouts, connection failures and 5xx answers that outlived the retries."""
 
 
+class ResponseTooLarge(IndexError_):
+    """An answer over its size limit (a page, a metadata file, an archive): never retried,
+    it would only be as large again."""
+
+
+class DeadlineExceeded(NetworkError):
+    """A request that did not complete within its overall deadline (a server sending one
+    byte at a time never trips the per-read timeout)."""
+
+
 class BadMetadataError(IndexError_):
     """A metadata file that does not parse, or whose hash or name/version do not match."""
 
@@ -50,8 +60,10 @@ class OfflineCacheMiss(IndexError_):
 __all__ = [
     "BadMetadataError",
     "BuildError",
+    "DeadlineExceeded",
     "IndexError_",
     "NetworkError",
     "OfflineCacheMiss",
+    "ResponseTooLarge",
     "UnknownPackageError",
 ]

@@ -15,25 +15,28 @@ package and the index.
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 import http.client
 import io
 import netrc
+import socket
 import ssl
 import tarfile
+import tempfile
 import threading
 import time
 import urllib.error
 import urllib.request
 import zipfile
-from collections.abc import Hashable, Iterable, Mapping
+from collections.abc import Callable, Hashable, Iterable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import lru_cache
 from html.parser import HTMLParser
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import IO, Any
 from urllib.parse import unquote, urljoin, urlsplit, urlunsplit
 from urllib.request import url2pathname
 
@@ -54,13 +57,15 @@ from packaging.version import InvalidVersion, Version
 
 from depsplit.index.cache import Cache, strip_credentials
 from depsplit.index.cache import Link as _Link
-from depsplit.index.config import IndexConfig
+from depsplit.index.config import MAX_METADATA_BYTES, IndexConfig
 from depsplit.index.errors import (
     BadMetadataError,
     BuildError,
+    DeadlineExceeded,
     IndexError_,
     NetworkError,
     OfflineCacheMiss,
+    ResponseTooLarge,
     UnknownPackageError,
 )
 from depsplit.nesting import json_loads
@@ -381,20 +386,45 @@ def parse_metadata(data: bytes, *, source: str) -> DistMetadata:
     )
 
 
-def metadata_from_wheel(data: bytes, filename: str) -> bytes:
-    """The ``*.dist-info/METADATA`` bytes of a wheel."""
+class MetadataTooLarge(ValueError):
+    """A metadata file inside an archive over the size limit (a zip bomb, or a huge
+    ``PKG-INFO``): never retried."""
+
+
+def _archive(data: bytes | IO[bytes]) -> IO[bytes]:
+    return io.BytesIO(data) if isinstance(data, (bytes, bytearray)) else data
+
+
+def _bounded(read: Callable[[int], bytes], limit: int, what: str) -> bytes:
+    data = read(limit + 1)
+    if len(data) > limit:
+        raise MetadataTooLarge(
+            f"{what} is larger than {_size(limit)}, the limit on a metadata file"
+        )
+    return data
+
+
+def metadata_from_wheel(
+    data: bytes | IO[bytes], filename: str, *, limit: int = MAX_METADATA_BYTES
+) -> bytes:
+    """The ``*.dist-info/METADATA`` bytes of a wheel (its bytes, or a binary file)."""
     wname, version, _b, _t = parse_wheel_filename(filename)
-    with zipfile.ZipFile(io.BytesIO(data)) as zf:
+    with zipfile.ZipFile(_archive(data)) as zf:
         candidates = [
             n for n in zf.namelist() if n.count("/") == 1 and n.endswith(".dist-info/METADATA")
         ]
+        chosen = None
         for n in candidates:
             dist = n.split("/", 1)[0][: -len(".dist-info")]
             dname = dist.partition("-")[0]
             if canonicalize_name(dname) == canonicalize_name(wname):
-                return zf.read(n)
-        if len(candidates) == 1:
-            return zf.read(candidates[0])
+                chosen = n
+                break
+        if chosen is None and len(candidates) == 1:
+            chosen = candidates[0]
+        if chosen is not None:
+            with zf.open(chosen) as fh:
+                return _bounded(fh.read, limit, f"{filename}: {chosen}")
     raise ValueError(f"{filename}: no .dist-info/METADATA for {wname} {version}")
 
 
@@ -431,8 +461,11 @@ def _static(data: bytes, meta: DistMetadata, file: IndexFile) -> DistMetadata:
     return meta
 
 
-def metadata_from_sdist(data: bytes, filename: str) -> bytes:
-    """The top-level ``PKG-INFO`` of an sdist (``.tar.gz`` or ``.zip``)."""
+def metadata_from_sdist(
+    data: bytes | IO[bytes], filename: str, *, limit: int = MAX_METADATA_BYTES
+) -> bytes:
+    """The top-level ``PKG-INFO`` of an sdist (``.tar.gz`` or ``.zip``; its bytes, or a
+    binary file)."""
 
     def top_level(name: str) -> bool:
         parts = name.strip("/").split("/")
@@ -440,37 +473,172 @@ def metadata_from_sdist(data: bytes, filename: str) -> bytes:
 
     try:
         if filename.endswith(".zip"):
-            with zipfile.ZipFile(io.BytesIO(data)) as zf:
+            with zipfile.ZipFile(_archive(data)) as zf:
                 for n in sorted(zf.namelist()):
                     if top_level(n):
-                        return zf.read(n)
+                        with zf.open(n) as fh:
+                            return _bounded(fh.read, limit, f"{filename}: {n}")
         else:
-            with tarfile.open(fileobj=io.BytesIO(data), mode="r:*") as tf:
+            with tarfile.open(fileobj=_archive(data), mode="r:*") as tf:
                 for member in tf:
                     if member.isfile() and top_level(member.name):
-                        fh = tf.extractfile(member)
-                        if fh is not None:
-                            return fh.read(1 << 20)
+                        member_fh = tf.extractfile(member)
+                        if member_fh is not None:
+                            return _bounded(member_fh.read, limit, f"{filename}: {member.name}")
     except (tarfile.TarError, zipfile.BadZipFile, EOFError, OSError) as exc:
         raise ValueError(f"{filename}: not a readable archive ({exc})") from None
     raise ValueError(f"{filename}: no PKG-INFO")
 
 
 # ------------------------------------------------------------------------------------ HTTP
+#
+# Every answer is read in chunks (``read1``: whatever has arrived, never waiting for a fixed
+# amount) against a size limit, and every request has an overall deadline: a watchdog
+# shuts the request's sockets down when it passes, so a read blocked on a server that sends
+# one byte every few seconds (which never trips the per-read ``timeout``) returns at once.
+
+_CHUNK = 1 << 16
+_SPOOL_BYTES = 8 * 1024 * 1024
+"""An archive larger than this is spooled to an unnamed temporary file, not memory."""
+_request = threading.local()
+"""The :class:`_Deadline` of the request the current thread is making."""
+
+
+class _Deadline:
+    """The end of one request, every attempt and redirect included. When it passes, every
+    socket the request opened is shut down (a blocked read then returns)."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self.end = time.monotonic() + seconds
+        self.expired = False
+        self._lock = threading.Lock()
+        self._sockets: list[socket.socket] = []
+        self._timer = threading.Timer(seconds, self._expire)
+        self._timer.daemon = True
+        self._timer.start()
+
+    def remaining(self) -> float:
+        return self.end - time.monotonic()
+
+    def passed(self) -> bool:
+        return self.expired or self.remaining() <= 0
+
+    def track(self, sock: socket.socket) -> socket.socket:
+        with self._lock:
+            self._sockets.append(sock)
+            if self.expired:
+                _shut(sock)
+        return sock
+
+    def _expire(self) -> None:
+        with self._lock:
+            self.expired = True
+            for sock in self._sockets:
+                _shut(sock)
+
+    def cancel(self) -> None:
+        self._timer.cancel()
+
+
+def _shut(sock: socket.socket) -> None:
+    with contextlib.suppress(OSError):
+        sock.shutdown(socket.SHUT_RDWR)
+
+
+def _watched(conn: http.client.HTTPConnection) -> None:
+    """Have the current request's deadline watch every socket ``conn`` opens: the raw one
+    (connecting, a proxy tunnel, the TLS handshake) and, after :meth:`connect`, the one it
+    reads from."""
+    deadline: _Deadline | None = getattr(_request, "deadline", None)
+    if deadline is None:
+        return
+    create = conn._create_connection  # type: ignore[attr-defined]
+
+    def create_watched(*args: Any, **kwargs: Any) -> socket.socket:
+        return deadline.track(create(*args, **kwargs))
+
+    conn._create_connection = create_watched  # type: ignore[attr-defined]
+    conn._depsplit_deadline = deadline  # type: ignore[attr-defined]
+
+
+class _WatchedHTTPConnection(http.client.HTTPConnection):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        _watched(self)
+
+    def connect(self) -> None:
+        super().connect()
+        deadline = getattr(self, "_depsplit_deadline", None)
+        if deadline is not None and self.sock is not None:
+            deadline.track(self.sock)
+
+
+class _WatchedHTTPSConnection(http.client.HTTPSConnection):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        _watched(self)
+
+    def connect(self) -> None:
+        super().connect()
+        deadline = getattr(self, "_depsplit_deadline", None)
+        if deadline is not None and self.sock is not None:
+            deadline.track(self.sock)
+
+
+class _HTTPHandler(urllib.request.HTTPHandler):
+    def http_open(self, req: urllib.request.Request) -> http.client.HTTPResponse:
+        return self.do_open(_WatchedHTTPConnection, req)
+
+
+class _HTTPSHandler(urllib.request.HTTPSHandler):
+    def https_open(self, req: urllib.request.Request) -> http.client.HTTPResponse:
+        return self.do_open(
+            _WatchedHTTPSConnection,
+            req,
+            context=self._context,  # type: ignore[attr-defined]
+        )
+
+
+@dataclass(frozen=True)
+class _Limit:
+    """What an answer is (for messages) and how large it may be."""
+
+    what: str
+    """``"project page"``, ``"metadata file"``, ``"distribution file"``."""
+    size: int
+
+
+def _size(n: int) -> str:
+    for unit, scale in (("GiB", 1 << 30), ("MiB", 1 << 20), ("KiB", 1 << 10)):
+        if n >= scale and n % scale == 0:
+            return f"{n // scale} {unit}"
+    return f"{n} bytes"
+
+
+def _too_large(limit: _Limit, url: str, package: str, index: str) -> ResponseTooLarge:
+    return ResponseTooLarge(
+        package,
+        index,
+        f"the {limit.what} {redact_url(url)} is larger than {_size(limit.size)}, "
+        f"the limit on a {limit.what} (see Limits in depsplit's README): not read",
+    )
 
 
 class _Http:
-    """urllib with credentials per host, bounded retries and redacted errors."""
+    """urllib with credentials per host, bounded retries, size limits, an overall deadline
+    per request and redacted errors."""
 
     def __init__(self, config: IndexConfig) -> None:
         self.config = config
         self._auth: dict[str, str] = {}
         self._netrc: netrc.netrc | bool | None = False
-        handlers: list[urllib.request.BaseHandler] = []
-        if config.cert:
-            context = ssl.create_default_context(cafile=config.cert)
-            handlers.append(urllib.request.HTTPSHandler(context=context))
-        self._opener = urllib.request.build_opener(*handlers)
+        https = (
+            _HTTPSHandler(context=ssl.create_default_context(cafile=config.cert))
+            if config.cert
+            else _HTTPSHandler()
+        )
+        self._opener = urllib.request.build_opener(_HTTPHandler(), https)
 
     def register(self, url: str) -> str:
         """Remember the credentials of ``url``; return it without them."""
@@ -499,50 +667,148 @@ class _Http:
         return None
 
     def get(
-        self, url: str, *, package: str, index: str, accept: str | None = None
+        self,
+        url: str,
+        *,
+        package: str,
+        index: str,
+        limit: _Limit,
+        accept: str | None = None,
     ) -> tuple[int, str, bytes]:
-        """``(status, content type, body)``; status is 200, or 404 for 404/410."""
+        """``(status, content type, body)``; status is 200, or 404 for 404/410. A body
+        over ``limit`` is a :class:`ResponseTooLarge`."""
         if urlsplit(url).scheme == "file":
-            return _read_file_url(url, package=package, index=index)
+            return _read_file_url(url, package=package, index=index, limit=limit)
+        status, ctype, body = self._fetch(url, package, index, limit, accept, bytearray)
+        return status, ctype, bytes(body)
+
+    def get_file(
+        self, url: str, *, package: str, index: str, limit: _Limit
+    ) -> tuple[int, IO[bytes]]:
+        """``(status, body)`` of a distribution file, the body in a temporary file (in
+        memory while small) positioned at its start; the caller closes it."""
+        if urlsplit(url).scheme == "file":
+            status, _ctype, data = _read_file_url(url, package=package, index=index, limit=limit)
+            return status, io.BytesIO(data)
+
+        def spool() -> IO[bytes]:
+            return tempfile.SpooledTemporaryFile(max_size=_SPOOL_BYTES)
+
+        status, _ctype, body = self._fetch(url, package, index, limit, None, spool)
+        body.seek(0)
+        return status, body
+
+    def _fetch(
+        self,
+        url: str,
+        package: str,
+        index: str,
+        limit: _Limit,
+        accept: str | None,
+        sink: Callable[[], Any],
+    ) -> tuple[int, str, Any]:
         attempts = max(0, self.config.retries) + 1
         last = ""
-        for attempt in range(attempts):
-            if attempt:
-                time.sleep(self.config.backoff * (2 ** (attempt - 1)))
-            request = urllib.request.Request(url, headers={"User-Agent": USER_AGENT})
-            if accept:
-                request.add_header("Accept", accept)
-            authorization = self._authorization(url)
-            if authorization:
-                # Unredirected: urllib does not copy it to the target of a redirect.
-                request.add_unredirected_header("Authorization", authorization)
-            try:
-                with self._opener.open(request, timeout=self.config.timeout) as response:
-                    body = response.read()
-                    ctype = response.headers.get_content_type()
-                    return 200, ctype, body
-            except urllib.error.HTTPError as exc:
-                code = exc.code
-                exc.close()
-                if code in (404, 410):
-                    return 404, "", b""
-                if code in (401, 403):
+        deadline = _Deadline(self.config.deadline)
+        _request.deadline = deadline
+        try:
+            for attempt in range(attempts):
+                if attempt:
+                    pause = self.config.backoff * (2 ** (attempt - 1))
+                    if pause >= deadline.remaining():
+                        break
+                    time.sleep(pause)
+                if deadline.passed():
+                    break
+                request = urllib.request.Request(url, headers={"User-Agent": USER_AGENT})
+                if accept:
+                    request.add_header("Accept", accept)
+                authorization = self._authorization(url)
+                if authorization:
+                    # Unredirected: urllib does not copy it to the target of a redirect.
+                    request.add_unredirected_header("Authorization", authorization)
+                body = sink()
+                kept = False
+                try:
+                    timeout = max(0.001, min(self.config.timeout, deadline.remaining()))
+                    with self._opener.open(request, timeout=timeout) as response:
+                        _read_body(response, body, limit, url, package, index)
+                        if deadline.passed():
+                            break  # the watchdog's shutdown can look like the end
+                        kept = True
+                        return 200, response.headers.get_content_type(), body
+                except urllib.error.HTTPError as exc:
+                    code = exc.code
+                    exc.close()
+                    if code in (404, 410):
+                        return 404, "", sink()
+                    if code in (401, 403):
+                        raise IndexError_(
+                            package, index, f"access denied (HTTP {code}) for {redact_url(url)}"
+                        ) from None
+                    if code in _RETRY_STATUS:
+                        last = f"HTTP {code}"
+                        continue
                     raise IndexError_(
-                        package, index, f"access denied (HTTP {code}) for {redact_url(url)}"
+                        package, index, f"HTTP {code} for {redact_url(url)}"
                     ) from None
-                if code in _RETRY_STATUS:
-                    last = f"HTTP {code}"
+                except (
+                    urllib.error.URLError,
+                    TimeoutError,
+                    OSError,
+                    http.client.HTTPException,
+                ) as e:
+                    if deadline.passed():
+                        break
+                    reason = getattr(e, "reason", e)
+                    last = redact_text(f"{type(e).__name__}: {reason}")
                     continue
-                raise IndexError_(package, index, f"HTTP {code} for {redact_url(url)}") from None
-            except (urllib.error.URLError, TimeoutError, OSError, http.client.HTTPException) as e:
-                reason = getattr(e, "reason", e)
-                last = redact_text(f"{type(e).__name__}: {reason}")
-                continue
+                finally:
+                    if not kept and not isinstance(body, bytearray):
+                        body.close()
+        finally:
+            deadline.cancel()
+            _request.deadline = None
+        if deadline.passed():
+            raise DeadlineExceeded(
+                package,
+                index,
+                f"no complete answer from {redact_url(url)} within {deadline.seconds:g} s, "
+                "the deadline of an index request (DEPSPLIT_INDEX_DEADLINE)",
+            )
         raise NetworkError(
             package,
             index,
             f"cannot fetch {redact_url(url)}: {last} (after {attempts} attempts)",
         )
+
+
+def _read_body(
+    response: http.client.HTTPResponse,
+    body: Any,
+    limit: _Limit,
+    url: str,
+    package: str,
+    index: str,
+) -> None:
+    """Read ``response`` into ``body`` (a ``bytearray`` or a binary file) in chunks, as
+    they arrive; over ``limit.size`` bytes, stop with :class:`ResponseTooLarge` (at once
+    when the ``Content-Length`` says so)."""
+    length = (response.headers.get("Content-Length") or "").strip()
+    if length.isdigit() and int(length) > limit.size:
+        raise _too_large(limit, url, package, index)
+    size = 0
+    while True:
+        chunk = response.read1(min(_CHUNK, limit.size + 1 - size))
+        if not chunk:
+            return
+        size += len(chunk)
+        if size > limit.size:
+            raise _too_large(limit, url, package, index)
+        if isinstance(body, bytearray):
+            body += chunk
+        else:
+            body.write(chunk)
 
 
 def _with_slash(url: str) -> str:
@@ -559,16 +825,19 @@ def _project_url(index: str, project: str) -> str:
     return urlunsplit(parts._replace(path=f"{parts.path}{project}/"))
 
 
-def _read_file_url(url: str, *, package: str, index: str) -> tuple[int, str, bytes]:
+def _read_file_url(url: str, *, package: str, index: str, limit: _Limit) -> tuple[int, str, bytes]:
     path = Path(url2pathname(urlsplit(url).path))
     if path.is_dir():
         path = path / "index.html"
     try:
-        body = path.read_bytes()
+        with path.open("rb") as fh:
+            body = fh.read(limit.size + 1)
     except FileNotFoundError:
         return 404, "", b""
     except OSError as exc:
         raise IndexError_(package, index, f"cannot read {path}: {exc.strerror}") from None
+    if len(body) > limit.size:
+        raise _too_large(limit, url, package, index)
     ctype = JSON_TYPE if path.suffix == ".json" else "text/html"
     return 200, ctype, body
 
@@ -611,6 +880,10 @@ class Finder:
             find_links.append(clean)
         self.find_links = tuple(find_links)
         self.cache = cache if cache is not None else Cache.from_config(config)
+        self._page_limit = _Limit("project page", config.max_page_bytes)
+        self._links_limit = _Limit("find-links page", config.max_page_bytes)
+        self._metadata_limit = _Limit("metadata file", config.max_metadata_bytes)
+        self._archive_limit = _Limit("distribution file", config.max_archive_bytes)
         self._pool = ThreadPoolExecutor(
             max_workers=max(1, config.workers), thread_name_prefix="depsplit-index"
         )
@@ -731,7 +1004,9 @@ class Finder:
             raise OfflineCacheMiss(
                 key, shown, f"offline and the project page {redact_url(url)} is not cached"
             )
-        status, ctype, body = self._http.get(url, package=key, index=shown, accept=ACCEPT)
+        status, ctype, body = self._http.get(
+            url, package=key, index=shown, accept=ACCEPT, limit=self._page_limit
+        )
         links: list[_Link] = []
         if status != 404:
             try:
@@ -766,13 +1041,18 @@ class Finder:
         if "://" not in location or location.startswith("file:"):
             path = Path(url2pathname(urlsplit(location).path)) if "://" in location else None
             if path is not None and path.is_file():
-                return tuple(parse_html_page(path.read_bytes(), location))
+                _status, _ctype, body = _read_file_url(
+                    location, package="(find-links)", index=shown, limit=self._links_limit
+                )
+                return tuple(parse_html_page(body, location))
             raise IndexError_(None, shown, "find-links location does not exist")
         page = self.cache.get_page(location, fresh_only=not self.config.offline)
         if page is None:
             if self.config.offline:
                 raise OfflineCacheMiss(None, shown, "offline and the find-links page is not cached")
-            status, _ctype, body = self._http.get(location, package="(find-links)", index=shown)
+            status, _ctype, body = self._http.get(
+                location, package="(find-links)", index=shown, limit=self._links_limit
+            )
             links = parse_html_page(body, location) if status != 404 else []
             self.cache.put_page(location, status, links)
         else:
@@ -843,6 +1123,8 @@ class Finder:
             try:
                 data = self._fetch_metadata(file, sha)
                 meta = self._check(parse_metadata(data, source=file.filename), file)
+            except MetadataTooLarge as exc:
+                raise BadMetadataError(file.project, file.index, str(exc)) from None
             except (ValueError, zipfile.BadZipFile, KeyError) as exc:
                 problem = str(exc)
                 continue
@@ -856,23 +1138,35 @@ class Finder:
     def _fetch_metadata(self, file: IndexFile, sha: str | None) -> bytes:
         if file.metadata is not None:
             status, _ctype, data = self._http.get(
-                file.url + ".metadata", package=file.project, index=file.index
+                file.url + ".metadata",
+                package=file.project,
+                index=file.index,
+                limit=self._metadata_limit,
             )
             if status == 200:
                 if sha and hashlib.sha256(data).hexdigest() != sha:
                     raise ValueError(f"{file.filename}.metadata does not match its sha256")
                 return data
         # No PEP 658 file (or the index lied about it): read METADATA from the wheel itself
-        # (PKG-INFO from an sdist).
-        status, _ctype, archive = self._http.get(file.url, package=file.project, index=file.index)
-        if status != 200:
-            raise ValueError(f"{file.filename} not found")
-        expected = file.hash_of("sha256")
-        if expected and hashlib.sha256(archive).hexdigest() != expected:
-            raise ValueError(f"{file.filename} does not match its sha256")
-        if file.is_wheel:
-            return metadata_from_wheel(archive, file.filename)
-        return metadata_from_sdist(archive, file.filename)
+        # (PKG-INFO from an sdist), spooled to a temporary file rather than held in memory.
+        status, archive = self._http.get_file(
+            file.url, package=file.project, index=file.index, limit=self._archive_limit
+        )
+        with archive:
+            if status != 200:
+                raise ValueError(f"{file.filename} not found")
+            expected = file.hash_of("sha256")
+            if expected:
+                digest = hashlib.sha256()
+                for chunk in iter(lambda: archive.read(1 << 20), b""):
+                    digest.update(chunk)
+                if digest.hexdigest() != expected:
+                    raise ValueError(f"{file.filename} does not match its sha256")
+                archive.seek(0)
+            limit = self.config.max_metadata_bytes
+            if file.is_wheel:
+                return metadata_from_wheel(archive, file.filename, limit=limit)
+            return metadata_from_sdist(archive, file.filename, limit=limit)
 
     def built_metadata(self, file: IndexFile) -> DistMetadata:
         """The metadata of the sdist ``file`` as its build backend prepares it, in isolation
@@ -912,7 +1206,9 @@ class Finder:
             )
         from depsplit.index.buildmeta import BuildFailed, build_metadata
 
-        status, _ctype, archive = self._http.get(file.url, package=file.project, index=file.index)
+        status, _ctype, archive = self._http.get(
+            file.url, package=file.project, index=file.index, limit=self._archive_limit
+        )
         if status != 200:
             raise BuildError(file.project, file.index, f"{file.filename} not found")
         if sha and hashlib.sha256(archive).hexdigest() != sha:
@@ -949,6 +1245,7 @@ __all__ = [
     "DynamicMetadata",
     "Finder",
     "IndexFile",
+    "MetadataTooLarge",
     "metadata_from_sdist",
     "metadata_from_wheel",
     "parse_html_page",

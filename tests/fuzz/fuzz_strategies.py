@@ -13,8 +13,12 @@ derandomized budget for the suite; ``DEPSPLIT_FUZZ_EXAMPLES=100000`` for the lar
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 from hypothesis import HealthCheck, settings
@@ -43,6 +47,40 @@ def fuzz_settings(fast_examples: int) -> settings:
             HealthCheck.large_base_example,
         ],
     )
+
+
+@contextlib.contextmanager
+def confined(top: Path) -> Iterator[dict[str, str]]:
+    """Run a case with its whole world below ``top``: the current directory, ``HOME``, the
+    cache (``XDG_CACHE_HOME``) and the temporary directory (``tempfile`` and ``TMPDIR``)
+    are fresh directories there, so a snapshot of ``top`` sees every write the case makes;
+    on a normal exit the temporary directory must be empty (no temporary file left).
+    Yields the environment for a subprocess."""
+    dirs = {name: top / name for name in ("cwd", "home", "cache", "tmp")}
+    for path in dirs.values():
+        path.mkdir(parents=True, exist_ok=True)
+    env = {
+        "HOME": str(dirs["home"]),
+        "XDG_CACHE_HOME": str(dirs["cache"]),
+        "TMPDIR": str(dirs["tmp"]),
+    }
+    saved_env = {k: os.environ.get(k) for k in env}
+    saved_cwd, saved_tempdir = os.getcwd(), tempfile.tempdir
+    os.environ.update(env)
+    os.chdir(dirs["cwd"])
+    tempfile.tempdir = str(dirs["tmp"])
+    try:
+        yield {**os.environ, **env}
+        left = sorted(os.listdir(dirs["tmp"]))
+        assert left == [], f"temporary files left: {left}"
+    finally:
+        tempfile.tempdir = saved_tempdir
+        os.chdir(saved_cwd)
+        for key, value in saved_env.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
 
 
 # --- atoms --------------------------------------------------------------------------------

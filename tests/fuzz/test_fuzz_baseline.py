@@ -13,7 +13,7 @@ import tempfile
 from pathlib import Path
 
 import pytest
-from fuzz_strategies import fuzz_settings, requirements_text
+from fuzz_strategies import PW, SECRETS, TOK, fuzz_settings, requirements_text
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -46,6 +46,16 @@ entries = st.lists(
         st.tuples(paths, st.just(FILE), requirements_text().map(str.encode)),
         st.tuples(paths, st.just(FILE), st.sampled_from([b"-r base.txt\n", b"-c ../x\n"])),
         st.tuples(paths, st.just(LINK), st.sampled_from(TARGETS).map(str.encode)),
+        st.tuples(
+            st.sampled_from([".netrc", "a/.netrc", "a/pip.conf", ".env"]),
+            st.just(FILE),
+            st.just(f"machine idx.example.com password {PW}\n".encode()),
+        ),
+        st.tuples(
+            st.sampled_from(["requirements.txt", "a/requirements.txt"]),
+            st.just(FILE),
+            st.just(f"--index-url https://idx.example.com/simple?token={TOK}\nflask\n".encode()),
+        ),
         st.tuples(
             st.sampled_from(["a/requirements.txt", "b/requirements.txt", "a/x"]),
             st.just(FILE),
@@ -92,12 +102,15 @@ def test_a_hostile_revision_never_writes_outside(sandbox: Path, tree: list[Entry
     saved = tempfile.tempdir
     tempfile.tempdir = str(sandbox / "tmp")
     refused = None
+    loaded = None
     try:
-        load_revision(branch, repo, analyze, max_file_size=4096)
+        loaded = load_revision(branch, repo, analyze, max_file_size=4096)
     except BaselineError as exc:
         refused = str(exc)
     finally:
         tempfile.tempdir = saved
     assert refused is None or refused.startswith(f"--baseline {branch}: "), refused
+    for secret in SECRETS:
+        assert secret not in f"{refused} {loaded!r}", (refused, loaded)
     assert listing(sandbox) == before
     assert os.listdir(sandbox / "tmp") == []

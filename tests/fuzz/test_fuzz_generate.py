@@ -18,7 +18,16 @@ import sys
 import tempfile
 from pathlib import Path
 
-from fuzz_strategies import SECRETS, dir_names, fuzz_settings, markers, names, specifiers, urls
+from fuzz_strategies import (
+    SECRETS,
+    confined,
+    dir_names,
+    fuzz_settings,
+    markers,
+    names,
+    specifiers,
+    urls,
+)
 from hypothesis import event, given
 from hypothesis import strategies as st
 from test_fuzz_pipeline import assert_no_secret, run, snapshot, write
@@ -139,12 +148,17 @@ def test_generate_writes_a_complete_tree_or_nothing(files: dict[str, str | bytes
         root.mkdir()
         write(root, files)
         outdir = root / "deploy"
-        before = snapshot(top)
-        code, out, err = run(["generate", str(root), "-o", str(outdir)])
+        with confined(top):
+            before = snapshot(top)
+            code, out, err = run(["generate", str(root), "-o", str(outdir)])
         event(f"exit {code}" + (" " + err.splitlines()[-1][:200] if code and err else ""))
         assert "Traceback" not in err
         after = snapshot(top)
-        outside = {k: v for k, v in after.items() if not k.startswith("repo/deploy")}
+        outside = {
+            k: v
+            for k, v in after.items()
+            if k != "repo/deploy" and not k.startswith("repo/deploy/")
+        }
         assert outside == before, "something was written outside OUTDIR"
         if code != 0:
             assert code == 2, (code, err)

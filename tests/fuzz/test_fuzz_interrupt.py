@@ -14,7 +14,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from fuzz_strategies import fuzz_settings
+from fuzz_strategies import confined, fuzz_settings
 from hypothesis import event, given
 from hypothesis import strategies as st
 from test_fuzz_pipeline import snapshot
@@ -37,15 +37,19 @@ def with_manifest(files: dict[str, str], tag: str) -> dict[str, str]:
 
 
 def child(top: Path, outdir: Path, k: int, signum: int, new: dict[str, str]) -> tuple[int, str]:
+    """Run the writer in a subprocess confined below ``top`` (its current directory, home
+    and temporary directory there); a normal exit leaves no temporary file."""
     files = top / "new.json"
     files.write_text(json.dumps(new), encoding="utf-8")
-    done = subprocess.run(
-        [sys.executable, str(CHILD), str(k), str(signum), str(outdir), str(files)],
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=60,
-    )
+    with confined(top / "world") as env:
+        done = subprocess.run(
+            [sys.executable, str(CHILD), str(k), str(signum), str(outdir), str(files)],
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=60,
+            env=env,
+        )
     assert "Traceback" not in done.stderr, done.stderr
     return done.returncode, done.stdout
 
@@ -85,3 +89,6 @@ def test_an_interrupted_commit_leaves_the_old_or_the_new_tree(
         report = write_tree(outdir, new)
         assert report.skipped == []
         assert snapshot(outdir) == new_tree
+        # Nothing beside the output directory: no temporary file, no backup, no journal.
+        assert sorted(p.name for p in top.iterdir()) == ["new.json", "out", "reference", "world"]
+        assert snapshot(top / "world") == dict.fromkeys(("cache", "cwd", "home", "tmp"), b"<dir>")

@@ -11,7 +11,7 @@ import os
 import tempfile
 from pathlib import Path
 
-from fuzz_strategies import DECOYS, SECRETS, fuzz_settings, trees
+from fuzz_strategies import DECOYS, SECRETS, confined, fuzz_settings, trees
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -58,8 +58,9 @@ def test_analyze_json_on_random_trees(files: dict[str, str | bytes]) -> None:
         root = Path(tmp).resolve() / "repo"
         root.mkdir()
         write(root, files)
-        before = snapshot(Path(tmp))
-        code, out, err = run(["analyze", str(root), "--format", "json", "--time-limit", "2"])
+        with confined(Path(tmp).resolve()):
+            before = snapshot(Path(tmp))
+            code, out, err = run(["analyze", str(root), "--format", "json", "--time-limit", "2"])
         assert code in (0, 1, 2), (code, err)
         assert "Traceback" not in err
         assert "internal error" not in err, err
@@ -69,7 +70,7 @@ def test_analyze_json_on_random_trees(files: dict[str, str | bytes]) -> None:
         for d in report["diagnostics"]:
             assert d["file"], d
         assert_no_secret(out, err)
-        assert snapshot(Path(tmp)) == before
+        assert snapshot(Path(tmp)) == before, "something was written"
 
 
 @st.composite
@@ -106,10 +107,11 @@ def test_a_decoy_never_hides_an_app_unsaid(
         root = Path(tmp).resolve() / "repo"
         root.mkdir()
         write(root, files)
-        code, apps, skipped = _apps_and_skipped(root)
-        assert skipped == []
-        write(root, decoys)
-        code_after, apps_after, skipped_after = _apps_and_skipped(root)
+        with confined(Path(tmp).resolve()):
+            code, apps, skipped = _apps_and_skipped(root)
+            assert skipped == []
+            write(root, decoys)
+            code_after, apps_after, skipped_after = _apps_and_skipped(root)
     for app in apps - apps_after:
         assert any(s == "." or app == s or app.startswith(s + "/") for s in skipped_after), (
             app,

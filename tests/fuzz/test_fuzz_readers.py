@@ -8,7 +8,7 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
-from fuzz_strategies import SECRETS, content_for, fuzz_settings
+from fuzz_strategies import SECRETS, confined, content_for, fuzz_settings
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -71,9 +71,28 @@ def run_reader(
                 path.write_bytes(data)
             else:
                 path.write_text(data, encoding="utf-8", errors="surrogatepass")
-        ctx = ReadContext(root=root)
-        result = READERS[name](app / name, ctx)
+        before = snapshot(root)
+        with confined(root / "world"):
+            ctx = ReadContext(root=root)
+            result = READERS[name](app / name, ctx)
         check_result(result, f"app/{name}")
+        assert snapshot(root) == {**before, **snapshot_dirs(root / "world")}, "a reader wrote"
+
+
+def snapshot(root: Path) -> dict[str, bytes]:
+    """Every path below ``root`` with its content (b"<dir>" for a directory)."""
+    return {
+        p.relative_to(root).as_posix(): b"<dir>" if p.is_dir() else p.read_bytes()
+        for p in root.rglob("*")
+    }
+
+
+def snapshot_dirs(world: Path) -> dict[str, bytes]:
+    """The empty directories :func:`confined` makes."""
+    out = {"world": b"<dir>"}
+    for name in ("cwd", "home", "cache", "tmp"):
+        out[f"world/{name}"] = b"<dir>"
+    return out
 
 
 @fuzz_settings(300)
