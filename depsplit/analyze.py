@@ -122,7 +122,19 @@ def _analyze(root: Path, config: Config | None, options: Options | None) -> Plan
             from depsplit import pysupport
 
             assert session is not None
+            pinned_unverified: frozenset[str] = frozenset()
+            if not options.transitive:
+                # --transitive resolves the whole closure; without it, one step needs no
+                # resolver: what the pinned releases require (:mod:`depsplit.pindeps`).
+                from depsplit import pindeps
+
+                found = pindeps.add(apps, target, lambda app: session.finder([app.name]))
+                apps = list(found.apps)
+                diagnostics.extend(found.diagnostics)
+                pinned_unverified = found.unverified
             support = pysupport.apply(apps, target, lambda app: session.finder([app.name]))
+            if pinned_unverified:
+                support = replace(support, unverified=support.unverified | pinned_unverified)
             apps = list(support.apps)
             session.adopt(apps)
             diagnostics.extend(support.diagnostics)

@@ -219,7 +219,8 @@ def effective(app: App, target: Target, python: str) -> dict[str, list[Requireme
     # distinct marker of the app is evaluated once (most lines have none).
     holds: dict[str, bool] = {}
     constraints = False
-    for req in app.requirements:
+    every = app.requirements + app.dependencies if app.dependencies else app.requirements
+    for req in every:
         role = req.role
         if role == "main" or role == "lock":
             marker = req.marker
@@ -834,7 +835,11 @@ class _Member:
 
 
 def _member(app: str, reqs: Sequence[Requirement], term: _Term) -> _Member:
-    wheres = "; ".join(dict.fromkeys(_where(r.origin) for r in reqs))
+    wheres = "; ".join(
+        dict.fromkeys(
+            _where(r.origin) + (f" through {' → '.join(r.chain)}" if r.chain else "") for r in reqs
+        )
+    )
     written = _app_spec(reqs)
     plain = [r for r in reqs if not r.url]
     return _Member(
@@ -851,6 +856,7 @@ def _member(app: str, reqs: Sequence[Requirement], term: _Term) -> _Member:
                 name=r.name,
                 url=r.url,
                 marker=r.marker,
+                chain=r.chain,
             )
             for r in reqs
         ),

@@ -56,6 +56,9 @@ class Requirement:
     role: Role = "main"
     group: str | None = None
     """The extra, dependency group or dev file section this belongs to, when not ``main``."""
+    chain: tuple[str, ...] = ()
+    """For a dependency of a pinned release (:attr:`App.dependencies`), the releases it comes
+    through, from the app's own pin: ``("arcade==2.6.10", "pillow~=9.0.0")``."""
 
     @property
     def line_text(self) -> str:
@@ -137,6 +140,11 @@ class App:
     python: tuple[PythonRequirement, ...] = ()
     index_options: tuple[IndexOption, ...] = ()
     lock_file: str | None = None
+    dependencies: tuple[Requirement, ...] = ()
+    """What the app's exactly pinned releases require in turn, from their metadata on the
+    index (:mod:`depsplit.pindeps`): each goes into the container like a ``main`` line, with
+    its ``origin`` the pin's line and its ``chain`` the releases it comes through. Not read
+    from the app's files, so not in :attr:`requirements`."""
 
     @property
     def main(self) -> tuple[Requirement, ...]:

@@ -419,7 +419,7 @@ def _restricted(
             out[pair] = {
                 m
                 for m in candidates
-                if at[m].get(key, ("",))[0] != spec or fact.usable(m, build=build)
+                if at[m].get(key, (None,))[0] != spec or fact.usable(m, build=build)
             }
         return out
 

@@ -70,12 +70,12 @@ def test_builder_stage(tmp_path: Path) -> None:
         "# compiled here: uWSGI 2.0.28 (no wheel for cp312 manylinux x86_64; sdist only)" in above
     )
 
-    # The toolchain: build-essential only, lists removed in the same layer, DL3008 ignored
-    # with its reason right above.
+    # The toolchain, and the -dev package psycopg2 needs to compile (pg_config); lists
+    # removed in the same layer, DL3008 ignored with its reason right above.
     apt = next(r for r in run_lines(builder) if "apt-get" in r)
     assert apt == (
         "RUN apt-get update && apt-get install -y --no-install-recommends build-essential"
-        " && rm -rf /var/lib/apt/lists/*"
+        " libpq-dev && rm -rf /var/lib/apt/lists/*"
     )
     at = lines.index("RUN apt-get update \\")
     assert lines[at - 1] == "# hadolint ignore=DL3008"
@@ -87,20 +87,27 @@ def test_builder_stage(tmp_path: Path) -> None:
     single_run = next(r for r in run_lines("\n".join(single)) if "pip install" in r)
     wheel = next(r for r in run_lines(builder) if "pip wheel" in r)
     assert wheel == single_run.replace(
-        "python -m pip install -r", "python -m pip wheel --wheel-dir /wheels -r"
+        "python -m pip install -r", "python -m pip wheel --use-pep517 --wheel-dir /wheels -r"
     )
     assert "--mount=type=secret,id=pip_extra_index_url,env=PIP_EXTRA_INDEX_URL" in wheel
     assert 'COPY ["libs/common", "/app/libs/common"]' in builder.splitlines()
     assert 'COPY ["deploy/modern/requirements.txt", "/tmp/depsplit/requirements.txt"]' in builder
 
-    # The final stage: no compiler, no index, no copy of the wheels, no secret.
+    # The final stage: no compiler, no index, no copy of the wheels, no secret; the runtime
+    # library psycopg2's compiled wheel links to (libpq5), before the wheels.
     installs = [r for r in run_lines(final) if "pip" in r]
     assert installs == [
         "RUN --mount=type=bind,from=builder,source=/wheels,target=/wheels "
         "python -m pip install --no-cache-dir --no-index --find-links /wheels /wheels/*.whl"
     ]
-    assert "apt-get" not in final
+    [runtime] = [r for r in run_lines(final) if "apt-get" in r]
+    assert runtime == (
+        "RUN apt-get update && apt-get install -y --no-install-recommends libpq5"
+        " && rm -rf /var/lib/apt/lists/*"
+    )
+    assert final.index("libpq5") < final.index("pip install")
     assert "build-essential" not in final
+    assert "-dev" not in final
     assert "COPY --from" not in text
     assert "secret" not in final
     # The rest of the final stage is the single-stage Dockerfile's.
@@ -165,7 +172,7 @@ def test_plan_file_carries_builds_and_python_verified(tmp_path: Path) -> None:
 def test_builder_for_old_interpreters_uses_only_what_their_pip_has(
     tmp_path: Path, python: str
 ) -> None:
-    """pip 20.3 (CPython 2.7's last) has ``pip wheel --wheel-dir``, ``--no-index``,
+    """pip 20.3 (CPython 2.7's last) has ``pip wheel --use-pep517 --wheel-dir``, ``--no-index``,
     ``--find-links`` and ``--no-cache-dir``; nothing newer is used. (``generate`` itself
     takes 3.X groups only: the 2.7 Dockerfile is rendered from a prepared 3.9 build.)"""
     root = tmp_path / "repo"
@@ -191,6 +198,8 @@ def test_builder_for_old_interpreters_uses_only_what_their_pip_has(
     options = set()
     for run in run_lines(text):
         if "python -m pip" in run:
-            options |= set(re.findall(r"(?<= )--[a-z-]+", run.split("python -m pip", 1)[1]))
-    assert options == {"--wheel-dir", "--no-cache-dir", "--no-index", "--find-links"}
+            options |= set(re.findall(r"(?<= )--[a-z0-9-]+", run.split("python -m pip", 1)[1]))
+    assert options == {
+        "--use-pep517", "--wheel-dir", "--no-cache-dir", "--no-index", "--find-links"
+    }  # fmt: skip
     assert_linters_pass(root / OUT)

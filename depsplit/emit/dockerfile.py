@@ -26,6 +26,8 @@ from __future__ import annotations
 import posixpath
 from collections.abc import Sequence
 
+from packaging.utils import canonicalize_name
+
 from depsplit.emit.build import APP_ROOT, Generation, GroupBuild
 from depsplit.emit.entrypoints import PORT
 from depsplit.emit.text import comment_safe, dockerfile_json, dockerfile_word
@@ -77,6 +79,39 @@ def _install(
     ]
 
 
+SYSTEM_LIBRARIES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    "psycopg2": (("libpq-dev",), ("libpq5",)),
+    "psycopg": (("libpq-dev",), ("libpq5",)),
+    "psycopg-c": (("libpq-dev",), ("libpq5",)),
+    "mysqlclient": (("default-libmysqlclient-dev", "pkg-config"), ("libmariadb3",)),
+    "pycairo": (("libcairo2-dev", "pkg-config"), ("libcairo2",)),
+    "lxml": (("libxml2-dev", "libxslt1-dev"), ("libxml2", "libxslt1.1")),
+    "pillow": (("libjpeg62-turbo-dev", "zlib1g-dev"), ("libjpeg62-turbo",)),
+    "pyaudio": (("portaudio19-dev",), ("libportaudio2",)),
+    "dlib": (("cmake",), ()),
+    "cffi": (("libffi-dev",), ()),
+    "pyyaml": (("libyaml-dev",), ("libyaml-0-2",)),
+}
+"""Canonical project → (the Debian ``-dev`` packages its sdist needs to compile, the runtime
+libraries its compiled wheel links to), for the common projects that link to a system
+library. Names valid on every Debian release the ``python:X.Y-slim`` images are based on
+(buster to trixie). A project not listed gets ``build-essential`` only; the comments of the
+generated Dockerfile say where to add its libraries."""
+
+
+def _system_libraries(builds: Sequence[BuildFromSource]) -> tuple[list[str], list[str]]:
+    """The ``-dev`` packages the builder needs and the runtime libraries the final stage
+    needs for the releases compiled in the builder, sorted, each once."""
+    dev: set[str] = set()
+    runtime: set[str] = set()
+    for b in builds:
+        found = SYSTEM_LIBRARIES.get(canonicalize_name(b.package))
+        if found and not b.pure:
+            dev.update(found[0])
+            runtime.update(found[1])
+    return sorted(dev), sorted(runtime)
+
+
 def _builder_stage(build: GroupBuild, requirements: str, mounts: list[str]) -> list[str]:
     """The ``builder`` stage: a compiler, and a wheel for every requirement of the group."""
     out = [
@@ -106,7 +141,9 @@ def _builder_stage(build: GroupBuild, requirements: str, mounts: list[str]) -> l
         "# build-essential never reaches the final image.",
         "# hadolint ignore=DL3008",
         "RUN apt-get update \\",
-        "    && apt-get install -y --no-install-recommends build-essential \\",
+        "    && apt-get install -y --no-install-recommends "
+        + " ".join(["build-essential", *_system_libraries(build.group.builds)[0]])
+        + " \\",
         "    && rm -rf /var/lib/apt/lists/*",
     ]
     if build.local_paths:
@@ -116,19 +153,36 @@ def _builder_stage(build: GroupBuild, requirements: str, mounts: list[str]) -> l
         "",
         "# The whole requirements file, so the wheel set is one consistent resolution (hashes,",
         "# markers and index options honoured); wheels published on the index are only downloaded.",
+        "# --use-pep517: every sdist is built by its declared backend in an isolated environment",
+        "# (setuptools and wheel fetched there), whatever the base image has installed.",
         _copy(requirements, REQUIREMENTS_IN_IMAGE),
         "RUN "
         + " \\\n    ".join(
-            [*mounts, f"python -m pip wheel --wheel-dir {WHEELS} -r {REQUIREMENTS_IN_IMAGE}"]
+            [
+                *mounts,
+                f"python -m pip wheel --use-pep517 --wheel-dir {WHEELS} -r {REQUIREMENTS_IN_IMAGE}",
+            ]
         ),
         "",
     ]
     return out
 
 
-def _install_from_builder() -> list[str]:
-    """The final stage's install: the builder's wheels, mounted for this step only."""
+def _install_from_builder(runtime: Sequence[str]) -> list[str]:
+    """The final stage's install: the builder's wheels, mounted for this step only (after
+    the runtime libraries the compiled wheels link to, when known)."""
+    libraries = []
+    if runtime:
+        libraries = [
+            "",
+            "# The system libraries the wheels compiled in the builder link to.",
+            "# hadolint ignore=DL3008",
+            "RUN apt-get update \\",
+            f"    && apt-get install -y --no-install-recommends {' '.join(runtime)} \\",
+            "    && rm -rf /var/lib/apt/lists/*",
+        ]
     return [
+        *libraries,
         "",
         "# Dependencies in their own layer, before the sources: exactly the builder's wheels,",
         f"# without the index (its {WHEELS} is mounted for this step only, not copied). A wheel",
@@ -205,7 +259,7 @@ def render(gen: Generation, build: GroupBuild, header: str) -> str:
         out += ["", f"# Local path dependencies, installed from {source} below."]
         out += _local_copies(build)
     if compiled:
-        out += _install_from_builder()
+        out += _install_from_builder(_system_libraries(group.builds)[1])
     else:
         out += _install(requirements, mounts, [b for b in group.builds if b.pure])
     out += ["", "# Only this group's apps and the files they include."]

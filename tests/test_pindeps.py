@@ -1,0 +1,224 @@
+"""What pinned releases require in turn, in the default (index facts) analysis, offline.
+
+Every index here is built by the test (tests/index/localindex.py). What is asserted is what a
+user sees: the JSON report's conflicts (with the chain to the pin), groups, builds and
+diagnostics, the exit code, and that the generated requirements stay the app's own lines.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).parent / "index"))
+from localindex import Dist, LocalIndex, build_index
+
+from depsplit.cli import main
+from depsplit.target import SUPPORTED_PYTHONS
+
+pytestmark = pytest.mark.usefixtures("no_pip_config")
+
+Run = Callable[..., tuple[int, str, str]]
+Tree = Callable[[dict[str, str | bytes]], Path]
+
+NEWEST = SUPPORTED_PYTHONS[-1]
+
+
+def _cp(minor: str) -> str:
+    return "cp" + minor.replace(".", "")
+
+
+def wheels_for(*minors: str) -> tuple[str, ...]:
+    return tuple(f"{_cp(m)}-{_cp(m)}-manylinux_2_17_x86_64" for m in minors)
+
+
+@pytest.fixture
+def run(capsys: pytest.CaptureFixture[str]) -> Run:
+    def invoke(*args: str) -> tuple[int, str, str]:
+        code = main(list(args))
+        captured = capsys.readouterr()
+        return code, captured.out, captured.err
+
+    return invoke
+
+
+def analyze_json(run: Run, root: Path, index: LocalIndex, *extra: str) -> tuple[int, dict, str]:
+    code, out, err = run(
+        "analyze", str(root), "--index-facts", "--index-url", index.file_url, "--format", "json",
+        *extra,
+    )  # fmt: skip
+    return code, json.loads(out), err
+
+
+def group_of(data: dict, app: str) -> dict:
+    return next(g for g in data["groups"] if app in g["apps"])
+
+
+GAMES = [
+    Dist("arcade", "2.6.10", requires=["pillow~=9.0.0", "pyglet==2.0.dev13"]),
+    Dist("pyglet", "2.0.dev13"),
+    Dist("pillow", "9.0.1"),
+    Dist("pillow", "9.5.0"),
+]
+
+
+def test_a_pin_s_dependency_conflicts_with_another_app_s_pin(
+    tree: Tree, tmp_path: Path, run: Run
+) -> None:
+    index = build_index(tmp_path / "index", GAMES)
+    root = tree(
+        {
+            "apps/games/requirements.txt": "# games\narcade==2.6.10\n",
+            "apps/images/requirements.txt": "Pillow==9.5.0\n",
+        }
+    )
+    code, data, _ = analyze_json(run, root, index)
+    assert code == 0
+    [conflict] = data["conflicts"]
+    assert conflict["kind"] == "version"
+    assert conflict["package"].lower() == "pillow"
+    assert conflict["apps"] == ["games", "images"]
+    games = next(r for r in conflict["requirements"] if r["app"] == "games")
+    # Traced to the pin's line, with the release it comes through.
+    assert games["origin"]["file"] == "apps/games/requirements.txt"
+    assert games["origin"]["line"] == 2
+    assert games["chain"] == ["arcade==2.6.10", "pillow~=9.0.0"]
+    assert "through arcade==2.6.10" in conflict["message"]
+    assert group_of(data, "games")["name"] != group_of(data, "images")["name"]
+    # Without the index nothing links the two files: one group.
+    code, out, _ = run("analyze", str(root), "--no-index-facts", "--format", "json")
+    assert json.loads(out)["conflicts"] == []
+
+
+def test_a_pin_whose_own_dependencies_conflict_with_the_app_makes_it_unsatisfiable(
+    tree: Tree, tmp_path: Path, run: Run
+) -> None:
+    """pip refuses ``arcade==2.6.10`` with ``Pillow==9.5.0`` in one file: so does depsplit."""
+    index = build_index(tmp_path / "index", GAMES)
+    root = tree({"apps/games/requirements.txt": "arcade==2.6.10\nPillow==9.5.0\n"})
+    code, data, _ = analyze_json(run, root, index)
+    assert data["unsatisfiable"] == ["games"]
+    assert code == 1
+
+
+def test_exact_pins_are_followed_and_their_python_support_counts(
+    tree: Tree, tmp_path: Path, run: Run
+) -> None:
+    """playwright 1.35.0 pins greenlet==2.0.2, whose wheels stop at cp311: the group's
+    Python is 3.11, not the newest, though the app names neither."""
+    index = build_index(
+        tmp_path / "index",
+        [
+            Dist("playwright", "1.35.0", requires=["greenlet==2.0.2", "pyee==9.0.4"]),
+            Dist("greenlet", "2.0.2", tags=wheels_for("3.10", "3.11")),
+            Dist("pyee", "9.0.4", requires=["typing-extensions==4.0.0"]),
+            Dist("typing-extensions", "4.0.0", requires_python="<3.13"),
+        ],
+    )
+    root = tree({"apps/browser/requirements.txt": "playwright==1.35.0\n"})
+    code, data, _ = analyze_json(run, root, index)
+    assert code == 0
+    assert group_of(data, "browser")["python"] == "3.11"
+    [app] = data["apps"]
+    evidence = [o["evidence"] for o in app["python_origins"] if o.get("evidence")]
+    assert "greenlet 2.0.2: wheels for cp310–cp311 only (manylinux x86_64)" in evidence
+    # Two exact pins deep: pyee 9.0.4 → typing-extensions 4.0.0 (Requires-Python <3.13).
+    assert any(e.startswith("typing-extensions 4.0.0: Requires-Python <3.13") for e in evidence)
+
+
+def test_a_dependency_published_only_as_an_sdist_is_named_among_the_builds(
+    tree: Tree, tmp_path: Path, run: Run
+) -> None:
+    index = build_index(
+        tmp_path / "index",
+        [
+            Dist("graphene", "2.1.8", requires=["promise>=2.1"]),
+            Dist("promise", "2.3", tags=(), sdist=True),
+        ],
+    )
+    root = tree({"apps/api/requirements.txt": "graphene==2.1.8\n"})
+    code, data, _ = analyze_json(run, root, index)
+    assert code == 0
+    [build] = group_of(data, "api")["builds"]
+    assert build["package"] == "promise"
+    assert build["version"] == "2.3"
+
+
+def test_markers_and_extras_of_dependencies_are_evaluated_for_the_container(
+    tree: Tree, tmp_path: Path, run: Run
+) -> None:
+    index = build_index(
+        tmp_path / "index",
+        [
+            Dist(
+                "lib",
+                "1.0",
+                requires=[
+                    "winonly==1.0; sys_platform == 'win32'",
+                    "oldpy==1.0; python_version < '3.0'",
+                    "fast==2.0; extra == 'speed'",
+                ],
+                extras=["speed"],
+            ),
+            Dist("winonly", "1.0"),
+            Dist("winonly", "2.0"),
+            Dist("oldpy", "1.0"),
+            Dist("oldpy", "2.0"),
+            Dist("fast", "1.0"),
+            Dist("fast", "2.0"),
+        ],
+    )
+    root = tree(
+        {
+            "apps/plain/requirements.txt": "lib==1.0\nwinonly==2.0\noldpy==2.0\nfast==1.0\n",
+            "apps/speedy/requirements.txt": "lib[speed]==1.0\n",
+            "apps/other/requirements.txt": "fast==1.0\n",
+        }
+    )
+    code, data, _ = analyze_json(run, root, index)
+    # winonly (Windows only) and oldpy (Python 2 only) never reach a Linux CPython 3
+    # container, and fast==2.0 only with the extra: the one conflict is speedy's fast.
+    assert code == 0
+    [conflict] = data["conflicts"]
+    assert conflict["package"] == "fast"
+    assert conflict["apps"] == ["other", "speedy"]
+    [speedy] = [r for r in conflict["requirements"] if r["app"] == "speedy"]
+    assert speedy["chain"] == ["lib==1.0", "fast==2.0"]
+    assert group_of(data, "plain")["name"] == group_of(data, "other")["name"]
+    assert "plain" not in data["unsatisfiable"]
+
+
+def test_generated_requirements_hold_the_app_s_own_lines_only(
+    tree: Tree, tmp_path: Path, run: Run
+) -> None:
+    index = build_index(tmp_path / "index", GAMES)
+    root = tree({"apps/games/requirements.txt": "arcade==2.6.10\n"})
+    out = root / "deploy"
+    code, _, err = run(
+        "generate", str(root), "-o", str(out), "--index-facts", "--index-url", index.file_url
+    )
+    assert code == 0, err
+    [group_dir] = [p for p in out.iterdir() if (p / "requirements.txt").is_file()]
+    text = (group_dir / "requirements.txt").read_text()
+    assert "arcade==2.6.10" in text
+    assert "pillow" not in text.lower()
+
+
+def test_an_sdist_with_dynamic_dependencies_is_a_warning_not_a_silent_pass(
+    tree: Tree, tmp_path: Path, run: Run
+) -> None:
+    index = build_index(
+        tmp_path / "index",
+        [Dist("legacy", "0.1", requires=["six"], tags=(), sdist=True, sdist_metadata="2.1")],
+    )
+    root = tree({"apps/old/requirements.txt": "legacy==0.1\n"})
+    code, data, _ = analyze_json(run, root, index)
+    assert code == 0
+    [warning] = [d for d in data["diagnostics"] if "dependencies of legacy 0.1" in d["message"]]
+    assert warning["level"] == "warning"
+    assert warning["file"] == "apps/old/requirements.txt"
+    assert warning["line"] == 1
