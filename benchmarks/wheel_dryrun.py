@@ -21,15 +21,18 @@ pip needs to *reach* its index is passed on: the CA bundle (pip's ``cert``, else
 ``REQUESTS_CA_BUNDLE``/``SSL_CERT_FILE``), a remote ``index-url`` if one is configured, the
 timeout, proxy variables.
 
-**Groups with a builder stage** (the plan's ``builds``: releases with no wheel, built from
-their sdist): pip refuses sdists whenever ``--python-version``/``--platform`` are given, unless
-``--no-deps`` (``check_dist_restriction``: the format control must be exactly
-``--only-binary=:all:``; and ``--only-binary=:all: --no-binary PKG`` would *force* PKG's
-sdist, not allow it). So such a group is checked in two passes: the requirements without the
-named packages with ``--only-binary=:all:`` as above, then each named package alone with
-``--no-deps`` and no format restriction (wheel or sdist). A named package whose sdist was
-found but whose metadata could not be prepared here counts as found: whether it builds is the
-image's business, not this dry run's (its own dependencies are not resolved either).
+**Groups with builds** (the plan's ``builds``: releases with no wheel, built from their
+sdist, named or reached through a pin's dependencies): pip refuses sdists whenever
+``--python-version``/``--platform`` are given, unless ``--no-deps``
+(``check_dist_restriction``: the format control must be exactly ``--only-binary=:all:``; and
+``--only-binary=:all: --no-binary PKG`` would *force* PKG's sdist, not allow it). So each
+named package is first looked up alone with ``--no-deps`` and no format restriction (wheel or
+sdist), its metadata prepared by pip (``--report``) and turned into a stand-in
+``py3-none-any`` wheel (METADATA only) in a ``--find-links`` directory; then the whole file is
+checked with ``--only-binary=:all:`` as above, the named packages coming from their stand-ins,
+so their own dependencies are resolved with the rest. A named package whose sdist was found
+but whose metadata could not be prepared here counts as found (its stand-in has no
+dependencies): whether it builds is the image's business, not this dry run's.
 """
 
 from __future__ import annotations
@@ -183,18 +186,6 @@ def canonical(name: str) -> str:
     return re.sub(r"[-_.]+", "-", name).lower()
 
 
-def without(requirements: Path, names: set[str], dest: Path) -> Path:
-    """A copy of ``requirements`` without the lines requiring ``names`` (canonical)."""
-    kept = []
-    for line in requirements.read_text().splitlines():
-        m = _NAME.match(line)
-        if m and not line.lstrip().startswith("-") and canonical(m.group(1)) in names:
-            continue
-        kept.append(line)
-    dest.write_text("\n".join(kept) + "\n")
-    return dest
-
-
 def _shorten(line: str) -> str:
     """``(from versions: a, b, ..., z)`` -> ``(from versions: a ... z, N)``."""
 
@@ -257,6 +248,34 @@ def pip(args: list[str], env: dict[str, str], cwd: Path) -> subprocess.Completed
         )
 
 
+def standin(where: Path, package: str, version: str, metadata: dict[str, object]) -> Path:
+    """A wheel that installs nothing, named ``package-version-py3-none-any``, whose METADATA
+    is what pip prepared from the sdist (``--report``): it stands for the wheel the image's
+    builder compiles, so that pip resolves the rest of the group around it."""
+    import zipfile
+
+    name = str(metadata.get("name") or package)
+    version = str(metadata.get("version") or version)
+    lines = ["Metadata-Version: 2.1", f"Name: {name}", f"Version: {version}"]
+    if metadata.get("requires_python"):
+        lines.append(f"Requires-Python: {metadata['requires_python']}")
+    extras: list[str] = list(metadata.get("provides_extra") or [])  # type: ignore[call-overload]
+    deps: list[str] = list(metadata.get("requires_dist") or [])  # type: ignore[call-overload]
+    lines += [f"Provides-Extra: {e}" for e in extras]
+    lines += [f"Requires-Dist: {d}" for d in deps]
+    stem = f"{re.sub(r'[-_.]+', '_', name)}-{version}"
+    path = where / f"{stem}-py3-none-any.whl"
+    with zipfile.ZipFile(path, "w") as whl:
+        whl.writestr(f"{stem}.dist-info/METADATA", "\n".join(lines) + "\n")
+        whl.writestr(
+            f"{stem}.dist-info/WHEEL",
+            "Wheel-Version: 1.0\nGenerator: wheel_dryrun\nRoot-Is-Purelib: true\n"
+            "Tag: py3-none-any\n",
+        )
+        whl.writestr(f"{stem}.dist-info/RECORD", "")
+    return path
+
+
 def check_group(
     outdir: Path,
     name: str,
@@ -275,29 +294,48 @@ def check_group(
         result.error = "no Python version (neither the plan nor the Dockerfile names one)"
         return result
     with tempfile.TemporaryDirectory(prefix="wheel-dryrun-") as tmp:
-        if builds:
-            req = without(req, {canonical(p) for p, _ in builds}, Path(tmp) / "requirements.txt")
+        ok = True
+        standins = Path(tmp) / "built"
+        standins.mkdir()
+        for package, version in builds:
+            spec = f"{package}=={version}" if version else package
+            report = Path(tmp) / f"report-{canonical(package)}.json"
+            one = pip(
+                ["--no-deps", "--report", str(report), *target_args(python), *extra, spec],
+                env,
+                Path(tmp),
+            )
+            text = one.stderr + one.stdout
+            metadata: dict[str, object] = {}
+            if one.returncode == 0 and report.is_file():
+                installs = json.loads(report.read_text()).get("install") or []
+                metadata = installs[0].get("metadata", {}) if installs else {}
+            elif re.search(r"metadata-generation-failed|subprocess-exited-with-error", text):
+                result.notes.append(f"{spec}: sdist found, metadata not prepared here")
+            else:
+                ok = False
+                result.error = result.error or f"{spec}: {first_error(text)}"
+                continue
+            standin(standins, package, version, metadata)
+        # The rest, from wheels only; what the image builds from sdists comes from stand-in
+        # wheels carrying each one's prepared metadata (so its dependencies are resolved too).
         done = pip(
-            ["--only-binary=:all:", *target_args(python), *extra, "-r", str(req)],
+            [
+                "--only-binary=:all:",
+                *target_args(python),
+                *extra,
+                *(["--find-links", str(standins)] if builds else []),
+                "-r",
+                str(req),
+            ],
             env,
             Path(tmp),
         )
         if verbose:
             print(done.stdout + done.stderr, file=sys.stderr)
-        ok = done.returncode == 0
-        if not ok:
-            result.error = first_error(done.stderr + done.stdout)
-        for package, version in builds:
-            spec = f"{package}=={version}" if version else package
-            one = pip(["--no-deps", *target_args(python), *extra, spec], env, Path(tmp))
-            text = one.stderr + one.stdout
-            if one.returncode == 0:
-                continue
-            if re.search(r"metadata-generation-failed|subprocess-exited-with-error", text):
-                result.notes.append(f"{spec}: sdist found, metadata not prepared here")
-                continue
+        if done.returncode != 0:
             ok = False
-            result.error = result.error or f"{spec}: {first_error(text)}"
+            result.error = result.error or first_error(done.stderr + done.stdout)
     result.ok = ok
     result.seconds = time.monotonic() - start
     return result
