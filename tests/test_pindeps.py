@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).parent / "index"))
-from localindex import Dist, LocalIndex, build_index
+from localindex import Dist, LocalIndex, build_index, serve
 
 from depsplit.cli import main
 from depsplit.target import SUPPORTED_PYTHONS
@@ -222,3 +222,31 @@ def test_an_sdist_with_dynamic_dependencies_is_a_warning_not_a_silent_pass(
     assert warning["level"] == "warning"
     assert warning["file"] == "apps/old/requirements.txt"
     assert warning["line"] == 1
+
+
+def test_offline_without_cached_metadata_the_python_is_unverified(
+    tree: Tree, tmp_path: Path, run: Run
+) -> None:
+    """The project page is cached but not the pinned release's metadata: the dependencies
+    are unknown, so the group's Python is unverified, with a warning naming the pin."""
+    built = build_index(tmp_path / "index", GAMES)
+    root = tree({"apps/games/requirements.txt": "arcade==2.6.10\n"})
+    with serve(built.root) as (base, _state):
+        url = f"{base}/simple/"
+        args = ("analyze", str(root), "--index-facts", "--index-url", url, "--format", "json")
+        code, out, _ = run(*args)
+        assert code == 0
+        assert group_of(json.loads(out), "games")["python_verified"] is True
+        cache = tmp_path / "cache"
+        removed = list(cache.rglob("*.metadata"))
+        assert removed
+        for path in removed:
+            path.unlink()
+        code, out, _ = run(*args, "--offline")
+    data = json.loads(out)
+    assert code == 0
+    assert group_of(data, "games")["python_verified"] is False
+    [warning] = [d for d in data["diagnostics"] if "dependencies of arcade 2.6.10" in d["message"]]
+    assert warning["level"] == "warning"
+    assert "unverified" in warning["message"]
+    assert warning["file"] == "apps/games/requirements.txt"
