@@ -154,13 +154,18 @@ def _builder_stage(build: GroupBuild, requirements: str, mounts: list[str]) -> l
         "# The whole requirements file, so the wheel set is one consistent resolution (hashes,",
         "# markers and index options honoured); wheels published on the index are only downloaded.",
         "# --use-pep517: every sdist is built by its declared backend in an isolated environment",
-        "# (setuptools and wheel fetched there), whatever the base image has installed.",
+        "# (setuptools and wheel fetched there), whatever the base image has installed; pip is",
+        "# first brought to the newest release this CPython supports (an old base may carry a",
+        "# pip without that option). This stage is thrown away: the final image keeps its pip.",
         _copy(requirements, REQUIREMENTS_IN_IMAGE),
+        "# hadolint ignore=DL3013",
         "RUN "
         + " \\\n    ".join(
             [
                 *mounts,
-                f"python -m pip wheel --use-pep517 --wheel-dir {WHEELS} -r {REQUIREMENTS_IN_IMAGE}",
+                "python -m pip install --upgrade pip",
+                f"&& python -m pip wheel --use-pep517 --wheel-dir {WHEELS} "
+                f"-r {REQUIREMENTS_IN_IMAGE}",
             ]
         ),
         "",

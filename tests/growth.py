@@ -1,0 +1,26 @@
+"""How the cost of a function grows with its input, measured so that a loaded machine does not
+fail the test: CPU time of this process (not wall time), the best of a few runs, and only the
+ratio between two sizes is asserted. Linear work grows about 4x from n to 4n; quadratic work
+16x."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+
+def cpu_seconds(call: Callable[[], object], runs: int = 3) -> float:
+    best = float("inf")
+    for _ in range(runs):
+        start = time.process_time()
+        call()
+        best = min(best, time.process_time() - start)
+    return best
+
+
+def growth(make: Callable[[int], Callable[[], object]], n: int, factor: int = 4) -> float:
+    """CPU time at ``factor * n`` over CPU time at ``n`` (at least 1 ms counted for the small
+    one, so that timer resolution cannot inflate the ratio)."""
+    small = cpu_seconds(make(n))
+    big = cpu_seconds(make(factor * n))
+    return big / max(small, 0.001)
