@@ -21,7 +21,7 @@ packaging's (and pip's) rule: only when a specifier names one, or nothing else m
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any, cast
@@ -221,21 +221,51 @@ class _Req:
     origin: Origin | None
     synthetic: bool = False
     """The ``name==version`` an extras candidate adds: a pin, not anyone's requirement."""
+    spec_text: str = ""
+    """``str(specifier)`` (computed when not given: ``SpecifierSet.__str__`` sorts its
+    clauses, and the resolver asks for it at every round)."""
+    pinned: bool | None = None
+    """Whether the specifier holds an exact ``==``/``===`` pin (computed when not given)."""
+    identifier: str = field(init=False)
+    """Computed once: the resolver asks for it at every round."""
 
-    @property
-    def identifier(self) -> str:
-        if self.key == PYTHON:
-            return PYTHON
-        return _identifier(self.key, self.extras)
+    def __post_init__(self) -> None:
+        ident = PYTHON if self.key == PYTHON else _identifier(self.key, self.extras)
+        object.__setattr__(self, "identifier", ident)
+        if not self.spec_text:
+            object.__setattr__(self, "spec_text", str(self.specifier))
+        if self.pinned is None:
+            object.__setattr__(self, "pinned", bool(_exact_pins(self.specifier)))
 
     @property
     def text(self) -> str:
         if self.key == PYTHON:
-            return f"Requires-Python {self.specifier}"
-        return _req_text(self.name, self.extras, str(self.specifier))
+            return f"Requires-Python {self.spec_text}"
+        return _req_text(self.name, self.extras, self.spec_text)
 
     def __repr__(self) -> str:
         return f"<{self.text} via {self.chain}>"
+
+
+@dataclass(frozen=True, eq=False)
+class _Dep:
+    """A requirement of a release, its marker evaluated for the container: what every
+    candidate of that release turns into a :class:`_Req` (with its own chain and app)."""
+
+    key: NormalizedName
+    name: str
+    extras: frozenset[str]
+    specifier: SpecifierSet
+    text: str
+    """The chain's last link; ``""`` for the ``name==version`` an extras candidate adds
+    (its chain is the candidate's own path)."""
+    synthetic: bool = False
+    spec_text: str = field(init=False)
+    pinned: bool = field(init=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "spec_text", str(self.specifier))
+        object.__setattr__(self, "pinned", bool(_exact_pins(self.specifier)))
 
 
 @dataclass(frozen=True, eq=False)
@@ -272,6 +302,13 @@ def _identifier(key: str, extras: frozenset[str]) -> str:
 def _req_text(name: str, extras: Iterable[str], specifier: str) -> str:
     ex = sorted(extras)
     return f"{name}{'[' + ','.join(ex) + ']' if ex else ''}{specifier}"
+
+
+@lru_cache(maxsize=65536)
+def _pin_text(version: Version) -> str:
+    """``==<version>`` (memoized: ``Version.__str__`` is slow and asked for every candidate
+    of every resolution)."""
+    return f"=={version}"
 
 
 def _natural(text: str) -> tuple[str | int, ...]:
@@ -318,6 +355,35 @@ def _ranked(finder: Finder) -> dict[_RankKey, _Release | None]:
     return cast("dict[_RankKey, _Release | None]", found)
 
 
+_TEMPLATES = "depsplit.index.resolve.dependencies"
+
+
+def _templates(
+    finder: Finder, target: Target, python: str
+) -> dict[tuple[str, Version, frozenset[str]], list[_Dep]]:
+    """The dependencies of each release (by its file, version and extras) with their
+    markers evaluated for the container at ``python``, shared by every resolution through
+    ``finder``: metadata is read and markers evaluated once a run, not once a resolution."""
+    key = (_TEMPLATES, target, python)
+    found = finder.memo.get(key)
+    if found is None:
+        with finder.memo_lock:
+            found = finder.memo.setdefault(key, {})
+    return cast("dict[tuple[str, Version, frozenset[str]], list[_Dep]]", found)
+
+
+_SPECS = "depsplit.index.resolve.specifiers"
+
+
+def _specs(finder: Finder) -> dict[Hashable, tuple[SpecifierSet, set[Version], bool | None]]:
+    """:meth:`_Provider._combined`'s memo, shared by every resolution through ``finder``."""
+    found = finder.memo.get(_SPECS)
+    if found is None:
+        with finder.memo_lock:
+            found = finder.memo.setdefault(_SPECS, {})
+    return cast("dict[Hashable, tuple[SpecifierSet, set[Version], bool | None]]", found)
+
+
 class _Matches:
     """The candidates of one ``find_matches``, produced as the resolver asks for them (it
     rarely goes past the first few): a release is ranked only when it is reached. Iterable
@@ -352,6 +418,30 @@ def _natural_list(items: Iterable[str], limit: int) -> str:
     return shown + (", …" if len(ordered) > limit else "")
 
 
+_Info = resolvelib.structs.RequirementInformation[_Req, _Cand]
+
+
+def _flags(infos: Iterable[_Info]) -> tuple[bool, bool]:
+    """Whether some requirement of a criterion pins it exactly, and whether some is a
+    top-level one."""
+    pinned = direct = False
+    for info in infos:
+        pinned = pinned or bool(info.requirement.pinned)
+        direct = direct or info.parent is None
+        if pinned and direct:
+            break
+    return pinned, direct
+
+
+def _preference(
+    identifier: str, flags: tuple[bool, bool], backtrack_causes: Sequence[_Info]
+) -> tuple[bool, bool, bool, bool, str]:
+    """The provider's preference (smallest first): the interpreter, then the packages of
+    the last conflict, then exact pins, then top-level requirements, then by name."""
+    caused = any(c.requirement.identifier == identifier for c in backtrack_causes)
+    return (identifier != PYTHON, not caused, not flags[0], not flags[1], identifier)
+
+
 class _Provider(resolvelib.AbstractProvider[_Req, _Cand, str]):
     def __init__(
         self,
@@ -373,8 +463,12 @@ class _Provider(resolvelib.AbstractProvider[_Req, _Cand, str]):
         self.assumed: dict[tuple[str, Version], str] = {}
         """(project, version) → the sdist taken as having no dependencies."""
         self.env = marker_environment(target, python)
+        self._machine = target.machine
         self._releases = _ranked(finder)
         self._satisfied: dict[tuple[_Req, Version], bool] = {}
+        self._templates = _templates(finder, target, python)
+        self._specs = _specs(finder)
+        self._constraint_text = {k: str(v) for k, v in constraints.items()}
         self._empty: dict[str, tuple[str, SpecifierSet, bool]] = {}
         """Identifier → (key, specifier, single requirement) of its last empty match."""
 
@@ -387,7 +481,7 @@ class _Provider(resolvelib.AbstractProvider[_Req, _Cand, str]):
         """The release if it installs in the container (a compatible wheel, or an sdist
         whose metadata is then unknown), ``None`` otherwise. Evaluated only for versions
         the resolver reaches (pages of 10 000 files stay cheap), once per finder."""
-        rank_key = (self.target.machine, self.python, key, version)
+        rank_key = (self._machine, self.python, key, version)
         if rank_key in self._releases:
             return self._releases[rank_key]
         files = self.versions(key)[version]
@@ -445,17 +539,7 @@ class _Provider(resolvelib.AbstractProvider[_Req, _Cand, str]):
         information: Mapping[str, Iterator[resolvelib.structs.RequirementInformation[_Req, _Cand]]],
         backtrack_causes: Sequence[resolvelib.structs.RequirementInformation[_Req, _Cand]],
     ) -> Any:
-        infos = list(information[identifier])
-        pinned = any(_exact_pins(i.requirement.specifier) for i in infos)
-        direct = any(i.parent is None for i in infos)
-        causes = {c.requirement.identifier for c in backtrack_causes}
-        return (
-            identifier != PYTHON,
-            identifier not in causes,
-            not pinned,
-            not direct,
-            identifier,
-        )
+        return _preference(identifier, _flags(information[identifier]), backtrack_causes)
 
     def find_matches(
         self,
@@ -470,18 +554,13 @@ class _Provider(resolvelib.AbstractProvider[_Req, _Cand, str]):
         reqs = list(requirements[identifier])
         bad = {c.version for c in incompatibilities[identifier]}
         if identifier == PYTHON:
-            ok = all(_python_ok(str(r.specifier), self.python) for r in reqs)
+            ok = all(_python_ok(r.spec_text, self.python) for r in reqs)
             version = Version(self.python)
             return [_Cand(PYTHON, version, name="Python")] if ok and version not in bad else []
         first = min(reqs, key=lambda r: (len(r.chain), r.chain))
-        spec = SpecifierSet()
-        for r in reqs:
-            spec &= r.specifier
-        constraint = self.constraints.get(first.key)
-        if constraint is not None:
-            spec &= constraint
+        spec, pins, prereleases = self._combined(first.key, reqs)
         admitted = spec.filter(self.versions(first.key), prereleases=True)  # lazy too
-        matches = _Matches(self._produce(first, spec, admitted, bad))
+        matches = _Matches(self._produce(first, spec, admitted, bad, pins, prereleases))
         head = matches.first()
         if head is None:
             self._empty[identifier] = (first.key, spec, len(reqs) == 1)
@@ -490,8 +569,38 @@ class _Provider(resolvelib.AbstractProvider[_Req, _Cand, str]):
             self.finder.prefetch_metadata(head.release.best)
         return matches.__iter__
 
+    def _combined(
+        self, key: str, reqs: Sequence[_Req]
+    ) -> tuple[SpecifierSet, set[Version], bool | None]:
+        """The requirements' specifiers and the project's constraint as one specifier, its
+        exact pins and its ``prereleases``: memoized for every resolution through the
+        finder (by the specifiers' texts, in order), as the resolver asks again at each
+        round for the same sets."""
+        constraint = self.constraints.get(key)
+        memo_key = (
+            key,
+            tuple(r.spec_text for r in reqs),
+            None if constraint is None else self._constraint_text[key],
+        )
+        found = self._specs.get(memo_key)
+        if found is None:
+            spec = SpecifierSet()
+            for r in reqs:
+                spec &= r.specifier
+            if constraint is not None:
+                spec &= constraint
+            found = (spec, _exact_pins(spec), spec.prereleases)
+            self._specs[memo_key] = found
+        return found
+
     def _produce(
-        self, first: _Req, spec: SpecifierSet, admitted: Iterable[Version], bad: set[Version]
+        self,
+        first: _Req,
+        spec: SpecifierSet,
+        admitted: Iterable[Version],
+        bad: set[Version],
+        pins: set[Version],
+        prereleases: bool | None,
     ) -> Iterator[_Cand]:
         """``sorted(spec.filter(eligible), reverse=True)`` without ``bad``, where
         ``eligible`` are the ``admitted`` versions (newest first, pre-releases included)
@@ -499,8 +608,6 @@ class _Provider(resolvelib.AbstractProvider[_Req, _Cand, str]):
         when reached. With the PEP 440 default (the specifier names no pre-release), only
         final releases, or the pre-releases when no final release is eligible."""
         key = first.key
-        pins = _exact_pins(spec)
-        prereleases = spec.prereleases
         held: list[tuple[Version, _Release]] = []
         found_final = False
         for version in admitted:
@@ -578,7 +685,7 @@ class _Provider(resolvelib.AbstractProvider[_Req, _Cand, str]):
             version=version,
             extras=first.extras,
             release=release,
-            path=(*first.chain[:-1], _req_text(first.name, first.extras, f"=={version}")),
+            path=(*first.chain[:-1], _req_text(first.name, first.extras, _pin_text(version))),
             app=first.app,
             origin=first.origin,
             name=first.name,
@@ -632,57 +739,73 @@ class _Provider(resolvelib.AbstractProvider[_Req, _Cand, str]):
         return None
 
     def is_satisfied_by(self, requirement: _Req, candidate: _Cand) -> bool:
-        if requirement.key == PYTHON:
-            return _python_ok(str(requirement.specifier), self.python)
         # Asked again for every pin at every round: memoized (a _Req hashes by identity,
         # and the dict keeps it alive for the resolution).
         key = (requirement, candidate.version)
         found = self._satisfied.get(key)
         if found is None:
-            found = requirement.specifier.contains(candidate.version, prereleases=True)
+            if requirement.key == PYTHON:
+                found = _python_ok(requirement.spec_text, self.python)
+            else:
+                found = requirement.specifier.contains(candidate.version, prereleases=True)
             self._satisfied[key] = found
         return found
 
     def get_dependencies(self, candidate: _Cand) -> list[_Req]:
         if candidate.key == PYTHON or candidate.release is None:
             return []
+        templates = self._templates
+        tkey = (candidate.release.best.url, candidate.version, candidate.extras)
+        found = templates.get(tkey)
+        if found is None:
+            found, static = self._dependency_templates(candidate)
+            if static:  # the metadata of the file itself, the same for every resolution
+                templates[tkey] = found
+        path, app, origin = candidate.path, candidate.app, candidate.origin
+        return [
+            _Req(
+                key=t.key,
+                name=candidate.name if t.synthetic else t.name,
+                extras=t.extras,
+                specifier=t.specifier,
+                chain=(*path, t.text) if t.text else path,
+                app=app,
+                origin=origin,
+                synthetic=t.synthetic,
+                spec_text=t.spec_text,
+                pinned=t.pinned,
+            )
+            for t in found
+        ]
+
+    def _dependency_templates(self, candidate: _Cand) -> tuple[list[_Dep], bool]:
+        """What :meth:`get_dependencies` makes requirements of (the markers evaluated for
+        the container), and whether it may be kept for every resolution through the
+        finder at this interpreter (not when the metadata had to be built or assumed)."""
         release = candidate.release
+        assert release is not None
         best = release.best
+        static = True
         try:
             meta: DistMetadata = self.finder.metadata(best)
         except DynamicMetadata as exc:
+            static = False
             if self.finder.config.build_metadata:
                 meta = self.finder.built_metadata(best)  # prepared in :meth:`_evaluable`
             else:
                 # Only a project of :attr:`leaves` gets here (:meth:`_evaluable`): taken as
                 # having no dependencies beyond its PKG-INFO's Requires-Python.
                 meta = replace(exc.metadata, requires_dist=())
-        deps: list[_Req] = []
+        deps: list[_Dep] = []
         if candidate.extras:
+            spec = SpecifierSet(f"=={candidate.version}")
             deps.append(
-                _Req(
-                    key=NormalizedName(candidate.key),
-                    name=candidate.name,
-                    extras=frozenset(),
-                    specifier=SpecifierSet(f"=={candidate.version}"),
-                    chain=candidate.path,
-                    app=candidate.app,
-                    origin=candidate.origin,
-                    synthetic=True,
-                )
+                _Dep(NormalizedName(candidate.key), candidate.name, frozenset(), spec, "", True)
             )
         elif meta.requires_python:
-            deps.append(
-                _Req(
-                    key=NormalizedName(PYTHON),
-                    name="Python",
-                    extras=frozenset(),
-                    specifier=SpecifierSet(meta.requires_python),
-                    chain=(*candidate.path, f"Requires-Python {meta.requires_python}"),
-                    app=candidate.app,
-                    origin=candidate.origin,
-                )
-            )
+            text = f"Requires-Python {meta.requires_python}"
+            spec = SpecifierSet(meta.requires_python)
+            deps.append(_Dep(NormalizedName(PYTHON), "Python", frozenset(), spec, text))
         for dep in meta.requires_dist:
             try:
                 applies = self._applies(dep, candidate.extras)
@@ -706,19 +829,9 @@ class _Provider(resolvelib.AbstractProvider[_Req, _Cand, str]):
             dep_key = canonicalize_name(dep.name)
             dep_extras = frozenset(canonicalize_name(e) for e in dep.extras)
             text = _req_text(dep.name, dep_extras, str(dep.specifier))
-            deps.append(
-                _Req(
-                    key=dep_key,
-                    name=dep.name,
-                    extras=dep_extras,
-                    specifier=dep.specifier,
-                    chain=(*candidate.path, text),
-                    app=candidate.app,
-                    origin=candidate.origin,
-                )
-            )
+            deps.append(_Dep(dep_key, dep.name, dep_extras, dep.specifier, text))
         self.finder.prefetch(d.key for d in deps if d.key != PYTHON)
-        return deps
+        return deps, static
 
     def _applies(self, dep: PkgRequirement, extras: frozenset[str]) -> bool:
         if dep.marker is None:
@@ -735,6 +848,58 @@ class _Provider(resolvelib.AbstractProvider[_Req, _Cand, str]):
             if dep.marker.evaluate(env):
                 return True
         return False
+
+
+# ------------------------------------------------------------------- resolvelib, memoized
+
+try:  # resolvelib >= 1.1
+    from resolvelib.resolvers.resolution import Resolution as _BaseResolution
+    from resolvelib.resolvers.resolution import _build_result
+except ImportError:  # pragma: no cover - an older resolvelib: its own loop, unmemoized
+    _BaseResolution = None
+
+
+if _BaseResolution is not None:
+
+    class _Resolution(_BaseResolution):  # type: ignore[misc,valid-type]
+        """resolvelib's own algorithm, round for round (the same pins, backtracks and
+        rounds), with the two questions it asks of every criterion at every round
+        answered from memos: whether the current pin satisfies the criterion, and the
+        criterion's preference. A criterion is never changed once made (resolvelib makes a
+        new one), so both are kept on the criterion object itself (the last pin checked;
+        the flags), and go when it goes."""
+
+        def _is_current_pin_satisfying(self, name: str, criterion: Any) -> bool:
+            pin = self.state.mapping.get(name)
+            if pin is None:
+                return False
+            last = criterion.__dict__.get("_depsplit_pin")
+            if last is not None and last[0] is pin:
+                return bool(last[1])
+            satisfied = self._p.is_satisfied_by
+            ok = all(satisfied(i.requirement, pin) for i in criterion.information)
+            criterion._depsplit_pin = (pin, ok)
+            return ok
+
+        def _get_preference(self, name: str) -> Any:
+            state = self.state
+            criterion = state.criteria[name]
+            flags = criterion.__dict__.get("_depsplit_flags")
+            if flags is None:
+                flags = criterion._depsplit_flags = _flags(criterion.information)
+            causes = state.backtrack_causes
+            if not causes:
+                return (name != PYTHON, True, not flags[0], not flags[1], name)
+            return _preference(name, flags, causes)
+
+    class _Resolver(resolvelib.Resolver):  # type: ignore[type-arg]
+        def resolve(self, requirements: Iterable[_Req], max_rounds: int = 100) -> Any:
+            resolution = _Resolution(self.provider, self.reporter)
+            state = resolution.resolve(requirements, max_rounds=max_rounds)
+            return _build_result(state)
+
+else:  # pragma: no cover
+    _Resolver = resolvelib.Resolver
 
 
 # ---------------------------------------------------------------------------- entry points
@@ -809,9 +974,7 @@ def _run(
     leaves: frozenset[str] = frozenset()
     while True:
         provider = _Provider(finder, target, python, constraints, leaves)
-        resolver: resolvelib.Resolver[_Req, _Cand, str] = resolvelib.Resolver(
-            provider, _Reporter(meter)
-        )
+        resolver: resolvelib.Resolver[_Req, _Cand, str] = _Resolver(provider, _Reporter(meter))
         try:
             result = resolver.resolve(reqs, max_rounds=max_rounds)
         except resolvelib.ResolutionImpossible as exc:
