@@ -246,9 +246,9 @@ def test_cli_generate_check_and_a_users_edit(fixture_root: Path, monkeypatch: An
     assert dockerfile.read_bytes() == first[dockerfile]
 
 
-def test_cli_check_prints_a_diff_and_exits_1(
-    fixture_root: Path, monkeypatch: Any, capsys: pytest.CaptureFixture[str]
-) -> None:
+def with_readme_groups(monkeypatch: Any) -> None:
+    """The CLI gives the fixture the README's groups (the partition engine is not under
+    test here)."""
     from depsplit import cli as cli_module
 
     real = cli_module._analyze
@@ -257,6 +257,12 @@ def test_cli_check_prints_a_diff_and_exits_1(
         "_analyze",
         lambda ctx, **kw: with_groups(real(ctx, **kw), FIXTURE_GROUPS),
     )
+
+
+def test_cli_check_prints_a_diff_and_exits_1(
+    fixture_root: Path, monkeypatch: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with_readme_groups(monkeypatch)
     outdir = fixture_root / OUT
     assert main(["generate", str(fixture_root), "-o", str(outdir), "--check"]) == 1
     out = capsys.readouterr().out
@@ -272,14 +278,7 @@ def test_cli_check_output_is_golden(
 ) -> None:
     """What ``--check`` prints after a pin changed: the unified diff of every changed file,
     plan file included (small enough to be diffed whole), byte for byte."""
-    from depsplit import cli as cli_module
-
-    real = cli_module._analyze
-    monkeypatch.setattr(
-        cli_module,
-        "_analyze",
-        lambda ctx, **kw: with_groups(real(ctx, **kw), FIXTURE_GROUPS),
-    )
+    with_readme_groups(monkeypatch)
     outdir = fixture_root / OUT
     args = ["generate", str(fixture_root), "-o", str(outdir)]
     assert main(args) == 0
