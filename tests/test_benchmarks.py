@@ -5,10 +5,12 @@ silently. Small sizes only: the figures themselves are not asserted (see the REA
 
 from __future__ import annotations
 
+import importlib.util
 import re
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -53,3 +55,81 @@ def test_benchmark_prints_the_table_and_the_pip_comparison(tmp_path: Path) -> No
     assert "targets:" not in out.stdout
     peers = re.search(r"synthetic 40: pip ([\d.]+)s per pair .* ([\d,]+)x faster", out.stdout)
     assert peers, out.stdout
+
+
+def _shapes() -> Any:
+    """benchmarks/shapes.py as a module (registered first: its dataclasses look it up)."""
+    name = "depsplit_benchmark_shapes"
+    if name not in sys.modules:
+        spec = importlib.util.spec_from_file_location(name, REPO / "benchmarks" / "shapes.py")
+        assert spec
+        assert spec.loader
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module
+        spec.loader.exec_module(module)
+    return sys.modules[name]
+
+
+def test_shape_generators_are_seeded_and_every_pin_moves() -> None:
+    shapes = _shapes()
+    first = shapes.subsets_files(120, 3)
+    assert first == shapes.subsets_files(120, 3)
+    assert first != shapes.subsets_files(120, 4)
+    assert any(p.endswith("/requirements/prod.txt") for p in first)
+    assert any(p.endswith("/pyproject.toml") for p in first)
+    assert any("trap" in text for text in first.values())
+    moved = shapes.subsets_files(120, 3, shift=1)
+    assert moved.keys() == first.keys()
+    pinned = 0
+    for path, text in first.items():  # every app's every pin moved
+        lines = {line for line in text.splitlines() if line[:1].isalpha() and "==" in line}
+        pinned += len(lines)
+        assert not lines & set(moved[path].splitlines()), path
+    assert pinned > 100
+    boto = shapes.pins_files(50, 1)
+    versions = [t.split("\n")[0] for t in boto.values()]
+    assert len(set(versions)) == 50
+    assert all(v.startswith("boto3==1.26.") for v in versions)
+
+
+def test_shape_floors_are_judged() -> None:
+    shapes = _shapes()
+    fast = shapes.Run(seconds=1.0, peak_mb=100, code=0)
+    floor = shapes.Run(seconds=0.5, peak_mb=20, code=0)
+    row = shapes.Row("subsets 10,000", "analyze", 10_000, fast, 1, floor)
+    shapes.judge(row)
+    assert row.checks == [("< 3 s", True), ("< 300 MB", True), ("ratio <= 3", True)]
+    stopped = shapes.Run(seconds=120, peak_mb=3000, code=-9, over="> 120 s")
+    row = shapes.Row("onepin 1,500", "generate", 1500, stopped)
+    shapes.judge(row)
+    assert row.checks == [("< 3 s", False), ("< 300 MB", False)]
+    small = shapes.Row("pins 1,000", "analyze", 1000, shapes.Run(2.0, 50, 0))
+    big = shapes.Row("pins 10,000", "analyze", 10_000, shapes.Run(40.0, 900, 0))
+    (line,) = shapes.growth([small, big])
+    assert line.endswith("NOT met"), line
+
+
+def test_shapes_benchmark_prints_every_row(tmp_path: Path) -> None:
+    out = subprocess.run(
+        [
+            sys.executable,
+            str(REPO / "benchmarks" / "shapes.py"),
+            *("--sizes", "24", "--shapes", "gen,subsets,pins", "--onepin", "12"),
+            *("--regenerate", "20", "--repeat", "1", "--no-corpus-rows"),
+            *("--workdir", str(tmp_path)),
+        ],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        timeout=600,
+        check=False,
+    )
+    assert out.returncode == 0, out.stderr
+    table = out.stdout[out.stdout.index("repository") :]
+    for name in ("gen 24", "subsets 24", "pins 24", "onepin 12"):
+        for command in ("analyze", "generate"):
+            assert re.search(rf"^{name}\s+{command}\s", table, re.M), (name, command, table)
+        assert "ratio" in table
+    assert re.search(r"every pin changed\s+re-generate\s+20\s", table), table
+    assert re.search(r"every pin changed\s+generate --check\s+20\s.*\s1\s", table), table
+    assert "growth" not in out.stdout  # one size: nothing to compare

@@ -246,9 +246,9 @@ def test_cli_generate_check_and_a_users_edit(fixture_root: Path, monkeypatch: An
     assert dockerfile.read_bytes() == first[dockerfile]
 
 
-def test_cli_check_prints_a_diff_and_exits_1(
-    fixture_root: Path, monkeypatch: Any, capsys: pytest.CaptureFixture[str]
-) -> None:
+def with_readme_groups(monkeypatch: Any) -> None:
+    """The CLI gives the fixture the README's groups (the partition engine is not under
+    test here)."""
     from depsplit import cli as cli_module
 
     real = cli_module._analyze
@@ -257,11 +257,39 @@ def test_cli_check_prints_a_diff_and_exits_1(
         "_analyze",
         lambda ctx, **kw: with_groups(real(ctx, **kw), FIXTURE_GROUPS),
     )
+
+
+def test_cli_check_prints_a_diff_and_exits_1(
+    fixture_root: Path, monkeypatch: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with_readme_groups(monkeypatch)
     outdir = fixture_root / OUT
     assert main(["generate", str(fixture_root), "-o", str(outdir), "--check"]) == 1
     out = capsys.readouterr().out
     assert "+++ b/compose.yaml" in out
     assert not outdir.exists()
+
+
+CHECK_GOLDEN = CASES / "check.diff"
+
+
+def test_cli_check_output_is_golden(
+    fixture_root: Path, monkeypatch: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """What ``--check`` prints after a pin changed: the unified diff of every changed file,
+    plan file included (small enough to be diffed whole), byte for byte."""
+    with_readme_groups(monkeypatch)
+    outdir = fixture_root / OUT
+    args = ["generate", str(fixture_root), "-o", str(outdir)]
+    assert main(args) == 0
+    pins = fixture_root / "services" / "legacy-admin" / "requirements.txt"
+    pins.write_text(pins.read_text(encoding="utf-8").replace("flask==1.1.1", "flask==1.1.2"))
+    capsys.readouterr()
+    assert main([*args, "--check"]) == 1
+    out = capsys.readouterr().out
+    if UPDATE:
+        CHECK_GOLDEN.write_text(out, encoding="utf-8")
+    assert out == CHECK_GOLDEN.read_text(encoding="utf-8")
 
 
 def test_cli_refuses_errors_outside_root_and_bad_names(tmp_path: Path) -> None:

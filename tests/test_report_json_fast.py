@@ -313,3 +313,36 @@ def test_random_text(texts: list[str], line: int | None, flags: tuple[bool, bool
     )
     plan = Plan(root=".", apps=(app,), conflicts=(conflict,), target=Target())
     assert json_report.render(plan) == reference(plan)
+
+
+# -- the plan file's indented text ---------------------------------------------------------
+
+_scalars = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(min_value=-(2**70), max_value=2**70),
+    st.floats(),  # NaN and infinities go through json.dumps itself
+    st.text(),
+)
+_documents = st.recursive(
+    _scalars,
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=4),
+        st.lists(inner, max_size=3).map(tuple),
+        st.dictionaries(st.text(max_size=5), inner, max_size=4),
+    ),
+    max_leaves=30,
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(_documents)
+def test_indented_is_json_dumps_with_indent_2(value: Any) -> None:
+    assert json_report.indented(value) == json.dumps(value, indent=2, ensure_ascii=False)
+
+
+def test_indented_on_the_demo_plan_and_unexpected_keys() -> None:
+    data = json_report.to_data(analyze(DEMO, None, Options(lenient=True)))
+    assert json_report.indented(data) == json.dumps(data, indent=2, ensure_ascii=False)
+    odd = {"a": [{1: "x", None: True}], "b": {"c": 1.5}}  # keys json.dumps turns to text
+    assert json_report.indented(odd) == json.dumps(odd, indent=2, ensure_ascii=False)

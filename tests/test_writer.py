@@ -171,3 +171,93 @@ def test_read_only_outdir_gives_output_error_and_keeps_previous_output(
         for d in [out, out / "g"]:
             d.chmod(0o755)
     assert snapshot(out) == before
+
+
+# -- the diff work is bounded -----------------------------------------------------------
+
+
+def _plan(version: str, n: int = 40_000) -> str:
+    """A plan file of a few megabytes, as ``render_all`` writes it (indent=2)."""
+    conflicts = [
+        {"id": f"version:boto3:{i:010d}", "apps": [f"app-{i}"], "specifier": f"=={version}.{i}"}
+        for i in range(n)
+    ]
+    return json.dumps({"generated_by": "depsplit test", "conflicts": conflicts}, indent=2) + "\n"
+
+
+def _apply(old: str, diff: str) -> str:
+    """``old`` with the hunks of a one-file unified ``diff`` applied (checks every context
+    and removed line)."""
+    lines = old.splitlines(keepends=True)
+    out: list[str] = []
+    at = 0
+    for line in diff.splitlines(keepends=True)[2:]:
+        if line.startswith("@@"):
+            first, _, length = line.split()[1][1:].partition(",")
+            start = int(first) if length == "0" else int(first) - 1  # an empty range: after
+            out += lines[at:start]
+            at = start
+        elif line[0] in " -":
+            assert lines[at] == line[1:], (at, line)
+            at += 1
+            if line[0] == " ":
+                out.append(line[1:])
+        else:
+            out.append(line[1:])
+    return "".join(out + lines[at:])
+
+
+def test_a_huge_changed_plan_file_is_not_diffed_unless_asked(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import difflib
+
+    out = tmp_path / "out"
+    old, new = _plan("1.26"), _plan("1.27")  # every pin changed
+    write_tree(out, files({MANIFEST: old}))
+    calls: list[object] = []
+    real = difflib.unified_diff
+    monkeypatch.setattr(difflib, "unified_diff", lambda *a, **k: calls.append(a) or real(*a, **k))
+
+    report = write_tree(out, files({MANIFEST: new}))
+    assert report.written == [MANIFEST]
+    assert report.diff == ""
+    assert calls == []  # compared, never diffed
+    written = (out / MANIFEST).read_text(encoding="utf-8")
+    assert json.loads(written)["conflicts"] == json.loads(new)["conflicts"]
+
+    # --check asks for a diff: a changed part over the limit is one line, without difflib.
+    report = write_tree(out, files({MANIFEST: old}), check=True)
+    before = len(written.encode())
+    after = before - new.count("1.27") + old.count("1.26")  # same lengths
+    assert report.diff == (
+        f"{MANIFEST}: file differs ({before:,} bytes → {after:,} bytes); not diffed: its "
+        "changed part is over 64 KiB\n"
+    )
+    assert calls == []
+
+
+def test_a_small_change_in_a_huge_file_is_diffed_with_its_line_numbers(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    old = _plan("1.26")
+    write_tree(out, files({"big.json": old}))
+    lines = old.splitlines(keepends=True)
+    for where in (0, 7, len(lines) // 2, len(lines) - 2):
+        changed = lines.copy()
+        changed[where] = changed[where].replace('"', "'")
+        changed.insert(where + 1, "  inserted\n")
+        new = "".join(changed)
+        diff = write_tree(out, files({"big.json": new}), check=True).diff
+        diff = diff[: diff.index(f"--- a/{MANIFEST}")]  # its hashes changed too
+        assert diff.startswith("--- a/big.json\n+++ b/big.json\n@@ -"), where
+        assert diff.count("\n") < 20
+        assert _apply(old, diff) == new
+
+
+def test_the_plan_file_gets_its_hashes_as_json_would_write_them(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    plan = _plan("1.26", n=3)
+    write_tree(out, files({MANIFEST: plan}))
+    data = json.loads(plan)
+    data["files"] = {"compose.yaml": sha256("name: x\n"), "g/Dockerfile": sha256("FROM python\n")}
+    assert (out / MANIFEST).read_text(encoding="utf-8") == json.dumps(data, indent=2) + "\n"

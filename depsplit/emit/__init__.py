@@ -14,7 +14,6 @@ generated ``requirements.txt`` from there.
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Iterable
 from pathlib import Path
@@ -118,6 +117,8 @@ def plan_document(gen: Generation) -> dict[str, Any]:
 
 def render_all(plan: Plan, root: Path, options: GenerateOptions) -> dict[str, str]:
     """Every generated file, by its path relative to OUTDIR."""
+    from depsplit.report import json as json_report
+
     gen = prepare(plan, root, options)
     head = header(gen.root_label)
     files: dict[str, str] = {}
@@ -130,5 +131,5 @@ def render_all(plan: Plan, root: Path, options: GenerateOptions) -> dict[str, st
             if app.load_balanced:
                 files[compose.lb_config_path(app)] = compose.nginx_config(app, head)
     files["compose.yaml"] = compose.render(gen, head)
-    files[PLAN_FILE] = json.dumps(plan_document(gen), indent=2, ensure_ascii=False) + "\n"
+    files[PLAN_FILE] = json_report.indented(plan_document(gen)) + "\n"
     return dict(sorted(files.items()))

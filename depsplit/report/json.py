@@ -6,6 +6,7 @@ Keys may be added; none is removed or renamed without bumping ``schema_version``
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Iterable, Sequence
 from json.encoder import encode_basestring
 from typing import Any
@@ -216,6 +217,83 @@ def _render(plan: Plan) -> str:
             pieces.append(f"  {_encode(key)}: {_encode(value)}")
     pieces.append("\n}\n")
     return "".join(pieces)
+
+
+def indented(value: Any) -> str:
+    """``json.dumps(value, indent=2, ensure_ascii=False)``, the same text, for the plan file
+    of ``depsplit generate``: ``indent`` selects the json module's pure-Python encoder, a
+    chain of generators each token passes up through (3.5 s for the 6 MB plan of 1,000
+    apps); this writes each token once from one recursive function, in linear time. A
+    document holding anything but what the plan holds (str, int, bool, None, finite float,
+    dicts with string keys, lists, tuples) goes through json.dumps itself."""
+    pieces: list[str] = []
+    try:
+        _indented(value, "\n", pieces.append)
+    except _Unexpected:
+        return json.dumps(value, indent=2, ensure_ascii=False)
+    return "".join(pieces)
+
+
+def _indented(value: Any, newline: str, emit: Any) -> None:
+    kind = type(value)
+    if kind is dict:
+        if not value:
+            emit("{}")
+            return
+        inner = newline + "  "
+        separator = "{" + inner
+        for key, item in value.items():
+            if type(key) is not str:
+                _other(key)
+            scalar = _scalar(item)
+            if scalar is None:
+                emit(f"{separator}{encode_basestring(key)}: ")
+                _indented(item, inner, emit)
+            else:
+                emit(f"{separator}{encode_basestring(key)}: {scalar}")
+            separator = "," + inner
+        emit(newline + "}")
+    elif kind is list or kind is tuple:
+        if not value:
+            emit("[]")
+            return
+        inner = newline + "  "
+        separator = "[" + inner
+        for item in value:
+            scalar = _scalar(item)
+            if scalar is None:
+                emit(separator)
+                _indented(item, inner, emit)
+            else:
+                emit(separator + scalar)
+            separator = "," + inner
+        emit(newline + "]")
+    else:
+        scalar = _scalar(value)
+        emit(_other(value) if scalar is None else scalar)
+
+
+def _scalar(value: Any) -> str | None:
+    """The JSON text of a scalar, ``"[]"`` or ``"{}"`` for an empty container; ``None``
+    for a container with items."""
+    kind = type(value)
+    if kind is str:
+        return encode_basestring(value)
+    if value is None:
+        return "null"
+    if value is True:
+        return "true"
+    if value is False:
+        return "false"
+    if kind is int:
+        return int.__repr__(value)
+    if kind is dict:
+        return None if value else "{}"
+    if kind is list or kind is tuple:
+        return None if value else "[]"
+    if kind is float and math.isfinite(value):
+        return float.__repr__(value)
+    return _other(value)
 
 
 # --------------------------------------------------------------------------- fast lines
