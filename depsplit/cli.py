@@ -22,6 +22,7 @@ from depsplit.model import Plan
 
 if TYPE_CHECKING:
     from depsplit.baseline import BaselineDiff
+    from depsplit.emit.build import Resources
     from depsplit.index import IndexConfig
 
 FORMATS = ("text", "json", "markdown", "sarif", "github")
@@ -363,6 +364,51 @@ def _replicas(values: tuple[str, ...]) -> dict[str, int]:
     return out
 
 
+def _app_values(values: tuple[str, ...], flag: str, shape: str) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for value in values:
+        name, sep, rest = value.partition("=")
+        if not sep or not name.strip() or not rest.strip():
+            raise click.BadParameter(f"{value!r} is not {shape}", param_hint=flag)
+        out[name.strip()] = rest.strip()
+    return out
+
+
+def _autoscale(values: tuple[str, ...]) -> dict[str, tuple[int, int]]:
+    out: dict[str, tuple[int, int]] = {}
+    for name, bounds in _app_values(values, "--autoscale", "APP=MIN:MAX").items():
+        low, sep, high = bounds.partition(":")
+        if not sep or not low.strip().isdigit() or not high.strip().isdigit():
+            raise click.BadParameter(
+                f"{name}={bounds!r} is not APP=MIN:MAX", param_hint="--autoscale"
+            )
+        out[name] = (int(low), int(high))
+    return out
+
+
+def _resources(cpu: str | None, memory: str | None) -> Resources | None:
+    from depsplit.emit.build import Resources
+    from depsplit.emit.kubernetes import check_resources
+
+    if cpu is None and memory is None:
+        return None
+    defaults = Resources()
+    cpu_request, _, cpu_limit = (cpu or f"{defaults.cpu_request}:{defaults.cpu_limit}").partition(
+        ":"
+    )
+    mem_request, _, mem_limit = (
+        memory or f"{defaults.memory_request}:{defaults.memory_limit}"
+    ).partition(":")
+    return check_resources(
+        Resources(
+            cpu_request=cpu_request,
+            cpu_limit=cpu_limit or cpu_request,
+            memory_request=mem_request,
+            memory_limit=mem_limit or mem_request,
+        )
+    )
+
+
 @cli.command()
 @_common_options
 @click.option(
@@ -387,6 +433,37 @@ def _replicas(values: tuple[str, ...]) -> dict[str, int]:
     metavar="APP=N",
     help="Run N replicas of APP (an HTTP app gets a load balancer in front); repeatable.",
 )
+@click.option(
+    "--cpu",
+    metavar="REQUEST[:LIMIT]",
+    help="CPU of every container (default 100m:500m); also the Swarm deploy.resources.",
+)
+@click.option(
+    "--memory",
+    metavar="REQUEST[:LIMIT]",
+    help="Memory of every container (default 128Mi:512Mi); also the Swarm deploy.resources.",
+)
+@click.option(
+    "--kubernetes",
+    "kubernetes",
+    is_flag=True,
+    default=None,
+    help="Also write Kubernetes manifests into OUTDIR/kubernetes (kubectl apply -k).",
+)
+@click.option("--kubernetes-namespace", metavar="NAME", help="The manifests' Kubernetes namespace.")
+@click.option(
+    "--autoscale",
+    multiple=True,
+    metavar="APP=MIN:MAX",
+    help="A HorizontalPodAutoscaler for APP (Kubernetes); repeatable.",
+)
+@click.option(
+    "--ingress-host",
+    "ingress_hosts",
+    multiple=True,
+    metavar="APP=HOST",
+    help="An Ingress routing HOST to the web app APP (Kubernetes); repeatable.",
+)
 def generate(
     output_dir: str,
     force: bool,
@@ -395,16 +472,42 @@ def generate(
     namespace: str | None,
     tag: str | None,
     replicas: tuple[str, ...],
+    cpu: str | None,
+    memory: str | None,
+    kubernetes: bool | None,
+    kubernetes_namespace: str | None,
+    autoscale: tuple[str, ...],
+    ingress_hosts: tuple[str, ...],
     **kw: object,
 ) -> None:
-    """Write a Dockerfile, requirements and .dockerignore per group, and compose.yaml."""
+    """Write a Dockerfile, requirements and .dockerignore per group, and compose.yaml
+    (with --kubernetes, Kubernetes manifests too)."""
+    from depsplit import config as config_module
     from depsplit.emit import PLAN_FILE, GenerateOptions, check_outdir_apart, layout, render_all
+    from depsplit.emit.build import KubernetesOptions
     from depsplit.errors import UsageError
     from depsplit.writer import recover, write_tree
 
     outdir = Path(output_dir)
     root = Path(str(kw["path"]))
     context, inside = layout(root, outdir)  # refuses an OUTDIR outside PATH before reading
+    resources = _resources(cpu, memory)
+    config_file = kw.get("config_file")
+    config = config_module.load(root.resolve(), Path(str(config_file)) if config_file else None)
+    k8s: KubernetesOptions | None = None
+    if kubernetes or (kubernetes is None and config.kubernetes):
+        k8s = KubernetesOptions(
+            namespace=kubernetes_namespace or config.kubernetes_namespace,
+            autoscale=_autoscale(autoscale),
+            ingress_hosts=_app_values(ingress_hosts, "--ingress-host", "APP=HOST"),
+            workloads=config.workloads,
+            schedules=config.schedules,
+        )
+    elif autoscale or ingress_hosts or kubernetes_namespace:
+        raise UsageError(
+            "--autoscale, --ingress-host and --kubernetes-namespace apply to the Kubernetes "
+            "manifests: add --kubernetes (or kubernetes = true in the configuration)"
+        )
     if not check:
         # A run killed mid-commit left its journal: undo (or finish) that commit before
         # anything reads the output (its plan file is the --previous below).
@@ -434,6 +537,8 @@ def generate(
         replicas=_replicas(replicas),
         context=context,
         outdir=inside,
+        resources=resources,
+        kubernetes=k8s,
     )
     files = render_all(plan, root, options)
     report = write_tree(outdir, files, force=force, check=check)

@@ -45,6 +45,14 @@ class Config:
     """A fixed group for an app: ``{app = "group-name"}``."""
     group_python: dict[str, str] = field(default_factory=dict)
     """The interpreter of a named group: ``{group-name = "3.11"}``."""
+    kubernetes: bool = False
+    """``generate`` also writes Kubernetes manifests, like ``--kubernetes``."""
+    kubernetes_namespace: str | None = None
+    """The Kubernetes namespace of the manifests, like ``--kubernetes-namespace``."""
+    workloads: dict[str, str] = field(default_factory=dict)
+    """Whether an app that serves no HTTP is a ``worker`` or a ``job``: ``{app = "job"}``."""
+    schedules: dict[str, str] = field(default_factory=dict)
+    """A job's cron schedule: ``{app = "0 3 * * *"}`` (a Kubernetes CronJob)."""
     source: str | None = None
     """The file the configuration came from (relative to the root), for messages."""
 
@@ -129,7 +137,7 @@ def _check(key: str, raw_key: str, value: Any, name: str, line: int | None, text
         ):
             raise fail('a list of lists of two or more app names, e.g. [["api", "worker"]]')
         return tuple(tuple(g) for g in value)
-    if key in ("include_dev", "use_locks"):
+    if key in ("include_dev", "use_locks", "kubernetes"):
         if not isinstance(value, bool):
             raise fail("true or false")
         return value
@@ -138,6 +146,15 @@ def _check(key: str, raw_key: str, value: Any, name: str, line: int | None, text
             return validate_python(value)
         except ValueError as exc:
             raise ConfigError(name, f"{raw_key}: {exc}", line) from exc
+    if key == "kubernetes_namespace":
+        if not isinstance(value, str):
+            raise fail('a namespace name such as "shop"')
+        return value
+    if key in ("workloads", "schedules"):
+        example = 'app = "worker" or "job"' if key == "workloads" else 'app = "0 3 * * *"'
+        if not isinstance(value, dict) or not all(isinstance(v, str) for v in value.values()):
+            raise fail(f"a table of {example}")
+        return dict(value)
     if key == "platform":
         if not isinstance(value, str):
             raise fail('a platform such as "linux/amd64"')

@@ -354,18 +354,14 @@ def test_paths_that_cannot_be_copied_are_refused_with_the_reason(tmp_path: Path,
         render_all(plan, root, GenerateOptions(outdir=OUT))
 
 
-@pytest.mark.parametrize("seed", [1, 7])
-def test_generated_monorepos(tmp_path: Path, seed: int) -> None:
-    from gen import generate_monorepo
-
+def planted_groups(plan: Plan, assignment: dict[str, int]) -> Plan:
+    """``plan`` with the groups a generated monorepo planted (``{app path: group}``), each
+    on the newest Python its members allow."""
     from depsplit.target import allowed_pythons
 
-    root = tmp_path / "mono"
-    repo = generate_monorepo(root, 12, seed=seed, k_groups=3)
-    plan = analyze(root)
     by_path = {a.path: a for a in plan.apps}
     members: dict[int, list[str]] = {}
-    for path, index in repo.assignment.items():
+    for path, index in assignment.items():
         members.setdefault(index, []).append(by_path[path].name)
     groups = []
     for index, names in sorted(members.items()):
@@ -375,7 +371,17 @@ def test_generated_monorepos(tmp_path: Path, seed: int) -> None:
             if all(v in allowed_pythons(plan.app(n).python_specifier) for n in names)
         ]
         groups.append({"name": f"group-{index}", "apps": sorted(names), "python": common[-1]})
-    plan = with_groups(plan, groups)
+    return with_groups(plan, groups)
+
+
+@pytest.mark.parametrize("seed", [1, 7])
+def test_generated_monorepos(tmp_path: Path, seed: int) -> None:
+    from gen import generate_monorepo
+
+    root = tmp_path / "mono"
+    repo = generate_monorepo(root, 12, seed=seed, k_groups=3)
+    plan = analyze(root)
+    plan = planted_groups(plan, repo.assignment)
     outdir = root / OUT
     files = render_all(plan, root, GenerateOptions(outdir=OUT))
     write_tree(outdir, files)

@@ -4,6 +4,10 @@
 
 - ``<group>/Dockerfile``, ``<group>/Dockerfile.dockerignore``, ``<group>/requirements.txt``;
 - ``compose.yaml``, and ``lb/<app>.nginx.conf`` for each load-balanced app;
+- with deploy settings (``options.deploy_resources``), ``stack.yaml``: the same services as
+  a Swarm stack;
+- with ``options.kubernetes``, ``kubernetes/``: a ``kustomization.yaml`` and one manifest
+  file per app (:mod:`depsplit.emit.kubernetes`);
 - ``depsplit-plan.json``: the plan it was made from (the JSON report) and the options; the
   writer adds the hashes of the files it wrote (``"files"``).
 
@@ -14,13 +18,14 @@ generated ``requirements.txt`` from there.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 from depsplit import __version__
-from depsplit.emit import compose, dockerfile, dockerignore, lock
+from depsplit.emit import compose, dockerfile, dockerignore, kubernetes, lock
 from depsplit.emit.build import GenerateOptions, Generation, prepare
 from depsplit.emit.entrypoints import EntryPoint, detect
 from depsplit.emit.text import header, unsafe_path_reason
@@ -112,6 +117,11 @@ def plan_document(gen: Generation) -> dict[str, Any]:
         "context": gen.options.context,
         "images": {b.group.name: b.image for b in gen.groups},
     }
+    resources = gen.options.deploy_resources
+    if resources is not None:
+        data["generate"]["resources"] = dataclasses.asdict(resources)
+    if gen.options.kubernetes is not None:
+        data["generate"]["kubernetes"] = kubernetes.plan_section(gen)
     return data
 
 
@@ -131,5 +141,9 @@ def render_all(plan: Plan, root: Path, options: GenerateOptions) -> dict[str, st
             if app.load_balanced:
                 files[compose.lb_config_path(app)] = compose.nginx_config(app, head)
     files["compose.yaml"] = compose.render(gen, head)
+    if options.deploy_resources is not None:
+        files[compose.STACK_FILE] = compose.render_stack(gen, head)
+    if options.kubernetes is not None:
+        files.update(kubernetes.render_all(gen, root, head))
     files[PLAN_FILE] = json_report.indented(plan_document(gen)) + "\n"
     return dict(sorted(files.items()))

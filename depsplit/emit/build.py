@@ -45,6 +45,33 @@ _REQUIREMENTS_DIR_FILE = re.compile(r"[^/]*\.(?:txt|in)", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
+class Resources:
+    """CPU and memory of every container, in Kubernetes quantities (``100m``, ``0.5``;
+    ``128Mi``, ``1Gi``): requests and limits in Kubernetes, reservations and limits in a
+    Swarm stack (``compose.yaml``'s ``deploy.resources``)."""
+
+    cpu_request: str = "100m"
+    cpu_limit: str = "500m"
+    memory_request: str = "128Mi"
+    memory_limit: str = "512Mi"
+
+
+@dataclass(frozen=True)
+class KubernetesOptions:
+    """What ``generate --kubernetes`` asks for beyond the compose file."""
+
+    namespace: str | None = None
+    autoscale: Mapping[str, tuple[int, int]] = field(default_factory=dict)
+    """``{app: (min, max)}``: a HorizontalPodAutoscaler instead of fixed replicas."""
+    ingress_hosts: Mapping[str, str] = field(default_factory=dict)
+    """``{app: host}``: an Ingress routing the host to the app's Service."""
+    workloads: Mapping[str, str] = field(default_factory=dict)
+    """``{app: "worker" | "job"}`` for apps that serve no HTTP (default: guessed)."""
+    schedules: Mapping[str, str] = field(default_factory=dict)
+    """``{app: cron schedule}``: the job runs as a CronJob."""
+
+
+@dataclass(frozen=True)
 class GenerateOptions:
     """What one ``depsplit generate`` asks for beyond the plan."""
 
@@ -61,6 +88,39 @@ class GenerateOptions:
     generated ``requirements.txt`` inside the build context."""
     root_label: str | None = None
     """How the headers name the analysed root; default: its directory name."""
+    resources: Resources | None = None
+    """Set: every compose service also gets Swarm's ``deploy.resources``,
+    ``deploy.update_config`` and ``deploy.restart_policy``."""
+    kubernetes: KubernetesOptions | None = None
+    """Set: also write ``kubernetes/`` (and ``resources`` defaults to :class:`Resources`)."""
+
+    @property
+    def deploy_resources(self) -> Resources | None:
+        """The resources both the Swarm settings and Kubernetes use, or ``None``: neither."""
+        if self.resources is None and self.kubernetes is not None:
+            return Resources()
+        return self.resources
+
+
+WEB, WORKER, JOB = "web", "worker", "job"
+_JOB_WORDS = {"job", "jobs", "cron", "crons", "cronjobs", "task", "tasks", "batch", "release"}
+"""A non-HTTP app whose path has one of these components, or whose Procfile process has
+one of these names, is a one-off job; any other is a long-running worker."""
+
+
+def workload_kind(app: App, entry: EntryPoint, declared: Mapping[str, str]) -> str:
+    """``web`` (serves HTTP), ``worker`` (runs until stopped) or ``job`` (runs to
+    completion): what ``declared`` (the configuration's ``workloads``) says, else guessed
+    from the entry point, the app's path and its Procfile process name."""
+    if entry.http:
+        return WEB
+    if app.name in declared:
+        return declared[app.name]
+    words = set(re.split(r"[/_.-]+", app.path.lower())) | {app.name}
+    process = re.fullmatch(r"Procfile process '([^']*)'", entry.how)
+    if process:
+        words.add(process.group(1).lower())
+    return JOB if words & _JOB_WORDS else WORKER
 
 
 @dataclass(frozen=True)
@@ -70,6 +130,8 @@ class AppBuild:
     workdir: str
     host_port: int | None
     replicas: int = 1
+    kind: str = WORKER
+    """:data:`WEB`, :data:`WORKER` or :data:`JOB` (:func:`workload_kind`)."""
 
     @property
     def load_balanced(self) -> bool:
@@ -269,6 +331,18 @@ def prepare(plan: Plan, root: Path, options: GenerateOptions) -> Generation:
         if count < 1:
             raise UsageError(f"--replicas {name}={count}: give at least 1")
 
+    k8s = options.kubernetes
+    declared = dict(k8s.workloads) if k8s else {}
+    for name in k8s.schedules if k8s else ():
+        if declared.setdefault(name, JOB) != JOB:
+            raise UsageError(
+                f"schedules: {name} has a schedule, but workloads says {declared[name]!r}"
+            )
+    for name, kind in declared.items():
+        if name not in seen:
+            raise UsageError(f"workloads: no app {name!r} in the plan's groups")
+        if kind not in (WORKER, JOB):
+            raise UsageError(f"workloads: {name} = {kind!r}: give {WORKER!r} or {JOB!r}")
     entries = {
         name: _without_credentials(entrypoints.detect(Path(root), plan.app(name)), plan.app(name))
         for name in sorted(seen)
@@ -311,6 +385,7 @@ def prepare(plan: Plan, root: Path, options: GenerateOptions) -> Generation:
                     workdir=_workdir(app.path),
                     host_port=host_ports.get(name),
                     replicas=options.replicas.get(name, 1),
+                    kind=workload_kind(app, entries[name], declared),
                 )
             )
         reqs = lock.merge(plan, group)

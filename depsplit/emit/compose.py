@@ -13,10 +13,12 @@ has no host port of its own: an nginx service in front of it takes that port.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
+from decimal import Decimal
 
 from depsplit import __version__
-from depsplit.emit.build import AppBuild, Generation, GroupBuild
+from depsplit.emit.build import JOB, AppBuild, Generation, GroupBuild, Resources
 from depsplit.emit.dockerfile import SECRET_IDS
 from depsplit.emit.entrypoints import PORT
 from depsplit.emit.text import comment_safe, yaml_str
@@ -45,21 +47,32 @@ class Commented:
 Node = str | int | bool | Flow | Commented | list["Node"] | dict[str, "Node"]
 
 
-def _key(key: str) -> str:
-    return key if _PLAIN_KEY.fullmatch(key) and key not in _RESERVED else yaml_str(key)
+Quote = Callable[[str], str]
 
 
-def _scalar(value: str | int | bool | Flow) -> str:
+def _key(key: str, quote: Quote, plain: re.Pattern[str]) -> str:
+    return key if plain.fullmatch(key) and key.lower() not in _RESERVED else quote(key)
+
+
+def _scalar(value: str | int | bool | Flow, quote: Quote = yaml_str) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, int):
         return str(value)
     if isinstance(value, Flow):
-        return "[" + ", ".join(yaml_str(i) for i in value.items) + "]"
-    return yaml_str(value)
+        return "[" + ", ".join(quote(i) for i in value.items) + "]"
+    return quote(value)
 
 
-def dump(node: dict[str, Node], indent: int = 0) -> list[str]:
+def dump(
+    node: dict[str, Node],
+    indent: int = 0,
+    quote: Quote = yaml_str,
+    plain: re.Pattern[str] = _PLAIN_KEY,
+) -> list[str]:
+    """``node`` as YAML lines, every string a double-quoted scalar made by ``quote`` (by
+    default Compose's, with ``$`` doubled), and every key too unless it matches ``plain``
+    (and is no YAML 1.1 boolean or null)."""
     out: list[str] = []
     pad = " " * indent
     for key, value in node.items():
@@ -68,29 +81,37 @@ def dump(node: dict[str, Node], indent: int = 0) -> list[str]:
             value = value.value
         if isinstance(value, dict):
             if value:
-                out.append(f"{pad}{_key(key)}:")
-                out += dump(value, indent + 2)
+                out.append(f"{pad}{_key(key, quote, plain)}:")
+                out += dump(value, indent + 2, quote, plain)
             else:
-                out.append(f"{pad}{_key(key)}: {{}}")
+                out.append(f"{pad}{_key(key, quote, plain)}: {{}}")
         elif isinstance(value, list):
             if not value:
-                out.append(f"{pad}{_key(key)}: []")
+                out.append(f"{pad}{_key(key, quote, plain)}: []")
                 continue
-            out.append(f"{pad}{_key(key)}:")
+            out.append(f"{pad}{_key(key, quote, plain)}:")
             for item in value:
                 if isinstance(item, dict):
-                    lines = dump(item, indent + 4)
+                    lines = dump(item, indent + 4, quote, plain)
                     out.append(f"{pad}  - {lines[0].lstrip()}")
                     out += lines[1:]
                 elif isinstance(item, (list, Commented)):
                     raise TypeError("nested lists and comments in lists are not emitted")
                 else:
-                    out.append(f"{pad}  - {_scalar(item)}")
+                    out.append(f"{pad}  - {_scalar(item, quote)}")
         elif isinstance(value, Commented):
             raise TypeError("a comment on a comment is not emitted")
         else:
-            out.append(f"{pad}{_key(key)}: {_scalar(value)}")
+            out.append(f"{pad}{_key(key, quote, plain)}: {_scalar(value, quote)}")
     return out
+
+
+HEALTH_INTERVAL = 30
+HEALTH_TIMEOUT = 5
+HEALTH_RETRIES = 3
+HEALTH_START_PERIOD = 15
+"""Seconds (and failures) of every server's health check; Kubernetes' liveness probe
+uses the same numbers."""
 
 
 def healthcheck(path: str) -> dict[str, Node]:
@@ -99,11 +120,64 @@ def healthcheck(path: str) -> dict[str, Node]:
     )
     return {
         "test": Flow(("CMD", "python", "-c", code)),
-        "interval": "30s",
-        "timeout": "5s",
-        "retries": 3,
-        "start_period": "15s",
+        "interval": f"{HEALTH_INTERVAL}s",
+        "timeout": f"{HEALTH_TIMEOUT}s",
+        "retries": HEALTH_RETRIES,
+        "start_period": f"{HEALTH_START_PERIOD}s",
     }
+
+
+def swarm_cpus(quantity: str) -> str:
+    """A Kubernetes CPU quantity (``500m``, ``2``, ``0.5``) as Swarm's ``cpus`` (``"0.5"``)."""
+    millis = Decimal(quantity[:-1]) if quantity.endswith("m") else Decimal(quantity) * 1000
+    return format((millis / 1000).normalize(), "f")
+
+
+def swarm_memory(quantity: str) -> str:
+    """A Kubernetes memory quantity in binary units (``512Mi``) as Docker's (``512M``,
+    which Docker reads as 1024-based)."""
+    return quantity[:-1] if quantity[-2:] in ("Ki", "Mi", "Gi", "Ti") else quantity
+
+
+def _deploy(app: AppBuild, resources: Resources | None) -> dict[str, Node]:
+    """``deploy:``: the replicas (when more than one), and with ``resources`` what a Swarm
+    stack (``docker stack deploy``) reads: resources, rolling updates, restarts."""
+    deploy: dict[str, Node] = {}
+    if app.replicas > 1:
+        deploy["replicas"] = app.replicas
+    if resources is None:
+        return deploy
+    deploy["resources"] = {
+        "limits": {
+            "cpus": swarm_cpus(resources.cpu_limit),
+            "memory": swarm_memory(resources.memory_limit),
+        },
+        "reservations": {
+            "cpus": swarm_cpus(resources.cpu_request),
+            "memory": swarm_memory(resources.memory_request),
+        },
+    }
+    if app.kind == JOB:
+        deploy["restart_policy"] = {"condition": "on-failure"}
+        return deploy
+    # Start the new task before stopping the old one, as Kubernetes' maxUnavailable 0.
+    deploy["update_config"] = {
+        "parallelism": 1,
+        "order": "start-first",
+        "failure_action": "rollback",
+    }
+    deploy["restart_policy"] = {"condition": "any"}
+    return deploy
+
+
+def todo_command(app: AppBuild, where: str) -> tuple[str, ...]:
+    """The command of an app without an entry point: it exits saying where to set one."""
+    return (
+        "python",
+        "-c",
+        f"raise SystemExit('depsplit: no entry point found for app {app.app.name}; "
+        f"set its command in {where}')",
+    )
 
 
 def lb_service(app: AppBuild) -> str:
@@ -126,20 +200,14 @@ def _service(gen: Generation, build: GroupBuild, app: AppBuild) -> Node:
         comments.append(f"TODO: {entry.todo}")
         comments.append("It is in the 'todo' profile: it starts only once you set its command.")
         service["profiles"] = Flow(("todo",))
-        service["command"] = Flow(
-            (
-                "python",
-                "-c",
-                f"raise SystemExit('depsplit: no entry point found for app {app.app.name}; "
-                "set its command in compose.yaml')",
-            )
-        )
+        service["command"] = Flow(todo_command(app, "compose.yaml"))
     else:
         comments.append(f"{app.app.path or '.'}: {entry.how}")
         service["command"] = Flow(entry.command)
     service["working_dir"] = app.workdir
-    if app.replicas > 1:
-        service["deploy"] = {"replicas": app.replicas}
+    deploy = _deploy(app, gen.options.deploy_resources)
+    if deploy:
+        service["deploy"] = deploy
     if entry.http:
         if app.host_port is not None and not app.load_balanced:
             service["ports"] = [f"{app.host_port}:{PORT}"]
@@ -235,6 +303,69 @@ def render(gen: Generation, header: str) -> str:
         f"# {header}",
         "# One image per group, one service per app. From this directory:",
         "#   docker compose up --build",
+        *dump(doc),
+    ]
+    return "\n".join(lines) + "\n"
+
+
+STACK_FILE = "stack.yaml"
+
+
+def _stack_service(build: GroupBuild, app: AppBuild, resources: Resources) -> Node:
+    """A Swarm service: the compose service without what ``docker stack deploy`` refuses
+    or ignores (``build``, ``profiles``, ``restart``), its restarts, replicas and
+    resources under ``deploy``. Swarm's routing mesh spreads a published port over the
+    replicas, so no load balancer is needed; a job is a ``replicated-job``."""
+    entry = app.entry
+    service: dict[str, Node] = {"image": build.image}
+    comments: list[str] = []
+    deploy = _deploy(app, resources)
+    if entry.command is None:
+        comments.append(f"TODO: {entry.todo}")
+        comments.append("0 replicas: it starts only once you set its command.")
+        service["command"] = Flow(todo_command(app, STACK_FILE))
+    else:
+        comments.append(f"{app.app.path or '.'}: {entry.how}")
+        service["command"] = Flow(entry.command)
+    service["working_dir"] = app.workdir
+    if entry.http and app.host_port is not None:
+        service["ports"] = [f"{app.host_port}:{PORT}"]
+    if entry.http:
+        service["healthcheck"] = healthcheck(entry.health_path or "/")
+    if app.kind == JOB:
+        deploy = {"mode": "replicated-job", **deploy}
+    deploy["replicas"] = 0 if entry.command is None else app.replicas
+    service["deploy"] = dict(sorted(deploy.items(), key=lambda kv: _DEPLOY_ORDER.index(kv[0])))
+    service["labels"] = {"io.depsplit.group": build.group.name, "io.depsplit.app": app.app.name}
+    return Commented(tuple(comments), service)
+
+
+_DEPLOY_ORDER = ("mode", "replicas", "resources", "update_config", "restart_policy")
+
+
+def render_stack(gen: Generation, header: str) -> str:
+    """``stack.yaml``: the plan as a Swarm stack (``docker stack deploy -c stack.yaml``),
+    of the images ``compose.yaml`` builds and pushes."""
+    resources = gen.options.deploy_resources
+    assert resources is not None
+    services: dict[str, Node] = {
+        app.app.name: _stack_service(build, app, resources)
+        for build in gen.groups
+        for app in build.apps
+    }
+    doc: dict[str, Node] = {
+        "x-depsplit": {
+            "generated_by": f"depsplit {__version__}",
+            "plan": "depsplit-plan.json",
+            "project": gen.project,
+        },
+        "services": dict(sorted(services.items())),
+    }
+    lines = [
+        f"# {header}",
+        "# The same services as a Swarm stack, of the images compose.yaml builds. From here:",
+        "#   docker compose build && docker compose push",
+        f"#   docker stack deploy -c {STACK_FILE} {gen.project}",
         *dump(doc),
     ]
     return "\n".join(lines) + "\n"

@@ -67,7 +67,9 @@ class EntryPoint:
         )
 
 
-def _read(path: Path, root: Path) -> str | None:
+def read_app_file(path: Path, root: Path) -> str | None:
+    """The first :data:`MAX_READ` bytes of the regular file ``path`` as text, or ``None``
+    (missing, unreadable, or a symlink out of ``root``)."""
     try:
         if not path.is_file():
             return None
@@ -132,7 +134,7 @@ def health_path(root: Path, app_dir: Path) -> str:
     """The first health-like route string found in the app's sources, else ``/``."""
     best: str | None = None
     for path in _python_files(app_dir):
-        text = _read(path, root)
+        text = read_app_file(path, root)
         if not text:
             continue
         for match in _HEALTH.finditer(text):
@@ -172,7 +174,7 @@ def _job(command: tuple[str, ...], how: str) -> EntryPoint:
 
 
 def _procfile(root: Path, app_dir: Path) -> EntryPoint | None:
-    text = _read(app_dir / "Procfile", root)
+    text = read_app_file(app_dir / "Procfile", root)
     if text is None:
         return None
     processes: dict[str, str] = {}
@@ -198,13 +200,13 @@ def _procfile(root: Path, app_dir: Path) -> EntryPoint | None:
 
 
 def _django(root: Path, app_dir: Path) -> EntryPoint | None:
-    manage = _read(app_dir / "manage.py", root)
+    manage = read_app_file(app_dir / "manage.py", root)
     if manage is None or "django" not in manage.lower():
         return None
     module: str | None = None
     for pkg in _packages(app_dir):
         for settings in [pkg / "settings.py", *sorted((pkg / "settings").glob("*.py"))]:
-            text = _read(settings, root) or ""
+            text = read_app_file(settings, root) or ""
             match = re.search(
                 r"""^WSGI_APPLICATION\s*=\s*["']([\w.]+)\.application["']""", text, re.M
             )
@@ -228,7 +230,7 @@ def _web_object(root: Path, app_dir: Path, framework: str) -> tuple[str, str] | 
         rf"^({_IDENT})\s*(?::[^=\n]*)?=\s*(?:{framework.lower()}\.)?{framework}\(", re.M
     )
     for module, path in _module_files(app_dir):
-        text = _read(path, root)
+        text = read_app_file(path, root)
         if not text or framework.lower() not in text:
             continue
         match = pattern.search(text)
@@ -264,7 +266,7 @@ def _main_package(app_dir: Path) -> EntryPoint | None:
 
 def _scripts(root: Path, app_dir: Path) -> dict[str, str]:
     scripts: dict[str, str] = {}
-    text = _read(app_dir / "pyproject.toml", root)
+    text = read_app_file(app_dir / "pyproject.toml", root)
     if text is not None:
         data: dict[str, Any] = parse_toml(text) or {}
         for table in (
@@ -273,7 +275,7 @@ def _scripts(root: Path, app_dir: Path) -> dict[str, str]:
         ):
             if isinstance(table, dict):
                 scripts.update({k: v for k, v in table.items() if isinstance(v, str)})
-    cfg = _read(app_dir / "setup.cfg", root)
+    cfg = read_app_file(app_dir / "setup.cfg", root)
     if cfg is not None:
         parser = configparser.ConfigParser(interpolation=None)
         try:
@@ -313,7 +315,9 @@ def _single_script(root: Path, app_dir: Path) -> EntryPoint | None:
         for f in files
         if f not in _NOT_SCRIPTS
         and not f.startswith("test_")
-        and re.search(r"""__name__\s*==\s*["']__main__["']""", _read(app_dir / f, root) or "")
+        and re.search(
+            r"""__name__\s*==\s*["']__main__["']""", read_app_file(app_dir / f, root) or ""
+        )
     ]
     if not runnable:
         return None

@@ -39,11 +39,11 @@ def _is_unsafe(ch: str) -> bool:
     return category in ("Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp")
 
 
-def yaml_str(text: str) -> str:
+def yaml_str(text: str, *, interpolated: bool = True) -> str:
     """A YAML double-quoted scalar for ``text``, with ``$`` doubled for Compose's
-    interpolation (``$$`` is a literal ``$``)."""
+    interpolation (``$$`` is a literal ``$``) unless not ``interpolated``."""
     out = ['"']
-    for ch in text.replace("$", "$$"):
+    for ch in text.replace("$", "$$") if interpolated else text:
         code = ord(ch)
         if ch == '"':
             out.append('\\"')
