@@ -782,6 +782,9 @@ class Transitive:
         group = frozenset(names)
         if len(group) < 2 or group & self.broken:
             return None
+        known = self._known_apart(group)
+        if known is not None:
+            return self._kept_apart(known)
         try:
             python, failure = self.feasible(group)
             if python is not None:
@@ -800,6 +803,24 @@ class Transitive:
             return None
         if len(found) < 2:
             return None
+        return self._kept_apart(found)
+
+    def _known_apart(self, group: frozenset[str]) -> tuple[str, ...] | None:
+        """The smallest set already judged (by the candidate search or an earlier check)
+        that ``group`` holds and that does not resolve together, or ``None``. Whatever pins
+        would install ``group`` would install any part of it: a part that cannot be
+        installed together (or whose resolution did not finish: kept apart, as everywhere)
+        decides the whole group without resolving it again."""
+        best: tuple[int, tuple[str, ...]] | None = None
+        for judged, (python, _failure) in self._feasible.items():
+            if python is not None or len(judged) < 2 or not judged <= group:
+                continue
+            key = (len(judged), tuple(sorted(judged)))
+            if best is None or key < best:
+                best = key
+        return best[1] if best is not None else None
+
+    def _kept_apart(self, found: tuple[str, ...]) -> tuple[str, ...]:
         minors = self.undecided.get(frozenset(found))
         if minors:
             self._note(

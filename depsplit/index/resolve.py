@@ -304,10 +304,10 @@ def _req_text(name: str, extras: Iterable[str], specifier: str) -> str:
     return f"{name}{'[' + ','.join(ex) + ']' if ex else ''}{specifier}"
 
 
-@lru_cache(maxsize=65536)
 def _pin_text(version: Version) -> str:
-    """``==<version>`` (memoized: ``Version.__str__`` is slow and asked for every candidate
-    of every resolution)."""
+    """``==<version>`` as the version is spelled. Not memoized by version: ``Version("3.0")``
+    and ``Version("3.0.0")`` are equal and hash alike, so a memo would give one the other's
+    spelling (a candidate's chain said ``==3.0.0`` for a 3.0 release)."""
     return f"=={version}"
 
 
