@@ -270,7 +270,13 @@ def render(gen: Generation, build: GroupBuild, header: str) -> str:
     out += ["", "# Only this group's apps and the files they include."]
     out += [_copy(p, _dest(p)) for p in build.copies]
     default = build.default
-    out += ["", f"USER {UID}:{UID}"]
+    out += [
+        "",
+        "# The app user has no home directory: libraries that write to ~ (caches, settings) get",
+        "# /tmp, which stays writable under a read-only root filesystem (Kubernetes mounts it).",
+        "ENV HOME=/tmp",
+        f"USER {UID}:{UID}",
+    ]
     if build.http:
         out.append(f"EXPOSE {PORT}")
     out.append("")
