@@ -10,24 +10,24 @@ The classes, and their share of ``--cases`` (each at least one case):
 =====================  =====  ==============================================================
 class                  share  a case
 =====================  =====  ==============================================================
-readers                 42 %  one reader (every input format) on well-formed, wrong,
+readers                 45 %  one reader (every input format) on well-formed, wrong,
                               arbitrary or deeply nested content (``test_fuzz_readers``)
-includes                20 %  ``requirements.txt`` with ``-r``/``-c`` includes of two more
+includes                22 %  ``requirements.txt`` with ``-r``/``-c`` includes of two more
                               random files: cycles, missing files, ``..``, absolute paths
-analyze                  7 %  ``analyze --format json`` on a random tree (``test_fuzz_pipeline``)
-decoys                   2 %  the same with decoy ``depsplit-plan.json``/``pyvenv.cfg`` added
-baseline                 5 %  ``--baseline`` on a commit made from raw git objects: symlinks
+analyze                  4 %  ``analyze --format json`` on a random tree (``test_fuzz_pipeline``)
+decoys                   1 %  the same with decoy ``depsplit-plan.json``/``pyvenv.cfg`` added
+baseline                 3 %  ``--baseline`` on a commit made from raw git objects: symlinks
                               anywhere, duplicate entries, ``..``/``.git``, credential files
                               (``test_fuzz_baseline``; every 4th also ``analyze --baseline``)
-generate                 9 %  ``generate`` on odd names, secrets in URLs (user information,
+generate               4.5 %  ``generate`` on odd names, secrets in URLs (user information,
                               query, fragment), credential files in app directories; the
                               build contexts as BuildKit reads the ``.dockerignore``
-generate-interrupted   0.8 %  ``generate`` in a subprocess killed (SIGKILL, SIGTERM, SIGINT)
+generate-interrupted   0.3 %  ``generate`` in a subprocess killed (SIGKILL, SIGTERM, SIGINT)
                               after a random k-th change of the file system, then re-run
                               (``test_fuzz_generate_interrupt``)
-commit-interrupted     0.3 %  the writer alone, the same way (``test_fuzz_interrupt``)
-dockerignore          13.6 %  a generated ``.dockerignore`` pattern against BuildKit's matching
-pip-lines              0.3 %  generated requirements read back by pip's own parser
+commit-interrupted     0.1 %  the writer alone, the same way (``test_fuzz_interrupt``)
+dockerignore            20 %  a generated ``.dockerignore`` pattern against BuildKit's matching
+pip-lines              0.1 %  generated requirements read back by pip's own parser
 =====================  =====  ==============================================================
 
 Every case checks (``tests/fuzz/fuzz_strategies.py``): no traceback, internal error or exit
@@ -44,7 +44,9 @@ the shard's number: the same ``--cases`` and ``--seed`` run the same cases whate
 ``--jobs``. A failure is printed with its shard and the case (``--failures FILE`` keeps them
 all, one JSON object a line); ``--only CLASS,…`` and ``--shard N`` rerun a shard.
 
-Exit 0 when no case failed, 1 otherwise. The suite runs a small campaign
+The table gives per class the cases run, the workers' wall time and CPU time (their
+subprocesses' included) and the failures of each kind. Exit 0 when no case failed, 1
+otherwise. The suite runs a small campaign
 (``tests/fuzz/test_fuzz_long.py``); the long one is opt-in.
 """
 
@@ -54,6 +56,7 @@ import argparse
 import json
 import multiprocessing
 import os
+import resource
 import sys
 import tempfile
 import time
@@ -97,7 +100,7 @@ def _readers() -> Class:
     strategy = st.sampled_from(sorted(READERS)).flatmap(
         lambda name: st.tuples(st.just(name), content_for(name))
     )
-    return Class(0.42, 500, lambda: strategy, lambda c, _: run_reader(*c))
+    return Class(0.45, 500, lambda: strategy, lambda c, _: run_reader(*c))
 
 
 def _includes() -> Class:
@@ -111,20 +114,20 @@ def _includes() -> Class:
     def case(c: Any, _: dict[str, Any]) -> None:
         run_reader("requirements.txt", c[0], {"base.txt": c[1], "constraints.txt": c[2]})
 
-    return Class(0.20, 500, lambda: strategy, case)
+    return Class(0.22, 500, lambda: strategy, case)
 
 
 def _analyze() -> Class:
     from fuzz_strategies import trees
     from test_fuzz_pipeline import analyze_case
 
-    return Class(0.07, 200, trees, lambda c, _: analyze_case(c))
+    return Class(0.04, 200, trees, lambda c, _: analyze_case(c))
 
 
 def _decoys() -> Class:
     from test_fuzz_pipeline import decoy_case, decoyed_trees
 
-    return Class(0.02, 100, decoyed_trees, lambda c, _: decoy_case(c))
+    return Class(0.01, 100, decoyed_trees, lambda c, _: decoy_case(c))
 
 
 def _baseline() -> Class:
@@ -135,20 +138,20 @@ def _baseline() -> Class:
             state["sandbox"] = make_sandbox(Path(state["tmp"]) / "baseline")
         baseline_case(state["sandbox"], c, cli=_count[0] % 4 == 0)
 
-    return Class(0.05, 100, lambda: entries, case)
+    return Class(0.03, 100, lambda: entries, case)
 
 
 def _generate() -> Class:
     from test_fuzz_generate import generate_case, generate_trees
 
-    return Class(0.09, 100, generate_trees, lambda c, _: generate_case(c, lint_sample=False))
+    return Class(0.045, 100, generate_trees, lambda c, _: generate_case(c, lint_sample=False))
 
 
 def _generate_interrupted() -> Class:
     from test_fuzz_generate_interrupt import MAX_STEPS, SIGNALS, changes, generate_interrupt_case
 
     strategy = st.tuples(changes(), st.sampled_from(SIGNALS), st.integers(1, MAX_STEPS))
-    return Class(0.008, 20, lambda: strategy, lambda c, _: generate_interrupt_case(*c))
+    return Class(0.003, 20, lambda: strategy, lambda c, _: generate_interrupt_case(*c))
 
 
 def _commit_interrupted() -> Class:
@@ -158,14 +161,14 @@ def _commit_interrupted() -> Class:
 
     signals = st.sampled_from([signal.SIGKILL, signal.SIGTERM, signal.SIGINT])
     strategy = st.tuples(trees, trees, signals, st.floats(0, 1))
-    return Class(0.003, 20, lambda: strategy, lambda c, _: interrupt_case(*c))
+    return Class(0.001, 20, lambda: strategy, lambda c, _: interrupt_case(*c))
 
 
 def _dockerignore() -> Class:
     from test_fuzz_dockerignore import paths, pattern_case
 
     strategy = st.tuples(paths, st.lists(paths, max_size=6))
-    return Class(0.136, 1000, lambda: strategy, lambda c, _: pattern_case(*c))
+    return Class(0.20, 1000, lambda: strategy, lambda c, _: pattern_case(*c))
 
 
 def _pip_lines() -> Class:
@@ -175,7 +178,7 @@ def _pip_lines() -> Class:
         st.sampled_from(["pyproject.toml", "Pipfile", "setup.cfg"]),
         st.lists(requirement, min_size=1, max_size=4, unique_by=lambda r: r[0].lower()),
     )
-    return Class(0.003, 50, lambda: strategy, lambda c, _: pip_lines_case(*c))
+    return Class(0.001, 50, lambda: strategy, lambda c, _: pip_lines_case(*c))
 
 
 CLASSES: dict[str, Callable[[], Class]] = {
@@ -220,11 +223,17 @@ def plan(cases: int, base_seed: int, only: list[str]) -> list[Shard]:
     return [shard for _, shard in sorted(shards, key=lambda s: (s[0], s[1][0]))]
 
 
+def _children_cpu() -> float:
+    used = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return used.ru_utime + used.ru_stime
+
+
 def run_shard(shard: Shard) -> dict[str, Any]:
     """Run one shard's cases; never raises."""
     name, index, size, shard_seed = shard
     spec = load(name)
     started = time.monotonic()
+    cpu = time.process_time() + _children_cpu()
     done = [0]
     events: Counter[str] = Counter()
     failures: list[dict[str, Any]] = []
@@ -275,6 +284,7 @@ def run_shard(shard: Shard) -> dict[str, Any]:
         "shard": index,
         "cases": done[0],
         "seconds": time.monotonic() - started,
+        "cpu": time.process_time() + _children_cpu() - cpu,
         "events": dict(events),
         "failures": failures,
     }
@@ -306,6 +316,7 @@ def main(argv: list[str] | None = None) -> int:
     started = time.monotonic()
     cases: Counter[str] = Counter()
     seconds: Counter[str] = Counter()
+    cpu: Counter[str] = Counter()
     counts: dict[str, Counter[str]] = {name: Counter() for name in CLASSES}
     events: dict[str, Counter[str]] = {name: Counter() for name in CLASSES}
     failures: list[dict[str, Any]] = []
@@ -322,6 +333,7 @@ def main(argv: list[str] | None = None) -> int:
             name = result["class"]
             cases[name] += result["cases"]
             seconds[name] += result["seconds"]
+            cpu[name] += result["cpu"]
             events[name].update(result["events"])
             for failure in result["failures"]:
                 counts[name][failure["kind"]] += 1
@@ -346,13 +358,15 @@ def main(argv: list[str] | None = None) -> int:
             out.close()
     wall = time.monotonic() - started
     rows = [
-        f"{'class':<22}{'cases':>8}{'seconds':>9}" + "".join(f"{k:>11}" for k in KINDS) + "  events"
+        f"{'class':<22}{'cases':>8}{'seconds':>9}{'cpu s':>8}"
+        + "".join(f"{k:>11}" for k in KINDS)
+        + "  events"
     ]
     for name in CLASSES:
         if not cases[name]:
             continue
         rows.append(
-            f"{name:<22}{cases[name]:>8}{seconds[name]:>9.0f}"
+            f"{name:<22}{cases[name]:>8}{seconds[name]:>9.0f}{cpu[name]:>8.0f}"
             + "".join(f"{counts[name][k]:>11}" for k in KINDS)
             + "  "
             + ", ".join(f"{e}: {n}" for e, n in sorted(events[name].items()))
@@ -362,6 +376,7 @@ def main(argv: list[str] | None = None) -> int:
         totals.update(counter)
     rows.append(
         f"{'total':<22}{sum(cases.values()):>8}{sum(seconds.values()):>9.0f}"
+        + f"{sum(cpu.values()):>8.0f}"
         + "".join(f"{totals[k]:>11}" for k in KINDS)
     )
     print("\n".join(rows))
@@ -380,7 +395,12 @@ def main(argv: list[str] | None = None) -> int:
                     "jobs": args.jobs,
                     "wall_seconds": round(wall),
                     "per_class": {
-                        n: {"cases": cases[n], "seconds": round(seconds[n]), **counts[n]}
+                        n: {
+                            "cases": cases[n],
+                            "seconds": round(seconds[n]),
+                            "cpu_seconds": round(cpu[n]),
+                            **counts[n],
+                        }
                         for n in CLASSES
                         if cases[n]
                     },

@@ -7,8 +7,9 @@ analysis, its temporary files, its commit). Whatever the moment:
 * it exits 0 or 2 (with a message), or dies of the signal, and never prints a traceback;
 * after SIGTERM or SIGINT the output is the previous one or the new one, whole;
 * the next ``generate`` rolls an interrupted commit back or forward and writes the new
-  output: byte for byte what a ``generate`` into an empty directory writes, with no
-  ``.depsplit-*`` file left and no temporary file;
+  output: byte for byte what an uninterrupted ``generate`` over the previous output writes
+  (which keeps the previous group names), with no ``.depsplit-*`` file left and no
+  temporary file;
 * nothing is ever written outside OUTDIR and the runs' temporary directories, and no secret
   is printed, written or left in a build context.
 """
@@ -76,6 +77,8 @@ def generate_interrupt_case(
         no_crash(code, err, (0, 2))
         no_secret(out, err, where="in generate's output")
         previous = snapshot(outdir) if outdir.exists() else None
+        if previous is not None:
+            shutil.copytree(outdir, top / "previous", symlinks=True)
         rewrite(root, new)
         before = outside(snapshot(top))
         # The interrupted run: its own temporary directory (a SIGKILL cannot clean it).
@@ -108,13 +111,16 @@ def generate_interrupt_case(
             return "new input refused"
         check_generated(root, outdir, out, err)
         recovered = snapshot(outdir)
-        # What a generate into an empty directory writes.
+        # What an uninterrupted generate over the previous output writes.
         shutil.move(outdir, top / "recovered")
+        if previous is not None:
+            shutil.move(top / "previous", outdir)
         with confined(top / "world"):
             code, out, err = run(argv)
         assert code == 0, err
-        assert recovered == snapshot(outdir), sorted(
-            k for k in recovered.keys() | snapshot(outdir).keys()
+        reference = snapshot(outdir)
+        assert recovered == reference, sorted(
+            k for k in recovered.keys() | reference.keys() if recovered.get(k) != reference.get(k)
         )
         no_leftover(
             sorted({p.name for p in top.iterdir()} - {"repo", "world", "recovered"}), str(top)
