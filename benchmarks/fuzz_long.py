@@ -43,6 +43,9 @@ shrinking) in shards of a fixed size, each with its own seed from ``--seed``, th
 the shard's number: the same ``--cases`` and ``--seed`` run the same cases whatever
 ``--jobs``. A failure is printed with its shard and the case (``--failures FILE`` keeps them
 all, one JSON object a line); ``--only CLASS,…`` and ``--shard N`` rerun a shard.
+``--record FILE`` makes the campaign resumable: each finished shard is appended to it, and
+the same command given the same record runs only the shards it lacks (the figures are those
+of every shard recorded; the wall time printed is this invocation's).
 
 The table gives per class the cases run, the workers' wall time and CPU time (their
 subprocesses' included) and the failures of each kind. Exit 0 when no case failed, 1
@@ -53,6 +56,7 @@ otherwise. The suite runs a small campaign
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import multiprocessing
 import os
@@ -290,6 +294,18 @@ def run_shard(shard: Shard) -> dict[str, Any]:
     }
 
 
+def read_record(path: Path, cases: int, base_seed: int, only: list[str]) -> list[Any]:
+    """The shards a record holds (its first line names the campaign: it must be this one)."""
+    head = {"campaign": "fuzz_long", "cases": cases, "seed": base_seed, "only": only}
+    if not path.exists() or not path.stat().st_size:
+        path.write_text(json.dumps(head) + "\n", encoding="utf-8")
+        return []
+    lines = path.read_text(encoding="utf-8").splitlines()
+    if json.loads(lines[0]) != head:
+        sys.exit(f"{path} records another campaign: {lines[0]}")
+    return [json.loads(line) for line in lines[1:] if line.strip()]
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--cases", type=int, default=1000, help="cases in all (default 1000)")
@@ -299,6 +315,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--shard", type=int, default=None, help="only this shard of each class")
     parser.add_argument("--failures", type=Path, help="write every failure here (JSON lines)")
     parser.add_argument("--summary", type=Path, help="write the figures here (JSON)")
+    parser.add_argument(
+        "--record",
+        type=Path,
+        help="append each finished shard here (JSON lines); a run given a record resumes "
+        "it: the shards in it are not run again, their figures count",
+    )
     args = parser.parse_args(argv)
     only = [c for c in args.only.split(",") if c]
     unknown = set(only) - set(CLASSES)
@@ -308,11 +330,15 @@ def main(argv: list[str] | None = None) -> int:
     if args.shard is not None:
         shards = [s for s in shards if s[1] == args.shard]
     total = sum(s[2] for s in shards)
+    recorded = read_record(args.record, args.cases, args.seed, only) if args.record else []
+    finished = {(r["class"], r["shard"]) for r in recorded}
+    todo = [s for s in shards if (s[0], s[1]) not in finished]
     print(
-        f"fuzz_long: {total} cases in {len(shards)} shards, seed {args.seed}, "
-        f"jobs {args.jobs}, depsplit from {REPO}",
+        f"fuzz_long: {total} cases in {len(shards)} shards ({len(shards) - len(todo)} "
+        f"recorded), seed {args.seed}, jobs {args.jobs}, depsplit from {REPO}",
         flush=True,
     )
+    record = args.record.open("a", encoding="utf-8") if args.record else None
     started = time.monotonic()
     cases: Counter[str] = Counter()
     seconds: Counter[str] = Counter()
@@ -324,12 +350,15 @@ def main(argv: list[str] | None = None) -> int:
     last = started
     if args.jobs > 1:
         pool = multiprocessing.get_context("fork").Pool(args.jobs)
-        results = pool.imap_unordered(run_shard, shards)
+        results = pool.imap_unordered(run_shard, todo)
     else:
         pool = None
-        results = map(run_shard, shards)
+        results = map(run_shard, todo)
     try:
-        for result in results:
+        for result in itertools.chain(recorded, results):
+            if record and (result["class"], result["shard"]) not in finished:
+                record.write(json.dumps(result) + "\n")
+                record.flush()
             name = result["class"]
             cases[name] += result["cases"]
             seconds[name] += result["seconds"]
@@ -356,6 +385,8 @@ def main(argv: list[str] | None = None) -> int:
             pool.terminate()
         if out:
             out.close()
+        if record:
+            record.close()
     wall = time.monotonic() - started
     rows = [
         f"{'class':<22}{'cases':>8}{'seconds':>9}{'cpu s':>8}"
