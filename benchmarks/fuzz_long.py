@@ -45,7 +45,9 @@ the shard's number: the same ``--cases`` and ``--seed`` run the same cases whate
 all, one JSON object a line); ``--only CLASS,…`` and ``--shard N`` rerun a shard.
 ``--record FILE`` makes the campaign resumable: each finished shard is appended to it, and
 the same command given the same record runs only the shards it lacks (the figures are those
-of every shard recorded; the wall time printed is this invocation's).
+of every shard recorded; the wall time printed is this invocation's). ``--minutes M`` starts
+no shard after M minutes (on a shared machine: a budget; ``--minutes 0`` with a record
+only prints its figures).
 
 The table gives per class the cases run, the workers' wall time and CPU time (their
 subprocesses' included) and the failures of each kind. Exit 0 when no case failed, 1
@@ -56,8 +58,10 @@ otherwise. The suite runs a small campaign
 from __future__ import annotations
 
 import argparse
+import functools
 import itertools
 import json
+import math
 import multiprocessing
 import os
 import resource
@@ -232,9 +236,12 @@ def _children_cpu() -> float:
     return used.ru_utime + used.ru_stime
 
 
-def run_shard(shard: Shard) -> dict[str, Any]:
-    """Run one shard's cases; never raises."""
+def run_shard(shard: Shard, deadline: float = math.inf) -> dict[str, Any]:
+    """Run one shard's cases; never raises. Past ``deadline`` (``time.time()``), none: the
+    result says ``skipped``."""
     name, index, size, shard_seed = shard
+    if time.time() >= deadline:
+        return {"class": name, "shard": index, "skipped": True}
     spec = load(name)
     started = time.monotonic()
     cpu = time.process_time() + _children_cpu()
@@ -316,6 +323,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--failures", type=Path, help="write every failure here (JSON lines)")
     parser.add_argument("--summary", type=Path, help="write the figures here (JSON)")
     parser.add_argument(
+        "--minutes",
+        type=float,
+        default=math.inf,
+        help="start no shard after this many minutes (the shards running finish); with "
+        "--record, the same command later runs the rest (0: only print the record's figures)",
+    )
+    parser.add_argument(
         "--record",
         type=Path,
         help="append each finished shard here (JSON lines); a run given a record resumes "
@@ -340,6 +354,8 @@ def main(argv: list[str] | None = None) -> int:
     )
     record = args.record.open("a", encoding="utf-8") if args.record else None
     started = time.monotonic()
+    deadline = time.time() + args.minutes * 60
+    skipped = 0
     cases: Counter[str] = Counter()
     seconds: Counter[str] = Counter()
     cpu: Counter[str] = Counter()
@@ -350,12 +366,15 @@ def main(argv: list[str] | None = None) -> int:
     last = started
     if args.jobs > 1:
         pool = multiprocessing.get_context("fork").Pool(args.jobs)
-        results = pool.imap_unordered(run_shard, todo)
+        results = pool.imap_unordered(functools.partial(run_shard, deadline=deadline), todo)
     else:
         pool = None
-        results = map(run_shard, todo)
+        results = map(functools.partial(run_shard, deadline=deadline), todo)
     try:
         for result in itertools.chain(recorded, results):
+            if result.get("skipped"):
+                skipped += 1
+                continue
             if record and (result["class"], result["shard"]) not in finished:
                 record.write(json.dumps(result) + "\n")
                 record.flush()
@@ -411,6 +430,12 @@ def main(argv: list[str] | None = None) -> int:
         + "".join(f"{totals[k]:>11}" for k in KINDS)
     )
     print("\n".join(rows))
+    if skipped:
+        print(
+            f"incomplete: {skipped} of {len(shards)} shards not run (--minutes); "
+            + ("the same command runs them" if args.record else "no --record: not resumable"),
+            flush=True,
+        )
     print(
         f"wall time {wall:.0f} s; tracebacks {totals['traceback']}, leaked secrets "
         f"{totals['secret']}, writes outside OUTDIR or the temp dir {totals['outside']}, "
@@ -436,6 +461,7 @@ def main(argv: list[str] | None = None) -> int:
                         if cases[n]
                     },
                     "failures": dict(totals),
+                    "complete": not skipped,
                 },
                 indent=2,
             )
