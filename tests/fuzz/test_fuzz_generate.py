@@ -98,13 +98,19 @@ def render_app(kind: str, reqs: list[str]) -> str:
 
 
 @st.composite
-def generate_trees(draw: st.DrawFn) -> dict[str, str | bytes]:
+def generate_trees(
+    draw: st.DrawFn,
+    dir_names: st.SearchStrategy[str] = generate_dir_names,
+    requirements: st.SearchStrategy[str] = requirement,
+) -> dict[str, str | bytes]:
+    """Apps (odd names by default) with requirements, entry points and credential files;
+    ``generate_trees(valid_names, valid)`` for trees ``generate`` accepts."""
     files: dict[str, str | bytes] = {}
-    dirs = draw(st.lists(generate_dir_names, min_size=1, max_size=3, unique_by=lambda n: n.lower()))
+    dirs = draw(st.lists(dir_names, min_size=1, max_size=3, unique_by=lambda n: n.lower()))
     for d in dirs:
         prefix = draw(st.sampled_from(["", "services/", "odd dir/"]))
         kind = draw(app_files)
-        reqs = draw(st.lists(requirement, max_size=3))
+        reqs = draw(st.lists(requirements, max_size=3))
         files[f"{prefix}{d}/{kind}"] = render_app(kind, reqs)
         for name, text in draw(entry).items():
             files[f"{prefix}{d}/{name}"] = text

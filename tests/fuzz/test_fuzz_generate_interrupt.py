@@ -31,7 +31,7 @@ from fuzz_strategies import (
 )
 from hypothesis import event, given
 from hypothesis import strategies as st
-from test_fuzz_generate import check_generated, generate_trees, outside
+from test_fuzz_generate import check_generated, generate_trees, outside, valid, valid_names
 from test_fuzz_interrupt import spawn
 from test_fuzz_pipeline import run, snapshot, write
 
@@ -45,9 +45,12 @@ journal, each file's temporary copy, backup, rename, the journal's removal)."""
 @st.composite
 def changes(draw: st.DrawFn) -> tuple[dict[str, str | bytes], dict[str, str | bytes]]:
     """An input and the next one: apps edited or added (kept beside the old ones) or a
-    wholly new set (the old apps removed)."""
-    old = draw(generate_trees())
-    delta = draw(generate_trees())
+    wholly new set (the old apps removed). Mostly inputs ``generate`` accepts (an input it
+    refuses tests only that nothing is written)."""
+    accepted = generate_trees(valid_names, valid)
+    trees = st.one_of(accepted, accepted, accepted, accepted, generate_trees())
+    old = draw(trees)
+    delta = draw(trees)
     new = {**old, **delta} if draw(st.booleans()) else delta
     return old, new
 
