@@ -666,8 +666,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         cli.main(args=list(argv) if argv is not None else None, standalone_mode=False)
     except _Exit as done:
         return _finish(done.code, argv)
-    except click.exceptions.Abort:
-        click.echo("Aborted.", err=True)
+    except click.exceptions.Abort as exc:
+        # Ctrl-C (SIGINT): click turns the KeyboardInterrupt into Abort. The writer's says
+        # what became of the output (kept intact, or already complete).
+        if isinstance(exc.__cause__, KeyboardInterrupt):
+            said = str(exc.__cause__) or "interrupted by SIGINT"
+            click.secho(f"error: {said}", err=True, fg="red")
+        else:
+            click.echo("Aborted.", err=True)
         return _finish(EXIT_ERROR, argv)
     except click.ClickException as exc:
         exc.show()

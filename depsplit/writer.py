@@ -539,9 +539,10 @@ class _Signals:
 
     def interruption(self, what: str) -> BaseException:
         assert self.received is not None
-        if self.received == signal.SIGINT:
-            return KeyboardInterrupt()
         name = signal.Signals(self.received).name
+        if self.received == signal.SIGINT:
+            # Ctrl-C stays a KeyboardInterrupt for a caller; the command line shows its text.
+            return KeyboardInterrupt(f"interrupted by {name}: {what}")
         return OutputError(f"interrupted by {name}: {what}")
 
 

@@ -49,6 +49,75 @@ def fuzz_settings(fast_examples: int) -> settings:
     )
 
 
+# --- the invariants every case checks ------------------------------------------------------
+
+
+class Violation(AssertionError):
+    """A broken invariant of issue 16's long run, by kind (``benchmarks/fuzz_long.py``
+    counts them; pytest sees an ``AssertionError``). Any other failed assertion is a
+    property of one class (a complete tree, a valid report …), counted as ``other``."""
+
+    kind = "other"
+
+
+class Crash(Violation):
+    """A traceback or an internal error, or an exit other than 0/1/2, or an exit 2 without
+    a message."""
+
+    kind = "traceback"
+
+
+class Leak(Violation):
+    """A secret from the inputs in an output, a written file or a build context."""
+
+    kind = "secret"
+
+
+class WroteOutside(Violation):
+    """A file written, changed or removed outside OUTDIR and the run's temporary directory."""
+
+    kind = "outside"
+
+
+class Leftover(Violation):
+    """A temporary file or directory, or a ``.depsplit-*`` file, left after a run."""
+
+    kind = "leftover"
+
+
+def no_crash(code: int, err: str, codes: tuple[int, ...] = (0, 1, 2)) -> None:
+    """The command ended as designed: an exit code of ``codes``, no traceback, no internal
+    error, and an exit 2 says why."""
+    if code not in codes:
+        raise Crash(f"exit {code}: {err[-2000:]}")
+    if "Traceback" in err or "internal error" in err:
+        raise Crash(err[-2000:])
+    if code == 2 and "error" not in err:
+        raise Crash(f"exit 2 without a message: {err[-2000:]!r}")
+
+
+def no_secret(*texts: str | bytes, where: str = "") -> None:
+    """No value of :data:`SECRETS` in any of ``texts``."""
+    for text in texts:
+        data = text.decode("utf-8", "replace") if isinstance(text, bytes) else text
+        for secret in SECRETS:
+            if secret in data:
+                at = data.index(secret)
+                raise Leak(f"{secret!r} {where}: …{data[max(0, at - 200) : at + 100]}…")
+
+
+def nothing_outside(before: dict[str, bytes], after: dict[str, bytes], what: str = "") -> None:
+    """Two snapshots of what surrounds a run are the same."""
+    if before != after:
+        changed = sorted(k for k in before.keys() | after.keys() if before.get(k) != after.get(k))
+        raise WroteOutside(f"written outside {what or 'the output'}: {changed[:20]}")
+
+
+def no_leftover(names: list[str], where: str) -> None:
+    if names:
+        raise Leftover(f"left in {where}: {sorted(names)[:20]}")
+
+
 @contextlib.contextmanager
 def confined(top: Path) -> Iterator[dict[str, str]]:
     """Run a case with its whole world below ``top``: the current directory, ``HOME``, the
@@ -71,8 +140,7 @@ def confined(top: Path) -> Iterator[dict[str, str]]:
     tempfile.tempdir = str(dirs["tmp"])
     try:
         yield {**os.environ, **env}
-        left = sorted(os.listdir(dirs["tmp"]))
-        assert left == [], f"temporary files left: {left}"
+        no_leftover(os.listdir(dirs["tmp"]), "the temporary directory")
     finally:
         tempfile.tempdir = saved_tempdir
         os.chdir(saved_cwd)

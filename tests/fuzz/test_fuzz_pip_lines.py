@@ -10,7 +10,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from fuzz_strategies import fuzz_settings
+from fuzz_strategies import fuzz_settings, no_crash
 from hypothesis import assume, event, given
 from hypothesis import strategies as st
 from packaging.markers import InvalidMarker, Marker
@@ -74,6 +74,12 @@ def render(kind: str, reqs: list[tuple[str, str, str | None]]) -> dict[str, str]
 def test_every_generated_line_reads_back_through_pip(
     kind: str, reqs: list[tuple[str, str, str | None]]
 ) -> None:
+    event(f"{pip_lines_case(kind, reqs)} lines read back")
+
+
+def pip_lines_case(kind: str, reqs: list[tuple[str, str, str | None]]) -> int:
+    """``generate`` on one app of ``kind`` with ``reqs``: exit 0, and pip reads every line
+    of every generated requirements file as written; returns how many lines it read."""
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp) / "repo"
         write(root, {f"app/{k}": v for k, v in render(kind, reqs).items()})
@@ -81,9 +87,8 @@ def test_every_generated_line_reads_back_through_pip(
         code, out, err = run(
             ["generate", str(root), "-o", str(root / "deploy"), "--no-index-facts", "--lenient"]
         )
-        assert "Traceback" not in err
+        no_crash(code, err)
         assert code == 0, out + err
         files = sorted((root / "deploy").glob("*/requirements.txt"))
         assert files
-        read = sum(assert_pip_reads_as_written(path, root) for path in files)
-        event(f"{read} lines read back")
+        return sum(assert_pip_reads_as_written(path, root) for path in files)

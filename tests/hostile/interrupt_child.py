@@ -5,6 +5,9 @@ interrupted commit run it in a subprocess.
 Usage: ``python interrupt_child.py K SIGNUM OUTDIR FILES.json`` (``K`` 0: never; prints the
 number of changes made). Exit 2 on an ``OutputError`` (its message on stderr), 130 on
 ``KeyboardInterrupt``.
+
+``python interrupt_child.py K SIGNUM --cli ARGS…`` runs ``depsplit ARGS…`` instead (the
+whole command, its exit code; the changes counted from its start).
 """
 
 from __future__ import annotations
@@ -18,7 +21,9 @@ from typing import Any
 
 def main() -> int:
     kill_after, signum = int(sys.argv[1]), int(sys.argv[2])
-    outdir, files = Path(sys.argv[3]), Path(sys.argv[4])
+    cli = sys.argv[3] == "--cli"
+    if cli:
+        from depsplit.cli import main as depsplit
     count = [0]
 
     def counted(real: Any) -> Any:
@@ -34,6 +39,9 @@ def main() -> int:
     for name in ("replace", "rename", "link", "unlink", "mkdir", "rmdir"):
         setattr(os, name, counted(getattr(os, name)))
 
+    if cli:
+        return depsplit(sys.argv[4:])
+    outdir, files = Path(sys.argv[3]), Path(sys.argv[4])
     from depsplit.errors import OutputError
     from depsplit.writer import write_tree
 

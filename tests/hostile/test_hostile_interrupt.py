@@ -155,22 +155,21 @@ def test_the_next_generate_recovers_before_reading_anything(tmp_path: Path) -> N
     assert snapshot(outdir) == snapshot(reference)
 
 
-def test_sigterm_during_generate_keeps_the_previous_output(tmp_path: Path) -> None:
-    root = make_repo(tmp_path)
-    outdir = root / "deploy"
-    code, _, err = run(["generate", str(root), "-o", str(outdir), "--tag", "v1"])
-    assert code == 0, err
-    before = snapshot(root)
+def generate_signalled(
+    root: Path, outdir: Path, after: int, signum: int, into: str = ""
+) -> tuple[int, str]:
+    """``depsplit generate --tag v2`` in a subprocess that sends itself ``signum`` after
+    its ``after``-th ``os.replace`` (of those onto a path ending with ``into``)."""
     script = textwrap.dedent(
-        """
+        f"""
         import os, signal, sys
         count = [0]
         real = os.replace
         def replace(*args, **kwargs):
             real(*args, **kwargs)
-            count[0] += 1
-            if count[0] == 3:
-                os.kill(os.getpid(), signal.SIGTERM)
+            count[0] += str(args[1]).endswith({into!r})
+            if count[0] == {after}:
+                os.kill(os.getpid(), {int(signum)})
         os.replace = replace
         from depsplit.cli import main
         sys.exit(main(sys.argv[1:]))
@@ -183,10 +182,39 @@ def test_sigterm_during_generate_keeps_the_previous_output(tmp_path: Path) -> No
         check=False,
         timeout=120,
     )
-    assert done.returncode == 2, done.stderr
-    assert "interrupted by SIGTERM: nothing was changed" in done.stderr
-    assert "Traceback" not in done.stderr
+    return done.returncode, done.stderr
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
+def test_sigterm_or_ctrl_c_during_generate_keeps_the_previous_output(
+    tmp_path: Path, signum: int
+) -> None:
+    """Both say what became of the output (Ctrl-C once said only "Aborted.")."""
+    root = make_repo(tmp_path)
+    outdir = root / "deploy"
+    code, _, err = run(["generate", str(root), "-o", str(outdir), "--tag", "v1"])
+    assert code == 0, err
+    before = snapshot(root)
+    code, err = generate_signalled(root, outdir, 3, signum)
+    name = signal.Signals(signum).name
+    assert code == 2, err
+    assert f"error: interrupted by {name}: nothing was changed" in err, err
+    assert "Traceback" not in err
     assert snapshot(root) == before
+
+
+def test_ctrl_c_after_the_commit_point_says_the_new_output_is_kept(tmp_path: Path) -> None:
+    root = make_repo(tmp_path)
+    outdir = root / "deploy"
+    code, _, err = run(["generate", str(root), "-o", str(outdir), "--tag", "v1"])
+    assert code == 0, err
+    # The journal's second state is the commit point.
+    code, err = generate_signalled(root, outdir, 2, signal.SIGINT, into=JOURNAL)
+    assert code == 2, err
+    assert "error: interrupted by SIGINT: the new output was already complete" in err, err
+    plan = json.loads((outdir / MANIFEST).read_text(encoding="utf-8"))
+    assert plan["generate"]["tag"] == "v2"
+    assert not [p for p in outdir.rglob("*") if p.name.startswith(".depsplit-")]
 
 
 def test_a_journal_that_is_not_depsplits_is_refused_and_nothing_is_touched(
