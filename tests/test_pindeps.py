@@ -9,53 +9,19 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 sys.path.insert(0, str(Path(__file__).parent / "index"))
-from localindex import Dist, LocalIndex, build_index, serve
+sys.path.insert(0, str(Path(__file__).parent))
+from localindex import Dist, build_index, serve
 
-from depsplit.cli import main
-from depsplit.target import SUPPORTED_PYTHONS
+# The index-facts helpers (the CLI runner fixture, the JSON analysis, wheel tags).
+from test_pysupport import Run, Tree, analyze_json, group_of, run, wheels_for
 
 pytestmark = pytest.mark.usefixtures("no_pip_config")
-
-Run = Callable[..., tuple[int, str, str]]
-Tree = Callable[[dict[str, str | bytes]], Path]
-
-NEWEST = SUPPORTED_PYTHONS[-1]
-
-
-def _cp(minor: str) -> str:
-    return "cp" + minor.replace(".", "")
-
-
-def wheels_for(*minors: str) -> tuple[str, ...]:
-    return tuple(f"{_cp(m)}-{_cp(m)}-manylinux_2_17_x86_64" for m in minors)
-
-
-@pytest.fixture
-def run(capsys: pytest.CaptureFixture[str]) -> Run:
-    def invoke(*args: str) -> tuple[int, str, str]:
-        code = main(list(args))
-        captured = capsys.readouterr()
-        return code, captured.out, captured.err
-
-    return invoke
-
-
-def analyze_json(run: Run, root: Path, index: LocalIndex, *extra: str) -> tuple[int, dict, str]:
-    code, out, err = run(
-        "analyze", str(root), "--index-facts", "--index-url", index.file_url, "--format", "json",
-        *extra,
-    )  # fmt: skip
-    return code, json.loads(out), err
-
-
-def group_of(data: dict, app: str) -> dict:
-    return next(g for g in data["groups"] if app in g["apps"])
+__all__ = ["run"]  # a fixture, used by name
 
 
 GAMES = [
