@@ -89,6 +89,7 @@ def test_builder_stage(tmp_path: Path) -> None:
     assert wheel == single_run.replace(
         "python -m pip install -r",
         "python -m pip install --upgrade pip"
+        " && python -m pip wheel --no-deps --wheel-dir /wheels/pip pip"
         " && python -m pip wheel --use-pep517 --wheel-dir /wheels -r",
     )
     assert "--mount=type=secret,id=pip_extra_index_url,env=PIP_EXTRA_INDEX_URL" in wheel
@@ -100,7 +101,8 @@ def test_builder_stage(tmp_path: Path) -> None:
     installs = [r for r in run_lines(final) if "pip" in r]
     assert installs == [
         "RUN --mount=type=bind,from=builder,source=/wheels,target=/wheels "
-        "python -m pip install --no-cache-dir --no-index --find-links /wheels /wheels/*.whl"
+        "python -m pip install --no-cache-dir --no-index /wheels/pip/*.whl "
+        "&& python -m pip install --no-cache-dir --no-index --find-links /wheels /wheels/*.whl"
     ]
     [runtime] = [r for r in run_lines(final) if "apt-get" in r]
     assert runtime == (
@@ -204,6 +206,7 @@ def test_builder_for_old_interpreters_uses_only_what_their_pip_has(
     # The builder first upgrades its own pip (thrown away with the stage): 2.7's last pip
     # (20.3) and 3.6's (21.3) have every option used after that.
     assert options == {
-        "--upgrade", "--use-pep517", "--wheel-dir", "--no-cache-dir", "--no-index", "--find-links"
+        "--upgrade", "--no-deps", "--use-pep517", "--wheel-dir", "--no-cache-dir", "--no-index",
+        "--find-links",
     }  # fmt: skip
     assert_linters_pass(root / OUT)

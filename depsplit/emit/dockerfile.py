@@ -156,7 +156,7 @@ def _builder_stage(build: GroupBuild, requirements: str, mounts: list[str]) -> l
         "# --use-pep517: every sdist is built by its declared backend in an isolated environment",
         "# (setuptools and wheel fetched there), whatever the base image has installed; pip is",
         "# first brought to the newest release this CPython supports (an old base may carry a",
-        "# pip without that option). This stage is thrown away: the final image keeps its pip.",
+        "# pip without that option), and its wheel kept for the final stage.",
         _copy(requirements, REQUIREMENTS_IN_IMAGE),
         "# hadolint ignore=DL3013",
         "RUN "
@@ -164,6 +164,7 @@ def _builder_stage(build: GroupBuild, requirements: str, mounts: list[str]) -> l
             [
                 *mounts,
                 "python -m pip install --upgrade pip",
+                f"&& python -m pip wheel --no-deps --wheel-dir {WHEELS}/pip pip",
                 f"&& python -m pip wheel --use-pep517 --wheel-dir {WHEELS} "
                 f"-r {REQUIREMENTS_IN_IMAGE}",
             ]
@@ -192,9 +193,12 @@ def _install_from_builder(runtime: Sequence[str]) -> list[str]:
         "# Dependencies in their own layer, before the sources: exactly the builder's wheels,",
         f"# without the index (its {WHEELS} is mounted for this step only, not copied). A wheel",
         "# compiled there may need a system library at run time (libpq5 for psycopg2): install",
-        "# it in this stage, before this step.",
+        "# it in this stage, before this step. The builder's pip goes first: the wheels it chose",
+        "# may carry tags an older pip does not know (manylinux2014 before pip 19.3).",
         f"RUN --mount=type=bind,from=builder,source={WHEELS},target={WHEELS} \\",
-        f"    python -m pip install --no-cache-dir --no-index --find-links {WHEELS} {WHEELS}/*.whl",
+        f"    python -m pip install --no-cache-dir --no-index {WHEELS}/pip/*.whl \\",
+        "    && python -m pip install --no-cache-dir --no-index "
+        f"--find-links {WHEELS} {WHEELS}/*.whl",
     ]
 
 
