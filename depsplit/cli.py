@@ -323,7 +323,14 @@ def explain(package: str, **kw: object) -> None:
     plan = _analyze({}, **kw)  # type: ignore[arg-type]
     _note_skipped(plan)
     click.echo(explain_package(plan.apps, plan.conflicts, package, plan.target), nl=False)
-    raise _Exit(EXIT_ERROR if plan.has_errors else EXIT_OK)
+    if plan.has_errors:
+        raise _Exit(EXIT_ERROR)
+    from packaging.utils import canonicalize_name
+
+    key = canonicalize_name(package)
+    # A package no app requires is most often a typo: exit 1, so a script notices.
+    found = any(r.key == key for app in plan.apps for r in app.requirements)
+    raise _Exit(EXIT_OK if found else EXIT_POLICY)
 
 
 @cli.command()

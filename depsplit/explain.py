@@ -3,6 +3,7 @@ it goes into the app's container, and the conflicts on it."""
 
 from __future__ import annotations
 
+import difflib
 import re
 from collections.abc import Sequence
 
@@ -64,7 +65,10 @@ def explain(
     ]
     rows = [(app, reqs) for app, reqs in rows if reqs]
     if not rows:
-        return f"No app requires {package} (looked up as {key!r}).\n"
+        known = sorted({r.key for app in apps for r in app.requirements})
+        close = difflib.get_close_matches(key, known, n=3, cutoff=0.75)
+        hint = f" Did you mean {' or '.join(close)}?" if close else ""
+        return f"No app requires {package} (looked up as {key!r}).{hint}\n"
     shown = rows[0][1][0].name
     lines = [
         f"{shown}: required by {len(rows)} app{'s' if len(rows) != 1 else ''} "

@@ -687,8 +687,10 @@ class _Transaction:
     def _stage(self, entry: _Entry) -> None:
         target = self.outdir / entry.path
         try:
+            # 0o666 less the user's umask, as any tool that writes files the user owns
+            # (generated files hold no credential: they are redacted before rendering).
             fd = os.open(
-                self.temp(entry), os.O_WRONLY | os.O_CREAT | os.O_EXCL | _O_NOFOLLOW, 0o600
+                self.temp(entry), os.O_WRONLY | os.O_CREAT | os.O_EXCL | _O_NOFOLLOW, 0o666
             )
         except OSError as exc:
             raise _error(target, "write", exc) from exc

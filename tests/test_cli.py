@@ -182,3 +182,14 @@ def test_control_characters_in_paths_do_not_reach_the_terminal(
     assert "\x1b" not in out
     assert "\x07" not in out
     assert "x\\x1b]0;pwn\\x07y" in out
+
+
+def test_explain_an_unknown_package_exits_1_with_a_suggestion(
+    tree, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root = tree({"api/requirements.txt": "flask==3.0\n", "web/requirements.txt": "Django\n"})
+    assert main(["explain", "flaks", str(root)]) == 1
+    assert "No app requires flaks (looked up as 'flaks'). Did you mean flask?" in (
+        capsys.readouterr().out
+    )
+    assert main(["explain", "django", str(root)]) == 0

@@ -89,6 +89,12 @@ def test_explain_unknown_package() -> None:
     )
 
 
+def test_explain_unknown_package_suggests_close_names() -> None:
+    assert explain(APPS, [], "flaks", TARGET) == (
+        "No app requires flaks (looked up as 'flaks'). Did you mean flask?\n"
+    )
+
+
 def test_explain_without_conflicts() -> None:
     assert explain(APPS, [], "celery", TARGET).endswith("\nNo conflicts on celery.\n")
 

@@ -261,3 +261,23 @@ def test_the_plan_file_gets_its_hashes_as_json_would_write_them(tmp_path: Path) 
     data = json.loads(plan)
     data["files"] = {"compose.yaml": sha256("name: x\n"), "g/Dockerfile": sha256("FROM python\n")}
     assert (out / MANIFEST).read_text(encoding="utf-8") == json.dumps(data, indent=2) + "\n"
+
+
+def test_files_are_written_with_the_user_s_umask(tmp_path: Path) -> None:
+    """Generated files are the user's to read, edit and commit: 0o666 less the umask
+    (0o644 under the usual 022), not owner-only."""
+    import stat
+
+    previous = os.umask(0o022)
+    try:
+        write_tree(tmp_path / "out", {"a/Dockerfile": "FROM x\n", "compose.yaml": "x: 1\n"})
+        written = [p for p in (tmp_path / "out").rglob("*") if p.is_file()]
+        modes = {p.name: stat.S_IMODE(p.stat().st_mode) for p in written}
+        os.umask(0o077)
+        write_tree(tmp_path / "private", {"compose.yaml": "x: 1\n"})
+        private = stat.S_IMODE((tmp_path / "private" / "compose.yaml").stat().st_mode)
+    finally:
+        os.umask(previous)
+    assert modes["Dockerfile"] == 0o644
+    assert modes["compose.yaml"] == 0o644
+    assert private == 0o600
