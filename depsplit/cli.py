@@ -251,6 +251,15 @@ def cli() -> None:
     "or a previous --format json report: conflicts are new, existing or resolved.",
 )
 @click.option(
+    "--color",
+    "color_mode",
+    type=click.Choice(["auto", "always", "never"]),
+    default="auto",
+    show_default=True,
+    help="Colour the text report: auto = on a terminal, unless NO_COLOR is set (FORCE_COLOR "
+    "colours a pipe too).",
+)
+@click.option(
     "--link-base",
     metavar="URL",
     help="Prefix of file links in the Markdown report, e.g. "
@@ -261,6 +270,7 @@ def analyze(
     outputs: tuple[str, ...],
     fail_on: str,
     baseline: str | None,
+    color_mode: str,
     link_base: str | None,
     **kw: object,
 ) -> None:
@@ -296,7 +306,11 @@ def analyze(
             )
         diff = baseline_diff(old, plan)
     options = _RenderOptions(
-        baseline=diff, link_base=link_base, root=Path(str(kw["path"])), environ=dict(os.environ)
+        baseline=diff,
+        link_base=link_base,
+        root=Path(str(kw["path"])),
+        environ=dict(os.environ),
+        color_mode=color_mode,
     )
     from depsplit.gc_pause import fewer_collections
 
@@ -588,6 +602,8 @@ class _RenderOptions:
     link_base: str | None = None
     root: Path | None = None
     environ: dict[str, str] = field(default_factory=dict)
+    color_mode: str = "auto"
+    """``--color``: ``auto``, ``always`` or ``never``."""
     _prefix: str | None = None
 
     def path_prefix(self) -> str:
@@ -611,9 +627,15 @@ class _RenderOptions:
         return None
 
     def color(self, target: str) -> bool:
-        """Colour only on a terminal's stdout, never with ``NO_COLOR``."""
+        """``--color always``/``never`` decide; ``auto`` colours stdout when it is a
+        terminal (not ``TERM=dumb``), never with ``NO_COLOR`` set, and a pipe too with
+        ``FORCE_COLOR`` set (https://no-color.org, https://force-color.org); a file never."""
+        if self.color_mode != "auto":
+            return self.color_mode == "always"
         if target != "-" or self.environ.get("NO_COLOR"):
             return False
+        if self.environ.get("FORCE_COLOR"):
+            return True
         isatty = getattr(sys.stdout, "isatty", None)
         return bool(isatty and isatty()) and self.environ.get("TERM") != "dumb"
 
@@ -648,7 +670,9 @@ def _render(
 
 def _emit(text: str, target: str) -> None:
     if target == "-":
-        click.echo(text, nl=False)
+        # ANSI styles are in ``text`` only when --color/NO_COLOR/FORCE_COLOR decided so
+        # (content is escaped): click must not strip them from a pipe.
+        click.echo(text, nl=False, color=True)
         return
     from depsplit.writer import write_file_atomic
 

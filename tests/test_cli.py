@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -193,3 +194,29 @@ def test_explain_an_unknown_package_exits_1_with_a_suggestion(
         capsys.readouterr().out
     )
     assert main(["explain", "django", str(root)]) == 0
+
+
+@pytest.mark.parametrize(
+    ("args", "env", "coloured"),
+    [
+        ((), {}, False),  # a pipe
+        ((), {"FORCE_COLOR": "1"}, True),
+        ((), {"FORCE_COLOR": "1", "NO_COLOR": "1"}, False),
+        (("--color", "always"), {"NO_COLOR": "1"}, True),
+        (("--color", "never"), {"FORCE_COLOR": "1"}, False),
+    ],
+)
+def test_color_follows_the_option_then_no_color_and_force_color(
+    tree, args: tuple[str, ...], env: dict[str, str], coloured: bool
+) -> None:
+    root = tree({"api/requirements.txt": "flask==3.0\n", "web/requirements.txt": "flask==2.0\n"})
+    done = subprocess.run(
+        [sys.executable, "-m", "depsplit", "analyze", str(root), *args],
+        capture_output=True,
+        text=True,
+        env={k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "FORCE_COLOR")} | env,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert ("\x1b[" in done.stdout) is coloured
+    assert "flask" in done.stdout
