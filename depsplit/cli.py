@@ -230,6 +230,7 @@ def cli() -> None:
     help="Report format; repeat with --output for several reports from one run.",
 )
 @click.option(
+    "-o",
     "--output",
     "outputs",
     multiple=True,
@@ -357,7 +358,7 @@ def explain(package: str, **kw: object) -> None:
     show_default=True,
     help="Graph format.",
 )
-@click.option("--output", type=click.Path(dir_okay=False), default="-", help="Write to FILE.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False), default="-", help="Write to FILE.")
 def graph(fmt: str, output: str, **kw: object) -> None:
     """Print the graph of apps, packages, requirements and conflicts."""
     from depsplit.report.graph import build_graph, render_graph

@@ -220,3 +220,12 @@ def test_color_follows_the_option_then_no_color_and_force_color(
     assert done.returncode == 0, done.stderr
     assert ("\x1b[" in done.stdout) is coloured
     assert "flask" in done.stdout
+
+
+def test_dash_o_is_the_output_of_every_command(tree, tmp_path: Path) -> None:
+    """`-o` as in `generate`: the report file of `analyze`, the graph file of `graph`."""
+    root = tree({"api/requirements.txt": "flask==3.0\n"})
+    assert main(["analyze", str(root), "--format", "json", "-o", str(tmp_path / "r.json")]) == 0
+    assert json.loads((tmp_path / "r.json").read_text())["schema_version"] == 1
+    assert main(["graph", str(root), "-o", str(tmp_path / "g.dot")]) == 0
+    assert (tmp_path / "g.dot").read_text().startswith("digraph")
