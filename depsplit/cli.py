@@ -8,6 +8,7 @@ the input was read at all).
 
 from __future__ import annotations
 
+import re
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
@@ -334,18 +335,15 @@ def analyze(
 def explain(package: str, **kw: object) -> None:
     """List every app's requirement on PACKAGE, with origins, and the sets that conflict."""
     from depsplit.explain import explain as explain_package
+    from depsplit.explain import required_by
 
     plan = _analyze({}, **kw)  # type: ignore[arg-type]
     _note_skipped(plan)
     click.echo(explain_package(plan.apps, plan.conflicts, package, plan.target), nl=False)
     if plan.has_errors:
         raise _Exit(EXIT_ERROR)
-    from packaging.utils import canonicalize_name
-
-    key = canonicalize_name(package)
     # A package no app requires is most often a typo: exit 1, so a script notices.
-    found = any(r.key == key for app in plan.apps for r in app.requirements)
-    raise _Exit(EXIT_OK if found else EXIT_POLICY)
+    raise _Exit(EXIT_OK if required_by(plan.apps, package) else EXIT_POLICY)
 
 
 @cli.command()
@@ -376,36 +374,33 @@ def _note_skipped(plan: Plan) -> None:
         click.echo(f"note: not searched: {skipped.path}: {skipped.reason}", err=True)
 
 
-def _replicas(values: tuple[str, ...]) -> dict[str, int]:
-    out: dict[str, int] = {}
-    for value in values:
-        name, sep, count = value.partition("=")
-        if not sep or not name or not count.strip().isdigit():
-            raise click.BadParameter(f"{value!r} is not APP=N", param_hint="--replicas")
-        out[name.strip()] = int(count)
-    return out
-
-
-def _app_values(values: tuple[str, ...], flag: str, shape: str) -> dict[str, str]:
+def _app_values(
+    values: tuple[str, ...], flag: str, shape: str, valid: Callable[[str], object] = bool
+) -> dict[str, str]:
+    """``APP=VALUE`` options (``--replicas``, ``--autoscale``, ``--ingress-host``): app →
+    value, each checked by ``valid``; anything else is a usage error naming the flag."""
     out: dict[str, str] = {}
     for value in values:
         name, sep, rest = value.partition("=")
-        if not sep or not name.strip() or not rest.strip():
+        if not sep or not name.strip() or not rest.strip() or not valid(rest.strip()):
             raise click.BadParameter(f"{value!r} is not {shape}", param_hint=flag)
         out[name.strip()] = rest.strip()
     return out
 
 
+def _replicas(values: tuple[str, ...]) -> dict[str, int]:
+    found = _app_values(values, "--replicas", "APP=N", str.isdigit)
+    return {name: int(count) for name, count in found.items()}
+
+
 def _autoscale(values: tuple[str, ...]) -> dict[str, tuple[int, int]]:
-    out: dict[str, tuple[int, int]] = {}
-    for name, bounds in _app_values(values, "--autoscale", "APP=MIN:MAX").items():
-        low, sep, high = bounds.partition(":")
-        if not sep or not low.strip().isdigit() or not high.strip().isdigit():
-            raise click.BadParameter(
-                f"{name}={bounds!r} is not APP=MIN:MAX", param_hint="--autoscale"
-            )
-        out[name] = (int(low), int(high))
-    return out
+    found = _app_values(
+        values, "--autoscale", "APP=MIN:MAX", lambda v: re.fullmatch(r"\d+\s*:\s*\d+", v)
+    )
+    return {
+        name: (int(low), int(high))
+        for name, (low, _, high) in ((n, v.partition(":")) for n, v in found.items())
+    }
 
 
 def _resources(cpu: str | None, memory: str | None) -> Resources | None:

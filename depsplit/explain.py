@@ -49,6 +49,16 @@ def _status(app: App, req: Requirement, target: Target, python: str | None) -> s
     return "applies" + (" (lock-file pin)" if req.role == "lock" else "")
 
 
+def required_by(apps: Sequence[App], package: str) -> list[tuple[App, list[Requirement]]]:
+    """Each app (by name) that requires ``package`` (canonicalized), with those lines."""
+    key = canonicalize_name(package)
+    rows = [
+        (app, [r for r in app.requirements if r.key == key])
+        for app in sorted(apps, key=lambda a: a.name)
+    ]
+    return [(app, reqs) for app, reqs in rows if reqs]
+
+
 def explain(
     apps: Sequence[App], conflicts: Sequence[Conflict], package: str, target: Target
 ) -> str:
@@ -59,11 +69,7 @@ def explain(
     if not _NAME.match(package):
         raise UsageError(f"{package!r} is not a valid package name")
     key = canonicalize_name(package)
-    rows = [
-        (app, [r for r in app.requirements if r.key == key])
-        for app in sorted(apps, key=lambda a: a.name)
-    ]
-    rows = [(app, reqs) for app, reqs in rows if reqs]
+    rows = required_by(apps, package)
     if not rows:
         known = sorted({r.key for app in apps for r in app.requirements})
         close = difflib.get_close_matches(key, known, n=3, cutoff=0.75)

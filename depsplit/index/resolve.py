@@ -32,6 +32,8 @@ from packaging.requirements import Requirement as PkgRequirement
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.utils import NormalizedName, canonicalize_name
 from packaging.version import Version
+from resolvelib.resolvers.resolution import Resolution as _BaseResolution
+from resolvelib.resolvers.resolution import _build_result
 
 from depsplit.errors import EXIT_POLICY, DepsplitError, InputError
 from depsplit.index.errors import (
@@ -852,54 +854,44 @@ class _Provider(resolvelib.AbstractProvider[_Req, _Cand, str]):
 
 # ------------------------------------------------------------------- resolvelib, memoized
 
-try:  # resolvelib >= 1.1
-    from resolvelib.resolvers.resolution import Resolution as _BaseResolution
-    from resolvelib.resolvers.resolution import _build_result
-except ImportError:  # pragma: no cover - an older resolvelib: its own loop, unmemoized
-    _BaseResolution = None
+
+class _Resolution(_BaseResolution[_Req, _Cand, str]):
+    """resolvelib's own algorithm, round for round (the same pins, backtracks and rounds),
+    with the two questions it asks of every criterion at every round answered from memos:
+    whether the current pin satisfies the criterion, and the criterion's preference. A
+    criterion is never changed once made (resolvelib makes a new one), so both are kept on
+    the criterion object itself (the last pin checked; the flags), and go when it goes.
+    It overrides two methods of resolvelib 1.1/1.2 (pyproject.toml bounds the version;
+    tests/index/test_resolver_memo.py compares it with the stock resolver)."""
+
+    def _is_current_pin_satisfying(self, name: str, criterion: Any) -> bool:
+        pin = self.state.mapping.get(name)
+        if pin is None:
+            return False
+        memo = vars(criterion)
+        last = memo.get("_depsplit_pin")
+        if last is not None and last[0] is pin:
+            return bool(last[1])
+        satisfied = self._p.is_satisfied_by
+        ok = all(satisfied(i.requirement, pin) for i in criterion.information)
+        memo["_depsplit_pin"] = (pin, ok)
+        return ok
+
+    def _get_preference(self, name: str) -> Any:
+        state = self.state
+        memo = vars(state.criteria[name])
+        flags = memo.get("_depsplit_flags")
+        if flags is None:
+            flags = memo["_depsplit_flags"] = _flags(state.criteria[name].information)
+        return _preference(name, flags, state.backtrack_causes)
 
 
-if _BaseResolution is not None:
-
-    class _Resolution(_BaseResolution):  # type: ignore[misc,valid-type]
-        """resolvelib's own algorithm, round for round (the same pins, backtracks and
-        rounds), with the two questions it asks of every criterion at every round
-        answered from memos: whether the current pin satisfies the criterion, and the
-        criterion's preference. A criterion is never changed once made (resolvelib makes a
-        new one), so both are kept on the criterion object itself (the last pin checked;
-        the flags), and go when it goes."""
-
-        def _is_current_pin_satisfying(self, name: str, criterion: Any) -> bool:
-            pin = self.state.mapping.get(name)
-            if pin is None:
-                return False
-            last = criterion.__dict__.get("_depsplit_pin")
-            if last is not None and last[0] is pin:
-                return bool(last[1])
-            satisfied = self._p.is_satisfied_by
-            ok = all(satisfied(i.requirement, pin) for i in criterion.information)
-            criterion._depsplit_pin = (pin, ok)
-            return ok
-
-        def _get_preference(self, name: str) -> Any:
-            state = self.state
-            criterion = state.criteria[name]
-            flags = criterion.__dict__.get("_depsplit_flags")
-            if flags is None:
-                flags = criterion._depsplit_flags = _flags(criterion.information)
-            causes = state.backtrack_causes
-            if not causes:
-                return (name != PYTHON, True, not flags[0], not flags[1], name)
-            return _preference(name, flags, causes)
-
-    class _Resolver(resolvelib.Resolver):  # type: ignore[type-arg]
-        def resolve(self, requirements: Iterable[_Req], max_rounds: int = 100) -> Any:
-            resolution = _Resolution(self.provider, self.reporter)
-            state = resolution.resolve(requirements, max_rounds=max_rounds)
-            return _build_result(state)
-
-else:  # pragma: no cover
-    _Resolver = resolvelib.Resolver
+class _Resolver(resolvelib.Resolver[_Req, _Cand, str]):
+    def resolve(  # type: ignore[override]  # resolvelib's own Resolver.resolve signature
+        self, requirements: Iterable[_Req], max_rounds: int = 100
+    ) -> resolvelib.resolvers.Result[_Req, _Cand, str]:
+        resolution = _Resolution(self.provider, self.reporter)
+        return _build_result(resolution.resolve(requirements, max_rounds=max_rounds))
 
 
 # ---------------------------------------------------------------------------- entry points
