@@ -33,13 +33,14 @@ from packaging.markers import UndefinedComparison, UndefinedEnvironmentName
 from packaging.requirements import Requirement as PkgRequirement
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.utils import canonicalize_name
-from packaging.version import InvalidVersion, Version
+from packaging.version import Version
 
 from depsplit import target as tgt
 from depsplit.index.errors import IndexError_, OfflineCacheMiss
 from depsplit.index.finder import DistMetadata, DynamicMetadata, Finder, IndexFile
 from depsplit.index.tags import wheel_rank
 from depsplit.model import App, Diagnostic, Level, Origin, Requirement, Target
+from depsplit.specalgebra import exact_pins
 
 __all__ = ["MAX_DEPTH", "Dependencies", "add"]
 
@@ -74,18 +75,17 @@ class _Pin:
 
 
 def _pinned_version(spec: str) -> Version | None:
-    """The one release ``spec`` allows when it pins exactly (``==1.2``, ``===1.2``);
-    ``None`` for a range, a wildcard or several clauses."""
+    """The one release ``spec`` allows when it pins exactly (``==1.2``, ``===1.2``, maybe
+    with other clauses it satisfies); ``None`` for a range or a wildcard."""
     try:
-        clauses = list(SpecifierSet(spec))
+        specifier = SpecifierSet(spec)
     except InvalidSpecifier:
         return None
-    if len(clauses) != 1 or clauses[0].operator not in ("==", "===") or "*" in spec:
+    pins = exact_pins(specifier)
+    if len(pins) != 1:
         return None
-    try:
-        return Version(clauses[0].version)
-    except InvalidVersion:
-        return None
+    [version] = pins
+    return version if specifier.contains(version, prereleases=True) else None
 
 
 def _best_file(files: Sequence[IndexFile], target: Target, minors: Sequence[str]) -> IndexFile:

@@ -48,6 +48,7 @@ from depsplit.model import (
     Requirement,
     Target,
 )
+from depsplit.specalgebra import exact_pins
 
 __all__ = ["Support", "Wanted", "apply", "group_builds", "minors_specifier", "span"]
 
@@ -127,10 +128,6 @@ def _python_ok(requires_python: str | None, minor: str) -> bool:
         return bool(tgt.allowed_pythons(requires_python, (minor,)))
     except InvalidSpecifier:
         return True  # pip ignores an invalid Requires-Python
-
-
-def _exact(spec: SpecifierSet) -> bool:
-    return any(s.operator in ("==", "===") and not s.version.endswith(".*") for s in spec)
 
 
 _Status = tuple[frozenset[str], frozenset[str], frozenset[str], frozenset[str], str]
@@ -229,7 +226,7 @@ class _Page:
         pin (PEP 592); pre-releases only when the specifier names one or no final release
         matches (``SpecifierSet.filter``); the newest candidate wins, wheel or not."""
         spec = SpecifierSet(specifier)
-        exact = _exact(spec)
+        exact = bool(exact_pins(spec))
         versions = self.versions
         if exact:
             # Most lines pin one release: look at it (and its spellings) only.
@@ -287,7 +284,7 @@ class Wanted:
         versions = sorted({v for v, _, _ in self.picks.values()}, key=Version)
         if not versions:
             return f"{asked}: no release installs on a supported CPython ({self.where})"
-        if len(versions) == 1 and _exact(SpecifierSet(self.specifier)):
+        if len(versions) == 1 and bool(exact_pins(SpecifierSet(self.specifier))):
             head = f"{self.name} {versions[0]}"
         elif len(versions) == 1:
             head = f"{asked} → {versions[0]}"

@@ -27,6 +27,7 @@ from functools import lru_cache
 
 from packaging.ranges import VersionRange
 from packaging.specifiers import Specifier, SpecifierSet
+from packaging.version import InvalidVersion, Version
 
 try:  # packaging's rule for a set with prereleases=False (private: checked by the tests)
     from packaging._ranges import ranges_are_prerelease_only as _prerelease_only
@@ -103,3 +104,16 @@ def is_unsatisfiable(
 
 
 __all__ = ["FEW", "MAX_CLAUSES", "clause_problem", "is_unsatisfiable", "set_range"]
+
+
+def exact_pins(spec: SpecifierSet) -> set[Version]:
+    """The releases ``spec`` names with ``==``/``===`` (not ``==X.*``): what pins exactly.
+    A ``===`` text that is not a PEP 440 version names none."""
+    out = set()
+    for clause in spec:
+        if clause.operator in ("==", "===") and not clause.version.endswith(".*"):
+            try:
+                out.add(Version(clause.version))
+            except InvalidVersion:
+                continue
+    return out

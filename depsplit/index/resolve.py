@@ -46,6 +46,7 @@ from depsplit.index.finder import DistMetadata, DynamicMetadata, Finder, IndexFi
 from depsplit.index.tags import target_tags, wheel_rank
 from depsplit.model import Origin, Requirement, Target
 from depsplit.redact import redact_url
+from depsplit.specalgebra import exact_pins
 from depsplit.target import (
     SUPPORTED_PYTHONS,
     allowed_pythons,
@@ -237,7 +238,7 @@ class _Req:
         if not self.spec_text:
             object.__setattr__(self, "spec_text", str(self.specifier))
         if self.pinned is None:
-            object.__setattr__(self, "pinned", bool(_exact_pins(self.specifier)))
+            object.__setattr__(self, "pinned", bool(exact_pins(self.specifier)))
 
     @property
     def text(self) -> str:
@@ -267,7 +268,7 @@ class _Dep:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "spec_text", str(self.specifier))
-        object.__setattr__(self, "pinned", bool(_exact_pins(self.specifier)))
+        object.__setattr__(self, "pinned", bool(exact_pins(self.specifier)))
 
 
 @dataclass(frozen=True, eq=False)
@@ -316,17 +317,6 @@ def _pin_text(version: Version) -> str:
 def _natural(text: str) -> tuple[str | int, ...]:
     """Sort key putting ``cp39`` before ``cp310``."""
     return tuple(int(p) if p.isdigit() else p for p in re.split(r"(\d+)", text))
-
-
-def _exact_pins(spec: SpecifierSet) -> set[Version]:
-    out = set()
-    for s in spec:
-        if s.operator in ("==", "===") and not s.version.endswith(".*"):
-            try:
-                out.add(Version(s.version))
-            except ValueError:
-                continue
-    return out
 
 
 def _python_ok(requires_python: str | None, python: str) -> bool:
@@ -591,7 +581,7 @@ class _Provider(resolvelib.AbstractProvider[_Req, _Cand, str]):
                 spec &= r.specifier
             if constraint is not None:
                 spec &= constraint
-            found = (spec, _exact_pins(spec), spec.prereleases)
+            found = (spec, exact_pins(spec), spec.prereleases)
             self._specs[memo_key] = found
         return found
 

@@ -18,9 +18,10 @@ from packaging.version import Version
 
 from depsplit.index import Finder, ResolutionImpossible, resolve
 from depsplit.index.cache import PAGE_FORMAT, Cache, Link
-from depsplit.index.resolve import _Cand, _exact_pins, _Provider, _Req, assumed_sdists
+from depsplit.index.resolve import _Cand, _Provider, _Req, assumed_sdists
 from depsplit.index.tags import wheel_rank
 from depsplit.model import Target
+from depsplit.specalgebra import exact_pins
 
 # ``depsplit.index.resolve`` the attribute is the function; the module is this one.
 resolve_module = sys.modules["depsplit.index.resolve"]
@@ -142,7 +143,7 @@ def _reference(
     provider: _Provider, key: str, spec: SpecifierSet, bad: set[Version]
 ) -> list[Version]:
     """find_matches as it was written eagerly (before candidates were produced lazily)."""
-    pins = _exact_pins(spec)
+    pins = exact_pins(spec)
     eligible = {}
     for version in spec.filter(provider.versions(key), prereleases=True):
         release = provider.release(key, version)
