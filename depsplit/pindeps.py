@@ -26,7 +26,7 @@ would have to run) is a warning naming it: ``--transitive`` prepares such metada
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 
 from packaging.markers import UndefinedComparison, UndefinedEnvironmentName
@@ -144,7 +144,21 @@ class _Reader:
         self.minors = tuple(minors)
         self.diagnostics: dict[Diagnostic, None] = {}
         self.unverified = False
+        self._files: dict[tuple[int, str, Version], IndexFile | None] = {}
         """Set when metadata was missing from the cache offline."""
+
+    def file(self, finder: Finder, pin: _Pin) -> IndexFile | None:
+        """The file whose metadata stands for the pinned release (:func:`_best_file`), once
+        per finder and release; ``None`` when the release is not there or the project page
+        cannot be read (the index facts report that: :mod:`depsplit.pysupport`)."""
+        memo = (id(finder), pin.key, pin.version)
+        if memo not in self._files:
+            try:
+                files = finder.versions(pin.key).get(pin.version)
+            except IndexError_:
+                files = None
+            self._files[memo] = _best_file(files, self.target, self.minors) if files else None
+        return self._files[memo]
 
     def metadata(self, finder: Finder, pin: _Pin) -> DistMetadata | None:
         """The pinned release's metadata, or ``None`` (with a diagnostic) when it is not
@@ -152,14 +166,11 @@ class _Reader:
         dynamic sdist metadata, an offline cache miss, or an unreadable index."""
         origin = pin.origin
         level: Level
-        try:
-            files = finder.versions(pin.key).get(pin.version)
-        except IndexError_:
-            return None  # the index facts report the project page (pysupport)
-        if not files:
+        file = self.file(finder, pin)
+        if file is None:
             return None
         try:
-            return finder.metadata(_best_file(files, self.target, self.minors))
+            return finder.metadata(file)
         except DynamicMetadata:
             level = "warning"
             text = (
@@ -272,7 +283,11 @@ def add(apps: Sequence[App], target: Target, finder_for: FinderFor) -> Dependenc
         if pins[app.name]:
             finders[app.name] = finder = finder_for(app)
             finder.prefetch(sorted({p.key for p in pins[app.name]}))
-    _prefetch_metadata(finders, pins, target, minors)
+    # Every first-level metadata download started in the finders' pools (cached, parallel).
+    for name, finder in finders.items():
+        for pin in pins[name]:
+            if (file := reader.file(finder, pin)) is not None:
+                finder.prefetch_metadata(file)
 
     known: dict[tuple[int, str, Version], tuple[DistMetadata | None, bool]] = {}
     unverified: set[str] = set()
@@ -327,20 +342,3 @@ def add(apps: Sequence[App], target: Target, finder_for: FinderFor) -> Dependenc
         )
         out.append(replace(app, dependencies=unique) if unique else app)
     return Dependencies(tuple(out), tuple(reader.diagnostics), frozenset(unverified))
-
-
-def _prefetch_metadata(
-    finders: Mapping[str, Finder],
-    pins: Mapping[str, Iterable[_Pin]],
-    target: Target,
-    minors: Sequence[str],
-) -> None:
-    """Start every first-level metadata download in the finders' pools (cached, parallel)."""
-    for name, finder in finders.items():
-        for pin in pins[name]:
-            try:
-                files = finder.versions(pin.key).get(pin.version)
-            except IndexError_:
-                continue  # reported when the metadata is read
-            if files:
-                finder.prefetch_metadata(_best_file(files, target, minors))
