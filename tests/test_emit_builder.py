@@ -87,10 +87,10 @@ def test_builder_stage(tmp_path: Path) -> None:
     single_run = next(r for r in run_lines("\n".join(single)) if "pip install" in r)
     wheel = next(r for r in run_lines(builder) if "pip wheel" in r)
     assert wheel == single_run.replace(
-        "python -m pip install -r",
+        "python -m pip install --prefer-binary -r",
         "python -m pip install --upgrade pip"
         " && python -m pip wheel --no-deps --wheel-dir /wheels/pip pip"
-        " && python -m pip wheel --use-pep517 --wheel-dir /wheels -r",
+        " && python -m pip wheel --use-pep517 --prefer-binary --wheel-dir /wheels -r",
     )
     assert "--mount=type=secret,id=pip_extra_index_url,env=PIP_EXTRA_INDEX_URL" in wheel
     assert 'COPY ["libs/common", "/app/libs/common"]' in builder.splitlines()
@@ -204,9 +204,9 @@ def test_builder_for_old_interpreters_uses_only_what_their_pip_has(
         if "python -m pip" in run:
             options |= set(re.findall(r"(?<= )--[a-z0-9-]+", run.split("python -m pip", 1)[1]))
     # The builder first upgrades its own pip (thrown away with the stage): 2.7's last pip
-    # (20.3) and 3.6's (21.3) have every option used after that.
+    # (20.3) and 3.6's (21.3) have every option used after that (--prefer-binary: pip 18.0).
     assert options == {
-        "--upgrade", "--no-deps", "--use-pep517", "--wheel-dir", "--no-cache-dir", "--no-index",
-        "--find-links",
+        "--upgrade", "--no-deps", "--use-pep517", "--prefer-binary", "--wheel-dir",
+        "--no-cache-dir", "--no-index", "--find-links",
     }  # fmt: skip
     assert_linters_pass(root / OUT)

@@ -71,7 +71,7 @@ def generated(root: Path) -> dict[str, tuple[str, str]]:
     for dockerfile in sorted(outdir.glob("*/Dockerfile")):
         text = dockerfile.read_text(encoding="utf-8")
         assert "FROM python:${PYTHON_VERSION}-slim" in text
-        assert "python -m pip install -r" in text
+        assert "python -m pip install --prefer-binary -r" in text
         (arg,) = [line for line in text.splitlines() if line.startswith("ARG PYTHON_VERSION=")]
         requirements = (dockerfile.parent / "requirements.txt").read_text(encoding="utf-8")
         out[arg.removeprefix("ARG PYTHON_VERSION=")] = (dockerfile.parent.name, requirements)

@@ -9,6 +9,8 @@ diagnostics, the exit code, and the generated Dockerfile's Python.
 from __future__ import annotations
 
 import json
+import shlex
+import subprocess
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -290,7 +292,7 @@ def test_a_pure_python_sdist_is_built_by_pip_in_the_image_without_a_builder(
     assert "AS builder" not in dockerfile
     assert "build-essential" not in dockerfile
     assert "pure Python, no compiler needed): purepkg 2.19" in dockerfile
-    assert "python -m pip install -r" in dockerfile
+    assert "python -m pip install --prefer-binary -r" in dockerfile
 
 
 def test_wheels_are_preferred_to_a_build_when_an_older_python_has_them(
@@ -426,3 +428,51 @@ def test_an_end_of_life_python_is_a_warning_naming_what_keeps_it(tree: Tree, run
     assert warning["message"] == (
         "old runs on CPython 3.8 (==3.8.*), end of life since 2024-10-07 (no security fixes)"
     )
+
+
+def _pip_install_options(dockerfile: str) -> list[str]:
+    """The options of the image's ``pip install … -r`` step, as the shell would split them."""
+    run = dockerfile.split("python -m pip install", 1)[1].split("\n", 1)[0]
+    words = shlex.split(run)
+    return words[: words.index("-r")]
+
+
+def test_the_image_installs_an_older_wheel_rather_than_build_a_newer_sdist(
+    tree: Tree, tmp_path: Path, run: Run
+) -> None:
+    """An unpinned requirement whose newest release is sdist-only (and does not build here:
+    an old CPython, no compiler in a slim image) while an older one has a wheel: the image's
+    install takes the wheel. Checked by running the Dockerfile's own pip options against the
+    local index; without them pip picks the sdist and fails, so the trap is real."""
+    index = build_index(
+        tmp_path / "index",
+        [
+            Dist("fastlib", "1.0"),
+            Dist("fastlib", "2.0", tags=(), sdist=True, backend="fail"),
+        ],
+    )
+    root = tree({"svc/requirements.txt": "fastlib\n"})
+    outdir = root / "deploy"
+    code, _, err = run(
+        "generate", str(root), "--index-facts", "--index-url", index.file_url, "-o", str(outdir)
+    )
+    assert code == 0, err
+    (dockerfile,) = outdir.glob("*/Dockerfile")
+    options = _pip_install_options(dockerfile.read_text(encoding="utf-8"))
+    requirements = dockerfile.parent / "requirements.txt"
+
+    def pip_install(*extra: str) -> subprocess.CompletedProcess[str]:
+        target = tmp_path / f"target{len(extra)}"
+        return subprocess.run(
+            [sys.executable, "-m", "pip", "install", "--isolated", "--no-cache-dir",
+             "--disable-pip-version-check", "--index-url", index.file_url,
+             "--target", str(target), *extra, "-r", str(requirements)],
+            capture_output=True, text=True, check=False,
+        )  # fmt: skip
+
+    bare = pip_install()
+    assert bare.returncode != 0
+    assert "fastlib" in bare.stderr + bare.stdout
+    image = pip_install(*options)
+    assert image.returncode == 0, image.stderr
+    assert "Successfully installed fastlib-1.0" in image.stdout

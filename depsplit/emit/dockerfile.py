@@ -9,8 +9,9 @@ layout is mirrored under ``/app``.
 
 A group with releases to compile (:attr:`~depsplit.model.Group.builds`: no wheel for its
 CPython and platform, only an sdist) gets a multi-stage build: a ``builder`` stage on the
-same base with ``build-essential`` runs ``pip wheel`` on the whole requirements file (hashes,
-markers and index options honoured, with the same cache and secret mounts), and the final
+same base with ``build-essential`` runs ``pip wheel --prefer-binary`` on the whole
+requirements file (hashes, markers and index options honoured, with the same cache and
+secret mounts; a release with a wheel preferred to a newer sdist-only one), and the final
 stage installs exactly that wheel set with ``--no-index`` through a bind mount of the
 builder's ``/wheels``, so neither the compiler nor the wheels stay in the image. The final
 stage installs the wheel files themselves rather than ``-r requirements.txt``: a wheel
@@ -69,13 +70,18 @@ def _install(
         "",
         "# Dependencies in their own layer, before the sources: editing an app's code does not",
         "# reinstall them. pip's cache lives in a BuildKit cache mount, not in the image.",
+        "# --prefer-binary: a release with a wheel for this CPython wins over a newer sdist-only",
+        "# one (which would need a compiler this slim image does not have).",
         *(
             f"# built from its sdist by pip here (pure Python, no compiler needed): "
             f"{comment_safe(b.package)} {comment_safe(b.version)}"
             for b in pure
         ),
         _copy(requirements, REQUIREMENTS_IN_IMAGE),
-        "RUN " + " \\\n    ".join([*mounts, f"python -m pip install -r {REQUIREMENTS_IN_IMAGE}"]),
+        "RUN "
+        + " \\\n    ".join(
+            [*mounts, f"python -m pip install --prefer-binary -r {REQUIREMENTS_IN_IMAGE}"]
+        ),
     ]
 
 
@@ -156,7 +162,9 @@ def _builder_stage(build: GroupBuild, requirements: str, mounts: list[str]) -> l
         "# --use-pep517: every sdist is built by its declared backend in an isolated environment",
         "# (setuptools and wheel fetched there), whatever the base image has installed; pip is",
         "# first brought to the newest release this CPython supports (an old base may carry a",
-        "# pip without that option), and its wheel kept for the final stage.",
+        "# pip without that option), and its wheel kept for the final stage. --prefer-binary:",
+        "# what has a wheel for this CPython is downloaded (an older release if need be), only",
+        "# what has none is compiled (a newer sdist-only release may not build on an old CPython).",
         _copy(requirements, REQUIREMENTS_IN_IMAGE),
         "# hadolint ignore=DL3013",
         "RUN "
@@ -165,7 +173,7 @@ def _builder_stage(build: GroupBuild, requirements: str, mounts: list[str]) -> l
                 *mounts,
                 "python -m pip install --upgrade pip",
                 f"&& python -m pip wheel --no-deps --wheel-dir {WHEELS}/pip pip",
-                f"&& python -m pip wheel --use-pep517 --wheel-dir {WHEELS} "
+                f"&& python -m pip wheel --use-pep517 --prefer-binary --wheel-dir {WHEELS} "
                 f"-r {REQUIREMENTS_IN_IMAGE}",
             ]
         ),
