@@ -112,6 +112,27 @@ def previous_groups(path: Path) -> dict[str, str]:
         raise InputError(str(path), f"not a depsplit JSON report or plan: {exc}") from exc
 
 
+def previous_ports(path: Path) -> dict[str, int]:
+    """App name → host port from a previous ``depsplit-plan.json`` (``generate.ports``);
+    empty for a JSON report or a plan written before ports were recorded."""
+    from depsplit.errors import InputError
+    from depsplit.nesting import json_loads
+
+    try:
+        data = json_loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError, RecursionError) as exc:
+        raise InputError(str(path), f"not a depsplit JSON report or plan: {exc}") from exc
+    generate = data.get("generate") if isinstance(data, dict) else None
+    ports = generate.get("ports") if isinstance(generate, dict) else None
+    if not isinstance(ports, dict):
+        return {}
+    return {
+        str(app): port
+        for app, port in ports.items()
+        if isinstance(port, int) and not isinstance(port, bool)
+    }
+
+
 def _python_option(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
     """``--python``, checked when the options are parsed, by the rule the configuration's
     ``python`` follows (:func:`depsplit.target.validate_python`)."""
@@ -440,6 +461,14 @@ def _resources(cpu: str | None, memory: str | None) -> Resources | None:
 @click.option(
     "--check", is_flag=True, help="Write nothing; print a diff and exit 1 if anything would change."
 )
+@click.option(
+    "--fail-on",
+    type=click.Choice(("unsatisfiable", "conflict", "never")),
+    default="unsatisfiable",
+    show_default=True,
+    help="Exit 1 when: an app gets no container (it cannot be installed even alone); any "
+    "conflict; never. The files are written either way.",
+)
 @click.option("--registry", metavar="HOST[:PORT]", help="Image registry (default: Docker Hub).")
 @click.option("--namespace", metavar="NAME", help="Image namespace, e.g. my-team.")
 @click.option("--tag", metavar="TAG", help="Image tag (default: latest).")
@@ -485,6 +514,7 @@ def generate(
     output_dir: str,
     force: bool,
     check: bool,
+    fail_on: str,
     registry: str | None,
     namespace: str | None,
     tag: str | None,
@@ -532,6 +562,7 @@ def generate(
             click.echo(f"note: {note}", err=True)
     if not kw.get("previous") and (outdir / PLAN_FILE).is_file():
         kw["previous"] = str(outdir / PLAN_FILE)  # keep apps in the groups they had
+    ports = previous_ports(Path(str(kw["previous"]))) if kw.get("previous") else {}
     plan = _analyze({}, **kw)  # type: ignore[arg-type]
     if plan.has_errors:
         for diagnostic in plan.diagnostics:
@@ -556,6 +587,7 @@ def generate(
         outdir=inside,
         resources=resources,
         kubernetes=k8s,
+        previous_ports=ports,
     )
     files = render_all(plan, root, options)
     report = write_tree(outdir, files, force=force, check=check)
@@ -571,7 +603,7 @@ def generate(
             click.echo(f"{output_dir}: out of date: run depsplit generate to update it", err=True)
             raise _Exit(EXIT_POLICY)
         click.echo(f"{output_dir}: up to date", err=True)
-        raise _Exit(EXIT_OK)
+        raise _Exit(_generate_summary(plan, fail_on))
     for path in report.written:
         click.echo(f"wrote {Path(output_dir, path)}")
     for path in report.removed:
@@ -587,7 +619,40 @@ def generate(
         )
     unchanged = len(report.unchanged)
     click.echo(f"{len(report.written)} written, {unchanged} unchanged, {len(report.skipped)} kept")
-    raise _Exit(EXIT_OK)
+    raise _Exit(_generate_summary(plan, fail_on))
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}{'' if n == 1 else 's'}"
+
+
+def _generate_summary(plan: Plan, fail_on: str) -> int:
+    """``generate``'s closing lines: images and apps, every app left without a container
+    with the reason (its own conflict), and the exit code the policy gives."""
+    from depsplit.target import minor_key
+
+    pythons = sorted({g.python for g in plan.groups if g.python}, key=minor_key)
+    on = f" (CPython {', '.join(pythons)})" if pythons else ""
+    housed = sum(len(g.apps) for g in plan.groups)
+    images = f"{_count(len(plan.groups), 'image')}{on}"
+    if not plan.unsatisfiable:
+        click.echo(f"{images} for {_count(housed, 'app')}; every app has a container")
+    else:
+        left = len(plan.unsatisfiable)
+        click.echo(
+            f"{images} for {_count(housed, 'app')}; {_count(left, 'app')} left out "
+            "(no container: cannot be installed even alone):"
+        )
+        for name in plan.unsatisfiable:
+            own = [c for c in plan.conflicts if c.apps == (name,)]
+            reason = own[0].message if own else "its requirements cannot all hold"
+            more = f" (and {len(own) - 1} more)" if len(own) > 1 else ""
+            click.echo(f"  {name}: {reason}{more}")
+    code = _exit_code(plan, fail_on)
+    if code == EXIT_POLICY:
+        why = "an app has no container" if plan.unsatisfiable else "the plan has conflicts"
+        click.echo(f"exit 1 (--fail-on {fail_on}): {why}; --fail-on never exits 0", err=True)
+    return code
 
 
 @dataclass

@@ -133,10 +133,6 @@ __all__ = [
 # --------------------------------------------------------------------------- interpreter
 
 
-def _minor_key(minor: str) -> tuple[int, ...]:
-    return tuple(int(part) for part in minor.split(".") if part.isdigit())
-
-
 def _allowed(app: App, target: Target) -> tuple[str, ...]:
     """The minors (oldest first) the app allows: among the supported ones, or just
     ``target.python`` when it is fixed."""
@@ -168,7 +164,7 @@ def _common(classes: Sequence[tuple[str, ...]]) -> str | None:
     if not classes:
         return None
     shared = set(classes[0]).intersection(*classes[1:])
-    return max(shared, key=_minor_key) if shared else None
+    return max(shared, key=tgt.minor_key) if shared else None
 
 
 def common_python(apps: Sequence[App], target: Target) -> str | None:
@@ -1291,7 +1287,7 @@ def analyze_conflicts(
             for c1, c2 in itertools.combinations_with_replacement(classes, 2)
             if (p := _common([c1, c2])) is not None
         },
-        key=_minor_key,
+        key=tgt.minor_key,
     )
     noted: set[tuple[str, tuple[int, ...]]] = set()
     # The terms per package at one interpreter, for the pairs and again for the N-way
@@ -1501,7 +1497,7 @@ def _nway_pythons(classes: Sequence[tuple[str, ...]]) -> list[str]:
     """Minors that are the common interpreter of some set of apps: ``p`` is one exactly
     when the apps allowing ``p`` share no newer minor."""
     out = []
-    for python in sorted({p for c in classes for p in c}, key=_minor_key):
+    for python in sorted({p for c in classes for p in c}, key=tgt.minor_key):
         holders = [c for c in classes if python in c]
         if _common(holders) == python:
             out.append(python)

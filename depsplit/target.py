@@ -45,6 +45,12 @@ END_OF_LIFE: dict[str, str] = {
 versions", the ``release-cycle.json`` it is built from, and each minor's release PEP)."""
 
 
+@lru_cache(maxsize=256)
+def minor_key(minor: str) -> tuple[int, ...]:
+    """Sort key of a CPython minor (``"3.9"`` before ``"3.10"``)."""
+    return tuple(int(part) for part in minor.split(".") if part.isdigit())
+
+
 def span(minors: tuple[str, ...] | list[str] = SUPPORTED_PYTHONS) -> str:
     """``minors`` (oldest first) compactly: runs of consecutive minors of one major as
     ``first–last`` (``2.7, 3.5–3.14``; ``3.9``; ``3.6, 3.8–3.9``)."""

@@ -56,7 +56,7 @@ import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
-from functools import lru_cache, partial
+from functools import partial
 from pathlib import Path
 
 from packaging.requirements import InvalidRequirement
@@ -94,7 +94,7 @@ from depsplit.model import (
     Target,
 )
 from depsplit.redact import REDACTED, redact_url
-from depsplit.target import SUPPORTED_PYTHONS, allowed_pythons, marker_applies
+from depsplit.target import SUPPORTED_PYTHONS, allowed_pythons, marker_applies, minor_key
 
 __all__ = ["Transitive", "TransitiveFindings", "merge_conflicts"]
 
@@ -123,13 +123,8 @@ _Failure = ResolutionImpossible | None
 _Edges = list[TransitiveRequirement] | ResolutionImpossible | ResolutionTooComplex
 
 
-@lru_cache(maxsize=256)
-def _minor_key(minor: str) -> tuple[int, ...]:
-    return tuple(int(part) for part in minor.split(".") if part.isdigit())
-
-
 def _newest_first(minors: Iterable[str]) -> list[str]:
-    return sorted(set(minors), key=_minor_key, reverse=True)
+    return sorted(set(minors), key=minor_key, reverse=True)
 
 
 def _next_minor(minor: str) -> str:
@@ -639,7 +634,7 @@ class Transitive:
         for other in resolved:
             shared = set(mine) & set(self._resolvable(other))
             if shared:
-                out.add(max(shared, key=_minor_key))
+                out.add(max(shared, key=minor_key))
         return _newest_first(out)
 
     def _resolvable(self, app: App) -> list[str]:
@@ -647,7 +642,7 @@ class Transitive:
         key = (app.name, home)
         found = self._resolvable_memo.get(key)
         if found is None:  # asked for every pair of apps: memoized
-            found = [p for p in self.allowed(app) if _minor_key(p) <= _minor_key(home)]
+            found = [p for p in self.allowed(app) if minor_key(p) <= minor_key(home)]
             self._resolvable_memo[key] = found
         return list(found)
 
@@ -701,8 +696,7 @@ class Transitive:
             if any(d <= names for d in covered):
                 continue
             if c.kind == "python" and not any(
-                _minor_key(self.home[n]) < _minor_key(self.allowed(self.by_name[n])[0])
-                for n in names
+                minor_key(self.home[n]) < minor_key(self.allowed(self.by_name[n])[0]) for n in names
             ):
                 continue  # a plain Requires-Python conflict: the direct analysis has it
             key = (c.kind, canonicalize_name(c.package), *sorted(names))
@@ -736,7 +730,7 @@ class Transitive:
             )
         key = canonicalize_name(package)
         shared = set.intersection(*(set(self._resolvable(self.by_name[n])) for n in names))
-        python = max(shared, key=_minor_key) if shared else None
+        python = max(shared, key=minor_key) if shared else None
         reqs = []
         texts = []
         for name in names:

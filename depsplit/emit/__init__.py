@@ -116,6 +116,14 @@ def plan_document(gen: Generation) -> dict[str, Any]:
         "replicas": dict(sorted(gen.options.replicas.items())),
         "context": gen.options.context,
         "images": {b.group.name: b.image for b in gen.groups},
+        "ports": dict(
+            sorted(
+                (a.app.name, a.host_port)
+                for b in gen.groups
+                for a in b.apps
+                if a.host_port is not None
+            )
+        ),
     }
     resources = gen.options.deploy_resources
     if resources is not None:

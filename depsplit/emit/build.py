@@ -13,7 +13,7 @@ import os
 import posixpath
 import re
 import stat
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -93,6 +93,9 @@ class GenerateOptions:
     ``deploy.update_config`` and ``deploy.restart_policy``."""
     kubernetes: KubernetesOptions | None = None
     """Set: also write ``kubernetes/`` (and ``resources`` defaults to :class:`Resources`)."""
+    previous_ports: Mapping[str, int] = field(default_factory=dict)
+    """The host ports of the previous run (its plan file's ``generate.ports``): an HTTP app
+    keeps its port, so adding an app does not move the others'."""
 
     @property
     def deploy_resources(self) -> Resources | None:
@@ -100,6 +103,30 @@ class GenerateOptions:
         if self.resources is None and self.kubernetes is not None:
             return Resources()
         return self.resources
+
+
+def assign_host_ports(http_apps: Sequence[str], previous: Mapping[str, int]) -> dict[str, int]:
+    """A unique host port per HTTP app: the one it had in the previous run when it still
+    can (a port two apps claim goes to the first by name), else the lowest free port from
+    :data:`FIRST_HOST_PORT`, in app-name order. Without a previous run: 8001, 8002… by name."""
+    ports: dict[str, int] = {}
+    used: set[int] = set()
+    for name in sorted(http_apps):
+        port = previous.get(name)
+        if isinstance(port, int) and FIRST_HOST_PORT <= port <= 65535 and port not in used:
+            ports[name] = port
+            used.add(port)
+    candidate = FIRST_HOST_PORT
+    for name in sorted(http_apps):
+        if name in ports:
+            continue
+        while candidate in used:
+            candidate += 1
+        if candidate > 65535:
+            raise UsageError("more HTTP apps than free host ports above 8000")
+        ports[name] = candidate
+        used.add(candidate)
+    return dict(sorted(ports.items()))
 
 
 WEB, WORKER, JOB = "web", "worker", "job"
@@ -348,7 +375,7 @@ def prepare(plan: Plan, root: Path, options: GenerateOptions) -> Generation:
         for name in sorted(seen)
     }
     http_apps = sorted(n for n, e in entries.items() if e.http)
-    host_ports = {name: FIRST_HOST_PORT + i for i, name in enumerate(http_apps)}
+    host_ports = assign_host_ports(http_apps, options.previous_ports)
 
     builds = []
     repositories: dict[str, str] = {}

@@ -4,7 +4,8 @@ service per app with its own command and working directory.
 
 YAML is written by hand, deterministically: every string is a double-quoted scalar with
 ``$`` doubled (Compose interpolates ``$``), so no path or command can break the document.
-Servers get a quoted, unique host port (8001, 8002… in app-name order), a healthcheck with
+Servers get a quoted, unique host port (8001, 8002… in app-name order, then kept from the
+previous run: :func:`~depsplit.emit.build.assign_host_ports`), a healthcheck with
 Python's ``urllib`` (slim images have no curl) and ``restart: unless-stopped``; jobs restart
 only on failure, since a job that exits 0 is done. An HTTP app with more than one replica
 has no host port of its own: an nginx service in front of it takes that port.
