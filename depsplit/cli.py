@@ -8,6 +8,7 @@ the input was read at all).
 
 from __future__ import annotations
 
+import posixpath
 import re
 import sys
 from collections.abc import Callable, Sequence
@@ -599,6 +600,7 @@ def generate(
             click.echo(
                 f"{path}: you edited it and depsplit would now write it differently", err=True
             )
+            _stale_lines(plan, outdir, output_dir, path, files, report.skipped)
         if report.changed:
             click.echo(f"{output_dir}: out of date: run depsplit generate to update it", err=True)
             raise _Exit(EXIT_POLICY)
@@ -613,6 +615,8 @@ def generate(
         click.echo(
             f"kept your edits to {Path(output_dir, path)}{why}; --force overwrites", err=True
         )
+        if path in report.conflicts:
+            _stale_lines(plan, outdir, output_dir, path, files, report.skipped)
     for path in report.kept_stale:
         click.echo(
             f"kept {Path(output_dir, path)}: no longer generated, but you edited it", err=True
@@ -620,6 +624,39 @@ def generate(
     unchanged = len(report.unchanged)
     click.echo(f"{len(report.written)} written, {unchanged} unchanged, {len(report.skipped)} kept")
     raise _Exit(_generate_summary(plan, fail_on))
+
+
+def _stale_lines(
+    plan: Plan,
+    outdir: Path,
+    output_dir: str,
+    path: str,
+    files: dict[str, str],
+    kept: Sequence[str],
+) -> None:
+    """For a kept (edited) Dockerfile the plan has moved under: its ``COPY`` lines to remove
+    and to add (:mod:`depsplit.emit.stale`), each on one line of stderr."""
+    from depsplit.emit.stale import stale_copies
+
+    if posixpath.basename(path) != "Dockerfile" or path not in files:
+        return
+    try:
+        text = (outdir / path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return
+    group = posixpath.dirname(path)
+    found = stale_copies(
+        text,
+        files[path],
+        group,
+        {a.path: a.name for a in plan.apps},
+        ignore_kept=f"{group}/Dockerfile.dockerignore" in kept,
+    )
+    if found:
+        click.echo(f"{Path(output_dir, path)}: no longer matches the plan (stale):", err=True)
+    for stale in found:
+        where = f"line {stale.line}: " if stale.line is not None else "add: "
+        click.echo(f"  {where}{stale.instruction}  ({stale.why})", err=True)
 
 
 def _count(n: int, noun: str) -> str:

@@ -109,3 +109,89 @@ def test_host_ports_stay_when_an_app_is_added(
     code, _, err = generate(tmp_path, capsys)
     assert code == 0, err
     assert host_ports(tmp_path) == {"billing": "8003", "catalog": "8001", "shop": "8002"}
+
+
+def test_a_kept_dockerfile_the_plan_moved_under_is_reported_with_the_lines_to_change(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    web_app(tmp_path, "alpha")
+    web_app(tmp_path, "beta")
+    web_app(tmp_path, "gamma", "flask==1.1.4\n")
+    code, _, err = generate(tmp_path, capsys)
+    assert code == 0, err
+    plan = json.loads((tmp_path / "deploy" / "depsplit-plan.json").read_text(encoding="utf-8"))
+    (group,) = [g["name"] for g in plan["groups"] if "alpha" in g["apps"]]
+    dockerfile = tmp_path / "deploy" / group / "Dockerfile"
+    text = dockerfile.read_text(encoding="utf-8")
+    assert 'COPY ["services/beta", "/app/services/beta"]' in text
+    dockerfile.write_text(text.replace("USER ", "# tuned by hand\nUSER ", 1), encoding="utf-8")
+    beta_line = 1 + dockerfile.read_text(encoding="utf-8").splitlines().index(
+        'COPY ["services/beta", "/app/services/beta"]'
+    )
+
+    # beta moves to gamma's group: the kept Dockerfile would still COPY it, which the new
+    # Dockerfile.dockerignore leaves out of the build context.
+    (tmp_path / "services" / "beta" / "requirements.txt").write_text("flask==1.1.4\n")
+    code, _, err = generate(tmp_path, capsys, "--check")
+    assert code == 1
+    expected = [
+        f"{tmp_path / 'deploy' / group / 'Dockerfile'}: no longer matches the plan (stale):",
+        f'  line {beta_line}: COPY ["services/beta", "/app/services/beta"]  '
+        f"(app 'beta' (services/beta) is no longer in group '{group}': its new "
+        "Dockerfile.dockerignore leaves it out of the build context; remove the line)",
+    ]
+    assert "\n".join(expected) in err
+    code, _, err = generate(tmp_path, capsys)
+    assert code == 0
+    assert "\n".join(expected) in err
+    assert "# tuned by hand" in dockerfile.read_text(encoding="utf-8")  # kept
+
+    # And the other way: an app joins the group.
+    web_app(tmp_path, "delta")
+    code, _, err = generate(tmp_path, capsys)
+    assert code == 0, err
+    assert (
+        f'  add: COPY ["services/delta", "/app/services/delta"]  (app \'delta\' '
+        f"(services/delta) is now in group '{group}': add the line)"
+    ) in err.splitlines()
+
+
+def test_stale_lines_read_every_copy_form() -> None:
+    from depsplit.emit.stale import stale_copies
+
+    kept = "\n".join(
+        [
+            "ARG PYTHON_VERSION=3.11",
+            "FROM python:${PYTHON_VERSION}-slim AS builder",
+            "COPY --from=builder /wheels /wheels",
+            "COPY --chown=10001 services/old /app/services/old",
+            'COPY ["libs/common", \\',
+            '      "/app/libs/common"]',
+        ]
+    )
+    new = "\n".join(
+        [
+            "ARG PYTHON_VERSION=3.12",
+            'COPY ["libs/common/base.txt", "/app/libs/common/base.txt"]',
+            'COPY ["services/new", "/app/services/new"]',
+        ]
+    )
+    found = stale_copies(kept, new, "g", {"services/old": "old", "services/new": "new"})
+    assert [(s.line, s.instruction) for s in found] == [
+        (1, "ARG PYTHON_VERSION=3.11"),
+        (4, "COPY --chown=10001 services/old /app/services/old"),
+        (5, 'COPY ["libs/common", "/app/libs/common"]'),
+        (None, 'COPY ["services/new", "/app/services/new"]'),
+    ]
+    assert (
+        found[0].why
+        == "the group's CPython is now 3.12: change the line to ARG PYTHON_VERSION=3.12"
+    )
+    # libs/common/base.txt lies inside the kept libs/common: not missing. With an ignore
+    # file you edited too, only what is missing is said.
+    found = stale_copies(kept, new, "g", {}, ignore_kept=True)
+    assert [s.line for s in found] == [1, None]
+    # COPY of the whole context: the ignore file decides what it holds; never stale, and
+    # it covers every new source.
+    found = stale_copies(kept + "\nCOPY . /app", new, "g", {})
+    assert [s.line for s in found] == [1, 4, 5]
