@@ -55,7 +55,11 @@ def _analyze(ctx_obj: dict[str, object], path: str, **kw: object) -> Plan:
         python=kw.get("python") or None,  # type: ignore[arg-type]
         platform=kw.get("platform") or None,  # type: ignore[arg-type]
         time_limit=kw.get("time_limit"),  # type: ignore[arg-type]
-        previous=previous_groups(Path(str(kw["previous"]))) if kw.get("previous") else None,
+        previous=(
+            previous_groups(Path(str(kw["previous"])))
+            if kw.get("previous")
+            else kw.get("previous_map") or None  # type: ignore[arg-type]
+        ),
         transitive=bool(kw.get("transitive")),
         index=_index_config(kw),
         index_facts=bool(kw.get("index_facts")),
@@ -308,12 +312,10 @@ def analyze(
         raise click.UsageError("each --output needs a --format before it")
     if fail_on == "new" and not baseline:
         raise click.UsageError("--fail-on new needs --baseline GIT_REF or --baseline REPORT.json")
-    with progress("depsplit: analysing…"):
-        plan = _analyze({}, **kw)  # type: ignore[arg-type]
     diff = None
+    old = None
     if baseline:
         from depsplit import config as config_module
-        from depsplit.baseline import diff as baseline_diff
         from depsplit.baseline import load_baseline
 
         config_file = kw.get("config_file")
@@ -328,6 +330,15 @@ def analyze(
                 lambda root: _analyze({}, **{**kw, "path": str(root)}),  # type: ignore[arg-type]
                 max_file_size=limit,
             )
+        if not kw.get("previous"):
+            # The baseline's groups are the previous plan: apps stay in them where they
+            # can, and keep their names, so a review sees what the change moves.
+            kw["previous_map"] = {app: g.name for g in old.groups for app in g.apps}
+    with progress("depsplit: analysing…"):
+        plan = _analyze({}, **kw)  # type: ignore[arg-type]
+    if old is not None:
+        from depsplit.baseline import diff as baseline_diff
+
         diff = baseline_diff(old, plan)
     options = _RenderOptions(
         baseline=diff,

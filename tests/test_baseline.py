@@ -259,3 +259,34 @@ def test_engine_end_to_end(tree, capsys: pytest.CaptureFixture[str]) -> None:
     ]
     assert origins == [("a", "a/requirements.txt", 1), ("b", "b/requirements.txt", 1)]
     assert main(["analyze", str(root), "--fail-on", "conflict"]) == 1
+
+
+def test_a_baseline_keeps_its_group_names_and_apps_in_their_groups(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A PR that adds an app sorting first to a group: without the baseline's names the
+    group would be renamed after it (a fresh plan names a group by its first app), and the
+    review would see a group removed and one added."""
+    root = tmp_path / "repo"
+    for rel, text in BEFORE.items():
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_text(text, encoding="utf-8")
+    report = tmp_path / "before.json"
+    assert main(["analyze", str(root), "--format", "json", "-o", str(report)]) == 0
+    before = {g["name"]: g["apps"] for g in json.loads(report.read_text())["groups"]}
+    assert "a" in before["a"]
+    (root / "svc" / "0new").mkdir()
+    (root / "svc" / "0new" / "requirements.txt").write_text("flask==1.1.1\n")
+    capsys.readouterr()
+
+    assert main(["analyze", str(root), "--format", "json"]) == 0
+    fresh = {g["name"] for g in json.loads(capsys.readouterr().out)["groups"]}
+    assert "0new" in fresh  # what the names would be without the baseline
+
+    assert main(["analyze", str(root), "--baseline", str(report), "--format", "json"]) == 0
+    after = {g["name"]: g["apps"] for g in json.loads(capsys.readouterr().out)["groups"]}
+    assert set(after) == set(before)
+    assert after["a"] == sorted([*before["a"], "0new"])
+    assert main(["analyze", str(root), "--baseline", str(report)]) == 0
+    changes = capsys.readouterr().out.split("Group changes since")[1].split("\n\n")[0]
+    assert changes.splitlines()[1:] == ["  0new: new app, in group a"]  # no "is now named"
