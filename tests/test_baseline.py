@@ -290,3 +290,27 @@ def test_a_baseline_keeps_its_group_names_and_apps_in_their_groups(
     assert main(["analyze", str(root), "--baseline", str(report)]) == 0
     changes = capsys.readouterr().out.split("Group changes since")[1].split("\n\n")[0]
     assert changes.splitlines()[1:] == ["  0new: new app, in group a"]  # no "is now named"
+
+
+def test_new_conflicts_are_listed_first(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """django's conflict exists already and sorts first; the change adds flask's."""
+    root = tmp_path / "repo"
+    files = {**BEFORE, "svc/a/requirements.txt": "flask==1.1.1\n"}
+    for rel, text in files.items():
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_text(text, encoding="utf-8")
+    report = tmp_path / "before.json"
+    assert main(["analyze", str(root), "--format", "json", "-o", str(report)]) == 0
+    (root / "svc" / "b" / "requirements.txt").write_text("flask>=3\n", encoding="utf-8")
+    capsys.readouterr()
+
+    main(["analyze", str(root), "--baseline", str(report)])
+    text = capsys.readouterr().out
+    section = text.split("\nConflicts\n")[1].split("\n\n")[0].splitlines()
+    assert section[0].startswith("  [new] [version] flask: a, b")
+    assert any(line.startswith("  [existing] [version] django: c, d") for line in section)
+
+    main(["analyze", str(root), "--baseline", str(report), "--format", "github"])
+    first = capsys.readouterr().out.splitlines()[0]
+    assert first.startswith("::error file=svc/a/requirements.txt,line=1,")
+    assert "flask" in first

@@ -2,8 +2,8 @@
 conflict, on every diagnostic, and a notice per directory not searched; then the headline
 as a plain log line.
 
-Against a baseline, new conflicts are ``::error`` and existing ones ``::notice``, so a pull
-request is annotated with what it introduced. The Markdown summary for
+Against a baseline, new conflicts are ``::error`` (and come first) and existing ones
+``::notice``, so a pull request is annotated with what it introduced. The Markdown summary for
 ``$GITHUB_STEP_SUMMARY`` is written by the CLI (renderers do not write files).
 """
 
@@ -72,7 +72,13 @@ def _conflict_commands(c: Conflict, prefix: str, level: str, state: str | None) 
 
 def render(plan: Plan, *, baseline: BaselineDiff | None = None, path_prefix: str = "") -> str:
     lines: list[str] = []
-    for c in plan.conflicts:
+    # New conflicts first: GitHub shows only the first annotations of a step.
+    conflicts = (
+        sorted(plan.conflicts, key=lambda c: c.id not in baseline.new_ids)
+        if baseline is not None
+        else plan.conflicts
+    )
+    for c in conflicts:
         if baseline is None:
             lines += _conflict_commands(c, path_prefix, "error", None)
         elif c.id in baseline.new_ids:

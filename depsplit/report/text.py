@@ -264,7 +264,13 @@ def _conflicts_section(
     conflicts: tuple[Conflict, ...], state_of: Callable[[Conflict], str | None]
 ) -> list[Line]:
     out: list[Line] = []
-    for package, block in _package_blocks(conflicts):
+    # With a baseline, what the change introduces comes first: the packages with a new
+    # conflict, and within a package its new conflicts (otherwise the order is kept).
+    blocks = sorted(
+        _package_blocks(conflicts), key=lambda b: not any(state_of(c) == "new" for c in b[1])
+    )
+    for package, block in blocks:
+        block = sorted(block, key=lambda c: state_of(c) != "new")
         detailed = len(block) <= DETAILED_MAX and all(
             all(len(side) == 1 for side in _side_apps(c)) for c in block
         )
