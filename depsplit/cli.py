@@ -157,6 +157,20 @@ def _common_options(func: _F) -> _F:
         click.option("--exclude", multiple=True, metavar="GLOB", help="Skip paths matching GLOB."),
         click.option("--lenient", is_flag=True, help="Report input errors as warnings (exit 0)."),
         click.option(
+            "-q",
+            "--quiet",
+            is_flag=True,
+            help="Print the report, errors and what explains the exit code; no progress, "
+            "warnings on stderr, notes or list of files written.",
+        ),
+        click.option(
+            "-v",
+            "--verbose",
+            is_flag=True,
+            help="More detail: every conflict in full in the text report (not one summary "
+            "per package); every file generate compared.",
+        ),
+        click.option(
             "--allow-outside-root",
             is_flag=True,
             help="Follow -r/-c includes that leave the analysed directory.",
@@ -240,7 +254,47 @@ def _common_options(func: _F) -> _F:
     return func
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+_ANALYSIS_PARAMS = frozenset(
+    {"exclude", "lenient", "allow_outside_root", "python", "platform", "config_file"}
+    | {"time_limit", "previous"}
+)
+_INDEX_PARAMS = frozenset(
+    {"transitive", "index_facts", "index_url", "extra_index_url", "find_links", "no_index"}
+    | {"offline", "cache_dir"}
+)
+
+
+class _Command(click.Command):
+    """A command whose ``--help`` lists its own options first, then the analysis options
+    every command shares, then the package index's apart."""
+
+    def format_options(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        sections: dict[str, list[tuple[str, str]]] = {
+            "Options": [],
+            "Analysis options": [],
+            "Package index options": [],
+        }
+        for param in self.get_params(ctx):
+            record = None if isinstance(param, click.Argument) else param.get_help_record(ctx)
+            if record is None:
+                continue
+            if param.name in _INDEX_PARAMS:
+                sections["Package index options"].append(record)
+            elif param.name in _ANALYSIS_PARAMS:
+                sections["Analysis options"].append(record)
+            else:
+                sections["Options"].append(record)
+        for title, rows in sections.items():
+            if rows:
+                with formatter.section(title):
+                    formatter.write_dl(rows)
+
+
+class _Group(click.Group):
+    command_class = _Command
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="depsplit")
 def cli() -> None:
     """Find every dependency conflict between the apps of a Python monorepo and split
@@ -308,6 +362,7 @@ def analyze(
     from depsplit.progress import progress
 
     formats = formats or ("text",)
+    quiet = _quiet(kw)
     if len(outputs) > len(formats):
         raise click.UsageError("each --output needs a --format before it")
     if fail_on == "new" and not baseline:
@@ -323,7 +378,7 @@ def analyze(
         limit = config_module.load(
             Path(str(kw["path"])).resolve(), Path(str(config_file)) if config_file else None
         ).max_file_size
-        with progress(f"depsplit: analysing the baseline {baseline}…"):
+        with progress(f"depsplit: analysing the baseline {baseline}…", quiet=quiet):
             old = load_baseline(
                 baseline,
                 Path(str(kw["path"])),
@@ -334,7 +389,7 @@ def analyze(
             # The baseline's groups are the previous plan: apps stay in them where they
             # can, and keep their names, so a review sees what the change moves.
             kw["previous_map"] = {app: g.name for g in old.groups for app in g.apps}
-    with progress("depsplit: analysing…"):
+    with progress("depsplit: analysing…", quiet=quiet):
         plan = _analyze({}, **kw)  # type: ignore[arg-type]
     if old is not None:
         from depsplit.baseline import diff as baseline_diff
@@ -346,6 +401,7 @@ def analyze(
         root=Path(str(kw["path"])),
         environ=dict(os.environ),
         color_mode=color_mode,
+        details=bool(kw.get("verbose")),
     )
     from depsplit.gc_pause import fewer_collections
 
@@ -575,6 +631,7 @@ def generate(
     if not kw.get("previous") and (outdir / PLAN_FILE).is_file():
         kw["previous"] = str(outdir / PLAN_FILE)  # keep apps in the groups they had
     ports = previous_ports(Path(str(kw["previous"]))) if kw.get("previous") else {}
+    quiet = _quiet(kw)
     plan = _analyze({}, **kw)  # type: ignore[arg-type]
     if plan.has_errors:
         for diagnostic in plan.diagnostics:
@@ -585,9 +642,10 @@ def generate(
     # OUTDIR is skipped as depsplit's output once written: the plan it holds must not say
     # so, or every second run would differ from the first.
     plan = replace(plan, skipped=tuple(s for s in plan.skipped if s.path != inside))
-    for diagnostic in plan.diagnostics:  # warnings only: what was generated may need them
-        click.echo(str(diagnostic), err=True)
-    _note_skipped(plan)
+    if not quiet:
+        for diagnostic in plan.diagnostics:  # warnings only: what was generated may need them
+            click.echo(str(diagnostic), err=True)
+        _note_skipped(plan)
     if plan.apps and not plan.groups:
         raise UsageError("the plan has no groups: nothing to generate")
     options = GenerateOptions(
@@ -603,7 +661,7 @@ def generate(
     )
     files = render_all(plan, root, options)
     report = write_tree(outdir, files, force=force, check=check)
-    for note in report.notes:
+    for note in () if quiet else report.notes:
         click.echo(f"note: {note}", err=True)
     if check:
         click.echo(report.diff, nl=False)
@@ -615,12 +673,15 @@ def generate(
         if report.changed:
             click.echo(f"{output_dir}: out of date: run depsplit generate to update it", err=True)
             raise _Exit(EXIT_POLICY)
-        click.echo(f"{output_dir}: up to date", err=True)
-        raise _Exit(_generate_summary(plan, fail_on))
-    for path in report.written:
+        if not quiet:
+            click.echo(f"{output_dir}: up to date", err=True)
+        raise _Exit(_generate_summary(plan, fail_on, quiet))
+    for path in () if quiet else report.written:
         click.echo(f"wrote {Path(output_dir, path)}")
-    for path in report.removed:
+    for path in () if quiet else report.removed:
         click.echo(f"removed {Path(output_dir, path)} (no longer generated)")
+    for path in report.unchanged if kw.get("verbose") else ():
+        click.echo(f"unchanged {Path(output_dir, path)}")
     for path in report.skipped:
         why = " (depsplit would now write it differently)" if path in report.conflicts else ""
         click.echo(
@@ -633,8 +694,11 @@ def generate(
             f"kept {Path(output_dir, path)}: no longer generated, but you edited it", err=True
         )
     unchanged = len(report.unchanged)
-    click.echo(f"{len(report.written)} written, {unchanged} unchanged, {len(report.skipped)} kept")
-    raise _Exit(_generate_summary(plan, fail_on))
+    if not quiet:
+        click.echo(
+            f"{len(report.written)} written, {unchanged} unchanged, {len(report.skipped)} kept"
+        )
+    raise _Exit(_generate_summary(plan, fail_on, quiet))
 
 
 def _stale_lines(
@@ -670,13 +734,21 @@ def _stale_lines(
         click.echo(f"  {where}{stale.instruction}  ({stale.why})", err=True)
 
 
+def _quiet(kw: dict[str, object]) -> bool:
+    """``-q``, refused together with ``-v``."""
+    if kw.get("quiet") and kw.get("verbose"):
+        raise click.UsageError("-q/--quiet and -v/--verbose ask for opposite things: give one")
+    return bool(kw.get("quiet"))
+
+
 def _count(n: int, noun: str) -> str:
     return f"{n} {noun}{'' if n == 1 else 's'}"
 
 
-def _generate_summary(plan: Plan, fail_on: str) -> int:
+def _generate_summary(plan: Plan, fail_on: str, quiet: bool = False) -> int:
     """``generate``'s closing lines: images and apps, every app left without a container
-    with the reason (its own conflict), and the exit code the policy gives."""
+    with the reason (its own conflict), and the exit code the policy gives. ``quiet``: only
+    the apps left out (they explain exit 1)."""
     from depsplit.target import minor_key
 
     pythons = sorted({g.python for g in plan.groups if g.python}, key=minor_key)
@@ -684,7 +756,8 @@ def _generate_summary(plan: Plan, fail_on: str) -> int:
     housed = sum(len(g.apps) for g in plan.groups)
     images = f"{_count(len(plan.groups), 'image')}{on}"
     if not plan.unsatisfiable:
-        click.echo(f"{images} for {_count(housed, 'app')}; every app has a container")
+        if not quiet:
+            click.echo(f"{images} for {_count(housed, 'app')}; every app has a container")
     else:
         left = len(plan.unsatisfiable)
         click.echo(
@@ -713,6 +786,8 @@ class _RenderOptions:
     environ: dict[str, str] = field(default_factory=dict)
     color_mode: str = "auto"
     """``--color``: ``auto``, ``always`` or ``never``."""
+    details: bool = False
+    """``-v``: the text report lists every conflict in full."""
     _prefix: str | None = None
 
     def path_prefix(self) -> str:
@@ -774,7 +849,9 @@ def _render(
         return github.render(plan, baseline=diff, path_prefix=options.path_prefix())
     from depsplit.report import text as text_report
 
-    return text_report.render(plan, baseline=diff, color=options.color(target))
+    return text_report.render(
+        plan, baseline=diff, color=options.color(target), details=options.details
+    )
 
 
 def _emit(text: str, target: str) -> None:

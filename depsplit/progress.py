@@ -19,12 +19,14 @@ def _interactive(stream: TextIO) -> bool:
 
 
 @contextmanager
-def progress(description: str, *, stream: TextIO | None = None) -> Iterator[Callable[[str], None]]:
+def progress(
+    description: str, *, stream: TextIO | None = None, quiet: bool = False
+) -> Iterator[Callable[[str], None]]:
     """Show ``description`` with a spinner while the block runs; yield ``update(text)`` to
     change the text. Silent (and ``update`` a no-op) when ``stream`` (default stderr) is not
-    a terminal."""
+    a terminal, or with ``quiet`` (``-q``)."""
     stream = stream if stream is not None else sys.stderr
-    if not _interactive(stream):
+    if quiet or not _interactive(stream):
         yield lambda _text: None
         return
     try:

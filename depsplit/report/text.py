@@ -261,7 +261,9 @@ def _summary_lines(
 
 
 def _conflicts_section(
-    conflicts: tuple[Conflict, ...], state_of: Callable[[Conflict], str | None]
+    conflicts: tuple[Conflict, ...],
+    state_of: Callable[[Conflict], str | None],
+    details: bool = False,
 ) -> list[Line]:
     out: list[Line] = []
     # With a baseline, what the change introduces comes first: the packages with a new
@@ -271,9 +273,10 @@ def _conflicts_section(
     )
     for package, block in blocks:
         block = sorted(block, key=lambda c: state_of(c) != "new")
-        detailed = len(block) <= DETAILED_MAX and all(
+        small = len(block) <= DETAILED_MAX and all(
             all(len(side) == 1 for side in _side_apps(c)) for c in block
         )
+        detailed = details or small
         if detailed:
             for c in block:
                 out.extend(_conflict_lines(c, state_of(c)))
@@ -282,7 +285,9 @@ def _conflicts_section(
     return out
 
 
-def lines(plan: Plan, baseline: BaselineDiff | None = None) -> list[Line]:
+def lines(plan: Plan, baseline: BaselineDiff | None = None, details: bool = False) -> list[Line]:
+    """The report's lines; ``details`` (``-v``) lists every conflict in full instead of a
+    summary per package with many."""
     out: list[Line] = [[(headline(plan, baseline), "headline")], []]
     if plan.unsatisfiable:
         out.append([("Apps that cannot be installed even alone:", "error")])
@@ -291,7 +296,9 @@ def lines(plan: Plan, baseline: BaselineDiff | None = None) -> list[Line]:
     if plan.conflicts:
         out.append([("Conflicts", "section")])
         out.extend(
-            _conflicts_section(plan.conflicts, baseline.state if baseline else lambda c: None)
+            _conflicts_section(
+                plan.conflicts, baseline.state if baseline else lambda c: None, details
+            )
         )
         out.append([])
     if baseline is not None and baseline.resolved:
@@ -388,9 +395,11 @@ def render(
     baseline: BaselineDiff | None = None,
     color: bool = False,
     width: int = 100,
+    details: bool = False,
 ) -> str:
-    """The report as text; ANSI-styled through rich when ``color``."""
-    report = lines(plan, baseline)
+    """The report as text; ANSI-styled through rich when ``color``; every conflict in full
+    with ``details``."""
+    report = lines(plan, baseline, details)
     try:
         from rich.console import Console
         from rich.text import Text
