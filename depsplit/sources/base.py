@@ -145,16 +145,9 @@ class ReadContext:
             return Path(resolved).is_relative_to(self.root)
         return resolved == root or resolved.startswith(root if root.endswith("/") else root + "/")
 
-    def check_inside(
-        self, path: str | os.PathLike[str], origin: str, line: int | None = None
-    ) -> Path:
-        """Resolve ``path`` (following symlinks) and refuse it when it leaves the root."""
-        key = os.fspath(path)
-        self.check_inside_str(key, origin, line)
-        return self.resolve(key)
-
-    def check_inside_str(self, path: str, origin: str, line: int | None = None) -> str:
-        """:meth:`check_inside` on strings: the resolved path string."""
+    def check_inside(self, path: str, origin: str, line: int | None = None) -> str:
+        """Resolve ``path`` (following symlinks) and refuse it when it leaves the root: the
+        resolved path string."""
         try:
             resolved = self.resolved(path)
         except (OSError, RuntimeError) as exc:  # RuntimeError: symlink loop on 3.10-3.12
@@ -186,7 +179,7 @@ class ReadContext:
             raise InputError(rel, "is a directory, not a file")
         if not stat.S_ISREG(st.st_mode):  # a FIFO would block, /dev/zero never ends
             raise InputError(rel, "is not a regular file (a device, FIFO or socket)")
-        self.check_inside_str(file, rel)  # a symlinked file may point out of the root
+        self.check_inside(file, rel)  # a symlinked file may point out of the root
         if size > self.max_file_bytes:
             raise InputError(
                 rel,
@@ -388,31 +381,3 @@ def _joined(specifiers: SpecifierSet) -> str:
     """The clauses of ``specifiers`` in the order it holds them, joined (beware: once
     ``str()`` has been called on a set, it holds them sorted and deduplicated)."""
     return ",".join(str(spec) for spec in specifiers)
-
-
-def from_packaging(
-    req: PkgRequirement,
-    origin: Origin,
-    role: Role = "main",
-    group: str | None = None,
-    editable: bool = False,
-) -> Requirement:
-    if req.marker is not None:
-        problem = marker_problem(str(req.marker))
-        if problem is not None:
-            raise ValueError(redact_text(f"invalid marker {short(str(req.marker))!r}: {problem}"))
-    problem = clause_problem(as_written(req))
-    if problem is not None:
-        raise ValueError(problem)
-    return Requirement(
-        key=canonicalize_name(req.name),
-        name=req.name,
-        specifier=as_written(req),
-        origin=origin,
-        extras=tuple(sorted(req.extras)),
-        marker=redact_text(str(req.marker)) if req.marker is not None else None,
-        url=redact_url(req.url) if req.url else None,
-        editable=editable,
-        role=role,
-        group=group,
-    )

@@ -465,7 +465,7 @@ def read(
     result = SourceResult()
     file = os.fspath(path)
     try:
-        resolved = ctx.check_inside_str(file, ctx.rel(file))  # it may be a symlink out
+        resolved = ctx.check_inside(file, ctx.rel(file))  # it may be a symlink out
     except InputError as exc:
         result.error(exc.file, exc.message, exc.line)
         return result
@@ -547,7 +547,7 @@ def _include(
         return
     target = _join(path, entry.target, ctx)
     try:
-        resolved = ctx.check_inside_str(target, rel, number)
+        resolved = ctx.check_inside(target, rel, number)
     except InputError as exc:
         result.error(exc.file, f"{flag} {entry.target}: {exc.message}", exc.line)
         return
@@ -582,18 +582,3 @@ def _join(path: str, target: str, ctx: ReadContext) -> str:
         found = ctx.cache[key] = os.fspath(Path(path).parent / target)
     assert isinstance(found, str)
     return found
-
-
-def included_files(path: Path, ctx: ReadContext) -> list[Path]:
-    """The files ``path`` includes directly (``-r`` and ``-c``), resolved; unreadable files
-    and bad includes are skipped (reading reports them)."""
-    try:
-        entries = _entries(os.fspath(path.resolve()), ctx)
-    except InputError:
-        return []
-    base = path.resolve().parent
-    return [
-        (base / e.target).resolve()
-        for _, e in entries
-        if isinstance(e, _Include) and "://" not in e.target
-    ]
