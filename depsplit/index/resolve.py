@@ -404,12 +404,6 @@ class _Matches:
             self._done.append(cand)
 
 
-def _natural_list(items: Iterable[str], limit: int) -> str:
-    ordered = sorted(set(items), key=_natural)
-    shown = ", ".join(ordered[:limit])
-    return shown + (", …" if len(ordered) > limit else "")
-
-
 _Info = resolvelib.structs.RequirementInformation[_Req, _Cand]
 
 
