@@ -32,8 +32,14 @@ def test_one_annotation_per_requirement_line_and_nothing_unescaped() -> None:
     out = github.render(plan, path_prefix="mono")
     lines = out.splitlines()
     commands = [line for line in lines if line.startswith("::")]
-    conflicts = sum(len(c.requirements) for c in plan.conflicts)
-    assert len(commands) == conflicts + len(plan.unsatisfiable) + len(plan.diagnostics)
+    lines_in_conflicts = {
+        (r.origin.file, r.origin.line, r.app, c.package)
+        for c in plan.conflicts
+        for r in c.requirements
+    }
+    assert len(commands) == (
+        len(lines_in_conflicts) + len(plan.unsatisfiable) + len(plan.diagnostics)
+    )
     assert (
         "::error file=mono/services/api/requirements.txt,line=2,"
         "title=depsplit%3A version conflict on flask::" in out
@@ -46,16 +52,71 @@ def test_one_annotation_per_requirement_line_and_nothing_unescaped() -> None:
     assert lines[-1].startswith("depsplit: 5 apps")
 
 
-def test_against_a_baseline_only_new_conflicts_are_errors() -> None:
+def test_against_a_baseline_only_new_conflicts_are_annotated() -> None:
     out = github.render(sample_plan(), baseline=sample_diff())
+    assert "conflict on flask" not in out  # existing: not on its lines
     assert (
-        "::notice file=services/api/requirements.txt,line=2,"
-        "title=depsplit%3A existing version conflict on flask::" in out
+        "::notice title=depsplit%3A existing conflicts::2 existing conflicts, also in "
+        "origin/main, not annotated: see the job summary." in out.splitlines()
     )
     assert (
         "::error file=services/legacy/runtime.txt,line=1,"
         "title=depsplit%3A new python conflict on python::" in out
     )
+
+
+def pins(root: Path, n: int, first: int = 0) -> None:
+    """Apps ``app{i}`` each pinning their own boto3."""
+    for i in range(first, first + n):
+        (root / f"app{i:03d}").mkdir(parents=True)
+        (root / f"app{i:03d}" / "requirements.txt").write_text(f"boto3==1.26.{i}\n")
+
+
+def annotations(capsys: pytest.CaptureFixture[str], root: Path, *extra: str) -> list[str]:
+    main(["analyze", str(root), "--no-index-facts", "--format", "github", *extra])
+    return [line for line in capsys.readouterr().out.splitlines() if line.startswith("::")]
+
+
+def test_one_annotation_per_requirement_line_capped(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """60 apps on 60 pins of one package: 1,770 pair conflicts, 60 requirement lines; one
+    annotation per line, the first 50 written and the rest counted."""
+    pins(tmp_path, 60)
+    out = annotations(capsys, tmp_path)
+    assert len(out) == github.MAX_ANNOTATIONS + 1
+    first = out[0]
+    assert first.startswith(
+        "::error file=app000/requirements.txt,line=1,title=depsplit%3A version conflict on "
+        "boto3::app000 requires boto3 ==1.26.0, which conflicts with app001: ==1.26.1 "
+        "(app001/requirements.txt:1); "
+    )
+    assert "; and 54 more.%0A59 conflicts on boto3: see the report" in first
+    assert out[-1] == (
+        "::notice title=depsplit%3A annotations left out::10 more requirement lines take part "
+        "in conflicts and are not annotated (at most 50): see the job summary (the Markdown "
+        "report) or depsplit analyze --format json."
+    )
+
+
+def test_a_pull_request_adding_one_pin_gets_exactly_its_annotations(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root = tmp_path / "repo"
+    pins(root, 30)
+    before = tmp_path / "before.json"
+    assert (
+        main(["analyze", str(root), "--no-index-facts", "--format", "json", "-o", str(before)]) == 0
+    )
+    (root / "app000" / "requirements.txt").write_text("boto3==1.26.0\nflask==1.1.1\n")
+    pins(root, 1, first=30)
+    (root / "app030" / "requirements.txt").write_text("flask>=3\n")
+    out = annotations(capsys, root, "--baseline", str(before))
+    assert [line.split("::")[1] for line in out] == [
+        "error file=app000/requirements.txt,line=2,title=depsplit%3A new version conflict on flask",
+        "error file=app030/requirements.txt,line=1,title=depsplit%3A new version conflict on flask",
+        "notice title=depsplit%3A existing conflicts",
+    ]
 
 
 def test_step_summary_is_appended(

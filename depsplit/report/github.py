@@ -1,17 +1,23 @@
-"""GitHub Actions workflow commands: an annotation on every requirement line of every
-conflict, on every diagnostic, and a notice per directory not searched; then the headline
+"""GitHub Actions workflow commands: an annotation on the requirement lines of conflicts, on
+every diagnostic, and a notice per directory not searched; then the headline
 as a plain log line.
 
-Against a baseline, new conflicts are ``::error`` (and come first) and existing ones
-``::notice``, so a pull request is annotated with what it introduced. The Markdown summary for
+One annotation per requirement line taking part in conflicts (naming what it conflicts
+with), at most :data:`MAX_ANNOTATIONS` (GitHub shows only the first few of a step), then a
+notice counting the rest. Against a baseline only the lines of new conflicts are annotated
+(``::error``) and the existing conflicts are counted in one notice, so a pull request is
+annotated with exactly what it introduced. The Markdown summary for
 ``$GITHUB_STEP_SUMMARY`` is written by the CLI (renderers do not write files).
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from collections.abc import Set as AbstractSet
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from depsplit.model import Conflict, Origin, Plan
+from depsplit.model import Conflict, ConflictRequirement, Origin, Plan
 from depsplit.report import text as text_report
 
 if TYPE_CHECKING:
@@ -42,49 +48,108 @@ def _path(origin_file: str, prefix: str) -> str:
     return f"{prefix}/{origin_file}" if prefix else origin_file
 
 
-def _conflict_commands(c: Conflict, prefix: str, level: str, state: str | None) -> list[str]:
-    out = []
-    for i, r in enumerate(c.requirements):
-        others = [o for j, o in enumerate(c.requirements) if j != i]
-        against = "; ".join(
-            f"{o.app}: {text_report.requirement_text(o)} ({o.origin})" for o in others
-        )
-        message = f"{r.app} requires {c.package} {text_report.requirement_text(r)}"
-        if r.chain:
-            message += f" ({text_report.chain_text(r)})"
-        if against:
-            message += f", which conflicts with {against}"
-        message += "."
-        if c.message:
-            message += f"\n{c.message}"
-        title = f"depsplit: {state + ' ' if state else ''}{c.kind} conflict on {c.package}"
-        out.append(
-            command(
-                level,
-                message,
-                file=_path(r.origin.file, prefix),
-                line=r.origin.line or 1,
-                title=title,
-            )
-        )
-    return out
+MAX_ANNOTATIONS = 50
+"""Conflict annotations written at most (GitHub shows 10 errors and 10 warnings per step and
+50 annotations per job); the rest are counted in one notice that says where to see them."""
+
+MAX_PARTNERS = 5
+"""Conflicting requirements named in one annotation; the rest are counted."""
+
+
+@dataclass
+class _Side:
+    """One requirement line taking part in conflicts: one annotation."""
+
+    requirement: ConflictRequirement
+    package: str
+    kinds: set[str] = field(default_factory=set)
+    partners: dict[tuple[str, str, str], None] = field(default_factory=dict)
+    messages: dict[str, None] = field(default_factory=dict)
+    new: bool = False
+
+
+def _sides(conflicts: Sequence[Conflict], new_ids: AbstractSet[str] | None) -> list[_Side]:
+    """Every requirement line of ``conflicts`` once (by file, line, app and package), with
+    everything it conflicts with; new ones first (then in the plan's order)."""
+    sides: dict[tuple[str, int | None, str, str], _Side] = {}
+    for c in conflicts:
+        for i, r in enumerate(c.requirements):
+            key = (r.origin.file, r.origin.line, r.app, c.package)
+            side = sides.get(key)
+            if side is None:
+                side = sides[key] = _Side(r, c.package)
+            side.kinds.add(c.kind)
+            side.new = side.new or (new_ids is not None and c.id in new_ids)
+            if c.message:
+                side.messages[c.message] = None
+            for j, o in enumerate(c.requirements):
+                if j != i:
+                    text = f"{o.app}: {text_report.requirement_text(o)} ({o.origin})"
+                    side.partners[(o.app, text, c.id)] = None
+    ordered = list(sides.values())
+    ordered.sort(key=lambda s: not s.new)
+    return ordered
+
+
+def _side_command(side: _Side, prefix: str, level: str, state: str | None) -> str:
+    r = side.requirement
+    message = f"{r.app} requires {side.package} {text_report.requirement_text(r)}"
+    if r.chain:
+        message += f" ({text_report.chain_text(r)})"
+    partners = list(dict.fromkeys(text for _, text, _ in side.partners))
+    if partners:
+        shown = "; ".join(partners[:MAX_PARTNERS])
+        more = len(partners) - MAX_PARTNERS
+        message += f", which conflicts with {shown}"
+        if more > 0:
+            message += f"; and {more} more"
+    message += "."
+    messages = list(side.messages)
+    if len(messages) == 1:
+        message += f"\n{messages[0]}"
+    elif messages:
+        message += f"\n{len(messages)} conflicts on {side.package}: see the report"
+    kind = "/".join(sorted(side.kinds))
+    title = f"depsplit: {state + ' ' if state else ''}{kind} conflict on {side.package}"
+    return command(
+        level, message, file=_path(r.origin.file, prefix), line=r.origin.line or 1, title=title
+    )
 
 
 def render(plan: Plan, *, baseline: BaselineDiff | None = None, path_prefix: str = "") -> str:
     lines: list[str] = []
-    # New conflicts first: GitHub shows only the first annotations of a step.
-    conflicts = (
-        sorted(plan.conflicts, key=lambda c: c.id not in baseline.new_ids)
-        if baseline is not None
-        else plan.conflicts
-    )
-    for c in conflicts:
-        if baseline is None:
-            lines += _conflict_commands(c, path_prefix, "error", None)
-        elif c.id in baseline.new_ids:
-            lines += _conflict_commands(c, path_prefix, "error", "new")
-        else:
-            lines += _conflict_commands(c, path_prefix, "notice", "existing")
+    if baseline is None:
+        sides = _sides(plan.conflicts, None)
+        existing = 0
+    else:
+        # A pull request is annotated with what it introduces: the lines of its new
+        # conflicts; the existing ones are counted in one notice.
+        new = [c for c in plan.conflicts if c.id in baseline.new_ids]
+        sides = _sides(new, baseline.new_ids)
+        existing = len(plan.conflicts) - len(new)
+    for side in sides[:MAX_ANNOTATIONS]:
+        state = None if baseline is None else "new"
+        lines.append(_side_command(side, path_prefix, "error", state))
+    left = len(sides) - MAX_ANNOTATIONS
+    if left > 0:
+        lines.append(
+            command(
+                "notice",
+                f"{left} more requirement lines take part in conflicts and are not annotated "
+                f"(at most {MAX_ANNOTATIONS}): see the job summary (the Markdown report) or "
+                "depsplit analyze --format json.",
+                title="depsplit: annotations left out",
+            )
+        )
+    if existing:
+        lines.append(
+            command(
+                "notice",
+                f"{existing} existing conflict{'s' if existing != 1 else ''}, also in "
+                f"{baseline.source if baseline else ''}, not annotated: see the job summary.",
+                title="depsplit: existing conflicts",
+            )
+        )
     for name in plan.unsatisfiable:
         try:
             app = plan.app(name)
@@ -100,16 +165,16 @@ def render(plan: Plan, *, baseline: BaselineDiff | None = None, path_prefix: str
                 title="depsplit: unsatisfiable app",
             )
         )
-    for d in plan.diagnostics:
-        lines.append(
-            command(
-                d.level,
-                d.message,
-                file=_path(d.file, path_prefix) if d.file is not None else None,
-                line=d.line if d.file is not None else None,
-                title=f"depsplit: input {d.level}",
-            )
+    lines += [
+        command(
+            d.level,
+            d.message,
+            file=_path(d.file, path_prefix) if d.file is not None else None,
+            line=d.line if d.file is not None else None,
+            title=f"depsplit: input {d.level}",
         )
+        for d in plan.diagnostics
+    ]
     lines += [
         command("notice", f"{s.path}: not searched: {s.reason}", title="depsplit: not searched")
         for s in plan.skipped
