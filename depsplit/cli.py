@@ -402,6 +402,7 @@ def analyze(
         environ=dict(os.environ),
         color_mode=color_mode,
         details=bool(kw.get("verbose")),
+        closing=_closing(plan, fail_on, diff),
     )
     from depsplit.gc_pause import fewer_collections
 
@@ -788,6 +789,8 @@ class _RenderOptions:
     """``--color``: ``auto``, ``always`` or ``never``."""
     details: bool = False
     """``-v``: the text report lists every conflict in full."""
+    closing: str | None = None
+    """The text report's last line: the verdict and the exit code's reason."""
     _prefix: str | None = None
 
     def path_prefix(self) -> str:
@@ -850,7 +853,11 @@ def _render(
     from depsplit.report import text as text_report
 
     return text_report.render(
-        plan, baseline=diff, color=options.color(target), details=options.details
+        plan,
+        baseline=diff,
+        color=options.color(target),
+        details=options.details,
+        closing=options.closing,
     )
 
 
@@ -863,6 +870,28 @@ def _emit(text: str, target: str) -> None:
     from depsplit.writer import write_file_atomic
 
     write_file_atomic(Path(target), text)
+
+
+def _closing(plan: Plan, fail_on: str, diff: BaselineDiff | None = None) -> str:
+    """The text report's last line: the verdict again and why the exit code is what it is."""
+    from depsplit.report.text import group_summary, plural
+
+    verdict = f"{group_summary(plan) or '0 groups'} for {plural(len(plan.apps), 'app')}"
+    code = _exit_code(plan, fail_on, diff)
+    if code == EXIT_ERROR:
+        errors = sum(d.level == "error" for d in plan.diagnostics)
+        why = f"exit 2: {plural(errors, 'input error')} (see Diagnostics)"
+    elif code == EXIT_OK:
+        why = f"exit 0 (--fail-on {fail_on})"
+    elif fail_on == "new" and diff is not None:
+        new = len(diff.new) + len(diff.new_unsatisfiable)
+        why = f"exit 1 (--fail-on new): {new} new since {diff.source}"
+    elif fail_on == "conflict":
+        why = f"exit 1 (--fail-on conflict): {plural(len(plan.conflicts), 'conflict')}"
+    else:
+        left = len(plan.unsatisfiable)
+        why = f"exit 1 (--fail-on {fail_on}): {plural(left, 'app')} cannot be installed even alone"
+    return f"depsplit: {verdict}; {why}"
 
 
 def _exit_code(plan: Plan, fail_on: str, diff: BaselineDiff | None = None) -> int:

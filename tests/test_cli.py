@@ -27,6 +27,10 @@ def test_clean_repo_exits_0_and_prints_a_summary(tree) -> None:
     result, code = run("analyze", str(root))
     assert code == 0
     assert result.output.startswith("depsplit: 2 apps")
+    assert result.output.splitlines()[-1] == (
+        "depsplit: 1 group (optimal) for 2 apps; exit 0 (--fail-on unsatisfiable)"
+    )
+    result, code = run("analyze", str(root), "-v")  # the apps and their files
     assert "api/requirements.txt" in result.output
 
 
@@ -178,11 +182,12 @@ def test_control_characters_in_paths_do_not_reach_the_terminal(
     tree, capsys: pytest.CaptureFixture[str]
 ) -> None:
     root = tree({"x\x1b]0;pwn\x07y/requirements.txt": "flask\n"})
-    assert main(["analyze", str(root)]) == 0
-    out = capsys.readouterr().out
-    assert "\x1b" not in out
-    assert "\x07" not in out
-    assert "x\\x1b]0;pwn\\x07y" in out
+    for verbose in ([], ["-v"]):
+        assert main(["analyze", str(root), *verbose]) == 0
+        out = capsys.readouterr().out
+        assert "\x1b" not in out
+        assert "\x07" not in out
+    assert "x\\x1b]0;pwn\\x07y" in out  # the app's path, in -v's list of apps
 
 
 def test_explain_an_unknown_package_exits_1_with_a_suggestion(

@@ -25,15 +25,22 @@ def test_golden_against_a_baseline() -> None:
 
 
 def test_order_headline_conflicts_groups_diagnostics() -> None:
-    out = text_report.render(sample_plan())
+    """Summary first: headline, packages, (conflicts in full: a small plan), groups,
+    diagnostics, the closing line. ``-v`` (details) lists the apps too."""
+    out = text_report.render(sample_plan(), closing="depsplit: the verdict")
     assert out.splitlines()[0] == (
         "depsplit: 5 apps, 6 conflicts, 4 groups (optimal), 1 unsatisfiable, 1 error, 1 warning"
     )
-    positions = [
-        out.index(h) for h in ("\nConflicts\n", "\nGroups\n", "\nApps\n", "\nDiagnostics\n")
-    ]
+    sections = ("\nPackages that split apps", "\nConflicts\n", "\nGroups\n", "\nDiagnostics\n")
+    positions = [out.index(h) for h in sections]
     assert positions == sorted(positions)
+    assert "\nApps\n" not in out
+    assert out.splitlines()[-1] == "depsplit: the verdict"
     assert "libs/old.txt:4 (via services/legacy/requirements.txt:1)" in out
+    full = text_report.render(sample_plan(), details=True, closing="depsplit: the verdict")
+    positions = [full.index(h) for h in (*sections[1:3], "\nApps\n", sections[3])]
+    assert positions == sorted(positions)
+    assert full.splitlines()[-1] == "depsplit: the verdict"
 
 
 def test_colour_is_the_same_text_with_ansi_styles() -> None:
@@ -110,7 +117,7 @@ def test_many_apps_on_one_requirement_are_summarized_by_requirement() -> None:
 
 
 def test_groups_say_what_compiles_and_which_python_is_unverified() -> None:
-    out = text_report.render(plan_with_builds())
+    out = text_report.render(plan_with_builds(), details=True)
     groups = out[out.index("\nGroups\n") : out.index("\nApps\n")].splitlines()
     api = groups.index("  api (python 3.12): api, web")
     assert groups[api + 1 : api + 5] == [
@@ -128,8 +135,11 @@ def test_groups_say_what_compiles_and_which_python_is_unverified() -> None:
         "depsplit: 5 apps, 6 conflicts, 4 groups (optimal), Python choice unverified for "
         "2 groups, 1 unsatisfiable, 1 error, 1 warning"
     )
-    coloured = text_report.render(plan_with_builds(), color=True)
+    coloured = text_report.render(plan_with_builds(), color=True, details=True)
     assert ANSI.sub("", coloured) == out
+    summary = text_report.render(plan_with_builds()).splitlines()
+    api = summary.index("  api (python 3.12, unverified): api, web")
+    assert summary[api + 1] == "      builds from source: psycopg2 2.8.6, uWSGI 2.0.28"
 
 
 def test_a_hostile_build_reason_stays_on_its_line() -> None:
@@ -140,6 +150,9 @@ def test_a_hostile_build_reason_stays_on_its_line() -> None:
     plan = plan_with_builds()
     evil = BuildFromSource("pkg\x1b]0;pwn\x07", "1", "a\nb")
     groups = (replace(plan.groups[0], builds=(evil,)), *plan.groups[1:])
-    out = text_report.render(replace(plan, groups=groups))
+    out = text_report.render(replace(plan, groups=groups), details=True)
     assert "\x1b" not in out
     assert "      builds from source: pkg\\x1b]0;pwn\\x07 1 (a\\x0ab)" in out.splitlines()
+    out = text_report.render(replace(plan, groups=groups))
+    assert "\x1b" not in out
+    assert "      builds from source: pkg\\x1b]0;pwn\\x07 1" in out.splitlines()

@@ -9,7 +9,8 @@ only then).
 from __future__ import annotations
 
 import io
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from packaging.utils import canonicalize_name
@@ -19,6 +20,7 @@ from packaging.utils import canonicalize_name
 from depsplit.emit.text import comment_safe
 from depsplit.model import BuildFromSource, Conflict, ConflictRequirement, Plan
 from depsplit.report.common import app_python, applies
+from depsplit.target import short
 
 if TYPE_CHECKING:
     from depsplit.baseline import BaselineDiff
@@ -285,9 +287,255 @@ def _conflicts_section(
     return out
 
 
-def lines(plan: Plan, baseline: BaselineDiff | None = None, details: bool = False) -> list[Line]:
-    """The report's lines; ``details`` (``-v``) lists every conflict in full instead of a
-    summary per package with many."""
+SUMMARY_PACKAGES = 20
+"""Packages listed in the default report's "Packages that split apps"; ``-v`` lists all."""
+
+SUMMARY_SIDES = 3
+"""Requirements named per package in that list, the most held first."""
+
+SUMMARY_APPS = 6
+"""Apps named per group in the default report."""
+
+SUMMARY_DETAIL_LINES = 40
+"""The conflicts in full are in the default report too when they take at most this many
+lines (a small repository); beyond, ``-v``."""
+
+SUMMARY_APART = 6
+"""Packages named per group as keeping it apart, in the default report."""
+
+SUMMARY_SPLITS_GROUPS = 10
+"""Up to this many groups, each says which packages keep it apart (``-v`` always)."""
+
+SUMMARY_WARNINGS = 10
+"""Warnings listed in the default report (errors always are)."""
+
+
+@dataclass
+class PackageSplit:
+    """One package's conflicts read as what a person acts on: its distinct requirements
+    (each with the apps holding it), how many groups it forces on its own, how many apps it
+    touches, and the version most of them could share."""
+
+    package: str
+    kind: str
+    sides: list[tuple[str, tuple[str, ...], str]]
+    """``(requirement, apps, first origin)``, the most held first."""
+    forced: int
+    apps: int
+    share: tuple[str, int] | None
+    """The version (a CPython minor for ``python``) most of these apps allow, and how many."""
+
+
+def _forced(edges: Iterable[tuple[int, int]], count: int, nway: bool) -> int:
+    """A lower bound of the groups one package forces: a clique of pairwise conflicting
+    requirements, grown greedily from the most conflicting (exact for pins, which all
+    conflict); 2 when only an N-way set conflicts."""
+    neighbours: dict[int, set[int]] = {i: set() for i in range(count)}
+    for a, b in edges:
+        neighbours[a].add(b)
+        neighbours[b].add(a)
+    clique: list[int] = []
+    for node in sorted(neighbours, key=lambda n: (-len(neighbours[n]), n)):
+        if all(node in neighbours[c] for c in clique):
+            clique.append(node)
+    return max(len(clique) if len(clique) > 1 else 1, 2 if nway else 1)
+
+
+def _share(kind: str, sides: list[tuple[str, tuple[str, ...], str]]) -> tuple[str, int] | None:
+    """The version that the most apps' requirements allow, among the versions they name
+    (the CPython minors for ``python``); ties go to the newer."""
+    from packaging.specifiers import InvalidSpecifier, SpecifierSet
+    from packaging.version import InvalidVersion, Version
+
+    from depsplit.target import SUPPORTED_PYTHONS
+
+    parsed: list[tuple[SpecifierSet, int]] = []
+    candidates: set[str] = set(SUPPORTED_PYTHONS) if kind == "python" else set()
+    for text, apps, _ in sides:
+        spec = text.split(" ; ", 1)[0]
+        try:
+            specifiers = SpecifierSet(spec if spec != "(any version)" else "")
+        except InvalidSpecifier:  # a URL, or an arbitrary-equality string: no version line
+            continue
+        parsed.append((specifiers, len(apps)))
+        if kind != "python":
+            candidates |= {s.version for s in specifiers if not s.version.endswith(".*")}
+    best: tuple[int, Version, str] | None = None
+    for candidate in candidates:
+        try:
+            version = Version(candidate)
+        except InvalidVersion:
+            continue
+        held = sum(n for specifiers, n in parsed if specifiers.contains(version, prereleases=True))
+        if held and (best is None or (held, version) > best[:2]):
+            best = (held, version, candidate)
+    return (best[2], best[0]) if best is not None else None
+
+
+def package_splits(conflicts: Iterable[Conflict]) -> list[PackageSplit]:
+    """Per package, from its conflicts (sides compressed by ``members``); the packages that
+    force the most groups first, then those touching the most apps."""
+    blocks = _package_blocks(tuple(conflicts))
+    out = []
+    for package, block in blocks:
+        index: dict[tuple[str, ...], int] = {}
+        sides: list[tuple[str, tuple[str, ...], str]] = []
+        edges: list[tuple[int, int]] = []
+        nway = False
+        for c in block:
+            numbers = []
+            for rep, side in zip(c.apps, _side_apps(c), strict=True):
+                number = index.get(side)
+                if number is None:
+                    number = index[side] = len(sides)
+                    reqs = [r for r in c.requirements if r.app == rep]
+                    text = ",".join(dict.fromkeys(requirement_text(r) for r in reqs))
+                    origin = reqs[0].origin.describe() if reqs else ""
+                    sides.append((text or "(any version)", side, origin))
+                numbers.append(number)
+            if len(numbers) == 2:
+                edges.append((numbers[0], numbers[1]))
+            elif len(numbers) > 2:
+                nway = True
+        apps = len({a for _, side, _ in sides for a in side})
+        # Shown by requirement text: sides that differ only in what the text does not show
+        # (the Pythons their apps allow) are one entry.
+        merged: dict[str, tuple[tuple[str, ...], str]] = {}
+        for text, side, origin in sides:
+            held, first = merged.get(text, ((), origin))
+            merged[text] = (tuple(sorted({*held, *side})), first)
+        ordered = sorted(
+            ((text, held, origin) for text, (held, origin) in merged.items()),
+            key=lambda s: (-len(s[1]), s[1]),
+        )
+        kind = block[0].kind
+        share = _share(kind, ordered) if kind in ("version", "python") else None
+        out.append(
+            PackageSplit(package, kind, ordered, _forced(edges, len(sides), nway), apps, share)
+        )
+    out.sort(key=lambda p: (-p.forced, -p.apps, canonicalize_name(p.package)))
+    return out
+
+
+def _split_line(split: PackageSplit) -> Line:
+    """One line: how many groups the package forces, its distinct requirements (the most
+    held first, with how many apps hold each), the version most apps could share."""
+    shown = ", ".join(f"{text} ({len(apps)})" for text, apps, _ in split.sides[:SUMMARY_SIDES])
+    more = len(split.sides) - SUMMARY_SIDES
+    if more > 0:
+        shown += f" and {more} more"
+    line: Line = [
+        ("  ", ""),
+        (split.package, "package"),
+        (f": forces {plural(split.forced, 'group')}; ", ""),
+        (f"{plural(split.apps, 'app')} on {plural(len(split.sides), 'requirement')}: ", ""),
+        (shown, "dim"),
+    ]
+    if split.share is not None and split.share[1] > 1:
+        version, held = split.share
+        line.append((f"; most could share {version} ({held} of {split.apps})", ""))
+    return line
+
+
+def summary_lines(
+    plan: Plan, baseline: BaselineDiff | None = None, closing: str | None = None
+) -> list[Line]:
+    """The default report, summary first: the headline, the apps left without a container
+    and why, one entry per package that splits apps (most groups forced first), the
+    groups, what changed since the baseline, the errors (and the first warnings), then a
+    closing line with the verdict. ``-v`` (:func:`lines` with ``details``) has the rest."""
+    out: list[Line] = [[(headline(plan, baseline), "headline")], []]
+    if plan.unsatisfiable:
+        out.append([("Apps that cannot be installed even alone:", "error")])
+        for name in plan.unsatisfiable:
+            own = [c for c in plan.conflicts if c.apps == (name,)]
+            reason = f": {short(own[0].message.splitlines()[0], 160)}" if own else ""
+            out.append([("  ", ""), (name, "app"), (reason, "")])
+        out.append([])
+    state_of = baseline.state if baseline else lambda c: None
+    detail = _conflicts_section(plan.conflicts, state_of)
+    fits = len(detail) <= SUMMARY_DETAIL_LINES
+    if baseline is not None and baseline.new and not fits:
+        # What a pull request introduces, in full, before the summary of the rest.
+        out.append([(f"New since {baseline.source}", "section")])
+        out.extend(_conflicts_section(tuple(baseline.new), baseline.state))
+        out.append([])
+    if plan.conflicts:
+        splits = package_splits(plan.conflicts)
+        out.append([("Packages that split apps (most groups forced first)", "section")])
+        out.extend(_split_line(split) for split in splits[:SUMMARY_PACKAGES])
+        if len(splits) > SUMMARY_PACKAGES:
+            out.append(
+                [(f"  and {len(splits) - SUMMARY_PACKAGES} more packages (-v lists them)", "dim")]
+            )
+        out.append([])
+        if fits:
+            out += [[("Conflicts", "section")], *detail, []]
+        else:
+            hint = "Every conflict with its files and lines: depsplit analyze -v"
+            out += [[(hint, "dim")], []]
+    if baseline is not None and baseline.resolved and fits:
+        out.append([(f"Resolved since {baseline.source}", "section")])
+        out.extend(_conflicts_section(baseline.resolved, lambda c: "resolved"))
+        out.append([])
+    elif baseline is not None and baseline.resolved:
+        resolved = plural(len(baseline.resolved), "conflict")
+        out.append([(f"{resolved} resolved since {baseline.source}", "ok")])
+        out.append([])
+    if plan.groups:
+        out.append([("Groups", "section")])
+        for g in plan.groups:
+            python = g.python if g.python_verified else f"{g.python}, unverified"
+            names = ", ".join(g.apps[:SUMMARY_APPS])
+            line: Line = [("  ", ""), (g.name, "group"), (f" (python {python}): ", "")]
+            line.append((names, "app"))
+            if len(g.apps) > SUMMARY_APPS:
+                line.append((f" and {len(g.apps) - SUMMARY_APPS} more", "dim"))
+            out.append(line)
+            if g.builds:
+                built = ", ".join(f"{b.package} {b.version}" for b in g.builds)
+                out.append([("      builds from source: ", ""), (built, "package")])
+            if g.splits and len(plan.groups) <= SUMMARY_SPLITS_GROUPS:
+                apart = ", ".join(g.splits[:SUMMARY_APART])
+                if len(g.splits) > SUMMARY_APART:
+                    apart += f" and {len(g.splits) - SUMMARY_APART} more"
+                out.append([(f"      kept apart from other groups by: {apart}", "dim")])
+        out.append([])
+    if baseline is not None and baseline.groups:
+        out.append([(f"Group changes since {baseline.source}", "section")])
+        out.extend([[("  ", ""), (text, "")] for text in group_change_lines(baseline)])
+        out.append([])
+    if baseline is not None and baseline.baseline_errors:
+        out.append([(_baseline_errors_note(baseline), "warning")])
+        out.append([])
+    if plan.skipped:
+        out.extend(_skipped_lines(plan, SUMMARY_WARNINGS))
+        out.append([])
+    errors = [d for d in plan.diagnostics if d.level == "error"]
+    warnings = [d for d in plan.diagnostics if d.level != "error"]
+    if errors or warnings:
+        out.append([("Diagnostics", "section")])
+        out.extend([[("  ", ""), (str(d), d.level)] for d in errors])
+        out.extend([[("  ", ""), (str(d), d.level)] for d in warnings[:SUMMARY_WARNINGS]])
+        if len(warnings) > SUMMARY_WARNINGS:
+            more = len(warnings) - SUMMARY_WARNINGS
+            out.append([(f"  and {plural(more, 'more warning')} (-v lists them)", "dim")])
+        out.append([])
+    if closing:
+        out.append([(closing, "headline")])
+    elif out[-1] == []:
+        out.pop()
+    return out
+
+
+def lines(
+    plan: Plan,
+    baseline: BaselineDiff | None = None,
+    details: bool = False,
+    closing: str | None = None,
+) -> list[Line]:
+    """The whole report (``-v``): every conflict, group, app and diagnostic; ``details``
+    lists every conflict in full instead of a summary per package with many."""
     out: list[Line] = [[(headline(plan, baseline), "headline")], []]
     if plan.unsatisfiable:
         out.append([("Apps that cannot be installed even alone:", "error")])
@@ -350,25 +598,35 @@ def lines(plan: Plan, baseline: BaselineDiff | None = None, details: bool = Fals
         out.append([("  (no apps found)", "dim")])
     if plan.skipped:
         out.append([])
-        out.append([("Not searched", "section")])
-        width = max(len(s.path) for s in plan.skipped)
-        out.extend([[("  ", ""), (f"{s.path:<{width}}  {s.reason}", "dim")] for s in plan.skipped])
+        out.extend(_skipped_lines(plan))
     if baseline is not None and baseline.baseline_errors:
         out.append([])
-        out.append(
-            [
-                (
-                    f"Note: the baseline ({baseline.source}) had "
-                    f"{plural(baseline.baseline_errors, 'input error')}; "
-                    "its conflict list may be incomplete.",
-                    "warning",
-                )
-            ]
-        )
+        out.append([(_baseline_errors_note(baseline), "warning")])
     if plan.diagnostics:
         out.append([])
         out.append([("Diagnostics", "section")])
         out.extend([[("  ", ""), (str(d), d.level)] for d in plan.diagnostics])
+    if closing:
+        out += [[], [(closing, "headline")]]
+    return out
+
+
+def _baseline_errors_note(baseline: BaselineDiff) -> str:
+    return (
+        f"Note: the baseline ({baseline.source}) had "
+        f"{plural(baseline.baseline_errors, 'input error')}; "
+        "its conflict list may be incomplete."
+    )
+
+
+def _skipped_lines(plan: Plan, limit: int | None = None) -> list[Line]:
+    """The directories not searched, with why (the first ``limit`` of them)."""
+    shown = plan.skipped if limit is None else plan.skipped[:limit]
+    width = max(len(s.path) for s in shown)
+    out: list[Line] = [[("Not searched", "section")]]
+    out.extend([[("  ", ""), (f"{s.path:<{width}}  {s.reason}", "dim")] for s in shown])
+    if len(plan.skipped) > len(shown):
+        out.append([(f"  and {len(plan.skipped) - len(shown)} more (-v lists them)", "dim")])
     return out
 
 
@@ -396,10 +654,14 @@ def render(
     color: bool = False,
     width: int = 100,
     details: bool = False,
+    closing: str | None = None,
 ) -> str:
-    """The report as text; ANSI-styled through rich when ``color``; every conflict in full
-    with ``details``."""
-    report = lines(plan, baseline, details)
+    """The report as text; ANSI-styled through rich when ``color``. Summary first
+    (:func:`summary_lines`); with ``details`` (``-v``) the whole report, every conflict in
+    full (:func:`lines`). ``closing``: the verdict line that ends it."""
+    report = (
+        lines(plan, baseline, True, closing) if details else summary_lines(plan, baseline, closing)
+    )
     try:
         from rich.console import Console
         from rich.text import Text
