@@ -77,6 +77,9 @@ class Options:
     """Check every pinned release's ``Requires-Python`` and wheels on the index, so that each
     group's Python is one its releases install on (:mod:`depsplit.pysupport`). The command
     line turns it on by default; without it every group's Python is unverified."""
+    overlay: Mapping[str, str] | None = None
+    """Relative POSIX path → text read instead of that file's (:attr:`ReadContext.overlay`):
+    how ``depsplit suggest`` re-analyses the tree with its edits, writing nothing."""
 
 
 def analyze(root: Path, config: Config | None = None, options: Options | None = None) -> Plan:
@@ -107,6 +110,7 @@ def _analyze(root: Path, config: Config | None, options: Options | None) -> Plan
         root=root,
         allow_outside_root=options.allow_outside_root,
         max_file_bytes=config.max_file_size,
+        overlay=options.overlay or {},
     )
     skipped: list[Skipped] = []
     apps, diagnostics = read_apps(root, config, ctx, options.exclude, skipped)
