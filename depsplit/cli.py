@@ -372,14 +372,14 @@ def explain(package: str, **kw: object) -> None:
 @click.option(
     "--max-apps",
     type=click.IntRange(min=1, max=10),
-    default=3,
+    default=3,  # depsplit.suggest.MAX_APPS
     show_default=True,
     help="Most apps one suggestion may edit.",
 )
 @click.option(
     "--max-sets",
     type=click.IntRange(min=1),
-    default=500,
+    default=200,  # depsplit.suggest.MAX_SETS
     show_default=True,
     help="Most candidate sets of apps the search evaluates.",
 )
@@ -404,7 +404,6 @@ def suggest(
     verified by re-analysing the tree with it."""
     from depsplit import config as config_module
     from depsplit import suggest as suggest_module
-    from depsplit.analyze import analyze
     from depsplit.progress import progress
 
     root = Path(str(kw["path"]))

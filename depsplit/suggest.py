@@ -38,14 +38,15 @@ bounded by counts (never by the clock).
 
 from __future__ import annotations
 
+import heapq
 import itertools
 import posixpath
 import re
-from contextlib import ExitStack
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from contextlib import ExitStack, suppress
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from packaging.specifiers import InvalidSpecifier, Specifier, SpecifierSet
 from packaging.utils import canonicalize_name
@@ -76,7 +77,7 @@ __all__ = [
 MAX_APPS = 3
 """Default largest number of apps one suggestion edits (``--max-apps``)."""
 
-MAX_SETS = 500
+MAX_SETS = 200
 """Default number of candidate sets of apps evaluated (``--max-sets``)."""
 
 MAX_CLIQUES = 5000
@@ -84,6 +85,16 @@ MAX_CLIQUES = 5000
 
 LIMIT = 10
 """Default number of suggestions shown (``--limit``)."""
+
+EVALUATION_SECONDS = 1.0
+"""The partition's search time for one candidate set (it finishes in milliseconds unless
+proving a count optimal is hard; a plan found by then is used as it is: an upper bound)."""
+
+FIT_TRIES = 4
+"""Groups an edited app is fitted into (those it conflicts with on the fewest packages)."""
+
+VERIFY_FACTOR = 3
+"""At most ``VERIFY_FACTOR × limit`` candidates are re-analysed."""
 
 
 # --------------------------------------------------------------------------- the answer
@@ -233,9 +244,7 @@ def _solve_without(world: _World, flexible: frozenset[str]) -> tuple[tuple[str, 
         kept = [tuple(a for a in side if a not in flexible) for side in product]
         if all(kept):
             products.append(kept)
-    classes = {
-        n: (("flexible", n) if n in flexible else world.classes[n]) for n in world.names
-    }
+    classes = {n: (("flexible", n) if n in flexible else world.classes[n]) for n in world.names}
 
     def check(group: frozenset[str]) -> tuple[str, ...] | None:
         rest = [world.by_name[n] for n in sorted(group) if n not in flexible]
@@ -257,7 +266,10 @@ def _solve_without(world: _World, flexible: frozenset[str]) -> tuple[tuple[str, 
         max_apps_per_group=config.max_apps_per_group,
         fixed={a: g for a, g in config.groups.items() if a not in bad},
         previous=options.previous,
-        time_limit=options.time_limit if options.time_limit is not None else config.time_limit,
+        time_limit=min(
+            EVALUATION_SECONDS,
+            options.time_limit if options.time_limit is not None else config.time_limit,
+        ),
     )
     return solution.groups
 
@@ -277,6 +289,9 @@ def _cliques(world: _World, above: int) -> tuple[list[frozenset[str]], bool]:
                     if a != b:
                         edges.add((min(a, b), max(a, b)))
     graph.add_edges_from(sorted(edges))
+    # A clique of more than ``above`` apps lies in the ``above``-core (every member has
+    # ``above`` neighbours in it): the rest of the graph is not searched.
+    graph = nx.k_core(graph, above)
     found: list[frozenset[str]] = []
     for clique in nx.find_cliques(graph):
         if len(clique) > above:
@@ -295,9 +310,7 @@ class _Search:
     essential: tuple[str, ...]
 
 
-def _search(
-    world: _World, goals: Sequence[int], max_apps: int, max_sets: int
-) -> _Search:
+def _search(world: _World, goals: Sequence[int], max_apps: int, max_sets: int) -> _Search:
     """Candidate sets of apps to edit, for each goal (a number of groups), smallest first."""
     in_conflict = sorted({a for p in world.products for side in p for a in side})
     tried = 0
@@ -398,10 +411,8 @@ def _costs(old: str, new: str, picked: str | None = None) -> tuple[str, ...]:
     old_low, old_high = _bounds(old)
     new_low, new_high = _bounds(new)
     if picked:
-        try:
+        with suppress(InvalidVersion):
             new_low = Version(picked)
-        except InvalidVersion:
-            pass
     reference = old_high or old_low
     if reference is not None and new_low is not None and new_low.major > reference.major:
         return (f"major upgrade {reference.major} → {new_low.major}",)
@@ -452,7 +463,9 @@ def rewrite_requirement(line: str, name: str, new_spec: str, *, toml: bool) -> s
     return None
 
 
-_KEY_VALUE = re.compile(r"^(?P<head>\s*[\w.\"'-]+\s*[=:]\s*)(?P<q>[\"']?)(?P<value>[^\"'#\n]*?)(?P=q)(?P<tail>\s*(?:#.*)?)$")
+_KEY_VALUE = re.compile(
+    r"^(?P<head>\s*[\w.\"'-]+\s*[=:]\s*)(?P<q>[\"']?)(?P<value>[^\"'#\n]*?)(?P=q)(?P<tail>\s*(?:#.*)?)$"
+)
 
 
 def rewrite_python(line: str, file: str, new_value: str) -> str | None:
@@ -499,6 +512,21 @@ class _Fitter:
     world: _World
     lines: _Lines
     finder_for: Callable[[App], Finder | None]
+    pages: dict[tuple[int, str], object] = field(default_factory=dict)
+    picks: dict[tuple[object, ...], Version | None] = field(default_factory=dict)
+    readers: dict[tuple[str, int | None], tuple[str, ...]] = field(default_factory=dict)
+
+    def page(self, finder: Finder, key: str) -> object:
+        """The project's releases on ``finder`` (:class:`depsplit.pysupport._Page`), once."""
+        from depsplit.pysupport import _Judge, _Page
+
+        found = self.pages.get((id(finder), key))
+        if found is None:
+            judge_ = self.pages.setdefault(
+                (0, ""), _Judge(self.world.target, tgt.SUPPORTED_PYTHONS)
+            )
+            found = self.pages[(id(finder), key)] = _Page(finder.versions(key), judge_)  # type: ignore[arg-type]
+        return found
 
     def fit(self, app: App, members: Sequence[App]) -> tuple[App, list[Edit]] | None:
         """``app`` rewritten to share one container with ``members``, and the edits; ``None``
@@ -583,7 +611,6 @@ class _Fitter:
         """A constraint the index facts derived from a pin: rewrite the pin to a release
         that installs at ``python`` (newer than what it allows now)."""
         from depsplit.index.errors import IndexError_, OfflineCacheMiss
-        from depsplit.pysupport import _Judge, _Page
 
         reqs = [
             r
@@ -595,15 +622,31 @@ class _Fitter:
             raise _Unfixable
         req = reqs[0]
         try:
-            files = finder.versions(req.key)
+            page: Any = self.page(finder, req.key)
         except (OfflineCacheMiss, IndexError_) as exc:
             raise _Unfixable from exc
-        page = _Page(files, _Judge(self.world.target, tgt.SUPPORTED_PYTHONS))
         others = [
             r.specifier
             for m in members
             for r in effective(m, self.world.target, python).get(req.key, [])
         ]
+        memo = (id(finder), req.key, req.specifier, python, tuple(sorted(set(others))))
+        if memo not in self.picks:
+            self.picks[memo] = self._newer(page, req, python, others)
+        chosen = self.picks[memo]
+        if chosen is None:
+            raise _Unfixable
+        spec = f">={chosen},<{chosen.major + 1}" if chosen.major else f">={chosen},<1"
+        if others:
+            spec = _merged([spec, *others])
+        edit = self._line_edit(app, req, spec, why=f"{pr.evidence}")
+        edit = replace(edit, costs=_costs(req.specifier, spec, str(chosen)) or edit.costs)
+        return self._applied(app, [req], spec), edit
+
+    @staticmethod
+    def _newer(page: Any, req: Requirement, python: str, others: Sequence[str]) -> Version | None:
+        """The oldest release newer than any ``req`` allows now that has a wheel for
+        ``python`` and meets ``others``."""
         _, high = _bounds(req.specifier)
         allowed_now = [v for v in page.versions if SpecifierSet(req.specifier).contains(v)]
         newest_now = max(allowed_now) if allowed_now else high
@@ -617,14 +660,7 @@ class _Fitter:
             if python in wheel:
                 chosen = version
                 break
-        if chosen is None:
-            raise _Unfixable
-        spec = f">={chosen},<{chosen.major + 1}" if chosen.major else f">={chosen},<1"
-        if others:
-            spec = _merged([spec, *others])
-        edit = self._line_edit(app, req, spec, why=f"{pr.evidence}")
-        edit = replace(edit, costs=_costs(req.specifier, spec, str(chosen)) or edit.costs)
-        return self._applied(app, [req], spec), edit
+        return chosen
 
     # -- packages
 
@@ -653,9 +689,10 @@ class _Fitter:
             fine = [r for r in reqs if r not in bad]
             if not judge([*(r.specifier for r in fine), new_spec, *other_specs]).satisfiable:
                 bad = list(reqs)
-            who = sorted({name for name, r in others if not judge([*specs, r.specifier]).satisfiable})
-            for req in bad:
-                edits.append(self._line_edit(app, req, new_spec, why=", ".join(who)))
+            who = sorted(
+                {name for name, r in others if not judge([*specs, r.specifier]).satisfiable}
+            )
+            edits.extend(self._line_edit(app, req, new_spec, why=", ".join(who)) for req in bad)
             app = self._applied(app, bad, new_spec)
         return app, edits
 
@@ -698,29 +735,32 @@ class _Fitter:
                 for p in app.python
                 if not (
                     p.evidence is not None
-                    and any(p.origin.file == r.origin.file and p.origin.line == r.origin.line for r in reqs)
+                    and any(
+                        p.origin.file == r.origin.file and p.origin.line == r.origin.line
+                        for r in reqs
+                    )
                 )
             ),
         )
 
     def _readers(self, req: Requirement) -> tuple[str, ...]:
-        where = (req.origin.file, req.origin.line)
-        return tuple(
-            sorted(
-                a.name
-                for a in self.world.plan.apps
-                if any((r.origin.file, r.origin.line) == where for r in a.requirements)
-            )
-        )
+        return self._who().get((req.origin.file, req.origin.line), ())
 
     def _readers_python(self, file: str, line: int) -> tuple[str, ...]:
-        return tuple(
-            sorted(
-                a.name
-                for a in self.world.plan.apps
-                if any((p.origin.file, p.origin.line) == (file, line) for p in a.python)
-            )
-        )
+        return self._who().get((file, line), ())
+
+    def _who(self) -> dict[tuple[str, int | None], tuple[str, ...]]:
+        """(file, line) → the apps that read it (a requirement or an interpreter line)."""
+        if not self.readers:
+            found: dict[tuple[str, int | None], set[str]] = {}
+            for a in self.world.plan.apps:
+                for r in a.requirements:
+                    found.setdefault((r.origin.file, r.origin.line), set()).add(a.name)
+                for py in a.python:
+                    if py.evidence is None:
+                        found.setdefault((py.origin.file, py.origin.line), set()).add(a.name)
+            self.readers.update({k: tuple(sorted(v)) for k, v in found.items()})
+        return self.readers
 
 
 def _is_pipfile_version(line: str) -> bool:
@@ -739,6 +779,16 @@ def _python_shown(spec: str, allowed: Sequence[str]) -> str:
     return spec or "any"
 
 
+def _estimate(
+    mine: Mapping[str, set[str]], rest: Sequence[Sequence[str]], placed: Sequence[list[str]], i: int
+) -> tuple[int, int]:
+    """How many packages an app conflicts on with the members of group ``i``."""
+    packages: set[str] = set()
+    for n in (*rest[i], *placed[i]):
+        packages |= mine.get(n, set())
+    return len(packages), i
+
+
 def _edits_for(
     fitter: _Fitter, chosen: frozenset[str], groups: Sequence[Sequence[str]]
 ) -> list[Edit] | None:
@@ -747,16 +797,39 @@ def _edits_for(
     world = fitter.world
     rest = [[n for n in g if n not in chosen] for g in groups]
     rest = [g for g in rest if g]
+    if not rest:  # every app is edited: the first one stays as it is, the others join it
+        seed = min(chosen)
+        rest, chosen = [[seed]], chosen - {seed}
     current = dict(world.by_name)
     placed: list[list[str]] = [[] for _ in rest]
     edits: list[Edit] = []
+    apart: dict[str, dict[str, set[str]]] = {}  # app → other app → packages in between
+    for c in world.plan.conflicts:
+        for side in sides(c):
+            for other in sides(c):
+                if other is side:
+                    continue
+                for a in side:
+                    if a in chosen:
+                        for b in other:
+                            apart.setdefault(a, {}).setdefault(b, set()).add(c.package)
     for name in sorted(chosen):
         best: tuple[tuple[int, int, int], App, list[Edit], int] | None = None
-        for i, g in enumerate(rest):
+        mine_apart = apart.get(name, {})
+
+        order = sorted(
+            range(len(rest)), key=lambda i, mine=mine_apart: _estimate(mine, rest, placed, i)
+        )
+        fitted = 0
+        for i in order:
+            if fitted >= FIT_TRIES:
+                break
+            g = rest[i]
             members = [current[n] for n in (*g, *placed[i])]
             found = fitter.fit(current[name], members)
             if found is None:
                 continue
+            fitted += 1
             app, mine = found
             score = (len(mine), sum(len(e.costs) for e in mine), i)
             if best is None or score < best[0]:
@@ -828,17 +901,14 @@ def _merges(before: Plan, after: Plan) -> tuple[tuple[str, tuple[str, ...]], ...
     return tuple(out)
 
 
-def _releases(
-    edits: Sequence[Edit], new: Plan, finder_for: Callable[[App], Finder | None]
-) -> tuple[list[Edit], bool]:
+def _releases(edits: Sequence[Edit], new: Plan, fitter: _Fitter) -> tuple[list[Edit], bool]:
     """Each package edit with the release its new group installs; whether every one that
     could be looked up installs."""
     from depsplit.index.errors import IndexError_, OfflineCacheMiss
-    from depsplit.pysupport import _Judge, _Page
 
+    finder_for = fitter.finder_for
     group_of = {a: g for g in new.groups for a in g.apps}
     by_name = {a.name: a for a in new.apps}
-    judge_ = _Judge(new.target, tgt.SUPPORTED_PYTHONS)
     out = []
     ok = True
     for e in edits:
@@ -851,7 +921,9 @@ def _releases(
         if group is None or app is None:
             return out, False
         if finder is None:
-            release = Release("unverified", python=group.python, detail="no index (--no-index-facts)")
+            release = Release(
+                "unverified", python=group.python, detail="no index (--no-index-facts)"
+            )
             out.append(replace(e, release=release))
             continue
         key = canonicalize_name(e.package)
@@ -863,9 +935,11 @@ def _releases(
         ]
         merged = ",".join(s for s in specs if s)
         try:
-            page = _Page(finder.versions(key), judge_)
+            page: Any = fitter.page(finder, key)
         except OfflineCacheMiss:
-            release = Release("unverified", python=group.python, detail="not in the index cache (--offline)")
+            release = Release(
+                "unverified", python=group.python, detail="not in the index cache (--offline)"
+            )
             out.append(replace(e, release=release))
             continue
         except IndexError_ as exc:
@@ -909,8 +983,7 @@ def suggest(
     def default_analyze(overlay: Mapping[str, str] | None) -> Plan:
         return analyze(root, config, replace(options, overlay=overlay))
 
-    run = analyze_tree or default_analyze
-    plan = run(None)
+    plan = (analyze_tree or default_analyze)(None)
     with ExitStack() as stack:
         find = finder_for
         if find is None and (options.index_facts or options.transitive):
@@ -921,6 +994,15 @@ def suggest(
                 _index_session(Path(root).resolve(), plan.apps, plan.target, options, limit_s)
             )
             find = lambda app: session.finder([app.name])  # noqa: E731
+        run = analyze_tree
+        if run is None and options.transitive:
+            run = default_analyze  # every group resolved again, as analyze --transitive does
+        elif run is None:
+            from depsplit.analyze import reanalyze
+
+            def run(overlay: Mapping[str, str] | None) -> Plan:
+                return reanalyze(root, config, options, plan, overlay or {}, find)
+
         return _suggest(
             plan,
             root,
@@ -973,42 +1055,56 @@ def _suggest(
             tuple(sorted(touched)),
         )
         built.append((rank, chosen, edits))
-    built.sort(key=lambda item: item[0])
+    # Best first by the evaluation's estimate; a candidate whose re-analysis saves less than
+    # estimated goes back in the queue with its real rank, so what is shown is ordered by
+    # what was verified.
+    queue: list[tuple[tuple[object, ...], int, list[Edit], Suggestion | None]] = [
+        (rank, i, edits, None) for i, (rank, _chosen, edits) in enumerate(built)
+    ]
+    heapq.heapify(queue)
     shown: list[Suggestion] = []
     rejected = 0
+    verified = 0
     seen: set[tuple[tuple[str, int, str], ...]] = set()
-    for _, _chosen, edits in built:
-        if len(shown) >= limit:
-            break
+    while queue and len(shown) < limit:
+        rank, tie, edits, done = heapq.heappop(queue)
+        touched_now = {a for e in edits for a in (e.apps or (e.app,))}
+        if any(set(s.apps) <= touched_now for s in shown):
+            continue  # a smaller verified suggestion already does at least as well
+        if done is not None:
+            shown.append(done)
+            continue
         signature = tuple((e.file, e.line, e.new_text) for e in edits)
-        if signature in seen:
+        if signature in seen or verified >= VERIFY_FACTOR * limit:
             continue
         seen.add(signature)
+        verified += 1
         new = run(_overlay(fitter, edits))
         grew_bad = set(new.unsatisfiable) - set(plan.unsatisfiable)
-        if (
-            new.has_errors
-            or grew_bad
-            or len(new.groups) >= before
-            or not _took_effect(new, edits)
-        ):
+        if new.has_errors or grew_bad or len(new.groups) >= before or not _took_effect(new, edits):
             rejected += 1
             continue
-        edits, installable = _releases(edits, new, find)
+        edits, installable = _releases(edits, new, fitter)
         if not installable:
             rejected += 1
             continue
         touched = tuple(sorted({a for e in edits for a in (e.apps or (e.app,))}))
-        shown.append(
-            Suggestion(
-                apps=touched,
-                edits=tuple(edits),
-                groups_before=before,
-                groups_after=len(new.groups),
-                merges=_merges(plan, new),
-                new_groups=tuple((g.name, g.python, g.apps) for g in new.groups),
-            )
+        suggestion = Suggestion(
+            apps=touched,
+            edits=tuple(edits),
+            groups_before=before,
+            groups_after=len(new.groups),
+            merges=_merges(plan, new),
+            new_groups=tuple((g.name, g.python, g.apps) for g in new.groups),
         )
+        real = (
+            -suggestion.saved / len(touched),
+            -suggestion.saved,
+            len(edits),
+            sum(len(e.costs) for e in edits),
+            touched,
+        )
+        heapq.heappush(queue, (real, tie, edits, suggestion))
     shown.sort(key=lambda s: (-s.saved / len(s.apps), -s.saved, len(s.edits), s.apps))
     reached = target_groups is not None and any(s.groups_after <= target_groups for s in shown)
     notes = []
@@ -1043,11 +1139,7 @@ def render_text(result: Suggestions) -> str:
     before = len(plan.groups)
     lines = [
         f"depsplit suggest: {_plural(len(plan.apps), 'app')} in {_plural(before, 'group')}"
-        + (
-            f" (lower bound {plan.partition.lower_bound})"
-            if plan.partition is not None
-            else ""
-        )
+        + (f" (lower bound {plan.partition.lower_bound})" if plan.partition is not None else "")
     ]
     lines.append("")
     for i, s in enumerate(result.suggestions, start=1):
@@ -1073,8 +1165,7 @@ def render_text(result: Suggestions) -> str:
         lines.append("")
     lines.extend(_bound_lines(result))
     lines.append(_search_line(result))
-    for note in result.notes:
-        lines.append(f"note: {note}")
+    lines.extend(f"note: {note}" for note in result.notes)
     if result.diagnostics:
         lines.append("")
         lines.append("Diagnostics")
@@ -1113,7 +1204,12 @@ def _nothing(result: Suggestions) -> list[str]:
 def _bound_lines(result: Suggestions) -> list[str]:
     plan = result.plan
     part = plan.partition
-    if part is None or not part.witness or len(plan.groups) != part.lower_bound:
+    if (
+        part is None
+        or not part.witness
+        or len(plan.groups) != part.lower_bound
+        or result.floor >= len(plan.groups)
+    ):
         return []
     out = [
         f"Lower bound: these {len(part.witness)} apps conflict pairwise, so they need "
