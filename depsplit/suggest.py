@@ -1105,7 +1105,15 @@ def _suggest(
             touched,
         )
         heapq.heappush(queue, (real, tie, edits, suggestion))
-    shown.sort(key=lambda s: (-s.saved / len(s.apps), -s.saved, len(s.edits), s.apps))
+    shown.sort(
+        key=lambda s: (
+            -s.saved / len(s.apps),
+            -s.saved,
+            len(s.edits),
+            sum(len(e.costs) for e in s.edits),
+            s.apps,
+        )
+    )
     reached = target_groups is not None and any(s.groups_after <= target_groups for s in shown)
     notes = []
     if plan.has_errors:

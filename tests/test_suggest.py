@@ -14,7 +14,6 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from conftest import CORPUS, FIXTURES, write_tree
 
 sys.path.insert(0, str(Path(__file__).parent / "index"))
 from localindex import Dist, build_index
@@ -23,6 +22,9 @@ from depsplit.cli import main
 from depsplit.suggest import nice_specifier, rewrite_python, rewrite_requirement
 
 Run = Callable[..., tuple[int, str, str]]
+
+CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 
 
 @pytest.fixture
@@ -344,7 +346,3 @@ def test_realpython_suggestions_lower_the_count_by_what_they_claim(
     assert data["groups"] == 30
     assert len(data["suggestions"]) == 3
     check_all_applied(run, REALPYTHON, data, tmp_path)
-
-
-def test_write_tree_helper_is_the_shared_one(tmp_path: Path) -> None:
-    assert write_tree(tmp_path, {"x": "y"}) == tmp_path
