@@ -77,6 +77,9 @@ class Options:
     """Check every pinned release's ``Requires-Python`` and wheels on the index, so that each
     group's Python is one its releases install on (:mod:`depsplit.pysupport`). The command
     line turns it on by default; without it every group's Python is unverified."""
+    overlay: Mapping[str, str] | None = None
+    """Relative POSIX path → text read instead of that file's (:attr:`ReadContext.overlay`):
+    how ``depsplit suggest`` re-analyses the tree with its edits, writing nothing."""
 
 
 def analyze(root: Path, config: Config | None = None, options: Options | None = None) -> Plan:
@@ -107,6 +110,7 @@ def _analyze(root: Path, config: Config | None, options: Options | None) -> Plan
         root=root,
         allow_outside_root=options.allow_outside_root,
         max_file_bytes=config.max_file_size,
+        overlay=options.overlay or {},
     )
     skipped: list[Skipped] = []
     apps, diagnostics = read_apps(root, config, ctx, options.exclude, skipped)
@@ -620,3 +624,55 @@ def _apply_roles(requirements: list[Requirement], config: Config) -> list[Requir
             req = replace(req, role="main")
         out.append(req)
     return out
+
+
+def reanalyze(
+    root: Path,
+    config: Config,
+    options: Options,
+    base: Plan,
+    overlay: Mapping[str, str],
+    finder_for: Callable[[App], object] | None,
+) -> Plan:
+    """The analysis of ``root`` with the files of ``overlay`` read as that text, for a tree
+    that differs from the one ``base`` was made from only there (``depsplit suggest``).
+
+    Every app is read again. An app whose lines read exactly as in ``base`` keeps the facts
+    the index gave it there; the others are looked up again (the index facts, through
+    ``finder_for``), then the conflicts and the partition run as :func:`analyze` runs them.
+    Not for ``--transitive`` (use :func:`analyze` with :attr:`Options.overlay`)."""
+    root = Path(root).resolve()
+    target = base.target
+    ctx = ReadContext(
+        root=root,
+        allow_outside_root=options.allow_outside_root,
+        max_file_bytes=config.max_file_size,
+        overlay=overlay,
+    )
+    skipped: list[Skipped] = []
+    apps, diagnostics = read_apps(root, config, ctx, options.exclude, skipped)
+    if options.lenient:
+        diagnostics = [replace(d, level="warning") for d in diagnostics]
+    time_limit = options.time_limit if options.time_limit is not None else config.time_limit
+    before = {a.name: a for a in base.apps}
+    fresh: list[App] = []
+    kept: dict[str, App] = {}
+    for app in apps:
+        old = before.get(app.name)
+        written = tuple(p for p in old.python if p.evidence is None) if old else None
+        if old is not None and old.requirements == app.requirements and written == app.python:
+            kept[app.name] = old
+        else:
+            fresh.append(app)
+    if options.index_facts and fresh and finder_for is not None:
+        from depsplit import pindeps, pysupport
+
+        found = pindeps.add(fresh, target, finder_for)  # type: ignore[arg-type]
+        diagnostics.extend(found.diagnostics)
+        support = pysupport.apply(list(found.apps), target, finder_for)  # type: ignore[arg-type]
+        diagnostics.extend(d for d in support.diagnostics if d.level == "error")
+        fresh = list(support.apps)
+    by_name = {a.name: a for a in fresh}
+    every = [kept.get(a.name) or by_name[a.name] for a in apps]
+    plan = _plan(root, every, diagnostics, target, config, options, time_limit, None, None)
+    return replace(plan, skipped=tuple(skipped))

@@ -23,6 +23,7 @@ from depsplit.errors import EXIT_ERROR, EXIT_OK, EXIT_POLICY, DepsplitError
 from depsplit.model import Plan
 
 if TYPE_CHECKING:
+    from depsplit.analyze import Options
     from depsplit.baseline import BaselineDiff
     from depsplit.emit.build import Resources
     from depsplit.index import IndexConfig
@@ -41,14 +42,21 @@ class _Exit(Exception):
 
 def _analyze(ctx_obj: dict[str, object], path: str, **kw: object) -> Plan:
     from depsplit import config as config_module
-    from depsplit.analyze import Options, analyze
+    from depsplit.analyze import analyze
 
     root = Path(path)
     if not root.is_dir():
         raise click.BadParameter(f"{path!r} is not a directory", param_hint="PATH")
     config_file = kw.get("config_file")
     config = config_module.load(root.resolve(), Path(str(config_file)) if config_file else None)
-    options = Options(
+    return analyze(root, config, _options(kw))
+
+
+def _options(kw: dict[str, object]) -> Options:
+    """The analysis options of the command line (:func:`_common_options`)."""
+    from depsplit.analyze import Options
+
+    return Options(
         exclude=tuple(kw.get("exclude") or ()),  # type: ignore[arg-type]
         lenient=bool(kw.get("lenient")),
         allow_outside_root=bool(kw.get("allow_outside_root")),
@@ -64,7 +72,6 @@ def _analyze(ctx_obj: dict[str, object], path: str, **kw: object) -> Plan:
         index=_index_config(kw),
         index_facts=bool(kw.get("index_facts")),
     )
-    return analyze(root, config, options)
 
 
 _INDEX_OPTIONS = {
@@ -434,6 +441,87 @@ def explain(package: str, **kw: object) -> None:
         raise _Exit(EXIT_ERROR)
     # A package no app requires is most often a typo: exit 1, so a script notices.
     raise _Exit(EXIT_OK if required_by(plan.apps, package) else EXIT_POLICY)
+
+
+@cli.command()
+@_common_options
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="Output format.",
+)
+@click.option(
+    "--target-groups",
+    type=click.IntRange(min=1),
+    metavar="N",
+    help="Ask for the fewest edits that reach N groups (exit 1 when none is found).",
+)
+@click.option(
+    "--max-apps",
+    type=click.IntRange(min=1, max=10),
+    default=3,  # depsplit.suggest.MAX_APPS
+    show_default=True,
+    help="Most apps one suggestion may edit.",
+)
+@click.option(
+    "--max-sets",
+    type=click.IntRange(min=1),
+    default=200,  # depsplit.suggest.MAX_SETS
+    show_default=True,
+    help="Most candidate sets of apps the search evaluates.",
+)
+@click.option(
+    "--limit",
+    type=click.IntRange(min=1),
+    default=10,
+    show_default=True,
+    help="Most suggestions shown (each one verified).",
+)
+@click.option("-o", "--output", type=click.Path(dir_okay=False), default="-", help="Write to FILE.")
+def suggest(
+    fmt: str,
+    target_groups: int | None,
+    max_apps: int,
+    max_sets: int,
+    limit: int,
+    output: str,
+    **kw: object,
+) -> None:
+    """Suggest the fewest requirement edits that lower the number of groups, each one
+    verified by re-analysing the tree with it."""
+    from depsplit import config as config_module
+    from depsplit import suggest as suggest_module
+    from depsplit.progress import progress
+
+    root = Path(str(kw["path"]))
+    if not root.is_dir():
+        raise click.BadParameter(f"{kw['path']!r} is not a directory", param_hint="PATH")
+    config_file = kw.get("config_file")
+    config = config_module.load(root.resolve(), Path(str(config_file)) if config_file else None)
+    options = _options(kw)
+    with progress("depsplit: searching for edits…"):
+        result = suggest_module.suggest(
+            root,
+            config,
+            options,
+            target_groups=target_groups,
+            max_apps=max_apps,
+            max_sets=max_sets,
+            limit=limit,
+        )
+    _note_skipped(result.plan)
+    text = (
+        suggest_module.render_json(result) if fmt == "json" else suggest_module.render_text(result)
+    )
+    _emit(text, output)
+    if result.plan.has_errors:
+        raise _Exit(EXIT_ERROR)
+    if target_groups is not None and not result.reached and target_groups < len(result.plan.groups):
+        raise _Exit(EXIT_POLICY)
+    raise _Exit(EXIT_OK)
 
 
 @cli.command()

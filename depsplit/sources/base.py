@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import re
 import stat
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -32,6 +33,10 @@ class ReadContext:
     max_file_bytes: int = DEFAULT_MAX_FILE_BYTES
     cache: dict[object, object] = field(default_factory=dict)
     """Per-run memo for readers (a file included by many apps is parsed once)."""
+    overlay: Mapping[str, str] = field(default_factory=dict)
+    """Relative POSIX path → the text to read instead of the file's (``depsplit suggest``
+    re-analyses the tree with its edits applied this way, never writing to it). Only files
+    that exist are replaced: their checks (inside the root, size, type) still apply."""
     _rels: dict[str, str] = field(default_factory=dict, init=False, repr=False, compare=False)
     """Path string → :meth:`rel` of it."""
     _real: dict[str, str] = field(default_factory=dict, init=False, repr=False, compare=False)
@@ -199,6 +204,8 @@ class ReadContext:
                 f"file is over the {self.max_file_bytes:,}-byte limit "
                 "(raise max_file_size in [tool.depsplit])",
             )
+        if rel in self.overlay:
+            return self.overlay[rel]
         if b"\x00" in data:
             hint = " (UTF-16? save it as UTF-8)" if data[:2] in (b"\xff\xfe", b"\xfe\xff") else ""
             raise InputError(rel, f"binary file, not text{hint}")
