@@ -40,7 +40,7 @@ class _Exit(Exception):
         self.code = code
 
 
-def _analyze(ctx_obj: dict[str, object], path: str, **kw: object) -> Plan:
+def _analyze(path: str, **kw: object) -> Plan:
     from depsplit import config as config_module
     from depsplit.analyze import analyze
 
@@ -389,7 +389,7 @@ def analyze(
             old = load_baseline(
                 baseline,
                 Path(str(kw["path"])),
-                lambda root: _analyze({}, **{**kw, "path": str(root)}),  # type: ignore[arg-type]
+                lambda root: _analyze(**{**kw, "path": str(root)}),  # type: ignore[arg-type]
                 max_file_size=limit,
             )
         if not kw.get("previous"):
@@ -397,7 +397,7 @@ def analyze(
             # can, and keep their names, so a review sees what the change moves.
             kw["previous_map"] = {app: g.name for g in old.groups for app in g.apps}
     with progress("depsplit: analysing…", quiet=quiet):
-        plan = _analyze({}, **kw)  # type: ignore[arg-type]
+        plan = _analyze(**kw)  # type: ignore[arg-type]
     if old is not None:
         from depsplit.baseline import diff as baseline_diff
 
@@ -434,7 +434,7 @@ def explain(package: str, **kw: object) -> None:
     from depsplit.explain import explain as explain_package
     from depsplit.explain import required_by
 
-    plan = _analyze({}, **kw)  # type: ignore[arg-type]
+    plan = _analyze(**kw)  # type: ignore[arg-type]
     _note_skipped(plan)
     click.echo(explain_package(plan.apps, plan.conflicts, package, plan.target), nl=False)
     if plan.has_errors:
@@ -539,7 +539,7 @@ def graph(fmt: str, output: str, **kw: object) -> None:
     """Print the graph of apps, packages, requirements and conflicts."""
     from depsplit.report.graph import build_graph, render_graph
 
-    plan = _analyze({}, **kw)  # type: ignore[arg-type]
+    plan = _analyze(**kw)  # type: ignore[arg-type]
     _note_skipped(plan)
     _emit(render_graph(build_graph(plan.apps, plan.conflicts, plan.target), fmt), output)
     raise _Exit(EXIT_ERROR if plan.has_errors else EXIT_OK)
@@ -721,7 +721,7 @@ def generate(
         kw["previous"] = str(outdir / PLAN_FILE)  # keep apps in the groups they had
     ports = previous_ports(Path(str(kw["previous"]))) if kw.get("previous") else {}
     quiet = _quiet(kw)
-    plan = _analyze({}, **kw)  # type: ignore[arg-type]
+    plan = _analyze(**kw)  # type: ignore[arg-type]
     if plan.has_errors:
         for diagnostic in plan.diagnostics:
             click.echo(str(diagnostic), err=True)

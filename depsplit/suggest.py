@@ -45,6 +45,7 @@ import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from contextlib import ExitStack, suppress
 from dataclasses import dataclass, field, replace
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -260,7 +261,9 @@ def _solve_without(world: _World, flexible: frozenset[str]) -> tuple[tuple[str, 
         classes=classes,
         check=check,
         together=[
-            kept for s in config.together if len(kept := tuple(a for a in s if a not in bad)) >= 2
+            staying
+            for s in config.together
+            if len(staying := tuple(a for a in s if a not in bad)) >= 2
         ],
         apart=config.apart,
         max_apps_per_group=config.max_apps_per_group,
@@ -672,7 +675,7 @@ class _Fitter:
             for key, reqs in effective(m, target, python).items():
                 if key in mine:
                     theirs.setdefault(key, []).extend((m.name, r) for r in reqs)
-        edits = []
+        edits: list[Edit] = []
         for key in sorted(theirs):
             reqs = mine[key]
             others = theirs[key]
@@ -817,9 +820,7 @@ def _edits_for(
         best: tuple[tuple[int, int, int], App, list[Edit], int] | None = None
         mine_apart = apart.get(name, {})
 
-        order = sorted(
-            range(len(rest)), key=lambda i, mine=mine_apart: _estimate(mine, rest, placed, i)
-        )
+        order = sorted(range(len(rest)), key=partial(_estimate, mine_apart, rest, placed))
         fitted = 0
         for i in order:
             if fitted >= FIT_TRIES:
@@ -1067,7 +1068,7 @@ def _suggest(
     verified = 0
     seen: set[tuple[tuple[str, int, str], ...]] = set()
     while queue and len(shown) < limit:
-        rank, tie, edits, done = heapq.heappop(queue)
+        _, tie, edits, done = heapq.heappop(queue)
         touched_now = {a for e in edits for a in (e.apps or (e.app,))}
         if any(set(s.apps) <= touched_now for s in shown):
             continue  # a smaller verified suggestion already does at least as well
@@ -1088,9 +1089,9 @@ def _suggest(
         if not installable:
             rejected += 1
             continue
-        touched = tuple(sorted({a for e in edits for a in (e.apps or (e.app,))}))
+        edited = tuple(sorted({a for e in edits for a in (e.apps or (e.app,))}))
         suggestion = Suggestion(
-            apps=touched,
+            apps=edited,
             edits=tuple(edits),
             groups_before=before,
             groups_after=len(new.groups),
@@ -1098,11 +1099,11 @@ def _suggest(
             new_groups=tuple((g.name, g.python, g.apps) for g in new.groups),
         )
         real = (
-            -suggestion.saved / len(touched),
+            -suggestion.saved / len(edited),
             -suggestion.saved,
             len(edits),
             sum(len(e.costs) for e in edits),
-            touched,
+            edited,
         )
         heapq.heappush(queue, (real, tie, edits, suggestion))
     shown.sort(

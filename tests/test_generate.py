@@ -222,8 +222,8 @@ def test_cli_generate_check_and_a_users_edit(fixture_root: Path, monkeypatch: An
 
     real = cli_module._analyze
 
-    def analyze_with_groups(ctx: dict[str, object], **kw: object) -> Plan:
-        return with_groups(real(ctx, **kw), FIXTURE_GROUPS)  # type: ignore[arg-type]
+    def analyze_with_groups(**kw: object) -> Plan:
+        return with_groups(real(**kw), FIXTURE_GROUPS)  # type: ignore[arg-type]
 
     monkeypatch.setattr(cli_module, "_analyze", analyze_with_groups)
     outdir = fixture_root / OUT
@@ -255,7 +255,7 @@ def with_readme_groups(monkeypatch: Any) -> None:
     monkeypatch.setattr(
         cli_module,
         "_analyze",
-        lambda ctx, **kw: with_groups(real(ctx, **kw), FIXTURE_GROUPS),
+        lambda **kw: with_groups(real(**kw), FIXTURE_GROUPS),
     )
 
 

@@ -410,7 +410,7 @@ def cli_groups(monkeypatch: pytest.MonkeyPatch) -> None:
 
     real = cli_module._analyze
     monkeypatch.setattr(
-        cli_module, "_analyze", lambda ctx, **kw: with_groups(real(ctx, **kw), FIXTURE_GROUPS)
+        cli_module, "_analyze", lambda **kw: with_groups(real(**kw), FIXTURE_GROUPS)
     )
 
 
