@@ -15,6 +15,8 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from packaging.utils import canonicalize_name
+
 from depsplit.config import Config
 from depsplit.conflicts import (
     EffectiveCache,
@@ -361,11 +363,15 @@ def plan_groups(
         time_limit=time_limit,
     )
     group_of = {app: i for i, apps_in in enumerate(solution.groups) for app in apps_in}
-    split_by: list[set[str]] = [set() for _ in solution.groups]
+    # Package names once each (PEP 503): conflicts on "Django" and "django" are one
+    # package, shown as written (the first spelling in code-point order).
+    split_by: list[dict[str, str]] = [{} for _ in solution.groups]
     for c in conflicts:
         if len(c.apps) > 1:  # every set it stands for has a member outside any valid group
+            key = canonicalize_name(c.package)
             for i in {group_of[a] for side in sides(c) for a in side if a in group_of}:
-                split_by[i].add(c.package)
+                shown = split_by[i].get(key)
+                split_by[i][key] = c.package if shown is None else min(shown, c.package)
     groups = []
     for i, (name, apps_in) in enumerate(zip(solution.names, solution.groups, strict=True)):
         group_apps = [by_name[n] for n in apps_in]
@@ -375,7 +381,8 @@ def plan_groups(
             or common_python(group_apps, target)
             or SUPPORTED_PYTHONS[-1]
         )
-        groups.append(Group(name, tuple(apps_in), python, tuple(sorted(split_by[i]))))
+        splits = tuple(split_by[i][key] for key in sorted(split_by[i]))
+        groups.append(Group(name, tuple(apps_in), python, splits))
     partition = Partition(
         optimal=solution.optimal,
         lower_bound=solution.lower_bound,

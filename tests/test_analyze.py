@@ -258,3 +258,17 @@ def test_a_group_that_meets_only_in_pre_releases_says_so(tmp_path: Path) -> None
     [note] = plan.diagnostics
     assert note.level == "warning"
     assert "only pre-releases satisfy both" in note.message
+
+
+def test_kept_apart_by_names_each_package_once_whatever_its_spelling(tmp_path: Path) -> None:
+    """PEP 503: Django, django and DJANGO are one package in a group's ``splits``."""
+    for app, line in (("a", "Django==3.2"), ("b", "django==4.2"), ("c", "DJANGO==5.0")):
+        (tmp_path / app).mkdir()
+        (tmp_path / app / "requirements.txt").write_text(line + "\n", encoding="utf-8")
+    plan = analyze(tmp_path)
+    assert len(plan.groups) == 3
+    spellings = {c.package for c in plan.conflicts}
+    assert len(spellings) > 1  # the conflicts do carry different spellings
+    for group in plan.groups:
+        assert len(group.splits) == 1
+        assert group.splits[0] == min(spellings)
