@@ -47,7 +47,9 @@ def test_a_300_app_repo_reads_summary_first(
 
     markdown = report(capsys, root, "--format", "markdown")
     assert len(markdown) < GITHUB_COMMENT_LIMIT
-    assert f"`{top}`" in markdown
+    table = markdown.split("**Packages that split apps** (most groups forced first)\n\n")[1]
+    assert table.splitlines()[2].startswith(f"| `{top}` | {forced[0]} | ")
+    assert markdown.index("**Packages that split apps**") < markdown.index("Conflicts (")
 
 
 @pytest.mark.corpus

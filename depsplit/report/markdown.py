@@ -436,6 +436,7 @@ def _document(
             ]
     out += _section_unsatisfiable(plan)
     if baseline is None:
+        out += _section_packages(plan)
         out += _section_conflicts("Conflicts", plan.conflicts, links, caps.get("existing"), cut)
     else:
         out += _section_conflicts(
@@ -449,11 +450,46 @@ def _document(
             cut,
             collapse=True,
         )
+        # A review reads what the change introduces first; the whole picture after.
+        out += _section_packages(plan)
     out += _section_groups(plan, caps.get("groups"), cut)
     out += _section_diagram(plan, baseline, caps, cut)
     out += _section_diagnostics(plan, links, caps.get("diagnostics"), cut)
     out += _section_skipped(plan)
     return out, cut
+
+
+PACKAGE_ROWS = 20
+"""Packages in the "Packages that split apps" table (the most groups forced first)."""
+
+
+def _section_packages(plan: Plan) -> list[str]:
+    """One row per package that splits apps, ordered by impact (groups it forces on its own,
+    then apps it touches), as the text report's summary: what to look at first. The
+    conflicts behind each are in the collapsible table below."""
+    from depsplit.report.text import SUMMARY_SIDES, package_splits
+
+    splits = package_splits(plan.conflicts)
+    if not splits:
+        return []
+    rows = [
+        "| package | groups forced | apps | requirements (apps holding each) | most could share |",
+        "| --- | --- | --- | --- | --- |",
+    ]
+    for split in splits[:PACKAGE_ROWS]:
+        held = ", ".join(
+            f"{md_code(text)} ({len(apps)})" for text, apps, _ in split.sides[:SUMMARY_SIDES]
+        )
+        if len(split.sides) > SUMMARY_SIDES:
+            held += f" and {len(split.sides) - SUMMARY_SIDES} more"
+        share = ""
+        if split.share is not None and split.share[1] > 1:
+            share = f"{md_code(split.share[0])} ({split.share[1]} of {split.apps})"
+        cells = [md_code(split.package), str(split.forced), str(split.apps), _clip(held), share]
+        rows.append(f"| {' | '.join(cells)} |")
+    if len(splits) > PACKAGE_ROWS:
+        rows.append(f"| … | | | {len(splits) - PACKAGE_ROWS} more packages | |")
+    return ["**Packages that split apps** (most groups forced first)", "", *rows, ""]
 
 
 def _section_skipped(plan: Plan) -> list[str]:
