@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from depsplit.baseline import BaselineDiff
     from depsplit.emit.build import Resources
     from depsplit.index import IndexConfig
+    from depsplit.suggest import Suggestions
 
 FORMATS = ("text", "json", "markdown", "sarif", "github")
 FAIL_ON = ("unsatisfiable", "conflict", "new", "never")
@@ -349,6 +350,13 @@ def cli() -> None:
     "colours a pipe too).",
 )
 @click.option(
+    "--suggest",
+    "with_suggestions",
+    is_flag=True,
+    help="Add a 'Fewer containers' section: the best verified requirement edits that lower "
+    "the number of groups (a bounded search; depsplit suggest searches further).",
+)
+@click.option(
     "--link-base",
     metavar="URL",
     help="Prefix of file links in the Markdown report, e.g. "
@@ -360,6 +368,7 @@ def analyze(
     fail_on: str,
     baseline: str | None,
     color_mode: str,
+    with_suggestions: bool,
     link_base: str | None,
     **kw: object,
 ) -> None:
@@ -402,6 +411,10 @@ def analyze(
         from depsplit.baseline import diff as baseline_diff
 
         diff = baseline_diff(old, plan)
+    fewer = None
+    if with_suggestions and not plan.has_errors:
+        with progress("depsplit: searching for edits that need fewer containers…", quiet=quiet):
+            fewer = _fewer_containers(plan, kw)
     options = _RenderOptions(
         baseline=diff,
         link_base=link_base,
@@ -410,6 +423,7 @@ def analyze(
         color_mode=color_mode,
         details=bool(kw.get("verbose")),
         closing=_closing(plan, fail_on, diff),
+        fewer=fewer,
     )
     from depsplit.gc_pause import fewer_collections
 
@@ -879,6 +893,8 @@ class _RenderOptions:
     """``-v``: the text report lists every conflict in full."""
     closing: str | None = None
     """The text report's last line: the verdict and the exit code's reason."""
+    fewer: Suggestions | None = None
+    """``--suggest``: the "Fewer containers" section's suggestions."""
     _prefix: str | None = None
 
     def path_prefix(self) -> str:
@@ -920,15 +936,28 @@ def _render(
 ) -> str:
     options = options or _RenderOptions()
     diff = options.baseline
+    fewer = None
+    if options.fewer is not None:
+        from depsplit.suggest import report_lines
+
+        fewer = report_lines(options.fewer)
     if fmt == "json":
         from depsplit.report import json as json_report
 
-        return json_report.render(plan)
+        if options.fewer is None:
+            return json_report.render(plan)
+        from depsplit.suggest import report_data
+
+        return json_report.render(plan, {"fewer_containers": report_data(options.fewer)})
     if fmt == "markdown":
         from depsplit.report import markdown
 
         return markdown.render(
-            plan, baseline=diff, link_base=options.links(), path_prefix=options.path_prefix()
+            plan,
+            baseline=diff,
+            link_base=options.links(),
+            path_prefix=options.path_prefix(),
+            fewer=fewer,
         )
     if fmt == "sarif":
         from depsplit.report import sarif
@@ -937,7 +966,7 @@ def _render(
     if fmt == "github":
         from depsplit.report import github
 
-        return github.render(plan, baseline=diff, path_prefix=options.path_prefix())
+        return github.render(plan, baseline=diff, path_prefix=options.path_prefix(), fewer=fewer)
     from depsplit.report import text as text_report
 
     return text_report.render(
@@ -946,6 +975,7 @@ def _render(
         color=options.color(target),
         details=options.details,
         closing=options.closing,
+        fewer=fewer,
     )
 
 
@@ -958,6 +988,25 @@ def _emit(text: str, target: str) -> None:
     from depsplit.writer import write_file_atomic
 
     write_file_atomic(Path(target), text)
+
+
+def _fewer_containers(plan: Plan, kw: dict[str, object]) -> Suggestions:
+    """``analyze --suggest``: the verified suggestions for ``plan``'s tree, from a search
+    bounded for a report (:data:`depsplit.suggest.REPORT_SETS`)."""
+    from depsplit import config as config_module
+    from depsplit import suggest as suggest_module
+
+    root = Path(str(kw["path"]))
+    config_file = kw.get("config_file")
+    config = config_module.load(root.resolve(), Path(str(config_file)) if config_file else None)
+    return suggest_module.suggest(
+        root,
+        config,
+        _options(kw),
+        max_sets=suggest_module.REPORT_SETS,
+        limit=suggest_module.REPORT_LIMIT,
+        plan=plan,
+    )
 
 
 def _closing(plan: Plan, fail_on: str, diff: BaselineDiff | None = None) -> str:

@@ -973,18 +973,21 @@ def suggest(
     limit: int = LIMIT,
     analyze_tree: Callable[[Mapping[str, str] | None], Plan] | None = None,
     finder_for: Callable[[App], Finder | None] | None = None,
+    plan: Plan | None = None,
 ) -> Suggestions:
     """The verified suggestions for the tree at ``root`` (see the module docstring).
 
     ``analyze_tree(overlay)`` analyses the tree with some files' text replaced (default:
     :func:`depsplit.analyze.analyze` with ``options``); ``finder_for`` gives the index an
-    app reads (``None``: no index)."""
+    app reads (``None``: no index); ``plan``: the analysis of the unedited tree when the
+    caller has it already (``analyze --suggest``)."""
     from depsplit.analyze import analyze
 
     def default_analyze(overlay: Mapping[str, str] | None) -> Plan:
         return analyze(root, config, replace(options, overlay=overlay))
 
-    plan = (analyze_tree or default_analyze)(None)
+    if plan is None:
+        plan = (analyze_tree or default_analyze)(None)
     with ExitStack() as stack:
         find = finder_for
         if find is None and (options.index_facts or options.transitive):
@@ -1321,3 +1324,44 @@ def render_json(result: Suggestions) -> str:
     import json
 
     return json.dumps(to_json(result), indent=2, ensure_ascii=False) + "\n"
+
+
+REPORT_SETS = 40
+"""``analyze --suggest``: candidate sets of apps evaluated (``depsplit suggest``: 200)."""
+
+REPORT_LIMIT = 3
+"""``analyze --suggest``: suggestions shown."""
+
+
+def report_lines(result: Suggestions) -> list[str]:
+    """The "Fewer containers" section of ``analyze --suggest``'s reports, as plain lines
+    (each renderer escapes and styles them): each verified suggestion with its edits, or
+    why none was found, and the apps that hold the lower bound."""
+    out: list[str] = []
+    for i, s in enumerate(result.suggestions, start=1):
+        out.append(
+            f"{i}. {s.groups_before} → {_plural(s.groups_after, 'group')} by editing "
+            f"{_plural(len(s.apps), 'app')}: {', '.join(s.apps)}"
+        )
+        for e in s.edits:
+            tail = f"  [{'; '.join(e.costs)}]" if e.costs else ""
+            out.append(f"   {e.file}:{e.line}  {e.old} → {e.new}{tail}")
+    if not result.suggestions:
+        out.extend(_nothing(result))
+    out.extend(_bound_lines(result))
+    out.append(
+        f"(a bounded search: {result.sets_tried} sets of apps tried; "
+        "depsplit suggest searches further and names the releases)"
+    )
+    return out
+
+
+def report_data(result: Suggestions) -> dict[str, object]:
+    """The JSON report's ``fewer_containers`` (``analyze --suggest``): the suggestions as
+    ``depsplit suggest --format json`` gives them, the lower bound and its apps."""
+    data = to_json(result)
+    return {
+        key: data[key]
+        for key in ("suggestions", "lower_bound", "witness", "essential", "floor", "search")
+        if key in data
+    }

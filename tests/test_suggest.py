@@ -346,3 +346,35 @@ def test_realpython_suggestions_lower_the_count_by_what_they_claim(
     assert data["groups"] == 30
     assert len(data["suggestions"]) == 3
     check_all_applied(run, REALPYTHON, data, tmp_path)
+
+
+# ------------------------------------------------------------------------ analyze --suggest
+
+
+def test_analyze_suggest_adds_fewer_containers_to_every_report(run: Run, tmp_path: Path) -> None:
+    """The same verified suggestions as ``depsplit suggest`` (a bounded search), in the text,
+    Markdown, GitHub and JSON reports; each applied to a copy lowers the group count."""
+    root = FIXTURES / "monorepo"
+    code, out, _ = run("analyze", str(root), "--no-index-facts", "--format", "json", "--suggest")
+    assert code == 0
+    fewer = json.loads(out)["fewer_containers"]
+    assert fewer["suggestions"]
+    check_all_applied(run, root, fewer, tmp_path, "--no-index-facts")
+    first = fewer["suggestions"][0]["edits"][0]
+    where = f"{first['file']}:{first['line']}  {first['from']} → {first['to']}"
+
+    _, text, _ = run("analyze", str(root), "--no-index-facts", "--suggest")
+    section = text.split("Fewer containers (verified edits)\n")[1].split("\n\n")[0]
+    assert section.startswith("  1. 2 → 1 group by editing ")
+    assert where in section
+    _, markdown, _ = run("analyze", str(root), "--no-index-facts", "--suggest", "-o", "-",
+                         "--format", "markdown")  # fmt: skip
+    assert "**Fewer containers** (verified edits)" in markdown
+    _, github, _ = run("analyze", str(root), "--no-index-facts", "--suggest", "--format", "github")
+    assert "::notice title=depsplit%3A fewer containers::1. 2 → 1 group by editing " in github
+
+    # Without --suggest: no section, no key, no search.
+    _, out, _ = run("analyze", str(root), "--no-index-facts", "--format", "json")
+    assert "fewer_containers" not in json.loads(out)
+    _, text, _ = run("analyze", str(root), "--no-index-facts")
+    assert "Fewer containers" not in text

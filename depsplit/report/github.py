@@ -116,7 +116,15 @@ def _side_command(side: _Side, prefix: str, level: str, state: str | None) -> st
     )
 
 
-def render(plan: Plan, *, baseline: BaselineDiff | None = None, path_prefix: str = "") -> str:
+def render(
+    plan: Plan,
+    *,
+    baseline: BaselineDiff | None = None,
+    path_prefix: str = "",
+    fewer: Sequence[str] | None = None,
+) -> str:
+    """The workflow commands; ``fewer`` (``analyze --suggest``): one notice holding the
+    "Fewer containers" section."""
     lines: list[str] = []
     if baseline is None:
         sides = _sides(plan.conflicts, None)
@@ -179,5 +187,7 @@ def render(plan: Plan, *, baseline: BaselineDiff | None = None, path_prefix: str
         command("notice", f"{s.path}: not searched: {s.reason}", title="depsplit: not searched")
         for s in plan.skipped
     ]
+    if fewer:
+        lines.append(command("notice", "\n".join(fewer), title="depsplit: fewer containers"))
     lines.append(text_report.headline(plan, baseline))
     return "\n".join(lines) + "\n"

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from json.encoder import encode_basestring
 from typing import Any
 
@@ -178,22 +178,23 @@ def to_data(plan: Plan) -> dict[str, Any]:
     return _document(plan, apps, [_conflict(c) for c in plan.conflicts])
 
 
-def render(plan: Plan) -> str:
+def render(plan: Plan, extra: Mapping[str, Any] | None = None) -> str:
     """The document, one top-level key per line and each app, conflict, group and
     diagnostic on a line of its own. Every line is what the json module's C encoder gives
     for that entry of :func:`to_data` (``indent`` would select its pure-Python encoder: 20
     times slower, seconds for a 10,000-app report); apps and conflicts, which are nearly
     all of a large report, are written by :func:`_app_json` and :func:`_conflict_json`
-    with the same bytes."""
+    with the same bytes. ``extra``: keys added at the end (``fewer_containers`` with
+    ``analyze --suggest``)."""
     with fewer_collections():  # one dict per group and diagnostic: see depsplit.gc_pause
-        return _render(plan)
+        return _render(plan, extra or {})
 
 
 _encode = json.JSONEncoder(ensure_ascii=False, separators=(", ", ": ")).encode
 """The encoder every line of the report is (or matches) the output of."""
 
 
-def _render(plan: Plan) -> str:
+def _render(plan: Plan, extra: Mapping[str, Any]) -> str:
     applies_to = _Applies(plan)
     apps = [_app_json(app, applies_to, app_python(plan, app)) for app in plan.apps]
     seen = _Encoded()
@@ -201,7 +202,7 @@ def _render(plan: Plan) -> str:
     # The pieces of the text, joined once at the end: a large report is tens of megabytes,
     # and each concatenation of the whole would copy it again.
     pieces = ["{\n"]
-    for key, value in _document(plan, apps, conflicts).items():
+    for key, value in {**_document(plan, apps, conflicts), **extra}.items():
         if len(pieces) > 1:
             pieces.append(",\n")
         if isinstance(value, list) and value:

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 from urllib.parse import quote
@@ -410,7 +410,11 @@ def _title(plan: Plan, baseline: BaselineDiff | None) -> list[str]:
 
 
 def _document(
-    plan: Plan, baseline: BaselineDiff | None, links: Links, caps: _Caps
+    plan: Plan,
+    baseline: BaselineDiff | None,
+    links: Links,
+    caps: _Caps,
+    fewer: Sequence[str] | None = None,
 ) -> tuple[list[str], _Cut]:
     cut = _Cut()
     out = [MARKER, *_title(plan, baseline)]
@@ -435,6 +439,7 @@ def _document(
                 "",
             ]
     out += _section_unsatisfiable(plan)
+    out += _section_fewer(fewer)
     if baseline is None:
         out += _section_packages(plan)
         out += _section_conflicts("Conflicts", plan.conflicts, links, caps.get("existing"), cut)
@@ -457,6 +462,17 @@ def _document(
     out += _section_diagnostics(plan, links, caps.get("diagnostics"), cut)
     out += _section_skipped(plan)
     return out, cut
+
+
+def _section_fewer(fewer: Sequence[str] | None) -> list[str]:
+    """``analyze --suggest``: the verified edits that need fewer containers, as a list."""
+    if fewer is None:
+        return []
+    body = [
+        f"    - {md_text(line.strip())}" if line.startswith(" ") else md_text(line)
+        for line in fewer
+    ]
+    return ["**Fewer containers** (verified edits)", "", *body, ""]
 
 
 PACKAGE_ROWS = 20
@@ -512,8 +528,10 @@ def render(
     link_base: str | None = None,
     path_prefix: str = "",
     limit: int = GITHUB_COMMENT_LIMIT,
+    fewer: Sequence[str] | None = None,
 ) -> str:
-    """The Markdown report; at most ``limit`` UTF-16 code units."""
+    """The Markdown report; at most ``limit`` UTF-16 code units. ``fewer``: the "Fewer
+    containers" section of ``analyze --suggest`` (near the top)."""
     links = Links(base=link_base or "", prefix=path_prefix)
     footer = f"<sub>depsplit {__version__}</sub>\n"
     sizes: dict[str, int] = {
@@ -530,7 +548,7 @@ def render(
     steps += [_halver(caps, section, sizes[section], floor=10) for section in _SHRINK_ORDER]
     steps += [_halver(caps, section, sizes[section], floor=0) for section in _SHRINK_ORDER]
     while True:
-        body, cut = _document(plan, baseline, links, caps)
+        body, cut = _document(plan, baseline, links, caps, fewer)
         note = []
         if cut.parts:
             note = [

@@ -9,7 +9,7 @@ only then).
 from __future__ import annotations
 
 import io
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -437,8 +437,22 @@ def _split_line(split: PackageSplit) -> Line:
     return line
 
 
+def _fewer_section(fewer: Sequence[str] | None) -> list[Line]:
+    """``analyze --suggest``: the "Fewer containers" section (lines made by
+    :func:`depsplit.suggest.report_lines`)."""
+    if fewer is None:
+        return []
+    out: list[Line] = [[("Fewer containers (verified edits)", "section")]]
+    out.extend([[("  ", ""), (line, "")] for line in fewer])
+    out.append([])
+    return out
+
+
 def summary_lines(
-    plan: Plan, baseline: BaselineDiff | None = None, closing: str | None = None
+    plan: Plan,
+    baseline: BaselineDiff | None = None,
+    closing: str | None = None,
+    fewer: Sequence[str] | None = None,
 ) -> list[Line]:
     """The default report, summary first: the headline, the apps left without a container
     and why, one entry per package that splits apps (most groups forced first), the
@@ -469,6 +483,8 @@ def summary_lines(
                 [(f"  and {len(splits) - SUMMARY_PACKAGES} more packages (-v lists them)", "dim")]
             )
         out.append([])
+    out.extend(_fewer_section(fewer))
+    if plan.conflicts:
         if fits:
             out += [[("Conflicts", "section")], *detail, []]
         else:
@@ -533,6 +549,7 @@ def lines(
     baseline: BaselineDiff | None = None,
     details: bool = False,
     closing: str | None = None,
+    fewer: Sequence[str] | None = None,
 ) -> list[Line]:
     """The whole report (``-v``): every conflict, group, app and diagnostic; ``details``
     lists every conflict in full instead of a summary per package with many."""
@@ -553,6 +570,7 @@ def lines(
         out.append([(f"Resolved since {baseline.source}", "section")])
         out.extend(_conflicts_section(baseline.resolved, lambda c: "resolved"))
         out.append([])
+    out.extend(_fewer_section(fewer))
     if plan.groups:
         out.append([("Groups", "section")])
         for g in plan.groups:
@@ -655,13 +673,15 @@ def render(
     width: int = 100,
     details: bool = False,
     closing: str | None = None,
+    fewer: Sequence[str] | None = None,
 ) -> str:
     """The report as text; ANSI-styled through rich when ``color``. Summary first
     (:func:`summary_lines`); with ``details`` (``-v``) the whole report, every conflict in
     full (:func:`lines`). ``closing``: the verdict line that ends it."""
-    report = (
-        lines(plan, baseline, True, closing) if details else summary_lines(plan, baseline, closing)
-    )
+    if details:
+        report = lines(plan, baseline, True, closing, fewer)
+    else:
+        report = summary_lines(plan, baseline, closing, fewer)
     try:
         from rich.console import Console
         from rich.text import Text
