@@ -51,6 +51,11 @@ def test_a_300_app_repo_reads_summary_first(
     assert table.splitlines()[2].startswith(f"| `{top}` | {forced[0]} | ")
     assert markdown.index("**Packages that split apps**") < markdown.index("Conflicts (")
 
+    github = report(capsys, root, "--format", "github").splitlines()
+    annotations = [line for line in github if line.startswith("::error")]
+    assert 0 < len(annotations) <= 50
+    assert len(github) <= 60
+
 
 @pytest.mark.corpus
 def test_the_realpython_corpus_fits_on_two_screens(
