@@ -53,11 +53,12 @@ from __future__ import annotations
 import contextlib
 import posixpath
 import threading
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from functools import lru_cache, partial
 from pathlib import Path
+from typing import cast
 
 from packaging.requirements import InvalidRequirement
 from packaging.requirements import Requirement as PkgRequirement
@@ -77,7 +78,14 @@ from depsplit.index import (
     resolve_apps,
     transitive_requirements,
 )
-from depsplit.index.resolve import MAX_ROUNDS, PYTHON, Cause, Meter, assumed_sdists
+from depsplit.index.resolve import (
+    MAX_ROUNDS,
+    PYTHON,
+    Cause,
+    Meter,
+    assumed_sdists,
+    cause_order,
+)
 from depsplit.model import (
     App,
     Conflict,
@@ -120,6 +128,8 @@ resolution depends only on its requirements and the index); the conflicts, the v
 and the groups are then worked out one by one, in a fixed order."""
 
 _Failure = ResolutionImpossible | None
+_Said = tuple[tuple[object, ...], ...]
+"""What the resolver reads of some requirements (:func:`_signature`)."""
 _Edges = list[TransitiveRequirement] | ResolutionImpossible | ResolutionTooComplex
 
 
@@ -184,6 +194,10 @@ class Transitive:
         self._complex: dict[str, set[str]] = {}
         """App → the minors at which its closure's resolution did not finish."""
         self._feasible: dict[frozenset[str], tuple[str | None, _Failure]] = {}
+        self._resolved: dict[Hashable, _Outcome] = {}
+        """Resolutions by what their requirements say (:meth:`_shared`)."""
+        self._flights: dict[Hashable, threading.Lock] = {}
+        self._shared_lock = threading.Lock()
         self._resolvable_memo: dict[tuple[str, str], list[str]] = {}
         self.max_rounds = MAX_ROUNDS
         """Rounds for a resolution whose answer is needed (an app's own minor, a group)."""
@@ -401,21 +415,89 @@ class Transitive:
         key = (app.name, python)
         found = self._edges.get(key)
         if found is None or (isinstance(found, ResolutionTooComplex) and found.rounds < max_rounds):
-            try:
-                found = transitive_requirements(
-                    self.requirements(app, python),
-                    self.target,
-                    python,
-                    self.finder([app.name]),
-                    app=app.name,
-                    max_rounds=max_rounds,
-                )
-            except (ResolutionImpossible, ResolutionTooComplex) as exc:
-                found = exc
+            requirements = self.requirements(app, python)
+            finder = self.finder([app.name])
+
+            def compute(meter: Meter) -> _Edges:
+                try:
+                    return transitive_requirements(
+                        requirements,
+                        self.target,
+                        python,
+                        finder,
+                        app=app.name,
+                        max_rounds=max_rounds,
+                        meter=meter,
+                    )
+                except (ResolutionImpossible, ResolutionTooComplex) as exc:
+                    return exc
+
+            found = cast(
+                "_Edges",
+                self._shared(
+                    "edges", [(app.name, requirements)], python, finder, max_rounds, compute
+                ),
+            )
             if isinstance(found, ResolutionTooComplex):
                 self._complex.setdefault(app.name, set()).add(python)
             self._edges[key] = found
         return found
+
+    def _shared(
+        self,
+        kind: str,
+        apps: Sequence[tuple[str, Sequence[Requirement]]],
+        python: str,
+        finder: Finder,
+        max_rounds: int,
+        compute: Callable[[Meter], object],
+        meter: Meter | None = None,
+    ) -> object:
+        """``compute(meter)`` (a resolution of ``apps``' requirements, in this order), or
+        the outcome of an earlier resolution of the same requirements written by other apps,
+        their names and origins replaced (:func:`_relabel`). A resolution depends only on
+        what the requirements say, never on the apps' names or on where the lines are
+        written (those only label its chains and causes), so apps with the same
+        requirements (a tutorial's ``requests`` and ``flask``, copied into every folder) are
+        resolved once per minor, and so is each union of such apps. ``meter`` is charged the
+        rounds the resolution took, reused or not, so the verification's budget runs out
+        at the same candidate either way."""
+        signature: list[_Said] = []
+        labels: list[tuple[str, tuple[Origin, ...]]] = []
+        for name, requirements in apps:
+            text, origins = _signature(requirements)
+            signature.append(text)
+            labels.append((name, origins))
+        key = (kind, tuple(signature), python, finder.config, self.target)
+        with self._shared_lock:
+            flight = self._flights.setdefault(key, threading.Lock())
+        with flight:  # the same requirements asked by two threads: resolved by one
+            found = self._resolved.get(key)
+            if found is not None and found.serves(max_rounds):
+                try:
+                    result = _relabel(found.result, found.labels, tuple(labels))
+                except KeyError:  # a label it does not know: not the same after all
+                    pass
+                else:
+                    if meter is not None:
+                        meter.rounds += found.rounds
+                    return result
+            own = Meter()
+            try:
+                result = compute(own)
+            finally:
+                if meter is not None:
+                    meter.rounds += own.rounds
+            outcome = _Outcome(
+                result, tuple(labels), max_rounds, own.rounds, own.longest, own.backjumps > 0
+            )
+            if (
+                found is None
+                or not isinstance(result, ResolutionTooComplex)
+                or (isinstance(found.result, ResolutionTooComplex))
+            ):
+                self._resolved[key] = outcome
+            return result
 
     def union(
         self,
@@ -433,17 +515,27 @@ class Transitive:
         found = self._unions.get(key, ResolutionTooComplex(0))
         if isinstance(found, ResolutionTooComplex) and found.rounds < max_rounds:
             apps = {n: self.requirements(self.by_name[n], python) for n in sorted(group)}
-            try:
-                found = check_union(
-                    apps,
-                    target=self.target,
-                    python=python,
-                    finder=self.finder(group),
-                    max_rounds=max_rounds,
-                    meter=meter,
-                )
-            except ResolutionTooComplex as exc:
-                found = exc
+            finder = self.finder(group)
+
+            def compute(own: Meter) -> _Failure | ResolutionTooComplex:
+                try:
+                    return check_union(
+                        apps,
+                        target=self.target,
+                        python=python,
+                        finder=finder,
+                        max_rounds=max_rounds,
+                        meter=own,
+                    )
+                except ResolutionTooComplex as exc:
+                    return exc
+
+            found = cast(
+                "_Failure | ResolutionTooComplex",
+                self._shared(
+                    "union", list(apps.items()), python, finder, max_rounds, compute, meter
+                ),
+            )
             self._unions[key] = found
         return found
 
@@ -558,7 +650,13 @@ class Transitive:
             elif first is not None:
                 out.append(_alone_conflict(app, first))
 
-        covered = [frozenset(s) for c in direct if len(c.apps) >= 2 for s in expand(c)]
+        covered: dict[str, set[frozenset[str]]] = {}
+        """Each set of apps a direct conflict stands for, under its first app: a set of apps
+        holds one when it holds the first app of one and then all of it."""
+        for c in direct:
+            if len(c.apps) >= 2:
+                for s in expand(c):
+                    covered.setdefault(s[0], set()).add(frozenset(s))
         candidates = self._candidates(resolved, covered)
         # A budget of resolver rounds, not of seconds: the same candidates are verified
         # cold or warm, so the report is the same to the byte.
@@ -652,7 +750,7 @@ class Transitive:
         return list(found)
 
     def _candidates(
-        self, resolved: Sequence[App], covered: Sequence[frozenset[str]]
+        self, resolved: Sequence[App], covered: Mapping[str, set[frozenset[str]]]
     ) -> list[tuple[tuple[str, ...], str, ConflictKind]]:
         throwaway: list[App] = []
         self._together(
@@ -698,7 +796,7 @@ class Transitive:
         for c, names in ((x, frozenset(s)) for x in found for s in expand(x)):
             if len(c.apps) < 2 or c.kind == "url":
                 continue
-            if any(d <= names for d in covered):
+            if any(d <= names for n in names for d in covered.get(n, ())):
                 continue
             if c.kind == "python" and not any(
                 _minor_key(self.home[n]) < _minor_key(self.allowed(self.by_name[n])[0])
@@ -894,6 +992,77 @@ class Transitive:
 
 
 # ---------------------------------------------------------------------------------- helpers
+
+
+@dataclass(frozen=True)
+class _Outcome:
+    """A resolution's outcome (:meth:`Transitive._shared`), labelled by the apps it was
+    computed for, with the work it took."""
+
+    result: object
+    labels: tuple[tuple[str, tuple[Origin, ...]], ...]
+    """Per app, in order: its name and the distinct origins of its requirements."""
+    max_rounds: int
+    rounds: int
+    longest: int
+    backjumped: bool
+
+    def serves(self, max_rounds: int) -> bool:
+        """Whether a resolution of the same requirements under ``max_rounds`` takes the
+        same steps to the same outcome: under the same limit, always; under another, when
+        this one finished within it without backjumping (resolvelib's optimistic
+        backjumping weighs ``max_rounds``)."""
+        if max_rounds == self.max_rounds:
+            return True
+        if isinstance(self.result, ResolutionTooComplex) or self.backjumped:
+            return False
+        return max_rounds >= self.longest
+
+
+def _signature(requirements: Sequence[Requirement]) -> tuple[_Said, tuple[Origin, ...]]:
+    """What the resolver reads of ``requirements`` (in order), the origins replaced by the
+    position of their first use; and those origins, in that order."""
+    origins: dict[Origin, int] = {}
+    text = tuple(
+        (
+            r.key,
+            r.name,
+            r.specifier,
+            r.extras,
+            r.marker,
+            r.url,
+            r.editable,
+            r.role == "constraint",
+            origins.setdefault(r.origin, len(origins)),
+        )
+        for r in requirements
+    )
+    return text, tuple(origins)
+
+
+def _relabel(
+    result: object,
+    old: tuple[tuple[str, tuple[Origin, ...]], ...],
+    new: tuple[tuple[str, tuple[Origin, ...]], ...],
+) -> object:
+    """``result`` of a resolution for the apps and origins ``old``, said of ``new`` (the
+    same requirements, position for position): edges and causes name their app and the
+    origin of their top-level requirement. Raises ``KeyError`` on a label not in ``old``."""
+    if old == new or result is None or isinstance(result, ResolutionTooComplex):
+        return result
+    apps: dict[str | None, str | None] = {None: None}
+    origins: dict[tuple[str | None, Origin | None], Origin | None] = {}
+    for (old_app, old_origins), (new_app, new_origins) in zip(old, new, strict=True):
+        apps[old_app] = new_app
+        origins.update(((old_app, o), n) for o, n in zip(old_origins, new_origins, strict=True))
+    if isinstance(result, ResolutionImpossible):
+        causes = sorted(
+            (replace(c, app=apps[c.app], origin=origins[(c.app, c.origin)]) for c in result.causes),
+            key=cause_order,
+        )
+        return ResolutionImpossible(causes, result.python, result.notes)
+    assert isinstance(result, list)
+    return [replace(e, app=apps[e.app], origin=origins[(e.app, e.origin)]) for e in result]
 
 
 def _app_origin(app: App) -> Origin:

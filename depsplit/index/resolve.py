@@ -199,6 +199,12 @@ class Meter:
 
     def __init__(self) -> None:
         self.rounds = 0
+        self.longest = 0
+        """The most rounds one pass of the resolver took."""
+        self.backjumps = 0
+        """How often the resolver backjumped. resolvelib's optimistic backjumping weighs
+        ``max_rounds`` once it has backjumped; a resolution that never did and finished
+        within ``longest`` rounds takes the same steps under any ``max_rounds >= longest``."""
 
 
 class _Reporter(resolvelib.BaseReporter):  # type: ignore[type-arg]
@@ -206,8 +212,15 @@ class _Reporter(resolvelib.BaseReporter):  # type: ignore[type-arg]
         self.meter = meter
 
     def starting_round(self, index: int) -> None:
+        meter = self.meter
+        if meter is not None:
+            meter.rounds += 1
+            if index >= meter.longest:
+                meter.longest = index + 1
+
+    def resolving_conflicts(self, causes: Any) -> None:
         if self.meter is not None:
-            self.meter.rounds += 1
+            self.meter.backjumps += 1
 
 
 # ------------------------------------------------------------------------ resolver objects
@@ -1012,12 +1025,14 @@ def _impossible(
             app=req.app,
         )
         causes.setdefault((cause.key, cause.requirement, cause.chain, cause.app), cause)
-    ordered = sorted(
-        causes.values(),
-        key=lambda c: (c.key, c.app or "", c.chain, c.requirement, str(c.origin or "")),
-    )
+    ordered = sorted(causes.values(), key=cause_order)
     notes = provider.notes({c.key for c in ordered})
     return ResolutionImpossible(ordered, provider.python, notes)
+
+
+def cause_order(cause: Cause) -> tuple[str, str, tuple[str, ...], str, str]:
+    """The order of a failure's causes (:class:`ResolutionImpossible`)."""
+    return (cause.key, cause.app or "", cause.chain, cause.requirement, str(cause.origin or ""))
 
 
 def _resolution(
@@ -1229,6 +1244,7 @@ __all__ = [
     "ResolutionTooComplex",
     "TransitiveRequirement",
     "assumed_sdists",
+    "cause_order",
     "check_union",
     "choose_python",
     "python_support",
