@@ -85,6 +85,7 @@ from depsplit.index.resolve import (
     Meter,
     assumed_sdists,
     cause_order,
+    detached,
 )
 from depsplit.model import (
     App,
@@ -430,7 +431,7 @@ class Transitive:
                         meter=meter,
                     )
                 except (ResolutionImpossible, ResolutionTooComplex) as exc:
-                    return exc
+                    return detached(exc)
 
             found = cast(
                 "_Edges",
@@ -528,7 +529,7 @@ class Transitive:
                         meter=own,
                     )
                 except ResolutionTooComplex as exc:
-                    return exc
+                    return detached(exc)
 
             found = cast(
                 "_Failure | ResolutionTooComplex",

@@ -24,7 +24,7 @@ import re
 from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 import resolvelib
 from packaging.markers import UndefinedComparison, UndefinedEnvironmentName
@@ -1139,8 +1139,21 @@ def check_union(
     try:
         _run(list(apps.items()), target, python, finder, max_rounds=max_rounds, meter=meter)
     except ResolutionImpossible as exc:
-        return exc
+        return detached(exc)
     return None
+
+
+_E = TypeVar("_E", bound=BaseException)
+
+
+def detached(exc: _E) -> _E:
+    """``exc`` without its traceback and context, to be kept as an answer: a traceback
+    holds the frames of the resolution that raised it, and so the whole resolver state
+    (criteria, candidates, memos), for as long as the answer is kept."""
+    exc.__traceback__ = None
+    exc.__context__ = None
+    exc.__cause__ = None
+    return exc
 
 
 def transitive_requirements(
@@ -1247,6 +1260,7 @@ __all__ = [
     "cause_order",
     "check_union",
     "choose_python",
+    "detached",
     "python_support",
     "resolve",
     "resolve_apps",
