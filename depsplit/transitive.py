@@ -78,6 +78,7 @@ from depsplit.index import (
     resolve_apps,
     transitive_requirements,
 )
+from depsplit.index.finder import with_slash
 from depsplit.index.resolve import (
     MAX_ROUNDS,
     PYTHON,
@@ -183,6 +184,7 @@ class Transitive:
         self.root = root
         self.time_limit = time_limit
         self._finders: dict[IndexConfig, Finder] = {}
+        self._by_sources: dict[Hashable, Finder] = {}
         self._finders_lock = threading.Lock()
         self._diagnostics: dict[Diagnostic, None] = {}
         self._options = {a.name: self._usable_options(a) for a in self.apps}
@@ -210,9 +212,10 @@ class Transitive:
 
     # -- lifecycle
     def close(self) -> None:
-        for finder in self._finders.values():
+        for finder in self._by_sources.values():
             finder.close()
         self._finders.clear()
+        self._by_sources.clear()
 
     def __enter__(self) -> Transitive:
         return self
@@ -222,7 +225,7 @@ class Transitive:
 
     @property
     def diagnostics(self) -> list[Diagnostic]:
-        for finder in self._finders.values():
+        for finder in self._by_sources.values():
             for release in assumed_sdists(finder):
                 self._note(
                     "warning",
@@ -236,7 +239,7 @@ class Transitive:
     def cache_warnings(self) -> list[Diagnostic]:
         """One warning per index cache that could not be written (the finders of several
         index configurations usually share one)."""
-        found = {f.cache.unwritable: None for f in self._finders.values() if f.cache.unwritable}
+        found = {f.cache.unwritable: None for f in self._by_sources.values() if f.cache.unwritable}
         return [Diagnostic("warning", message) for message in found if message]
 
     def _note(self, level: Level, message: str, origin: Origin | None = None) -> None:
@@ -328,7 +331,13 @@ class Transitive:
         with self._finders_lock:
             found = self._finders.get(config)
             if found is None:
-                found = Finder(config)
+                # Configurations that read the same sources share one finder (its pages
+                # and memos): ``--index-url https://pypi.org/simple`` in one app's file is
+                # the configured ``https://pypi.org/simple/``.
+                same = _sources(config)
+                found = self._by_sources.get(same)
+                if found is None:
+                    found = self._by_sources[same] = Finder(config)
                 self._finders[config] = found
         return found
 
@@ -1018,6 +1027,15 @@ class _Outcome:
         if isinstance(self.result, ResolutionTooComplex) or self.backjumped:
             return False
         return max_rounds >= self.longest
+
+
+def _sources(config: IndexConfig) -> Hashable:
+    """What a :class:`Finder` of ``config`` reads: its indexes as it spells them (with a
+    trailing slash), and every other setting."""
+    return (
+        tuple(with_slash(url) for url in config.indexes),
+        replace(config, index_url="", extra_index_urls=()),
+    )
 
 
 def _signature(requirements: Sequence[Requirement]) -> tuple[_Said, tuple[Origin, ...]]:

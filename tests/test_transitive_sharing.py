@@ -170,3 +170,22 @@ def test_an_outcome_serves_another_round_limit_only_when_that_takes_the_same_ste
     assert unfinished.serves(2000)
     assert not unfinished.serves(3000)
     assert not unfinished.serves(1000)
+
+
+def test_index_options_that_read_the_same_pages_share_one_finder(
+    tree: Tree, world: LocalIndex
+) -> None:
+    """``--index-url …/simple`` in an app's file reads the pages of the configured
+    ``…/simple/``: one finder, each page loaded once; another index gets its own."""
+    url = world.file_url.rstrip("/")
+    root = tree(
+        {
+            "a/requirements.txt": f"--index-url {url}\nidna\n",
+            "b/requirements.txt": "idna\n",
+            "c/requirements.txt": f"--extra-index-url {url}/../simple/\nidna\n",
+        }
+    )
+    with session(root, world) as s:
+        assert s._config_for(["a"]) != s._config_for(["b"])
+        assert s.finder(["a"]) is s.finder(["b"])
+        assert s.finder(["c"]) is not s.finder(["b"])

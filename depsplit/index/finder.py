@@ -840,14 +840,14 @@ def _read_body(
             body.write(chunk)
 
 
-def _with_slash(url: str) -> str:
+def with_slash(url: str) -> str:
     """``url`` with its path ending in ``/`` (its query and fragment kept after it)."""
     parts = urlsplit(url)
     return urlunsplit(parts._replace(path=parts.path.rstrip("/") + "/"))
 
 
 def _project_url(index: str, project: str) -> str:
-    """The project page of ``project`` on ``index`` (a :func:`_with_slash` URL): the path
+    """The project page of ``project`` on ``index`` (a :func:`with_slash` URL): the path
     gets ``<project>/``; a query (``?token=…``) stays a query, so that every project has its
     own page and its own cache entry (pip glues the name after the query instead)."""
     parts = urlsplit(index)
@@ -898,8 +898,8 @@ class Finder:
         """Credential-free URL → the URL as configured, redacted (``user:****@host``)."""
         indexes = []
         for url in config.indexes:
-            clean = _with_slash(self._http.register(url))
-            self._shown.setdefault(clean, redact_url(_with_slash(url)))
+            clean = with_slash(self._http.register(url))
+            self._shown.setdefault(clean, redact_url(with_slash(url)))
             indexes.append(clean)
         self.indexes = tuple(indexes)
         find_links = []
