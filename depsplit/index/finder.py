@@ -22,6 +22,7 @@ import io
 import netrc
 import socket
 import ssl
+import sys
 import tarfile
 import tempfile
 import threading
@@ -315,6 +316,8 @@ def _to_file(link: _Link, project: NormalizedName, index: str) -> IndexFile | No
     requires_python = link.requires_python
     if requires_python and not _valid_specifier(requires_python):
         requires_python = None  # pip ignores an invalid data-requires-python
+    # One string per distinct Requires-Python (a few hundred), not one per file (the
+    # pages of a run hold hundreds of thousands of files).
     return IndexFile(
         project=project,
         version=version,
@@ -322,7 +325,7 @@ def _to_file(link: _Link, project: NormalizedName, index: str) -> IndexFile | No
         url=link.url,
         index=index,
         hashes=link.hashes,
-        requires_python=requires_python,
+        requires_python=sys.intern(requires_python) if requires_python else None,
         yanked=link.yanked,
         metadata=link.metadata,
         tags=tags,
