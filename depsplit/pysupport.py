@@ -103,11 +103,18 @@ def _specifier(reqs: Sequence[Requirement]) -> str | None:
         if req.specifier:
             parts.append(req.specifier)
     text = ",".join(parts)
+    return text if _parses(text) else None
+
+
+@functools.lru_cache(maxsize=8192)
+def _parses(text: str) -> bool:
+    """Whether ``text`` is a specifier set (memoized: every app asks at every minor, and
+    most ask the same few hundred)."""
     try:
         SpecifierSet(text)
     except InvalidSpecifier:
-        return None
-    return text
+        return False
+    return True
 
 
 def _wants_at(app: App, target: Target, minor: str) -> dict[str, tuple[str, Requirement]]:
