@@ -10,7 +10,12 @@ the resolver backtrack). Each app requires 5 projects from the top of the list. 
 * cold: an empty cache, every page and metadata file over HTTP (parallel prefetch);
 * warm: a second finder, pages still fresh in the on-disk cache;
 * offline: cache only;
-* union: the whole-group test (``check_union``) on every pair of apps, warm.
+* union: the whole-group test (``check_union``) on every pair of apps, warm;
+* analyze: ``analyze --transitive`` on a tree of ``apps`` apps whose requirements repeat
+  (each of the first ``apps // 3`` twice more, as a tutorial corpus copies them), offline
+  on the warm cache: CPU seconds, peak traced memory and resolutions started, with the
+  sharing of :meth:`depsplit.transitive.Transitive._shared` and without it (every app
+  and union resolved on its own), and whether the two JSON reports are the same.
 """
 
 from __future__ import annotations
@@ -79,6 +84,58 @@ def run(finder: Finder, apps: dict[str, list[Requirement]]) -> tuple[float, int,
     return time.perf_counter() - start, pins, failed
 
 
+def analyze_tree(
+    root: Path, apps: dict[str, list[Requirement]], options: dict[str, object]
+) -> None:
+    """``analyze --transitive`` on a tree holding ``apps`` (each asked twice more by a copy),
+    offline, shared and unshared."""
+    import tracemalloc
+
+    from depsplit import transitive
+    from depsplit.analyze import Options, analyze
+    from depsplit.config import Config
+    from depsplit.report import json as json_report
+
+    resolve_module = sys.modules["depsplit.index.resolve"]
+    names = sorted(apps)
+    copies = {f"{n}-copy{i}": apps[n] for n in names[: max(1, len(names) // 3)] for i in (1, 2)}
+    for name, reqs in {**apps, **copies}.items():
+        lines = "".join(f"{r.name}{r.specifier}\n" for r in reqs)
+        (root / name).mkdir(parents=True)
+        (root / name / "requirements.txt").write_text(lines)
+    config = IndexConfig(**options, offline=True)  # type: ignore[arg-type]
+    started = [0]
+    run_one = resolve_module._run
+
+    def counting(*args: object, **kw: object) -> object:
+        started[0] += 1
+        return run_one(*args, **kw)
+
+    resolve_module._run = counting
+    serves = transitive._Outcome.serves
+    reports = []
+    try:
+        for label in ("shared", "unshared"):
+            if label == "unshared":
+                transitive._Outcome.serves = lambda self, max_rounds: False  # type: ignore[method-assign]
+            started[0] = 0
+            tracemalloc.start()
+            cpu = time.process_time()
+            plan = analyze(root, Config(), Options(transitive=True, index=config))
+            cpu = time.process_time() - cpu
+            peak = tracemalloc.get_traced_memory()[1]
+            tracemalloc.stop()
+            reports.append(json_report.render(plan))
+            print(
+                f"analyze {label:8} {cpu:7.3f} s CPU, {peak / 2**20:6.1f} MB peak traced, "
+                f"{started[0]} resolutions ({len(apps) + len(copies)} apps)"
+            )
+    finally:
+        resolve_module._run = run_one
+        transitive._Outcome.serves = serves  # type: ignore[method-assign]
+    print(f"analyze reports identical shared/unshared: {reports[0] == reports[1]}")
+
+
 def main() -> None:
     projects = int(sys.argv[1]) if len(sys.argv) > 1 else 150
     n_apps = int(sys.argv[2]) if len(sys.argv) > 2 else 12
@@ -104,13 +161,14 @@ def main() -> None:
                 union = time.perf_counter() - start
         with Finder(IndexConfig(**options, offline=True)) as finder:  # type: ignore[arg-type]
             offline, _, _ = run(finder, apps)
-    pairs = n_apps * (n_apps - 1) // 2
-    print(f"index: {projects} projects x {VERSIONS} versions; {n_apps} apps")
-    print(f"resolved: {pins} pins in total, {failed} apps unsatisfiable alone")
-    print(f"cold    {cold:7.3f} s  ({requests_cold} HTTP requests)")
-    print(f"warm    {warm:7.3f} s")
-    print(f"offline {offline:7.3f} s")
-    print(f"union   {union:7.3f} s  ({pairs} pairs, {infeasible} infeasible)")
+        pairs = n_apps * (n_apps - 1) // 2
+        print(f"index: {projects} projects x {VERSIONS} versions; {n_apps} apps")
+        print(f"resolved: {pins} pins in total, {failed} apps unsatisfiable alone")
+        print(f"cold    {cold:7.3f} s  ({requests_cold} HTTP requests)")
+        print(f"warm    {warm:7.3f} s")
+        print(f"offline {offline:7.3f} s")
+        print(f"union   {union:7.3f} s  ({pairs} pairs, {infeasible} infeasible)")
+        analyze_tree(Path(tmp) / "tree", apps, options)
 
 
 if __name__ == "__main__":

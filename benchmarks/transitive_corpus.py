@@ -5,11 +5,14 @@ reports are the same to the byte, then ``generate`` into a copy of the repositor
 group's Python (PIP_CONFIG_FILE=/dev/null: the real index).
 
     python benchmarks/transitive_corpus.py ROOT LABEL machine|none [--pip PYTHON]
+        [--cache DIR] [--offline] [--no-locks] [--repeat N]
 
-``machine`` keeps this machine's pip configuration, ``none`` sets PIP_CONFIG_FILE=/dev/null.
-pip's ``--platform manylinux_2_28_x86_64`` alone accepts no ``manylinux2014`` wheel (pip does
-not widen an explicit platform), so the locks are checked twice: with that one platform, and
-with every manylinux tag a glibc 2.36 image (python:X.Y-slim) accepts.
+Each run prints its exit code, wall time, CPU time (user + system, the steadier figure on a
+shared machine) and peak RSS. ``--cache DIR`` starts from a copy of an existing cache (the
+"cold" run is then warm too; the copy leaves DIR as it was); ``--offline`` runs every
+analysis with ``--offline`` (with ``--cache``: the cache alone answers); ``--no-locks``
+skips ``generate`` and pip; ``--repeat N`` runs the warm analysis N times (the figures
+vary with the machine's load).
 """
 
 from __future__ import annotations
@@ -44,9 +47,17 @@ def _run(name: str, args: list[str], env: dict[str, str], out: Path) -> int:
     wall = time.monotonic() - started
     found = re.search(r"Maximum resident set size \(kbytes\): (\d+)", proc.stderr)
     rss = int(found.group(1)) // 1024 if found else -1
+    cpu = sum(
+        float(m.group(1))
+        for m in re.finditer(r"(?:User|System) time \(seconds\): ([\d.]+)", proc.stderr)
+    )
     (out / f"{name}.stderr").write_text(proc.stderr)
     traceback = " TRACEBACK" if "Traceback" in proc.stderr else ""
-    print(f"{name:14} exit={proc.returncode} wall={wall:6.1f}s rss={rss}MB{traceback}", flush=True)
+    print(
+        f"{name:14} exit={proc.returncode} wall={wall:6.1f}s cpu={cpu:6.1f}s "
+        f"rss={rss}MB{traceback}",
+        flush=True,
+    )
     return proc.returncode
 
 
@@ -81,6 +92,10 @@ def main() -> None:
     parser.add_argument("pipconf", choices=["machine", "none"])
     parser.add_argument("--pip", default=sys.executable, help="the Python whose pip checks")
     parser.add_argument("--workdir", type=Path, default=Path(tempfile.gettempdir()))
+    parser.add_argument("--cache", type=Path, help="start from a copy of this cache")
+    parser.add_argument("--offline", action="store_true", help="every run offline")
+    parser.add_argument("--no-locks", action="store_true", help="no generate, no pip")
+    parser.add_argument("--repeat", type=int, default=1, help="warm runs")
     options = parser.parse_args()
     out = options.workdir / f"{options.label}-{options.pipconf}"
     shutil.rmtree(out, ignore_errors=True)
@@ -89,13 +104,21 @@ def main() -> None:
     if options.pipconf == "none":
         env["PIP_CONFIG_FILE"] = os.devnull
     cache = str(out / "cache")
+    if options.cache is not None:
+        shutil.copytree(options.cache, cache, symlinks=True)
     root = str(options.root)
-    for phase in ("cold", "warm"):
+    phases = ["cold", *(f"warm{i}" if i else "warm" for i in range(options.repeat))]
+    for phase in phases:
         report = str(out / f"{phase}.json")
         args = ["analyze", root, "--transitive", "--cache-dir", cache]
+        if options.offline:
+            args.append("--offline")
         _run(f"analyze-{phase}", [*args, "--format", "json", "--output", report], env, out)
-    same = filecmp.cmp(out / "cold.json", out / "warm.json", shallow=False)
-    print(f"cold/warm reports identical: {same}", flush=True)
+    for phase in phases[1:]:
+        same = filecmp.cmp(out / "cold.json", out / f"{phase}.json", shallow=False)
+        print(f"cold/{phase} reports identical: {same}", flush=True)
+    if options.no_locks:
+        return
     tree = out / "tree"
     shutil.copytree(options.root, tree, symlinks=True)
     deploy = tree / "deploy"

@@ -103,11 +103,18 @@ def _specifier(reqs: Sequence[Requirement]) -> str | None:
         if req.specifier:
             parts.append(req.specifier)
     text = ",".join(parts)
+    return text if _parses(text) else None
+
+
+@functools.lru_cache(maxsize=8192)
+def _parses(text: str) -> bool:
+    """Whether ``text`` is a specifier set (memoized: every app asks at every minor, and
+    most ask the same few hundred)."""
     try:
         SpecifierSet(text)
     except InvalidSpecifier:
-        return None
-    return text
+        return False
+    return True
 
 
 def _wants_at(app: App, target: Target, minor: str) -> dict[str, tuple[str, Requirement]]:
@@ -225,14 +232,11 @@ class _Page:
         wheels whose tags do not match are not candidates; yanked files only for an exact
         pin (PEP 592); pre-releases only when the specifier names one or no final release
         matches (``SpecifierSet.filter``); the newest candidate wins, wheel or not."""
-        spec = SpecifierSet(specifier)
-        exact = bool(exact_pins(spec))
+        spec, exact, pinned = _parsed(specifier)
         versions = self.versions
-        if exact:
+        if exact and len(pinned) == 1 and next(iter(pinned)) in self.files:
             # Most lines pin one release: look at it (and its spellings) only.
-            pinned = {Version(s.version) for s in spec if s.operator == "=="}
-            if len(pinned) == 1 and next(iter(pinned)) in self.files:
-                versions = list(pinned)
+            versions = list(pinned)
         for prereleases in dict.fromkeys((bool(spec.prereleases), True)):
             for version in versions:
                 if version.is_prerelease and not prereleases:
@@ -247,6 +251,15 @@ class _Page:
                 if minor in sdist:
                     return version, False, requires
         return None
+
+
+@functools.lru_cache(maxsize=8192)
+def _parsed(specifier: str) -> tuple[SpecifierSet, bool, frozenset[Version]]:
+    """``specifier`` parsed, whether it pins exactly, and the versions its ``==`` clauses
+    name (memoized: a pick is asked at every minor, and apps repeat their lines)."""
+    spec = SpecifierSet(specifier)
+    pinned = frozenset(Version(s.version) for s in spec if s.operator == "==")
+    return spec, bool(exact_pins(spec)), pinned
 
 
 @dataclass(frozen=True)

@@ -53,11 +53,12 @@ from __future__ import annotations
 import contextlib
 import posixpath
 import threading
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from functools import partial
 from pathlib import Path
+from typing import cast
 
 from packaging.requirements import InvalidRequirement
 from packaging.requirements import Requirement as PkgRequirement
@@ -77,7 +78,16 @@ from depsplit.index import (
     resolve_apps,
     transitive_requirements,
 )
-from depsplit.index.resolve import MAX_ROUNDS, PYTHON, Cause, Meter, assumed_sdists
+from depsplit.index.finder import with_slash
+from depsplit.index.resolve import (
+    MAX_ROUNDS,
+    PYTHON,
+    Cause,
+    Meter,
+    assumed_sdists,
+    cause_order,
+    detached,
+)
 from depsplit.model import (
     App,
     Conflict,
@@ -120,6 +130,8 @@ resolution depends only on its requirements and the index); the conflicts, the v
 and the groups are then worked out one by one, in a fixed order."""
 
 _Failure = ResolutionImpossible | None
+_Said = tuple[tuple[object, ...], ...]
+"""What the resolver reads of some requirements (:func:`_signature`)."""
 _Edges = list[TransitiveRequirement] | ResolutionImpossible | ResolutionTooComplex
 
 
@@ -167,6 +179,7 @@ class Transitive:
         self.root = root
         self.time_limit = time_limit
         self._finders: dict[IndexConfig, Finder] = {}
+        self._by_sources: dict[Hashable, Finder] = {}
         self._finders_lock = threading.Lock()
         self._diagnostics: dict[Diagnostic, None] = {}
         self._options = {a.name: self._usable_options(a) for a in self.apps}
@@ -179,6 +192,10 @@ class Transitive:
         self._complex: dict[str, set[str]] = {}
         """App → the minors at which its closure's resolution did not finish."""
         self._feasible: dict[frozenset[str], tuple[str | None, _Failure]] = {}
+        self._resolved: dict[Hashable, _Outcome] = {}
+        """Resolutions by what their requirements say (:meth:`_shared`)."""
+        self._flights: dict[Hashable, threading.Lock] = {}
+        self._shared_lock = threading.Lock()
         self._resolvable_memo: dict[tuple[str, str], list[str]] = {}
         self.max_rounds = MAX_ROUNDS
         """Rounds for a resolution whose answer is needed (an app's own minor, a group)."""
@@ -190,9 +207,10 @@ class Transitive:
 
     # -- lifecycle
     def close(self) -> None:
-        for finder in self._finders.values():
+        for finder in self._by_sources.values():
             finder.close()
         self._finders.clear()
+        self._by_sources.clear()
 
     def __enter__(self) -> Transitive:
         return self
@@ -202,7 +220,7 @@ class Transitive:
 
     @property
     def diagnostics(self) -> list[Diagnostic]:
-        for finder in self._finders.values():
+        for finder in self._by_sources.values():
             for release in assumed_sdists(finder):
                 self._note(
                     "warning",
@@ -216,7 +234,7 @@ class Transitive:
     def cache_warnings(self) -> list[Diagnostic]:
         """One warning per index cache that could not be written (the finders of several
         index configurations usually share one)."""
-        found = {f.cache.unwritable: None for f in self._finders.values() if f.cache.unwritable}
+        found = {f.cache.unwritable: None for f in self._by_sources.values() if f.cache.unwritable}
         return [Diagnostic("warning", message) for message in found if message]
 
     def _note(self, level: Level, message: str, origin: Origin | None = None) -> None:
@@ -308,7 +326,13 @@ class Transitive:
         with self._finders_lock:
             found = self._finders.get(config)
             if found is None:
-                found = Finder(config)
+                # Configurations that read the same sources share one finder (its pages
+                # and memos): ``--index-url https://pypi.org/simple`` in one app's file is
+                # the configured ``https://pypi.org/simple/``.
+                same = _sources(config)
+                found = self._by_sources.get(same)
+                if found is None:
+                    found = self._by_sources[same] = Finder(config)
                 self._finders[config] = found
         return found
 
@@ -396,21 +420,89 @@ class Transitive:
         key = (app.name, python)
         found = self._edges.get(key)
         if found is None or (isinstance(found, ResolutionTooComplex) and found.rounds < max_rounds):
-            try:
-                found = transitive_requirements(
-                    self.requirements(app, python),
-                    self.target,
-                    python,
-                    self.finder([app.name]),
-                    app=app.name,
-                    max_rounds=max_rounds,
-                )
-            except (ResolutionImpossible, ResolutionTooComplex) as exc:
-                found = exc
+            requirements = self.requirements(app, python)
+            finder = self.finder([app.name])
+
+            def compute(meter: Meter) -> _Edges:
+                try:
+                    return transitive_requirements(
+                        requirements,
+                        self.target,
+                        python,
+                        finder,
+                        app=app.name,
+                        max_rounds=max_rounds,
+                        meter=meter,
+                    )
+                except (ResolutionImpossible, ResolutionTooComplex) as exc:
+                    return detached(exc)
+
+            found = cast(
+                "_Edges",
+                self._shared(
+                    "edges", [(app.name, requirements)], python, finder, max_rounds, compute
+                ),
+            )
             if isinstance(found, ResolutionTooComplex):
                 self._complex.setdefault(app.name, set()).add(python)
             self._edges[key] = found
         return found
+
+    def _shared(
+        self,
+        kind: str,
+        apps: Sequence[tuple[str, Sequence[Requirement]]],
+        python: str,
+        finder: Finder,
+        max_rounds: int,
+        compute: Callable[[Meter], object],
+        meter: Meter | None = None,
+    ) -> object:
+        """``compute(meter)`` (a resolution of ``apps``' requirements, in this order), or
+        the outcome of an earlier resolution of the same requirements written by other apps,
+        their names and origins replaced (:func:`_relabel`). A resolution depends only on
+        what the requirements say, never on the apps' names or on where the lines are
+        written (those only label its chains and causes), so apps with the same
+        requirements (a tutorial's ``requests`` and ``flask``, copied into every folder) are
+        resolved once per minor, and so is each union of such apps. ``meter`` is charged the
+        rounds the resolution took, reused or not, so the verification's budget runs out
+        at the same candidate either way."""
+        signature: list[_Said] = []
+        labels: list[tuple[str, tuple[Origin, ...]]] = []
+        for name, requirements in apps:
+            text, origins = _signature(requirements)
+            signature.append(text)
+            labels.append((name, origins))
+        key = (kind, tuple(signature), python, finder.config, self.target)
+        with self._shared_lock:
+            flight = self._flights.setdefault(key, threading.Lock())
+        with flight:  # the same requirements asked by two threads: resolved by one
+            found = self._resolved.get(key)
+            if found is not None and found.serves(max_rounds):
+                try:
+                    result = _relabel(found.result, found.labels, tuple(labels))
+                except KeyError:  # a label it does not know: not the same after all
+                    pass
+                else:
+                    if meter is not None:
+                        meter.rounds += found.rounds
+                    return result
+            own = Meter()
+            try:
+                result = compute(own)
+            finally:
+                if meter is not None:
+                    meter.rounds += own.rounds
+            outcome = _Outcome(
+                result, tuple(labels), max_rounds, own.rounds, own.longest, own.backjumps > 0
+            )
+            if (
+                found is None
+                or not isinstance(result, ResolutionTooComplex)
+                or (isinstance(found.result, ResolutionTooComplex))
+            ):
+                self._resolved[key] = outcome
+            return result
 
     def union(
         self,
@@ -428,17 +520,27 @@ class Transitive:
         found = self._unions.get(key, ResolutionTooComplex(0))
         if isinstance(found, ResolutionTooComplex) and found.rounds < max_rounds:
             apps = {n: self.requirements(self.by_name[n], python) for n in sorted(group)}
-            try:
-                found = check_union(
-                    apps,
-                    target=self.target,
-                    python=python,
-                    finder=self.finder(group),
-                    max_rounds=max_rounds,
-                    meter=meter,
-                )
-            except ResolutionTooComplex as exc:
-                found = exc
+            finder = self.finder(group)
+
+            def compute(own: Meter) -> _Failure | ResolutionTooComplex:
+                try:
+                    return check_union(
+                        apps,
+                        target=self.target,
+                        python=python,
+                        finder=finder,
+                        max_rounds=max_rounds,
+                        meter=own,
+                    )
+                except ResolutionTooComplex as exc:
+                    return detached(exc)
+
+            found = cast(
+                "_Failure | ResolutionTooComplex",
+                self._shared(
+                    "union", list(apps.items()), python, finder, max_rounds, compute, meter
+                ),
+            )
             self._unions[key] = found
         return found
 
@@ -553,7 +655,13 @@ class Transitive:
             elif first is not None:
                 out.append(_alone_conflict(app, first))
 
-        covered = [frozenset(s) for c in direct if len(c.apps) >= 2 for s in expand(c)]
+        covered: dict[str, set[frozenset[str]]] = {}
+        """Each set of apps a direct conflict stands for, under its first app: a set of apps
+        holds one when it holds the first app of one and then all of it."""
+        for c in direct:
+            if len(c.apps) >= 2:
+                for s in expand(c):
+                    covered.setdefault(s[0], set()).add(frozenset(s))
         candidates = self._candidates(resolved, covered)
         # A budget of resolver rounds, not of seconds: the same candidates are verified
         # cold or warm, so the report is the same to the byte.
@@ -647,7 +755,7 @@ class Transitive:
         return list(found)
 
     def _candidates(
-        self, resolved: Sequence[App], covered: Sequence[frozenset[str]]
+        self, resolved: Sequence[App], covered: Mapping[str, set[frozenset[str]]]
     ) -> list[tuple[tuple[str, ...], str, ConflictKind]]:
         throwaway: list[App] = []
         self._together(
@@ -693,7 +801,7 @@ class Transitive:
         for c, names in ((x, frozenset(s)) for x in found for s in expand(x)):
             if len(c.apps) < 2 or c.kind == "url":
                 continue
-            if any(d <= names for d in covered):
+            if any(d <= names for n in names for d in covered.get(n, ())):
                 continue
             if c.kind == "python" and not any(
                 minor_key(self.home[n]) < minor_key(self.allowed(self.by_name[n])[0]) for n in names
@@ -888,6 +996,86 @@ class Transitive:
 
 
 # ---------------------------------------------------------------------------------- helpers
+
+
+@dataclass(frozen=True)
+class _Outcome:
+    """A resolution's outcome (:meth:`Transitive._shared`), labelled by the apps it was
+    computed for, with the work it took."""
+
+    result: object
+    labels: tuple[tuple[str, tuple[Origin, ...]], ...]
+    """Per app, in order: its name and the distinct origins of its requirements."""
+    max_rounds: int
+    rounds: int
+    longest: int
+    backjumped: bool
+
+    def serves(self, max_rounds: int) -> bool:
+        """Whether a resolution of the same requirements under ``max_rounds`` takes the
+        same steps to the same outcome: under the same limit, always; under another, when
+        this one finished within it without backjumping (resolvelib's optimistic
+        backjumping weighs ``max_rounds``)."""
+        if max_rounds == self.max_rounds:
+            return True
+        if isinstance(self.result, ResolutionTooComplex) or self.backjumped:
+            return False
+        return max_rounds >= self.longest
+
+
+def _sources(config: IndexConfig) -> Hashable:
+    """What a :class:`Finder` of ``config`` reads: its indexes as it spells them (with a
+    trailing slash), and every other setting."""
+    return (
+        tuple(with_slash(url) for url in config.indexes),
+        replace(config, index_url="", extra_index_urls=()),
+    )
+
+
+def _signature(requirements: Sequence[Requirement]) -> tuple[_Said, tuple[Origin, ...]]:
+    """What the resolver reads of ``requirements`` (in order), the origins replaced by the
+    position of their first use; and those origins, in that order."""
+    origins: dict[Origin, int] = {}
+    text = tuple(
+        (
+            r.key,
+            r.name,
+            r.specifier,
+            r.extras,
+            r.marker,
+            r.url,
+            r.editable,
+            r.role == "constraint",
+            origins.setdefault(r.origin, len(origins)),
+        )
+        for r in requirements
+    )
+    return text, tuple(origins)
+
+
+def _relabel(
+    result: object,
+    old: tuple[tuple[str, tuple[Origin, ...]], ...],
+    new: tuple[tuple[str, tuple[Origin, ...]], ...],
+) -> object:
+    """``result`` of a resolution for the apps and origins ``old``, said of ``new`` (the
+    same requirements, position for position): edges and causes name their app and the
+    origin of their top-level requirement. Raises ``KeyError`` on a label not in ``old``."""
+    if old == new or result is None or isinstance(result, ResolutionTooComplex):
+        return result
+    apps: dict[str | None, str | None] = {None: None}
+    origins: dict[tuple[str | None, Origin | None], Origin | None] = {}
+    for (old_app, old_origins), (new_app, new_origins) in zip(old, new, strict=True):
+        apps[old_app] = new_app
+        origins.update(((old_app, o), n) for o, n in zip(old_origins, new_origins, strict=True))
+    if isinstance(result, ResolutionImpossible):
+        causes = sorted(
+            (replace(c, app=apps[c.app], origin=origins[(c.app, c.origin)]) for c in result.causes),
+            key=cause_order,
+        )
+        return ResolutionImpossible(causes, result.python, result.notes)
+    assert isinstance(result, list)
+    return [replace(e, app=apps[e.app], origin=origins[(e.app, e.origin)]) for e in result]
 
 
 def _app_origin(app: App) -> Origin:

@@ -133,6 +133,10 @@ class CachedPage:
     links: tuple[Link, ...]
     """The page's links, parsed (none for a 404)."""
     fetched: float
+    """When the index last said this is the page (fetched, or revalidated)."""
+    etag: str | None = None
+    last_modified: str | None = None
+    """The HTTP validators it was served with, to revalidate it once expired."""
 
 
 class Cache:
@@ -166,27 +170,50 @@ class Cache:
             fetched = float(data["fetched"])
             if fresh_only and not (0 <= time.time() - fetched < self.page_ttl):
                 return None
+            etag = data.get("etag")
+            last_modified = data.get("last_modified")
             return CachedPage(
                 url=str(data["url"]),
                 status=int(data["status"]),
                 links=tuple(Link.from_row(row) for row in data["links"]),
                 fetched=fetched,
+                etag=etag if isinstance(etag, str) and etag else None,
+                last_modified=(
+                    last_modified if isinstance(last_modified, str) and last_modified else None
+                ),
             )
         except (OSError, ValueError, KeyError, TypeError):
             return None
 
-    def put_page(self, url: str, status: int, links: Sequence[Link]) -> None:
-        """Store the parsed page (``status`` 200, or 404 with no links); not a page whose
-        links carry credentials (they would be written as they are)."""
+    def fresh(self, page: CachedPage) -> bool:
+        """Whether ``page`` is younger than the TTL (else it is revalidated)."""
+        return 0 <= time.time() - page.fetched < self.page_ttl
+
+    def put_page(
+        self,
+        url: str,
+        status: int,
+        links: Sequence[Link],
+        *,
+        etag: str = "",
+        last_modified: str = "",
+    ) -> None:
+        """Store the parsed page (``status`` 200, or 404 with no links) with its HTTP
+        validators; not a page whose links carry credentials (they would be written as
+        they are)."""
         if any(redact_url(link.url) != link.url for link in links):
             return
-        record = {
+        record: dict[str, Any] = {
             "format": PAGE_FORMAT,
             "url": _shown(url),
             "status": status,
             "fetched": time.time(),
             "links": [link.row() for link in links],
         }
+        if etag:
+            record["etag"] = etag
+        if last_modified:
+            record["last_modified"] = last_modified
         data = json.dumps(record, separators=(",", ":"))
         self._write(self._page_path(url), data.encode("ascii"))
 

@@ -22,6 +22,7 @@ import io
 import netrc
 import socket
 import ssl
+import sys
 import tarfile
 import tempfile
 import threading
@@ -81,6 +82,8 @@ _RETRY_STATUS = {408, 425, 429, 500, 502, 503, 504}
 _SDIST_SUFFIXES = (".tar.gz", ".zip")
 
 Hashes = tuple[tuple[str, str], ...]
+Validators = dict[str, str]
+"""``etag`` and ``last_modified`` of a page (the HTTP cache validators it was served with)."""
 
 
 @dataclass(frozen=True)
@@ -313,6 +316,8 @@ def _to_file(link: _Link, project: NormalizedName, index: str) -> IndexFile | No
     requires_python = link.requires_python
     if requires_python and not _valid_specifier(requires_python):
         requires_python = None  # pip ignores an invalid data-requires-python
+    # One string per distinct Requires-Python (a few hundred), not one per file (the
+    # pages of a run hold hundreds of thousands of files).
     return IndexFile(
         project=project,
         version=version,
@@ -320,7 +325,7 @@ def _to_file(link: _Link, project: NormalizedName, index: str) -> IndexFile | No
         url=link.url,
         index=index,
         hashes=link.hashes,
-        requires_python=requires_python,
+        requires_python=sys.intern(requires_python) if requires_python else None,
         yanked=link.yanked,
         metadata=link.metadata,
         tags=tags,
@@ -674,12 +679,16 @@ class _Http:
         index: str,
         limit: _Limit,
         accept: str | None = None,
+        validators: Validators | None = None,
     ) -> tuple[int, str, bytes]:
         """``(status, content type, body)``; status is 200, or 404 for 404/410. A body
-        over ``limit`` is a :class:`ResponseTooLarge`."""
+        over ``limit`` is a :class:`ResponseTooLarge`. With ``validators`` (the ``ETag``
+        and ``Last-Modified`` of a cached copy), the request is conditional: 304 says the
+        copy is still the page, with no body; the answer's own validators are then put in
+        ``validators`` (those the server gave)."""
         if urlsplit(url).scheme == "file":
             return _read_file_url(url, package=package, index=index, limit=limit)
-        status, ctype, body = self._fetch(url, package, index, limit, accept, bytearray)
+        status, ctype, body = self._fetch(url, package, index, limit, accept, bytearray, validators)
         return status, ctype, bytes(body)
 
     def get_file(
@@ -706,6 +715,7 @@ class _Http:
         limit: _Limit,
         accept: str | None,
         sink: Callable[[], Any],
+        validators: Validators | None = None,
     ) -> tuple[int, str, Any]:
         attempts = max(0, self.config.retries) + 1
         last = ""
@@ -723,6 +733,11 @@ class _Http:
                 request = urllib.request.Request(url, headers={"User-Agent": USER_AGENT})
                 if accept:
                     request.add_header("Accept", accept)
+                if validators is not None:
+                    if validators.get("etag"):
+                        request.add_header("If-None-Match", validators["etag"])
+                    if validators.get("last_modified"):
+                        request.add_header("If-Modified-Since", validators["last_modified"])
                 authorization = self._authorization(url)
                 if authorization:
                     # Unredirected: urllib does not copy it to the target of a redirect.
@@ -736,11 +751,20 @@ class _Http:
                         if deadline.passed():
                             break  # the watchdog's shutdown can look like the end
                         kept = True
+                        if validators is not None:  # this answer's own, if any
+                            validators.clear()
+                            _validators(response.headers, validators)
                         return 200, response.headers.get_content_type(), body
                 except urllib.error.HTTPError as exc:
                     code = exc.code
+                    if code == 304 and validators is not None:
+                        _validators(exc.headers, validators)
                     exc.close()
+                    if code == 304 and validators is not None:
+                        return 304, "", sink()
                     if code in (404, 410):
+                        if validators is not None:
+                            validators.clear()
                         return 404, "", sink()
                     if code in (401, 403):
                         raise IndexError_(
@@ -783,6 +807,14 @@ class _Http:
         )
 
 
+def _validators(headers: Any, into: Validators) -> None:
+    """The answer's ``ETag`` and ``Last-Modified`` (those it has) into ``into``."""
+    for name, key in (("ETag", "etag"), ("Last-Modified", "last_modified")):
+        value = headers.get(name) if headers is not None else None
+        if value:
+            into[key] = value
+
+
 def _read_body(
     response: http.client.HTTPResponse,
     body: Any,
@@ -811,14 +843,14 @@ def _read_body(
             body.write(chunk)
 
 
-def _with_slash(url: str) -> str:
+def with_slash(url: str) -> str:
     """``url`` with its path ending in ``/`` (its query and fragment kept after it)."""
     parts = urlsplit(url)
     return urlunsplit(parts._replace(path=parts.path.rstrip("/") + "/"))
 
 
 def _project_url(index: str, project: str) -> str:
-    """The project page of ``project`` on ``index`` (a :func:`_with_slash` URL): the path
+    """The project page of ``project`` on ``index`` (a :func:`with_slash` URL): the path
     gets ``<project>/``; a query (``?token=…``) stays a query, so that every project has its
     own page and its own cache entry (pip glues the name after the query instead)."""
     parts = urlsplit(index)
@@ -869,8 +901,8 @@ class Finder:
         """Credential-free URL → the URL as configured, redacted (``user:****@host``)."""
         indexes = []
         for url in config.indexes:
-            clean = _with_slash(self._http.register(url))
-            self._shown.setdefault(clean, redact_url(_with_slash(url)))
+            clean = with_slash(self._http.register(url))
+            self._shown.setdefault(clean, redact_url(with_slash(url)))
             indexes.append(clean)
         self.indexes = tuple(indexes)
         find_links = []
@@ -997,16 +1029,32 @@ class Finder:
         url = _project_url(index, key)
         shown = self.shown(index)
         local = urlsplit(url).scheme == "file"
-        page = None if local else self.cache.get_page(url, fresh_only=not self.config.offline)
-        if page is not None:
+        # Offline, any cached copy answers; online, a fresh one (younger than the page TTL),
+        # and an expired one is revalidated, as HTTP caches do: a conditional request with
+        # its ETag / Last-Modified, which costs a 304 and no body when the page is unchanged.
+        page = None if local else self.cache.get_page(url, fresh_only=False)
+        if page is not None and (self.config.offline or self.cache.fresh(page)):
             return list(page.links)
         if self.config.offline and not local:
             raise OfflineCacheMiss(
                 key, shown, f"offline and the project page {redact_url(url)} is not cached"
             )
+        validators: Validators = {}
+        if page is not None:
+            validators = {"etag": page.etag or "", "last_modified": page.last_modified or ""}
         status, ctype, body = self._http.get(
-            url, package=key, index=shown, accept=ACCEPT, limit=self._page_limit
+            url,
+            package=key,
+            index=shown,
+            accept=ACCEPT,
+            limit=self._page_limit,
+            validators=validators,
         )
+        if status == 304:
+            if page is None or not (page.etag or page.last_modified):
+                raise IndexError_(key, shown, f"HTTP 304 for {redact_url(url)}, asked for no copy")
+            self.cache.put_page(url, page.status, page.links, **validators)
+            return list(page.links)
         links: list[_Link] = []
         if status != 404:
             try:
@@ -1017,7 +1065,7 @@ class Finder:
             except (ValueError, UnicodeDecodeError) as exc:
                 raise IndexError_(key, shown, f"unreadable project page: {exc}") from None
         if not local:
-            self.cache.put_page(url, status, links)
+            self.cache.put_page(url, status, links, **validators)
         return links
 
     def _find_links_links(self, location: str) -> tuple[_Link, ...]:

@@ -24,7 +24,7 @@ import re
 from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 import resolvelib
 from packaging.markers import UndefinedComparison, UndefinedEnvironmentName
@@ -199,6 +199,12 @@ class Meter:
 
     def __init__(self) -> None:
         self.rounds = 0
+        self.longest = 0
+        """The most rounds one pass of the resolver took."""
+        self.backjumps = 0
+        """How often the resolver backjumped. resolvelib's optimistic backjumping weighs
+        ``max_rounds`` once it has backjumped; a resolution that never did and finished
+        within ``longest`` rounds takes the same steps under any ``max_rounds >= longest``."""
 
 
 class _Reporter(resolvelib.BaseReporter):  # type: ignore[type-arg]
@@ -206,8 +212,15 @@ class _Reporter(resolvelib.BaseReporter):  # type: ignore[type-arg]
         self.meter = meter
 
     def starting_round(self, index: int) -> None:
+        meter = self.meter
+        if meter is not None:
+            meter.rounds += 1
+            if index >= meter.longest:
+                meter.longest = index + 1
+
+    def resolving_conflicts(self, causes: Any) -> None:
         if self.meter is not None:
-            self.meter.rounds += 1
+            self.meter.backjumps += 1
 
 
 # ------------------------------------------------------------------------ resolver objects
@@ -1006,12 +1019,14 @@ def _impossible(
             app=req.app,
         )
         causes.setdefault((cause.key, cause.requirement, cause.chain, cause.app), cause)
-    ordered = sorted(
-        causes.values(),
-        key=lambda c: (c.key, c.app or "", c.chain, c.requirement, str(c.origin or "")),
-    )
+    ordered = sorted(causes.values(), key=cause_order)
     notes = provider.notes({c.key for c in ordered})
     return ResolutionImpossible(ordered, provider.python, notes)
+
+
+def cause_order(cause: Cause) -> tuple[str, str, tuple[str, ...], str, str]:
+    """The order of a failure's causes (:class:`ResolutionImpossible`)."""
+    return (cause.key, cause.app or "", cause.chain, cause.requirement, str(cause.origin or ""))
 
 
 def _resolution(
@@ -1118,8 +1133,21 @@ def check_union(
     try:
         _run(list(apps.items()), target, python, finder, max_rounds=max_rounds, meter=meter)
     except ResolutionImpossible as exc:
-        return exc
+        return detached(exc)
     return None
+
+
+_E = TypeVar("_E", bound=BaseException)
+
+
+def detached(exc: _E) -> _E:
+    """``exc`` without its traceback and context, to be kept as an answer: a traceback
+    holds the frames of the resolution that raised it, and so the whole resolver state
+    (criteria, candidates, memos), for as long as the answer is kept."""
+    exc.__traceback__ = None
+    exc.__context__ = None
+    exc.__cause__ = None
+    return exc
 
 
 def transitive_requirements(
@@ -1223,8 +1251,10 @@ __all__ = [
     "ResolutionTooComplex",
     "TransitiveRequirement",
     "assumed_sdists",
+    "cause_order",
     "check_union",
     "choose_python",
+    "detached",
     "python_support",
     "resolve",
     "resolve_apps",

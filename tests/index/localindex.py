@@ -230,6 +230,8 @@ class ServerState:
     """Path prefix → seconds to wait before answering (to change the order of replies)."""
     token: str | None = None
     """The ``?token=`` every ``/simple/`` request must carry (401 without it)."""
+    answers: list[tuple[str, int, bool]] = field(default_factory=list)
+    """(path, status, whether the request was conditional) of every answer."""
 
 
 class _Handler(SimpleHTTPRequestHandler):
@@ -237,6 +239,11 @@ class _Handler(SimpleHTTPRequestHandler):
 
     def log_message(self, format: str, *args: Any) -> None:
         pass
+
+    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+        conditional = "If-Modified-Since" in self.headers or "If-None-Match" in self.headers
+        with self.state.lock:
+            self.state.answers.append((self.path, int(code), conditional))
 
     def do_GET(self) -> None:
         state = self.state

@@ -3,6 +3,7 @@ cache and offline mode."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from pathlib import Path
 
@@ -170,6 +171,59 @@ def test_page_cache_expiry(world: LocalIndex, make_finder: MakeFinder) -> None:
         expired = make_finder(f"{base}/simple/", page_ttl=0.0)
         resolve([req("idna")], target=TARGET, python="3.12", finder=expired)
         assert [p for p, _ in state.requests].count("/simple/idna/") == 2
+
+
+def test_an_expired_page_is_revalidated_and_an_unchanged_one_not_read_again(
+    world: LocalIndex, make_finder: MakeFinder
+) -> None:
+    """Past the page TTL, the cached page is revalidated with its validators (here the
+    server's Last-Modified): a 304 renews it without a body; a changed page is read."""
+    page = world.simple / "idna" / "index.html"
+    with serve(world.root) as (base, state):
+        first = resolve(
+            [req("idna")], target=TARGET, python="3.12", finder=make_finder(f"{base}/simple/")
+        )
+        again = resolve(
+            [req("idna")],
+            target=TARGET,
+            python="3.12",
+            finder=make_finder(f"{base}/simple/", page_ttl=0.0),
+        )
+        assert again.pins == first.pins
+        asked = [
+            (status, conditional)
+            for path, status, conditional in state.answers
+            if path == "/simple/idna/"
+        ]
+        assert asked == [(200, False), (304, True)]
+        # Renewed: a finder with the usual TTL uses it without asking.
+        resolve([req("idna")], target=TARGET, python="3.12", finder=make_finder(f"{base}/simple/"))
+        assert len([a for a in state.answers if a[0] == "/simple/idna/"]) == 2
+        # The page changes on the index: the revalidation reads it.
+        later = page.stat().st_mtime + 3600
+        os.utime(page, (later, later))
+        resolve(
+            [req("idna")],
+            target=TARGET,
+            python="3.12",
+            finder=make_finder(f"{base}/simple/", page_ttl=0.0),
+        )
+        asked = [
+            (status, conditional)
+            for path, status, conditional in state.answers
+            if path == "/simple/idna/"
+        ]
+        assert asked[-1] == (200, True)
+
+
+def test_offline_uses_an_expired_page_without_asking(
+    world: LocalIndex, make_finder: MakeFinder
+) -> None:
+    with serve(world.root) as (base, state):
+        resolve([req("idna")], target=TARGET, python="3.12", finder=make_finder(f"{base}/simple/"))
+        offline = make_finder(f"{base}/simple/", page_ttl=0.0, offline=True)
+        resolve([req("idna")], target=TARGET, python="3.12", finder=offline)
+        assert [p for p, _ in state.requests].count("/simple/idna/") == 1
 
 
 def test_extra_index_url_is_merged(world: LocalIndex, make_finder: MakeFinder) -> None:
