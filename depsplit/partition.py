@@ -43,6 +43,7 @@ How it solves, and why it stays fast on thousands of apps:
 from __future__ import annotations
 
 import contextlib
+import heapq
 import math
 import time
 from collections.abc import Callable, Collection, Hashable, Iterable, Mapping, Sequence
@@ -827,6 +828,27 @@ def _max_clique(adj: Sequence[int], deadline: float) -> list[int]:
     return sorted(best)
 
 
+def _bits(m: int) -> list[int]:
+    """The indices of the set bits of ``m`` (not negative), in no particular order.
+
+    A few bits are peeled off one by one; more are found in the binary string, since
+    each peel copies the whole integer (a bitset of every node of a large component)."""
+    out = []
+    if m.bit_count() <= 16:
+        while m:
+            low = m & -m
+            out.append(low.bit_length() - 1)
+            m ^= low
+        return out
+    text = bin(m)
+    top = len(text) - 1
+    i = text.rfind("1")
+    while i > 1:  # text[:2] is "0b"
+        out.append(top - i)
+        i = text.rfind("1", 0, i)
+    return out
+
+
 class _Frame:
     __slots__ = ("cands", "cur", "i", "mark", "used", "v")
 
@@ -852,28 +874,48 @@ def _colour(
     backtracks at once. ``seed`` (a clique) is pre-coloured 0, 1, …, which loses nothing since
     a clique needs distinct colours anyway. With ``k`` large enough the first descent never
     backtracks, which is plain DSATUR.
+
+    The cost follows the domains, not the edges: each colour keeps the bitset of the nodes
+    that may still take it, so a node taking colour *c* removes *c* from its uncoloured
+    neighbours with two bitset operations, and only the nodes that lose *c* there and then
+    are visited (each node loses each colour once per descent, however many neighbours hold
+    it). The next node comes from a heap of (domain size, index) entries, stale ones skipped,
+    rather than from a scan of every uncoloured node.
     """
     n = len(comp.adj)
     adj, hyper, weight, cap = comp.adj, comp.hyper, comp.weight, comp.cap
     if len(seed) > k:
         return "refuted", []
     max_weight = max(weight, default=0)
-    dom = [(1 << k) - 1] * n
+    everyone = (1 << n) - 1
+    dom = [(1 << k) - 1] * n  # per node: the colours it may take
+    size = [k] * n  # per node: dom's bit count
+    free = [everyone] * k  # per colour: the nodes that may take it (dom, transposed)
     colour = [-1] * n
     cmask = [0] * k
     cweight = [0] * k
-    uncoloured = set(range(n))
-    trail: list[tuple[int, int]] = []
+    trail: list[tuple[int, int]] = []  # (colour, the nodes that lost it)
+    heap = [(k, v) for v in range(n)]  # sorted, hence a heap
+    push = heapq.heappush
     used = 0
-    uncol_mask = (1 << n) - 1
+    uncol_mask = everyone
 
-    def forbid(u: int, cbit: int) -> bool:
-        d = dom[u]
-        if d & cbit:
-            trail.append((u, d))
-            d ^= cbit
-            dom[u] = d
-        return d != 0
+    def forbid(lose: int, c: int) -> bool:
+        """Remove colour ``c`` from the nodes of ``lose`` (all of them holding it); False
+        when one is left with no colour."""
+        free[c] ^= lose
+        trail.append((c, lose))
+        cbit = 1 << c
+        ok = True
+        for u in _bits(lose):
+            dom[u] ^= cbit
+            s = size[u] - 1
+            size[u] = s
+            if s:
+                push(heap, (s, u))
+            else:
+                ok = False
+        return ok
 
     def assign(v: int, c: int) -> bool:
         nonlocal used, uncol_mask
@@ -881,17 +923,12 @@ def _colour(
         colour[v] = c
         cmask[c] |= bit
         cweight[c] += weight[v]
-        uncoloured.discard(v)
         uncol_mask ^= bit
         if c == used:
             used += 1
-        cbit = 1 << c
-        m = adj[v] & uncol_mask
-        while m:
-            low = m & -m
-            m ^= low
-            if not forbid(low.bit_length() - 1, cbit):
-                return False
+        lose = adj[v] & uncol_mask & free[c]
+        if lose and not forbid(lose, c):
+            return False
         members = cmask[c]
         for rest in hyper[v]:
             missing = rest & ~members
@@ -899,37 +936,48 @@ def _colour(
             if (
                 missing & uncol_mask
                 and not missing & (missing - 1)
-                and not forbid(missing.bit_length() - 1, cbit)
+                and missing & free[c]
+                and not forbid(missing, c)
             ):
                 return False
         if cap is not None:
             room = cap - cweight[c]
             if room < max_weight:
-                for u in sorted(uncoloured):
-                    if weight[u] > room and not forbid(u, cbit):
-                        return False
+                lose = 0
+                for u in _bits(uncol_mask & free[c]):
+                    if weight[u] > room:
+                        lose |= 1 << u
+                if lose and not forbid(lose, c):
+                    return False
         return True
 
     def unassign(v: int, c: int, mark: int, used_before: int) -> None:
         nonlocal used, uncol_mask
         while len(trail) > mark:
-            u, d = trail.pop()
-            dom[u] = d
+            lost, back = trail.pop()
+            free[lost] |= back
+            cbit = 1 << lost
+            for u in _bits(back):
+                dom[u] |= cbit
+                size[u] += 1
+                push(heap, (size[u], u))
         bit = 1 << v
         colour[v] = -1
         cmask[c] ^= bit
         cweight[c] -= weight[v]
-        uncoloured.add(v)
         uncol_mask |= bit
+        push(heap, (size[v], v))
         used = used_before
 
     def select() -> int:
-        best, best_count = -1, k + 1
-        for v in uncoloured:
-            count = dom[v].bit_count()
-            if count < best_count or (count == best_count and v < best):
-                best, best_count = v, count
-        return best
+        # The uncoloured node with the fewest colours left, the lowest index among those:
+        # the heap's first entry that is current (its node uncoloured, its size the node's).
+        while heap:
+            s, v = heap[0]
+            if colour[v] < 0 and size[v] == s:
+                return v
+            heapq.heappop(heap)
+        return -1
 
     def candidates(v: int) -> list[int]:
         d = dom[v] & ((1 << used) - 1)
