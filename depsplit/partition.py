@@ -267,7 +267,14 @@ class _Model:
         self.node_of: dict[str, int] = {}
         self.class_of: dict[str, int] = {}
         self.class_nodes: list[list[int]] = []  # the nodes of each class
-        self.nbr: list[set[int]] = []  # pairwise conflicts, both directions
+        self.node_class: list[int] = []  # the class of each node
+        # Pairwise conflicts, never listed pair by pair: a *side* is a set of classes, and
+        # two opposed sides conflict app by app (every node of one with every node of the
+        # other). A product of two sides is one opposition, however many apps it holds.
+        self.side_of: dict[tuple[int, ...], int] = {}  # sorted classes -> side
+        self.side_classes: list[tuple[int, ...]] = []
+        self.opposed: list[list[int]] = []  # per side, the sides it conflicts with
+        self.class_sides: list[list[int]] = []  # per class, the sides holding it
         self.hyper: set[tuple[int, ...]] = set()
         self.cap: int | None = None
         self.previous: Mapping[str, str] = {}
@@ -367,6 +374,7 @@ class _Model:
             if node == len(gathered):
                 gathered.append([])
                 class_nodes[c].append(node)
+                self.node_class.append(c)
             gathered[node].append(app)
             self.node_of[app] = node
             self.class_of[app] = c
@@ -399,13 +407,10 @@ class _Model:
 
         node_of = self.node_of
         class_of = self.class_of
-        nbr = self.nbr = [set() for _ in self.members]
-        class_pairs: set[tuple[int, int]] = set()
-        add_pair = class_pairs.add
+        self.class_sides = [[] for _ in class_nodes]
+        oppose = self._oppose
         for conflict in conflicts:
             if len(conflict) == 2:
-                # The common case, kept lean: thousands of apps give millions of pairs, most
-                # of them repeating a pair of classes.
                 a, b = conflict
                 try:
                     ca, cb = class_of[a], class_of[b]
@@ -413,37 +418,37 @@ class _Model:
                     raise ValueError(f"unknown app in conflict {_fmt(conflict)}") from None
                 if ca == cb:
                     self._inside(node_of[a], conflict)
-                add_pair((ca, cb))
+                oppose((ca,), (cb,))
             else:
                 self.add_conflict(conflict)
+        # Thousands of products name the same few sides (one per term of a package): each
+        # side is turned into its classes once.
+        side_key: dict[tuple[str, ...], tuple[int, ...]] = {}
         for sides in products:
             if len(sides) < 2:
                 raise ValueError(f"a product needs at least two sides: {sides!r}")
-            try:
-                by_side = [sorted({class_of[a] for a in side}) for side in sides]
-            except KeyError:
-                raise ValueError(f"unknown app in product {sides!r}") from None
+            by_side = []
+            for side in sides:
+                key = side_key.get(side)
+                if key is None:
+                    try:
+                        key = tuple(sorted({class_of[a] for a in side}))
+                    except KeyError:
+                        raise ValueError(f"unknown app in product {sides!r}") from None
+                    side_key[side] = key
+                by_side.append(key)
             if not all(by_side):
                 raise ValueError(f"empty side in product {sides!r}")
             if len(sides) == 2:
-                for ca, cb in product(*by_side):
-                    if ca == cb:
-                        self._inside_classes(ca)
-                    add_pair((ca, cb))
+                ka, kb = by_side
+                if ka is kb or not set(ka).isdisjoint(kb):
+                    self._inside_classes(min(set(ka) & set(kb)))
+                oppose(ka, kb)
             else:
                 for combo in product(*by_side):
                     self._add_classes(list(combo))
-        for ca, cb in class_pairs:
-            na, nb = class_nodes[ca], class_nodes[cb]
-            if len(na) == 1 and len(nb) == 1:  # no class split by a previous plan
-                i, j = na[0], nb[0]
-                nbr[i].add(j)
-                nbr[j].add(i)
-                continue
-            for i, j in product(na, nb):
-                nbr[i].add(j)
-                nbr[j].add(i)
 
+        node_class = self.node_class
         for s in apart:
             for a, b in combinations(sorted(set(s)), 2):
                 i, j = node_of[a], node_of[b]
@@ -452,13 +457,60 @@ class _Model:
                         f"contradictory constraints: apart {_fmt(set(s))} but "
                         f"{self.reason[i]} puts {a} and {b} in one group"
                     )
-                nbr[i].add(j)
-                nbr[j].add(i)
+                # Both are units, and a unit is a class of one node.
+                oppose((node_class[i],), (node_class[j],))
         pinned_nodes = [n for n, f in enumerate(self.fixed) if f is not None]
         for i, j in combinations(pinned_nodes, 2):  # different fixed names: different groups
-            nbr[i].add(j)
-            nbr[j].add(i)
+            oppose((node_class[i],), (node_class[j],))
         return self
+
+    def _side(self, classes: tuple[int, ...]) -> int:
+        found = self.side_of.get(classes)
+        if found is None:
+            found = self.side_of[classes] = len(self.side_classes)
+            self.side_classes.append(classes)
+            self.opposed.append([])
+            for c in classes:
+                self.class_sides[c].append(found)
+        return found
+
+    def _oppose(self, a: tuple[int, ...], b: tuple[int, ...]) -> None:
+        """Every node of the classes ``a`` conflicts with every node of the classes ``b``
+        (sorted, disjoint)."""
+        sa, sb = self._side(a), self._side(b)
+        self.opposed[sa].append(sb)
+        self.opposed[sb].append(sa)
+
+    def adjacency(self, nodes: Iterable[int], pos: Sequence[int]) -> list[int]:
+        """The pairwise conflicts of ``nodes``, one bitset each: a neighbour ``y`` is bit
+        ``pos[y]``. Worked out per side (the OR of the sides opposed to it), never per pair
+        of apps, so it costs one OR per opposition and one per side of each node."""
+        class_nodes, side_classes = self.class_nodes, self.side_classes
+        side_mask: dict[int, int] = {}
+        opposite: dict[int, int] = {}
+
+        def mask_of(s: int) -> int:
+            found = side_mask.get(s)
+            if found is None:
+                found = side_mask[s] = _mask(
+                    [pos[x] for c in side_classes[s] for x in class_nodes[c]],
+                    len(pos),
+                )
+            return found
+
+        out = []
+        for x in nodes:
+            m = 0
+            for s in self.class_sides[self.node_class[x]]:
+                found = opposite.get(s)
+                if found is None:
+                    found = 0
+                    for t in self.opposed[s]:
+                        found |= mask_of(t)
+                    opposite[s] = found
+                m |= found
+            out.append(m)
+        return out
 
     def _inside(self, node: int, conflict: Collection[str]) -> None:
         if len(set(conflict)) < 2:
@@ -529,13 +581,11 @@ class _Model:
         by_class = sorted(set(by_class))
         if len(by_class) < 2:
             self._inside_classes(by_class[0])
+        if len(by_class) == 2:  # every node of one class with every node of the other
+            self._oppose((by_class[0],), (by_class[1],))
+            return
         for combo in product(*(self.class_nodes[c] for c in by_class)):
-            nodes = sorted(combo)
-            if len(nodes) == 2:
-                self.nbr[nodes[0]].add(nodes[1])
-                self.nbr[nodes[1]].add(nodes[0])
-            else:
-                self.hyper.add(tuple(nodes))
+            self.hyper.add(tuple(sorted(combo)))
 
     def add_conflict(self, conflict: Collection[str]) -> None:
         """Add a minimal infeasible set (any size). Apps of one class are interchangeable, so a
@@ -548,13 +598,11 @@ class _Model:
             if not by_class:
                 raise ValueError("a conflict needs at least two different apps: []")
             self._inside(self.node_of[next(iter(conflict))], conflict)
+        if len(by_class) == 2:  # every node of one class with every node of the other
+            self._oppose((by_class[0],), (by_class[1],))
+            return
         for combo in product(*(self.class_nodes[c] for c in by_class)):
-            nodes = sorted(combo)
-            if len(nodes) == 2:
-                self.nbr[nodes[0]].add(nodes[1])
-                self.nbr[nodes[1]].add(nodes[0])
-            else:
-                self.hyper.add(tuple(nodes))
+            self.hyper.add(tuple(sorted(combo)))
 
     # -- solving -------------------------------------------------------------------------------
 
@@ -668,11 +716,15 @@ def _mask(indices: Sequence[int], n: int) -> int:
 
 
 class _Reduced:
-    """Level-A nodes with structural twins merged, split into components."""
+    """Level-A nodes with structural twins merged, split into components.
+
+    Neighbourhoods are bitsets worked out from the model's sides (:meth:`_Model.adjacency`),
+    twice: over level-A nodes (for the twins, the hyperedges and the components), then in
+    each component's own order (for the search). No pair of apps is ever listed."""
 
     def __init__(self, model: _Model) -> None:
         n_a = len(model.members)
-        nbr = model.nbr
+        nbr = model.adjacency(range(n_a), range(n_a))
         hyp_of: list[list[tuple[int, ...]]] = [[] for _ in range(n_a)]
         for h in sorted(model.hyper):
             for x in h:
@@ -681,11 +733,11 @@ class _Reduced:
         if model.cap is None:
             # Twins (same neighbours and same hyperedges up to substitution) never share a
             # conflict and are interchangeable; merging them shrinks the search, above all
-            # when the caller gave no classes.
+            # when the caller gave no classes. Equal bitsets are equal neighbourhoods.
             seen: dict[Hashable, int] = {}
             for x in range(n_a):
                 rests = frozenset(tuple(y for y in h if y != x) for h in hyp_of[x])
-                sig = (frozenset(nbr[x]), rests, model.pref[x], model.fixed[x])
+                sig = (nbr[x], rests, model.pref[x], model.fixed[x])
                 rep[x] = seen.setdefault(sig, x)
         rid: dict[int, int] = {}
         self.members: list[list[str]] = []
@@ -706,13 +758,16 @@ class _Reduced:
         n = len(self.members)
         node = [rid[rep[x]] for x in range(n_a)]
         reps = [x for x in range(n_a) if rep[x] == x]  # reduced node r is level-A reps[r]
-        # Twins have the same neighbours, so the edges between representatives are all.
-        rnbr = [[node[y] for y in nbr[x] if rep[y] == y] for x in reps]
+        # Twins have the same neighbours, so a neighbour's twin is a neighbour too: the
+        # representatives among a node's neighbours are its reduced neighbours, one each.
+        rep_mask = _mask(reps, n_a)
+        rnbr = [nbr[x] & rep_mask for x in reps]  # level-A bits
+        del nbr
         hyper: set[tuple[int, ...]] = set()
         for h in model.hyper:
             mapped = tuple(sorted({node[x] for x in h}))
             # A hyperedge holding a conflicting pair can never be completed: drop it.
-            if not any(reps[b] in nbr[reps[a]] for a, b in combinations(mapped, 2)):
+            if not any(rnbr[a] >> reps[b] & 1 for a, b in combinations(mapped, 2)):
                 hyper.add(mapped)
         hyp_nodes: list[list[int]] = [[] for _ in range(n)]
         for h in hyper:
@@ -730,17 +785,25 @@ class _Reduced:
                 break
             c = len(comp_nodes)
             comp_of[start] = c
+            reached = 1 << reps[start]  # level-A bits
             todo = [start]
             found = []
             while todo:
                 x = todo.pop()
                 found.append(x)
-                for y in (*rnbr[x], *hyp_nodes[x]):
+                fresh = rnbr[x] & ~reached
+                reached |= fresh
+                for y in _bits(fresh):
+                    comp_of[node[y]] = c
+                    todo.append(node[y])
+                for y in hyp_nodes[x]:
                     if comp_of[y] < 0:
                         comp_of[y] = c
+                        reached |= 1 << reps[y]
                         todo.append(y)
             comp_nodes.append(sorted(found))
-        degree = [len(rnbr[x]) + len(hyp_nodes[x]) for x in range(n)]
+        degree = [rnbr[x].bit_count() + len(hyp_nodes[x]) for x in range(n)]
+        del rnbr
         self.components: list[_Component] = []
         local = [0] * n
         for members in comp_nodes:
@@ -756,9 +819,12 @@ class _Reduced:
                     model.cap,
                 )
             )
+        # Each component's bitsets in its own order: a side never spans two components (its
+        # apps conflict with every app of the sides opposed to it), so one pass serves all.
+        adj = model.adjacency(reps, [local[node[x]] for x in range(n_a)])
         for comp in self.components:
-            size = len(comp.nodes)
-            comp.adj = [_mask([local[y] for y in rnbr[x]], size) for x in comp.nodes]
+            comp.adj = [adj[x] for x in comp.nodes]
+        del adj
         for h in sorted(hyper):
             comp = self.components[comp_of[h[0]]]
             full = _mask([local[x] for x in h], len(comp.nodes))
