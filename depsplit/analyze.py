@@ -325,10 +325,17 @@ def plan_groups(
     by_name = {a.name: a for a in members}
     shared: EffectiveCache = effective_cache if effective_cache is not None else {}
     # A conflict stands for one set of apps per choice of one member of each side; apps that
-    # cannot be installed at all are left out (a side left empty drops the conflict).
+    # cannot be installed at all are left out (a side left empty drops the conflict). The
+    # conflicts of one package share their sides (one per term): each is filtered once.
     products = []
+    filtered: dict[tuple[str, ...], tuple[str, ...]] = {}
     for c in conflicts:
-        kept = [tuple(a for a in side if a not in bad) for side in sides(c)]
+        kept = []
+        for side in sides(c):
+            found = filtered.get(side)
+            if found is None:
+                found = filtered[side] = tuple(a for a in side if a not in bad) if bad else side
+            kept.append(found)
         if len(kept) >= 2 and all(kept):
             products.append(kept)
 
@@ -358,9 +365,16 @@ def plan_groups(
     )
     group_of = {app: i for i, apps_in in enumerate(solution.groups) for app in apps_in}
     split_by: list[set[str]] = [set() for _ in solution.groups]
+    groups_of: dict[tuple[str, ...], frozenset[int]] = {}  # per side, once (as above)
     for c in conflicts:
         if len(c.apps) > 1:  # every set it stands for has a member outside any valid group
-            for i in {group_of[a] for side in sides(c) for a in side if a in group_of}:
+            touched: set[int] = set()
+            for side in sides(c):
+                found = groups_of.get(side)
+                if found is None:
+                    found = groups_of[side] = frozenset(group_of[a] for a in side if a in group_of)
+                touched |= found
+            for i in touched:
                 split_by[i].add(c.package)
     groups = []
     for i, (name, apps_in) in enumerate(zip(solution.names, solution.groups, strict=True)):

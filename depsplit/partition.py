@@ -64,6 +64,10 @@ _CLIQUE_SHARE = 0.25
 """Share of the remaining time one component's clique search may use: the clique is only a
 bound, and the colouring search needs the rest."""
 
+_PROOF_SHARE = 0.2
+"""Share of a component's clique time that colourings may take, in all, to prove a clique
+maximum (see :func:`_colourable`); the clique search still gets all of its own."""
+
 _Status = Literal["found", "refuted", "timeout"]
 
 
@@ -423,29 +427,35 @@ class _Model:
                 self.add_conflict(conflict)
         # Thousands of products name the same few sides (one per term of a package): each
         # side is turned into its classes once.
-        side_key: dict[tuple[str, ...], tuple[int, ...]] = {}
+        side_id: dict[Sequence[str], int] = {}
+        side_set: list[frozenset[int]] = []
+        opposed = self.opposed
         for sides in products:
             if len(sides) < 2:
                 raise ValueError(f"a product needs at least two sides: {sides!r}")
-            by_side = []
+            ids = []
             for side in sides:
-                key = side_key.get(side)
-                if key is None:
+                s = side_id.get(side)
+                if s is None:
                     try:
-                        key = tuple(sorted({class_of[a] for a in side}))
+                        classes = frozenset(class_of[a] for a in side)
                     except KeyError:
                         raise ValueError(f"unknown app in product {sides!r}") from None
-                    side_key[side] = key
-                by_side.append(key)
-            if not all(by_side):
+                    s = side_id[side] = self._side(tuple(sorted(classes)))
+                    while len(side_set) <= s:
+                        side_set.append(frozenset())
+                    side_set[s] = classes
+                ids.append(s)
+            if not all(side_set[s] for s in ids):
                 raise ValueError(f"empty side in product {sides!r}")
-            if len(sides) == 2:
-                ka, kb = by_side
-                if ka is kb or not set(ka).isdisjoint(kb):
-                    self._inside_classes(min(set(ka) & set(kb)))
-                oppose(ka, kb)
+            if len(ids) == 2:
+                sa, sb = ids
+                if sa == sb or not side_set[sa].isdisjoint(side_set[sb]):
+                    self._inside_classes(min(side_set[sa] & side_set[sb]))
+                opposed[sa].append(sb)
+                opposed[sb].append(sa)
             else:
-                for combo in product(*by_side):
+                for combo in product(*(self.side_classes[s] for s in ids)):
                     self._add_classes(list(combo))
 
         node_class = self.node_class
@@ -533,13 +543,21 @@ class _Model:
     ) -> dict[tuple[str, Hashable], Hashable]:
         """Base class → merged class, for classes that belong to the same sides of the same
         products and to no plain conflict (nor a unit): such classes never conflict with
-        each other and conflict with the same others, so they are interchangeable."""
+        each other and conflict with the same others, so they are interchangeable.
+
+        Being on the same sides of the same products is being in the same sides (as sets of
+        apps): a class's signature is the set of the distinct sides that hold it, each side
+        numbered when first seen, so the apps of a side listed in many products (one per
+        term it clashes with) are visited once."""
         if not products:
             return {}
-        signature: dict[tuple[str, Hashable], set[tuple[int, int]]] = {}
-        for p, sides in enumerate(products):
-            for s, side in enumerate(sides):
-                mark = (p, s)
+        signature: dict[tuple[str, Hashable], set[int]] = {}
+        numbered: dict[Sequence[str], int] = {}
+        for sides in products:
+            for side in sides:
+                mark = numbered.setdefault(side, len(numbered))
+                if mark < len(numbered) - 1:
+                    continue  # seen: its apps are marked
                 for app in side:  # sides may hold thousands of apps: kept lean
                     key = base.get(app)
                     if key is None:
@@ -626,7 +644,7 @@ class _Model:
         cols: list[list[int]] = []
         for comp in comps:
             budget = time.monotonic() + _CLIQUE_SHARE * max(0.0, deadline - time.monotonic())
-            clique = _max_clique(comp.adj, budget)
+            clique = _max_clique(comp.adj, budget, _colourable(comp, budget))
             cliques.append(clique)
             lbs.append(max(len(clique), cap_lb))
             status, col = _colour(comp, comp.heuristic_k(), clique, math.inf)
@@ -840,22 +858,67 @@ class _Stop(Exception):
     pass
 
 
-def _max_clique(adj: Sequence[int], deadline: float) -> list[int]:
-    """A maximum clique (exact unless ``deadline`` passes first; then the largest found).
+def _colourable(comp: _Component, budget: float) -> Callable[[list[int]], bool]:
+    """For :func:`_max_clique`: whether the pairs of ``comp`` (hyperedges and capacity
+    left out) can be coloured with as many colours as ``clique`` has members, the clique
+    pre-coloured. Each attempt may take half the time left of :data:`_PROOF_SHARE` of the
+    clique's time (until ``budget``): on thousands of apps one colouring proves the clique
+    maximum long before the branch and bound could."""
+    pairs = _Component(comp.nodes, comp.adj, [[] for _ in comp.nodes], comp.weight, None)
+    left = _PROOF_SHARE * max(0.0, budget - time.monotonic())
 
-    Branch and bound over bitsets with greedy-colouring bounds (Tomita's MCQ). Nodes are
-    indexed by decreasing degree, so taking the lowest bit first favours dense nodes.
-    """
-    n = len(adj)
-    if n == 0:
-        return []
+    def attempt(clique: list[int]) -> bool:
+        nonlocal left
+        began = time.monotonic()
+        status, _ = _colour(pairs, len(clique), clique, began + left / 2)
+        left -= time.monotonic() - began
+        return status == "found"
+
+    return attempt
+
+
+def _greedy_clique(adj: Sequence[int]) -> list[int]:
+    """The clique :func:`_max_clique` starts from: lowest index first, then the lowest
+    index among the common neighbours, and so on."""
     best: list[int] = []
-    cand = (1 << n) - 1
-    while cand:  # greedy start: a good incumbent prunes most of the tree
+    cand = (1 << len(adj)) - 1
+    while cand:
         low = cand & -cand
         v = low.bit_length() - 1
         best.append(v)
         cand &= adj[v]
+    return best
+
+
+def _max_clique(
+    adj: Sequence[int], deadline: float, proves: Callable[[list[int]], bool] | None = None
+) -> list[int]:
+    """A maximum clique (exact unless ``deadline`` passes first; then the largest found).
+
+    Branch and bound over bitsets with greedy-colouring bounds (Tomita's MCQ). Nodes are
+    indexed by decreasing degree, so taking the lowest bit first favours dense nodes.
+
+    ``proves(clique)`` is asked at each new best clique, whether a colouring with as many
+    colours exists (then no larger clique does): the search stops there, with the clique it
+    would have returned anyway, since a clique replaces the best only when strictly larger.
+    The time ``proves`` takes is added to ``deadline``: the search keeps all of its own.
+    """
+    n = len(adj)
+    if n == 0:
+        return []
+    best = _greedy_clique(adj)  # a good incumbent prunes most of the tree
+
+    def proven(clique: list[int]) -> bool:
+        nonlocal deadline
+        if proves is None:
+            return False
+        began = time.monotonic()
+        found = proves(clique)
+        deadline += time.monotonic() - began
+        return found
+
+    if proven(best):
+        return sorted(best)
 
     def expand(clique: list[int], cand: int) -> None:
         nonlocal best
@@ -886,6 +949,8 @@ def _max_clique(adj: Sequence[int], deadline: float) -> list[int]:
                 expand(clique, sub)
             elif len(clique) > len(best):
                 best = clique.copy()
+                if proven(best):
+                    raise _Stop
             clique.pop()
             cand &= ~(1 << v)
 
