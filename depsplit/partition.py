@@ -869,6 +869,8 @@ def _colourable(comp: _Component, budget: float) -> Callable[[list[int]], bool]:
 
     def attempt(clique: list[int]) -> bool:
         nonlocal left
+        if len(clique) == len(pairs.nodes):  # the whole component
+            return True
         began = time.monotonic()
         status, _ = _colour(pairs, len(clique), clique, began + left / 2)
         left -= time.monotonic() - began
@@ -1030,6 +1032,7 @@ def _colour(
     push = heapq.heappush
     used = 0
     uncol_mask = everyone
+    seeding = 0  # seed members still to colour whose domains need no keeping (see below)
 
     def forbid(lose: int, c: int) -> bool:
         """Remove colour ``c`` from the nodes of ``lose`` (all of them holding it); False
@@ -1057,7 +1060,7 @@ def _colour(
         uncol_mask ^= bit
         if c == used:
             used += 1
-        lose = adj[v] & uncol_mask & free[c]
+        lose = adj[v] & uncol_mask & free[c] & ~seeding
         if lose and not forbid(lose, c):
             return False
         members = cmask[c]
@@ -1121,9 +1124,17 @@ def _colour(
             out.append(used)
         return out
 
+    # The seed's own members are coloured next, each with its colour whatever its domain;
+    # with pairs alone they can lose no more colours to each other than the clique has
+    # members before them (fewer than k), so their domains need no keeping meanwhile: on a
+    # clique of thousands of apps that is the difference between n and n² steps. Hyperedges
+    # and a capacity may empty a member's domain (a refutation), so then they are kept.
+    pending = _mask(list(seed), n) if not any(hyper) and cap is None else 0
     for c, v in enumerate(seed):
+        seeding = pending = pending & ~(1 << v)
         if not assign(v, c):
             return "refuted", []
+    seeding = 0
     v = select()
     if v < 0:
         return "found", colour
