@@ -332,10 +332,10 @@ def plan_groups(
     for c in conflicts:
         kept = []
         for side in sides(c):
-            found = filtered.get(side)
-            if found is None:
-                found = filtered[side] = tuple(a for a in side if a not in bad) if bad else side
-            kept.append(found)
+            left = filtered.get(side)
+            if left is None:
+                left = filtered[side] = tuple(a for a in side if a not in bad) if bad else side
+            kept.append(left)
         if len(kept) >= 2 and all(kept):
             products.append(kept)
 
@@ -370,10 +370,10 @@ def plan_groups(
         if len(c.apps) > 1:  # every set it stands for has a member outside any valid group
             touched: set[int] = set()
             for side in sides(c):
-                found = groups_of.get(side)
-                if found is None:
-                    found = groups_of[side] = frozenset(group_of[a] for a in side if a in group_of)
-                touched |= found
+                held = groups_of.get(side)
+                if held is None:
+                    held = groups_of[side] = frozenset(group_of[a] for a in side if a in group_of)
+                touched |= held
             for i in touched:
                 split_by[i].add(c.package)
     groups = []
