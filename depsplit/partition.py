@@ -75,6 +75,9 @@ _CLIQUE_SHARE = 0.25
 """Share of the remaining time one component's clique search may use: the clique is only a
 bound, and the colouring search needs the rest."""
 
+_PROVE_AFTER = 0.05
+"""Seconds a clique search runs on its own before colourings are asked to prove its best."""
+
 _PROOF_SHARE = 0.2
 """Share of a component's clique time that colourings may take, in all, to prove a clique
 maximum (see :func:`_colourable`); the clique search still gets all of its own."""
@@ -790,7 +793,10 @@ class _Reduced:
         # Twins have the same neighbours, so a neighbour's twin is a neighbour too: the
         # representatives among a node's neighbours are its reduced neighbours, one each.
         rep_mask = _mask(reps, n_a)
-        rnbr = [nbr[x] & rep_mask for x in reps]  # level-A bits
+        # In place, each bitset freed as it is replaced: never two sets of them at once.
+        for x in range(n_a):
+            nbr[x] = nbr[x] & rep_mask if rep[x] == x else 0
+        rnbr = [nbr[x] for x in reps]  # level-A bits
         del nbr
         hyper: set[tuple[int, ...]] = set()
         for h in model.hyper:
@@ -921,21 +927,26 @@ def _max_clique(
         return []
     best = _greedy_clique(adj)  # a good incumbent prunes most of the tree
 
-    def proven(clique: list[int]) -> bool:
-        nonlocal deadline
-        if proves is None:
-            return False
-        began = time.monotonic()
-        found = proves(clique)
-        deadline += time.monotonic() - began
-        return found
+    # Proofs are asked only once the search has run a while (most searches end sooner, and
+    # a colouring that fails costs its whole slice), then for each best not yet asked about.
+    prove_from = time.monotonic() + _PROVE_AFTER
+    asked: list[int] | None = None
 
-    if proven(best):
-        return sorted(best)
+    def proven() -> bool:
+        nonlocal deadline, asked
+        if proves is None or asked is best:
+            return False
+        now = time.monotonic()
+        if now < prove_from:
+            return False
+        asked = best
+        found = proves(best)
+        deadline += time.monotonic() - now
+        return found
 
     def expand(clique: list[int], cand: int) -> None:
         nonlocal best
-        if time.monotonic() > deadline:
+        if time.monotonic() > deadline or proven():
             raise _Stop
         order: list[int] = []
         bounds: list[int] = []
@@ -962,8 +973,6 @@ def _max_clique(
                 expand(clique, sub)
             elif len(clique) > len(best):
                 best = clique.copy()
-                if proven(best):
-                    raise _Stop
             clique.pop()
             cand &= ~(1 << v)
 
