@@ -771,6 +771,7 @@ class _Reduced:
                 rests = frozenset(tuple(y for y in h if y != x) for h in hyp_of[x])
                 sig = (nbr[x], rests, model.pref[x], model.fixed[x])
                 rep[x] = seen.setdefault(sig, x)
+            seen.clear()  # its keys hold the bitsets, which are narrowed in place below
         rid: dict[int, int] = {}
         self.members: list[list[str]] = []
         self.weight: list[int] = []
