@@ -331,10 +331,17 @@ def plan_groups(
     by_name = {a.name: a for a in members}
     shared: EffectiveCache = effective_cache if effective_cache is not None else {}
     # A conflict stands for one set of apps per choice of one member of each side; apps that
-    # cannot be installed at all are left out (a side left empty drops the conflict).
+    # cannot be installed at all are left out (a side left empty drops the conflict). The
+    # conflicts of one package share their sides (one per term): each is filtered once.
     products = []
+    filtered: dict[tuple[str, ...], tuple[str, ...]] = {}
     for c in conflicts:
-        kept = [tuple(a for a in side if a not in bad) for side in sides(c)]
+        kept = []
+        for side in sides(c):
+            left = filtered.get(side)
+            if left is None:
+                left = filtered[side] = tuple(a for a in side if a not in bad) if bad else side
+            kept.append(left)
         if len(kept) >= 2 and all(kept):
             products.append(kept)
 
@@ -366,10 +373,17 @@ def plan_groups(
     # Package names once each (PEP 503): conflicts on "Django" and "django" are one
     # package, shown as written (the first spelling in code-point order).
     split_by: list[dict[str, str]] = [{} for _ in solution.groups]
+    groups_of: dict[tuple[str, ...], frozenset[int]] = {}  # per side, once (as above)
     for c in conflicts:
         if len(c.apps) > 1:  # every set it stands for has a member outside any valid group
+            touched: set[int] = set()
+            for side in sides(c):
+                held = groups_of.get(side)
+                if held is None:
+                    held = groups_of[side] = frozenset(group_of[a] for a in side if a in group_of)
+                touched |= held
             key = canonicalize_name(c.package)
-            for i in {group_of[a] for side in sides(c) for a in side if a in group_of}:
+            for i in touched:
                 shown = split_by[i].get(key)
                 split_by[i][key] = c.package if shown is None else min(shown, c.package)
     groups = []

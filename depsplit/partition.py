@@ -16,17 +16,28 @@ How it solves, and why it stays fast on thousands of apps:
    still shares every conflict listed for any of its members). With
    ``max_apps_per_group`` nothing is collapsed: identical apps may then have to be spread
    over several groups.
+   **No pair of apps is listed.** A product (every app of one side against every app of
+   the other) stays one *opposition* between two sides (sets of classes), whatever the
+   sizes of its sides, and the many products that name one side (one per term it clashes
+   with) read its apps once. A node's neighbours are a bitset worked out on demand: the OR
+   of the sides opposed to the sides holding its class. Time and memory follow the
+   oppositions and the nodes, not the app pairs they stand for (10,000 apps drawing random
+   packages: 4 million app pairs, 544,000 oppositions between 20,000 sides).
 3. **Components.** Connected components of the hypergraph are coloured independently; the
    number of groups is the *largest* component's count, because groups are formed by joining
    colour classes across components (apps of different components never conflict). With
    ``max_apps_per_group`` the whole graph is one component, since joining could overflow.
 4. **Bounds and search.** Per component: an exact maximum clique of the pairwise graph
-   (bitset branch and bound, with a time budget) gives a lower bound and its witness; DSATUR
-   (respecting hyperedges and capacity) gives an upper bound. When they differ, a DSATUR-ordered
-   backtracking search with forward checking asks "is there a colouring with *k* colours?" for
-   *k* = the lower bound upwards, the clique pre-coloured to break symmetry. Finding one proves
-   it optimal; exhausting the search refutes *k* and raises the proven lower bound to *k* + 1,
-   which is how three-way conflicts that no clique shows are proven. If half the time runs
+   (bitset branch and bound, with a time budget) gives a lower bound and its witness; it stops
+   early when a colouring with as many colours proves its best clique maximum (which the full
+   search would have returned too). DSATUR (respecting hyperedges and capacity) gives an upper
+   bound; it keeps per colour the bitset of the nodes that may still take it, so its cost
+   follows the domains (each node loses each colour once) rather than the edges. When they
+   differ, a DSATUR-ordered backtracking search with forward checking asks "is there a
+   colouring with *k* colours?" for *k* = the lower bound upwards, the clique pre-coloured to
+   break symmetry. Finding one proves it optimal; exhausting the search refutes *k* and raises
+   the proven lower bound to *k* + 1, which is how three-way conflicts that no clique shows
+   are proven. If half the time runs
    out that way, the rest searches downwards from DSATUR's count to improve the plan.
    Components whose upper bound is already at the global lower bound are not searched.
 5. **Stability.** Groups are slots named after the ``previous`` plan. Within the optimal count,
@@ -43,6 +54,7 @@ How it solves, and why it stays fast on thousands of apps:
 from __future__ import annotations
 
 import contextlib
+import heapq
 import math
 import time
 from collections.abc import Callable, Collection, Hashable, Iterable, Mapping, Sequence
@@ -62,6 +74,13 @@ the bound only caps the cost of a verifier that keeps finding new N-way conflict
 _CLIQUE_SHARE = 0.25
 """Share of the remaining time one component's clique search may use: the clique is only a
 bound, and the colouring search needs the rest."""
+
+_PROVE_AFTER = 0.05
+"""Seconds a clique search runs on its own before colourings are asked to prove its best."""
+
+_PROOF_SHARE = 0.2
+"""Share of a component's clique time that colourings may take, in all, to prove a clique
+maximum (see :func:`_colourable`); the clique search still gets all of its own."""
 
 _Status = Literal["found", "refuted", "timeout"]
 
@@ -266,7 +285,14 @@ class _Model:
         self.node_of: dict[str, int] = {}
         self.class_of: dict[str, int] = {}
         self.class_nodes: list[list[int]] = []  # the nodes of each class
-        self.nbr: list[set[int]] = []  # pairwise conflicts, both directions
+        self.node_class: list[int] = []  # the class of each node
+        # Pairwise conflicts, never listed pair by pair: a *side* is a set of classes, and
+        # two opposed sides conflict app by app (every node of one with every node of the
+        # other). A product of two sides is one opposition, however many apps it holds.
+        self.side_of: dict[tuple[int, ...], int] = {}  # sorted classes -> side
+        self.side_classes: list[tuple[int, ...]] = []
+        self.opposed: list[list[int]] = []  # per side, the sides it conflicts with
+        self.class_sides: list[list[int]] = []  # per class, the sides holding it
         self.hyper: set[tuple[int, ...]] = set()
         self.cap: int | None = None
         self.previous: Mapping[str, str] = {}
@@ -366,6 +392,7 @@ class _Model:
             if node == len(gathered):
                 gathered.append([])
                 class_nodes[c].append(node)
+                self.node_class.append(c)
             gathered[node].append(app)
             self.node_of[app] = node
             self.class_of[app] = c
@@ -398,13 +425,10 @@ class _Model:
 
         node_of = self.node_of
         class_of = self.class_of
-        nbr = self.nbr = [set() for _ in self.members]
-        class_pairs: set[tuple[int, int]] = set()
-        add_pair = class_pairs.add
+        self.class_sides = [[] for _ in class_nodes]
+        oppose = self._oppose
         for conflict in conflicts:
             if len(conflict) == 2:
-                # The common case, kept lean: thousands of apps give millions of pairs, most
-                # of them repeating a pair of classes.
                 a, b = conflict
                 try:
                     ca, cb = class_of[a], class_of[b]
@@ -412,37 +436,43 @@ class _Model:
                     raise ValueError(f"unknown app in conflict {_fmt(conflict)}") from None
                 if ca == cb:
                     self._inside(node_of[a], conflict)
-                add_pair((ca, cb))
+                oppose((ca,), (cb,))
             else:
                 self.add_conflict(conflict)
+        # Thousands of products name the same few sides (one per term of a package): each
+        # side is turned into its classes once.
+        side_id: dict[Sequence[str], int] = {}
+        side_set: list[frozenset[int]] = []
+        opposed = self.opposed
         for sides in products:
             if len(sides) < 2:
                 raise ValueError(f"a product needs at least two sides: {sides!r}")
-            try:
-                by_side = [sorted({class_of[a] for a in side}) for side in sides]
-            except KeyError:
-                raise ValueError(f"unknown app in product {sides!r}") from None
-            if not all(by_side):
+            ids: list[int] = []
+            for side in sides:
+                sid = side_id.get(side)
+                if sid is None:
+                    try:
+                        held = frozenset(class_of[a] for a in side)
+                    except KeyError:
+                        raise ValueError(f"unknown app in product {sides!r}") from None
+                    sid = side_id[side] = self._side(tuple(sorted(held)))
+                    while len(side_set) <= sid:
+                        side_set.append(frozenset())
+                    side_set[sid] = held
+                ids.append(sid)
+            if not all(side_set[s] for s in ids):
                 raise ValueError(f"empty side in product {sides!r}")
-            if len(sides) == 2:
-                for ca, cb in product(*by_side):
-                    if ca == cb:
-                        self._inside_classes(ca)
-                    add_pair((ca, cb))
+            if len(ids) == 2:
+                sa, sb = ids
+                if sa == sb or not side_set[sa].isdisjoint(side_set[sb]):
+                    self._inside_classes(min(side_set[sa] & side_set[sb]))
+                opposed[sa].append(sb)
+                opposed[sb].append(sa)
             else:
-                for combo in product(*by_side):
+                for combo in product(*(self.side_classes[s] for s in ids)):
                     self._add_classes(list(combo))
-        for ca, cb in class_pairs:
-            na, nb = class_nodes[ca], class_nodes[cb]
-            if len(na) == 1 and len(nb) == 1:  # no class split by a previous plan
-                i, j = na[0], nb[0]
-                nbr[i].add(j)
-                nbr[j].add(i)
-                continue
-            for i, j in product(na, nb):
-                nbr[i].add(j)
-                nbr[j].add(i)
 
+        node_class = self.node_class
         for s in apart:
             for a, b in combinations(sorted(set(s)), 2):
                 i, j = node_of[a], node_of[b]
@@ -451,13 +481,60 @@ class _Model:
                         f"contradictory constraints: apart {_fmt(set(s))} but "
                         f"{self.reason[i]} puts {a} and {b} in one group"
                     )
-                nbr[i].add(j)
-                nbr[j].add(i)
+                # Both are units, and a unit is a class of one node.
+                oppose((node_class[i],), (node_class[j],))
         pinned_nodes = [n for n, f in enumerate(self.fixed) if f is not None]
         for i, j in combinations(pinned_nodes, 2):  # different fixed names: different groups
-            nbr[i].add(j)
-            nbr[j].add(i)
+            oppose((node_class[i],), (node_class[j],))
         return self
+
+    def _side(self, classes: tuple[int, ...]) -> int:
+        found = self.side_of.get(classes)
+        if found is None:
+            found = self.side_of[classes] = len(self.side_classes)
+            self.side_classes.append(classes)
+            self.opposed.append([])
+            for c in classes:
+                self.class_sides[c].append(found)
+        return found
+
+    def _oppose(self, a: tuple[int, ...], b: tuple[int, ...]) -> None:
+        """Every node of the classes ``a`` conflicts with every node of the classes ``b``
+        (sorted, disjoint)."""
+        sa, sb = self._side(a), self._side(b)
+        self.opposed[sa].append(sb)
+        self.opposed[sb].append(sa)
+
+    def adjacency(self, nodes: Iterable[int], pos: Sequence[int]) -> list[int]:
+        """The pairwise conflicts of ``nodes``, one bitset each: a neighbour ``y`` is bit
+        ``pos[y]``. Worked out per side (the OR of the sides opposed to it), never per pair
+        of apps, so it costs one OR per opposition and one per side of each node."""
+        class_nodes, side_classes = self.class_nodes, self.side_classes
+        side_mask: dict[int, int] = {}
+        opposite: dict[int, int] = {}
+
+        def mask_of(s: int) -> int:
+            found = side_mask.get(s)
+            if found is None:
+                found = side_mask[s] = _mask(
+                    [pos[x] for c in side_classes[s] for x in class_nodes[c]],
+                    len(pos),
+                )
+            return found
+
+        out = []
+        for x in nodes:
+            m = 0
+            for s in self.class_sides[self.node_class[x]]:
+                found = opposite.get(s)
+                if found is None:
+                    found = 0
+                    for t in self.opposed[s]:
+                        found |= mask_of(t)
+                    opposite[s] = found
+                m |= found
+            out.append(m)
+        return out
 
     def _inside(self, node: int, conflict: Collection[str]) -> None:
         if len(set(conflict)) < 2:
@@ -480,13 +557,21 @@ class _Model:
     ) -> dict[tuple[str, Hashable], Hashable]:
         """Base class → merged class, for classes that belong to the same sides of the same
         products and to no plain conflict (nor a unit): such classes never conflict with
-        each other and conflict with the same others, so they are interchangeable."""
+        each other and conflict with the same others, so they are interchangeable.
+
+        Being on the same sides of the same products is being in the same sides (as sets of
+        apps): a class's signature is the set of the distinct sides that hold it, each side
+        numbered when first seen, so the apps of a side listed in many products (one per
+        term it clashes with) are visited once."""
         if not products:
             return {}
-        signature: dict[tuple[str, Hashable], set[tuple[int, int]]] = {}
-        for p, sides in enumerate(products):
-            for s, side in enumerate(sides):
-                mark = (p, s)
+        signature: dict[tuple[str, Hashable], set[int]] = {}
+        numbered: dict[Sequence[str], int] = {}
+        for sides in products:
+            for side in sides:
+                mark = numbered.setdefault(side, len(numbered))
+                if mark < len(numbered) - 1:
+                    continue  # seen: its apps are marked
                 for app in side:  # sides may hold thousands of apps: kept lean
                     key = base.get(app)
                     if key is None:
@@ -528,13 +613,11 @@ class _Model:
         by_class = sorted(set(by_class))
         if len(by_class) < 2:
             self._inside_classes(by_class[0])
+        if len(by_class) == 2:  # every node of one class with every node of the other
+            self._oppose((by_class[0],), (by_class[1],))
+            return
         for combo in product(*(self.class_nodes[c] for c in by_class)):
-            nodes = sorted(combo)
-            if len(nodes) == 2:
-                self.nbr[nodes[0]].add(nodes[1])
-                self.nbr[nodes[1]].add(nodes[0])
-            else:
-                self.hyper.add(tuple(nodes))
+            self.hyper.add(tuple(sorted(combo)))
 
     def add_conflict(self, conflict: Collection[str]) -> None:
         """Add a minimal infeasible set (any size). Apps of one class are interchangeable, so a
@@ -547,13 +630,11 @@ class _Model:
             if not by_class:
                 raise ValueError("a conflict needs at least two different apps: []")
             self._inside(self.node_of[next(iter(conflict))], conflict)
+        if len(by_class) == 2:  # every node of one class with every node of the other
+            self._oppose((by_class[0],), (by_class[1],))
+            return
         for combo in product(*(self.class_nodes[c] for c in by_class)):
-            nodes = sorted(combo)
-            if len(nodes) == 2:
-                self.nbr[nodes[0]].add(nodes[1])
-                self.nbr[nodes[1]].add(nodes[0])
-            else:
-                self.hyper.add(tuple(nodes))
+            self.hyper.add(tuple(sorted(combo)))
 
     # -- solving -------------------------------------------------------------------------------
 
@@ -577,7 +658,7 @@ class _Model:
         cols: list[list[int]] = []
         for comp in comps:
             budget = time.monotonic() + _CLIQUE_SHARE * max(0.0, deadline - time.monotonic())
-            clique = _max_clique(comp.adj, budget)
+            clique = _max_clique(comp.adj, budget, _colourable(comp, budget))
             cliques.append(clique)
             lbs.append(max(len(clique), cap_lb))
             status, col = _colour(comp, comp.heuristic_k(), clique, math.inf)
@@ -667,11 +748,15 @@ def _mask(indices: Sequence[int], n: int) -> int:
 
 
 class _Reduced:
-    """Level-A nodes with structural twins merged, split into components."""
+    """Level-A nodes with structural twins merged, split into components.
+
+    Neighbourhoods are bitsets worked out from the model's sides (:meth:`_Model.adjacency`),
+    twice: over level-A nodes (for the twins, the hyperedges and the components), then in
+    each component's own order (for the search). No pair of apps is ever listed."""
 
     def __init__(self, model: _Model) -> None:
         n_a = len(model.members)
-        nbr = model.nbr
+        nbr = model.adjacency(range(n_a), range(n_a))
         hyp_of: list[list[tuple[int, ...]]] = [[] for _ in range(n_a)]
         for h in sorted(model.hyper):
             for x in h:
@@ -680,12 +765,13 @@ class _Reduced:
         if model.cap is None:
             # Twins (same neighbours and same hyperedges up to substitution) never share a
             # conflict and are interchangeable; merging them shrinks the search, above all
-            # when the caller gave no classes.
+            # when the caller gave no classes. Equal bitsets are equal neighbourhoods.
             seen: dict[Hashable, int] = {}
             for x in range(n_a):
                 rests = frozenset(tuple(y for y in h if y != x) for h in hyp_of[x])
-                sig = (frozenset(nbr[x]), rests, model.pref[x], model.fixed[x])
+                sig = (nbr[x], rests, model.pref[x], model.fixed[x])
                 rep[x] = seen.setdefault(sig, x)
+            seen.clear()  # its keys hold the bitsets, which are narrowed in place below
         rid: dict[int, int] = {}
         self.members: list[list[str]] = []
         self.weight: list[int] = []
@@ -705,13 +791,19 @@ class _Reduced:
         n = len(self.members)
         node = [rid[rep[x]] for x in range(n_a)]
         reps = [x for x in range(n_a) if rep[x] == x]  # reduced node r is level-A reps[r]
-        # Twins have the same neighbours, so the edges between representatives are all.
-        rnbr = [[node[y] for y in nbr[x] if rep[y] == y] for x in reps]
+        # Twins have the same neighbours, so a neighbour's twin is a neighbour too: the
+        # representatives among a node's neighbours are its reduced neighbours, one each.
+        rep_mask = _mask(reps, n_a)
+        # In place, each bitset freed as it is replaced: never two sets of them at once.
+        for x in range(n_a):
+            nbr[x] = nbr[x] & rep_mask if rep[x] == x else 0
+        rnbr = [nbr[x] for x in reps]  # level-A bits
+        del nbr
         hyper: set[tuple[int, ...]] = set()
         for h in model.hyper:
             mapped = tuple(sorted({node[x] for x in h}))
             # A hyperedge holding a conflicting pair can never be completed: drop it.
-            if not any(reps[b] in nbr[reps[a]] for a, b in combinations(mapped, 2)):
+            if not any(rnbr[a] >> reps[b] & 1 for a, b in combinations(mapped, 2)):
                 hyper.add(mapped)
         hyp_nodes: list[list[int]] = [[] for _ in range(n)]
         for h in hyper:
@@ -729,17 +821,25 @@ class _Reduced:
                 break
             c = len(comp_nodes)
             comp_of[start] = c
+            reached = 1 << reps[start]  # level-A bits
             todo = [start]
             found = []
             while todo:
                 x = todo.pop()
                 found.append(x)
-                for y in (*rnbr[x], *hyp_nodes[x]):
+                fresh = rnbr[x] & ~reached
+                reached |= fresh
+                for y in _bits(fresh):
+                    comp_of[node[y]] = c
+                    todo.append(node[y])
+                for y in hyp_nodes[x]:
                     if comp_of[y] < 0:
                         comp_of[y] = c
+                        reached |= 1 << reps[y]
                         todo.append(y)
             comp_nodes.append(sorted(found))
-        degree = [len(rnbr[x]) + len(hyp_nodes[x]) for x in range(n)]
+        degree = [rnbr[x].bit_count() + len(hyp_nodes[x]) for x in range(n)]
+        del rnbr
         self.components: list[_Component] = []
         local = [0] * n
         for members in comp_nodes:
@@ -755,9 +855,12 @@ class _Reduced:
                     model.cap,
                 )
             )
+        # Each component's bitsets in its own order: a side never spans two components (its
+        # apps conflict with every app of the sides opposed to it), so one pass serves all.
+        adj = model.adjacency(reps, [local[node[x]] for x in range(n_a)])
         for comp in self.components:
-            size = len(comp.nodes)
-            comp.adj = [_mask([local[y] for y in rnbr[x]], size) for x in comp.nodes]
+            comp.adj = [adj[x] for x in comp.nodes]
+        del adj
         for h in sorted(hyper):
             comp = self.components[comp_of[h[0]]]
             full = _mask([local[x] for x in h], len(comp.nodes))
@@ -773,26 +876,78 @@ class _Stop(Exception):
     pass
 
 
-def _max_clique(adj: Sequence[int], deadline: float) -> list[int]:
-    """A maximum clique (exact unless ``deadline`` passes first; then the largest found).
+def _colourable(comp: _Component, budget: float) -> Callable[[list[int]], bool]:
+    """For :func:`_max_clique`: whether the pairs of ``comp`` (hyperedges and capacity
+    left out) can be coloured with as many colours as ``clique`` has members, the clique
+    pre-coloured. Each attempt may take half the time left of :data:`_PROOF_SHARE` of the
+    clique's time (until ``budget``): on thousands of apps one colouring proves the clique
+    maximum long before the branch and bound could."""
+    pairs = _Component(comp.nodes, comp.adj, [[] for _ in comp.nodes], comp.weight, None)
+    left = _PROOF_SHARE * max(0.0, budget - time.monotonic())
 
-    Branch and bound over bitsets with greedy-colouring bounds (Tomita's MCQ). Nodes are
-    indexed by decreasing degree, so taking the lowest bit first favours dense nodes.
-    """
-    n = len(adj)
-    if n == 0:
-        return []
+    def attempt(clique: list[int]) -> bool:
+        nonlocal left
+        if len(clique) == len(pairs.nodes):  # the whole component
+            return True
+        began = time.monotonic()
+        status, _ = _colour(pairs, len(clique), clique, began + left / 2)
+        left -= time.monotonic() - began
+        return status == "found"
+
+    return attempt
+
+
+def _greedy_clique(adj: Sequence[int]) -> list[int]:
+    """The clique :func:`_max_clique` starts from: lowest index first, then the lowest
+    index among the common neighbours, and so on."""
     best: list[int] = []
-    cand = (1 << n) - 1
-    while cand:  # greedy start: a good incumbent prunes most of the tree
+    cand = (1 << len(adj)) - 1
+    while cand:
         low = cand & -cand
         v = low.bit_length() - 1
         best.append(v)
         cand &= adj[v]
+    return best
+
+
+def _max_clique(
+    adj: Sequence[int], deadline: float, proves: Callable[[list[int]], bool] | None = None
+) -> list[int]:
+    """A maximum clique (exact unless ``deadline`` passes first; then the largest found).
+
+    Branch and bound over bitsets with greedy-colouring bounds (Tomita's MCQ). Nodes are
+    indexed by decreasing degree, so taking the lowest bit first favours dense nodes.
+
+    ``proves(clique)`` is asked at each new best clique, whether a colouring with as many
+    colours exists (then no larger clique does): the search stops there, with the clique it
+    would have returned anyway, since a clique replaces the best only when strictly larger.
+    The time ``proves`` takes is added to ``deadline``: the search keeps all of its own.
+    """
+    n = len(adj)
+    if n == 0:
+        return []
+    best = _greedy_clique(adj)  # a good incumbent prunes most of the tree
+
+    # Proofs are asked only once the search has run a while (most searches end sooner, and
+    # a colouring that fails costs its whole slice), then for each best not yet asked about.
+    prove_from = time.monotonic() + _PROVE_AFTER
+    asked: list[int] | None = None
+
+    def proven() -> bool:
+        nonlocal deadline, asked
+        if proves is None or asked is best:
+            return False
+        now = time.monotonic()
+        if now < prove_from:
+            return False
+        asked = best
+        found = proves(best)
+        deadline += time.monotonic() - now
+        return found
 
     def expand(clique: list[int], cand: int) -> None:
         nonlocal best
-        if time.monotonic() > deadline:
+        if time.monotonic() > deadline or proven():
             raise _Stop
         order: list[int] = []
         bounds: list[int] = []
@@ -827,6 +982,27 @@ def _max_clique(adj: Sequence[int], deadline: float) -> list[int]:
     return sorted(best)
 
 
+def _bits(m: int) -> list[int]:
+    """The indices of the set bits of ``m`` (not negative), in no particular order.
+
+    A few bits are peeled off one by one; more are found in the binary string, since
+    each peel copies the whole integer (a bitset of every node of a large component)."""
+    out = []
+    if m.bit_count() <= 16:
+        while m:
+            low = m & -m
+            out.append(low.bit_length() - 1)
+            m ^= low
+        return out
+    text = bin(m)
+    top = len(text) - 1
+    i = text.rfind("1")
+    while i > 1:  # text[:2] is "0b"
+        out.append(top - i)
+        i = text.rfind("1", 0, i)
+    return out
+
+
 class _Frame:
     __slots__ = ("cands", "cur", "i", "mark", "used", "v")
 
@@ -852,28 +1028,49 @@ def _colour(
     backtracks at once. ``seed`` (a clique) is pre-coloured 0, 1, …, which loses nothing since
     a clique needs distinct colours anyway. With ``k`` large enough the first descent never
     backtracks, which is plain DSATUR.
+
+    The cost follows the domains, not the edges: each colour keeps the bitset of the nodes
+    that may still take it, so a node taking colour *c* removes *c* from its uncoloured
+    neighbours with two bitset operations, and only the nodes that lose *c* there and then
+    are visited (each node loses each colour once per descent, however many neighbours hold
+    it). The next node comes from a heap of (domain size, index) entries, stale ones skipped,
+    rather than from a scan of every uncoloured node.
     """
     n = len(comp.adj)
     adj, hyper, weight, cap = comp.adj, comp.hyper, comp.weight, comp.cap
     if len(seed) > k:
         return "refuted", []
     max_weight = max(weight, default=0)
-    dom = [(1 << k) - 1] * n
+    everyone = (1 << n) - 1
+    dom = [(1 << k) - 1] * n  # per node: the colours it may take
+    size = [k] * n  # per node: dom's bit count
+    free = [everyone] * k  # per colour: the nodes that may take it (dom, transposed)
     colour = [-1] * n
     cmask = [0] * k
     cweight = [0] * k
-    uncoloured = set(range(n))
-    trail: list[tuple[int, int]] = []
+    trail: list[tuple[int, int]] = []  # (colour, the nodes that lost it)
+    heap = [(k, v) for v in range(n)]  # sorted, hence a heap
+    push = heapq.heappush
     used = 0
-    uncol_mask = (1 << n) - 1
+    uncol_mask = everyone
+    seeding = 0  # seed members still to colour whose domains need no keeping (see below)
 
-    def forbid(u: int, cbit: int) -> bool:
-        d = dom[u]
-        if d & cbit:
-            trail.append((u, d))
-            d ^= cbit
-            dom[u] = d
-        return d != 0
+    def forbid(lose: int, c: int) -> bool:
+        """Remove colour ``c`` from the nodes of ``lose`` (all of them holding it); False
+        when one is left with no colour."""
+        free[c] ^= lose
+        trail.append((c, lose))
+        cbit = 1 << c
+        ok = True
+        for u in _bits(lose):
+            dom[u] ^= cbit
+            s = size[u] - 1
+            size[u] = s
+            if s:
+                push(heap, (s, u))
+            else:
+                ok = False
+        return ok
 
     def assign(v: int, c: int) -> bool:
         nonlocal used, uncol_mask
@@ -881,17 +1078,12 @@ def _colour(
         colour[v] = c
         cmask[c] |= bit
         cweight[c] += weight[v]
-        uncoloured.discard(v)
         uncol_mask ^= bit
         if c == used:
             used += 1
-        cbit = 1 << c
-        m = adj[v] & uncol_mask
-        while m:
-            low = m & -m
-            m ^= low
-            if not forbid(low.bit_length() - 1, cbit):
-                return False
+        lose = adj[v] & uncol_mask & free[c] & ~seeding
+        if lose and not forbid(lose, c):
+            return False
         members = cmask[c]
         for rest in hyper[v]:
             missing = rest & ~members
@@ -899,37 +1091,48 @@ def _colour(
             if (
                 missing & uncol_mask
                 and not missing & (missing - 1)
-                and not forbid(missing.bit_length() - 1, cbit)
+                and missing & free[c]
+                and not forbid(missing, c)
             ):
                 return False
         if cap is not None:
             room = cap - cweight[c]
             if room < max_weight:
-                for u in sorted(uncoloured):
-                    if weight[u] > room and not forbid(u, cbit):
-                        return False
+                lose = 0
+                for u in _bits(uncol_mask & free[c]):
+                    if weight[u] > room:
+                        lose |= 1 << u
+                if lose and not forbid(lose, c):
+                    return False
         return True
 
     def unassign(v: int, c: int, mark: int, used_before: int) -> None:
         nonlocal used, uncol_mask
         while len(trail) > mark:
-            u, d = trail.pop()
-            dom[u] = d
+            lost, back = trail.pop()
+            free[lost] |= back
+            cbit = 1 << lost
+            for u in _bits(back):
+                dom[u] |= cbit
+                size[u] += 1
+                push(heap, (size[u], u))
         bit = 1 << v
         colour[v] = -1
         cmask[c] ^= bit
         cweight[c] -= weight[v]
-        uncoloured.add(v)
         uncol_mask |= bit
+        push(heap, (size[v], v))
         used = used_before
 
     def select() -> int:
-        best, best_count = -1, k + 1
-        for v in uncoloured:
-            count = dom[v].bit_count()
-            if count < best_count or (count == best_count and v < best):
-                best, best_count = v, count
-        return best
+        # The uncoloured node with the fewest colours left, the lowest index among those:
+        # the heap's first entry that is current (its node uncoloured, its size the node's).
+        while heap:
+            s, v = heap[0]
+            if colour[v] < 0 and size[v] == s:
+                return v
+            heapq.heappop(heap)
+        return -1
 
     def candidates(v: int) -> list[int]:
         d = dom[v] & ((1 << used) - 1)
@@ -942,9 +1145,17 @@ def _colour(
             out.append(used)
         return out
 
+    # The seed's own members are coloured next, each with its colour whatever its domain;
+    # with pairs alone they can lose no more colours to each other than the clique has
+    # members before them (fewer than k), so their domains need no keeping meanwhile: on a
+    # clique of thousands of apps that is the difference between n and n² steps. Hyperedges
+    # and a capacity may empty a member's domain (a refutation), so then they are kept.
+    pending = _mask(list(seed), n) if not any(hyper) and cap is None else 0
     for c, v in enumerate(seed):
+        seeding = pending = pending & ~(1 << v)
         if not assign(v, c):
             return "refuted", []
+    seeding = 0
     v = select()
     if v < 0:
         return "found", colour
