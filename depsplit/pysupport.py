@@ -262,6 +262,12 @@ def _parsed(specifier: str) -> tuple[SpecifierSet, bool, frozenset[Version]]:
     return spec, bool(exact_pins(spec)), pinned
 
 
+@functools.lru_cache(maxsize=8192)
+def _unsatisfiable(specifier: str) -> bool:
+    """No version at all satisfies ``specifier`` (packaging's own interval check)."""
+    return SpecifierSet(specifier).is_unsatisfiable()
+
+
 @dataclass(frozen=True)
 class Wanted:
     """What the index gives, per candidate minor, for one app's ``name<specifier>``."""
@@ -385,6 +391,10 @@ def apply(apps: Sequence[App], target: Target, finder_for: FinderFor) -> Support
                 first[pair].name, pair[1], picks_of, finder.where, pure.get(pair[0], False)
             )
             for pair, picks_of in mine.items()
+            # A requirement no version satisfies (``==25.2.0`` in one file, ``==25.3.0`` in
+            # another) is a version conflict within the app, which the conflicts report
+            # with both lines; not a fact about which CPython its releases support.
+            if not _unsatisfiable(pair[1])
         }
         wanted[app.name] = {key: w for (key, _), w in sorted(facts.items())}
         out.append(_restricted(app, candidates, at[app.name], facts, first, machine))

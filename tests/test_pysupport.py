@@ -476,3 +476,30 @@ def test_the_image_installs_an_older_wheel_rather_than_build_a_newer_sdist(
     image = pip_install(*options)
     assert image.returncode == 0, image.stderr
     assert "Successfully installed fastlib-1.0" in image.stdout
+
+
+def test_an_app_pinning_two_versions_is_a_version_conflict_not_a_python_one(
+    tree: Tree, tmp_path: Path, run: Run
+) -> None:
+    """Its own files pin ``==25.2.0`` and ``==25.3.0``: no release satisfies both, whatever
+    the CPython. The report says so with both lines (a version conflict of the app alone),
+    not "allows no supported CPython"."""
+    index = build_index(tmp_path / "index", [Dist("attrs", "25.2.0"), Dist("attrs", "25.3.0")])
+    root = tree(
+        {
+            "app/pyproject.toml": '[project]\nname = "x"\nversion = "1"\n'
+            'dependencies = ["attrs==25.2.0"]\n',
+            "app/requirements.txt": "attrs==25.3.0\n",
+        }
+    )
+    code, report, _ = analyze_json(run, root, index)
+    assert code == 1
+    assert report["unsatisfiable"] == ["app"]
+    (conflict,) = report["conflicts"]
+    assert (conflict["kind"], conflict["package"], conflict["apps"]) == (
+        "version",
+        "attrs",
+        ["app"],
+    )
+    lines = sorted((r["origin"]["file"], r["specifier"]) for r in conflict["requirements"])
+    assert lines == [("app/pyproject.toml", "==25.2.0"), ("app/requirements.txt", "==25.3.0")]
