@@ -9,13 +9,14 @@ as a whole) and no partition of the same apps has fewer groups.
 from __future__ import annotations
 
 import random
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from functools import cache
 from itertools import combinations, product
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from test_partition import partitions
 
 from depsplit.analyze import Options, plan_groups
 from depsplit.config import Config
@@ -94,17 +95,6 @@ def test_neighbours_are_the_pairs_the_sides_stand_for(
 
 def expanded(products: Sequence[Sequence[Sequence[str]]]) -> list[tuple[str, ...]]:
     return [tuple(sorted(combo)) for p in products for combo in product(*p)]
-
-
-def partitions(items: Sequence[str]) -> Iterator[list[list[str]]]:
-    if not items:
-        yield []
-        return
-    first, rest = items[0], items[1:]
-    for part in partitions(rest):
-        for i in range(len(part)):
-            yield [*part[:i], [first, *part[i]], *part[i + 1 :]]
-        yield [[first], *part]
 
 
 @settings(max_examples=150, deadline=None)
