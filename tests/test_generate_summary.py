@@ -195,3 +195,6 @@ def test_stale_lines_read_every_copy_form() -> None:
     # it covers every new source.
     found = stale_copies(kept + "\nCOPY . /app", new, "g", {})
     assert [s.line for s in found] == [1, 4, 5]
+    # A remote ADD is not in the build context: nothing to say about it.
+    remote = "\nADD https://example.com/data.tar.gz /app/data/"
+    assert stale_copies(kept + remote, new, "g", {}) == stale_copies(kept, new, "g", {})

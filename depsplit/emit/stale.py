@@ -69,8 +69,12 @@ def copies(text: str) -> Iterator[Copy]:
             continue
         if not isinstance(args, list) or len(args) < 2:
             continue
-        sources = tuple(posixpath.normpath(str(a)).lstrip("/") for a in args[:-1])
-        yield Copy(start + 1, instruction, sources)
+        # ``ADD https://…`` fetches from outside the build context: not the ignore file's.
+        sources = tuple(
+            posixpath.normpath(str(a)).lstrip("/") for a in args[:-1] if "://" not in str(a)
+        )
+        if sources:
+            yield Copy(start + 1, instruction, sources)
 
 
 def _python_arg(text: str) -> tuple[int, str] | None:
