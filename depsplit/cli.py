@@ -25,6 +25,7 @@ from depsplit.model import Plan
 if TYPE_CHECKING:
     from depsplit.analyze import Options
     from depsplit.baseline import BaselineDiff
+    from depsplit.config import Config
     from depsplit.emit.build import Resources
     from depsplit.index import IndexConfig
     from depsplit.suggest import Suggestions
@@ -41,16 +42,24 @@ class _Exit(Exception):
         self.code = code
 
 
-def _analyze(path: str, **kw: object) -> Plan:
+def _config(kw: dict[str, object], root: Path | None = None) -> Config:
+    """The configuration of ``root`` (default: the command's PATH): ``--config FILE``, else
+    depsplit.toml / pyproject.toml there."""
     from depsplit import config as config_module
+
+    root = Path(str(kw["path"])) if root is None else root
+    config_file = kw.get("config_file")
+    return config_module.load(root.resolve(), Path(str(config_file)) if config_file else None)
+
+
+def _analyze(path: str, config: Config | None = None, **kw: object) -> Plan:
+    """The analysis of PATH with the command line's options (``config``: already loaded)."""
     from depsplit.analyze import analyze
 
     root = Path(path)
     if not root.is_dir():
         raise click.BadParameter(f"{path!r} is not a directory", param_hint="PATH")
-    config_file = kw.get("config_file")
-    config = config_module.load(root.resolve(), Path(str(config_file)) if config_file else None)
-    return analyze(root, config, _options(kw))
+    return analyze(root, config or _config(kw, root), _options(kw))
 
 
 def _options(kw: dict[str, object]) -> Options:
@@ -115,31 +124,26 @@ def _index_config(kw: dict[str, object]) -> IndexConfig | None:
 
 def previous_groups(path: Path) -> dict[str, str]:
     """App name → group name from a previous JSON report or ``depsplit-plan.json``."""
+    return previous_plan(path)[0]
+
+
+def previous_plan(path: Path) -> tuple[dict[str, str], dict[str, int]]:
+    """From a previous JSON report or ``depsplit-plan.json``, read once: app name → group
+    name, and app name → host port (the plan's ``generate.ports``; empty for a report or a
+    plan written before ports were recorded)."""
     from depsplit.errors import InputError
     from depsplit.nesting import json_loads
 
     try:
         data = json_loads(path.read_text(encoding="utf-8"))
-        return {str(app): str(g["name"]) for g in data["groups"] for app in g["apps"]}
+        groups = {str(app): str(g["name"]) for g in data["groups"] for app in g["apps"]}
     except (OSError, ValueError, KeyError, TypeError, RecursionError) as exc:
         raise InputError(str(path), f"not a depsplit JSON report or plan: {exc}") from exc
-
-
-def previous_ports(path: Path) -> dict[str, int]:
-    """App name → host port from a previous ``depsplit-plan.json`` (``generate.ports``);
-    empty for a JSON report or a plan written before ports were recorded."""
-    from depsplit.errors import InputError
-    from depsplit.nesting import json_loads
-
-    try:
-        data = json_loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError, RecursionError) as exc:
-        raise InputError(str(path), f"not a depsplit JSON report or plan: {exc}") from exc
-    generate = data.get("generate") if isinstance(data, dict) else None
+    generate = data.get("generate")
     ports = generate.get("ports") if isinstance(generate, dict) else None
     if not isinstance(ports, dict):
-        return {}
-    return {
+        return groups, {}
+    return groups, {
         str(app): port
         for app, port in ports.items()
         if isinstance(port, int) and not isinstance(port, bool)
@@ -386,14 +390,10 @@ def analyze(
     diff = None
     old = None
     if baseline:
-        from depsplit import config as config_module
         from depsplit.baseline import load_baseline
 
-        config_file = kw.get("config_file")
         # The files of a revision are copied only up to the limit the run applies here.
-        limit = config_module.load(
-            Path(str(kw["path"])).resolve(), Path(str(config_file)) if config_file else None
-        ).max_file_size
+        limit = _config(kw).max_file_size
         with progress(f"depsplit: analysing the baseline {baseline}…", quiet=quiet):
             old = load_baseline(
                 baseline,
@@ -506,21 +506,17 @@ def suggest(
 ) -> None:
     """Suggest the fewest requirement edits that lower the number of groups, each one
     verified by re-analysing the tree with it."""
-    from depsplit import config as config_module
     from depsplit import suggest as suggest_module
     from depsplit.progress import progress
 
     root = Path(str(kw["path"]))
     if not root.is_dir():
         raise click.BadParameter(f"{kw['path']!r} is not a directory", param_hint="PATH")
-    config_file = kw.get("config_file")
-    config = config_module.load(root.resolve(), Path(str(config_file)) if config_file else None)
-    options = _options(kw)
-    with progress("depsplit: searching for edits…"):
+    with progress("depsplit: searching for edits…", quiet=_quiet(kw)):
         result = suggest_module.suggest(
             root,
-            config,
-            options,
+            _config(kw),
+            _options(kw),
             target_groups=target_groups,
             max_apps=max_apps,
             max_sets=max_sets,
@@ -700,7 +696,6 @@ def generate(
 ) -> None:
     """Write a Dockerfile, requirements and .dockerignore per group, and compose.yaml
     (with --kubernetes, Kubernetes manifests too)."""
-    from depsplit import config as config_module
     from depsplit.emit import PLAN_FILE, GenerateOptions, check_outdir_apart, layout, render_all
     from depsplit.emit.build import KubernetesOptions
     from depsplit.errors import UsageError
@@ -710,8 +705,7 @@ def generate(
     root = Path(str(kw["path"]))
     context, inside = layout(root, outdir)  # refuses an OUTDIR outside PATH before reading
     resources = _resources(cpu, memory)
-    config_file = kw.get("config_file")
-    config = config_module.load(root.resolve(), Path(str(config_file)) if config_file else None)
+    config = _config(kw)
     k8s: KubernetesOptions | None = None
     if kubernetes or (kubernetes is None and config.kubernetes):
         k8s = KubernetesOptions(
@@ -731,11 +725,14 @@ def generate(
         # anything reads the output (its plan file is the --previous below).
         for note in recover(outdir):
             click.echo(f"note: {note}", err=True)
-    if not kw.get("previous") and (outdir / PLAN_FILE).is_file():
-        kw["previous"] = str(outdir / PLAN_FILE)  # keep apps in the groups they had
-    ports = previous_ports(Path(str(kw["previous"]))) if kw.get("previous") else {}
+    previous = kw.pop("previous", None) or None
+    if previous is None and (outdir / PLAN_FILE).is_file():
+        previous = outdir / PLAN_FILE  # keep apps in the groups they had
+    ports: dict[str, int] = {}
+    if previous is not None:  # read once: a plan file grows with the repository
+        kw["previous_map"], ports = previous_plan(Path(str(previous)))
     quiet = _quiet(kw)
-    plan = _analyze(**kw)  # type: ignore[arg-type]
+    plan = _analyze(config=config, **kw)  # type: ignore[arg-type]
     if plan.has_errors:
         for diagnostic in plan.diagnostics:
             click.echo(str(diagnostic), err=True)
@@ -844,31 +841,30 @@ def _quiet(kw: dict[str, object]) -> bool:
     return bool(kw.get("quiet"))
 
 
-def _count(n: int, noun: str) -> str:
-    return f"{n} {noun}{'' if n == 1 else 's'}"
-
-
 def _generate_summary(plan: Plan, fail_on: str, quiet: bool = False) -> int:
     """``generate``'s closing lines: images and apps, every app left without a container
     with the reason (its own conflict), and the exit code the policy gives. ``quiet``: only
     the apps left out (they explain exit 1)."""
+    from depsplit.report.common import own_conflicts
+    from depsplit.report.text import plural
     from depsplit.target import minor_key
 
     pythons = sorted({g.python for g in plan.groups if g.python}, key=minor_key)
     on = f" (CPython {', '.join(pythons)})" if pythons else ""
     housed = sum(len(g.apps) for g in plan.groups)
-    images = f"{_count(len(plan.groups), 'image')}{on}"
+    images = f"{plural(len(plan.groups), 'image')}{on}"
     if not plan.unsatisfiable:
         if not quiet:
-            click.echo(f"{images} for {_count(housed, 'app')}; every app has a container")
+            click.echo(f"{images} for {plural(housed, 'app')}; every app has a container")
     else:
         left = len(plan.unsatisfiable)
         click.echo(
-            f"{images} for {_count(housed, 'app')}; {_count(left, 'app')} left out "
+            f"{images} for {plural(housed, 'app')}; {plural(left, 'app')} left out "
             "(no container: cannot be installed even alone):"
         )
+        reasons = own_conflicts(plan)
         for name in plan.unsatisfiable:
-            own = [c for c in plan.conflicts if c.apps == (name,)]
+            own = reasons[name]
             reason = own[0].message if own else "its requirements cannot all hold"
             more = f" (and {len(own) - 1} more)" if len(own) > 1 else ""
             click.echo(f"  {name}: {reason}{more}")
@@ -993,15 +989,11 @@ def _emit(text: str, target: str) -> None:
 def _fewer_containers(plan: Plan, kw: dict[str, object]) -> Suggestions:
     """``analyze --suggest``: the verified suggestions for ``plan``'s tree, from a search
     bounded for a report (:data:`depsplit.suggest.REPORT_SETS`)."""
-    from depsplit import config as config_module
     from depsplit import suggest as suggest_module
 
-    root = Path(str(kw["path"]))
-    config_file = kw.get("config_file")
-    config = config_module.load(root.resolve(), Path(str(config_file)) if config_file else None)
     return suggest_module.suggest(
-        root,
-        config,
+        Path(str(kw["path"])),
+        _config(kw),
         _options(kw),
         max_sets=suggest_module.REPORT_SETS,
         limit=suggest_module.REPORT_LIMIT,

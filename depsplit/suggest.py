@@ -57,6 +57,7 @@ from depsplit import target as tgt
 from depsplit.config import Config
 from depsplit.conflicts import check_group, common_python, effective, judge, sides
 from depsplit.model import App, Diagnostic, Plan, PythonRequirement, Requirement, Target
+from depsplit.report.text import plural
 
 if TYPE_CHECKING:
     from depsplit.analyze import Options
@@ -1142,23 +1143,19 @@ def _suggest(
 # --------------------------------------------------------------------------- reports
 
 
-def _plural(n: int, word: str) -> str:
-    return f"{n} {word}{'' if n == 1 else 's'}"
-
-
 def render_text(result: Suggestions) -> str:
     plan = result.plan
     before = len(plan.groups)
     lines = [
-        f"depsplit suggest: {_plural(len(plan.apps), 'app')} in {_plural(before, 'group')}"
+        f"depsplit suggest: {plural(len(plan.apps), 'app')} in {plural(before, 'group')}"
         + (f" (lower bound {plan.partition.lower_bound})" if plan.partition is not None else "")
     ]
     lines.append("")
     for i, s in enumerate(result.suggestions, start=1):
         merged = "; ".join(f"{' + '.join(src)} → {name}" for name, src in s.merges)
         lines.append(
-            f"{i}. {s.groups_before} → {_plural(s.groups_after, 'group')} "
-            f"(saves {s.saved}) by editing {_plural(len(s.apps), 'app')}: {', '.join(s.apps)}"
+            f"{i}. {s.groups_before} → {plural(s.groups_after, 'group')} "
+            f"(saves {s.saved}) by editing {plural(len(s.apps), 'app')}: {', '.join(s.apps)}"
         )
         for e in s.edits:
             tail = f"  [{'; '.join(e.costs)}]" if e.costs else ""
@@ -1169,7 +1166,7 @@ def render_text(result: Suggestions) -> str:
                 lines.append(f"         {e.package} {e.release.describe()}")
         lines.append(
             "     verified: re-analysed with these edits: "
-            f"{_plural(s.groups_after, 'group')}" + (f" ({merged})" if merged else "")
+            f"{plural(s.groups_after, 'group')}" + (f" ({merged})" if merged else "")
         )
         lines.append("")
     if not result.suggestions:
@@ -1191,26 +1188,26 @@ def _nothing(result: Suggestions) -> list[str]:
     if plan.has_errors:
         return ["No suggestion: the analysis has errors."]
     if before <= 1:
-        return [f"Nothing to save: {_plural(before, 'group')}."]
+        return [f"Nothing to save: {plural(before, 'group')}."]
     if result.floor >= before:
         return [
             f"Nothing helps: even with every conflicting requirement rewritten, "
-            f"{_plural(before, 'group')} are needed (your configuration — apart, "
+            f"{plural(before, 'group')} are needed (your configuration — apart, "
             "max_apps_per_group, groups — and the apps that cannot be installed at all set "
             "that floor)."
         ]
     goal = result.target_groups if result.target_groups is not None else before - 1
     if result.target_groups is not None and result.target_groups < result.floor:
         return [
-            f"Cannot reach {_plural(goal, 'group')}: even with every conflicting requirement "
-            f"rewritten, {_plural(result.floor, 'group')} are needed (your configuration)."
+            f"Cannot reach {plural(goal, 'group')}: even with every conflicting requirement "
+            f"rewritten, {plural(result.floor, 'group')} are needed (your configuration)."
         ]
     scope = (
-        f"no set of up to {_plural(result.max_apps, 'app')} to edit"
+        f"no set of up to {plural(result.max_apps, 'app')} to edit"
         if result.exact
         else f"none of the {result.sets_tried} sets of apps tried (the --max-sets bound)"
     )
-    return [f"No verified suggestion reaches {_plural(goal, 'group')}: {scope} does."]
+    return [f"No verified suggestion reaches {plural(goal, 'group')}: {scope} does."]
 
 
 def _bound_lines(result: Suggestions) -> list[str]:
@@ -1238,7 +1235,7 @@ def _bound_lines(result: Suggestions) -> list[str]:
 
 def _search_line(result: Suggestions) -> str:
     how = (
-        f"exact up to {_plural(result.max_apps, 'app')} per suggestion"
+        f"exact up to {plural(result.max_apps, 'app')} per suggestion"
         if result.exact
         else f"bounded: stopped after {result.max_sets} sets of apps (--max-sets)"
     )
@@ -1247,7 +1244,7 @@ def _search_line(result: Suggestions) -> str:
         if result.rejected
         else ""
     )
-    return f"Search: {how}, {_plural(result.sets_tried, 'set')} of apps evaluated{extra}."
+    return f"Search: {how}, {plural(result.sets_tried, 'set')} of apps evaluated{extra}."
 
 
 def to_json(result: Suggestions) -> dict[str, object]:
@@ -1340,8 +1337,8 @@ def report_lines(result: Suggestions) -> list[str]:
     out: list[str] = []
     for i, s in enumerate(result.suggestions, start=1):
         out.append(
-            f"{i}. {s.groups_before} → {_plural(s.groups_after, 'group')} by editing "
-            f"{_plural(len(s.apps), 'app')}: {', '.join(s.apps)}"
+            f"{i}. {s.groups_before} → {plural(s.groups_after, 'group')} by editing "
+            f"{plural(len(s.apps), 'app')}: {', '.join(s.apps)}"
         )
         for e in s.edits:
             tail = f"  [{'; '.join(e.costs)}]" if e.costs else ""

@@ -3,7 +3,7 @@ requirement goes into the container."""
 
 from __future__ import annotations
 
-from depsplit.model import App, Group, Plan, Requirement
+from depsplit.model import App, Conflict, Group, Plan, Requirement
 from depsplit.target import SUPPORTED_PYTHONS, allowed_pythons, marker_applies
 
 _GROUP_PYTHON: list[tuple[tuple[Group, ...], dict[str, str]]] = []
@@ -38,3 +38,13 @@ def applies(plan: Plan, app: App, req: Requirement, python: str | None = None) -
     if req.role not in ("main", "lock"):
         return False
     return marker_applies(req.marker, plan.target, python or app_python(plan, app))
+
+
+def own_conflicts(plan: Plan) -> dict[str, list[Conflict]]:
+    """Per unsatisfiable app, the conflicts of that app alone: why it cannot be installed
+    (read in one pass over the conflicts)."""
+    out: dict[str, list[Conflict]] = {name: [] for name in plan.unsatisfiable}
+    for c in plan.conflicts:
+        if len(c.apps) == 1 and c.apps[0] in out:
+            out[c.apps[0]].append(c)
+    return out

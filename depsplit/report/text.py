@@ -9,18 +9,21 @@ only then).
 from __future__ import annotations
 
 import io
-from collections.abc import Callable, Iterable, Sequence
+import itertools
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.utils import canonicalize_name
+from packaging.version import InvalidVersion, Version
 
 # Paths and names come from the repository: a directory named "x\x1b]0;pwn\x07" must not
 # drive the reader's terminal. Control characters are shown as escapes.
 from depsplit.emit.text import comment_safe
 from depsplit.model import BuildFromSource, Conflict, ConflictRequirement, Plan
-from depsplit.report.common import app_python, applies
-from depsplit.target import short
+from depsplit.report.common import app_python, applies, own_conflicts
+from depsplit.target import SUPPORTED_PYTHONS, short
 
 if TYPE_CHECKING:
     from depsplit.baseline import BaselineDiff
@@ -267,7 +270,16 @@ def _conflicts_section(
     state_of: Callable[[Conflict], str | None],
     details: bool = False,
 ) -> list[Line]:
-    out: list[Line] = []
+    return list(_conflict_lines_of(conflicts, state_of, details))
+
+
+def _conflict_lines_of(
+    conflicts: tuple[Conflict, ...],
+    state_of: Callable[[Conflict], str | None],
+    details: bool = False,
+) -> Iterator[Line]:
+    """The conflicts section's lines, package by package, made as they are read (the
+    summary report stops once it has seen more than it shows)."""
     # With a baseline, what the change introduces comes first: the packages with a new
     # conflict, and within a package its new conflicts (otherwise the order is kept).
     blocks = sorted(
@@ -281,10 +293,9 @@ def _conflicts_section(
         detailed = details or small
         if detailed:
             for c in block:
-                out.extend(_conflict_lines(c, state_of(c)))
+                yield from _conflict_lines(c, state_of(c))
         else:
-            out.extend(_summary_lines(package, block, state_of))
-    return out
+            yield from _summary_lines(package, block, state_of)
 
 
 SUMMARY_PACKAGES = 20
@@ -344,11 +355,6 @@ def _forced(edges: Iterable[tuple[int, int]], count: int, nway: bool) -> int:
 def _share(kind: str, sides: list[tuple[str, tuple[str, ...], str]]) -> tuple[str, int] | None:
     """The version that the most apps' requirements allow, among the versions they name
     (the CPython minors for ``python``); ties go to the newer."""
-    from packaging.specifiers import InvalidSpecifier, SpecifierSet
-    from packaging.version import InvalidVersion, Version
-
-    from depsplit.target import SUPPORTED_PYTHONS
-
     parsed: list[tuple[SpecifierSet, int]] = []
     candidates: set[str] = set(SUPPORTED_PYTHONS) if kind == "python" else set()
     for text, apps, _ in sides:
@@ -461,13 +467,15 @@ def summary_lines(
     out: list[Line] = [[(headline(plan, baseline), "headline")], []]
     if plan.unsatisfiable:
         out.append([("Apps that cannot be installed even alone:", "error")])
+        why = own_conflicts(plan)
         for name in plan.unsatisfiable:
-            own = [c for c in plan.conflicts if c.apps == (name,)]
+            own = why[name]
             reason = f": {short(own[0].message.splitlines()[0], 160)}" if own else ""
             out.append([("  ", ""), (name, "app"), (reason, "")])
         out.append([])
     state_of = baseline.state if baseline else lambda c: None
-    detail = _conflicts_section(plan.conflicts, state_of)
+    lines_of = _conflict_lines_of(plan.conflicts, state_of)
+    detail = list(itertools.islice(lines_of, SUMMARY_DETAIL_LINES + 1))
     fits = len(detail) <= SUMMARY_DETAIL_LINES
     if baseline is not None and baseline.new and not fits:
         # What a pull request introduces, in full, before the summary of the rest.
