@@ -17,7 +17,6 @@ sys.path.insert(0, str(Path(__file__).parent / "index"))
 
 from localindex import WORLD, Dist, LocalIndex, ServerState, build_index, serve
 
-from depsplit.cli import main
 from depsplit.index import Finder, IndexConfig, check_union
 from depsplit.model import Origin, Requirement, Target
 
@@ -36,16 +35,6 @@ def world(tmp_path: Path) -> LocalIndex:
 
 
 Run = Callable[..., tuple[int, str, str]]
-
-
-@pytest.fixture
-def run(capsys: pytest.CaptureFixture[str]) -> Run:
-    def invoke(*args: str) -> tuple[int, str, str]:
-        code = main(list(args))
-        captured = capsys.readouterr()
-        return code, captured.out, captured.err
-
-    return invoke
 
 
 def issue_repo(tree: Callable[[dict[str, str | bytes]], Path]) -> Path:

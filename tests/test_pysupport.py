@@ -20,7 +20,6 @@ import pytest
 sys.path.insert(0, str(Path(__file__).parent / "index"))
 from localindex import Dist, LocalIndex, build_index, serve
 
-from depsplit.cli import main
 from depsplit.pysupport import minors_specifier, span
 from depsplit.target import SUPPORTED_PYTHONS, allowed_pythons
 
@@ -38,16 +37,6 @@ def _cp(minor: str) -> str:
 
 def wheels_for(*minors: str) -> tuple[str, ...]:
     return tuple(f"{_cp(m)}-{_cp(m)}-manylinux_2_17_x86_64" for m in minors)
-
-
-@pytest.fixture
-def run(capsys: pytest.CaptureFixture[str]) -> Run:
-    def invoke(*args: str) -> tuple[int, str, str]:
-        code = main(list(args))
-        captured = capsys.readouterr()
-        return code, captured.out, captured.err
-
-    return invoke
 
 
 def analyze_json(run: Run, root: Path, index: LocalIndex, *extra: str) -> tuple[int, dict, str]:

@@ -18,23 +18,12 @@ import pytest
 sys.path.insert(0, str(Path(__file__).parent / "index"))
 from localindex import Dist, build_index
 
-from depsplit.cli import main
 from depsplit.suggest import nice_specifier, rewrite_python, rewrite_requirement
 
 Run = Callable[..., tuple[int, str, str]]
 
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
-
-
-@pytest.fixture
-def run(capsys: pytest.CaptureFixture[str]) -> Run:
-    def invoke(*args: str) -> tuple[int, str, str]:
-        code = main(list(args))
-        captured = capsys.readouterr()
-        return code, captured.out, captured.err
-
-    return invoke
 
 
 def suggest_json(run: Run, root: Path, *extra: str) -> tuple[int, dict, str]:
