@@ -18,10 +18,9 @@ sys.path.insert(0, str(Path(__file__).parent))
 from localindex import Dist, build_index, serve
 
 # The index-facts helpers (the CLI runner fixture, the JSON analysis, wheel tags).
-from test_pysupport import Run, Tree, analyze_json, group_of, run, wheels_for
+from test_pysupport import Run, Tree, analyze_json, group_of, wheels_for
 
 pytestmark = pytest.mark.usefixtures("no_pip_config")
-__all__ = ["run"]  # a fixture, used by name
 
 
 GAMES = [
