@@ -108,16 +108,7 @@ def _analyze(root: Path, config: Config | None, options: Options | None) -> Plan
         platform=options.platform or config.platform,
         python=options.python or config.python,
     )
-    ctx = ReadContext(
-        root=root,
-        allow_outside_root=options.allow_outside_root,
-        max_file_bytes=config.max_file_size,
-        overlay=options.overlay or {},
-    )
-    skipped: list[Skipped] = []
-    apps, diagnostics = read_apps(root, config, ctx, options.exclude, skipped)
-    if options.lenient:
-        diagnostics = [replace(d, level="warning") for d in diagnostics]
+    apps, diagnostics, skipped = _read(root, config, options, options.overlay or {})
     time_limit = options.time_limit if options.time_limit is not None else config.time_limit
     with ExitStack() as stack:
         session = None
@@ -647,6 +638,24 @@ def _apply_roles(requirements: list[Requirement], config: Config) -> list[Requir
     return out
 
 
+def _read(
+    root: Path, config: Config, options: Options, overlay: Mapping[str, str]
+) -> tuple[list[App], list[Diagnostic], list[Skipped]]:
+    """Every app under ``root`` (with ``overlay``'s text read in place of those files), the
+    diagnostics (warnings only with ``--lenient``) and the directories not searched."""
+    ctx = ReadContext(
+        root=root,
+        allow_outside_root=options.allow_outside_root,
+        max_file_bytes=config.max_file_size,
+        overlay=overlay,
+    )
+    skipped: list[Skipped] = []
+    apps, diagnostics = read_apps(root, config, ctx, options.exclude, skipped)
+    if options.lenient:
+        diagnostics = [replace(d, level="warning") for d in diagnostics]
+    return apps, diagnostics, skipped
+
+
 def reanalyze(
     root: Path,
     config: Config,
@@ -664,16 +673,7 @@ def reanalyze(
     Not for ``--transitive`` (use :func:`analyze` with :attr:`Options.overlay`)."""
     root = Path(root).resolve()
     target = base.target
-    ctx = ReadContext(
-        root=root,
-        allow_outside_root=options.allow_outside_root,
-        max_file_bytes=config.max_file_size,
-        overlay=overlay,
-    )
-    skipped: list[Skipped] = []
-    apps, diagnostics = read_apps(root, config, ctx, options.exclude, skipped)
-    if options.lenient:
-        diagnostics = [replace(d, level="warning") for d in diagnostics]
+    apps, diagnostics, skipped = _read(root, config, options, overlay)
     time_limit = options.time_limit if options.time_limit is not None else config.time_limit
     before = {a.name: a for a in base.apps}
     fresh: list[App] = []
