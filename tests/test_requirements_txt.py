@@ -264,36 +264,3 @@ def test_credentials_are_redacted_everywhere(tree) -> None:
         "https://alice:****@pypi.example.com/simple",
         "https://****@extra.example.com/simple",
     ]
-
-
-def test_cached_line_parser_agrees_with_the_library(corpus: Path) -> None:
-    """Our one-parser-per-process optimisation must give what the library gives."""
-    import pip_requirements_parser as prp
-
-    files = sorted(corpus.glob("pip-requirements-parser-tests/**/*.txt"))[:120]
-    assert files
-    ours = requirements_txt._line_parser()
-    theirs = prp.get_line_parser()
-    compared = 0
-    for path in files:
-        try:
-            text = path.read_text(encoding="utf-8")
-        except (UnicodeDecodeError, OSError):
-            continue
-        for _number, line in prp.preprocess(text):
-            if line.startswith("#"):
-                continue
-            try:
-                expected = theirs(line)
-            except Exception as exc:
-                with pytest.raises(type(exc)):
-                    ours(line)
-                continue
-            got = ours(line)
-            assert (got[0], vars(got[1]), got[2]) == (
-                expected[0],
-                vars(expected[1]),
-                expected[2],
-            ), line
-            compared += 1
-    assert compared > 200

@@ -11,7 +11,6 @@ version they are an error (the version cannot be known).
 
 from __future__ import annotations
 
-import optparse
 import os
 import re
 from dataclasses import dataclass
@@ -86,54 +85,6 @@ _File = str | os.PathLike[str]
 """A requirements file (a path string, or a Path)."""
 
 
-class _LineParser:
-    """pip-requirements-parser's line parser, with its optparse parser built once.
-
-    The library builds a new ``OptionParser`` for every line (three quarters of its cost)
-    because parsing mutates the defaults of appendable options. We keep one parser and hand
-    each line fresh values: the pristine defaults with a new copy of every list (the only
-    mutable defaults, which ``append`` options grow). That gives the same result as a deep
-    copy, at a seventh of its cost; ``test_cached_line_parser_agrees_with_the_library``
-    guards it against the corpus.
-    """
-
-    def __init__(self) -> None:
-        self._parser = prp.build_parser()
-        defaults = self._parser.get_default_values()
-        self._defaults: dict[str, Any] = dict(vars(defaults))
-        self._lists = [k for k, v in self._defaults.items() if isinstance(v, list)]
-        # Anything mutable but a list would be shared between lines: refuse it loudly.
-        assert all(
-            v is None or isinstance(v, (bool, str, int, list)) for v in self._defaults.values()
-        ), "pip-requirements-parser changed its option defaults"
-
-    def _fresh(self) -> optparse.Values:
-        data = dict(self._defaults)
-        for key in self._lists:
-            data[key] = list(data[key])
-        values = optparse.Values()
-        values.__dict__.update(data)
-        return values
-
-    def __call__(self, line: str) -> tuple[str, optparse.Values, list[str]]:
-        args_str, options_str = prp.break_args_options(line)
-        values = self._fresh()
-        if not options_str:
-            return args_str, values, []
-        opts, arguments = self._parser.parse_args(prp.shlex.split(options_str), values)
-        return args_str, opts, arguments
-
-
-_LINE_PARSER: _LineParser | None = None
-
-
-def _line_parser() -> _LineParser:
-    global _LINE_PARSER
-    if _LINE_PARSER is None:
-        _LINE_PARSER = _LineParser()
-    return _LINE_PARSER
-
-
 def parse_text(text: str, file: _File, ctx: ReadContext) -> list[_Entry]:
     """Parse one requirements file's text into entries (no include is followed here)."""
     entries: list[_Entry] = []
@@ -160,23 +111,32 @@ def parse_text(text: str, file: _File, ctx: ReadContext) -> list[_Entry]:
     # Without a continuation, each line is preprocessed on its own (the library's join_lines
     # passes it through, and split_comments looks at it alone): what it says depends on its
     # text alone when it can be remembered (see _remember).
+    physical = _memo(ctx, "physical")
     for number, line in enumerate(lines, start=1):
-        items = _PHYSICAL_LINES.get(line)
+        items = physical.get(line)
         if items is None:
             items = ()
             for numbered in prp.split_comments(prp.join_lines(iter([(number, line)]))):
                 if not isinstance(numbered, prp.CommentLine):
                     items += _logical_line(numbered.line, number, file, ctx)
-            _remember(_PHYSICAL_LINES, line, items)
+            _remember(physical, line, items)
         entries.extend([(number, item) for item in items])
     return entries
 
 
-_PHYSICAL_LINES: dict[str, tuple[_Item, ...]] = {}
-"""A line of a file without continuations → what it says, when that depends on its text."""
-_LOGICAL_LINES: dict[str, tuple[_Item, ...]] = {}
-"""A logical line (comment removed, continuations joined) → what it says, likewise."""
 _LINES_MAX = 65536
+"""Lines each memo of :func:`_memo` holds at most (it starts over when full)."""
+
+
+def _memo(ctx: ReadContext, kind: str) -> dict[str, tuple[_Item, ...]]:
+    """The run's memo of what lines say, in ``ctx.cache``: ``"physical"``, a line of a file
+    without continuations; ``"logical"``, a logical line (comment removed, continuations
+    joined). Kept for one run only, so that nothing read survives it."""
+    key = (__name__, kind)
+    memo = ctx.cache.get(key)
+    if memo is None:
+        memo = ctx.cache[key] = {}
+    return memo  # type: ignore[return-value]
 
 
 def _remember(memo: dict[str, tuple[_Item, ...]], line: str, items: tuple[_Item, ...]) -> None:
@@ -186,7 +146,7 @@ def _remember(memo: dict[str, tuple[_Item, ...]], line: str, items: tuple[_Item,
     Includes and options (their targets and values are kept as written) and requirements
     without a URL do; a URL or a local path depends on the file (it is made relative to the
     root), and an error may depend on the file system (a local project's name), so a line
-    with either is parsed wherever it appears. The memo is per process and bounded."""
+    with either is parsed wherever it appears. The memo is per run and bounded."""
     for item in items:
         if isinstance(item, _Req):
             if item.url is not None:
@@ -200,12 +160,13 @@ def _remember(memo: dict[str, tuple[_Item, ...]], line: str, items: tuple[_Item,
 
 def _logical_line(line: str, number: int, file: _File, ctx: ReadContext) -> tuple[_Item, ...]:
     """What one logical line of ``file`` says (``number`` only names it to the library)."""
-    known = _LOGICAL_LINES.get(line)
+    logical = _memo(ctx, "logical")
+    known = logical.get(line)
     if known is not None:
         return known
     simple = _simple_requirement(line)
     items = (simple,) if simple is not None else _library_line(line, number, file, ctx)
-    _remember(_LOGICAL_LINES, line, items)
+    _remember(logical, line, items)
     return items
 
 
@@ -223,7 +184,7 @@ def _library_line(line: str, number: int, file: _File, ctx: ReadContext) -> tupl
         )
     requirement_line = prp.RequirementLine(line=line, line_number=number, filename=os.fspath(file))
     try:
-        req_string, options, arguments = _line_parser()(line)
+        req_string, options, arguments = prp.get_line_parser()(line)
         parsed_line = prp.ParsedLine(
             requirement_string=req_string,
             options=options,
