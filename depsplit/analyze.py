@@ -5,12 +5,8 @@
 
 from __future__ import annotations
 
-import os
-import pickle
-import sys
-import threading
 from collections.abc import Callable, Mapping, Sequence
-from contextlib import ExitStack, suppress
+from contextlib import ExitStack
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -446,7 +442,7 @@ def read_apps(
     problems: list[Diagnostic] = []
     found = walk(root, config, exclude, too_deep, problems=problems, skipped=skipped)
     candidates = [c for c in found if not c.unsure or _settle(c, ctx, problems)]
-    results = list(zip(candidates, _read_all(candidates, ctx, config), strict=True))
+    results = [(c, _read_candidate(c, ctx, config)) for c in candidates]
     results = _drop_included_only(results, ctx)
     paths = [ctx.rel(c.path) or "." for c, _ in results]
     names = app_names(paths, root.name)
@@ -500,76 +496,6 @@ def _settle(candidate: Candidate, ctx: ReadContext, problems: list[Diagnostic]) 
             if setup_cfg.declares_install_requires(text):
                 candidate.setup_cfg = path
     return bool(candidate.defining)
-
-
-PARALLEL_MIN_APPS = 1000
-"""From this many candidate apps on, a forked child reads every other one (see
-:func:`_read_all`). Below it the fork costs more than it saves: with the readers' memos per
-process and the results pickled back, 500 apps took 0.80 s with it and 0.70 s without, and
-1,000 apps 1.06 s with it and 1.20 s without (hyperfine, 12-15 runs, 2 CPUs)."""
-
-
-def _read_all(
-    candidates: Sequence[Candidate], ctx: ReadContext, config: Config
-) -> list[SourceResult]:
-    """Every candidate's :class:`SourceResult`, in order.
-
-    Reading is most of a large run and each app is read on its own: with ``fork`` and a
-    spare CPU (:func:`_spare_cpu`), a child process reads every other candidate while this
-    one reads the rest, and sends its results back pickled. The answer is the same either
-    way; if the child fails for any reason, its candidates are read here.
-    """
-    if (
-        len(candidates) < PARALLEL_MIN_APPS
-        or not hasattr(os, "fork")
-        or threading.active_count() > 1  # fork() in a threaded process may deadlock
-        or sys.platform == "darwin"  # fork without exec is unsafe with macOS frameworks
-        or not _spare_cpu()
-    ):
-        return [_read_candidate(c, ctx, config) for c in candidates]
-    mine, theirs = candidates[0::2], candidates[1::2]
-    read_end, write_end = os.pipe()
-    pid = os.fork()
-    if pid == 0:  # pragma: no cover - the child, measured by the parent's results
-        try:
-            os.close(read_end)
-            payload = b""
-            with suppress(BaseException):  # on any failure the parent reads these itself
-                results = [_read_candidate(c, ctx, config) for c in theirs]
-                payload = pickle.dumps(results, pickle.HIGHEST_PROTOCOL)
-            with os.fdopen(write_end, "wb") as pipe:
-                pipe.write(payload)
-        finally:
-            os._exit(0)
-    os.close(write_end)
-    reader = os.fdopen(read_end, "rb")
-    try:
-        own = [_read_candidate(c, ctx, config) for c in mine]
-        payload = reader.read()
-    finally:
-        reader.close()  # unread (this side failed), the child's write fails and it exits
-        os.waitpid(pid, 0)
-    other: list[SourceResult] | None = None
-    if payload:
-        with suppress(Exception):  # a truncated payload: read them here
-            other = pickle.loads(payload)
-    if other is None or len(other) != len(theirs):
-        other = [_read_candidate(c, ctx, config) for c in theirs]
-    return [own[i // 2] if i % 2 == 0 else other[i // 2] for i in range(len(candidates))]
-
-
-def _spare_cpu() -> bool:
-    """Whether a second CPU is likely free: two or more CPUs, and a one-minute load average
-    (this process included) under one less than their number. On a machine saturated by
-    other jobs a child only competes with them, and its pickling is pure overhead."""
-    cpus = os.cpu_count() or 1
-    if cpus < 2:
-        return False
-    try:
-        load = os.getloadavg()[0]
-    except (AttributeError, OSError):  # not on this platform
-        return True
-    return load < cpus - 0.5
 
 
 def _read_candidate(candidate: Candidate, ctx: ReadContext, config: Config) -> SourceResult:

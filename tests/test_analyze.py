@@ -17,7 +17,6 @@ from packaging.utils import canonicalize_name
 from depsplit.analyze import Options, analyze
 from depsplit.config import Config
 from depsplit.conflicts import check_group, expand, sides
-from depsplit.model import Plan
 from depsplit.report import json as json_report
 
 DEMO = Path(__file__).resolve().parents[1] / "fixtures" / "monorepo"
@@ -177,74 +176,6 @@ def test_json_report_of_the_demo_round_trips(demo) -> None:
     data = json.loads(json_report.render(demo))
     assert data["partition"]["optimal"] is True
     assert {c["id"] for c in data["conflicts"]} == {c.id for c in demo.conflicts}
-
-
-@pytest.mark.skipif(
-    not hasattr(os, "fork") or sys.platform == "darwin",
-    reason="reading in a child process needs fork()",
-)
-def test_reading_in_a_child_process_gives_the_same_plan(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """From ``PARALLEL_MIN_APPS`` on, a forked child reads every other app; the plan and
-    the JSON report are the same as reading them all in this process."""
-    import depsplit.analyze as pipeline
-
-    generate_monorepo(tmp_path, 40, seed=5, k_groups=3)
-    monkeypatch.setattr(pipeline, "PARALLEL_MIN_APPS", 10**9)
-    alone = analyze(tmp_path, Config(), Options())
-    monkeypatch.setattr(pipeline, "PARALLEL_MIN_APPS", 2)
-    monkeypatch.setattr(pipeline, "_spare_cpu", lambda: True)
-    forks = _count_forks(monkeypatch)
-    forked = analyze(tmp_path, Config(), Options())
-    assert forks == [1]
-    assert _answer(forked) == _answer(alone)
-    assert json_report.render(forked) == json_report.render(alone)
-
-
-@pytest.mark.skipif(
-    not hasattr(os, "fork") or sys.platform == "darwin",
-    reason="reading in a child process needs fork()",
-)
-def test_a_failing_child_reader_falls_back_to_this_process(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """Whatever happens in the child (here: it cannot pickle its results), its apps are
-    read here and the plan is unchanged."""
-    import pickle
-
-    import depsplit.analyze as pipeline
-
-    generate_monorepo(tmp_path, 12, seed=2, k_groups=2)
-    monkeypatch.setattr(pipeline, "PARALLEL_MIN_APPS", 10**9)
-    alone = analyze(tmp_path, Config(), Options())
-
-    def no_pickling(*args: object, **kwargs: object) -> bytes:
-        raise pickle.PicklingError("not here")
-
-    monkeypatch.setattr(pipeline, "PARALLEL_MIN_APPS", 2)
-    monkeypatch.setattr(pipeline, "_spare_cpu", lambda: True)
-    monkeypatch.setattr(pipeline.pickle, "dumps", no_pickling)
-    forks = _count_forks(monkeypatch)
-    assert _answer(analyze(tmp_path, Config(), Options())) == _answer(alone)
-    assert forks == [1]
-
-
-def _count_forks(monkeypatch: pytest.MonkeyPatch) -> list[int]:
-    forks: list[int] = []
-    real_fork = os.fork
-
-    def counting_fork() -> int:
-        forks.append(1)
-        return real_fork()
-
-    monkeypatch.setattr(os, "fork", counting_fork)
-    return forks
-
-
-def _answer(plan: Plan) -> tuple[object, ...]:
-    """A plan without the partition's elapsed time."""
-    return (plan.apps, plan.diagnostics, plan.conflicts, plan.groups, plan.unsatisfiable)
 
 
 def test_a_group_that_meets_only_in_pre_releases_says_so(tmp_path: Path) -> None:
