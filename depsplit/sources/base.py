@@ -41,8 +41,6 @@ class ReadContext:
     """Path string → :meth:`rel` of it."""
     _real: dict[str, str] = field(default_factory=dict, init=False, repr=False, compare=False)
     """Path string → its resolution (:meth:`resolved`)."""
-    _clean: set[str] = field(default_factory=set, init=False, repr=False, compare=False)
-    """Resolutions known to be canonical: every component was seen not to be a symlink."""
     _paths: dict[str, Path] = field(default_factory=dict, init=False, repr=False, compare=False)
     """Path string → :meth:`resolve` of it."""
 
@@ -66,53 +64,12 @@ class ReadContext:
         return found
 
     def resolved(self, path: str) -> str:
-        """``str(Path(path).resolve())``, memoized per run, on strings (pathlib's
-        operations cost more than the file system's).
-
-        A path whose last component is not a symlink resolves to its resolved parent plus
-        its name (one ``lstat`` instead of one per component and a ``stat``). A trailing
-        ``..`` is the parent of its resolved parent when that is canonical (every
-        component was seen not to be a symlink): ``realpath`` strips it lexically there,
-        and the final ``stat`` of ``Path.resolve`` cannot meet a symlink loop. Symlinks,
-        roots and anything unusual take ``Path.resolve`` itself, with its exceptions (a
-        symlink loop raises ``RuntimeError`` on 3.10-3.12), which are not memoized: the
-        next call raises again."""
+        """``str(Path(path).resolve())``, memoized per run (every requirement names its
+        file, and resolving walks the file system). Its exceptions (a symlink loop raises
+        ``RuntimeError`` on 3.10-3.12) are not memoized: the next call raises again."""
         found = self._real.get(path)
-        if found is not None:
-            return found
-        if os.sep != "/":
+        if found is None:
             found = self._real[path] = str(Path(path).resolve())
-            return found
-        # os.path.split and os.path.isabs, inlined (POSIX): this runs for every file read.
-        cut = path.rfind("/") + 1
-        parent, name = path[:cut], path[cut:]
-        if parent and parent != "/" * len(parent):
-            parent = parent.rstrip("/")
-        clean = False
-        if (
-            not name
-            or name == "."
-            or "\x00" in name
-            or not parent.startswith("/")
-            or (name != ".." and os.path.islink(path))
-        ):
-            found = str(Path(path).resolve())
-            clean = not name and found == "/"  # a root: nothing to be a symlink
-        else:
-            try:
-                resolved_parent = self.resolved(parent)  # one lstat per directory
-            except (OSError, RuntimeError, ValueError):
-                return str(Path(path).resolve())  # raises as the path's own resolution does
-            clean = resolved_parent in self._clean
-            if name != "..":
-                found = f"{resolved_parent.rstrip('/')}/{name}"
-            elif clean:
-                found = os.path.dirname(resolved_parent)
-            else:
-                found = str(Path(path).resolve())
-        self._real[path] = found
-        if clean:
-            self._clean.add(found)
         return found
 
     def _rel(self, path: str) -> str:
