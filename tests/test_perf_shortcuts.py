@@ -159,16 +159,6 @@ def test_read_toml_invalid_text_fails_every_time(tmp_path: Path) -> None:
         assert info.value.file == f"{name}/pyproject.toml"
 
 
-def test_toml_index_memo_follows_the_fast_switch(monkeypatch: pytest.MonkeyPatch) -> None:
-    text = 'a = [\n  "x",\n  "y",\n]\n[t]\nb = 1\n'
-    fast = locate.toml_index(text)
-    monkeypatch.setattr(locate.TomlIndex, "_FAST", False)
-    slow = locate.toml_index(text)
-    assert slow is not fast
-    assert slow.items(("a",)) == fast.items(("a",)) == [2, 3]
-    assert slow.key_line(("t", "b")) == fast.key_line(("t", "b")) == 6
-
-
 def _why_general(shown: list[str], *, nway: bool) -> str:
     """``_why`` as it was before its pair shortcut."""
     unique = [f"({s})" if "," in s else s for s in dict.fromkeys(shown)]

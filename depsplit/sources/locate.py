@@ -40,58 +40,6 @@ _SCALAR_END = re.compile(r"[\s,\]}#]")
 _SPECIAL = re.compile(r"[\"'\[\]{}#]")
 """What the lexer acts on where it records nothing (bare keys, scalars, ``=`` and commas
 in valid TOML never hold these)."""
-# -- fast paths of TomlIndex -------------------------------------------------------------
-# Whole-line patterns for the lines that make up nearly every dependency file. A line that
-# one of them matches in full has exactly the effect the lexer (``TomlIndex._line``) would
-# give it; any other line takes the lexer. They are built from the lexer's own rules:
-#
-# - outside a recorded array's top level the lexer only acts on ``_SPECIAL`` characters,
-#   so any run of other characters (``_N``) is skipped;
-# - a one-line string is ``_BASIC`` / ``_LITERAL`` not opened by three quotes (the
-#   ``(?!"")`` / ``(?!'')``), which the lexer would take as a multi-line string;
-# - ``[`` and ``{`` nest alike; inside an opened bracket nothing is recorded unless it is
-#   the top level of an array assigned at depth 0 (the only case ``_items`` is set);
-# - at a recorded array's top level the lexer skips exactly `` \t,`` and records one item
-#   per string or bracket (``_ITEMS``); bare scalars there take the lexer;
-# - ``#`` outside a string ends the line (a comment inside brackets takes the lexer).
-#
-# Each token starts with a character no other token or run can start with (the "unrolled
-# loop" form ``N*(?:T N*)*``), so a failed match backtracks in linear time.
-_N = r"""[^"'#\[\]{}]"""
-_STR = r"""(?:"(?!"")[^"\\]*(?:\\.[^"\\]*)*"|'(?!'')[^']*')"""
-_B1 = rf"[\[{{]{_N}*(?:{_STR}{_N}*)*[\]}}]"
-"""A bracket (array or inline table) holding strings and no brackets, closed."""
-_B2 = rf"[\[{{]{_N}*(?:(?:{_STR}|{_B1}){_N}*)*[\]}}]"
-"""A bracket holding strings and closed ``_B1`` brackets, closed."""
-_PLAIN = rf"{_N}*(?:(?:{_STR}|\{{{_N}*(?:(?:{_STR}|{_B1}){_N}*)*\}}){_N}*)*"
-"""What the lexer skips at depth 0 without recording: runs, strings, closed inline tables."""
-_ITEM_ = rf"(?:{_STR}|{_B2})"
-_ITEMS = rf"[ \t,]*(?:({_ITEM_})[ \t,]*((?:{_ITEM_}[ \t,]*)+)?)?"
-"""The top level of a recorded array: items (strings, closed brackets) and separators.
-Its groups are the first item and the text of any further items (see :func:`_count`)."""
-_FAST_KEY_PART = r"""(?:[A-Za-z0-9_-]+|"[^"\\]*(?:\\.[^"\\]*)*"|'[^']*')"""
-_FAST_KEY_PATH = rf"{_FAST_KEY_PART}(?:[ \t]*\.[ \t]*{_FAST_KEY_PART})*"
-"""``_KEY``'s dotted key (the same parts, unrolled) with only spaces and tabs around dots:
-where it matches, ``_KEY`` matches the same text (its parts cannot end elsewhere)."""
-_TOP_LINE = re.compile(
-    rf"[ \t]*(?:({_FAST_KEY_PATH})[ \t]*={_PLAIN}(?:(\[){_ITEMS}(\]{_PLAIN})?)?)?(?:#.*)?"
-)
-"""A line at depth 0: blank, a comment, or ``key = value`` whose value is plain or is an
-array of strings / closed brackets that either closes on the line or stays open. Groups:
-the key, the array's ``[``, its first item, further items, its closing bracket."""
-_ARRAY_LINE = re.compile(rf"{_ITEMS}(\]{_PLAIN})?(?:#.*)?")
-"""A line at the top level of a recorded array: items, possibly its closing bracket.
-Groups: the first item, further items, the closing bracket."""
-_ITEM = re.compile(_ITEM_)
-
-
-def _count(first: str | None, more: str | None) -> int:
-    """How many items an ``_ITEMS`` match holds, from its two groups."""
-    if first is None:
-        return 0
-    return 1 if more is None else 1 + len(_ITEM.findall(more))
-
-
 _PARSE_ERROR_LINE = re.compile(r"at line (\d+)")
 _PARSE_ERROR_WHERE = re.compile(r"\s*\(at line \d+, (column \d+)\)")
 
@@ -131,24 +79,6 @@ def split_dotted(key: str) -> Path_:
 
 _SPLIT: dict[str, Path_] = {}
 _SPLIT_MAX = 65536
-
-
-def _key_prefixes(table: Path_, key: str) -> tuple[Path_, ...]:
-    """The paths a ``key = …`` line in ``[table]`` records: ``table`` plus each leading
-    part of the dotted ``key`` (``a.b`` in ``[t]`` → ``(t, a)``, ``(t, a, b)``); the last
-    is the key's own path. Memoized like :func:`split_dotted` (the same table and key
-    recur across a monorepo's files, and in every ``[[package]]`` of a lock file)."""
-    found = _PREFIXES.get((table, key))
-    if found is None:
-        if len(_PREFIXES) >= _SPLIT_MAX:
-            _PREFIXES.clear()
-        path = table + split_dotted(key)
-        found = tuple(path[:end] for end in range(len(table) + 1, len(path) + 1))
-        _PREFIXES[(table, key)] = found
-    return found
-
-
-_PREFIXES: dict[tuple[Path_, str], tuple[Path_, ...]] = {}
 
 
 def frozen(value: object) -> Hashable | None:
@@ -257,84 +187,8 @@ class TomlIndex:
         self._depth = 0
         self._multiline: str | None = None
         self._items: list[int] | None = None
-        if self._FAST:
-            self._scan(text)
-        else:
-            for number, line in enumerate(text.split("\n"), start=1):
-                self._line(line, number)
-
-    _FAST = True
-    """Take the whole-line fast paths (tests turn them off to compare with the lexer)."""
-
-    def _scan(self, text: str) -> None:
-        """Index ``text`` line by line: a line that ``_TOP_LINE`` or ``_ARRAY_LINE``
-        matches in full is recorded here, exactly as :meth:`_line` would record it (see
-        the notes on the patterns); so is a ``[table]`` header at the start of a line; a
-        line inside a multi-line string without its closing quotes is skipped, as
-        :meth:`_value` skips it; any other line goes to :meth:`_line`.
-
-        The lexer's state is kept in locals here and handed over around each call to
-        :meth:`_line` or :meth:`_header`; ``occurrence`` is worked out once per table when
-        the enclosing ``[[array]]`` decides it for every key of the table."""
-        top_line = _TOP_LINE.fullmatch
-        array_line = _ARRAY_LINE.fullmatch
-        keys, arrays = self._keys, self._arrays
-        depth, multiline, items = self._depth, self._multiline, self._items
-        table, occurrence = self._table, self._table_occurrence()
         for number, line in enumerate(text.split("\n"), start=1):
-            if multiline is not None:
-                if multiline not in line:
-                    continue
-            elif depth == 0:
-                if line[:1] == "[":
-                    header = _HEADER.match(line)
-                    if header is not None:  # what _line does with it (skipping lstrip)
-                        self._header(header, number)
-                        table, occurrence = self._table, self._table_occurrence()
-                        continue
-                elif not line:
-                    continue
-                match = top_line(line)
-                if match is not None:
-                    key, opened, first, more, closed = match.groups()
-                    if key is None:  # blank or a comment
-                        continue
-                    prefixes = _PREFIXES.get((table, key)) or _key_prefixes(table, key)
-                    path = prefixes[-1]
-                    occ = self._occurrence(path) if occurrence is None else occurrence
-                    for prefix in prefixes:
-                        keys.setdefault((prefix, occ), number)
-                    if opened is not None:
-                        array = arrays.setdefault((path, occ), [])
-                        if first is not None:
-                            array.extend([number] * _count(first, more))
-                        if closed is None:
-                            depth, items = 1, array
-                    continue
-            elif depth == 1 and items is not None:
-                match = array_line(line)
-                if match is not None:
-                    first, more, closed = match.groups()
-                    if first is not None:
-                        items.extend([number] * _count(first, more))
-                    if closed is not None:
-                        depth, items = 0, None
-                    continue
-            self._depth, self._multiline, self._items = depth, multiline, items
             self._line(line, number)
-            depth, multiline, items = self._depth, self._multiline, self._items
-            table, occurrence = self._table, self._table_occurrence()
-        self._depth, self._multiline, self._items = depth, multiline, items
-
-    def _table_occurrence(self) -> int | None:
-        """The occurrence of every key in the current table, when the table alone decides
-        it (no ``[[array]]`` yet, or one no longer than the table); else ``None``."""
-        occ_table = self._occ_table
-        if occ_table is None:
-            return 0
-        if len(occ_table) <= len(self._table):
-            return self._occ if self._table[: len(occ_table)] == occ_table else 0
-        return None
 
     # -- queries -------------------------------------------------------------------------
 
@@ -501,19 +355,18 @@ they raise, with their message, each time. Per process; cleared when it holds
 
 _TOML_MEMO_MAX = 1024
 
-_INDEXES: dict[tuple[str, bool], TomlIndex] = {}
-""":func:`toml_index` per text (and fast-path switch), likewise."""
+_INDEXES: dict[str, TomlIndex] = {}
+""":func:`toml_index` per text, likewise."""
 
 
 def toml_index(text: str) -> TomlIndex:
     """``TomlIndex(text)``, once per distinct text (see :data:`_PARSED_TOML`): an index
     depends on the text alone and is only queried once built."""
-    key = (text, TomlIndex._FAST)
-    found = _INDEXES.get(key)
+    found = _INDEXES.get(text)
     if found is None:
         if len(_INDEXES) >= _TOML_MEMO_MAX:
             _INDEXES.clear()
-        found = _INDEXES[key] = TomlIndex(text)
+        found = _INDEXES[text] = TomlIndex(text)
     return found
 
 
