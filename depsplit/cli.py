@@ -11,8 +11,8 @@ from __future__ import annotations
 import posixpath
 import re
 import sys
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field, replace
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -21,6 +21,7 @@ import click
 from depsplit import __version__
 from depsplit.errors import EXIT_ERROR, EXIT_OK, EXIT_POLICY, DepsplitError
 from depsplit.model import Plan
+from depsplit.report import RENDERERS, ReportContext
 
 if TYPE_CHECKING:
     from depsplit.analyze import Options
@@ -30,7 +31,7 @@ if TYPE_CHECKING:
     from depsplit.index import IndexConfig
     from depsplit.suggest import Suggestions
 
-FORMATS = ("text", "json", "markdown", "sarif", "github")
+FORMATS = tuple(RENDERERS)
 FAIL_ON = ("unsatisfiable", "conflict", "new", "never")
 
 
@@ -415,12 +416,11 @@ def analyze(
     if with_suggestions and not plan.has_errors:
         with progress("depsplit: searching for edits that need fewer containers…", quiet=quiet):
             fewer = _fewer_containers(plan, kw)
-    options = _RenderOptions(
+    environ = dict(os.environ)
+    context = ReportContext(
         baseline=diff,
-        link_base=link_base,
+        link_base=_links(link_base, environ),
         root=Path(str(kw["path"])),
-        environ=dict(os.environ),
-        color_mode=color_mode,
         details=bool(kw.get("verbose")),
         closing=_closing(plan, fail_on, diff),
         fewer=fewer,
@@ -429,14 +429,17 @@ def analyze(
 
     for i, fmt in enumerate(formats):
         target = outputs[i] if i < len(outputs) else "-"
+        color = _color(color_mode, environ, target)
+        # A context of its own only when coloured: the others share its path prefix.
+        output_context = replace(context, color=True) if color else context
         with fewer_collections():  # a report allocates one dict per requirement
-            text = _render(plan, fmt, options=options, target=target)
+            text = RENDERERS[fmt](plan, output_context)
         _emit(text, target)
-    summary = options.environ.get("GITHUB_STEP_SUMMARY")
+    summary = environ.get("GITHUB_STEP_SUMMARY")
     if "github" in formats and summary:
         from depsplit.writer import append_text
 
-        append_text(Path(summary), _render(plan, "markdown", options=options))
+        append_text(Path(summary), RENDERERS["markdown"](plan, context))
     raise _Exit(_exit_code(plan, fail_on, diff))
 
 
@@ -875,104 +878,30 @@ def _generate_summary(plan: Plan, fail_on: str, quiet: bool = False) -> int:
     return code
 
 
-@dataclass
-class _RenderOptions:
-    """What the renderers need beyond the plan, gathered once per run."""
-
-    baseline: BaselineDiff | None = None
-    link_base: str | None = None
-    root: Path | None = None
-    environ: dict[str, str] = field(default_factory=dict)
-    color_mode: str = "auto"
-    """``--color``: ``auto``, ``always`` or ``never``."""
-    details: bool = False
-    """``-v``: the text report lists every conflict in full."""
-    closing: str | None = None
-    """The text report's last line: the verdict and the exit code's reason."""
-    fewer: Suggestions | None = None
-    """``--suggest``: the "Fewer containers" section's suggestions."""
-    _prefix: str | None = None
-
-    def path_prefix(self) -> str:
-        """The analysed directory relative to the repository top (for SARIF URIs,
-        annotations and links); ``""`` outside git."""
-        if self._prefix is None:
-            from depsplit.baseline import repo_prefix
-
-            self._prefix = (repo_prefix(self.root) if self.root is not None else None) or ""
-        return self._prefix
-
-    def links(self) -> str | None:
-        """``--link-base``, else the commit's blob URL from GitHub Actions' variables."""
-        if self.link_base:
-            return self.link_base
-        env = self.environ
-        server, repo = env.get("GITHUB_SERVER_URL"), env.get("GITHUB_REPOSITORY")
-        sha = env.get("DEPSPLIT_LINK_SHA") or env.get("GITHUB_SHA")
-        if server and repo and sha:
-            return f"{server.rstrip('/')}/{repo}/blob/{sha}/"
-        return None
-
-    def color(self, target: str) -> bool:
-        """``--color always``/``never`` decide; ``auto`` colours stdout when it is a
-        terminal (not ``TERM=dumb``), never with ``NO_COLOR`` set, and a pipe too with
-        ``FORCE_COLOR`` set (https://no-color.org, https://force-color.org); a file never."""
-        if self.color_mode != "auto":
-            return self.color_mode == "always"
-        if target != "-" or self.environ.get("NO_COLOR"):
-            return False
-        if self.environ.get("FORCE_COLOR"):
-            return True
-        isatty = getattr(sys.stdout, "isatty", None)
-        return bool(isatty and isatty()) and self.environ.get("TERM") != "dumb"
+def _links(link_base: str | None, environ: Mapping[str, str]) -> str | None:
+    """``--link-base``, else the commit's blob URL from GitHub Actions' variables."""
+    if link_base:
+        return link_base
+    server, repo = environ.get("GITHUB_SERVER_URL"), environ.get("GITHUB_REPOSITORY")
+    sha = environ.get("DEPSPLIT_LINK_SHA") or environ.get("GITHUB_SHA")
+    if server and repo and sha:
+        return f"{server.rstrip('/')}/{repo}/blob/{sha}/"
+    return None
 
 
-def _render(
-    plan: Plan, fmt: str, *, options: _RenderOptions | None = None, target: str = "-"
-) -> str:
-    options = options or _RenderOptions()
-    diff = options.baseline
-    fewer = None
-    if options.fewer is not None:
-        from depsplit.suggest import report_lines
-
-        fewer = report_lines(options.fewer)
-    if fmt == "json":
-        from depsplit.report import json as json_report
-
-        if options.fewer is None:
-            return json_report.render(plan)
-        from depsplit.suggest import report_data
-
-        return json_report.render(plan, {"fewer_containers": report_data(options.fewer)})
-    if fmt == "markdown":
-        from depsplit.report import markdown
-
-        return markdown.render(
-            plan,
-            baseline=diff,
-            link_base=options.links(),
-            path_prefix=options.path_prefix(),
-            fewer=fewer,
-        )
-    if fmt == "sarif":
-        from depsplit.report import sarif
-
-        return sarif.render(plan, baseline=diff, path_prefix=options.path_prefix())
-    if fmt == "github":
-        from depsplit.report import github
-
-        return github.render(plan, baseline=diff, path_prefix=options.path_prefix(), fewer=fewer)
-    from depsplit.report import text as text_report
-
-    return text_report.render(
-        plan,
-        baseline=diff,
-        color=options.color(target),
-        details=options.details,
-        closing=options.closing,
-        fewer=fewer,
-    )
+def _color(color_mode: str, environ: Mapping[str, str], target: str) -> bool:
+    """Whether the report written to ``target`` (``"-"``: stdout) is coloured.
+    ``--color always``/``never`` decide; ``auto`` colours stdout when it is a terminal
+    (not ``TERM=dumb``), never with ``NO_COLOR`` set, and a pipe too with ``FORCE_COLOR``
+    set (https://no-color.org, https://force-color.org); a file never."""
+    if color_mode != "auto":
+        return color_mode == "always"
+    if target != "-" or environ.get("NO_COLOR"):
+        return False
+    if environ.get("FORCE_COLOR"):
+        return True
+    isatty = getattr(sys.stdout, "isatty", None)
+    return bool(isatty and isatty()) and environ.get("TERM") != "dumb"
 
 
 def _emit(text: str, target: str) -> None:

@@ -59,16 +59,16 @@ def test_piped_cli_output_is_plain(tree, monkeypatch: pytest.MonkeyPatch) -> Non
 
 
 def test_no_color_wins_even_on_a_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
-    from depsplit.cli import _RenderOptions
+    from depsplit.cli import _color
 
     class Tty(io.StringIO):
         def isatty(self) -> bool:
             return True
 
     monkeypatch.setattr("sys.stdout", Tty())
-    assert _RenderOptions(environ={"TERM": "xterm"}).color("-") is True
-    assert _RenderOptions(environ={"TERM": "xterm", "NO_COLOR": "1"}).color("-") is False
-    assert _RenderOptions(environ={"TERM": "xterm"}).color("out.txt") is False
+    assert _color("auto", {"TERM": "xterm"}, "-") is True
+    assert _color("auto", {"TERM": "xterm", "NO_COLOR": "1"}, "-") is False
+    assert _color("auto", {"TERM": "xterm"}, "out.txt") is False
 
 
 def test_progress_is_silent_when_not_a_terminal() -> None:

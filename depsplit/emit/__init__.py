@@ -1,6 +1,7 @@
 """Emitters: the plan → the files of ``depsplit generate`` (pure: nothing here writes).
 
-:func:`render_all` returns ``{relative POSIX path in OUTDIR: text}``, in sorted order:
+:func:`render_all` returns ``{relative POSIX path in OUTDIR: text}``, in sorted order, from
+the emitters of :data:`EMITTERS` (each an :class:`~depsplit.emit.interface.Emitter`):
 
 - ``<group>/Dockerfile``, ``<group>/Dockerfile.dockerignore``, ``<group>/requirements.txt``;
 - ``compose.yaml``, and ``lb/<app>.nginx.conf`` for each load-balanced app;
@@ -9,7 +10,10 @@
 - with ``options.kubernetes``, ``kubernetes/``: a ``kustomization.yaml`` and one manifest
   file per app (:mod:`depsplit.emit.kubernetes`);
 - ``depsplit-plan.json``: the plan it was made from (the JSON report) and the options; the
-  writer adds the hashes of the files it wrote (``"files"``).
+  writer adds the hashes of the files it wrote (``"files"``) (:mod:`depsplit.emit.planfile`).
+
+Adding a file family is one module with its emitter, one line in :data:`EMITTERS` and its
+tests.
 
 The build context of every image is the analysed root, so OUTDIR must be inside it
 (:func:`layout` refuses anything else): the Dockerfiles copy app directories and their
@@ -18,24 +22,24 @@ generated ``requirements.txt`` from there.
 
 from __future__ import annotations
 
-import dataclasses
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Any
+from types import MappingProxyType
 
-from depsplit import __version__
-from depsplit.emit import compose, dockerfile, dockerignore, kubernetes, lock
+from depsplit.emit import compose, dockerfile, dockerignore, kubernetes, lock, planfile
 from depsplit.emit.build import GenerateOptions, Generation, prepare
 from depsplit.emit.entrypoints import EntryPoint, detect
+from depsplit.emit.interface import Emitter
+from depsplit.emit.planfile import PLAN_FILE, plan_document
 from depsplit.emit.text import header, unsafe_path_reason
 from depsplit.errors import UsageError
 from depsplit.model import Plan
 
-PLAN_FILE = "depsplit-plan.json"
-
 __all__ = [
+    "EMITTERS",
     "PLAN_FILE",
+    "Emitter",
     "EntryPoint",
     "GenerateOptions",
     "Generation",
@@ -103,55 +107,37 @@ def check_outdir_apart(outdir: str, app_paths: Iterable[tuple[str, str]]) -> Non
             )
 
 
-def plan_document(gen: Generation) -> dict[str, Any]:
-    from depsplit.report import json as json_report
-
-    data: dict[str, Any] = {"generated_by": f"depsplit {__version__}"}
-    data.update(json_report.to_data(gen.plan))
-    data["generate"] = {
-        "project": gen.project,
-        "registry": gen.options.registry,
-        "namespace": gen.options.namespace,
-        "tag": gen.options.tag,
-        "replicas": dict(sorted(gen.options.replicas.items())),
-        "context": gen.options.context,
-        "images": {b.group.name: b.image for b in gen.groups},
-        "ports": dict(
-            sorted(
-                (a.app.name, a.host_port)
-                for b in gen.groups
-                for a in b.apps
-                if a.host_port is not None
-            )
-        ),
+EMITTERS: Mapping[str, Emitter] = MappingProxyType(
+    {
+        "dockerfile": dockerfile.emit,
+        "dockerignore": dockerignore.emit,
+        "requirements": lock.emit,
+        "compose": compose.emit,
+        "stack": compose.emit_stack,
+        "kubernetes": kubernetes.emit,
+        "plan": planfile.emit,
     }
-    resources = gen.options.deploy_resources
-    if resources is not None:
-        data["generate"]["resources"] = dataclasses.asdict(resources)
-    if gen.options.kubernetes is not None:
-        data["generate"]["kubernetes"] = kubernetes.plan_section(gen)
-    return data
+)
+"""Name → emitter of every file family :func:`render_all` makes, in the order they run."""
 
 
-def render_all(plan: Plan, root: Path, options: GenerateOptions) -> dict[str, str]:
-    """Every generated file, by its path relative to OUTDIR."""
-    from depsplit.report import json as json_report
-
+def render_all(
+    plan: Plan, root: Path, options: GenerateOptions, emitters: Mapping[str, Emitter] = EMITTERS
+) -> dict[str, str]:
+    """Every generated file, by its path relative to OUTDIR, in sorted order: what each of
+    ``emitters`` makes for ``plan`` (analysed in ``root``) with ``options``.
+    :class:`RuntimeError` (a bug in depsplit, not in the input) when two emitters make the
+    same path."""
     gen = prepare(plan, root, options)
     head = header(gen.root_label)
     files: dict[str, str] = {}
-    for build in gen.groups:
-        name = build.group.name
-        files[f"{name}/Dockerfile"] = dockerfile.render(gen, build, head)
-        files[f"{name}/Dockerfile.dockerignore"] = dockerignore.render(gen, build, head)
-        files[f"{name}/requirements.txt"] = lock.render(build.requirements, build.group, head)
-        for app in build.apps:
-            if app.load_balanced:
-                files[compose.lb_config_path(app)] = compose.nginx_config(app, head)
-    files["compose.yaml"] = compose.render(gen, head)
-    if options.deploy_resources is not None:
-        files[compose.STACK_FILE] = compose.render_stack(gen, head)
-    if options.kubernetes is not None:
-        files.update(kubernetes.render_all(gen, root, head))
-    files[PLAN_FILE] = json_report.indented(plan_document(gen)) + "\n"
+    made_by: dict[str, str] = {}
+    for name, emitter in emitters.items():
+        for path, text in emitter(gen, root, head).items():
+            if path in made_by:
+                raise RuntimeError(
+                    f"the emitters {made_by[path]!r} and {name!r} both make {path!r}"
+                )
+            made_by[path] = name
+            files[path] = text
     return dict(sorted(files.items()))

@@ -17,6 +17,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
+from pathlib import Path
 
 from depsplit import __version__
 from depsplit.emit.build import JOB, AppBuild, Generation, GroupBuild, Resources
@@ -397,3 +398,22 @@ def nginx_config(app: AppBuild, header: str) -> str:
         )
         + "\n"
     )
+
+
+def emit(gen: Generation, root: Path, header: str) -> dict[str, str]:
+    """The :class:`~depsplit.emit.interface.Emitter` of ``compose.yaml`` and of
+    ``lb/<app>.nginx.conf`` for each load-balanced app."""
+    files = {"compose.yaml": render(gen, header)}
+    for build in gen.groups:
+        for app in build.apps:
+            if app.load_balanced:
+                files[lb_config_path(app)] = nginx_config(app, header)
+    return files
+
+
+def emit_stack(gen: Generation, root: Path, header: str) -> dict[str, str]:
+    """The :class:`~depsplit.emit.interface.Emitter` of :data:`STACK_FILE`, only with
+    deploy settings (``options.deploy_resources``)."""
+    if gen.options.deploy_resources is None:
+        return {}
+    return {STACK_FILE: render_stack(gen, header)}

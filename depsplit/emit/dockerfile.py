@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import posixpath
 from collections.abc import Sequence
+from pathlib import Path
 
 from packaging.utils import canonicalize_name
 
@@ -306,3 +307,8 @@ def render(gen: Generation, build: GroupBuild, header: str) -> str:
             f"CMD {dockerfile_json(list(default.entry.command), expanded=False)}",
         ]
     return "\n".join(out) + "\n"
+
+
+def emit(gen: Generation, root: Path, header: str) -> dict[str, str]:
+    """The :class:`~depsplit.emit.interface.Emitter` of ``<group>/Dockerfile``."""
+    return {f"{b.group.name}/Dockerfile": render(gen, b, header) for b in gen.groups}

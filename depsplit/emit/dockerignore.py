@@ -13,12 +13,13 @@ comment, a re-include or a pattern."""
 from __future__ import annotations
 
 import posixpath
+from pathlib import Path
 
 from depsplit.emit.build import Generation, GroupBuild, credential_files
 from depsplit.emit.text import dockerignore_pattern
 from depsplit.redact import REDACTED
 
-__all__ = ["CREDENTIAL_FILES", "NEVER", "REDACTED", "credential_files", "render"]
+__all__ = ["CREDENTIAL_FILES", "NEVER", "REDACTED", "credential_files", "emit", "render"]
 
 CREDENTIAL_FILES = (
     "**/.netrc",
@@ -75,3 +76,9 @@ def render(gen: Generation, build: GroupBuild, header: str) -> str:
         # build.prepare refuses a path holding a line break: every one is written.
         out += [dockerignore_pattern(f) for f in build.secret_files]
     return "\n".join(out) + "\n"
+
+
+def emit(gen: Generation, root: Path, header: str) -> dict[str, str]:
+    """The :class:`~depsplit.emit.interface.Emitter` of ``<group>/Dockerfile.dockerignore``
+    (the ignore file of that Dockerfile only, BuildKit's per-Dockerfile name)."""
+    return {f"{b.group.name}/Dockerfile.dockerignore": render(gen, b, header) for b in gen.groups}

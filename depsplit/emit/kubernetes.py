@@ -525,4 +525,12 @@ def render_all(gen: Generation, root: Path, header: str) -> dict[str, str]:
     return files
 
 
-__all__ = ["DIR", "dns_names", "env_vars", "plan_section", "render_all"]
+def emit(gen: Generation, root: Path, header: str) -> dict[str, str]:
+    """The :class:`~depsplit.emit.interface.Emitter` of ``kubernetes/``, only with
+    ``options.kubernetes``: see :func:`render_all`."""
+    if gen.options.kubernetes is None:
+        return {}
+    return render_all(gen, root, header)
+
+
+__all__ = ["DIR", "dns_names", "emit", "env_vars", "plan_section", "render_all"]

@@ -39,6 +39,8 @@ import posixpath
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 from packaging.markers import InvalidMarker, Marker
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
@@ -48,6 +50,9 @@ from depsplit.emit.text import comment_safe
 from depsplit.model import App, Group, LockedPin, Origin, Plan, Requirement
 from depsplit.redact import REDACTED
 from depsplit.report.common import applies
+
+if TYPE_CHECKING:
+    from depsplit.emit.build import Generation
 
 SECRET_ENV = {
     "--index-url": "PIP_INDEX_URL",
@@ -415,3 +420,11 @@ def _render_locked(reqs: GroupRequirements, group: Group, header: str) -> str:
     for line in outside:
         _write_line(out, line)
     return "\n".join(out) + "\n"
+
+
+def emit(gen: Generation, root: Path, header: str) -> dict[str, str]:
+    """The :class:`~depsplit.emit.interface.Emitter` of ``<group>/requirements.txt``."""
+    return {
+        f"{b.group.name}/requirements.txt": render(b.requirements, b.group, header)
+        for b in gen.groups
+    }

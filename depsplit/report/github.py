@@ -22,6 +22,7 @@ from depsplit.report import text as text_report
 
 if TYPE_CHECKING:
     from depsplit.baseline import BaselineDiff
+    from depsplit.report.interface import ReportContext
 
 
 def escape_data(text: str) -> str:
@@ -191,3 +192,13 @@ def render(
         lines.append(command("notice", "\n".join(fewer), title="depsplit: fewer containers"))
     lines.append(text_report.headline(plan, baseline))
     return "\n".join(lines) + "\n"
+
+
+def render_report(plan: Plan, context: ReportContext) -> str:
+    """The :class:`~depsplit.report.interface.Renderer` of ``--format github``."""
+    return render(
+        plan,
+        baseline=context.baseline,
+        path_prefix=context.path_prefix,
+        fewer=context.fewer_lines,
+    )

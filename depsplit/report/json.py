@@ -9,7 +9,7 @@ import json
 import math
 from collections.abc import Mapping
 from json.encoder import encode_basestring
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from depsplit import __version__
 from depsplit.gc_pause import fewer_collections
@@ -24,6 +24,9 @@ from depsplit.model import (
     Requirement,
 )
 from depsplit.report.common import app_python, applies
+
+if TYPE_CHECKING:
+    from depsplit.report.interface import ReportContext
 
 SCHEMA_VERSION = 1
 
@@ -207,6 +210,16 @@ def render(plan: Plan, extra: Mapping[str, Any] | None = None) -> str:
 
 _encode = json.JSONEncoder(ensure_ascii=False, separators=(", ", ": ")).encode
 """The encoder every line of the report is the output of."""
+
+
+def render_report(plan: Plan, context: ReportContext) -> str:
+    """The :class:`~depsplit.report.interface.Renderer` of ``--format json``: with
+    ``--suggest``, the suggestions as ``fewer_containers``."""
+    if context.fewer is None:
+        return render(plan)
+    from depsplit.suggest import report_data
+
+    return render(plan, {"fewer_containers": report_data(context.fewer)})
 
 
 def indented(value: Any) -> str:

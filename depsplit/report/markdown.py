@@ -28,6 +28,7 @@ from depsplit.report import text as text_report
 
 if TYPE_CHECKING:
     from depsplit.baseline import BaselineDiff
+    from depsplit.report.interface import ReportContext
 
 GITHUB_COMMENT_LIMIT = 65536
 MARKER = "<!-- depsplit-report -->"
@@ -563,6 +564,17 @@ def render(
             steps.pop(0)
         if not steps:
             return _hard_cut(document, limit)
+
+
+def render_report(plan: Plan, context: ReportContext) -> str:
+    """The :class:`~depsplit.report.interface.Renderer` of ``--format markdown``."""
+    return render(
+        plan,
+        baseline=context.baseline,
+        link_base=context.link_base,
+        path_prefix=context.path_prefix,
+        fewer=context.fewer_lines,
+    )
 
 
 def _drop_diagram(caps: _Caps) -> bool:

@@ -20,6 +20,7 @@ from depsplit.report import text as text_report
 
 if TYPE_CHECKING:
     from depsplit.baseline import BaselineDiff
+    from depsplit.report.interface import ReportContext
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 INFORMATION_URI = "https://pypi.org/project/depsplit/"
@@ -244,3 +245,8 @@ def render(plan: Plan, *, baseline: BaselineDiff | None = None, path_prefix: str
         )
         + "\n"
     )
+
+
+def render_report(plan: Plan, context: ReportContext) -> str:
+    """The :class:`~depsplit.report.interface.Renderer` of ``--format sarif``."""
+    return render(plan, baseline=context.baseline, path_prefix=context.path_prefix)

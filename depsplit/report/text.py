@@ -27,6 +27,7 @@ from depsplit.target import SUPPORTED_PYTHONS, short
 
 if TYPE_CHECKING:
     from depsplit.baseline import BaselineDiff
+    from depsplit.report.interface import ReportContext
 
 Segment = tuple[str, str]
 """A piece of text and its rich style (``""`` for none)."""
@@ -715,3 +716,15 @@ def render(
             text.append(comment_safe(piece), style=STYLES.get(style, ""))
         console.print(text)
     return buffer.getvalue()
+
+
+def render_report(plan: Plan, context: ReportContext) -> str:
+    """The :class:`~depsplit.report.interface.Renderer` of ``--format text`` (the default)."""
+    return render(
+        plan,
+        baseline=context.baseline,
+        color=context.color,
+        details=context.details,
+        closing=context.closing,
+        fewer=context.fewer_lines,
+    )

@@ -1,0 +1,55 @@
+"""``depsplit-plan.json``: the plan the files were made from (the JSON report) and the
+options of ``generate``; the writer adds the hashes of the files it wrote (``"files"``).
+A later run reads it back to keep apps in the groups they had."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+from typing import Any
+
+from depsplit import __version__
+from depsplit.emit import kubernetes
+from depsplit.emit.build import Generation
+
+PLAN_FILE = "depsplit-plan.json"
+
+
+def plan_document(gen: Generation) -> dict[str, Any]:
+    """The plan file's data: who generated it, the JSON report's keys and ``generate``
+    (project, registry, images, ports, replicas, resources and Kubernetes settings)."""
+    from depsplit.report import json as json_report
+
+    data: dict[str, Any] = {"generated_by": f"depsplit {__version__}"}
+    data.update(json_report.to_data(gen.plan))
+    data["generate"] = {
+        "project": gen.project,
+        "registry": gen.options.registry,
+        "namespace": gen.options.namespace,
+        "tag": gen.options.tag,
+        "replicas": dict(sorted(gen.options.replicas.items())),
+        "context": gen.options.context,
+        "images": {b.group.name: b.image for b in gen.groups},
+        "ports": dict(
+            sorted(
+                (a.app.name, a.host_port)
+                for b in gen.groups
+                for a in b.apps
+                if a.host_port is not None
+            )
+        ),
+    }
+    resources = gen.options.deploy_resources
+    if resources is not None:
+        data["generate"]["resources"] = dataclasses.asdict(resources)
+    if gen.options.kubernetes is not None:
+        data["generate"]["kubernetes"] = kubernetes.plan_section(gen)
+    return data
+
+
+def emit(gen: Generation, root: Path, header: str) -> dict[str, str]:
+    """The :class:`~depsplit.emit.interface.Emitter` of the plan file (indented JSON; it
+    has no comment, so no ``header``)."""
+    from depsplit.report import json as json_report
+
+    return {PLAN_FILE: json_report.indented(plan_document(gen)) + "\n"}
