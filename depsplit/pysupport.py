@@ -30,6 +30,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
+from typing import Literal
 
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.version import Version
@@ -348,8 +349,9 @@ def apply(apps: Sequence[App], target: Target, finder_for: FinderFor) -> Support
     for app in apps:
         at[app.name] = {m: _wants_at(app, target, m) for m in candidates}
         if any(at[app.name].values()):
-            finders[app.name] = finder = finder_for(app)
-            finder.prefetch(sorted({k for wants in at[app.name].values() for k in wants}))
+            wanted_keys = sorted({k for wants in at[app.name].values() for k in wants})
+            finders[app.name] = finder_for(app)
+            finders[app.name].prefetch(wanted_keys)
 
     diagnostics: dict[Diagnostic, None] = {}
     unverified: set[str] = set()
@@ -411,6 +413,7 @@ def _page(
 ) -> Mapping[Version, tuple[IndexFile, ...]] | None:
     """The project's releases, or ``None`` (with a diagnostic) when they cannot be read:
     a warning offline (the Python stays unverified), an error otherwise (fail closed)."""
+    level: Literal["error", "warning"]
     try:
         return finder.versions(key)
     except OfflineCacheMiss as exc:

@@ -353,8 +353,9 @@ def _uv_paths(
         if not isinstance(package, Mapping):
             continue
         source = package.get("source")
-        local = isinstance(source, Mapping) and ("editable" in source or "virtual" in source)
-        if local and (
+        if not isinstance(source, Mapping) or not ("editable" in source or "virtual" in source):
+            continue
+        if (
             source.get("editable") == "."
             or source.get("virtual") == "."
             or canonicalize_name(names[i]) in member_keys
