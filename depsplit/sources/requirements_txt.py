@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -76,6 +77,29 @@ class _Option:
 @dataclass(frozen=True)
 class _Error:
     message: str
+
+
+def _requirement(
+    name: str,
+    specifier: str,
+    extras: Iterable[str],
+    *,
+    marker: str | None = None,
+    url: str | None = None,
+    editable: bool = False,
+) -> _Req:
+    """A requirement line's :class:`_Req`, whichever way the line was read (the plain-line
+    way of :func:`_simple_requirement` or the library's): its key the PEP 503 name, its
+    extras sorted."""
+    return _Req(
+        key=canonicalize_name(name),
+        name=name,
+        specifier=specifier,
+        extras=tuple(sorted(extras)),
+        marker=marker,
+        url=url,
+        editable=editable,
+    )
 
 
 _Item = _Req | _Include | _Option | _Error
@@ -209,7 +233,10 @@ def _simple_requirement(line: str) -> _Req | None:
     alone, or ``None``: the line then takes the library's way.
 
     For such a line the library's way comes to the same, at three times the cost (most of a
-    real repository's lines are like this, and most are written once). Its characters
+    real repository's lines are like this, and most are written once): without this way,
+    analysing realpython/materials takes 1.49 s instead of 1.05 s, the whole corpus 1.35 s
+    instead of 0.87 s (best of 7, a busy 2-CPU machine). Both ways make their
+    :class:`_Req` with :func:`_requirement`. Its characters
     (letters, digits, ``._-[],=!~<>*+`` and spaces) hold no option (no token starts with
     ``-``), no URL or scheme (``:``), no ``name @ url`` (``@``), no marker (``;``), no
     comment, no ``${VAR}`` and no path (``/``, ``\\``, a leading ``.``); no archive
@@ -240,7 +267,7 @@ def _simple_requirement(line: str) -> _Req | None:
             return None
         if pkg.url is not None or pkg.marker is not None:
             return None
-        name, specifiers, extras = pkg.name, pkg.specifier, tuple(sorted(pkg.extras))
+        name, specifiers, extras = pkg.name, pkg.specifier, tuple(pkg.extras)
     if any(str(spec).endswith("]") for spec in specifiers):
         return None
     if len(specifiers) > MAX_CLAUSES:
@@ -249,15 +276,7 @@ def _simple_requirement(line: str) -> _Req | None:
     # given them so: ``as_written`` used to run after a ``str()`` of the set, which
     # leaves the set holding them in that order.) No ``${VAR}`` can be in that text: the
     # line holds no ``$``.
-    return _Req(
-        key=canonicalize_name(name),
-        name=name,
-        specifier=str(specifiers),
-        extras=extras,
-        marker=None,
-        url=None,
-        editable=False,
-    )
+    return _requirement(name, str(specifiers), extras)
 
 
 def _convert(item: object, file: _File, ctx: ReadContext) -> list[_Item]:
@@ -329,14 +348,8 @@ def _requirement_entry(req: Any, item: Any, file: _File, ctx: ReadContext) -> _I
             return _Error(_reason("invalid version", text))
         if (problem := clause_problem(as_written(pkg))) is not None:
             return _Error(problem)
-        return _Req(
-            key=canonicalize_name(pkg.name),
-            name=pkg.name,
-            specifier=as_written(pkg),
-            extras=tuple(sorted(pkg.extras)),
-            marker=marker,
-            url=url,
-            editable=editable,
+        return _requirement(
+            pkg.name, as_written(pkg), pkg.extras, marker=marker, url=url, editable=editable
         )
     if link is None or url is None:
         return _Error(f"cannot understand requirement {redact_text(text)!r}")
@@ -346,15 +359,7 @@ def _requirement_entry(req: Any, item: Any, file: _File, ctx: ReadContext) -> _I
             f"cannot tell which package {redact_text(text)!r} provides; "
             "write it as 'name @ URL' or add '#egg=name'",
         )
-    return _Req(
-        key=canonicalize_name(name),
-        name=name,
-        specifier="",
-        extras=tuple(sorted(req.extras)),
-        marker=marker,
-        url=url,
-        editable=editable,
-    )
+    return _requirement(name, "", req.extras, marker=marker, url=url, editable=editable)
 
 
 def _local_or_url(url: str, file: _File, ctx: ReadContext) -> str:
