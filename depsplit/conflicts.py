@@ -73,7 +73,6 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from packaging.markers import InvalidMarker, UndefinedComparison, UndefinedEnvironmentName
 from packaging.specifiers import Specifier, SpecifierSet
 from packaging.utils import (
     InvalidSdistFilename,
@@ -134,21 +133,8 @@ __all__ = [
 
 
 def _allowed(app: App, target: Target) -> tuple[str, ...]:
-    """The minors (oldest first) the app allows: among the supported ones, or just
-    ``target.python`` when it is fixed."""
-    candidates = (target.python,) if target.python else tgt.SUPPORTED_PYTHONS
-    if not app.python:
-        # No constraint at all (most apps): every candidate, as allowed_pythons("") says,
-        # without joining an empty specifier for each of thousands of apps.
-        return tuple(candidates)
-    return _allowed_by(app.python_specifier, candidates)
-
-
-@functools.lru_cache(maxsize=4096)
-def _allowed_by(specifier: str, candidates: tuple[str, ...]) -> tuple[str, ...]:
-    """:func:`depsplit.target.allowed_pythons` as a tuple, cached: a monorepo repeats a few
-    Python constraints, and every engine asks for each app's."""
-    return tuple(tgt.allowed_pythons(specifier, candidates))
+    """The minors (oldest first) the app allows (:func:`depsplit.target.app_pythons`)."""
+    return tuple(tgt.app_pythons(app, target))
 
 
 def app_python(app: App, target: Target) -> str | None:
@@ -176,15 +162,6 @@ def common_python(apps: Sequence[App], target: Target) -> str | None:
 
 
 # --------------------------------------------------------------------------- requirements
-
-
-def _marker_applies(marker: str | None, target: Target, python: str) -> bool:
-    try:
-        return tgt.marker_applies(marker, target, python)
-    except (InvalidMarker, UndefinedComparison, UndefinedEnvironmentName):
-        # The reader has already reported an invalid marker; counting the requirement
-        # errs on the side of reporting a conflict rather than hiding one.
-        return True
 
 
 class _Effective(dict[str, list[Requirement]]):
@@ -223,7 +200,7 @@ def effective(app: App, target: Target, python: str) -> dict[str, list[Requireme
             if marker:
                 found = holds.get(marker)
                 if found is None:
-                    found = holds[marker] = _marker_applies(marker, target, python)
+                    found = holds[marker] = tgt.marker_holds(marker, target, python)
                 if not found:
                     continue
             reqs = out.get(req.key)
@@ -240,7 +217,7 @@ def effective(app: App, target: Target, python: str) -> dict[str, list[Requireme
                 if marker:
                     found = holds.get(marker)
                     if found is None:
-                        found = holds[marker] = _marker_applies(marker, target, python)
+                        found = holds[marker] = tgt.marker_holds(marker, target, python)
                     if not found:
                         continue
                 out[req.key].append(req)

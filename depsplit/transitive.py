@@ -104,7 +104,7 @@ from depsplit.model import (
     Target,
 )
 from depsplit.redact import REDACTED, redact_url
-from depsplit.target import SUPPORTED_PYTHONS, allowed_pythons, marker_applies, minor_key
+from depsplit.target import SUPPORTED_PYTHONS, app_pythons, marker_holds, minor_key, newest_first
 
 __all__ = ["Transitive", "TransitiveFindings", "merge_conflicts"]
 
@@ -133,10 +133,6 @@ _Failure = ResolutionImpossible | None
 _Said = tuple[tuple[object, ...], ...]
 """What the resolver reads of some requirements (:func:`_signature`)."""
 _Edges = list[TransitiveRequirement] | ResolutionImpossible | ResolutionTooComplex
-
-
-def _newest_first(minors: Iterable[str]) -> list[str]:
-    return sorted(set(minors), key=minor_key, reverse=True)
 
 
 def _next_minor(minor: str) -> str:
@@ -367,13 +363,12 @@ class Transitive:
     # -- interpreters and requirements
     def allowed(self, app: App) -> list[str]:
         """The minors the app allows, newest first (only ``--python`` when fixed)."""
-        candidates = (self.target.python,) if self.target.python else SUPPORTED_PYTHONS
-        return _newest_first(allowed_pythons(app.python_specifier, tuple(candidates)))
+        return newest_first(app_pythons(app, self.target))
 
     def common(self, names: Iterable[str]) -> list[str]:
         """The minors every app of ``names`` allows, newest first."""
         sets = [set(self.allowed(self.by_name[n])) for n in names]
-        return _newest_first(set.intersection(*sets)) if sets else []
+        return newest_first(set.intersection(*sets)) if sets else []
 
     def requirements(self, app: App, python: str) -> list[Requirement]:
         """What goes into the app's container at ``python``, for the resolver: ``main`` and
@@ -390,16 +385,12 @@ class Transitive:
                     continue
                 out.append(replace(req, marker=None))
         for req in app.requirements:
-            if req.role != "constraint" or req.url or not self._applies(req, python):
+            if req.role != "constraint" or req.url:
+                continue
+            if not marker_holds(req.marker, self.target, python):
                 continue
             out.append(replace(req, marker=None))
         return out
-
-    def _applies(self, req: Requirement, python: str) -> bool:
-        try:
-            return marker_applies(req.marker, self.target, python)
-        except Exception:  # an invalid marker: the reader reported it; count it
-            return True
 
     def _note_unresolved(self, app: App, req: Requirement) -> None:
         what = "a local path" if (req.url or "").startswith("file:") else "a direct URL"
@@ -645,7 +636,7 @@ class Transitive:
                 resolved.append(app)
             elif unfinished is not None:
                 # Not proven impossible: nothing can be said about the app (fail closed).
-                minors = _newest_first(self._complex.get(app.name, ()))
+                minors = newest_first(self._complex.get(app.name, ()))
                 self._stopped(
                     ResolutionTooComplex(unfinished.rounds),
                     [app.name],
@@ -718,7 +709,7 @@ class Transitive:
         for name in sorted(self._complex):
             if name in self.broken:
                 continue
-            minors = _newest_first(self._complex[name])
+            minors = newest_first(self._complex[name])
             self._note(
                 "warning",
                 f"--transitive: {name}: resolving its dependencies at CPython "
@@ -743,7 +734,7 @@ class Transitive:
             shared = set(mine) & set(self._resolvable(other))
             if shared:
                 out.add(max(shared, key=minor_key))
-        return _newest_first(out)
+        return newest_first(out)
 
     def _resolvable(self, app: App) -> list[str]:
         home = self.home[app.name]
