@@ -124,6 +124,7 @@ __all__ = [
     "find_conflicts",
     "group_notes",
     "judge",
+    "python_requirements",
     "sides",
     "unsatisfiable_apps",
 ]
@@ -939,7 +940,9 @@ def _minors_text(minors: Sequence[str]) -> str:
     return ", ".join(r[0] if len(r) == 1 else f"{r[0]}–{r[-1]}" for r in runs)
 
 
-def _python_members(apps: Sequence[App]) -> tuple[ConflictRequirement, ...]:
+def python_requirements(apps: Sequence[App]) -> tuple[ConflictRequirement, ...]:
+    """Every Python constraint of ``apps`` (in order) as a python conflict's requirements:
+    the one list of them for the direct and the transitive analysis."""
     return tuple(
         ConflictRequirement(app=a.name, specifier=p.specifier, origin=p.origin, name="python")
         for a in apps
@@ -992,7 +995,7 @@ def _python_conflict(
         kind="python",
         package="python",
         apps=names,
-        requirements=_python_members(apps),
+        requirements=python_requirements(apps),
         message=message,
         members=listed,
     )
