@@ -14,7 +14,7 @@ the resolver backtrack). Each app requires 5 projects from the top of the list. 
 * analyze: ``analyze --transitive`` on a tree of ``apps`` apps whose requirements repeat
   (each of the first ``apps // 3`` twice more, as a tutorial corpus copies them), offline
   on the warm cache: CPU seconds, peak traced memory and resolutions started, with the
-  sharing of :meth:`depsplit.transitive.Transitive._shared` and without it (every app
+  sharing of :meth:`depsplit.transitive.reuse.Resolutions.get` and without it (every app
   and union resolved on its own), and whether the two JSON reports are the same.
 """
 
@@ -91,10 +91,10 @@ def analyze_tree(
     offline, shared and unshared."""
     import tracemalloc
 
-    from depsplit import transitive
     from depsplit.analyze import Options, analyze
     from depsplit.config import Config
     from depsplit.report import json as json_report
+    from depsplit.transitive.reuse import Outcome
 
     resolve_module = sys.modules["depsplit.index.resolve"]
     names = sorted(apps)
@@ -112,12 +112,12 @@ def analyze_tree(
         return run_one(*args, **kw)
 
     resolve_module._run = counting
-    serves = transitive._Outcome.serves
+    serves = Outcome.serves
     reports = []
     try:
         for label in ("shared", "unshared"):
             if label == "unshared":
-                transitive._Outcome.serves = lambda self, max_rounds: False  # type: ignore[method-assign]
+                Outcome.serves = lambda self, max_rounds: False  # type: ignore[method-assign]
             started[0] = 0
             tracemalloc.start()
             cpu = time.process_time()
@@ -132,7 +132,7 @@ def analyze_tree(
             )
     finally:
         resolve_module._run = run_one
-        transitive._Outcome.serves = serves  # type: ignore[method-assign]
+        Outcome.serves = serves  # type: ignore[method-assign]
     print(f"analyze reports identical shared/unshared: {reports[0] == reports[1]}")
 
 

@@ -73,7 +73,6 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from packaging.markers import InvalidMarker, UndefinedComparison, UndefinedEnvironmentName
 from packaging.specifiers import Specifier, SpecifierSet
 from packaging.utils import (
     InvalidSdistFilename,
@@ -125,6 +124,7 @@ __all__ = [
     "find_conflicts",
     "group_notes",
     "judge",
+    "python_requirements",
     "sides",
     "unsatisfiable_apps",
 ]
@@ -134,21 +134,8 @@ __all__ = [
 
 
 def _allowed(app: App, target: Target) -> tuple[str, ...]:
-    """The minors (oldest first) the app allows: among the supported ones, or just
-    ``target.python`` when it is fixed."""
-    candidates = (target.python,) if target.python else tgt.SUPPORTED_PYTHONS
-    if not app.python:
-        # No constraint at all (most apps): every candidate, as allowed_pythons("") says,
-        # without joining an empty specifier for each of thousands of apps.
-        return tuple(candidates)
-    return _allowed_by(app.python_specifier, candidates)
-
-
-@functools.lru_cache(maxsize=4096)
-def _allowed_by(specifier: str, candidates: tuple[str, ...]) -> tuple[str, ...]:
-    """:func:`depsplit.target.allowed_pythons` as a tuple, cached: a monorepo repeats a few
-    Python constraints, and every engine asks for each app's."""
-    return tuple(tgt.allowed_pythons(specifier, candidates))
+    """The minors (oldest first) the app allows (:func:`depsplit.target.app_pythons`)."""
+    return tuple(tgt.app_pythons(app, target))
 
 
 def app_python(app: App, target: Target) -> str | None:
@@ -176,15 +163,6 @@ def common_python(apps: Sequence[App], target: Target) -> str | None:
 
 
 # --------------------------------------------------------------------------- requirements
-
-
-def _marker_applies(marker: str | None, target: Target, python: str) -> bool:
-    try:
-        return tgt.marker_applies(marker, target, python)
-    except (InvalidMarker, UndefinedComparison, UndefinedEnvironmentName):
-        # The reader has already reported an invalid marker; counting the requirement
-        # errs on the side of reporting a conflict rather than hiding one.
-        return True
 
 
 class _Effective(dict[str, list[Requirement]]):
@@ -223,7 +201,7 @@ def effective(app: App, target: Target, python: str) -> dict[str, list[Requireme
             if marker:
                 found = holds.get(marker)
                 if found is None:
-                    found = holds[marker] = _marker_applies(marker, target, python)
+                    found = holds[marker] = tgt.marker_holds(marker, target, python)
                 if not found:
                     continue
             reqs = out.get(req.key)
@@ -240,7 +218,7 @@ def effective(app: App, target: Target, python: str) -> dict[str, list[Requireme
                 if marker:
                     found = holds.get(marker)
                     if found is None:
-                        found = holds[marker] = _marker_applies(marker, target, python)
+                        found = holds[marker] = tgt.marker_holds(marker, target, python)
                     if not found:
                         continue
                 out[req.key].append(req)
@@ -962,7 +940,9 @@ def _minors_text(minors: Sequence[str]) -> str:
     return ", ".join(r[0] if len(r) == 1 else f"{r[0]}–{r[-1]}" for r in runs)
 
 
-def _python_members(apps: Sequence[App]) -> tuple[ConflictRequirement, ...]:
+def python_requirements(apps: Sequence[App]) -> tuple[ConflictRequirement, ...]:
+    """Every Python constraint of ``apps`` (in order) as a python conflict's requirements:
+    the one list of them for the direct and the transitive analysis."""
     return tuple(
         ConflictRequirement(app=a.name, specifier=p.specifier, origin=p.origin, name="python")
         for a in apps
@@ -1015,7 +995,7 @@ def _python_conflict(
         kind="python",
         package="python",
         apps=names,
-        requirements=_python_members(apps),
+        requirements=python_requirements(apps),
         message=message,
         members=listed,
     )

@@ -12,13 +12,14 @@ from __future__ import annotations
 
 import datetime
 import re
+from collections.abc import Iterable
 from functools import lru_cache
 
 from packaging.markers import InvalidMarker, Marker, UndefinedComparison, UndefinedEnvironmentName
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 
 from depsplit import specalgebra
-from depsplit.model import Target
+from depsplit.model import App, Target
 
 SUPPORTED_PYTHONS: tuple[str, ...] = (
     "2.7", "3.5", "3.6", "3.7", "3.8", "3.9", "3.10", "3.11", "3.12", "3.13", "3.14",
@@ -49,6 +50,11 @@ versions", the ``release-cycle.json`` it is built from, and each minor's release
 def minor_key(minor: str) -> tuple[int, ...]:
     """Sort key of a CPython minor (``"3.9"`` before ``"3.10"``)."""
     return tuple(int(part) for part in minor.split(".") if part.isdigit())
+
+
+def newest_first(minors: Iterable[str]) -> list[str]:
+    """The distinct CPython minors of ``minors``, newest first (``3.10`` before ``3.9``)."""
+    return sorted(set(minors), key=minor_key, reverse=True)
 
 
 def span(minors: tuple[str, ...] | list[str] = SUPPORTED_PYTHONS) -> str:
@@ -142,6 +148,22 @@ def _applies(marker: str, target: Target, python: str) -> bool:
         return True
 
 
+MARKER_ERRORS = (InvalidMarker, UndefinedComparison, UndefinedEnvironmentName)
+"""What packaging raises for a marker that cannot be parsed (``Marker()``) or evaluated
+(``Marker.evaluate``)."""
+
+
+def marker_holds(marker: str | None, target: Target, python: str) -> bool:
+    """:func:`marker_applies`, counting the requirement when its marker cannot be parsed or
+    evaluated (:data:`MARKER_ERRORS`): the reader has reported such a marker
+    (:func:`marker_problem`), and counting the requirement errs on the side of reporting a
+    conflict rather than hiding one."""
+    try:
+        return marker_applies(marker, target, python)
+    except MARKER_ERRORS:
+        return True
+
+
 MAX_MARKER_LENGTH = 10_000
 """The longest environment marker (characters) a requirement may hold; a longer one is an
 input error naming the file and line (README, Limits). A marker is evaluated for every
@@ -202,6 +224,18 @@ def _allowed_pythons(specifier: str, candidates: tuple[str, ...]) -> tuple[str, 
     return tuple(out)
 
 
+def app_pythons(app: App, target: Target) -> list[str]:
+    """The CPython minors (oldest first) an app's container may run: those of
+    :data:`SUPPORTED_PYTHONS` its Python constraints allow, or just ``target.python`` (when
+    it allows it) when the target fixes one."""
+    candidates = (target.python,) if target.python else SUPPORTED_PYTHONS
+    if not app.python:
+        # No constraint at all (most apps): every candidate, without joining an empty
+        # specifier for each of thousands of apps.
+        return list(candidates)
+    return allowed_pythons(app.python_specifier, candidates)
+
+
 def validate_python(text: object) -> str:
     """``text`` when it names a CPython minor depsplit can target (``"3.12"``: one of
     :data:`SUPPORTED_PYTHONS`, written ``X.Y``); ``ValueError`` saying what is accepted
@@ -226,16 +260,21 @@ def validate_platform(platform: str) -> str:
 
 __all__ = [
     "END_OF_LIFE",
+    "MARKER_ERRORS",
     "MAX_MARKER_LENGTH",
     "PLATFORMS",
     "SUPPORTED_PYTHONS",
     "InvalidMarker",
     "InvalidSpecifier",
     "allowed_pythons",
+    "app_pythons",
     "end_of_life",
     "marker_applies",
     "marker_environment",
+    "marker_holds",
     "marker_problem",
+    "minor_key",
+    "newest_first",
     "short",
     "span",
     "specifier_set",

@@ -725,7 +725,7 @@ def test_a_union_that_does_not_finish_keeps_its_apps_apart_with_a_warning(
     assert code == 0, err
     assert [g["apps"] for g in json.loads(out)["groups"]] == [["a", "b"]]
 
-    monkeypatch.setattr("depsplit.transitive.MAX_ROUNDS", 20)
+    monkeypatch.setattr("depsplit.transitive.session.MAX_ROUNDS", 20)
     code, out, err = run(*args)
     assert code == 0, err
     data = json.loads(out)
@@ -751,7 +751,7 @@ def test_an_app_whose_resolution_does_not_finish_is_an_error_naming_it(
     root = tree({"hard/requirements.txt": "deep\nother\n", "easy/requirements.txt": "leaf\n"})
     args = ["analyze", str(root), "--transitive", "--python", "3.12", "--format", "json"]
     args += ["--index-url", index.file_url, "--cache-dir", str(tmp_path / "c")]
-    monkeypatch.setattr("depsplit.transitive.MAX_ROUNDS", 20)
+    monkeypatch.setattr("depsplit.transitive.session.MAX_ROUNDS", 20)
     code, out, err = run(*args)
     assert code == 2, err
     errors = [d["message"] for d in json.loads(out)["diagnostics"] if d["level"] == "error"]

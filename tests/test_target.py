@@ -7,14 +7,18 @@ import datetime
 
 import pytest
 
-from depsplit.model import Target
+from depsplit.model import App, Origin, PythonRequirement, Target
 from depsplit.target import (
     END_OF_LIFE,
     SUPPORTED_PYTHONS,
+    InvalidMarker,
     allowed_pythons,
+    app_pythons,
     end_of_life,
     marker_applies,
+    marker_holds,
     marker_problem,
+    newest_first,
     span,
 )
 
@@ -62,6 +66,34 @@ def test_markers_are_evaluated_on_old_minors() -> None:
     assert not marker_applies('python_version >= "3.8"', linux, "3.7")
     assert marker_problem('python_version < "3"') is None
     assert marker_problem('python_version ~= "win32"') is not None
+
+
+def test_a_marker_that_cannot_be_read_or_compared_counts_the_requirement() -> None:
+    linux = Target("linux/amd64")
+    assert not marker_holds('sys_platform == "win32"', linux, "3.12")
+    assert marker_holds(None, linux, "3.12")
+    assert marker_holds("python_version >>> '3'", linux, "3.12")  # InvalidMarker
+    assert marker_holds('python_version ~= "win32"', linux, "3.12")  # UndefinedComparison
+    with pytest.raises(InvalidMarker):
+        marker_applies("python_version >>> '3'", linux, "3.12")
+
+
+def _app(*specifiers: str) -> App:
+    python = tuple(PythonRequirement(s, Origin("pyproject.toml", 1)) for s in specifiers)
+    return App("web", "web", ("pyproject.toml",), python=python)
+
+
+def test_app_pythons_are_the_supported_minors_the_app_allows_or_the_fixed_one() -> None:
+    assert app_pythons(_app(), Target()) == ALL
+    assert app_pythons(_app(">=3.11", "<3.13"), Target()) == ["3.11", "3.12"]
+    assert app_pythons(_app(), Target(python="3.9")) == ["3.9"]
+    assert app_pythons(_app(">=3.11"), Target(python="3.12")) == ["3.12"]
+    assert app_pythons(_app(">=3.11"), Target(python="3.9")) == []
+
+
+def test_newest_first_orders_minors_as_versions_without_repeats() -> None:
+    assert newest_first(["3.9", "3.10", "2.7", "3.9"]) == ["3.10", "3.9", "2.7"]
+    assert newest_first([]) == []
 
 
 def test_end_of_life_is_a_table_lookup_on_a_given_date() -> None:

@@ -22,7 +22,8 @@ from depsplit.index.resolve import Meter
 from depsplit.model import Target
 from depsplit.report import json as json_report
 from depsplit.sources.base import ReadContext
-from depsplit.transitive import Transitive, _Outcome
+from depsplit.transitive import Transitive
+from depsplit.transitive.reuse import Outcome
 
 Tree = Callable[[dict[str, str | bytes]], Path]
 resolve_module = sys.modules["depsplit.index.resolve"]
@@ -58,7 +59,7 @@ def runs(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str | None, ...]]:
 
 
 def unshared(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(_Outcome, "serves", lambda self, max_rounds: False)
+    monkeypatch.setattr(Outcome, "serves", lambda self, max_rounds: False)
 
 
 def session(root: Path, index: LocalIndex) -> Transitive:
@@ -157,16 +158,16 @@ def test_the_report_is_the_same_to_the_byte_with_fewer_resolutions(
 
 def test_an_outcome_serves_another_round_limit_only_when_that_takes_the_same_steps() -> None:
     labels = (("a", ()),)
-    plain = _Outcome([], labels, max_rounds=2000, rounds=30, longest=20, backjumped=False)
+    plain = Outcome([], labels, max_rounds=2000, rounds=30, longest=20, backjumped=False)
     assert plain.serves(2000)
     assert plain.serves(20000)
     assert plain.serves(20)
     assert not plain.serves(19)  # it would not have finished
     # resolvelib's optimistic backjumping weighs max_rounds once it has backjumped.
-    jumped = _Outcome([], labels, max_rounds=2000, rounds=30, longest=20, backjumped=True)
+    jumped = Outcome([], labels, max_rounds=2000, rounds=30, longest=20, backjumped=True)
     assert jumped.serves(2000)
     assert not jumped.serves(20000)
-    unfinished = _Outcome(ResolutionTooComplex(2000), labels, 2000, 2000, 2000, False)
+    unfinished = Outcome(ResolutionTooComplex(2000), labels, 2000, 2000, 2000, False)
     assert unfinished.serves(2000)
     assert not unfinished.serves(3000)
     assert not unfinished.serves(1000)
@@ -186,6 +187,6 @@ def test_index_options_that_read_the_same_pages_share_one_finder(
         }
     )
     with session(root, world) as s:
-        assert s._config_for(["a"]) != s._config_for(["b"])
+        assert s.indexes.config_for(["a"]) != s.indexes.config_for(["b"])
         assert s.finder(["a"]) is s.finder(["b"])
         assert s.finder(["c"]) is not s.finder(["b"])

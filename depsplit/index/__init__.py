@@ -4,6 +4,7 @@
 ``finder``  simple API pages, find-links, core metadata → :class:`Finder`
 ``cache``   on-disk cache of pages (expiring) and metadata (immutable)
 ``tags``    wheel tags of the container
+``apps``    each app's recorded index options applied → one :class:`Finder` per set
 ``resolve`` resolvelib provider, :func:`resolve`, :func:`check_union`,
             :func:`transitive_requirements`, :func:`python_support`, :func:`choose_python`
 """

@@ -442,6 +442,54 @@ def _preference(
 
 
 class _Provider(resolvelib.AbstractProvider[_Req, _Cand, str]):
+    """resolvelib's provider for one resolution at one CPython minor on one platform: what
+    the resolver asks, and what each answer is.
+
+    Identifiers
+        :meth:`identify` gives a project's canonical name, with its extras in brackets
+        (``uvicorn[standard]``) for an extras candidate, and :data:`PYTHON` for the
+        interpreter (``Requires-Python`` is a requirement on it, which has one candidate:
+        the container's minor).
+    Preference
+        :meth:`get_preference` returns a key, smallest first (:func:`_preference`): the
+        interpreter, then the identifiers named by the last conflict (resolvelib's
+        backtrack causes), then those some requirement pins exactly (``==``), then those
+        a top-level requirement names, then by identifier. :class:`_Resolution` computes
+        the same key with the flags kept on each criterion.
+    Candidates
+        :meth:`find_matches` returns the candidates of an identifier that satisfy all its
+        requirements and the project's ``-c`` constraint and are not among
+        ``incompatibilities``, most preferred first: newest first; only releases that
+        install in the container (:meth:`release`: a wheel for its tags and
+        ``Requires-Python``, or an sdist-only release whose dependencies are known); a
+        yanked release only when pinned exactly; pre-releases as PEP 440 admits them. The
+        first is produced at once and the rest lazily, as a factory of iterators. An empty
+        answer is remembered, so that :meth:`notes` can say why no release matched.
+        :meth:`is_satisfied_by` says whether a candidate's version meets one requirement
+        (memoized: resolvelib asks it for every pin at every round).
+    Dependencies
+        :meth:`get_dependencies` returns the requirements of a candidate, from its core
+        metadata with markers evaluated for the container (an extras candidate depends on
+        its base project at the same version, and gets only what its extras add); each
+        carries the chain of requirements it comes through and the app and origin of its
+        top-level requirement, for the messages.
+    Failures of one candidate
+        An sdist-only release whose dependencies are unknown (``PKG-INFO`` does not declare
+        them, PEP 643) or whose metadata is malformed is skipped, as pip skips a candidate
+        whose metadata cannot be prepared, and recorded in :attr:`skipped`; when the
+        resolution then fails on a project whose admitted releases were all skipped so
+        (:meth:`sdists_only`), :func:`_run` resolves again with the project among
+        :attr:`leaves` (its metadata built by its backend, else taken as having no
+        dependencies and recorded in :attr:`assumed`; a backend that fails is an error
+        naming the package). Everything else fails closed: an
+        index that cannot be read, an offline cache miss, a ``Requires-Dist`` marker that
+        cannot be evaluated or a dependency on a direct URL raises an
+        :class:`~depsplit.index.errors.IndexError_` naming the package and index; never
+        "not a candidate". A resolution that does not finish within its rounds is
+        :class:`ResolutionTooComplex`, one that cannot succeed :class:`ResolutionImpossible`
+        (built from resolvelib's causes by :func:`_impossible`).
+    """
+
     def __init__(
         self,
         finder: Finder,
@@ -528,6 +576,8 @@ class _Provider(resolvelib.AbstractProvider[_Req, _Cand, str]):
 
     # -- resolvelib interface
     def identify(self, requirement_or_candidate: _Req | _Cand) -> str:
+        """The project's canonical name (with ``[extras]`` for an extras candidate), or
+        :data:`PYTHON` for the interpreter."""
         return requirement_or_candidate.identifier
 
     def get_preference(
@@ -538,6 +588,7 @@ class _Provider(resolvelib.AbstractProvider[_Req, _Cand, str]):
         information: Mapping[str, Iterator[resolvelib.structs.RequirementInformation[_Req, _Cand]]],
         backtrack_causes: Sequence[resolvelib.structs.RequirementInformation[_Req, _Cand]],
     ) -> Any:
+        """The sort key of ``identifier`` (smallest is resolved first): :func:`_preference`."""
         return _preference(identifier, _flags(information[identifier]), backtrack_causes)
 
     def find_matches(
@@ -738,6 +789,8 @@ class _Provider(resolvelib.AbstractProvider[_Req, _Cand, str]):
         return None
 
     def is_satisfied_by(self, requirement: _Req, candidate: _Cand) -> bool:
+        """Whether the candidate's version meets the requirement's specifier (pre-releases
+        included: :meth:`find_matches` has already chosen which to offer)."""
         # Asked again for every pin at every round: memoized (a _Req hashes by identity,
         # and the dict keeps it alive for the resolution).
         key = (requirement, candidate.version)
@@ -751,6 +804,11 @@ class _Provider(resolvelib.AbstractProvider[_Req, _Cand, str]):
         return found
 
     def get_dependencies(self, candidate: _Cand) -> list[_Req]:
+        """The candidate's requirements in the container (none for the interpreter): its
+        ``Requires-Python`` (or, for an extras candidate, its base project at the same
+        version) and the ``Requires-Dist`` lines whose marker holds, each with its chain,
+        app and origin. Raises :class:`~depsplit.index.errors.IndexError_` when its
+        metadata cannot be read or a marker cannot be evaluated."""
         if candidate.key == PYTHON or candidate.release is None:
             return []
         templates = self._templates

@@ -1,0 +1,88 @@
+"""The final groups' interpreters and locks: each group at the newest minor its resolution
+supports, locked to that resolution's pins with hashes."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
+from typing import TYPE_CHECKING
+
+from depsplit.index import (
+    IndexError_,
+    Resolution,
+    ResolutionImpossible,
+    ResolutionTooComplex,
+    resolve_apps,
+)
+from depsplit.model import Group, LockedPin
+
+if TYPE_CHECKING:
+    from depsplit.transitive.session import Transitive
+
+
+def finish(session: Transitive, groups: Sequence[Group], fixed: Mapping[str, str]) -> list[Group]:
+    """Each group at the newest minor its resolution supports (``fixed`` group name →
+    minor overrides, as ``--python`` does), with its lock."""
+    return [_finish_group(session, group, fixed.get(group.name)) for group in groups]
+
+
+def _finish_group(session: Transitive, group: Group, fixed: str | None) -> Group:
+    """``group`` with its interpreter and lock; unchanged when it holds an app whose
+    analysis stopped, when its apps share no minor, or when it resolves at none (an
+    error naming the group)."""
+    names = sorted(group.apps)
+    if set(names) & session.broken:
+        return group
+    pythons = [fixed] if fixed else session.common(names)
+    if not pythons:
+        return group
+    failure: ResolutionImpossible | None = None
+    unfinished: list[str] = []
+    try:
+        for python in pythons:
+            try:
+                resolution = resolve_apps(
+                    {n: session.requirements(session.by_name[n], python) for n in names},
+                    target=session.target,
+                    python=python,
+                    finder=session.finder(names),
+                    max_rounds=session.max_rounds,
+                )
+            except ResolutionImpossible as exc:
+                failure = failure or exc
+                continue
+            except ResolutionTooComplex:
+                unfinished.append(python)
+                continue
+            return replace(group, python=python, lock=lock_pins(resolution))
+    except IndexError_ as exc:
+        session.notes.stopped(exc, names)
+        return group
+    where = f"CPython {pythons[0]}" if len(pythons) == 1 else "any CPython they share"
+    why = str(failure) if failure is not None else ""
+    if unfinished:
+        why += (
+            f"{'; ' if why else ''}the resolution at CPython {', '.join(unfinished)} did "
+            f"not finish within {session.max_rounds} rounds"
+        )
+    session.notes.add(
+        "error",
+        f"group {group.name!r} ({', '.join(names)}) has no lock: it cannot be installed "
+        f"on {where}: {why}",
+    )
+    return group
+
+
+def lock_pins(resolution: Resolution) -> tuple[LockedPin, ...]:
+    """The pins of ``resolution`` as a group's lock (each with the apps that need it)."""
+    return tuple(
+        LockedPin(
+            name=pin.name,
+            version=pin.version,
+            hashes=pin.hashes,
+            parents=pin.parents,
+            apps=resolution.apps.get(key, ()),
+            extras=pin.extras,
+        )
+        for key, pin in resolution.pins.items()
+    )
