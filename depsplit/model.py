@@ -7,6 +7,7 @@ canonical (PEP 503) ``key`` and shown as written (``name``). URLs are stored alr
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Literal
 
 Role = Literal["main", "dev", "optional", "constraint", "lock"]
@@ -285,6 +286,16 @@ class Plan:
     @property
     def has_errors(self) -> bool:
         return any(d.level == "error" for d in self.diagnostics)
+
+    @cached_property
+    def group_pythons(self) -> dict[str, str]:
+        """App name → the interpreter of its group (the first group that holds it), for
+        the renderers, which ask once per app. Computed once per plan; do not mutate."""
+        found: dict[str, str] = {}
+        for group in self.groups:
+            for name in group.apps:
+                found.setdefault(name, group.python)
+        return found
 
     def app(self, name: str) -> App:
         for a in self.apps:

@@ -3,28 +3,14 @@ requirement goes into the container."""
 
 from __future__ import annotations
 
-from depsplit.model import App, Conflict, Group, Plan, Requirement
+from depsplit.model import App, Conflict, Plan, Requirement
 from depsplit.target import SUPPORTED_PYTHONS, allowed_pythons, marker_applies
-
-_GROUP_PYTHON: list[tuple[tuple[Group, ...], dict[str, str]]] = []
-"""The last plan's groups and app → group interpreter (renderers ask once per app: a scan
-of every group each time is quadratic in the apps)."""
-
-
-def _group_python(groups: tuple[Group, ...]) -> dict[str, str]:
-    if not _GROUP_PYTHON or _GROUP_PYTHON[0][0] is not groups:
-        found: dict[str, str] = {}
-        for group in groups:
-            for name in group.apps:
-                found.setdefault(name, group.python)
-        _GROUP_PYTHON[:] = [(groups, found)]
-    return _GROUP_PYTHON[0][1]
 
 
 def app_python(plan: Plan, app: App) -> str:
     """The interpreter the app's markers are evaluated for: its group's, else the fixed
     target's, else the newest the app allows (else the newest supported)."""
-    python = _group_python(plan.groups).get(app.name)
+    python = plan.group_pythons.get(app.name)
     if python is not None:
         return python
     if plan.target.python:
