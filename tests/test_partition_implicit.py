@@ -22,7 +22,8 @@ from depsplit.analyze import Options, plan_groups
 from depsplit.config import Config
 from depsplit.conflicts import check_group, find_conflicts, sides, unsatisfiable_apps
 from depsplit.model import App, Origin, Target
-from depsplit.partition import _Model, solve
+from depsplit.partition import solve
+from depsplit.partition.model import _Model
 from depsplit.sources.base import parse_requirement
 
 TARGET = Target(python="3.12")

@@ -1,0 +1,483 @@
+"""The model: units, classes of identical apps, and the conflicts between them."""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Collection, Hashable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from itertools import combinations, pairwise, product
+
+from depsplit.errors import UsageError
+from depsplit.partition.bitsets import _mask
+from depsplit.partition.naming import _name_groups
+from depsplit.partition.reduction import _Reduced
+from depsplit.partition.search import _colour, _colourable, _max_clique
+from depsplit.partition.stability import _place
+
+_CLIQUE_SHARE = 0.25
+"""Share of the remaining time one component's clique search may use: the clique is only a
+bound, and the colouring search needs the rest."""
+
+
+def _fmt(apps: Iterable[str]) -> str:
+    return "[" + ", ".join(sorted(apps)) + "]"
+
+
+class _UnionFind:
+    def __init__(self, n: int) -> None:
+        self.parent = list(range(n))
+
+    def find(self, x: int) -> int:
+        parent = self.parent
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    def union(self, a: int, b: int) -> None:
+        ra, rb = self.find(a), self.find(b)
+        if ra != rb:
+            # The smaller index becomes the root, so roots do not depend on call order.
+            self.parent[max(ra, rb)] = min(ra, rb)
+
+
+@dataclass(frozen=True)
+class _Result:
+    groups: list[list[str]]
+    names: list[str]
+    lower_bound: int
+    witness: tuple[str, ...]
+
+
+class _Model:
+    """Level-A nodes (a class of identical plain apps, or a user-constraint unit) and the
+    conflicts between them. Built once; ``check`` failures are added between rounds."""
+
+    def __init__(self) -> None:
+        self.members: list[tuple[str, ...]] = []
+        self.fixed: list[str | None] = []
+        self.pref: list[str | None] = []
+        self.reason: list[str | None] = []  # the user constraints that formed a unit
+        self.node_of: dict[str, int] = {}
+        self.class_of: dict[str, int] = {}
+        self.class_nodes: list[list[int]] = []  # the nodes of each class
+        self.node_class: list[int] = []  # the class of each node
+        # Pairwise conflicts, never listed pair by pair: a *side* is a set of classes, and
+        # two opposed sides conflict app by app (every node of one with every node of the
+        # other). A product of two sides is one opposition, however many apps it holds.
+        self.side_of: dict[tuple[int, ...], int] = {}  # sorted classes -> side
+        self.side_classes: list[tuple[int, ...]] = []
+        self.opposed: list[list[int]] = []  # per side, the sides it conflicts with
+        self.class_sides: list[list[int]] = []  # per class, the sides holding it
+        self.hyper: set[tuple[int, ...]] = set()
+        self.cap: int | None = None
+        self.previous: Mapping[str, str] = {}
+        self.base: dict[str, tuple[str, Hashable]] = {}
+
+    # -- building ------------------------------------------------------------------------------
+
+    @classmethod
+    def build(
+        cls,
+        apps: Sequence[str],
+        conflicts: Iterable[Collection[str]],
+        *,
+        products: Sequence[Sequence[Sequence[str]]] = (),
+        classes: Mapping[str, Hashable] | None,
+        together: Sequence[Collection[str]],
+        apart: Sequence[Collection[str]],
+        cap: int | None,
+        fixed: Mapping[str, str],
+        previous: Mapping[str, str],
+    ) -> _Model:
+        self = cls()
+        order = sorted(apps)
+        if len(set(order)) != len(order):
+            dupes = sorted({a for a, b in pairwise(order) if a == b})
+            raise ValueError(f"duplicate app names: {', '.join(dupes)}")
+        known = set(order)
+        named = [a for s in (*together, *apart) for a in s] + list(fixed)
+        unknown = sorted({a for a in named if a not in known})
+        if unknown:
+            raise UsageError(f"unknown app(s) in constraints: {', '.join(unknown)}")
+        if cap is not None and cap < 1:
+            raise UsageError(f"max_apps_per_group must be at least 1, not {cap}")
+        for s in apart:
+            if len(set(s)) < 2:
+                raise UsageError(f"apart {_fmt(set(s))} needs at least two different apps")
+        for app, name in sorted(fixed.items()):
+            if not isinstance(name, str) or not name:
+                raise UsageError(f"fixed group of {app} must be a non-empty name")
+        self.cap = cap
+        self.previous = previous
+
+        index = {a: i for i, a in enumerate(order)}
+        uf = _UnionFind(len(order))
+        for s in together:
+            joined = sorted(set(s))
+            for a in joined[1:]:
+                uf.union(index[joined[0]], index[a])
+        by_name: dict[str, list[str]] = {}
+        for app in sorted(fixed):
+            by_name.setdefault(fixed[app], []).append(app)
+        for same in by_name.values():
+            for a in same[1:]:
+                uf.union(index[same[0]], index[a])
+        constrained = set(named)
+
+        # A class is split into one node per previous group, so stability never has to split
+        # a node; a conflict naming one member still applies to all nodes of its class.
+        base: dict[str, tuple[str, Hashable]] = {}
+        # A class is named by the number of its key (in order of first app): keys can be
+        # large nested tuples, and Python hashes a tuple anew at every dict lookup, so each
+        # is hashed once here rather than at every use below. Equal keys get one number,
+        # so apps share a base exactly when their keys are equal.
+        class_number: dict[Hashable, int] = {}
+        for app in order:
+            if app in constrained:
+                base[app] = ("unit", uf.find(index[app]))
+            elif cap is None and classes is not None and app in classes:
+                base[app] = ("class", class_number.setdefault(classes[app], len(class_number)))
+            else:
+                base[app] = ("app", app)
+        self.base = base
+        merged = self._merge_by_products(products, conflicts, base) if cap is None else {}
+
+        class_ids: dict[Hashable, int] = {}
+        node_ids: dict[Hashable, int] = {}
+        class_nodes = self.class_nodes
+        # Members are gathered in lists: adding to a tuple copies it, which is quadratic
+        # in the thousands of apps one node may hold.
+        gathered: list[list[str]] = []
+        for app in order:
+            ckey: Hashable = base[app]
+            nkey: Hashable
+            if base[app][0] == "unit":
+                nkey = ckey
+            elif base[app] in merged:
+                ckey = merged[base[app]]
+                nkey = (ckey, previous.get(app))
+            elif base[app][0] == "class":
+                nkey = (ckey, previous.get(app))
+            else:
+                nkey = ckey
+            c = class_ids.setdefault(ckey, len(class_ids))
+            if c == len(class_nodes):
+                class_nodes.append([])
+            node = node_ids.setdefault(nkey, len(node_ids))
+            if node == len(gathered):
+                gathered.append([])
+                class_nodes[c].append(node)
+                self.node_class.append(c)
+            gathered[node].append(app)
+            self.node_of[app] = node
+            self.class_of[app] = c
+        self.members = [tuple(m) for m in gathered]
+
+        for node, members in enumerate(self.members):
+            names = sorted({fixed[a] for a in members if a in fixed})
+            is_unit = members[0] in constrained
+            parts = [f"together {_fmt(set(s))}" for s in together if set(s) & set(members)]
+            if names:
+                pinned = [a for a in members if a in fixed]
+                parts.append(f"fixed {_fmt(pinned)} to group '{names[0]}'")
+            self.reason.append(" and ".join(parts) if is_unit and parts else None)
+            if len(names) > 1:
+                raise UsageError(
+                    f"contradictory constraints: {' and '.join(parts[:-1])} joins apps "
+                    f"fixed to different groups ({', '.join(repr(n) for n in names)})"
+                )
+            self.fixed.append(names[0] if names else None)
+            if cap is not None and len(members) > cap:
+                raise UsageError(
+                    f"contradictory constraints: {self.reason[node]} puts {len(members)} apps "
+                    f"{_fmt(members)} in one group, more than max_apps_per_group = {cap}"
+                )
+            votes: dict[str, int] = {}
+            for a in members:
+                if a in previous:
+                    votes[previous[a]] = votes.get(previous[a], 0) + 1
+            self.pref.append(min(votes, key=lambda n: (-votes[n], n)) if votes else None)
+
+        node_of = self.node_of
+        class_of = self.class_of
+        self.class_sides = [[] for _ in class_nodes]
+        oppose = self._oppose
+        for conflict in conflicts:
+            if len(conflict) == 2:
+                a, b = conflict
+                try:
+                    ca, cb = class_of[a], class_of[b]
+                except KeyError:
+                    raise ValueError(f"unknown app in conflict {_fmt(conflict)}") from None
+                if ca == cb:
+                    self._inside(node_of[a], conflict)
+                oppose((ca,), (cb,))
+            else:
+                self.add_conflict(conflict)
+        # Thousands of products name the same few sides (one per term of a package): each
+        # side is turned into its classes once.
+        side_id: dict[Sequence[str], int] = {}
+        side_set: list[frozenset[int]] = []
+        opposed = self.opposed
+        for sides in products:
+            if len(sides) < 2:
+                raise ValueError(f"a product needs at least two sides: {sides!r}")
+            ids: list[int] = []
+            for side in sides:
+                sid = side_id.get(side)
+                if sid is None:
+                    try:
+                        held = frozenset(class_of[a] for a in side)
+                    except KeyError:
+                        raise ValueError(f"unknown app in product {sides!r}") from None
+                    sid = side_id[side] = self._side(tuple(sorted(held)))
+                    while len(side_set) <= sid:
+                        side_set.append(frozenset())
+                    side_set[sid] = held
+                ids.append(sid)
+            if not all(side_set[s] for s in ids):
+                raise ValueError(f"empty side in product {sides!r}")
+            if len(ids) == 2:
+                sa, sb = ids
+                if sa == sb or not side_set[sa].isdisjoint(side_set[sb]):
+                    self._inside_classes(min(side_set[sa] & side_set[sb]))
+                opposed[sa].append(sb)
+                opposed[sb].append(sa)
+            else:
+                for combo in product(*(self.side_classes[s] for s in ids)):
+                    self._add_classes(list(combo))
+
+        node_class = self.node_class
+        for s in apart:
+            for a, b in combinations(sorted(set(s)), 2):
+                i, j = node_of[a], node_of[b]
+                if i == j:
+                    raise UsageError(
+                        f"contradictory constraints: apart {_fmt(set(s))} but "
+                        f"{self.reason[i]} puts {a} and {b} in one group"
+                    )
+                # Both are units, and a unit is a class of one node.
+                oppose((node_class[i],), (node_class[j],))
+        pinned_nodes = [n for n, f in enumerate(self.fixed) if f is not None]
+        for i, j in combinations(pinned_nodes, 2):  # different fixed names: different groups
+            oppose((node_class[i],), (node_class[j],))
+        return self
+
+    def _side(self, classes: tuple[int, ...]) -> int:
+        found = self.side_of.get(classes)
+        if found is None:
+            found = self.side_of[classes] = len(self.side_classes)
+            self.side_classes.append(classes)
+            self.opposed.append([])
+            for c in classes:
+                self.class_sides[c].append(found)
+        return found
+
+    def _oppose(self, a: tuple[int, ...], b: tuple[int, ...]) -> None:
+        """Every node of the classes ``a`` conflicts with every node of the classes ``b``
+        (sorted, disjoint)."""
+        sa, sb = self._side(a), self._side(b)
+        self.opposed[sa].append(sb)
+        self.opposed[sb].append(sa)
+
+    def adjacency(self, nodes: Iterable[int], pos: Sequence[int]) -> list[int]:
+        """The pairwise conflicts of ``nodes``, one bitset each: a neighbour ``y`` is bit
+        ``pos[y]``. Worked out per side (the OR of the sides opposed to it), never per pair
+        of apps, so it costs one OR per opposition and one per side of each node."""
+        class_nodes, side_classes = self.class_nodes, self.side_classes
+        side_mask: dict[int, int] = {}
+        opposite: dict[int, int] = {}
+
+        def mask_of(s: int) -> int:
+            found = side_mask.get(s)
+            if found is None:
+                found = side_mask[s] = _mask(
+                    [pos[x] for c in side_classes[s] for x in class_nodes[c]],
+                    len(pos),
+                )
+            return found
+
+        out = []
+        for x in nodes:
+            m = 0
+            for s in self.class_sides[self.node_class[x]]:
+                found = opposite.get(s)
+                if found is None:
+                    found = 0
+                    for t in self.opposed[s]:
+                        found |= mask_of(t)
+                    opposite[s] = found
+                m |= found
+            out.append(m)
+        return out
+
+    def _inside(self, node: int, conflict: Collection[str]) -> None:
+        if len(set(conflict)) < 2:
+            raise ValueError(f"a conflict needs at least two different apps: {_fmt(conflict)}")
+        reason = self.reason[node]
+        if reason is not None:
+            raise UsageError(
+                f"contradictory constraints: {reason} puts {_fmt(set(conflict))} in one group, "
+                "but they conflict"
+            )
+        raise ValueError(
+            f"conflict {_fmt(set(conflict))} lies inside one class of apps declared identical"
+        )
+
+    @staticmethod
+    def _merge_by_products(
+        products: Sequence[Sequence[Sequence[str]]],
+        conflicts: Iterable[Collection[str]],
+        base: Mapping[str, tuple[str, Hashable]],
+    ) -> dict[tuple[str, Hashable], Hashable]:
+        """Base class → merged class, for classes that belong to the same sides of the same
+        products and to no plain conflict (nor a unit): such classes never conflict with
+        each other and conflict with the same others, so they are interchangeable.
+
+        Being on the same sides of the same products is being in the same sides (as sets of
+        apps): a class's signature is the set of the distinct sides that hold it, each side
+        numbered when first seen, so the apps of a side listed in many products (one per
+        term it clashes with) are visited once."""
+        if not products:
+            return {}
+        signature: dict[tuple[str, Hashable], set[int]] = {}
+        numbered: dict[Sequence[str], int] = {}
+        for sides in products:
+            for side in sides:
+                mark = numbered.setdefault(side, len(numbered))
+                if mark < len(numbered) - 1:
+                    continue  # seen: its apps are marked
+                for app in side:  # sides may hold thousands of apps: kept lean
+                    key = base.get(app)
+                    if key is None:
+                        raise ValueError(f"unknown app in product {sides!r}")
+                    found = signature.get(key)
+                    if found is None:
+                        signature[key] = {mark}
+                    else:
+                        found.add(mark)
+        for conflict in conflicts:
+            for app in conflict:
+                key = base.get(app)
+                if key is not None:
+                    signature.pop(key, None)
+        return {
+            key: ("products", frozenset(sig)) for key, sig in signature.items() if key[0] != "unit"
+        }
+
+    def splits(self, conflict: Collection[str]) -> bool:
+        """Whether ``conflict`` (a check failure) puts two apps of different base classes in
+        one merged class: the model must then be rebuilt with it as a plain conflict."""
+        seen: dict[int, Hashable] = {}
+        for app in conflict:
+            c = self.class_of.get(app)
+            if c is None:
+                continue
+            if seen.setdefault(c, self.base[app]) != self.base[app]:
+                return True
+        return False
+
+    def _inside_classes(self, c: int) -> None:
+        node = self.class_nodes[c][0]
+        members = self.members[node]
+        if len(set(members)) >= 2:
+            self._inside(node, members)
+        raise ValueError(f"an app is on two sides of one product: {_fmt(members)}")
+
+    def _add_classes(self, by_class: list[int]) -> None:
+        by_class = sorted(set(by_class))
+        if len(by_class) < 2:
+            self._inside_classes(by_class[0])
+        if len(by_class) == 2:  # every node of one class with every node of the other
+            self._oppose((by_class[0],), (by_class[1],))
+            return
+        for combo in product(*(self.class_nodes[c] for c in by_class)):
+            self.hyper.add(tuple(sorted(combo)))
+
+    def add_conflict(self, conflict: Collection[str]) -> None:
+        """Add a minimal infeasible set (any size). Apps of one class are interchangeable, so a
+        set naming two of them is still infeasible with one: duplicates are dropped."""
+        try:
+            by_class = sorted({self.class_of[a] for a in conflict})
+        except KeyError:
+            raise ValueError(f"unknown app in conflict {_fmt(conflict)}") from None
+        if len(by_class) < 2:
+            if not by_class:
+                raise ValueError("a conflict needs at least two different apps: []")
+            self._inside(self.node_of[next(iter(conflict))], conflict)
+        if len(by_class) == 2:  # every node of one class with every node of the other
+            self._oppose((by_class[0],), (by_class[1],))
+            return
+        for combo in product(*(self.class_nodes[c] for c in by_class)):
+            self.hyper.add(tuple(sorted(combo)))
+
+    # -- solving -------------------------------------------------------------------------------
+
+    def one_group_per_unit(self, last: _Result) -> _Result:
+        """The fallback when verification rounds run out: every level-A node alone. The last
+        round's bound still holds, since added conflicts only make the problem harder."""
+        groups = [list(m) for m in self.members]
+        names = _name_groups(groups, self.fixed_of, self.previous)
+        return _Result(groups, names, last.lower_bound, last.witness)
+
+    def fixed_of(self, app: str) -> str | None:
+        return self.fixed[self.node_of[app]]
+
+    def solve(self, deadline: float) -> _Result:
+        red = _Reduced(self)
+        comps = red.components
+        cap_lb = math.ceil(sum(red.weight) / self.cap) if self.cap and red.weight else 0
+        cliques: list[list[int]] = []
+        lbs: list[int] = []
+        ubs: list[int] = []
+        cols: list[list[int]] = []
+        for comp in comps:
+            budget = time.monotonic() + _CLIQUE_SHARE * max(0.0, deadline - time.monotonic())
+            clique = _max_clique(comp.adj, budget, _colourable(comp, budget))
+            cliques.append(clique)
+            lbs.append(max(len(clique), cap_lb))
+            status, col = _colour(comp, comp.heuristic_k(), clique, math.inf)
+            assert status == "found"
+            cols.append(col)
+            ubs.append(max(col, default=-1) + 1)
+        global_lb = max(lbs, default=0)
+        for c in sorted(range(len(comps)), key=lambda c: (-lbs[c], -ubs[c], c)):
+            # Upwards from the bound first: on real inputs the clique is usually tight and
+            # the first search finds a colouring. Half the time left at most, then downwards
+            # from DSATUR's count, which improves the plan when the bound is far off.
+            halfway = time.monotonic() + 0.5 * max(0.0, deadline - time.monotonic())
+            target = max(global_lb, lbs[c])
+            while ubs[c] > target:
+                status, col = _colour(comps[c], target, cliques[c], halfway)
+                if status == "found":
+                    cols[c], ubs[c] = col, target
+                elif status == "refuted":
+                    lbs[c] = target + 1
+                    global_lb = max(global_lb, lbs[c])
+                    target += 1
+                else:
+                    break
+            while ubs[c] > target:
+                status, col = _colour(comps[c], ubs[c] - 1, cliques[c], deadline)
+                if status == "found":
+                    cols[c], ubs[c] = col, ubs[c] - 1
+                elif status == "refuted":
+                    lbs[c] = ubs[c]
+                    global_lb = max(global_lb, lbs[c])
+                else:
+                    break
+        k = max(ubs, default=0)
+        slot = _place(red, comps, cols, k, bool(self.previous))
+        by_slot: dict[int, list[str]] = {}
+        for node in range(len(red.members)):
+            by_slot.setdefault(slot[node], []).extend(red.members[node])
+        groups = [sorted(by_slot[s]) for s in sorted(by_slot)]
+        best = max(range(len(comps)), key=lambda c: (len(cliques[c]), -c), default=None)
+        witness: tuple[str, ...] = ()
+        if best is not None:
+            nodes = comps[best].nodes
+            witness = tuple(sorted(red.members[nodes[v]][0] for v in cliques[best]))
+        names = _name_groups(groups, self.fixed_of, self.previous)
+        return _Result(groups, names, global_lb, witness)
