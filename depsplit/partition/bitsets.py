@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 
-def _mask(indices: Sequence[int], n: int) -> int:
+def bitset_of(indices: Sequence[int], n: int) -> int:
     if len(indices) < 64:
         m = 0
         for i in indices:
@@ -18,7 +18,7 @@ def _mask(indices: Sequence[int], n: int) -> int:
     return int.from_bytes(buf, "little")
 
 
-def _bits(m: int) -> list[int]:
+def bit_indices(m: int) -> list[int]:
     """The indices of the set bits of ``m`` (not negative), in no particular order.
 
     A few bits are peeled off one by one; more are found in the binary string, since

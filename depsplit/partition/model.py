@@ -9,18 +9,18 @@ from dataclasses import dataclass
 from itertools import combinations, pairwise, product
 
 from depsplit.errors import UsageError
-from depsplit.partition.bitsets import _mask
-from depsplit.partition.naming import _name_groups
-from depsplit.partition.reduction import _Reduced
-from depsplit.partition.search import _colour, _colourable, _max_clique
-from depsplit.partition.stability import _place
+from depsplit.partition.bitsets import bitset_of
+from depsplit.partition.naming import name_groups
+from depsplit.partition.reduction import ReducedGraph
+from depsplit.partition.search import clique_prover, colour_component, max_clique
+from depsplit.partition.stability import place_in_slots
 
 _CLIQUE_SHARE = 0.25
 """Share of the remaining time one component's clique search may use: the clique is only a
 bound, and the colouring search needs the rest."""
 
 
-def _fmt(apps: Iterable[str]) -> str:
+def format_apps(apps: Iterable[str]) -> str:
     return "[" + ", ".join(sorted(apps)) + "]"
 
 
@@ -43,21 +43,21 @@ class _UnionFind:
 
 
 @dataclass(frozen=True)
-class _Result:
+class RoundResult:
     groups: list[list[str]]
     names: list[str]
     lower_bound: int
     witness: tuple[str, ...]
 
 
-class _Model:
+class Model:
     """Level-A nodes (a class of identical plain apps, or a user-constraint unit) and the
     conflicts between them. Built once; ``check`` failures are added between rounds."""
 
     def __init__(self) -> None:
         self.members: list[tuple[str, ...]] = []
         self.fixed: list[str | None] = []
-        self.pref: list[str | None] = []
+        self.previous_group: list[str | None] = []
         self.reason: list[str | None] = []  # the user constraints that formed a unit
         self.node_of: dict[str, int] = {}
         self.class_of: dict[str, int] = {}
@@ -71,7 +71,7 @@ class _Model:
         self.opposed: list[list[int]] = []  # per side, the sides it conflicts with
         self.class_sides: list[list[int]] = []  # per class, the sides holding it
         self.hyper: set[tuple[int, ...]] = set()
-        self.cap: int | None = None
+        self.capacity: int | None = None
         self.previous: Mapping[str, str] = {}
         self.base: dict[str, tuple[str, Hashable]] = {}
 
@@ -87,10 +87,10 @@ class _Model:
         classes: Mapping[str, Hashable] | None,
         together: Sequence[Collection[str]],
         apart: Sequence[Collection[str]],
-        cap: int | None,
+        capacity: int | None,
         fixed: Mapping[str, str],
         previous: Mapping[str, str],
-    ) -> _Model:
+    ) -> Model:
         self = cls()
         order = sorted(apps)
         if len(set(order)) != len(order):
@@ -101,29 +101,29 @@ class _Model:
         unknown = sorted({a for a in named if a not in known})
         if unknown:
             raise UsageError(f"unknown app(s) in constraints: {', '.join(unknown)}")
-        if cap is not None and cap < 1:
-            raise UsageError(f"max_apps_per_group must be at least 1, not {cap}")
+        if capacity is not None and capacity < 1:
+            raise UsageError(f"max_apps_per_group must be at least 1, not {capacity}")
         for s in apart:
             if len(set(s)) < 2:
-                raise UsageError(f"apart {_fmt(set(s))} needs at least two different apps")
+                raise UsageError(f"apart {format_apps(set(s))} needs at least two different apps")
         for app, name in sorted(fixed.items()):
             if not isinstance(name, str) or not name:
                 raise UsageError(f"fixed group of {app} must be a non-empty name")
-        self.cap = cap
+        self.capacity = capacity
         self.previous = previous
 
         index = {a: i for i, a in enumerate(order)}
-        uf = _UnionFind(len(order))
+        units = _UnionFind(len(order))
         for s in together:
             joined = sorted(set(s))
             for a in joined[1:]:
-                uf.union(index[joined[0]], index[a])
+                units.union(index[joined[0]], index[a])
         by_name: dict[str, list[str]] = {}
         for app in sorted(fixed):
             by_name.setdefault(fixed[app], []).append(app)
         for same in by_name.values():
             for a in same[1:]:
-                uf.union(index[same[0]], index[a])
+                units.union(index[same[0]], index[a])
         constrained = set(named)
 
         # A class is split into one node per previous group, so stability never has to split
@@ -136,13 +136,13 @@ class _Model:
         class_number: dict[Hashable, int] = {}
         for app in order:
             if app in constrained:
-                base[app] = ("unit", uf.find(index[app]))
-            elif cap is None and classes is not None and app in classes:
+                base[app] = ("unit", units.find(index[app]))
+            elif capacity is None and classes is not None and app in classes:
                 base[app] = ("class", class_number.setdefault(classes[app], len(class_number)))
             else:
                 base[app] = ("app", app)
         self.base = base
-        merged = self._merge_by_products(products, conflicts, base) if cap is None else {}
+        merged = self._merge_by_products(products, conflicts, base) if capacity is None else {}
 
         class_ids: dict[Hashable, int] = {}
         node_ids: dict[Hashable, int] = {}
@@ -151,21 +151,21 @@ class _Model:
         # in the thousands of apps one node may hold.
         gathered: list[list[str]] = []
         for app in order:
-            ckey: Hashable = base[app]
-            nkey: Hashable
+            class_key: Hashable = base[app]
+            node_key: Hashable
             if base[app][0] == "unit":
-                nkey = ckey
+                node_key = class_key
             elif base[app] in merged:
-                ckey = merged[base[app]]
-                nkey = (ckey, previous.get(app))
+                class_key = merged[base[app]]
+                node_key = (class_key, previous.get(app))
             elif base[app][0] == "class":
-                nkey = (ckey, previous.get(app))
+                node_key = (class_key, previous.get(app))
             else:
-                nkey = ckey
-            c = class_ids.setdefault(ckey, len(class_ids))
+                node_key = class_key
+            c = class_ids.setdefault(class_key, len(class_ids))
             if c == len(class_nodes):
                 class_nodes.append([])
-            node = node_ids.setdefault(nkey, len(node_ids))
+            node = node_ids.setdefault(node_key, len(node_ids))
             if node == len(gathered):
                 gathered.append([])
                 class_nodes[c].append(node)
@@ -178,10 +178,10 @@ class _Model:
         for node, members in enumerate(self.members):
             names = sorted({fixed[a] for a in members if a in fixed})
             is_unit = members[0] in constrained
-            parts = [f"together {_fmt(set(s))}" for s in together if set(s) & set(members)]
+            parts = [f"together {format_apps(set(s))}" for s in together if set(s) & set(members)]
             if names:
                 pinned = [a for a in members if a in fixed]
-                parts.append(f"fixed {_fmt(pinned)} to group '{names[0]}'")
+                parts.append(f"fixed {format_apps(pinned)} to group '{names[0]}'")
             self.reason.append(" and ".join(parts) if is_unit and parts else None)
             if len(names) > 1:
                 raise UsageError(
@@ -189,16 +189,17 @@ class _Model:
                     f"fixed to different groups ({', '.join(repr(n) for n in names)})"
                 )
             self.fixed.append(names[0] if names else None)
-            if cap is not None and len(members) > cap:
+            if capacity is not None and len(members) > capacity:
                 raise UsageError(
                     f"contradictory constraints: {self.reason[node]} puts {len(members)} apps "
-                    f"{_fmt(members)} in one group, more than max_apps_per_group = {cap}"
+                    f"{format_apps(members)} in one group, "
+                    f"more than max_apps_per_group = {capacity}"
                 )
             votes: dict[str, int] = {}
             for a in members:
                 if a in previous:
                     votes[previous[a]] = votes.get(previous[a], 0) + 1
-            self.pref.append(min(votes, key=lambda n: (-votes[n], n)) if votes else None)
+            self.previous_group.append(min(votes, key=lambda n: (-votes[n], n)) if votes else None)
 
         node_of = self.node_of
         class_of = self.class_of
@@ -210,7 +211,7 @@ class _Model:
                 try:
                     ca, cb = class_of[a], class_of[b]
                 except KeyError:
-                    raise ValueError(f"unknown app in conflict {_fmt(conflict)}") from None
+                    raise ValueError(f"unknown app in conflict {format_apps(conflict)}") from None
                 if ca == cb:
                     self._inside(node_of[a], conflict)
                 oppose((ca,), (cb,))
@@ -226,17 +227,17 @@ class _Model:
                 raise ValueError(f"a product needs at least two sides: {sides!r}")
             ids: list[int] = []
             for side in sides:
-                sid = side_id.get(side)
-                if sid is None:
+                side_index = side_id.get(side)
+                if side_index is None:
                     try:
                         held = frozenset(class_of[a] for a in side)
                     except KeyError:
                         raise ValueError(f"unknown app in product {sides!r}") from None
-                    sid = side_id[side] = self._side(tuple(sorted(held)))
-                    while len(side_set) <= sid:
+                    side_index = side_id[side] = self._side(tuple(sorted(held)))
+                    while len(side_set) <= side_index:
                         side_set.append(frozenset())
-                    side_set[sid] = held
-                ids.append(sid)
+                    side_set[side_index] = held
+                ids.append(side_index)
             if not all(side_set[s] for s in ids):
                 raise ValueError(f"empty side in product {sides!r}")
             if len(ids) == 2:
@@ -255,7 +256,7 @@ class _Model:
                 i, j = node_of[a], node_of[b]
                 if i == j:
                     raise UsageError(
-                        f"contradictory constraints: apart {_fmt(set(s))} but "
+                        f"contradictory constraints: apart {format_apps(set(s))} but "
                         f"{self.reason[i]} puts {a} and {b} in one group"
                     )
                 # Both are units, and a unit is a class of one node.
@@ -293,7 +294,7 @@ class _Model:
         def mask_of(s: int) -> int:
             found = side_mask.get(s)
             if found is None:
-                found = side_mask[s] = _mask(
+                found = side_mask[s] = bitset_of(
                     [pos[x] for c in side_classes[s] for x in class_nodes[c]],
                     len(pos),
                 )
@@ -315,15 +316,18 @@ class _Model:
 
     def _inside(self, node: int, conflict: Collection[str]) -> None:
         if len(set(conflict)) < 2:
-            raise ValueError(f"a conflict needs at least two different apps: {_fmt(conflict)}")
+            raise ValueError(
+                f"a conflict needs at least two different apps: {format_apps(conflict)}"
+            )
         reason = self.reason[node]
         if reason is not None:
             raise UsageError(
-                f"contradictory constraints: {reason} puts {_fmt(set(conflict))} in one group, "
-                "but they conflict"
+                f"contradictory constraints: {reason} puts {format_apps(set(conflict))} "
+                "in one group, but they conflict"
             )
         raise ValueError(
-            f"conflict {_fmt(set(conflict))} lies inside one class of apps declared identical"
+            f"conflict {format_apps(set(conflict))} lies inside one class of apps "
+            "declared identical"
         )
 
     @staticmethod
@@ -384,7 +388,7 @@ class _Model:
         members = self.members[node]
         if len(set(members)) >= 2:
             self._inside(node, members)
-        raise ValueError(f"an app is on two sides of one product: {_fmt(members)}")
+        raise ValueError(f"an app is on two sides of one product: {format_apps(members)}")
 
     def _add_classes(self, by_class: list[int]) -> None:
         by_class = sorted(set(by_class))
@@ -402,7 +406,7 @@ class _Model:
         try:
             by_class = sorted({self.class_of[a] for a in conflict})
         except KeyError:
-            raise ValueError(f"unknown app in conflict {_fmt(conflict)}") from None
+            raise ValueError(f"unknown app in conflict {format_apps(conflict)}") from None
         if len(by_class) < 2:
             if not by_class:
                 raise ValueError("a conflict needs at least two different apps: []")
@@ -415,69 +419,77 @@ class _Model:
 
     # -- solving -------------------------------------------------------------------------------
 
-    def one_group_per_unit(self, last: _Result) -> _Result:
+    def one_group_per_unit(self, last: RoundResult) -> RoundResult:
         """The fallback when verification rounds run out: every level-A node alone. The last
         round's bound still holds, since added conflicts only make the problem harder."""
         groups = [list(m) for m in self.members]
-        names = _name_groups(groups, self.fixed_of, self.previous)
-        return _Result(groups, names, last.lower_bound, last.witness)
+        names = name_groups(groups, self.fixed_of, self.previous)
+        return RoundResult(groups, names, last.lower_bound, last.witness)
 
     def fixed_of(self, app: str) -> str | None:
         return self.fixed[self.node_of[app]]
 
-    def solve(self, deadline: float) -> _Result:
-        red = _Reduced(self)
-        comps = red.components
-        cap_lb = math.ceil(sum(red.weight) / self.cap) if self.cap and red.weight else 0
+    def solve(self, deadline: float) -> RoundResult:
+        reduced = ReducedGraph(self)
+        components = reduced.components
+        capacity_bound = (
+            math.ceil(sum(reduced.weight) / self.capacity)
+            if self.capacity and reduced.weight
+            else 0
+        )
         cliques: list[list[int]] = []
-        lbs: list[int] = []
-        ubs: list[int] = []
-        cols: list[list[int]] = []
-        for comp in comps:
+        lower_bounds: list[int] = []
+        upper_bounds: list[int] = []
+        colourings: list[list[int]] = []
+        for comp in components:
             budget = time.monotonic() + _CLIQUE_SHARE * max(0.0, deadline - time.monotonic())
-            clique = _max_clique(comp.adj, budget, _colourable(comp, budget))
+            clique = max_clique(comp.adj, budget, clique_prover(comp, budget))
             cliques.append(clique)
-            lbs.append(max(len(clique), cap_lb))
-            status, col = _colour(comp, comp.heuristic_k(), clique, math.inf)
+            lower_bounds.append(max(len(clique), capacity_bound))
+            status, col = colour_component(comp, comp.heuristic_k(), clique, math.inf)
             assert status == "found"
-            cols.append(col)
-            ubs.append(max(col, default=-1) + 1)
-        global_lb = max(lbs, default=0)
-        for c in sorted(range(len(comps)), key=lambda c: (-lbs[c], -ubs[c], c)):
+            colourings.append(col)
+            upper_bounds.append(max(col, default=-1) + 1)
+        global_lb = max(lower_bounds, default=0)
+        for c in sorted(
+            range(len(components)), key=lambda c: (-lower_bounds[c], -upper_bounds[c], c)
+        ):
             # Upwards from the bound first: on real inputs the clique is usually tight and
             # the first search finds a colouring. Half the time left at most, then downwards
             # from DSATUR's count, which improves the plan when the bound is far off.
             halfway = time.monotonic() + 0.5 * max(0.0, deadline - time.monotonic())
-            target = max(global_lb, lbs[c])
-            while ubs[c] > target:
-                status, col = _colour(comps[c], target, cliques[c], halfway)
+            target = max(global_lb, lower_bounds[c])
+            while upper_bounds[c] > target:
+                status, col = colour_component(components[c], target, cliques[c], halfway)
                 if status == "found":
-                    cols[c], ubs[c] = col, target
+                    colourings[c], upper_bounds[c] = col, target
                 elif status == "refuted":
-                    lbs[c] = target + 1
-                    global_lb = max(global_lb, lbs[c])
+                    lower_bounds[c] = target + 1
+                    global_lb = max(global_lb, lower_bounds[c])
                     target += 1
                 else:
                     break
-            while ubs[c] > target:
-                status, col = _colour(comps[c], ubs[c] - 1, cliques[c], deadline)
+            while upper_bounds[c] > target:
+                status, col = colour_component(
+                    components[c], upper_bounds[c] - 1, cliques[c], deadline
+                )
                 if status == "found":
-                    cols[c], ubs[c] = col, ubs[c] - 1
+                    colourings[c], upper_bounds[c] = col, upper_bounds[c] - 1
                 elif status == "refuted":
-                    lbs[c] = ubs[c]
-                    global_lb = max(global_lb, lbs[c])
+                    lower_bounds[c] = upper_bounds[c]
+                    global_lb = max(global_lb, lower_bounds[c])
                 else:
                     break
-        k = max(ubs, default=0)
-        slot = _place(red, comps, cols, k, bool(self.previous))
+        k = max(upper_bounds, default=0)
+        slot = place_in_slots(reduced, components, colourings, k, bool(self.previous))
         by_slot: dict[int, list[str]] = {}
-        for node in range(len(red.members)):
-            by_slot.setdefault(slot[node], []).extend(red.members[node])
+        for node in range(len(reduced.members)):
+            by_slot.setdefault(slot[node], []).extend(reduced.members[node])
         groups = [sorted(by_slot[s]) for s in sorted(by_slot)]
-        best = max(range(len(comps)), key=lambda c: (len(cliques[c]), -c), default=None)
+        best = max(range(len(components)), key=lambda c: (len(cliques[c]), -c), default=None)
         witness: tuple[str, ...] = ()
         if best is not None:
-            nodes = comps[best].nodes
-            witness = tuple(sorted(red.members[nodes[v]][0] for v in cliques[best]))
-        names = _name_groups(groups, self.fixed_of, self.previous)
-        return _Result(groups, names, global_lb, witness)
+            nodes = components[best].nodes
+            witness = tuple(sorted(reduced.members[nodes[v]][0] for v in cliques[best]))
+        names = name_groups(groups, self.fixed_of, self.previous)
+        return RoundResult(groups, names, global_lb, witness)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 
 
-def _name_groups(
+def name_groups(
     groups: Sequence[Sequence[str]],
     fixed_of: Callable[[str], str | None],
     previous: Mapping[str, str],

@@ -6,7 +6,7 @@ import time
 from collections.abc import Callable, Collection, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-from depsplit.partition.model import _fmt, _Model, _Result
+from depsplit.partition.model import Model, RoundResult, format_apps
 
 MAX_CHECK_ROUNDS = 25
 """Most solve/verify rounds with a ``check`` callback before falling back to one group per unit.
@@ -93,15 +93,15 @@ def solve(
     sided = [tuple(tuple(side) for side in p) for p in products]
     added: list[frozenset[str]] = []
 
-    def build() -> _Model:
-        return _Model.build(
+    def build() -> Model:
+        return Model.build(
             apps,
             [*plain, *added],
             products=sided,
             classes=classes,
             together=together,
             apart=apart,
-            cap=max_apps_per_group,
+            capacity=max_apps_per_group,
             fixed=fixed or {},
             previous=previous or {},
         )
@@ -122,14 +122,14 @@ def solve(
             bad = None if found is None else frozenset(found)
             if bad is not None and (not bad or not bad <= group):
                 raise ValueError(
-                    f"check returned {_fmt(bad)}, which is not a non-empty subset of the "
-                    f"group {_fmt(group)}"
+                    f"check returned {format_apps(bad)}, which is not a non-empty subset of the "
+                    f"group {format_apps(group)}"
                 )
             verdicts[group] = bad
         return verdicts[group]
 
     rounds = 0
-    result: _Result | None = None
+    result: RoundResult | None = None
     while True:
         rounds += 1
         if result is not None and rounds > MAX_CHECK_ROUNDS:

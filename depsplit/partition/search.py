@@ -8,15 +8,15 @@ import time
 from collections.abc import Callable, Sequence
 from typing import Literal
 
-from depsplit.partition.bitsets import _bits, _mask
-from depsplit.partition.reduction import _Component
+from depsplit.partition.bitsets import bit_indices, bitset_of
+from depsplit.partition.reduction import Component
 
 _PROVE_AFTER = 0.05
 """Seconds a clique search runs on its own before colourings are asked to prove its best."""
 
 _PROOF_SHARE = 0.2
 """Share of a component's clique time that colourings may take, in all, to prove a clique
-maximum (see :func:`_colourable`); the clique search still gets all of its own."""
+maximum (see :func:`clique_prover`); the clique search still gets all of its own."""
 
 _Status = Literal["found", "refuted", "timeout"]
 
@@ -25,13 +25,13 @@ class _Stop(Exception):
     pass
 
 
-def _colourable(comp: _Component, budget: float) -> Callable[[list[int]], bool]:
-    """For :func:`_max_clique`: whether the pairs of ``comp`` (hyperedges and capacity
+def clique_prover(comp: Component, budget: float) -> Callable[[list[int]], bool]:
+    """For :func:`max_clique`: whether the pairs of ``comp`` (hyperedges and capacity
     left out) can be coloured with as many colours as ``clique`` has members, the clique
     pre-coloured. Each attempt may take half the time left of :data:`_PROOF_SHARE` of the
     clique's time (until ``budget``): on thousands of apps one colouring proves the clique
     maximum long before the branch and bound could."""
-    pairs = _Component(comp.nodes, comp.adj, [[] for _ in comp.nodes], comp.weight, None)
+    pairs = Component(comp.nodes, comp.adj, [[] for _ in comp.nodes], comp.weight, None)
     left = _PROOF_SHARE * max(0.0, budget - time.monotonic())
 
     def attempt(clique: list[int]) -> bool:
@@ -39,7 +39,7 @@ def _colourable(comp: _Component, budget: float) -> Callable[[list[int]], bool]:
         if len(clique) == len(pairs.nodes):  # the whole component
             return True
         began = time.monotonic()
-        status, _ = _colour(pairs, len(clique), clique, began + left / 2)
+        status, _ = colour_component(pairs, len(clique), clique, began + left / 2)
         left -= time.monotonic() - began
         return status == "found"
 
@@ -47,7 +47,7 @@ def _colourable(comp: _Component, budget: float) -> Callable[[list[int]], bool]:
 
 
 def _greedy_clique(adj: Sequence[int]) -> list[int]:
-    """The clique :func:`_max_clique` starts from: lowest index first, then the lowest
+    """The clique :func:`max_clique` starts from: lowest index first, then the lowest
     index among the common neighbours, and so on."""
     best: list[int] = []
     cand = (1 << len(adj)) - 1
@@ -59,7 +59,7 @@ def _greedy_clique(adj: Sequence[int]) -> list[int]:
     return best
 
 
-def _max_clique(
+def max_clique(
     adj: Sequence[int], deadline: float, proves: Callable[[list[int]], bool] | None = None
 ) -> list[int]:
     """A maximum clique (exact unless ``deadline`` passes first; then the largest found).
@@ -143,8 +143,8 @@ class _Frame:
         self.used = used
 
 
-def _colour(
-    comp: _Component, k: int, seed: Sequence[int], deadline: float
+def colour_component(
+    comp: Component, k: int, seed: Sequence[int], deadline: float
 ) -> tuple[_Status, list[int]]:
     """Colour ``comp`` with at most ``k`` colours, or prove that impossible.
 
@@ -165,22 +165,22 @@ def _colour(
     rather than from a scan of every uncoloured node.
     """
     n = len(comp.adj)
-    adj, hyper, weight, cap = comp.adj, comp.hyper, comp.weight, comp.cap
+    adj, hyper, weight, capacity = comp.adj, comp.hyper, comp.weight, comp.capacity
     if len(seed) > k:
         return "refuted", []
     max_weight = max(weight, default=0)
     everyone = (1 << n) - 1
-    dom = [(1 << k) - 1] * n  # per node: the colours it may take
-    size = [k] * n  # per node: dom's bit count
-    free = [everyone] * k  # per colour: the nodes that may take it (dom, transposed)
+    domain = [(1 << k) - 1] * n  # per node: the colours it may take
+    size = [k] * n  # per node: domain's bit count
+    free = [everyone] * k  # per colour: the nodes that may take it (domain, transposed)
     colour = [-1] * n
-    cmask = [0] * k
-    cweight = [0] * k
+    colour_members = [0] * k
+    colour_weight = [0] * k
     trail: list[tuple[int, int]] = []  # (colour, the nodes that lost it)
     heap = [(k, v) for v in range(n)]  # sorted, hence a heap
     push = heapq.heappush
     used = 0
-    uncol_mask = everyone
+    uncoloured = everyone
     seeding = 0  # seed members still to colour whose domains need no keeping (see below)
 
     def forbid(lose: int, c: int) -> bool:
@@ -190,8 +190,8 @@ def _colour(
         trail.append((c, lose))
         cbit = 1 << c
         ok = True
-        for u in _bits(lose):
-            dom[u] ^= cbit
+        for u in bit_indices(lose):
+            domain[u] ^= cbit
             s = size[u] - 1
             size[u] = s
             if s:
@@ -201,33 +201,33 @@ def _colour(
         return ok
 
     def assign(v: int, c: int) -> bool:
-        nonlocal used, uncol_mask
+        nonlocal used, uncoloured
         bit = 1 << v
         colour[v] = c
-        cmask[c] |= bit
-        cweight[c] += weight[v]
-        uncol_mask ^= bit
+        colour_members[c] |= bit
+        colour_weight[c] += weight[v]
+        uncoloured ^= bit
         if c == used:
             used += 1
-        lose = adj[v] & uncol_mask & free[c] & ~seeding
+        lose = adj[v] & uncoloured & free[c] & ~seeding
         if lose and not forbid(lose, c):
             return False
-        members = cmask[c]
+        members = colour_members[c]
         for rest in hyper[v]:
             missing = rest & ~members
             # One member short of the whole hyperedge: that member may not take this colour.
             if (
-                missing & uncol_mask
+                missing & uncoloured
                 and not missing & (missing - 1)
                 and missing & free[c]
                 and not forbid(missing, c)
             ):
                 return False
-        if cap is not None:
-            room = cap - cweight[c]
+        if capacity is not None:
+            room = capacity - colour_weight[c]
             if room < max_weight:
                 lose = 0
-                for u in _bits(uncol_mask & free[c]):
+                for u in bit_indices(uncoloured & free[c]):
                     if weight[u] > room:
                         lose |= 1 << u
                 if lose and not forbid(lose, c):
@@ -235,20 +235,20 @@ def _colour(
         return True
 
     def unassign(v: int, c: int, mark: int, used_before: int) -> None:
-        nonlocal used, uncol_mask
+        nonlocal used, uncoloured
         while len(trail) > mark:
             lost, back = trail.pop()
             free[lost] |= back
             cbit = 1 << lost
-            for u in _bits(back):
-                dom[u] |= cbit
+            for u in bit_indices(back):
+                domain[u] |= cbit
                 size[u] += 1
                 push(heap, (size[u], u))
         bit = 1 << v
         colour[v] = -1
-        cmask[c] ^= bit
-        cweight[c] -= weight[v]
-        uncol_mask |= bit
+        colour_members[c] ^= bit
+        colour_weight[c] -= weight[v]
+        uncoloured |= bit
         push(heap, (size[v], v))
         used = used_before
 
@@ -263,7 +263,7 @@ def _colour(
         return -1
 
     def candidates(v: int) -> list[int]:
-        d = dom[v] & ((1 << used) - 1)
+        d = domain[v] & ((1 << used) - 1)
         out = []
         while d:
             low = d & -d
@@ -278,7 +278,7 @@ def _colour(
     # members before them (fewer than k), so their domains need no keeping meanwhile: on a
     # clique of thousands of apps that is the difference between n and n² steps. Hyperedges
     # and a capacity may empty a member's domain (a refutation), so then they are kept.
-    pending = _mask(list(seed), n) if not any(hyper) and cap is None else 0
+    pending = bitset_of(list(seed), n) if not any(hyper) and capacity is None else 0
     for c, v in enumerate(seed):
         seeding = pending = pending & ~(1 << v)
         if not assign(v, c):

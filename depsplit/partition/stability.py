@@ -6,13 +6,13 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from depsplit.partition.reduction import _Component, _Reduced
+    from depsplit.partition.reduction import Component, ReducedGraph
 
 
-def _place(
-    red: _Reduced,
-    comps: Sequence[_Component],
-    cols: Sequence[list[int]],
+def place_in_slots(
+    reduced: ReducedGraph,
+    components: Sequence[Component],
+    colourings: Sequence[list[int]],
     k: int,
     has_previous: bool,
 ) -> list[int]:
@@ -24,22 +24,25 @@ def _place(
     moved back to their previous slot whenever that stays valid, and a greedy colouring that
     starts from the previous plan is used instead when it keeps more apps in place.
     """
-    fixed_names = sorted({f for f in red.fixed if f is not None})
+    fixed_names = sorted({f for f in reduced.fixed if f is not None})
     slot_names: list[str | None] = list(fixed_names)
     if has_previous:
         score: dict[str, int] = {}
-        for p, w in zip(red.pref, red.weight, strict=True):
+        for p, w in zip(reduced.previous_group, reduced.weight, strict=True):
             if p is not None and p not in fixed_names:
                 score[p] = score.get(p, 0) + w
         keep = sorted(score, key=lambda p: (-score[p], p))[: max(0, k - len(fixed_names))]
         slot_names.extend(sorted(keep))
     slot_names.extend([None] * (k - len(slot_names)))
     slot_of_name = {name: s for s, name in enumerate(slot_names) if name is not None}
-    slot = [0] * len(red.members)
-    for comp, col in zip(comps, cols, strict=True):
+    slot = [0] * len(reduced.members)
+    for comp, col in zip(components, colourings, strict=True):
         nodes = comp.nodes
-        forced = [slot_of_name[f] if (f := red.fixed[x]) is not None else -1 for x in nodes]
-        wants = [slot_of_name.get(p, -1) if (p := red.pref[x]) is not None else -1 for x in nodes]
+        forced = [slot_of_name[f] if (f := reduced.fixed[x]) is not None else -1 for x in nodes]
+        wants = [
+            slot_of_name.get(p, -1) if (p := reduced.previous_group[x]) is not None else -1
+            for x in nodes
+        ]
         wants = [f if f >= 0 else w for f, w in zip(forced, wants, strict=True)]
         placed = _map_colours(comp, col, forced, wants, k)
         if has_previous:
@@ -54,12 +57,12 @@ def _place(
     return slot
 
 
-def _kept(comp: _Component, placed: Sequence[int], wants: Sequence[int]) -> int:
+def _kept(comp: Component, placed: Sequence[int], wants: Sequence[int]) -> int:
     return sum(w for w, p, s in zip(comp.weight, placed, wants, strict=True) if p == s)
 
 
 def _map_colours(
-    comp: _Component, col: Sequence[int], forced: Sequence[int], wants: Sequence[int], k: int
+    comp: Component, col: Sequence[int], forced: Sequence[int], wants: Sequence[int], k: int
 ) -> list[int]:
     n_colours = max(col, default=-1) + 1
     target = [-1] * n_colours
@@ -87,24 +90,24 @@ def _map_colours(
     return [target[c] for c in col]
 
 
-def _fits(comp: _Component, v: int, s: int, smask: list[int], sweight: list[int]) -> bool:
-    if comp.adj[v] & smask[s]:
+def _fits(comp: Component, v: int, s: int, slot_members: list[int], slot_weight: list[int]) -> bool:
+    if comp.adj[v] & slot_members[s]:
         return False
-    members = smask[s]
+    members = slot_members[s]
     if any(not rest & ~members for rest in comp.hyper[v]):
         return False
-    return comp.cap is None or sweight[s] + comp.weight[v] <= comp.cap
+    return comp.capacity is None or slot_weight[s] + comp.weight[v] <= comp.capacity
 
 
 def _move_home(
-    comp: _Component, placed: list[int], forced: Sequence[int], wants: Sequence[int], k: int
+    comp: Component, placed: list[int], forced: Sequence[int], wants: Sequence[int], k: int
 ) -> None:
     """Move nodes back to the slot they want while that stays valid (hill climbing)."""
-    smask = [0] * k
-    sweight = [0] * k
+    slot_members = [0] * k
+    slot_weight = [0] * k
     for v, s in enumerate(placed):
-        smask[s] |= 1 << v
-        sweight[s] += comp.weight[v]
+        slot_members[s] |= 1 << v
+        slot_weight[s] += comp.weight[v]
     moved = True
     while moved:
         moved = False
@@ -113,30 +116,30 @@ def _move_home(
             if want < 0 or want == s or forced[v] >= 0:
                 continue
             bit = 1 << v
-            smask[s] ^= bit
-            sweight[s] -= comp.weight[v]
-            if _fits(comp, v, want, smask, sweight):
+            slot_members[s] ^= bit
+            slot_weight[s] -= comp.weight[v]
+            if _fits(comp, v, want, slot_members, slot_weight):
                 s = want
                 moved = True
             placed[v] = s
-            smask[s] |= bit
-            sweight[s] += comp.weight[v]
+            slot_members[s] |= bit
+            slot_weight[s] += comp.weight[v]
 
 
 def _greedy_from_previous(
-    comp: _Component, forced: Sequence[int], wants: Sequence[int], k: int
+    comp: Component, forced: Sequence[int], wants: Sequence[int], k: int
 ) -> list[int] | None:
     """Keep the previous plan where it is still valid, then fit the rest in first-fit order;
     ``None`` when that would need more than ``k`` groups."""
     n = len(comp.adj)
     placed = [-1] * n
-    smask = [0] * k
-    sweight = [0] * k
+    slot_members = [0] * k
+    slot_weight = [0] * k
 
     def put(v: int, s: int) -> None:
         placed[v] = s
-        smask[s] |= 1 << v
-        sweight[s] += comp.weight[v]
+        slot_members[s] |= 1 << v
+        slot_weight[s] += comp.weight[v]
 
     for v, f in enumerate(forced):
         if f >= 0:
@@ -145,11 +148,11 @@ def _greedy_from_previous(
         (v for v in range(n) if placed[v] < 0 and wants[v] >= 0), key=lambda v: (-comp.weight[v], v)
     )
     for v in homing:
-        if _fits(comp, v, wants[v], smask, sweight):
+        if _fits(comp, v, wants[v], slot_members, slot_weight):
             put(v, wants[v])
     for v in range(n):
         if placed[v] < 0:
-            s = next((s for s in range(k) if _fits(comp, v, s, smask, sweight)), -1)
+            s = next((s for s in range(k) if _fits(comp, v, s, slot_members, slot_weight)), -1)
             if s < 0:
                 return None
             put(v, s)
