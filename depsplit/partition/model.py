@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-import time
 from collections.abc import Collection, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import combinations, pairwise, product
@@ -12,12 +11,8 @@ from depsplit.errors import UsageError
 from depsplit.partition.bitsets import bitset_of
 from depsplit.partition.naming import name_groups
 from depsplit.partition.reduction import ReducedGraph
-from depsplit.partition.search import clique_prover, colour_component, max_clique
+from depsplit.partition.search import search_components
 from depsplit.partition.stability import place_in_slots
-
-_CLIQUE_SHARE = 0.25
-"""Share of the remaining time one component's clique search may use: the clique is only a
-bound, and the colouring search needs the rest."""
 
 
 def format_apps(apps: Iterable[str]) -> str:
@@ -40,6 +35,74 @@ class _UnionFind:
         if ra != rb:
             # The smaller index becomes the root, so roots do not depend on call order.
             self.parent[max(ra, rb)] = min(ra, rb)
+
+
+def _check_constraints(
+    order: Sequence[str],
+    together: Sequence[Collection[str]],
+    apart: Sequence[Collection[str]],
+    capacity: int | None,
+    fixed: Mapping[str, str],
+) -> list[str]:
+    """Raise for duplicate apps (``ValueError``) and for malformed user constraints
+    (``UsageError``); return the apps the constraints name (with repeats)."""
+    if len(set(order)) != len(order):
+        dupes = sorted({a for a, b in pairwise(order) if a == b})
+        raise ValueError(f"duplicate app names: {', '.join(dupes)}")
+    known = set(order)
+    named = [a for s in (*together, *apart) for a in s] + list(fixed)
+    unknown = sorted({a for a in named if a not in known})
+    if unknown:
+        raise UsageError(f"unknown app(s) in constraints: {', '.join(unknown)}")
+    if capacity is not None and capacity < 1:
+        raise UsageError(f"max_apps_per_group must be at least 1, not {capacity}")
+    for s in apart:
+        if len(set(s)) < 2:
+            raise UsageError(f"apart {format_apps(set(s))} needs at least two different apps")
+    for app, name in sorted(fixed.items()):
+        if not isinstance(name, str) or not name:
+            raise UsageError(f"fixed group of {app} must be a non-empty name")
+    return named
+
+
+def _base_classes(
+    order: Sequence[str],
+    constrained: Collection[str],
+    together: Sequence[Collection[str]],
+    fixed: Mapping[str, str],
+    classes: Mapping[str, Hashable] | None,
+    capacity: int | None,
+) -> dict[str, tuple[str, Hashable]]:
+    """App → its base class: ``("unit", root)`` for apps a constraint names (``together``
+    sets and apps fixed to one name are one unit), ``("class", number)`` for apps with equal
+    ``classes`` keys (none with a capacity), else ``("app", name)``."""
+    index = {a: i for i, a in enumerate(order)}
+    units = _UnionFind(len(order))
+    for s in together:
+        joined = sorted(set(s))
+        for a in joined[1:]:
+            units.union(index[joined[0]], index[a])
+    by_name: dict[str, list[str]] = {}
+    for app in sorted(fixed):
+        by_name.setdefault(fixed[app], []).append(app)
+    for same in by_name.values():
+        for a in same[1:]:
+            units.union(index[same[0]], index[a])
+
+    base: dict[str, tuple[str, Hashable]] = {}
+    # A class is named by the number of its key (in order of first app): keys can be
+    # large nested tuples, and Python hashes a tuple anew at every dict lookup, so each
+    # is hashed once here rather than at every use below. Equal keys get one number,
+    # so apps share a base exactly when their keys are equal.
+    class_number: dict[Hashable, int] = {}
+    for app in order:
+        if app in constrained:
+            base[app] = ("unit", units.find(index[app]))
+        elif capacity is None and classes is not None and app in classes:
+            base[app] = ("class", class_number.setdefault(classes[app], len(class_number)))
+        else:
+            base[app] = ("app", app)
+    return base
 
 
 @dataclass(frozen=True)
@@ -91,59 +154,32 @@ class Model:
         fixed: Mapping[str, str],
         previous: Mapping[str, str],
     ) -> Model:
+        """The model of ``apps`` under the arguments of :func:`~depsplit.partition.solve`
+        (``capacity`` is its ``max_apps_per_group``). Raises what ``solve`` documents for
+        malformed input and contradictory constraints, in the order checked here."""
         self = cls()
         order = sorted(apps)
-        if len(set(order)) != len(order):
-            dupes = sorted({a for a, b in pairwise(order) if a == b})
-            raise ValueError(f"duplicate app names: {', '.join(dupes)}")
-        known = set(order)
-        named = [a for s in (*together, *apart) for a in s] + list(fixed)
-        unknown = sorted({a for a in named if a not in known})
-        if unknown:
-            raise UsageError(f"unknown app(s) in constraints: {', '.join(unknown)}")
-        if capacity is not None and capacity < 1:
-            raise UsageError(f"max_apps_per_group must be at least 1, not {capacity}")
-        for s in apart:
-            if len(set(s)) < 2:
-                raise UsageError(f"apart {format_apps(set(s))} needs at least two different apps")
-        for app, name in sorted(fixed.items()):
-            if not isinstance(name, str) or not name:
-                raise UsageError(f"fixed group of {app} must be a non-empty name")
+        named = _check_constraints(order, together, apart, capacity, fixed)
         self.capacity = capacity
         self.previous = previous
+        self.base = _base_classes(order, set(named), together, fixed, classes, capacity)
+        merged = self._merge_by_products(products, conflicts, self.base) if capacity is None else {}
+        self._gather_nodes(order, merged)
+        self._describe_nodes(set(named), together, fixed)
+        self.class_sides = [[] for _ in self.class_nodes]
+        self._add_plain_conflicts(conflicts)
+        self._add_products(products)
+        self._oppose_apart_and_fixed(apart)
+        return self
 
-        index = {a: i for i, a in enumerate(order)}
-        units = _UnionFind(len(order))
-        for s in together:
-            joined = sorted(set(s))
-            for a in joined[1:]:
-                units.union(index[joined[0]], index[a])
-        by_name: dict[str, list[str]] = {}
-        for app in sorted(fixed):
-            by_name.setdefault(fixed[app], []).append(app)
-        for same in by_name.values():
-            for a in same[1:]:
-                units.union(index[same[0]], index[a])
-        constrained = set(named)
-
-        # A class is split into one node per previous group, so stability never has to split
-        # a node; a conflict naming one member still applies to all nodes of its class.
-        base: dict[str, tuple[str, Hashable]] = {}
-        # A class is named by the number of its key (in order of first app): keys can be
-        # large nested tuples, and Python hashes a tuple anew at every dict lookup, so each
-        # is hashed once here rather than at every use below. Equal keys get one number,
-        # so apps share a base exactly when their keys are equal.
-        class_number: dict[Hashable, int] = {}
-        for app in order:
-            if app in constrained:
-                base[app] = ("unit", units.find(index[app]))
-            elif capacity is None and classes is not None and app in classes:
-                base[app] = ("class", class_number.setdefault(classes[app], len(class_number)))
-            else:
-                base[app] = ("app", app)
-        self.base = base
-        merged = self._merge_by_products(products, conflicts, base) if capacity is None else {}
-
+    def _gather_nodes(
+        self, order: Sequence[str], merged: Mapping[tuple[str, Hashable], Hashable]
+    ) -> None:
+        """Number the classes and their nodes, in order of first app: a unit is a class of
+        one node, and a class of identical apps has one node per previous group, so
+        stability never has to split a node (a conflict naming one member still applies to
+        all nodes of its class)."""
+        base, previous = self.base, self.previous
         class_ids: dict[Hashable, int] = {}
         node_ids: dict[Hashable, int] = {}
         class_nodes = self.class_nodes
@@ -175,6 +211,16 @@ class Model:
             self.class_of[app] = c
         self.members = [tuple(m) for m in gathered]
 
+    def _describe_nodes(
+        self,
+        constrained: Collection[str],
+        together: Sequence[Collection[str]],
+        fixed: Mapping[str, str],
+    ) -> None:
+        """Per node: the user constraints that formed it (a unit), its fixed group name, and
+        the previous group most of its apps held (ties: the name sorting first). Raises for a
+        unit joining two fixed names or holding more apps than the capacity."""
+        capacity, previous = self.capacity, self.previous
         for node, members in enumerate(self.members):
             names = sorted({fixed[a] for a in members if a in fixed})
             is_unit = members[0] in constrained
@@ -201,9 +247,10 @@ class Model:
                     votes[previous[a]] = votes.get(previous[a], 0) + 1
             self.previous_group.append(min(votes, key=lambda n: (-votes[n], n)) if votes else None)
 
+    def _add_plain_conflicts(self, conflicts: Iterable[Collection[str]]) -> None:
+        """Pairs become oppositions between one-class sides; larger sets, hyperedges."""
         node_of = self.node_of
         class_of = self.class_of
-        self.class_sides = [[] for _ in class_nodes]
         oppose = self._oppose
         for conflict in conflicts:
             if len(conflict) == 2:
@@ -217,8 +264,12 @@ class Model:
                 oppose((ca,), (cb,))
             else:
                 self.add_conflict(conflict)
-        # Thousands of products name the same few sides (one per term of a package): each
-        # side is turned into its classes once.
+
+    def _add_products(self, products: Sequence[Sequence[Sequence[str]]]) -> None:
+        """A product of two sides is one opposition; of three or more, hyperedges between
+        their classes. Thousands of products name the same few sides (one per term of a
+        package): each side is turned into its classes once."""
+        class_of = self.class_of
         side_id: dict[Sequence[str], int] = {}
         side_set: list[frozenset[int]] = []
         opposed = self.opposed
@@ -250,7 +301,9 @@ class Model:
                 for combo in product(*(self.side_classes[s] for s in ids)):
                     self._add_classes(list(combo))
 
-        node_class = self.node_class
+    def _oppose_apart_and_fixed(self, apart: Sequence[Collection[str]]) -> None:
+        """The apps of each ``apart`` set pairwise, and units fixed to different names."""
+        node_of, node_class, oppose = self.node_of, self.node_class, self._oppose
         for s in apart:
             for a, b in combinations(sorted(set(s)), 2):
                 i, j = node_of[a], node_of[b]
@@ -264,7 +317,6 @@ class Model:
         pinned_nodes = [n for n, f in enumerate(self.fixed) if f is not None]
         for i, j in combinations(pinned_nodes, 2):  # different fixed names: different groups
             oppose((node_class[i],), (node_class[j],))
-        return self
 
     def _side(self, classes: tuple[int, ...]) -> int:
         found = self.side_of.get(classes)
@@ -430,6 +482,8 @@ class Model:
         return self.fixed[self.node_of[app]]
 
     def solve(self, deadline: float) -> RoundResult:
+        """One round: the fewest groups the search finds by ``deadline`` (reductions, bounds
+        and colourings per component), mapped onto slots for stability and named."""
         reduced = ReducedGraph(self)
         components = reduced.components
         capacity_bound = (
@@ -437,50 +491,9 @@ class Model:
             if self.capacity and reduced.weight
             else 0
         )
-        cliques: list[list[int]] = []
-        lower_bounds: list[int] = []
-        upper_bounds: list[int] = []
-        colourings: list[list[int]] = []
-        for comp in components:
-            budget = time.monotonic() + _CLIQUE_SHARE * max(0.0, deadline - time.monotonic())
-            clique = max_clique(comp.adj, budget, clique_prover(comp, budget))
-            cliques.append(clique)
-            lower_bounds.append(max(len(clique), capacity_bound))
-            status, col = colour_component(comp, comp.heuristic_k(), clique, math.inf)
-            assert status == "found"
-            colourings.append(col)
-            upper_bounds.append(max(col, default=-1) + 1)
-        global_lb = max(lower_bounds, default=0)
-        for c in sorted(
-            range(len(components)), key=lambda c: (-lower_bounds[c], -upper_bounds[c], c)
-        ):
-            # Upwards from the bound first: on real inputs the clique is usually tight and
-            # the first search finds a colouring. Half the time left at most, then downwards
-            # from DSATUR's count, which improves the plan when the bound is far off.
-            halfway = time.monotonic() + 0.5 * max(0.0, deadline - time.monotonic())
-            target = max(global_lb, lower_bounds[c])
-            while upper_bounds[c] > target:
-                status, col = colour_component(components[c], target, cliques[c], halfway)
-                if status == "found":
-                    colourings[c], upper_bounds[c] = col, target
-                elif status == "refuted":
-                    lower_bounds[c] = target + 1
-                    global_lb = max(global_lb, lower_bounds[c])
-                    target += 1
-                else:
-                    break
-            while upper_bounds[c] > target:
-                status, col = colour_component(
-                    components[c], upper_bounds[c] - 1, cliques[c], deadline
-                )
-                if status == "found":
-                    colourings[c], upper_bounds[c] = col, upper_bounds[c] - 1
-                elif status == "refuted":
-                    lower_bounds[c] = upper_bounds[c]
-                    global_lb = max(global_lb, lower_bounds[c])
-                else:
-                    break
-        k = max(upper_bounds, default=0)
+        k, lower_bound, cliques, colourings = search_components(
+            components, capacity_bound, deadline
+        )
         slot = place_in_slots(reduced, components, colourings, k, bool(self.previous))
         by_slot: dict[int, list[str]] = {}
         for node in range(len(reduced.members)):
@@ -492,4 +505,4 @@ class Model:
             nodes = components[best].nodes
             witness = tuple(sorted(reduced.members[nodes[v]][0] for v in cliques[best]))
         names = name_groups(groups, self.fixed_of, self.previous)
-        return RoundResult(groups, names, global_lb, witness)
+        return RoundResult(groups, names, lower_bound, witness)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Hashable
+from collections.abc import Hashable, Sequence
 from itertools import combinations
 from typing import TYPE_CHECKING
 
@@ -50,39 +50,13 @@ class ReducedGraph:
     def __init__(self, model: Model) -> None:
         n_model_nodes = len(model.members)
         neighbours = model.adjacency(range(n_model_nodes), range(n_model_nodes))
-        hyperedges_of: list[list[tuple[int, ...]]] = [[] for _ in range(n_model_nodes)]
-        for h in sorted(model.hyper):
-            for x in h:
-                hyperedges_of[x].append(h)
-        twin_of = list(range(n_model_nodes))
-        if model.capacity is None:
-            # Twins (same neighbours and same hyperedges up to substitution) never share a
-            # conflict and are interchangeable; merging them shrinks the search, above all
-            # when the caller gave no classes. Equal bitsets are equal neighbourhoods.
-            seen: dict[Hashable, int] = {}
-            for x in range(n_model_nodes):
-                rests = frozenset(tuple(y for y in h if y != x) for h in hyperedges_of[x])
-                sig = (neighbours[x], rests, model.previous_group[x], model.fixed[x])
-                twin_of[x] = seen.setdefault(sig, x)
-            seen.clear()  # its keys hold the bitsets, which are narrowed in place below
-        reduced_index: dict[int, int] = {}
+        twin_of = _twins(model, neighbours)
         self.members: list[list[str]] = []
         self.weight: list[int] = []
         self.previous_group: list[str | None] = []
         self.fixed: list[str | None] = []
-        for x in range(n_model_nodes):
-            r = twin_of[x]
-            if r not in reduced_index:
-                reduced_index[r] = len(self.members)
-                self.members.append([])
-                self.previous_group.append(model.previous_group[x])
-                self.fixed.append(model.fixed[x])
-            self.members[reduced_index[r]].extend(model.members[x])
-        for m in self.members:
-            m.sort()
-            self.weight.append(len(m))
+        reduced_node = self._merge_twins(model, twin_of)  # per model node
         n = len(self.members)
-        reduced_node = [reduced_index[twin_of[x]] for x in range(n_model_nodes)]  # per model node
         # Reduced node r is level-A node representatives[r].
         representatives = [x for x in range(n_model_nodes) if twin_of[x] == x]
         # Twins have the same neighbours, so a neighbour's twin is a neighbour too: the
@@ -105,39 +79,51 @@ class ReducedGraph:
         for h in hyper:
             for x in h:
                 hyperedge_members[x].extend(h)
-
-        comp_of = [-1] * n
-        comp_nodes: list[list[int]] = []
-        for start in range(n):
-            if comp_of[start] >= 0:
-                continue
-            if model.capacity is not None:  # joining components could overflow a group
-                comp_nodes.append(list(range(n)))
-                comp_of = [0] * n
-                break
-            c = len(comp_nodes)
-            comp_of[start] = c
-            reached = 1 << representatives[start]  # level-A bits
-            todo = [start]
-            found = []
-            while todo:
-                x = todo.pop()
-                found.append(x)
-                fresh = reduced_neighbours[x] & ~reached
-                reached |= fresh
-                for y in bit_indices(fresh):
-                    comp_of[reduced_node[y]] = c
-                    todo.append(reduced_node[y])
-                for y in hyperedge_members[x]:
-                    if comp_of[y] < 0:
-                        comp_of[y] = c
-                        reached |= 1 << representatives[y]
-                        todo.append(y)
-            comp_nodes.append(sorted(found))
+        if model.capacity is not None:  # joining components could overflow a group
+            comp_of, comp_nodes = [0] * n, [list(range(n))] if n else []
+        else:
+            comp_of, comp_nodes = _connected(
+                reduced_neighbours, hyperedge_members, representatives, reduced_node
+            )
         degree = [reduced_neighbours[x].bit_count() + len(hyperedge_members[x]) for x in range(n)]
         del reduced_neighbours
         self.components: list[Component] = []
-        local = [0] * n
+        local = self._build_components(model, comp_nodes, degree, representatives, reduced_node)
+        for h in sorted(hyper):
+            comp = self.components[comp_of[h[0]]]
+            full = bitset_of([local[x] for x in h], len(comp.nodes))
+            for x in h:
+                comp.hyper[local[x]].append(full ^ (1 << local[x]))
+
+    def _merge_twins(self, model: Model, twin_of: Sequence[int]) -> list[int]:
+        """Fill the reduced nodes (members sorted, weight, previous group, fixed name) from
+        the model's nodes, twins merged; return the reduced node of each model node."""
+        reduced_index: dict[int, int] = {}
+        for x in range(len(model.members)):
+            r = twin_of[x]
+            if r not in reduced_index:
+                reduced_index[r] = len(self.members)
+                self.members.append([])
+                self.previous_group.append(model.previous_group[x])
+                self.fixed.append(model.fixed[x])
+            self.members[reduced_index[r]].extend(model.members[x])
+        for m in self.members:
+            m.sort()
+            self.weight.append(len(m))
+        return [reduced_index[twin_of[x]] for x in range(len(model.members))]
+
+    def _build_components(
+        self,
+        model: Model,
+        comp_nodes: Sequence[list[int]],
+        degree: Sequence[int],
+        representatives: Sequence[int],
+        reduced_node: Sequence[int],
+    ) -> list[int]:
+        """One :class:`Component` per list of reduced nodes, its nodes by decreasing degree,
+        with its pairwise bitsets (hyperedges are added by the caller); return each reduced
+        node's index in its component."""
+        local = [0] * len(self.members)
         for members in comp_nodes:
             nodes = sorted(members, key=lambda x: (-degree[x], x))
             for i, x in enumerate(nodes):
@@ -154,13 +140,67 @@ class ReducedGraph:
         # Each component's bitsets in its own order: a side never spans two components (its
         # apps conflict with every app of the sides opposed to it), so one pass serves all.
         adj = model.adjacency(
-            representatives, [local[reduced_node[x]] for x in range(n_model_nodes)]
+            representatives, [local[reduced_node[x]] for x in range(len(model.members))]
         )
         for comp in self.components:
             comp.adj = [adj[x] for x in comp.nodes]
-        del adj
-        for h in sorted(hyper):
-            comp = self.components[comp_of[h[0]]]
-            full = bitset_of([local[x] for x in h], len(comp.nodes))
-            for x in h:
-                comp.hyper[local[x]].append(full ^ (1 << local[x]))
+        return local
+
+
+def _twins(model: Model, neighbours: Sequence[int]) -> list[int]:
+    """Per model node, the first node it is a twin of (itself when none comes before).
+
+    Twins (same neighbours and same hyperedges up to substitution) never share a conflict and
+    are interchangeable; merging them shrinks the search, above all when the caller gave no
+    classes. Equal bitsets are equal neighbourhoods. With a capacity nothing is merged."""
+    n_model_nodes = len(model.members)
+    twin_of = list(range(n_model_nodes))
+    if model.capacity is not None:
+        return twin_of
+    hyperedges_of: list[list[tuple[int, ...]]] = [[] for _ in range(n_model_nodes)]
+    for h in sorted(model.hyper):
+        for x in h:
+            hyperedges_of[x].append(h)
+    seen: dict[Hashable, int] = {}
+    for x in range(n_model_nodes):
+        rests = frozenset(tuple(y for y in h if y != x) for h in hyperedges_of[x])
+        sig = (neighbours[x], rests, model.previous_group[x], model.fixed[x])
+        twin_of[x] = seen.setdefault(sig, x)
+    return twin_of
+
+
+def _connected(
+    reduced_neighbours: Sequence[int],
+    hyperedge_members: Sequence[list[int]],
+    representatives: Sequence[int],
+    reduced_node: Sequence[int],
+) -> tuple[list[int], list[list[int]]]:
+    """The connected components of the reduced hypergraph: the component of each reduced
+    node, and each component's nodes (sorted), numbered in order of their lowest node.
+    Neighbourhoods are level-A bitsets (bit ``representatives[r]`` for reduced node ``r``)."""
+    n = len(reduced_neighbours)
+    comp_of = [-1] * n
+    comp_nodes: list[list[int]] = []
+    for start in range(n):
+        if comp_of[start] >= 0:
+            continue
+        c = len(comp_nodes)
+        comp_of[start] = c
+        reached = 1 << representatives[start]  # level-A bits
+        todo = [start]
+        found = []
+        while todo:
+            x = todo.pop()
+            found.append(x)
+            fresh = reduced_neighbours[x] & ~reached
+            reached |= fresh
+            for y in bit_indices(fresh):
+                comp_of[reduced_node[y]] = c
+                todo.append(reduced_node[y])
+            for y in hyperedge_members[x]:
+                if comp_of[y] < 0:
+                    comp_of[y] = c
+                    reached |= 1 << representatives[y]
+                    todo.append(y)
+        comp_nodes.append(sorted(found))
+    return comp_of, comp_nodes

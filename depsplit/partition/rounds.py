@@ -88,7 +88,7 @@ def solve(
     one class of apps declared identical).
     """
     started = time.perf_counter()
-    deadline = time.monotonic() + max(0.0, time_limit)
+    verifier = _Verifier(check, time.monotonic() + max(0.0, time_limit))
     plain = list(conflicts)
     sided = [tuple(tuple(side) for side in p) for p in products]
     added: list[frozenset[str]] = []
@@ -107,27 +107,6 @@ def solve(
         )
 
     model = build()
-    verdicts: dict[frozenset[str], frozenset[str] | None] = {}
-
-    def verify(group: frozenset[str]) -> frozenset[str] | None:
-        nonlocal deadline
-        assert check is not None
-        if group not in verdicts:
-            # The time a check takes (a resolution through an index, cold or warm) is not
-            # the search's: the search gets its whole time limit whatever the cache holds,
-            # so a cold and a warm run find the same plan.
-            began = time.monotonic()
-            found = check(group)
-            deadline += time.monotonic() - began
-            bad = None if found is None else frozenset(found)
-            if bad is not None and (not bad or not bad <= group):
-                raise ValueError(
-                    f"check returned {format_apps(bad)}, which is not a non-empty subset of the "
-                    f"group {format_apps(group)}"
-                )
-            verdicts[group] = bad
-        return verdicts[group]
-
     rounds = 0
     result: RoundResult | None = None
     while True:
@@ -135,10 +114,10 @@ def solve(
         if result is not None and rounds > MAX_CHECK_ROUNDS:
             result = model.one_group_per_unit(result)
         else:
-            result = model.solve(deadline)
+            result = model.solve(verifier.deadline)
         if check is None:
             break
-        failures = [bad for g in result.groups if (bad := verify(frozenset(g))) is not None]
+        failures = verifier.failures(result.groups)
         if not failures:
             break
         if any(model.splits(bad) for bad in failures):
@@ -154,7 +133,49 @@ def solve(
             raise AssertionError("unreachable: a unit's own failure raises")  # pragma: no cover
         for bad in failures:
             model.add_conflict(bad)
+    return _solution(result, rounds, time.perf_counter() - started)
 
+
+class _Verifier:
+    """``check`` run on whole groups, each group once; ``deadline`` is the search's.
+
+    The time a check takes (a resolution through an index, cold or warm) is not the
+    search's: it moves ``deadline`` later, so the search gets its whole time limit whatever
+    the cache holds, and a cold and a warm run find the same plan."""
+
+    def __init__(
+        self, check: Callable[[frozenset[str]], Collection[str] | None] | None, deadline: float
+    ) -> None:
+        self.check = check
+        self.deadline = deadline
+        self.verdicts: dict[frozenset[str], frozenset[str] | None] = {}
+
+    def failures(self, groups: Sequence[Sequence[str]]) -> list[frozenset[str]]:
+        """The minimal infeasible subset ``check`` returns for each group that fails."""
+        return [bad for g in groups if (bad := self.verify(frozenset(g))) is not None]
+
+    def verify(self, group: frozenset[str]) -> frozenset[str] | None:
+        """``check``'s verdict on ``group``; raises ``ValueError`` when it returns a set that
+        is empty or not inside the group."""
+        check = self.check
+        assert check is not None
+        verdicts = self.verdicts
+        if group not in verdicts:
+            began = time.monotonic()
+            found = check(group)
+            self.deadline += time.monotonic() - began
+            bad = None if found is None else frozenset(found)
+            if bad is not None and (not bad or not bad <= group):
+                raise ValueError(
+                    f"check returned {format_apps(bad)}, which is not a non-empty subset of the "
+                    f"group {format_apps(group)}"
+                )
+            verdicts[group] = bad
+        return verdicts[group]
+
+
+def _solution(result: RoundResult, rounds: int, elapsed: float) -> Solution:
+    """The last round's groups as a :class:`Solution`, groups ordered by their names."""
     groups, names = result.groups, result.names
     order = sorted(range(len(groups)), key=lambda g: names[g])
     return Solution(
@@ -163,6 +184,6 @@ def solve(
         optimal=len(groups) == result.lower_bound,
         lower_bound=result.lower_bound,
         witness=result.witness,
-        elapsed=time.perf_counter() - started,
+        elapsed=elapsed,
         rounds=rounds,
     )

@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import contextlib
 import heapq
+import math
 import time
 from collections.abc import Callable, Sequence
 from typing import Literal
 
 from depsplit.partition.bitsets import bit_indices, bitset_of
 from depsplit.partition.reduction import Component
+
+_CLIQUE_SHARE = 0.25
+"""Share of the remaining time one component's clique search may use: the clique is only a
+bound, and the colouring search needs the rest."""
 
 _PROVE_AFTER = 0.05
 """Seconds a clique search runs on its own before colourings are asked to prove its best."""
@@ -19,6 +24,86 @@ _PROOF_SHARE = 0.2
 maximum (see :func:`clique_prover`); the clique search still gets all of its own."""
 
 _Status = Literal["found", "refuted", "timeout"]
+
+
+def search_components(
+    components: Sequence[Component], capacity_bound: int, deadline: float
+) -> tuple[int, int, list[list[int]], list[list[int]]]:
+    """Colour every component with as few colours as the search proves or finds by
+    ``deadline``; return the groups needed (the largest component's count), the lower bound
+    proven (at least ``capacity_bound``), and per component its clique and its colouring.
+
+    Per component: a maximum clique (a bound and the colouring search's seed) and a DSATUR
+    colouring (an upper bound) always; then, largest bounds first, colourings with fewer
+    colours are searched (:func:`_tighten`) while the upper bound exceeds the global lower
+    bound."""
+    cliques: list[list[int]] = []
+    lower_bounds: list[int] = []
+    upper_bounds: list[int] = []
+    colourings: list[list[int]] = []
+    for comp in components:
+        budget = time.monotonic() + _CLIQUE_SHARE * max(0.0, deadline - time.monotonic())
+        clique = max_clique(comp.adj, budget, clique_prover(comp, budget))
+        cliques.append(clique)
+        lower_bounds.append(max(len(clique), capacity_bound))
+        status, col = colour_component(comp, comp.heuristic_k(), clique, math.inf)
+        assert status == "found"
+        colourings.append(col)
+        upper_bounds.append(max(col, default=-1) + 1)
+    lower_bound = max(lower_bounds, default=0)
+    for c in sorted(range(len(components)), key=lambda c: (-lower_bounds[c], -upper_bounds[c], c)):
+        lower_bound = _tighten(
+            components[c],
+            cliques[c],
+            c,
+            lower_bounds,
+            upper_bounds,
+            colourings,
+            lower_bound,
+            deadline,
+        )
+    return max(upper_bounds, default=0), lower_bound, cliques, colourings
+
+
+def _tighten(
+    comp: Component,
+    clique: list[int],
+    c: int,
+    lower_bounds: list[int],
+    upper_bounds: list[int],
+    colourings: list[list[int]],
+    lower_bound: int,
+    deadline: float,
+) -> int:
+    """Search component ``c`` for colourings with fewer colours than ``upper_bounds[c]``,
+    updating its entries of the lists in place; return the global lower bound, raised by
+    every number of colours refuted.
+
+    Upwards from the bound first: on real inputs the clique is usually tight and the first
+    search finds a colouring. Half the time left at most, then downwards from DSATUR's count,
+    which improves the plan when the bound is far off."""
+    halfway = time.monotonic() + 0.5 * max(0.0, deadline - time.monotonic())
+    target = max(lower_bound, lower_bounds[c])
+    while upper_bounds[c] > target:
+        status, col = colour_component(comp, target, clique, halfway)
+        if status == "found":
+            colourings[c], upper_bounds[c] = col, target
+        elif status == "refuted":
+            lower_bounds[c] = target + 1
+            lower_bound = max(lower_bound, lower_bounds[c])
+            target += 1
+        else:
+            break
+    while upper_bounds[c] > target:
+        status, col = colour_component(comp, upper_bounds[c] - 1, clique, deadline)
+        if status == "found":
+            colourings[c], upper_bounds[c] = col, upper_bounds[c] - 1
+        elif status == "refuted":
+            lower_bounds[c] = upper_bounds[c]
+            lower_bound = max(lower_bound, lower_bounds[c])
+        else:
+            break
+    return lower_bound
 
 
 class _Stop(Exception):
