@@ -22,7 +22,8 @@ from depsplit.analyze import Options, plan_groups
 from depsplit.config import Config
 from depsplit.conflicts import check_group, find_conflicts, sides, unsatisfiable_apps
 from depsplit.model import App, Origin, Target
-from depsplit.partition import _Model, solve
+from depsplit.partition import solve
+from depsplit.partition.model import Model
 from depsplit.sources.base import parse_requirement
 
 TARGET = Target(python="3.12")
@@ -34,15 +35,15 @@ def model_of(
     products: Sequence[Sequence[Sequence[str]]],
     classes: dict[str, int] | None,
     previous: dict[str, str],
-) -> _Model:
-    return _Model.build(
+) -> Model:
+    return Model.build(
         apps,
         conflicts,
         products=[tuple(tuple(s) for s in p) for p in products],
         classes=classes,
         together=(),
         apart=(),
-        cap=None,
+        capacity=None,
         fixed={},
         previous=previous,
     )
