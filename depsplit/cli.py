@@ -27,9 +27,10 @@ if TYPE_CHECKING:
     from depsplit.analyze import Options
     from depsplit.baseline import BaselineDiff
     from depsplit.config import Config
-    from depsplit.emit.build import Resources
+    from depsplit.emit.build import KubernetesOptions, Resources
     from depsplit.index import IndexConfig
     from depsplit.suggest import Suggestions
+    from depsplit.writer import WriteReport
 
 FORMATS = tuple(RENDERERS)
 FAIL_ON = ("unsatisfiable", "conflict", "new", "never")
@@ -699,9 +700,7 @@ def generate(
 ) -> None:
     """Write a Dockerfile, requirements and .dockerignore per group, and compose.yaml
     (with --kubernetes, Kubernetes manifests too)."""
-    from depsplit.emit import PLAN_FILE, GenerateOptions, check_outdir_apart, layout, render_all
-    from depsplit.emit.build import KubernetesOptions
-    from depsplit.errors import UsageError
+    from depsplit.emit import PLAN_FILE, GenerateOptions, layout, render_all
     from depsplit.writer import recover, write_tree
 
     outdir = Path(output_dir)
@@ -709,20 +708,7 @@ def generate(
     context, inside = layout(root, outdir)  # refuses an OUTDIR outside PATH before reading
     resources = _resources(cpu, memory)
     config = _config(kw)
-    k8s: KubernetesOptions | None = None
-    if kubernetes or (kubernetes is None and config.kubernetes):
-        k8s = KubernetesOptions(
-            namespace=kubernetes_namespace or config.kubernetes_namespace,
-            autoscale=_autoscale(autoscale),
-            ingress_hosts=_app_values(ingress_hosts, "--ingress-host", "APP=HOST"),
-            workloads=config.workloads,
-            schedules=config.schedules,
-        )
-    elif autoscale or ingress_hosts or kubernetes_namespace:
-        raise UsageError(
-            "--autoscale, --ingress-host and --kubernetes-namespace apply to the Kubernetes "
-            "manifests: add --kubernetes (or kubernetes = true in the configuration)"
-        )
+    k8s = _kubernetes(config, kubernetes, kubernetes_namespace, autoscale, ingress_hosts)
     if not check:
         # A run killed mid-commit left its journal: undo (or finish) that commit before
         # anything reads the output (its plan file is the --previous below).
@@ -735,22 +721,7 @@ def generate(
     if previous is not None:  # read once: a plan file grows with the repository
         kw["previous_map"], ports = previous_plan(Path(str(previous)))
     quiet = _quiet(kw)
-    plan = _analyze(config=config, **kw)  # type: ignore[arg-type]
-    if plan.has_errors:
-        for diagnostic in plan.diagnostics:
-            click.echo(str(diagnostic), err=True)
-        click.echo("error: not generating: the analysis has errors (above)", err=True)
-        raise _Exit(EXIT_ERROR)
-    check_outdir_apart(inside, ((a.name, a.path) for a in plan.apps))
-    # OUTDIR is skipped as depsplit's output once written: the plan it holds must not say
-    # so, or every second run would differ from the first.
-    plan = replace(plan, skipped=tuple(s for s in plan.skipped if s.path != inside))
-    if not quiet:
-        for diagnostic in plan.diagnostics:  # warnings only: what was generated may need them
-            click.echo(str(diagnostic), err=True)
-        _note_skipped(plan)
-    if plan.apps and not plan.groups:
-        raise UsageError("the plan has no groups: nothing to generate")
+    plan = _plan_to_generate(inside, quiet, config, kw)
     options = GenerateOptions(
         registry=registry,
         namespace=namespace,
@@ -767,23 +738,102 @@ def generate(
     for note in () if quiet else report.notes:
         click.echo(f"note: {note}", err=True)
     if check:
-        click.echo(report.diff, nl=False)
-        for path in report.conflicts:
-            click.echo(
-                f"{path}: you edited it and depsplit would now write it differently", err=True
-            )
-            _stale_lines(plan, outdir, output_dir, path, files, report.skipped)
-        if report.changed:
-            click.echo(f"{output_dir}: out of date: run depsplit generate to update it", err=True)
-            raise _Exit(EXIT_POLICY)
-        if not quiet:
-            click.echo(f"{output_dir}: up to date", err=True)
-        raise _Exit(_generate_summary(plan, fail_on, quiet))
+        _echo_check(plan, outdir, output_dir, files, report, quiet)
+    else:
+        _echo_written(plan, outdir, output_dir, files, report, quiet, bool(kw.get("verbose")))
+    raise _Exit(_generate_summary(plan, fail_on, quiet))
+
+
+def _kubernetes(
+    config: Config,
+    kubernetes: bool | None,
+    namespace: str | None,
+    autoscale: tuple[str, ...],
+    ingress_hosts: tuple[str, ...],
+) -> KubernetesOptions | None:
+    """The Kubernetes manifests' options, or ``None`` without ``--kubernetes`` (or
+    ``kubernetes = true``); their options without it are a usage error."""
+    from depsplit.emit.build import KubernetesOptions
+    from depsplit.errors import UsageError
+
+    if kubernetes or (kubernetes is None and config.kubernetes):
+        return KubernetesOptions(
+            namespace=namespace or config.kubernetes_namespace,
+            autoscale=_autoscale(autoscale),
+            ingress_hosts=_app_values(ingress_hosts, "--ingress-host", "APP=HOST"),
+            workloads=config.workloads,
+            schedules=config.schedules,
+        )
+    if autoscale or ingress_hosts or namespace:
+        raise UsageError(
+            "--autoscale, --ingress-host and --kubernetes-namespace apply to the Kubernetes "
+            "manifests: add --kubernetes (or kubernetes = true in the configuration)"
+        )
+    return None
+
+
+def _plan_to_generate(inside: str, quiet: bool, config: Config, kw: dict[str, object]) -> Plan:
+    """The analysis ``generate`` writes files for: none when it has errors (they are
+    printed, exit 2), its warnings printed unless ``quiet``; OUTDIR (``inside`` PATH) is
+    not among its skipped directories."""
+    from depsplit.emit import check_outdir_apart
+    from depsplit.errors import UsageError
+
+    plan = _analyze(config=config, **kw)  # type: ignore[arg-type]
+    if plan.has_errors:
+        for diagnostic in plan.diagnostics:
+            click.echo(str(diagnostic), err=True)
+        click.echo("error: not generating: the analysis has errors (above)", err=True)
+        raise _Exit(EXIT_ERROR)
+    check_outdir_apart(inside, ((a.name, a.path) for a in plan.apps))
+    # OUTDIR is skipped as depsplit's output once written: the plan it holds must not say
+    # so, or every second run would differ from the first.
+    plan = replace(plan, skipped=tuple(s for s in plan.skipped if s.path != inside))
+    if not quiet:
+        for diagnostic in plan.diagnostics:  # warnings only: what was generated may need them
+            click.echo(str(diagnostic), err=True)
+        _note_skipped(plan)
+    if plan.apps and not plan.groups:
+        raise UsageError("the plan has no groups: nothing to generate")
+    return plan
+
+
+def _echo_check(
+    plan: Plan,
+    outdir: Path,
+    output_dir: str,
+    files: Mapping[str, str],
+    report: WriteReport,
+    quiet: bool,
+) -> None:
+    """What ``generate --check`` prints: the diff, edited files depsplit would change;
+    exit 1 when OUTDIR is out of date."""
+    click.echo(report.diff, nl=False)
+    for path in report.conflicts:
+        click.echo(f"{path}: you edited it and depsplit would now write it differently", err=True)
+        _stale_lines(plan, outdir, output_dir, path, files, report.skipped)
+    if report.changed:
+        click.echo(f"{output_dir}: out of date: run depsplit generate to update it", err=True)
+        raise _Exit(EXIT_POLICY)
+    if not quiet:
+        click.echo(f"{output_dir}: up to date", err=True)
+
+
+def _echo_written(
+    plan: Plan,
+    outdir: Path,
+    output_dir: str,
+    files: Mapping[str, str],
+    report: WriteReport,
+    quiet: bool,
+    verbose: bool,
+) -> None:
+    """What ``generate`` prints of the files it wrote, removed, left and kept."""
     for path in () if quiet else report.written:
         click.echo(f"wrote {Path(output_dir, path)}")
     for path in () if quiet else report.removed:
         click.echo(f"removed {Path(output_dir, path)} (no longer generated)")
-    for path in report.unchanged if kw.get("verbose") else ():
+    for path in report.unchanged if verbose else ():
         click.echo(f"unchanged {Path(output_dir, path)}")
     for path in report.skipped:
         why = " (depsplit would now write it differently)" if path in report.conflicts else ""
@@ -801,7 +851,6 @@ def generate(
         click.echo(
             f"{len(report.written)} written, {unchanged} unchanged, {len(report.skipped)} kept"
         )
-    raise _Exit(_generate_summary(plan, fail_on, quiet))
 
 
 def _stale_lines(
@@ -809,7 +858,7 @@ def _stale_lines(
     outdir: Path,
     output_dir: str,
     path: str,
-    files: dict[str, str],
+    files: Mapping[str, str],
     kept: Sequence[str],
 ) -> None:
     """For a kept (edited) Dockerfile the plan has moved under: its ``COPY`` lines to remove
