@@ -466,14 +466,7 @@ def summary_lines(
     groups, what changed since the baseline, the errors (and the first warnings), then a
     closing line with the verdict. ``-v`` (:func:`lines` with ``details``) has the rest."""
     out: list[Line] = [[(headline(plan, baseline), "headline")], []]
-    if plan.unsatisfiable:
-        out.append([("Apps that cannot be installed even alone:", "error")])
-        why = own_conflicts(plan)
-        for name in plan.unsatisfiable:
-            own = why[name]
-            reason = f": {short(own[0].message.splitlines()[0], 160)}" if own else ""
-            out.append([("  ", ""), (name, "app"), (reason, "")])
-        out.append([])
+    out.extend(_unsatisfiable_summary(plan))
     state_of = baseline.state if baseline else lambda c: None
     lines_of = _conflict_lines_of(plan.conflicts, state_of)
     detail = list(itertools.islice(lines_of, SUMMARY_DETAIL_LINES + 1))
@@ -483,15 +476,7 @@ def summary_lines(
         out.append([(f"New since {baseline.source}", "section")])
         out.extend(_conflicts_section(tuple(baseline.new), baseline.state))
         out.append([])
-    if plan.conflicts:
-        splits = package_splits(plan.conflicts)
-        out.append([("Packages that split apps (most groups forced first)", "section")])
-        out.extend(_split_line(split) for split in splits[:SUMMARY_PACKAGES])
-        if len(splits) > SUMMARY_PACKAGES:
-            out.append(
-                [(f"  and {len(splits) - SUMMARY_PACKAGES} more packages (-v lists them)", "dim")]
-            )
-        out.append([])
+    out.extend(_packages_summary(plan))
     out.extend(_fewer_section(fewer))
     if plan.conflicts:
         if fits:
@@ -507,25 +492,7 @@ def summary_lines(
         resolved = plural(len(baseline.resolved), "conflict")
         out.append([(f"{resolved} resolved since {baseline.source}", "ok")])
         out.append([])
-    if plan.groups:
-        out.append([("Groups", "section")])
-        for g in plan.groups:
-            python = g.python if g.python_verified else f"{g.python}, unverified"
-            names = ", ".join(g.apps[:SUMMARY_APPS])
-            line: Line = [("  ", ""), (g.name, "group"), (f" (python {python}): ", "")]
-            line.append((names, "app"))
-            if len(g.apps) > SUMMARY_APPS:
-                line.append((f" and {len(g.apps) - SUMMARY_APPS} more", "dim"))
-            out.append(line)
-            if g.builds:
-                built = ", ".join(f"{b.package} {b.version}" for b in g.builds)
-                out.append([("      builds from source: ", ""), (built, "package")])
-            if g.splits and len(plan.groups) <= SUMMARY_SPLITS_GROUPS:
-                apart = ", ".join(g.splits[:SUMMARY_APART])
-                if len(g.splits) > SUMMARY_APART:
-                    apart += f" and {len(g.splits) - SUMMARY_APART} more"
-                out.append([(f"      kept apart from other groups by: {apart}", "dim")])
-        out.append([])
+    out.extend(_groups_summary(plan))
     if baseline is not None and baseline.groups:
         out.append([(f"Group changes since {baseline.source}", "section")])
         out.extend([[("  ", ""), (text, "")] for text in group_change_lines(baseline)])
@@ -536,20 +503,82 @@ def summary_lines(
     if plan.skipped:
         out.extend(_skipped_lines(plan, SUMMARY_WARNINGS))
         out.append([])
-    errors = [d for d in plan.diagnostics if d.level == "error"]
-    warnings = [d for d in plan.diagnostics if d.level != "error"]
-    if errors or warnings:
-        out.append([("Diagnostics", "section")])
-        out.extend([[("  ", ""), (str(d), d.level)] for d in errors])
-        out.extend([[("  ", ""), (str(d), d.level)] for d in warnings[:SUMMARY_WARNINGS]])
-        if len(warnings) > SUMMARY_WARNINGS:
-            more = len(warnings) - SUMMARY_WARNINGS
-            out.append([(f"  and {plural(more, 'more warning')} (-v lists them)", "dim")])
-        out.append([])
+    out.extend(_diagnostics_summary(plan))
     if closing:
         out.append([(closing, "headline")])
     elif out[-1] == []:
         out.pop()
+    return out
+
+
+def _unsatisfiable_summary(plan: Plan) -> list[Line]:
+    """The apps left without a container, each with the first line of why."""
+    if not plan.unsatisfiable:
+        return []
+    out: list[Line] = [[("Apps that cannot be installed even alone:", "error")]]
+    why = own_conflicts(plan)
+    for name in plan.unsatisfiable:
+        own = why[name]
+        reason = f": {short(own[0].message.splitlines()[0], 160)}" if own else ""
+        out.append([("  ", ""), (name, "app"), (reason, "")])
+    out.append([])
+    return out
+
+
+def _packages_summary(plan: Plan) -> list[Line]:
+    """One line per package that splits apps, most groups forced first (the first
+    ``SUMMARY_PACKAGES``)."""
+    if not plan.conflicts:
+        return []
+    splits = package_splits(plan.conflicts)
+    out: list[Line] = [[("Packages that split apps (most groups forced first)", "section")]]
+    out.extend(_split_line(split) for split in splits[:SUMMARY_PACKAGES])
+    if len(splits) > SUMMARY_PACKAGES:
+        more = len(splits) - SUMMARY_PACKAGES
+        out.append([(f"  and {more} more packages (-v lists them)", "dim")])
+    out.append([])
+    return out
+
+
+def _groups_summary(plan: Plan) -> list[Line]:
+    """Each group: its Python, its first apps, what it builds from source and, when the
+    groups are few, the packages that keep it apart."""
+    if not plan.groups:
+        return []
+    out: list[Line] = [[("Groups", "section")]]
+    for g in plan.groups:
+        python = g.python if g.python_verified else f"{g.python}, unverified"
+        names = ", ".join(g.apps[:SUMMARY_APPS])
+        line: Line = [("  ", ""), (g.name, "group"), (f" (python {python}): ", "")]
+        line.append((names, "app"))
+        if len(g.apps) > SUMMARY_APPS:
+            line.append((f" and {len(g.apps) - SUMMARY_APPS} more", "dim"))
+        out.append(line)
+        if g.builds:
+            built = ", ".join(f"{b.package} {b.version}" for b in g.builds)
+            out.append([("      builds from source: ", ""), (built, "package")])
+        if g.splits and len(plan.groups) <= SUMMARY_SPLITS_GROUPS:
+            apart = ", ".join(g.splits[:SUMMARY_APART])
+            if len(g.splits) > SUMMARY_APART:
+                apart += f" and {len(g.splits) - SUMMARY_APART} more"
+            out.append([(f"      kept apart from other groups by: {apart}", "dim")])
+    out.append([])
+    return out
+
+
+def _diagnostics_summary(plan: Plan) -> list[Line]:
+    """Every error, and the first ``SUMMARY_WARNINGS`` warnings."""
+    errors = [d for d in plan.diagnostics if d.level == "error"]
+    warnings = [d for d in plan.diagnostics if d.level != "error"]
+    if not errors and not warnings:
+        return []
+    out: list[Line] = [[("Diagnostics", "section")]]
+    out.extend([[("  ", ""), (str(d), d.level)] for d in errors])
+    out.extend([[("  ", ""), (str(d), d.level)] for d in warnings[:SUMMARY_WARNINGS]])
+    if len(warnings) > SUMMARY_WARNINGS:
+        more = len(warnings) - SUMMARY_WARNINGS
+        out.append([(f"  and {plural(more, 'more warning')} (-v lists them)", "dim")])
+    out.append([])
     return out
 
 
