@@ -1045,80 +1045,13 @@ def _suggest(
     search = _search(world, goals, max_apps, max_sets) if goals and not plan.has_errors else None
     lines = _Lines(Path(root).resolve(), config)
     fitter = _Fitter(world, lines, find)
-    built: list[tuple[tuple[object, ...], frozenset[str], list[Edit]]] = []
+    built: list[tuple[tuple[object, ...], list[Edit]]] = []
     for chosen, reached, groups in search.candidates if search else []:
         edits = _edits_for(fitter, chosen, groups)
-        if not edits:
-            continue
-        touched = {a for e in edits for a in (e.apps or (e.app,))}
-        saved = before - reached
-        rank = (
-            -saved / len(touched),
-            -saved,
-            len(edits),
-            sum(len(e.costs) for e in edits),
-            tuple(sorted(touched)),
-        )
-        built.append((rank, chosen, edits))
-    # Best first by the evaluation's estimate; a candidate whose re-analysis saves less than
-    # estimated goes back in the queue with its real rank, so what is shown is ordered by
-    # what was verified.
-    queue: list[tuple[tuple[object, ...], int, list[Edit], Suggestion | None]] = [
-        (rank, i, edits, None) for i, (rank, _chosen, edits) in enumerate(built)
-    ]
-    heapq.heapify(queue)
-    shown: list[Suggestion] = []
-    rejected = 0
-    verified = 0
-    seen: set[tuple[tuple[str, int, str], ...]] = set()
-    while queue and len(shown) < limit:
-        _, tie, edits, done = heapq.heappop(queue)
-        touched_now = {a for e in edits for a in (e.apps or (e.app,))}
-        if any(set(s.apps) <= touched_now for s in shown):
-            continue  # a smaller verified suggestion already does at least as well
-        if done is not None:
-            shown.append(done)
-            continue
-        signature = tuple((e.file, e.line, e.new_text) for e in edits)
-        if signature in seen or verified >= VERIFY_FACTOR * limit:
-            continue
-        seen.add(signature)
-        verified += 1
-        new = run(_overlay(fitter, edits))
-        grew_bad = set(new.unsatisfiable) - set(plan.unsatisfiable)
-        if new.has_errors or grew_bad or len(new.groups) >= before or not _took_effect(new, edits):
-            rejected += 1
-            continue
-        edits, installable = _releases(edits, new, fitter)
-        if not installable:
-            rejected += 1
-            continue
-        edited = tuple(sorted({a for e in edits for a in (e.apps or (e.app,))}))
-        suggestion = Suggestion(
-            apps=edited,
-            edits=tuple(edits),
-            groups_before=before,
-            groups_after=len(new.groups),
-            merges=_merges(plan, new),
-            new_groups=tuple((g.name, g.python, g.apps) for g in new.groups),
-        )
-        real = (
-            -suggestion.saved / len(edited),
-            -suggestion.saved,
-            len(edits),
-            sum(len(e.costs) for e in edits),
-            edited,
-        )
-        heapq.heappush(queue, (real, tie, edits, suggestion))
-    shown.sort(
-        key=lambda s: (
-            -s.saved / len(s.apps),
-            -s.saved,
-            len(s.edits),
-            sum(len(e.costs) for e in s.edits),
-            s.apps,
-        )
-    )
+        if edits:
+            built.append((_rank(before - reached, edits), edits))
+    shown, rejected = _verified(plan, built, fitter, run, limit)
+    shown.sort(key=lambda s: _rank(s.saved, s.edits))
     reached = target_groups is not None and any(s.groups_after <= target_groups for s in shown)
     notes = []
     if plan.has_errors:
@@ -1138,6 +1071,72 @@ def _suggest(
         diagnostics=plan.diagnostics,
         notes=tuple(notes),
     )
+
+
+def _edited_apps(edits: Sequence[Edit]) -> tuple[str, ...]:
+    """The apps ``edits`` touch, sorted."""
+    return tuple(sorted({a for e in edits for a in (e.apps or (e.app,))}))
+
+
+def _rank(saved: int, edits: Sequence[Edit]) -> tuple[object, ...]:
+    """The order suggestions are tried and shown in: most groups saved per app edited,
+    then most saved, fewest edits, fewest costs, then the apps' names."""
+    apps = _edited_apps(edits)
+    return (-saved / len(apps), -saved, len(edits), sum(len(e.costs) for e in edits), apps)
+
+
+def _verified(
+    plan: Plan,
+    built: Sequence[tuple[tuple[object, ...], list[Edit]]],
+    fitter: _Fitter,
+    run: Callable[[Mapping[str, str] | None], Plan],
+    limit: int,
+) -> tuple[list[Suggestion], int]:
+    """Up to ``limit`` suggestions whose edits, re-analysed (``run``), do lower the number
+    of groups, and how many candidates were rejected. Best first by the evaluation's
+    estimate; a candidate whose re-analysis saves less than estimated goes back in the
+    queue with its real rank, so what is shown is ordered by what was verified."""
+    before = len(plan.groups)
+    queue: list[tuple[tuple[object, ...], int, list[Edit], Suggestion | None]] = [
+        (rank, i, edits, None) for i, (rank, edits) in enumerate(built)
+    ]
+    heapq.heapify(queue)
+    shown: list[Suggestion] = []
+    rejected = 0
+    verified = 0
+    seen: set[tuple[tuple[str, int, str], ...]] = set()
+    while queue and len(shown) < limit:
+        _, tie, edits, done = heapq.heappop(queue)
+        touched_now = set(_edited_apps(edits))
+        if any(set(s.apps) <= touched_now for s in shown):
+            continue  # a smaller verified suggestion already does at least as well
+        if done is not None:
+            shown.append(done)
+            continue
+        signature = tuple((e.file, e.line, e.new_text) for e in edits)
+        if signature in seen or verified >= VERIFY_FACTOR * limit:
+            continue
+        seen.add(signature)
+        verified += 1
+        new = run(_overlay(fitter, edits))
+        grew_bad = set(new.unsatisfiable) - set(plan.unsatisfiable)
+        if new.has_errors or grew_bad or len(new.groups) >= before or not _took_effect(new, edits):
+            rejected += 1
+            continue
+        edits, installable = _releases(edits, new, fitter)
+        if not installable:
+            rejected += 1
+            continue
+        suggestion = Suggestion(
+            apps=_edited_apps(edits),
+            edits=tuple(edits),
+            groups_before=before,
+            groups_after=len(new.groups),
+            merges=_merges(plan, new),
+            new_groups=tuple((g.name, g.python, g.apps) for g in new.groups),
+        )
+        heapq.heappush(queue, (_rank(suggestion.saved, edits), tie, edits, suggestion))
+    return shown, rejected
 
 
 # --------------------------------------------------------------------------- reports
