@@ -317,20 +317,7 @@ def plan_groups(
     members = [a for a in apps if a.name not in bad]
     by_name = {a.name: a for a in members}
     shared: EffectiveCache = effective_cache if effective_cache is not None else {}
-    # A conflict stands for one set of apps per choice of one member of each side; apps that
-    # cannot be installed at all are left out (a side left empty drops the conflict). The
-    # conflicts of one package share their sides (one per term): each is filtered once.
-    products = []
-    filtered: dict[tuple[str, ...], tuple[str, ...]] = {}
-    for c in conflicts:
-        kept = []
-        for side in sides(c):
-            left = filtered.get(side)
-            if left is None:
-                left = filtered[side] = tuple(a for a in side if a not in bad) if bad else side
-            kept.append(left)
-        if len(kept) >= 2 and all(kept):
-            products.append(kept)
+    products = _products(conflicts, bad)
 
     def check(group: frozenset[str]) -> tuple[str, ...] | None:
         found = check_group([by_name[n] for n in sorted(group)], target, effective_cache=shared)
@@ -356,23 +343,7 @@ def plan_groups(
         previous=options.previous,
         time_limit=time_limit,
     )
-    group_of = {app: i for i, apps_in in enumerate(solution.groups) for app in apps_in}
-    # Package names once each (PEP 503): conflicts on "Django" and "django" are one
-    # package, shown as written (the first spelling in code-point order).
-    split_by: list[dict[str, str]] = [{} for _ in solution.groups]
-    groups_of: dict[tuple[str, ...], frozenset[int]] = {}  # per side, once (as above)
-    for c in conflicts:
-        if len(c.apps) > 1:  # every set it stands for has a member outside any valid group
-            touched: set[int] = set()
-            for side in sides(c):
-                held = groups_of.get(side)
-                if held is None:
-                    held = groups_of[side] = frozenset(group_of[a] for a in side if a in group_of)
-                touched |= held
-            key = canonicalize_name(c.package)
-            for i in touched:
-                shown = split_by[i].get(key)
-                split_by[i][key] = c.package if shown is None else min(shown, c.package)
+    split_by = _split_by(conflicts, solution.groups)
     groups = []
     for i, (name, apps_in) in enumerate(zip(solution.names, solution.groups, strict=True)):
         group_apps = [by_name[n] for n in apps_in]
@@ -391,6 +362,49 @@ def plan_groups(
         elapsed=solution.elapsed,
     )
     return groups, partition
+
+
+def _products(conflicts: Sequence[Conflict], bad: set[str]) -> list[list[tuple[str, ...]]]:
+    """Each conflict as the partition's product of sides: it stands for one set of apps per
+    choice of one member of each side. Apps that cannot be installed at all (``bad``) are
+    left out; a side left empty drops the conflict. The conflicts of one package share
+    their sides (one per term): each is filtered once."""
+    products = []
+    filtered: dict[tuple[str, ...], tuple[str, ...]] = {}
+    for c in conflicts:
+        kept = []
+        for side in sides(c):
+            left = filtered.get(side)
+            if left is None:
+                left = filtered[side] = tuple(a for a in side if a not in bad) if bad else side
+            kept.append(left)
+        if len(kept) >= 2 and all(kept):
+            products.append(kept)
+    return products
+
+
+def _split_by(
+    conflicts: Sequence[Conflict], groups: Sequence[Sequence[str]]
+) -> list[dict[str, str]]:
+    """Per group, the packages whose conflicts touch it (PEP 503 name → the name as shown:
+    conflicts on "Django" and "django" are one package, shown as its first spelling in
+    code-point order)."""
+    group_of = {app: i for i, apps_in in enumerate(groups) for app in apps_in}
+    split_by: list[dict[str, str]] = [{} for _ in groups]
+    groups_of: dict[tuple[str, ...], frozenset[int]] = {}  # per side, once
+    for c in conflicts:
+        if len(c.apps) > 1:  # every set it stands for has a member outside any valid group
+            touched: set[int] = set()
+            for side in sides(c):
+                held = groups_of.get(side)
+                if held is None:
+                    held = groups_of[side] = frozenset(group_of[a] for a in side if a in group_of)
+                touched |= held
+            key = canonicalize_name(c.package)
+            for i in touched:
+                shown = split_by[i].get(key)
+                split_by[i][key] = c.package if shown is None else min(shown, c.package)
+    return split_by
 
 
 def _known(
