@@ -882,17 +882,6 @@ def _took_effect(new: Plan, edits: Sequence[Edit]) -> bool:
     return True
 
 
-def apply_edits(text_of: Mapping[str, str], edits: Sequence[Edit]) -> dict[str, str]:
-    """The files' new text: ``text_of`` maps each edited file to its current text."""
-    out: dict[str, list[str]] = {}
-    for e in edits:
-        lines = out.setdefault(e.file, text_of[e.file].split("\n"))
-        if lines[e.line - 1] != e.old_text:
-            raise ValueError(f"{e.file}:{e.line} changed since the suggestion was made")
-        lines[e.line - 1] = e.new_text
-    return {file: "\n".join(lines) for file, lines in out.items()}
-
-
 def _merges(before: Plan, after: Plan) -> tuple[tuple[str, tuple[str, ...]], ...]:
     old = {a: g.name for g in before.groups for a in g.apps}
     out = []
