@@ -22,11 +22,12 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from depsplit.discover import _PYLOCK, DEV_NAMES, LOCK_FILES, PLAN_FILE
+from depsplit.discover import PLAN_FILE
 from depsplit.errors import UsageError
 from depsplit.model import Conflict, ConflictRequirement, Group, Origin, Plan
 from depsplit.nesting import json_loads
 from depsplit.sources.base import DEFAULT_MAX_FILE_BYTES, ReadContext
+from depsplit.sources.builtin import DEV_NAMES, LOCK_FILES, PYLOCK
 
 
 class BaselineError(UsageError):
@@ -358,7 +359,8 @@ _ALWAYS = frozenset(
     }
 )
 """File names discovery, the readers and the configuration look at (see
-:mod:`depsplit.discover`); ``-r``/``-c`` includes are followed from the requirements files."""
+:mod:`depsplit.discover` and :mod:`depsplit.sources.builtin`); ``-r``/``-c`` includes are
+followed from the requirements files."""
 _REGULAR = ("100644", "100755")
 _SYMLINK = "120000"
 _MAX_HOPS = 40
@@ -369,7 +371,7 @@ _MAX_LINK = 4096
 
 def _wanted(path: str) -> bool:
     name = posixpath.basename(path)
-    if name in _ALWAYS or DEV_NAMES.match(name) or _PYLOCK.fullmatch(name):
+    if name in _ALWAYS or DEV_NAMES.match(name) or PYLOCK.fullmatch(name):
         return True
     parent = posixpath.basename(posixpath.dirname(path))
     return parent == "requirements" and name.endswith((".txt", ".in"))
