@@ -8,6 +8,7 @@ image build's list of dependency files follow the registry, so a format register
 from __future__ import annotations
 
 import os
+import subprocess
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
@@ -15,9 +16,10 @@ import pytest
 
 from depsplit import sources
 from depsplit.analyze import analyze
+from depsplit.baseline import load_revision
 from depsplit.config import Config
 from depsplit.emit.build import dependency_files
-from depsplit.model import Origin
+from depsplit.model import Origin, Plan
 from depsplit.sources.base import ReadContext, SourceResult, parse_requirement
 from depsplit.sources.interface import Claim, Problems, Reader
 
@@ -78,6 +80,8 @@ def test_every_registered_reader_claims_its_files(reader: Reader, tree: Tree) ->
     files, claimed = CASES[reader.name]
     root = tree(dict(files))
     assert _claims(reader, root) == claimed
+    # A revision's copy for --baseline holds them (a name-only test).
+    assert all(reader.may_claim(Path(rel).name, root.name) for rel in claimed)
     # Its trigger names are the ones it can claim as defining.
     defining = {rel for rel, status in claimed.items() if status == "defining"}
     assert defining <= reader.triggers
@@ -119,6 +123,9 @@ class CondaEnvironment:
     triggers = frozenset({"environment.yml"})
     related_files = (("", r"environment\.ya?ml"),)
     app_when_installed = True
+
+    def may_claim(self, name: str, parent: str) -> bool:
+        return name in self.triggers
 
     def claim(
         self, directory: Path, entries: Mapping[str, os.DirEntry[str]], problems: Problems
@@ -165,3 +172,22 @@ def test_a_registered_toy_reader_is_discovered_and_read(
     ]
     assert [c.package for c in plan.conflicts] == ["numpy"]
     assert "ml/environment.yml" in dependency_files(root, ml)
+
+
+def test_a_registered_toy_reader_reads_a_baseline_revision(
+    tree: Tree, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = tree({"ml/environment.yml": "dependencies:\n  - pip:\n    - numpy==1.26.4\n"})
+    for args in (["init", "-q"], ["add", "-A"], ["commit", "-q", "-m", "c0"]):
+        subprocess.run(
+            ["git", "-c", "user.name=t", "-c", "user.email=t@t", *args], cwd=root, check=True
+        )
+    monkeypatch.setattr(sources, "READERS", (*sources.READERS, CondaEnvironment()))
+    plans: list[Plan] = []
+
+    def analyze_copy(copy: Path) -> Plan:
+        plans.append(analyze(copy, Config()))
+        return plans[-1]
+
+    load_revision("HEAD", root, analyze_copy)
+    assert [(a.path, a.sources) for a in plans[0].apps] == [("ml", ("ml/environment.yml",))]

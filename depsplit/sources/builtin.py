@@ -46,6 +46,11 @@ class _Base:
     triggers: frozenset[str] = frozenset()
     related_files: tuple[tuple[str, str], ...] = ()
     app_when_installed = False
+    names: frozenset[str] = frozenset()
+    """The file names it may claim in any directory (see :meth:`may_claim`)."""
+
+    def may_claim(self, name: str, parent: str) -> bool:
+        return name in self.names
 
     def settle(self, path: Path, ctx: ReadContext) -> bool:
         return False
@@ -69,6 +74,12 @@ class Requirements(_Base):
         ("requirements", r"[^/]*\.(?:txt|in)"),
     )
     app_when_installed = True
+    names = frozenset({"requirements.txt", "requirements.in"})
+
+    def may_claim(self, name: str, parent: str) -> bool:
+        if name in self.names or DEV_NAMES.match(name):
+            return True
+        return parent == "requirements" and name.endswith((".txt", ".in"))
 
     def claim(
         self, directory: Path, entries: Mapping[str, os.DirEntry[str]], problems: Problems
@@ -117,6 +128,7 @@ class PyProject(_Base):
     name = "pyproject"
     triggers = frozenset({"pyproject.toml"})
     related_files = (("", r"pyproject\.toml"),)
+    names = triggers
 
     def claim(
         self, directory: Path, entries: Mapping[str, os.DirEntry[str]], problems: Problems
@@ -146,6 +158,7 @@ class Pipfile(_Base):
     name = "pipfile"
     triggers = frozenset({"Pipfile"})
     related_files = (("", r"Pipfile"),)
+    names = triggers
 
     def claim(
         self, directory: Path, entries: Mapping[str, os.DirEntry[str]], problems: Problems
@@ -164,6 +177,7 @@ class SetupCfg(_Base):
     name = "setup_cfg"
     triggers = frozenset({"setup.cfg"})
     related_files = (("", r"setup\.cfg"),)
+    names = triggers
 
     def claim(
         self, directory: Path, entries: Mapping[str, os.DirEntry[str]], problems: Problems
@@ -190,6 +204,10 @@ class LockFiles(_Base):
 
     name = "lockfiles"
     related_files = (("", r"Pipfile\.lock|(?:uv|poetry)\.lock|pylock(?:\.[^/.]+)?\.toml"),)
+    names = frozenset(LOCK_FILES)
+
+    def may_claim(self, name: str, parent: str) -> bool:
+        return name in self.names or bool(PYLOCK.fullmatch(name))
 
     def claim(
         self, directory: Path, entries: Mapping[str, os.DirEntry[str]], problems: Problems
@@ -212,6 +230,7 @@ class PythonVersion(_Base):
     """``.python-version`` and ``runtime.txt``: the app's Python, never defining it."""
 
     name = "pyversion"
+    names = frozenset(PYTHON_FILES)
 
     def claim(
         self, directory: Path, entries: Mapping[str, os.DirEntry[str]], problems: Problems

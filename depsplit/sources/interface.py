@@ -71,6 +71,11 @@ class Reader(Protocol):
         installs it as a local path dependency (a requirements file: yes; a project
         table alone makes it a library)."""
 
+    def may_claim(self, name: str, parent: str) -> bool:
+        """Whether :meth:`claim` may claim a file named ``name`` in a directory named
+        ``parent``, from the names alone (a superset: which files of a revision ``depsplit
+        analyze --baseline`` copies out of git)."""
+
     def claim(
         self, directory: Path, entries: Mapping[str, os.DirEntry[str]], problems: Problems
     ) -> list[Claim]:
