@@ -39,9 +39,7 @@ from depsplit.model import (
     Skipped,
     Target,
 )
-from depsplit.sources import lockfiles, pipfile, pyproject, pyversion, requirements_txt, setup_cfg
 from depsplit.sources.base import ReadContext, SourceResult
-from depsplit.sources.locate import read_toml
 from depsplit.target import SUPPORTED_PYTHONS, validate_python
 
 if TYPE_CHECKING:
@@ -491,44 +489,26 @@ def _settle(candidate: Candidate, ctx: ReadContext, problems: list[Diagnostic]) 
     (:attr:`Candidate.unsure`): one that defines the app joins the files read; one that
     cannot be read or parsed is an error on that file, whether or not the directory is an
     app (a broken ``pyproject.toml`` alone hid its app). Whether the candidate is an app."""
-    for path in candidate.unsure:
-        probe = SourceResult()
-        if path.name == "pyproject.toml":
-            try:
-                _, data = read_toml(path, ctx, probe)
-            except InputError as exc:
-                problems.append(Diagnostic("error", exc.message, exc.file, exc.line))
-                continue
-            if pyproject.has_app_table(data):
-                candidate.pyproject = path
-        else:
-            try:
-                text = ctx.read_text(path)
-            except InputError as exc:
-                problems.append(Diagnostic("error", exc.message, exc.file, exc.line))
-                continue
-            if setup_cfg.declares_install_requires(text):
-                candidate.setup_cfg = path
+    for i, claim in enumerate(candidate.claims):
+        if claim.status != "unsure":
+            continue
+        try:
+            defines = claim.reader.settle(claim.path, ctx)
+        except InputError as exc:
+            problems.append(Diagnostic("error", exc.message, exc.file, exc.line))
+            continue
+        if defines:
+            candidate.claims[i] = claim.defined()
     return bool(candidate.defining)
 
 
 def _read_candidate(candidate: Candidate, ctx: ReadContext, config: Config) -> SourceResult:
+    """What the candidate's files say, read in the order of their claims (the readers'
+    order): a file still ``unsure`` is not read, nor one whose reader this run disables."""
     result = SourceResult()
-    for path in candidate.main:
-        result.extend(requirements_txt.read(path, ctx))
-    for path in candidate.dev:
-        result.extend(requirements_txt.read(path, ctx, role="dev", group=path.name))
-    if candidate.pyproject is not None:
-        result.extend(pyproject.read(candidate.pyproject, ctx))
-    if candidate.pipfile is not None:
-        result.extend(pipfile.read(candidate.pipfile, ctx))
-    if candidate.setup_cfg is not None:
-        result.extend(setup_cfg.read(candidate.setup_cfg, ctx))
-    if config.use_locks:
-        for path in candidate.locks:
-            result.extend(lockfiles.read(path, ctx))
-    for path in candidate.python_files:
-        result.extend(pyversion.read(path, ctx))
+    for claim in candidate.claims:
+        if claim.status != "unsure" and claim.reader.enabled(config):
+            result.extend(claim.reader.read(claim.path, ctx, **dict(claim.options)))
     return result
 
 
@@ -559,7 +539,9 @@ def _drop_included_only(
         defining = {ctx.rel(p) for p in candidate.defining}
         if defining and defining <= included:
             continue
-        if rel_dir in local_deps and not candidate.main:
+        if rel_dir in local_deps and not any(
+            c.status == "defining" and c.reader.app_when_installed for c in candidate.claims
+        ):
             continue
         kept.append((candidate, result))
     return kept

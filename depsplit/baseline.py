@@ -22,7 +22,8 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from depsplit.discover import _PYLOCK, DEV_NAMES, LOCK_FILES, PLAN_FILE
+from depsplit import sources
+from depsplit.discover import PLAN_FILE
 from depsplit.errors import UsageError
 from depsplit.model import Conflict, ConflictRequirement, Group, Origin, Plan
 from depsplit.nesting import json_loads
@@ -341,24 +342,10 @@ def load_revision(
 # read: its copy is a sparse file of the same size, which the reader refuses as it refuses
 # the original.
 
-_ALWAYS = frozenset(
-    {
-        ".gitignore",
-        "pyproject.toml",
-        "Pipfile",
-        "setup.cfg",
-        "requirements.txt",
-        "requirements.in",
-        "depsplit.toml",
-        ".python-version",
-        "runtime.txt",
-        PLAN_FILE,
-        "pyvenv.cfg",
-        *LOCK_FILES,
-    }
-)
-"""File names discovery, the readers and the configuration look at (see
-:mod:`depsplit.discover`); ``-r``/``-c`` includes are followed from the requirements files."""
+_ALWAYS = frozenset({".gitignore", "depsplit.toml", PLAN_FILE, "pyvenv.cfg"})
+"""File names discovery and the configuration look at; the readers say which of theirs
+(:meth:`~depsplit.sources.interface.Reader.may_claim`), and ``-r``/``-c`` includes are
+followed from the requirements files."""
 _REGULAR = ("100644", "100755")
 _SYMLINK = "120000"
 _MAX_HOPS = 40
@@ -369,10 +356,10 @@ _MAX_LINK = 4096
 
 def _wanted(path: str) -> bool:
     name = posixpath.basename(path)
-    if name in _ALWAYS or DEV_NAMES.match(name) or _PYLOCK.fullmatch(name):
+    if name in _ALWAYS:
         return True
     parent = posixpath.basename(posixpath.dirname(path))
-    return parent == "requirements" and name.endswith((".txt", ".in"))
+    return any(reader.may_claim(name, parent) for reader in sources.READERS)
 
 
 def _parses_includes(path: str) -> bool:

@@ -1,8 +1,11 @@
 """Which directories are apps, and which of their files are read.
 
-An app is a directory holding ``requirements.txt`` (or only ``requirements.in``), a
-``requirements/`` folder with a prod/base/main file, a ``pyproject.toml`` with ``[project]``
-or ``[tool.poetry]``, a ``Pipfile``, or a ``setup.cfg`` with ``install_requires``.
+An app is a directory holding a file that a reader of :data:`depsplit.sources.READERS`
+claims as defining one (:mod:`depsplit.sources.builtin`): ``requirements.txt`` (or only
+``requirements.in``), a ``requirements/`` folder with a prod/base/main file, a
+``pyproject.toml`` with ``[project]`` or ``[tool.poetry]``, a ``Pipfile``, or a
+``setup.cfg`` with ``install_requires``. Discovery names no format: each directory's files
+are claimed by the readers, in their order.
 Hidden directories, ``node_modules``, caches, build outputs and what ``.gitignore`` files
 ignore are skipped by name. Two kinds of directory are skipped for what they hold, and each
 is reported (:class:`~depsplit.model.Skipped`): depsplit's own generated output (its
@@ -23,12 +26,14 @@ import os
 import re
 import stat
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from depsplit import sources
 from depsplit.config import Config
 from depsplit.model import Diagnostic, Skipped
+from depsplit.sources.interface import UNLISTABLE, Claim, Problems, Reader
 
 SKIP_DIRS = frozenset(
     {
@@ -44,43 +49,29 @@ SKIP_DIRS = frozenset(
 )
 PLAN_FILE = "depsplit-plan.json"
 
-REQUIREMENTS_DIR_MAIN = ("prod", "production", "main", "base", "requirements")
-DEV_NAMES = re.compile(
-    r"^(?:requirements[-_.](?:dev|devel|develop|development|test|tests|testing|lint|docs|ci|local)"
-    r"|(?:dev|test|tests|testing|lint|docs|ci|local)[-_.]requirements)\.(?:txt|in)$",
-    re.IGNORECASE,
-)
-DEV_DIR_NAMES = re.compile(
-    r"^(?:dev|devel|development|test|tests|testing|lint|docs|ci|local)\.(?:txt|in)$", re.I
-)
-LOCK_FILES = ("uv.lock", "poetry.lock", "Pipfile.lock", "pylock.toml")
-
 
 @dataclass
 class Candidate:
     """A directory that looks like an app, with the files to read and their roles."""
 
     path: Path
-    main: list[Path] = field(default_factory=list)
-    """Requirements files whose requirements are production ones."""
-    dev: list[Path] = field(default_factory=list)
-    pyproject: Path | None = None
-    pipfile: Path | None = None
-    setup_cfg: Path | None = None
-    locks: list[Path] = field(default_factory=list)
-    python_files: list[Path] = field(default_factory=list)
-    unsure: list[Path] = field(default_factory=list)
-    """A ``pyproject.toml`` or ``setup.cfg`` whose first MiB does not show that it makes
-    the directory an app (no ``[project]`` line, no ``install_requires``), or which could
-    not be read: :func:`depsplit.analyze.read_apps` reads it whole to decide, and reports
-    it when it cannot be read or parsed."""
+    claims: list[Claim] = field(default_factory=list)
+    """The files the readers of :data:`depsplit.sources.READERS` claim here, in their
+    order (the order they are read in). An ``unsure`` claim is a ``pyproject.toml`` or
+    ``setup.cfg`` whose first MiB does not show that it makes the directory an app (no
+    ``[project]`` line, no ``install_requires``), or which could not be read:
+    :func:`depsplit.analyze.read_apps` reads it whole to decide, and reports it when it
+    cannot be read or parsed."""
 
     @property
     def defining(self) -> list[Path]:
         """The files that make this directory an app."""
-        out = list(self.main)
-        out += [p for p in (self.pyproject, self.pipfile, self.setup_cfg) if p is not None]
-        return out
+        return [c.path for c in self.claims if c.status == "defining"]
+
+    @property
+    def unsure(self) -> list[Path]:
+        """The files that may make this directory an app (see :attr:`claims`)."""
+        return [c.path for c in self.claims if c.status == "unsure"]
 
 
 _Specs = tuple[tuple[str, object], ...]
@@ -88,7 +79,7 @@ _Specs = tuple[tuple[str, object], ...]
 trailing separator; its compiled patterns), outermost first."""
 
 
-def _gitignore_matcher(directory: str, parent: _Specs, problems: _Problems) -> _Specs:
+def _gitignore_matcher(directory: str, parent: _Specs, problems: Problems) -> _Specs:
     gitignore = Path(directory) / ".gitignore"
     if not gitignore.is_file():
         return parent
@@ -103,11 +94,6 @@ def _gitignore_matcher(directory: str, parent: _Specs, problems: _Problems) -> _
     return (*parent, (_with_sep(directory), pathspec.GitIgnoreSpec.from_lines(lines)))
 
 
-_Problems = list[tuple[str, str]]
-"""(path as walked, message): what discovery could not list or read."""
-
-
-_UNLISTABLE = "cannot list the directory"
 _EXCLUDE_HINT = " (if it holds no app, exclude it: --exclude, or exclude in [tool.depsplit])"
 
 
@@ -170,8 +156,10 @@ def walk(
     exclude = config.exclude + extra_exclude
     found: list[tuple[str, Candidate]] = []
     parents: dict[str, Path] = {}
-    unreadable: _Problems = []
+    unreadable: Problems = []
     passed: list[Skipped] = []
+    readers = sources.READERS
+    triggers = _triggers(readers)
     stack: list[tuple[str, int, _Specs]] = [(top, 0, ())]
     while stack:
         directory, depth, specs = stack.pop()
@@ -181,20 +169,18 @@ def walk(
                 entries = {e.name: e for e in it}
         except OSError as exc:
             if not (exclude and rel != "." and _glob_match(rel, exclude)):
-                unreadable.append((directory, f"{_UNLISTABLE}: {_reason(exc)}{_EXCLUDE_HINT}"))
+                unreadable.append((directory, f"{UNLISTABLE}: {_reason(exc)}{_EXCLUDE_HINT}"))
             continue
         if ".gitignore" in entries:  # no stat of a missing one in every directory
             specs = _gitignore_matcher(directory, specs, unreadable)
         if exclude and rel != "." and _glob_match(rel, exclude):
             continue
-        if (PLAN_FILE in entries or "pyvenv.cfg" in entries) and _DEFINING_NAMES.isdisjoint(
-            entries
-        ):
+        if (PLAN_FILE in entries or "pyvenv.cfg" in entries) and triggers.isdisjoint(entries):
             why = skip_reason(directory, entries)
             if why is not None:
                 passed.append(Skipped(rel, why))
                 continue
-        candidate = _candidate(directory, entries, parents, unreadable)
+        candidate = _candidate(directory, entries, parents, unreadable, readers, triggers)
         if candidate is not None:
             found.append((_posix(directory), candidate))
         if depth >= config.max_depth:
@@ -242,69 +228,28 @@ def _rel_of(path: str, top: str, prefix: str) -> str:
     return "." if path == top else _posix(path[len(prefix) :]) if path.startswith(prefix) else path
 
 
-_DEFINING_NAMES = frozenset(
-    {
-        "requirements.txt",
-        "requirements.in",
-        "requirements",
-        "pyproject.toml",
-        "Pipfile",
-        "setup.cfg",
-    }
-)
-"""The names that can make a directory an app (a dev requirements file alone does not)."""
-_PYLOCK = re.compile(r"pylock\.[^.]+\.toml")
+def _triggers(readers: Sequence[Reader]) -> frozenset[str]:
+    """The names that can make a directory an app (a dev requirements file alone does not)."""
+    return frozenset().union(*(r.triggers for r in readers))
 
 
 def _candidate(
     directory: str,
     entries: dict[str, os.DirEntry[str]],
     parents: dict[str, Path],
-    problems: _Problems,
+    problems: Problems,
+    readers: Sequence[Reader],
+    triggers: frozenset[str],
 ) -> Candidate | None:
-    if _DEFINING_NAMES.isdisjoint(entries):
+    """The candidate app at ``directory``: every reader's claims, in the readers' order;
+    ``None`` when no file defines it or may (only files that are read for an app)."""
+    if triggers.isdisjoint(entries):
         return None  # the common case, decided without a Path, a stat or a read
     path = _dir_path(directory, parents)
-    cand = Candidate(path)
-    if "requirements.txt" in entries:
-        cand.main.append(path / "requirements.txt")
-    elif "requirements.in" in entries:
-        cand.main.append(path / "requirements.in")
-    elif "requirements" in entries and (path / "requirements").is_dir():
-        sub = path / "requirements"
-        for stem in REQUIREMENTS_DIR_MAIN:
-            for ext in (".txt", ".in"):
-                if (sub / f"{stem}{ext}").is_file():
-                    cand.main.append(sub / f"{stem}{ext}")
-                    break
-            if cand.main:
-                break
-        try:
-            names = sorted(os.listdir(sub))
-        except OSError as exc:
-            problems.append((os.fspath(sub), f"{_UNLISTABLE}: {_reason(exc)}"))
-            names = []
-        cand.dev.extend(sub / n for n in names if DEV_DIR_NAMES.match(n))
-    cand.dev.extend(path / name for name in sorted(n for n in entries if DEV_NAMES.match(n)))
-    if "pyproject.toml" in entries:
-        if _shows(entries["pyproject.toml"], _APP_TABLE):
-            cand.pyproject = path / "pyproject.toml"
-        else:
-            cand.unsure.append(path / "pyproject.toml")
-    if "Pipfile" in entries:
-        cand.pipfile = path / "Pipfile"
-    if "setup.cfg" in entries:
-        if _shows(entries["setup.cfg"], _INSTALL_REQUIRES):
-            cand.setup_cfg = path / "setup.cfg"
-        else:
-            cand.unsure.append(path / "setup.cfg")
-    if not cand.defining and not cand.unsure:
+    claims = [c for reader in readers for c in reader.claim(path, entries, problems)]
+    if all(c.status == "read" for c in claims):
         return None
-    cand.locks = [path / n for n in LOCK_FILES if n in entries]
-    pylocks = sorted(n for n in entries if n.startswith("pylock.") and _PYLOCK.fullmatch(n))
-    cand.locks += [path / n for n in pylocks]
-    cand.python_files = [path / n for n in (".python-version", "runtime.txt") if n in entries]
-    return cand
+    return Candidate(path, claims)
 
 
 def _dir_path(directory: str, parents: dict[str, Path]) -> Path:
@@ -316,45 +261,6 @@ def _dir_path(directory: str, parents: dict[str, Path]) -> Path:
     if base is None:
         base = parents[parent] = Path(parent)
     return base.joinpath(name)
-
-
-_HEAD_CHUNK = 1 << 16
-
-
-def _head(entry: os.DirEntry[str], limit: int = 1 << 20) -> str:
-    """The first ``limit`` bytes of a regular file (symlinks followed), decoded leniently;
-    ``""`` for anything else or on any error (the caller then reads the file whole, which
-    reports why it cannot).
-
-    ``DirEntry.is_file`` answers from the directory listing for a file that is not a
-    symlink (no ``stat``). The read asks for a small chunk first: a ``read(limit)``
-    allocates ``limit`` bytes however small the file is.
-    """
-    try:
-        if not entry.is_file():  # a FIFO would block, a device never ends
-            return ""
-        chunks = []
-        size = 0
-        with open(entry.path, "rb", buffering=0) as fh:
-            while size < limit:
-                chunk = fh.read(min(_HEAD_CHUNK, limit - size))
-                if not chunk:
-                    break
-                chunks.append(chunk)
-                size += len(chunk)
-        return b"".join(chunks).decode("utf-8", errors="replace")
-    except OSError:
-        return ""
-
-
-_APP_TABLE = re.compile(r"^\s*\[\s*(?:project|tool\.poetry)\s*\]", re.MULTILINE)
-_INSTALL_REQUIRES = re.compile(r"^\s*install_requires\s*=", re.MULTILINE)
-
-
-def _shows(entry: os.DirEntry[str], pattern: re.Pattern[str]) -> bool:
-    """Whether the file's first MiB shows ``pattern`` (a quick yes; a no is not an answer:
-    the table may come later, as a dotted key, or the file may not be readable)."""
-    return bool(pattern.search(_head(entry)))
 
 
 PLAN_MAX_BYTES = 64 * 1024 * 1024

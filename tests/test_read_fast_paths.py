@@ -21,20 +21,12 @@ import pytest
 
 from depsplit.analyze import analyze
 from depsplit.config import Config
-from depsplit.discover import (
-    DEV_DIR_NAMES,
-    DEV_NAMES,
-    LOCK_FILES,
-    PLAN_FILE,
-    REQUIREMENTS_DIR_MAIN,
-    SKIP_DIRS,
-    Candidate,
-    skip_reason,
-    walk,
-)
+from depsplit.discover import PLAN_FILE, SKIP_DIRS, Candidate, skip_reason, walk
 from depsplit.errors import InputError
-from depsplit.sources import requirements_txt
+from depsplit.sources import READERS, requirements_txt
 from depsplit.sources.base import ReadContext
+from depsplit.sources.builtin import DEV_DIR_NAMES, DEV_NAMES, LOCK_FILES, REQUIREMENTS_DIR_MAIN
+from depsplit.sources.interface import Claim, Status
 
 pytestmark = pytest.mark.skipif(os.name != "posix", reason="symlinks and FIFOs: POSIX")
 
@@ -177,47 +169,57 @@ def _reference_walk(root: Path, config: Config, too_deep: list[str]) -> list[Can
         except OSError:
             return ""
 
+    reader = {r.name: r for r in READERS}
+
     def candidate(directory: Path, names: set[str]) -> Candidate | None:
-        cand = Candidate(directory)
+        claims: list[tuple[str, Path, Status]] = []
+        main: list[Path] = []
+        dev: list[Path] = []
         if "requirements.txt" in names:
-            cand.main.append(directory / "requirements.txt")
+            main.append(directory / "requirements.txt")
         elif "requirements.in" in names:
-            cand.main.append(directory / "requirements.in")
+            main.append(directory / "requirements.in")
         elif "requirements" in names and (directory / "requirements").is_dir():
             sub = directory / "requirements"
             for stem in REQUIREMENTS_DIR_MAIN:
                 for ext in (".txt", ".in"):
                     if (sub / f"{stem}{ext}").is_file():
-                        cand.main.append(sub / f"{stem}{ext}")
+                        main.append(sub / f"{stem}{ext}")
                         break
-                if cand.main:
+                if main:
                     break
-            cand.dev.extend(sub / n for n in sorted(os.listdir(sub)) if DEV_DIR_NAMES.match(n))
-        cand.dev.extend(directory / n for n in sorted(names) if DEV_NAMES.match(n))
+            dev.extend(sub / n for n in sorted(os.listdir(sub)) if DEV_DIR_NAMES.match(n))
+        dev.extend(directory / n for n in sorted(names) if DEV_NAMES.match(n))
+        claims += [("requirements", p, "defining") for p in main]
         if "pyproject.toml" in names:
-            if re.search(
+            found = re.search(
                 r"^\s*\[\s*(?:project|tool\.poetry)\s*\]", head(directory / "pyproject.toml"), re.M
-            ):
-                cand.pyproject = directory / "pyproject.toml"
-            else:
-                cand.unsure.append(directory / "pyproject.toml")
+            )
+            claims.append(
+                ("pyproject", directory / "pyproject.toml", "defining" if found else "unsure")
+            )
         if "Pipfile" in names:
-            cand.pipfile = directory / "Pipfile"
+            claims.append(("pipfile", directory / "Pipfile", "defining"))
         if "setup.cfg" in names:
-            if re.search(r"^\s*install_requires\s*=", head(directory / "setup.cfg"), re.M):
-                cand.setup_cfg = directory / "setup.cfg"
-            else:
-                cand.unsure.append(directory / "setup.cfg")
-        if not cand.defining and not cand.unsure:
+            found = re.search(r"^\s*install_requires\s*=", head(directory / "setup.cfg"), re.M)
+            claims.append(("setup_cfg", directory / "setup.cfg", "defining" if found else "unsure"))
+        if not claims:
             return None
-        cand.locks = [directory / n for n in LOCK_FILES if n in names]
-        cand.locks += [
-            directory / n for n in sorted(names) if re.fullmatch(r"pylock\.[^.]+\.toml", n)
+        locks = [directory / n for n in LOCK_FILES if n in names]
+        locks += [directory / n for n in sorted(names) if re.fullmatch(r"pylock\.[^.]+\.toml", n)]
+        claims += [("lockfiles", p, "read") for p in locks]
+        claims += [
+            ("pyversion", directory / n, "read")
+            for n in (".python-version", "runtime.txt")
+            if n in names
         ]
-        cand.python_files = [
-            directory / n for n in (".python-version", "runtime.txt") if n in names
+        made = [Claim(reader[n], p, status) for n, p, status in claims]
+        # The dev files are read right after the production ones, with their role.
+        made[len(main) : len(main)] = [
+            Claim(reader["requirements"], p, "read", (("role", "dev"), ("group", p.name)))
+            for p in dev
         ]
-        return cand
+        return Candidate(directory, made)
 
     root = root.resolve()
     found: list[Candidate] = []
@@ -347,7 +349,11 @@ def test_walk_agrees_with_a_pathlib_walk(odd_tree: Path, config: Config) -> None
 def test_walk_finds_a_table_within_the_first_mebibyte_only(odd_tree: Path) -> None:
     """The quick scan reads the first MiB; a table further down is settled by reading the
     file whole (fail closed: it is an app all the same)."""
-    found = {c.path.name for c in walk(odd_tree, Config()) if c.pyproject is not None}
+    found = {
+        c.path.name
+        for c in walk(odd_tree, Config())
+        if any(p.name == "pyproject.toml" for p in c.defining)
+    }
     assert "late" in found
     assert "too-late" not in found
     unsure = {c.path.name for c in walk(odd_tree, Config()) if c.unsure}

@@ -32,16 +32,28 @@ _PYTHON = re.compile(r"2\.7|3\.[0-9]{1,2}")
 _PROJECT = re.compile(r"[a-z0-9][a-z0-9_-]*")
 MAX_SCAN_BYTES = 64 * 1024 * 1024
 """A larger dependency file is not read for credentials: it is counted as holding some."""
-_DEPENDENCY_FILE = re.compile(
-    r"(?:[^/]*requirements[^/]*|[^/]*constraints[^/]*)\.(?:txt|in)"
-    r"|pyproject\.toml|setup\.cfg|Pipfile|Pipfile\.lock|(?:uv|poetry|pdm)\.lock"
-    r"|pylock(?:\.[^/.]+)?\.toml|uv\.toml|\.?pdm\.toml|poetry\.toml|pip\.conf|pip\.ini",
-    re.IGNORECASE,
-)
-"""The names of the dependency files (and package-index settings) in an app's directory
-that are checked for credentials even when depsplit does not read them (``pdm.lock``,
-lock files with ``use_locks = false``, a second requirements file …)."""
-_REQUIREMENTS_DIR_FILE = re.compile(r"[^/]*\.(?:txt|in)", re.IGNORECASE)
+UNREAD_DEPENDENCY_FILES = r"pdm\.lock|uv\.toml|\.?pdm\.toml|poetry\.toml|pip\.conf|pip\.ini"
+"""The names of the dependency files (and package-index settings) of formats no reader
+reads (``pdm.lock``, ``uv.toml``, ``pip.conf`` …): checked for credentials in an app's
+directory with each reader's :attr:`~depsplit.sources.interface.Reader.related_files`
+(lock files with ``use_locks = false``, a second requirements file …)."""
+
+
+def _dependency_file_patterns() -> list[tuple[str, re.Pattern[str]]]:
+    """(subdirectory of an app, ``""`` for its own; the names of the dependency files
+    there), from the readers of :data:`depsplit.sources.READERS` and
+    :data:`UNREAD_DEPENDENCY_FILES`."""
+    from depsplit import sources
+
+    by_dir: dict[str, list[str]] = {"": []}
+    for reader in sources.READERS:
+        for sub, pattern in reader.related_files:
+            by_dir.setdefault(sub, []).append(pattern)
+    by_dir[""].append(UNREAD_DEPENDENCY_FILES)
+    return [
+        (sub, re.compile("|".join(f"(?:{p})" for p in patterns), re.IGNORECASE))
+        for sub, patterns in by_dir.items()
+    ]
 
 
 @dataclass(frozen=True)
@@ -273,7 +285,7 @@ def dependency_files(root: Path, app: App) -> list[str]:
     read but the image would copy with the directory."""
     files = [f for f in (*app.sources, app.lock_file) if f and not f.startswith("/")]
     base = "" if app.path in ("", ".") else app.path
-    for sub, pattern in (("", _DEPENDENCY_FILE), ("requirements", _REQUIREMENTS_DIR_FILE)):
+    for sub, pattern in _dependency_file_patterns():
         directory = posixpath.join(base, sub) if sub else base
         try:
             with os.scandir(root / directory if directory else root) as entries:
