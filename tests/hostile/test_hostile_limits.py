@@ -98,7 +98,9 @@ def test_many_clauses_over_many_apps_stay_fast(tmp_path: Path) -> None:
     code, out, err = run(["generate", str(root), "-o", str(root / "deploy"), "--no-index-facts"])
     took = time.perf_counter() - start
     assert code == 0, out + err
-    assert took < 30  # packaging's own intersection: minutes
+    # About 7 s here; packaging's own intersection takes many minutes. The bound tells the
+    # two apart on a loaded machine too (32 s was seen with five jobs on two CPUs).
+    assert took < 180
 
 
 def test_a_huge_marker_is_an_error_naming_the_limit_without_echoing_it(tmp_path: Path) -> None:
