@@ -186,3 +186,28 @@ def test_action_uses_existing_options_and_the_comment_marker() -> None:
     assert "new" in FAIL_ON
     assert f'const marker = "{MARKER}";' in text
     assert "github/codeql-action/upload-sarif@" in text
+
+
+def test_pre_commit_hooks_watch_every_file_a_reader_may_read() -> None:
+    """Editing any file depsplit reads runs the hooks: every name a registered reader may
+    claim matches both hooks' ``files`` pattern."""
+    import re
+
+    from depsplit.sources import READERS
+
+    text = (ROOT / ".pre-commit-hooks.yaml").read_text(encoding="utf-8")
+    patterns = [re.compile(p) for p in re.findall(r"^  files: '(.*)'$", text, re.M)]
+    stems = ("requirements", "dev-requirements", "requirements-dev", "test_requirements")
+    names = [f"{stem}.{ext}" for stem in stems for ext in ("txt", "in")]
+    names += ["prod.txt", "dev.in", "Pipfile", "Pipfile.lock", "pyproject.toml", "setup.cfg"]
+    names += ["uv.lock", "poetry.lock", "pylock.toml", "pylock.prod.toml", ".python-version"]
+    names += ["runtime.txt", "README.md", "app.py"]
+    claimed = 0
+    for parent in ("api", "requirements"):
+        for name in names:
+            if any(reader.may_claim(name, parent) for reader in READERS):
+                claimed += 1
+                for pattern in patterns:
+                    assert pattern.search(f"services/{parent}/{name}"), (pattern, parent, name)
+    assert claimed >= 20
+
