@@ -210,4 +210,3 @@ def test_pre_commit_hooks_watch_every_file_a_reader_may_read() -> None:
                 for pattern in patterns:
                     assert pattern.search(f"services/{parent}/{name}"), (pattern, parent, name)
     assert claimed >= 20
-
