@@ -445,22 +445,7 @@ def _write_tree(
         if check:
             diffs.append(_diff(path, old, new))
 
-    to_remove: list[Path] = []
-    for path in sorted(set(recorded) - set(files)):
-        try:
-            target = _check_inside(outdir, _relative(path))
-        except OutputError:
-            continue  # a manifest entry we would not have written: ignore it
-        old = _read(target)
-        if old is None:
-            continue
-        if sha256(old) == recorded[path]:
-            report.removed.append(path)
-            to_remove.append(target)
-            if check:
-                diffs.append(_diff(path, old, None))
-        else:
-            report.kept_stale.append(path)
+    to_remove = _no_longer_generated(outdir, files, recorded, report, diffs if check else None)
 
     if MANIFEST in files:
         target = targets[MANIFEST]
@@ -477,15 +462,50 @@ def _write_tree(
     report.diff = "".join(diffs)
     if check:
         return report
-    for directory in sorted({t.parent for t, _ in to_write} | {t.parent for t in to_remove}):
+    _check_writable({t.parent for t, _ in to_write} | {t.parent for t in to_remove})
+    if to_write or to_remove:
+        _Transaction(outdir, to_write, to_remove, signals or _NoSignals()).run()
+    return report
+
+
+def _no_longer_generated(
+    outdir: Path,
+    files: Mapping[str, str],
+    recorded: Mapping[str, str],
+    report: WriteReport,
+    diffs: list[str] | None,
+) -> list[Path]:
+    """The files a previous run wrote that are no longer generated and are unedited (to
+    remove: ``report.removed``, their diff added to ``diffs`` when given); edited ones are
+    kept (``report.kept_stale``)."""
+    to_remove: list[Path] = []
+    for path in sorted(set(recorded) - set(files)):
+        try:
+            target = _check_inside(outdir, _relative(path))
+        except OutputError:
+            continue  # a manifest entry we would not have written: ignore it
+        old = _read(target)
+        if old is None:
+            continue
+        if sha256(old) == recorded[path]:
+            report.removed.append(path)
+            to_remove.append(target)
+            if diffs is not None:
+                diffs.append(_diff(path, old, None))
+        else:
+            report.kept_stale.append(path)
+    return to_remove
+
+
+def _check_writable(directories: set[Path]) -> None:
+    """Refuse (:class:`OutputError`) before anything is written when a directory to write
+    into, or its nearest existing parent, is not writable."""
+    for directory in sorted(directories):
         probe = directory
         while not probe.exists():
             probe = probe.parent
         if not os.access(probe, os.W_OK | os.X_OK):
             raise OutputError(f"cannot write into {directory}: {_unwritable(probe)}")
-    if to_write or to_remove:
-        _Transaction(outdir, to_write, to_remove, signals or _NoSignals()).run()
-    return report
 
 
 def _error(path: Path, what: str, exc: OSError) -> OutputError:
