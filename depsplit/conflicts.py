@@ -730,21 +730,6 @@ def _and(items: Sequence[str]) -> str:
 
 
 def _why(shown: Sequence[str], *, nway: bool) -> str:
-    if len(shown) == 2 and shown[0] != shown[1]:
-        # The usual pair of different specifiers, as below without the intermediate lists
-        # ("===" can only be found within one of them: parentheses and the line break
-        # that joins them below hold no "=").
-        a, b = shown
-        lead = (
-            "'===' compares version strings literally: no version string"
-            if "===" in a or "===" in b
-            else "no version"
-        )
-        a = f"({a})" if "," in a else a
-        b = f"({b})" if "," in b else b
-        return f"{lead} is both {a} and {b}" + (
-            ", though every two of them can be met" if nway else ""
-        )
     # Parentheses keep a multi-clause set readable among others ("(>=1,<3) and >=4").
     unique = [f"({s})" if "," in s else s for s in dict.fromkeys(shown)]
     if "===" in "\n".join(unique):  # in one of them (no "=" is added around them)
@@ -878,34 +863,6 @@ def _package_conflict(
         requirements=tuple(itertools.chain.from_iterable([m.listed for m in members])),
         message=f"{head}: {why}",
         members=listed_sides,
-    )
-
-
-def _side_pair_conflict(
-    key: str,
-    a: _Member,
-    b: _Member,
-    side_a: Sequence[str],
-    side_b: Sequence[str],
-    identity_a: str,
-    identity_b: str,
-) -> Conflict:
-    """``_package_conflict(key, [a, b], nway=False, sides=[side_a, side_b],
-    identities=[identity_a, identity_b])`` (``side_a[0] < side_b[0]``), without its general
-    lists: the pairs of sides are most of a real repository's conflicts."""
-    ta, tb = a.term, b.term
-    kind: ConflictKind = "version" if not ta.urls and not tb.urls else _kind([ta, tb])
-    name = a.reqs[0].name
-    head = f"{name}: {_side_text(a, len(side_a))} but {_side_text(b, len(side_b))}"
-    why = _why_url([a, b], [ta, tb]) if kind == "url" else _why([a.spec, b.spec], nway=False)
-    return Conflict(
-        id=_side_id(kind, key, (identity_a, identity_b)),
-        kind=kind,
-        package=name,
-        apps=(a.app, b.app),
-        requirements=a.listed + b.listed,
-        message=f"{head}: {why}",
-        members=(tuple(side_a), tuple(side_b)),
     )
 
 
@@ -1169,16 +1126,6 @@ class _Engine:
             sides=ordered,
             identities=[identity for _, identity in cards],
         )
-
-    def side_pair_conflict(
-        self, side_a: Sequence[str], side_b: Sequence[str], python: str, key: str
-    ) -> Conflict:
-        """``side_conflict([side_a, side_b], python, key, nway=False)``, for two sides."""
-        if side_b[0] < side_a[0]:  # what sorting the two by first app does
-            side_a, side_b = side_b, side_a
-        a, identity_a = self.side_card(side_a[0], python, key, True)
-        b, identity_b = self.side_card(side_b[0], python, key, True)
-        return _side_pair_conflict(key, a, b, side_a, side_b, identity_a, identity_b)
 
     def side_card(self, app: str, python: str, key: str, by_allowed: bool) -> tuple[_Member, str]:
         """The member and the identity (:func:`_term_identity`) of a side whose first app
@@ -1469,7 +1416,7 @@ def _pair_conflicts(
                     for a, b in itertools.combinations(side_a, 2)
                 )
             else:
-                out.append(eng.side_pair_conflict(side_a, side_b, python, key))
+                out.append(eng.side_conflict([side_a, side_b], python, key, nway=False))
     return out
 
 
