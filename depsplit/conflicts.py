@@ -292,12 +292,13 @@ def _prerelease_reason(count: int) -> str:
     return "only pre-releases satisfy both" if count <= 2 else "only pre-releases satisfy all"
 
 
-def _is_convex(sset: SpecifierSet) -> bool:
-    """Whether the versions ``sset`` admits form one interval (``!=`` may cut holes)."""
+def _is_convex(sset: SpecifierSet, rng: VersionRange) -> bool:
+    """Whether the versions ``sset`` admits (``rng``, its range) form one interval (``!=``
+    may cut holes)."""
     kept = [s for s in sset if s.operator != "!="]
     if len(kept) == len(sset):
         return True
-    return specalgebra.set_range(kept) == specalgebra.set_range(sset)
+    return specalgebra.set_range(kept) == rng
 
 
 class _TermData:
@@ -343,7 +344,7 @@ class _TermData:
         self.urls = frozenset(urls)
         self.unknown_urls = tuple(u for u, v in named if v is None)
         """URLs that name no version (so they cannot be judged against specifiers)."""
-        self.convex = _is_convex(sset)
+        self.convex = _is_convex(sset, rng)
         self.point = any(s.operator == "===" for s in sset)
         """Holds a ``===`` clause: admits one string at most."""
         self.text = str(sset)
