@@ -161,7 +161,7 @@ def _plan(
 ) -> Plan:
     # The conflict search and the partition's whole-group checks judge the same apps at
     # the same interpreters: they share each app's effective requirements.
-    shared: EffectiveCache = {}
+    shared = EffectiveCache()
     analysis = analyze_conflicts(apps, target, time_limit=time_limit, effective_cache=shared)
     conflicts = list(analysis.conflicts)
     diagnostics.extend(analysis.diagnostics)
@@ -314,7 +314,7 @@ def plan_groups(
     bad = set(unsatisfiable)
     members = [a for a in apps if a.name not in bad]
     by_name = {a.name: a for a in members}
-    shared: EffectiveCache = effective_cache if effective_cache is not None else {}
+    shared = effective_cache if effective_cache is not None else EffectiveCache()
     products = _products(conflicts, bad)
 
     def check(group: frozenset[str]) -> tuple[str, ...] | None:
@@ -428,10 +428,7 @@ def constraint_class(
     if python and effective_cache is None:
         reqs = effective(app, target, python)
     elif python and effective_cache is not None:
-        found = effective_cache.get((app.name, python))
-        if found is None:
-            found = effective_cache[(app.name, python)] = effective(app, target, python)
-        reqs = found
+        reqs = effective_cache.requirements(app, target, python)
     return (
         app.python_specifier,
         tuple(

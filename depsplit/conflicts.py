@@ -63,13 +63,12 @@ only on its kind, its canonical package and its apps.
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import itertools
 import posixpath
 import re
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -113,6 +112,7 @@ __all__ = [
     "MAX_NWAY_SIZE",
     "ConflictAnalysis",
     "EffectiveCache",
+    "SpecCache",
     "Verdict",
     "analyze_conflicts",
     "app_python",
@@ -165,24 +165,6 @@ def common_python(apps: Sequence[App], target: Target) -> str | None:
 # --------------------------------------------------------------------------- requirements
 
 
-class _Effective(dict[str, list[Requirement]]):
-    """What :func:`effective` returns: a plain ``dict`` for every caller, which also keeps
-    the algebra of each of its packages once it is asked for (:func:`_algebra_by_key`).
-
-    The conflict search and every whole-group check of the partition judge the same
-    (app, interpreter) pairs: through the shared :data:`EffectiveCache` they get the same
-    ``_Effective`` object, so the specifier strings and URLs of each app's packages are
-    collected and looked up once per run instead of once per engine. An effective mapping
-    is never changed after :func:`effective` builds it, so what is derived from it stays
-    valid as long as it lives."""
-
-    __slots__ = ("algebra",)
-
-    def __init__(self, items: Iterable[tuple[str, list[Requirement]]]) -> None:
-        super().__init__(items)
-        self.algebra: dict[str, _TermData] | None = None
-
-
 def effective(app: App, target: Target, python: str) -> dict[str, list[Requirement]]:
     """Per canonical package key (sorted), the app's requirements that go into its
     container at ``python``: ``main`` and ``lock`` whose marker holds, then ``constraint``
@@ -222,7 +204,7 @@ def effective(app: App, target: Target, python: str) -> dict[str, list[Requireme
                     if not found:
                         continue
                 out[req.key].append(req)
-    return _Effective(sorted(out.items()))
+    return dict(sorted(out.items()))
 
 
 # --------------------------------------------------------------------------- URLs
@@ -310,22 +292,19 @@ def _prerelease_reason(count: int) -> str:
     return "only pre-releases satisfy both" if count <= 2 else "only pre-releases satisfy all"
 
 
-def _is_convex(sset: SpecifierSet) -> bool:
-    """Whether the versions ``sset`` admits form one interval (``!=`` may cut holes)."""
+def _is_convex(sset: SpecifierSet, rng: VersionRange) -> bool:
+    """Whether the versions ``sset`` admits (``rng``, its range) form one interval (``!=``
+    may cut holes)."""
     kept = [s for s in sset if s.operator != "!="]
     if len(kept) == len(sset):
         return True
-    return specalgebra.set_range(kept) == specalgebra.set_range(sset)
-
-
-_RANGE_IDS: dict[VersionRange, int] = {}
-"""Every distinct range met, numbered (hashing a range is slow: do it once)."""
+    return specalgebra.set_range(kept) == rng
 
 
 class _TermData:
     """The algebra of one request on one package: the specifier strings an app gives it
     (in reading order) and its normalized URLs. Built once per distinct input by
-    :func:`_term_data` and shared by every engine of the process (the conflict search and
+    :class:`SpecCache` and shared by every engine of one run (the conflict search and
     each whole-group check of the partition); never changed once built."""
 
     __slots__ = (
@@ -342,7 +321,15 @@ class _TermData:
         "urls",
     )
 
-    def __init__(self, key: str, specs: tuple[str, ...], urls: tuple[str, ...]) -> None:
+    def __init__(
+        self,
+        key: str,
+        specs: tuple[str, ...],
+        urls: tuple[str, ...],
+        range_ids: dict[VersionRange, int],
+    ) -> None:
+        """``range_ids``: the run's number of every distinct range met (see
+        :class:`SpecCache`); a new range is numbered here."""
         named = [(u, _url_version(u, key)) for u in urls]
         pins = [f"=={v}" for _, v in named if v is not None]
         sset = SpecifierSet(",".join([*specs, *pins]))
@@ -357,12 +344,12 @@ class _TermData:
         self.urls = frozenset(urls)
         self.unknown_urls = tuple(u for u, v in named if v is None)
         """URLs that name no version (so they cannot be judged against specifiers)."""
-        self.convex = _is_convex(sset)
+        self.convex = _is_convex(sset, rng)
         self.point = any(s.operator == "===" for s in sset)
         """Holds a ``===`` clause: admits one string at most."""
         self.text = str(sset)
         self.alone_ok = len(urls) <= 1 and not rng.is_empty
-        self.range_key = (_RANGE_IDS.setdefault(rng, len(_RANGE_IDS)), urls, key if urls else "")
+        self.range_key = (range_ids.setdefault(rng, len(range_ids)), urls, key if urls else "")
         """Equal for requests with the same range and URLs: they are one term. With URLs
         the package is part of it: which version a URL names (``plain``, ``unknown_urls``)
         depends on the package it is given for."""
@@ -370,55 +357,107 @@ class _TermData:
         """:func:`_term_identity`'s text, computed when first asked for."""
 
 
-def _term_data(key: str, specs: tuple[str, ...], urls: tuple[str, ...]) -> _TermData:
-    """The algebra of specifier strings ``specs`` and sorted, distinct normalized ``urls``
-    on package ``key``, once per distinct input. Without URLs the package plays no part
-    (it only tells which versions a URL names), so ``>=2`` is parsed once for every
-    package that asks for it."""
-    if urls:
-        return _url_term_data(key, specs, urls)
-    return _spec_term_data(specs)
+class SpecCache:
+    """What one run derives from specifier strings and URLs alone, valid for any apps and
+    target: the algebra of each distinct request (so ``>=2`` is parsed once per run, for
+    every package and app that asks for it), the numbering of the distinct ranges met
+    (hashing a range is slow: it is done once), and whether only pre-releases satisfy a
+    set of terms. Passed explicitly to every engine of the run and never kept between
+    runs; entries are never changed once made."""
 
+    __slots__ = ("_one_spec", "_prerelease_only", "_range_ids", "_specs", "_urls")
 
-@functools.lru_cache(maxsize=16384)
-def _spec_term_data(specs: tuple[str, ...]) -> _TermData:
-    return _TermData("", specs, ())
+    def __init__(self) -> None:
+        self._range_ids: dict[VersionRange, int] = {}
+        self._specs: dict[tuple[str, ...], _TermData] = {}
+        self._one_spec: dict[str, _TermData] = {}
+        self._urls: dict[tuple[str, tuple[str, ...], tuple[str, ...]], _TermData] = {}
+        self._prerelease_only: dict[tuple[str, ...], bool] = {}
 
+    def term_data(self, key: str, specs: tuple[str, ...], urls: tuple[str, ...]) -> _TermData:
+        """The algebra of specifier strings ``specs`` and sorted, distinct normalized
+        ``urls`` on package ``key``, once per distinct input. Without URLs the package
+        plays no part (it only tells which versions a URL names)."""
+        if urls:
+            at = (key, specs, urls)
+            found = self._urls.get(at)
+            if found is None:
+                found = self._urls[at] = _TermData(key, specs, urls, self._range_ids)
+            return found
+        found = self._specs.get(specs)
+        if found is None:
+            found = self._specs[specs] = _TermData("", specs, (), self._range_ids)
+        return found
 
-@functools.lru_cache(maxsize=16384)
-def _one_spec_term_data(spec: str) -> _TermData:
-    """The most common request, one specifier string and no URL (keyed by the string,
-    whose hash Python keeps: cheaper than a tuple's)."""
-    return _spec_term_data((spec,) if spec else ())
+    def one_spec_term_data(self, spec: str) -> _TermData:
+        """:meth:`term_data` of the most common request, one specifier string (``""``:
+        none) and no URL, keyed by the string (whose hash Python keeps: cheaper than a
+        tuple's)."""
+        found = self._one_spec.get(spec)
+        if found is None:
+            found = self._one_spec[spec] = self.term_data("", (spec,) if spec else (), ())
+        return found
 
-
-@functools.lru_cache(maxsize=4096)
-def _url_term_data(key: str, specs: tuple[str, ...], urls: tuple[str, ...]) -> _TermData:
-    return _TermData(key, specs, urls)
-
-
-def _algebra_by_key(eff: dict[str, list[Requirement]]) -> dict[str, _TermData]:
-    """Per package of an :func:`effective` mapping, the algebra of its requirements. Kept
-    on the mapping when it is an :class:`_Effective` (always, unless a caller built its
-    own), so each (app, interpreter) is worked out once per run, not once per engine."""
-    if isinstance(eff, _Effective) and eff.algebra is not None:
-        return eff.algebra
-    out: dict[str, _TermData] = {}
-    for key, reqs in eff.items():
-        if len(reqs) == 1:
-            req = reqs[0]
-            if req.url:
-                specs: tuple[str, ...] = (req.specifier,) if req.specifier else ()
-                out[key] = _term_data(key, specs, (_url_identity(req),))
+    def algebra_by_key(self, eff: dict[str, list[Requirement]]) -> dict[str, _TermData]:
+        """Per package of an :func:`effective` mapping, the algebra of its requirements."""
+        out: dict[str, _TermData] = {}
+        for key, reqs in eff.items():
+            if len(reqs) == 1:
+                req = reqs[0]
+                if req.url:
+                    specs: tuple[str, ...] = (req.specifier,) if req.specifier else ()
+                    out[key] = self.term_data(key, specs, (_url_identity(req),))
+                else:
+                    out[key] = self.one_spec_term_data(req.specifier)
             else:
-                out[key] = _one_spec_term_data(req.specifier)
-        else:
-            specs = tuple(r.specifier for r in reqs if r.specifier)
-            urls = tuple(sorted({_url_identity(r) for r in reqs if r.url}))
-            out[key] = _term_data(key, specs, urls)
-    if isinstance(eff, _Effective):
-        eff.algebra = out
-    return out
+                specs = tuple(r.specifier for r in reqs if r.specifier)
+                urls = tuple(sorted({_url_identity(r) for r in reqs if r.url}))
+                out[key] = self.term_data(key, specs, urls)
+        return out
+
+    def prerelease_only(self, terms: Sequence[_Term]) -> bool:
+        """Whether only pre-releases satisfy every term (their specifier sets joined, with
+        pip's rule: see the module docstring); once per sorted tuple of distinct term
+        texts (the same terms meet at every interpreter, and every engine asks again)."""
+        by_text = {t.text: t.sset for t in terms if t.text}
+        texts = tuple(sorted(by_text))
+        found = self._prerelease_only.get(texts)
+        if found is None:
+            found = self._prerelease_only[texts] = _prerelease_only_specs(
+                [spec for text in texts for spec in by_text[text]]
+            )
+        return found
+
+
+class EffectiveCache:
+    """One run's requirements per app: (app name, python) → the app's :func:`effective`
+    requirements and their algebra (:meth:`SpecCache.algebra_by_key`). The run's engines
+    (the conflict search, then every whole-group check of the partition) share it, so each
+    (app, interpreter) is worked out once per run, not once per engine. Valid for one set
+    of apps (by name) and one target; ``specs`` may be shared wider (see
+    :class:`SpecCache`). Passed explicitly; the mappings in it are not to be changed."""
+
+    __slots__ = ("_algebra", "_requirements", "specs")
+
+    def __init__(self, specs: SpecCache | None = None) -> None:
+        self.specs = specs if specs is not None else SpecCache()
+        self._requirements: dict[tuple[str, str], dict[str, list[Requirement]]] = {}
+        self._algebra: dict[tuple[str, str], dict[str, _TermData]] = {}
+
+    def requirements(self, app: App, target: Target, python: str) -> dict[str, list[Requirement]]:
+        """:func:`effective` of ``app`` at ``python``, once per run."""
+        found = self._requirements.get((app.name, python))
+        if found is None:
+            found = self._requirements[(app.name, python)] = effective(app, target, python)
+        return found
+
+    def algebra(self, app: App, target: Target, python: str) -> dict[str, _TermData]:
+        """Per package key of :meth:`requirements`, their algebra, once per run."""
+        found = self._algebra.get((app.name, python))
+        if found is None:
+            found = self.specs.algebra_by_key(self.requirements(app, target, python))
+            self._algebra[(app.name, python)] = found
+        return found
 
 
 class _Term:
@@ -505,29 +544,6 @@ def _meet(terms: Sequence[_Term]) -> VersionRange | None:
 def _meets(terms: Sequence[_Term]) -> bool:
     met = _meet(terms)
     return met is not None and not met.is_empty
-
-
-def _prerelease_only(terms: Sequence[_Term]) -> bool:
-    """Whether only pre-releases satisfy every term (their specifier sets joined, with
-    pip's rule: see the module docstring)."""
-    by_text = {t.text: t.sset for t in terms if t.text}
-    texts = tuple(sorted(by_text))
-    found = _PRERELEASE_ONLY.get(texts)
-    if found is None:
-        if len(_PRERELEASE_ONLY) >= _PRERELEASE_ONLY_MAX:
-            _PRERELEASE_ONLY.clear()
-        found = _PRERELEASE_ONLY[texts] = _prerelease_only_specs(
-            [spec for text in texts for spec in by_text[text]]
-        )
-    return found
-
-
-_PRERELEASE_ONLY: dict[tuple[str, ...], bool] = {}
-""":func:`_prerelease_only` per sorted tuple of distinct term texts: the same distinct terms
-meet at every interpreter, and every engine asks again. Cleared when it holds
-:data:`_PRERELEASE_ONLY_MAX` entries."""
-
-_PRERELEASE_ONLY_MAX = 16384
 
 
 def _prerelease_only_specs(specs: Sequence[Specifier]) -> bool:
@@ -730,21 +746,6 @@ def _and(items: Sequence[str]) -> str:
 
 
 def _why(shown: Sequence[str], *, nway: bool) -> str:
-    if len(shown) == 2 and shown[0] != shown[1]:
-        # The usual pair of different specifiers, as below without the intermediate lists
-        # ("===" can only be found within one of them: parentheses and the line break
-        # that joins them below hold no "=").
-        a, b = shown
-        lead = (
-            "'===' compares version strings literally: no version string"
-            if "===" in a or "===" in b
-            else "no version"
-        )
-        a = f"({a})" if "," in a else a
-        b = f"({b})" if "," in b else b
-        return f"{lead} is both {a} and {b}" + (
-            ", though every two of them can be met" if nway else ""
-        )
     # Parentheses keep a multi-clause set readable among others ("(>=1,<3) and >=4").
     unique = [f"({s})" if "," in s else s for s in dict.fromkeys(shown)]
     if "===" in "\n".join(unique):  # in one of them (no "=" is added around them)
@@ -878,34 +879,6 @@ def _package_conflict(
         requirements=tuple(itertools.chain.from_iterable([m.listed for m in members])),
         message=f"{head}: {why}",
         members=listed_sides,
-    )
-
-
-def _side_pair_conflict(
-    key: str,
-    a: _Member,
-    b: _Member,
-    side_a: Sequence[str],
-    side_b: Sequence[str],
-    identity_a: str,
-    identity_b: str,
-) -> Conflict:
-    """``_package_conflict(key, [a, b], nway=False, sides=[side_a, side_b],
-    identities=[identity_a, identity_b])`` (``side_a[0] < side_b[0]``), without its general
-    lists: the pairs of sides are most of a real repository's conflicts."""
-    ta, tb = a.term, b.term
-    kind: ConflictKind = "version" if not ta.urls and not tb.urls else _kind([ta, tb])
-    name = a.reqs[0].name
-    head = f"{name}: {_side_text(a, len(side_a))} but {_side_text(b, len(side_b))}"
-    why = _why_url([a, b], [ta, tb]) if kind == "url" else _why([a.spec, b.spec], nway=False)
-    return Conflict(
-        id=_side_id(kind, key, (identity_a, identity_b)),
-        kind=kind,
-        package=name,
-        apps=(a.app, b.app),
-        requirements=a.listed + b.listed,
-        message=f"{head}: {why}",
-        members=(tuple(side_a), tuple(side_b)),
     )
 
 
@@ -1078,14 +1051,6 @@ class ConflictAnalysis:
     """False when the N-way search stopped at its time limit (see the module docstring)."""
 
 
-EffectiveCache = dict[tuple[str, str], dict[str, list[Requirement]]]
-"""(app name, python) → the app's :func:`effective` requirements: one run's engines (the
-conflict search, then every whole-group check of the partition) share it, and with it the
-algebra of each app's packages that the first engine to judge the app works out (see
-:class:`_Effective`). Valid for one set of apps (by name) and one target; the mappings in
-it are not to be changed."""
-
-
 class _Engine:
     """Per-call caches: effective requirements per (app, python) and terms per package."""
 
@@ -1098,23 +1063,21 @@ class _Engine:
         self.allowed = {a.name: _allowed(a, target) for a in self.apps}
         self.candidates = (target.python,) if target.python else tuple(tgt.SUPPORTED_PYTHONS)
         self.algebra = _Algebra()
-        self._effective: EffectiveCache = shared if shared is not None else {}
+        self.cache = shared if shared is not None else EffectiveCache()
+        self.specs = self.cache.specs
         self._common: dict[tuple[tuple[str, ...], ...], str | None] = {}
         self._members: dict[tuple[str, str, str], _Member] = {}
         self._sides: dict[tuple[str, str, str, bool], tuple[_Member, str]] = {}
         self._pair_common: dict[tuple[tuple[str, ...], tuple[str, ...]], str | None] = {}
 
     def effective(self, app: str, python: str) -> dict[str, list[Requirement]]:
-        found = self._effective.get((app, python))
-        if found is None:
-            found = effective(self.by_name[app], self.target, python)
-            self._effective[(app, python)] = found
-        return found
+        """The app's :func:`effective` requirements at ``python`` (from the run's cache)."""
+        return self.cache.requirements(self.by_name[app], self.target, python)
 
     def algebra_of(self, app: str, python: str) -> dict[str, _TermData]:
         """Per package key of the app's effective requirements at ``python``, their algebra
-        (see :func:`_algebra_by_key`)."""
-        return _algebra_by_key(self.effective(app, python))
+        (from the run's cache)."""
+        return self.cache.algebra(self.by_name[app], self.target, python)
 
     def term(self, app: str, python: str, key: str) -> _Term | None:
         data = self.algebra_of(app, python).get(key)
@@ -1169,16 +1132,6 @@ class _Engine:
             sides=ordered,
             identities=[identity for _, identity in cards],
         )
-
-    def side_pair_conflict(
-        self, side_a: Sequence[str], side_b: Sequence[str], python: str, key: str
-    ) -> Conflict:
-        """``side_conflict([side_a, side_b], python, key, nway=False)``, for two sides."""
-        if side_b[0] < side_a[0]:  # what sorting the two by first app does
-            side_a, side_b = side_b, side_a
-        a, identity_a = self.side_card(side_a[0], python, key, True)
-        b, identity_b = self.side_card(side_b[0], python, key, True)
-        return _side_pair_conflict(key, a, b, side_a, side_b, identity_a, identity_b)
 
     def side_card(self, app: str, python: str, key: str, by_allowed: bool) -> tuple[_Member, str]:
         """The member and the identity (:func:`_term_identity`) of a side whose first app
@@ -1469,7 +1422,7 @@ def _pair_conflicts(
                     for a, b in itertools.combinations(side_a, 2)
                 )
             else:
-                out.append(eng.side_pair_conflict(side_a, side_b, python, key))
+                out.append(eng.side_conflict([side_a, side_b], python, key, nway=False))
     return out
 
 
@@ -1495,7 +1448,7 @@ def _note_pair(
     notes: list[Diagnostic],
 ) -> None:
     marker = (key, (ti.uid, tj.uid))
-    if marker in noted or not _prerelease_only([ti, tj]):
+    if marker in noted or not eng.specs.prerelease_only([ti, tj]):
         return
     noted.add(marker)
     a, b = groups[ti][0], groups[tj][0]
@@ -1637,7 +1590,7 @@ def group_notes(apps: Sequence[App], target: Target, python: str | None = None) 
     out = []
     for key, groups in _terms_by_key_at(eng, [a.name for a in eng.apps], python).items():
         distinct = sorted(groups, key=lambda t: t.uid)
-        if len(distinct) > 1 and _meets(distinct) and _prerelease_only(distinct):
+        if len(distinct) > 1 and _meets(distinct) and eng.specs.prerelease_only(distinct):
             first = groups[distinct[0]][0]
             reqs = eng.effective(first, python)[key]
             specs = [

@@ -23,7 +23,6 @@ meets a pathological set.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from functools import lru_cache
 
 from packaging.ranges import VersionRange
 from packaging.specifiers import Specifier, SpecifierSet
@@ -54,9 +53,12 @@ def clause_problem(specifier: str) -> str | None:
     return None
 
 
-@lru_cache(maxsize=65536)
-def _clause_range(text: str, prereleases: bool | None) -> VersionRange:
-    return SpecifierSet(text, prereleases=prereleases).to_range()
+def _clause_range(clause: Specifier) -> VersionRange:
+    """The versions one clause admits (no pre-release policy). packaging keeps what it
+    derives (the clause's intervals) on the ``Specifier`` itself, so a clause met again
+    (the clauses of one set, judged more than once) is not worked out twice, and nothing
+    is kept beyond the clause's own life."""
+    return SpecifierSet((clause,)).to_range()
 
 
 def _balanced(ranges: list[VersionRange]) -> VersionRange:
@@ -78,7 +80,7 @@ def set_range(
     clauses = list(specs)
     if len(clauses) <= few or prereleases is not None:
         return SpecifierSet(",".join(map(str, clauses)), prereleases=prereleases).to_range()
-    return _balanced([_clause_range(str(c), prereleases) for c in clauses])
+    return _balanced([_clause_range(c) for c in clauses])
 
 
 def is_unsatisfiable(

@@ -55,7 +55,14 @@ from packaging.version import InvalidVersion, Version
 
 from depsplit import target as tgt
 from depsplit.config import Config
-from depsplit.conflicts import check_group, common_python, effective, judge, sides
+from depsplit.conflicts import (
+    EffectiveCache,
+    check_group,
+    common_python,
+    effective,
+    judge,
+    sides,
+)
 from depsplit.model import App, Diagnostic, Plan, PythonRequirement, Requirement, Target
 from depsplit.report.text import plural
 
@@ -202,7 +209,7 @@ class _World:
     names: list[str]
     products: list[list[tuple[str, ...]]]
     classes: dict[str, object]
-    shared: dict[object, object] = field(default_factory=dict)
+    shared: EffectiveCache = field(default_factory=EffectiveCache)
 
     @property
     def target(self) -> Target:
@@ -219,11 +226,8 @@ def _world(plan: Plan, config: Config, options: Options) -> _World:
         kept = [tuple(a for a in side if a not in bad) for side in sides(c)]
         if len(kept) >= 2 and all(kept):
             products.append(kept)
-    shared: dict[object, object] = {}
-    classes: dict[str, object] = {
-        a.name: constraint_class(a, plan.target, shared)  # type: ignore[arg-type]
-        for a in members
-    }
+    shared = EffectiveCache()
+    classes: dict[str, object] = {a.name: constraint_class(a, plan.target, shared) for a in members}
     return _World(
         plan=plan,
         config=config,
@@ -250,7 +254,7 @@ def _solve_without(world: _World, flexible: frozenset[str]) -> tuple[tuple[str, 
 
     def check(group: frozenset[str]) -> tuple[str, ...] | None:
         rest = [world.by_name[n] for n in sorted(group) if n not in flexible]
-        found = check_group(rest, world.target, effective_cache=world.shared)  # type: ignore[arg-type]
+        found = check_group(rest, world.target, effective_cache=world.shared)
         return found[0].apps if found else None
 
     config, options = world.config, world.options

@@ -139,6 +139,23 @@ def test_judge_reason() -> None:
     assert judge([">=1", "<3"]).reason == ""
 
 
+@pytest.mark.parametrize(
+    ("specs", "reason"),
+    [
+        (["==1", ">=2,<3"], "no version is both ==1 and (>=2,<3)"),
+        (["===1.0", "==2"], "'===' compares version strings literally: no version string "
+         "is both ===1.0 and ==2"),
+        (["==1", "==1", "==2"], "no version is both ==1 and ==2"),
+        (["==1", "==2", "==3"], "no version is ==1, ==2 and ==3 at once"),
+        (["", "==1", "==2"], "no version is any version, ==1 and ==2 at once"),
+    ],
+)  # fmt: skip
+def test_judge_reason_lists_each_distinct_specifier_once(specs: list[str], reason: str) -> None:
+    """One wording for two sides and for more: distinct specifiers, multi-clause ones in
+    parentheses, and the ``===`` lead when any compares strings."""
+    assert judge(specs).reason == reason
+
+
 def test_extras_do_not_change_the_version() -> None:
     apps = [make_app("a", "requests[socks]>=2"), make_app("b", "requests<2")]
     assert pairs(find_conflicts(apps, AMD64)) == [("a", "b")]

@@ -1,10 +1,11 @@
 """The conflict search's caches and fast paths give what the plain computation gives.
 
-The algebra of a request is worked out once per distinct input and kept on the effective
-requirements the conflict search and the partition's checks share; the pre-release rule
-is judged from already parsed clauses; each engine numbers terms in the order it meets
-them. These tests compare each with the straightforward way, on random specifiers (the
-same ones as tests/test_conflicts_property.py) and on random apps.
+The algebra of a request is worked out once per distinct input and kept, with the
+effective requirements, on the run's cache that the conflict search and the partition's
+checks share; the pre-release rule is judged from already parsed clauses; each engine
+numbers terms in the order it meets them. These tests compare each with the
+straightforward way, on random specifiers (the same ones as
+tests/test_conflicts_property.py) and on random apps.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from test_conflicts_property import specifier_sets
 from depsplit import conflicts
 from depsplit.conflicts import (
     EffectiveCache,
+    SpecCache,
     analyze_conflicts,
     check_group,
     effective,
@@ -49,21 +51,23 @@ def test_prerelease_rule_from_parsed_clauses(specs: list[str]) -> None:
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(specifier_sets)
 def test_term_data_matches_packaging(specs: list[str]) -> None:
+    cache = SpecCache()
     for spec in specs:
         parts = tuple(p for p in spec.split(",") if p)
-        data = conflicts._term_data("pkg", parts, ())
+        data = cache.term_data("pkg", parts, ())
         sset = SpecifierSet(",".join(parts))
         assert data.range == sset.to_range()
         assert data.text == str(sset)
         assert data.alone_ok is (not sset.to_range().is_empty)
         # The package plays no part without URLs: one data for every package.
-        assert conflicts._term_data("other", parts, ()) is data
+        assert cache.term_data("other", parts, ()) is data
 
 
 def test_url_data_depends_on_the_package() -> None:
     url = ("https://example.org/pkg-1.0-py3-none-any.whl",)
-    mine = conflicts._term_data("pkg", (), url)
-    other = conflicts._term_data("other", (), url)
+    cache = SpecCache()
+    mine = cache.term_data("pkg", (), url)
+    other = cache.term_data("other", (), url)
     assert mine is not other
     assert str(mine.sset) == "==1.0"  # the wheel names pkg 1.0
     assert str(other.sset) == ""
@@ -154,7 +158,7 @@ def test_sharing_an_effective_cache_changes_nothing() -> None:
         apps = random_apps(rng, rng.randint(2, 12))
         target = rng.choice([Target(), Target(python="3.12")])
         alone = analyze_conflicts(apps, target)
-        shared: EffectiveCache = {}
+        shared = EffectiveCache()
         groups = [rng.sample(apps, rng.randint(1, len(apps))) for _ in range(4)]
         # Checks first, then the search, then the checks again, all on one cache.
         first = [check_group(g, target, effective_cache=shared) for g in groups]

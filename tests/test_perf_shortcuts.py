@@ -159,31 +159,6 @@ def test_read_toml_invalid_text_fails_every_time(tmp_path: Path) -> None:
         assert info.value.file == f"{name}/pyproject.toml"
 
 
-def _why_general(shown: list[str], *, nway: bool) -> str:
-    """``_why`` as it was before its pair shortcut."""
-    unique = [f"({s})" if "," in s else s for s in dict.fromkeys(shown)]
-    if "===" in "\n".join(unique):
-        lead = "'===' compares version strings literally: no version string"
-    else:
-        lead = "no version"
-    if not unique:
-        text = f"{lead} satisfies them all"
-    elif len(unique) == 2:
-        text = f"{lead} is both {unique[0]} and {unique[1]}"
-    else:
-        text = f"{lead} is {conflicts._and(unique)} at once"
-    return text + (", though every two of them can be met" if nway else "")
-
-
-def test_why_pair_shortcut_matches_general() -> None:
-    specs = ["==1", ">=1,<2", "===x", "===a,<2", "any version", "@ https://x", "==1"]
-    for a, b in itertools.product(specs, repeat=2):
-        for nway in (False, True):
-            assert conflicts._why([a, b], nway=nway) == _why_general([a, b], nway=nway)
-    for shown in ([], ["==1"], ["==1", "==2", "==3"], ["==1", "==1", "==2"]):
-        assert conflicts._why(shown, nway=True) == _why_general(shown, nway=True)
-
-
 def test_side_id_pair_shortcut_matches_general() -> None:
     for a, b in itertools.product(["", "==1", ">=2 | python 3.9", "=x", "a", "b"], repeat=2):
         general = conflicts._id("version", "k", sorted(f"={i}" for i in (a, b)))
@@ -206,24 +181,3 @@ def test_requirements_txt_gives_clauses_sorted_as_before(tmp_path: Path) -> None
     (tmp_path / "requirements.txt").write_text("x>=2.0,!=2.3.1\ny<3,>=1,<3\nz[a]>=1,<2\n")
     result = requirements_txt.read(tmp_path / "requirements.txt", _ctx(tmp_path))
     assert [r.specifier for r in result.requirements] == ["!=2.3.1,>=2.0", "<3,>=1", "<2,>=1"]
-
-
-def test_side_pair_conflict_is_the_general_side_conflict(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The pair shortcut of the conflict search gives what ``side_conflict`` gives."""
-    from test_conflicts_caches import random_apps
-
-    from depsplit.model import Target
-
-    def general(
-        self: conflicts._Engine, side_a: list[str], side_b: list[str], python: str, key: str
-    ) -> object:
-        return self.side_conflict([side_a, side_b], python, key, nway=False)
-
-    rng = random.Random(5)
-    cases = [(random_apps(rng, rng.randint(2, 16)), rng.choice([Target(), Target(python="3.12")]))]
-    cases += [(random_apps(rng, rng.randint(2, 16)), Target()) for _ in range(40)]
-    fast = [conflicts.analyze_conflicts(apps, target) for apps, target in cases]
-    monkeypatch.setattr(conflicts._Engine, "side_pair_conflict", general)
-    slow = [conflicts.analyze_conflicts(apps, target) for apps, target in cases]
-    assert fast == slow
-    assert sum(len(a.conflicts) for a in fast) > 50

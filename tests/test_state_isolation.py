@@ -55,3 +55,19 @@ def test_two_repositories_in_one_process_in_both_orders(
     for order in orders:
         for root in order:
             assert in_process(capsys, root) == alone[root], (order, root)
+
+
+@pytest.mark.parametrize("module", ["depsplit.conflicts", "depsplit.specalgebra"])
+def test_no_module_level_memo(module: str) -> None:
+    """What one analysis derives lives on the run's caches (``conflicts.EffectiveCache``,
+    ``conflicts.SpecCache``) or on packaging's value objects, never in a module: no
+    module-level dict, list or set, and no ``functools`` cache."""
+    import importlib
+
+    found = [
+        name
+        for name, value in vars(importlib.import_module(module)).items()
+        if (isinstance(value, (dict, list, set)) and not name.startswith("__"))
+        or hasattr(value, "cache_info")
+    ]
+    assert found == [], found
