@@ -422,7 +422,7 @@ def constraint_class(
     app: App, target: Target, effective_cache: EffectiveCache | None = None
 ) -> tuple[object, ...]:
     """Apps with equal classes have identical effective constraints: the partition may
-    treat them as one. ``effective_cache``: see :data:`~depsplit.conflicts.EffectiveCache`."""
+    treat them as one. ``effective_cache``: see :class:`~depsplit.conflicts.EffectiveCache`."""
     python = app_python(app, target) or ""
     reqs: Mapping[str, list[Requirement]] = {}
     if python and effective_cache is None:

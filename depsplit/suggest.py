@@ -552,7 +552,10 @@ class _Fitter:
             edits.extend(more)
         except _Unfixable:
             return None
-        if check_group([*members, app], target, python):
+        # A fresh cache (the rewritten app has the name of the original), sharing the
+        # run's parsed specifiers.
+        fresh = EffectiveCache(specs=self.world.shared.specs)
+        if check_group([*members, app], target, python, effective_cache=fresh):
             return None
         return app, edits
 
