@@ -13,7 +13,9 @@ For every group (``OUTDIR/GROUP/requirements.txt``) it runs, in parallel::
 
 with X.Y the group's Python (``depsplit-plan.json``, else the Dockerfile's ``ARG
 PYTHON_VERSION``) and the platform tags of a Debian 12 (glibc 2.36) x86_64 image, and prints
-per group PASS/FAIL with pip's first error line, then "N of M groups pass".
+per group PASS/FAIL with pip's first error line, then "N of M groups pass". It needs pip 23.3
+or newer (older pips judge ``Requires-Python`` by the interpreter running them, not the
+group's: pypa/pip#12216) and exits 2 with an older one.
 
 pip reads no configuration file (``PIP_CONFIG_FILE=/dev/null``, no ``PIP_*`` variables), so a
 machine's local indexes and wheel directories cannot mask what the real index has; only what
@@ -95,6 +97,33 @@ def target_args(python: str) -> list[str]:
     for plat in PLATFORMS:
         args += ["--platform", plat]
     return args
+
+
+# pip before 23.3 checks a distribution's ``Requires-Python`` metadata against the interpreter
+# running pip, not ``--python-version`` (pypa/pip#12216, fixed by pypa/pip#12218): a group on
+# 3.10 that holds numpy 1.21.4 (``<3.11``) fails as "requires a different Python: 3.11.7".
+MIN_PIP = (23, 3)
+
+
+def pip_version() -> tuple[int, ...]:
+    """The version of the pip this script runs (``python -m pip``), as integers."""
+    out = subprocess.run(
+        [sys.executable, "-m", "pip", "--version"], capture_output=True, text=True, check=False
+    ).stdout
+    m = re.match(r"pip (\d+)\.(\d+)", out)
+    return (int(m.group(1)), int(m.group(2))) if m else (0, 0)
+
+
+def pip_too_old() -> str:
+    """Why this pip cannot give the answer (``""`` when it can)."""
+    found = pip_version()
+    if found >= MIN_PIP:
+        return ""
+    return (
+        f"pip {'.'.join(map(str, found))} checks Requires-Python against {sys.version.split()[0]},"
+        f" not --python-version (pypa/pip#12216): run this script with a Python whose pip is"
+        f" {'.'.join(map(str, MIN_PIP))} or newer (e.g. a venv after `pip install -U pip`)"
+    )
 
 
 # -- what pip needs to reach the index, from this machine's pip configuration ------------------
@@ -244,7 +273,7 @@ def pip(args: list[str], env: dict[str, str], cwd: Path) -> subprocess.Completed
             command,
             124,
             text(exc.stdout),
-            text(exc.stderr) + f"\nERROR: pip did not finish within {TIMEOUT:.0f} s",
+            text(exc.stderr) + f"\nERROR: pip did not finish within {TIMEOUT:.0f} s\n",
         )
 
 
@@ -354,6 +383,10 @@ def main(argv: list[str] | None = None) -> int:
     if (args.outdir is None) == (args.generate is None):
         parser.error("give OUTDIR or --generate ROOT")
     TIMEOUT = args.timeout
+    too_old = pip_too_old()
+    if too_old:
+        print(too_old, file=sys.stderr)
+        return 2
 
     with tempfile.TemporaryDirectory(prefix="wheel-dryrun-gen-") as tmp:
         outdir = args.outdir

@@ -224,6 +224,13 @@ class _Page:
             found = self._status[version] = self.judge.status(self.files[version])
         return found
 
+    def lists(self, specifier: str) -> bool:
+        """Whether the page has any release (any file, yanked or not, pre-release or not)
+        that ``specifier`` allows: when none installs, this tells "no such release" from
+        "releases that install on no supported CPython"."""
+        spec = _parsed(specifier)[0]
+        return any(spec.contains(version, prereleases=True) for version in self.versions)
+
     def pick(self, specifier: str, minor: str) -> tuple[Version, bool, str] | None:
         """The release pip installs for ``name<specifier>`` in a ``python:X.Y-slim``
         image at ``minor``, whether it comes as a wheel (else it is built from its sdist)
@@ -282,6 +289,8 @@ class Wanted:
     where: str
     pure: bool = False
     """The project publishes only ``none-any`` wheels (:attr:`_Page.pure`)."""
+    listed: bool = True
+    """The index lists a release the specifier allows (:meth:`_Page.lists`)."""
 
     @property
     def wheels(self) -> frozenset[str]:
@@ -302,6 +311,8 @@ class Wanted:
     def evidence(self, candidates: Sequence[str], machine: str) -> str:
         asked = f"{self.name}{self.specifier}" if self.specifier else self.name
         versions = sorted({v for v, _, _ in self.picks.values()}, key=Version)
+        if not versions and not self.listed:
+            return f"{asked}: no such release on the index ({self.where})"
         if not versions:
             return f"{asked}: no release installs on a supported CPython ({self.where})"
         if len(versions) == 1 and bool(exact_pins(SpecifierSet(self.specifier))):
@@ -367,6 +378,7 @@ def apply(apps: Sequence[App], target: Target, finder_for: FinderFor) -> Support
             continue
         mine: dict[tuple[str, str], dict[str, tuple[str, bool, str]]] = {}
         pure: dict[str, bool] = {}
+        listed: dict[tuple[str, str], bool] = {}
         first: dict[tuple[str, str], Requirement] = {}
         for minor in candidates:
             for key, (spec, req) in at[app.name][minor].items():
@@ -383,6 +395,8 @@ def apply(apps: Sequence[App], target: Target, finder_for: FinderFor) -> Support
                 pick_key = (id(finder), key, spec, minor)
                 if pick_key not in picks:
                     picks[pick_key] = page.pick(spec, minor)
+                if (key, spec) not in listed:
+                    listed[key, spec] = page.lists(spec)
                 found = mine.setdefault((key, spec), {})
                 first.setdefault((key, spec), req)
                 pick = picks[pick_key]
@@ -390,7 +404,12 @@ def apply(apps: Sequence[App], target: Target, finder_for: FinderFor) -> Support
                     found[minor] = (str(pick[0]), pick[1], pick[2])
         facts = {
             pair: Wanted(
-                first[pair].name, pair[1], picks_of, finder.where, pure.get(pair[0], False)
+                first[pair].name,
+                pair[1],
+                picks_of,
+                finder.where,
+                pure.get(pair[0], False),
+                listed.get(pair, True),
             )
             for pair, picks_of in mine.items()
             # A requirement no version satisfies (``==25.2.0`` in one file, ``==25.3.0`` in

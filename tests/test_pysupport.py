@@ -331,7 +331,33 @@ def test_a_release_that_does_not_exist_makes_the_app_unsatisfiable(
     assert code == 1  # the default policy: an app that cannot be installed even alone
     [conflict] = data["conflicts"]
     assert conflict["apps"] == ["app"]
-    assert "lib==9.9: no release installs on a supported CPython" in conflict["message"]
+    assert "lib==9.9: no such release on the index" in conflict["message"]
+
+
+def test_a_legacy_sdist_whose_version_holds_a_hyphen_is_a_release(
+    tree: Tree, tmp_path: Path, run: Run
+) -> None:
+    # functools32-3.2.3-2.tar.gz: pip reads project functools32, version 3.2.3-2 (3.2.3.post2);
+    # split at the last hyphen it would be project "functools32-3-2-3" and no release at all.
+    index = build_index(tmp_path / "index", [Dist("oldlib", "3.2.3-2", tags=(), sdist=True)])
+    assert (index.files / "oldlib-3.2.3-2.tar.gz").is_file()
+    root = tree({"apps/app/requirements.txt": "oldlib\n"})
+    code, data, _ = analyze_json(run, root, index)
+    assert code == 0, data["conflicts"]
+    group = group_of(data, "app")
+    assert [(b["package"], b["version"]) for b in group["builds"]] == [("oldlib", "3.2.3.post2")]
+
+
+def test_a_release_that_installs_on_no_supported_python_says_so(
+    tree: Tree, tmp_path: Path, run: Run
+) -> None:
+    # lib 1.0 exists, but only as a wheel for a CPython no image has: not "no such release".
+    index = build_index(tmp_path / "index", [Dist("lib", "1.0", tags=("cp34-cp34m-any",))])
+    root = tree({"apps/app/requirements.txt": "lib==1.0\n"})
+    code, data, _ = analyze_json(run, root, index)
+    assert code == 1
+    [conflict] = data["conflicts"]
+    assert "lib==1.0: no release installs on a supported CPython" in conflict["message"]
 
 
 def test_offline_with_an_empty_cache_says_the_python_is_unverified(

@@ -297,6 +297,25 @@ def parse_json_page(body: bytes, page_url: str) -> list[_Link]:
     return links
 
 
+def _parse_sdist(filename: str, project: NormalizedName) -> tuple[str, Version]:
+    """The name and version of an sdist of ``project``. As pip reads them: the name is the
+    longest prefix before a ``-`` that is the project's name, the rest is the version, so a
+    legacy ``functools32-3.2.3-2.tar.gz`` is functools32 3.2.3.post2 (packaging splits at
+    the last ``-`` and reads project ``functools32-3-2-3``, version 2). Raises
+    :class:`InvalidSdistFilename` or :class:`InvalidVersion` for a file that is neither."""
+    try:
+        name, version = parse_sdist_filename(filename)
+        if _canonical(name) == project:
+            return name, version
+    except (InvalidSdistFilename, InvalidVersion):
+        pass
+    stem = next(filename[: -len(s)] for s in _SDIST_SUFFIXES if filename.endswith(s))
+    for cut in range(len(stem) - 1, 0, -1):
+        if stem[cut] == "-" and _canonical(stem[:cut]) == project:
+            return stem[:cut], Version(stem[cut + 1 :])
+    raise InvalidSdistFilename(filename)
+
+
 def _to_file(link: _Link, project: NormalizedName, index: str) -> IndexFile | None:
     """An :class:`IndexFile` of ``project``, or ``None`` for another project or a file that is
     neither a wheel nor an sdist with a valid name (pip skips those too)."""
@@ -305,7 +324,7 @@ def _to_file(link: _Link, project: NormalizedName, index: str) -> IndexFile | No
         if name.endswith(".whl"):
             wname, version, tags = _parse_wheel(name)
         elif name.endswith(_SDIST_SUFFIXES):
-            wname, version = parse_sdist_filename(name)
+            wname, version = _parse_sdist(name, project)
             tags = frozenset()
         else:
             return None
