@@ -9,6 +9,7 @@ import stat
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from packaging.requirements import InvalidRequirement
 from packaging.requirements import Requirement as PkgRequirement
@@ -226,11 +227,13 @@ def parse_requirement(
     role: Role = "main",
     group: str | None = None,
     editable: bool = False,
+    ctx: ReadContext | None = None,
 ) -> Requirement:
     """Parse a PEP 508 string. Raises ``ValueError`` with a readable (redacted) reason.
 
-    Parses are memoized by text (a monorepo repeats the same lines across apps)."""
-    parsed = _parse_pep508(text)
+    With ``ctx``, parses are memoized by text for the run (a monorepo repeats the same lines
+    across apps); without it, nothing is remembered."""
+    parsed = _parse_pep508(text, {} if ctx is None else run_memo(ctx, __name__, "pep508"))
     if isinstance(parsed, str):
         raise ValueError(parsed)
     key, name, specifier, extras, marker, url = parsed
@@ -249,19 +252,32 @@ def parse_requirement(
 
 
 _Parsed = tuple[str, str, str, tuple[str, ...], "str | None", "str | None"]
-_PARSED: dict[str, _Parsed | str] = {}
 _PARSED_MAX = 65536
+"""Texts the memo of :func:`_parse_pep508` holds at most (it starts over when full)."""
 
 
-def _parse_pep508(text: str) -> _Parsed | str:
-    """The fields of a PEP 508 string, or the reason it is invalid (cached, bounded)."""
-    found = _PARSED.get(text)
+def run_memo(ctx: ReadContext, module: str, kind: str) -> dict[Any, Any]:
+    """The run's memo named ``kind`` of ``module``: a dict kept in ``ctx.cache`` under
+    ``(module, kind)``, created empty on first use. Kept for one run only, so that nothing
+    read survives it; the caller bounds its size."""
+    key = (module, kind)
+    memo = ctx.cache.get(key)
+    if memo is None:
+        memo = ctx.cache[key] = {}
+    assert isinstance(memo, dict)
+    return memo
+
+
+def _parse_pep508(text: str, memo: dict[str, _Parsed | str]) -> _Parsed | str:
+    """The fields of a PEP 508 string, or the reason it is invalid, remembered in ``memo``
+    (the run's, bounded)."""
+    found = memo.get(text)
     if found is not None:
         return found
     out: _Parsed | str
     if len(text.splitlines()) > 1 or "\n" in text or "\r" in text:
         out = "a requirement cannot hold a line break (a newline, U+2028 or another one)"
-        _PARSED[text] = out
+        memo[text] = out
         return out
     simple = simple_pep508(text)
     if simple is not None:  # what packaging makes of it, read more cheaply
@@ -269,9 +285,9 @@ def _parse_pep508(text: str) -> _Parsed | str:
         joined = _joined(specifiers)
         problem = clause_problem(joined)
         out = problem or (canonicalize_name(name), name, joined, (), None, None)
-        if len(_PARSED) >= _PARSED_MAX:
-            _PARSED.clear()
-        _PARSED[text] = out
+        if len(memo) >= _PARSED_MAX:
+            memo.clear()
+        memo[text] = out
         return out
     try:
         req = PkgRequirement(text)
@@ -281,11 +297,11 @@ def _parse_pep508(text: str) -> _Parsed | str:
         problem = marker_problem(str(req.marker)) if req.marker is not None else None
         if problem is not None:
             out = redact_text(f"invalid marker {short(str(req.marker))!r}: {problem}")
-            _PARSED[text] = out
+            memo[text] = out
             return out
         problem = clause_problem(as_written(req))
         if problem is not None:
-            _PARSED[text] = problem
+            memo[text] = problem
             return problem
         out = (
             canonicalize_name(req.name),
@@ -295,9 +311,9 @@ def _parse_pep508(text: str) -> _Parsed | str:
             redact_text(str(req.marker)) if req.marker is not None else None,
             redact_url(req.url) if req.url else None,
         )
-    if len(_PARSED) >= _PARSED_MAX:
-        _PARSED.clear()
-    _PARSED[text] = out
+    if len(memo) >= _PARSED_MAX:
+        memo.clear()
+    memo[text] = out
     return out
 
 

@@ -69,7 +69,9 @@ class _Pins:
 
     def add(self, text: str, line: int | None, editable: bool = False) -> None:
         try:
-            req = parse_requirement(text, Origin(self.rel, line), role="lock", editable=editable)
+            req = parse_requirement(
+                text, Origin(self.rel, line), role="lock", editable=editable, ctx=self.ctx
+            )
         except ValueError as exc:
             self.result.error(self.rel, f"invalid locked package {text!r}: {exc}", line)
             return

@@ -157,7 +157,7 @@ def read(path: Path, ctx: ReadContext) -> SourceResult:
             try:
                 text_, editable = _entry_requirement(name, value)
                 req = parse_requirement(
-                    text_, Origin(rel, line), role=role, group=group, editable=editable
+                    text_, Origin(rel, line), role=role, group=group, editable=editable, ctx=ctx
                 )
             except (TypeError, ValueError) as exc:
                 result.error(rel, f"{shown(name)}: {exc}", line)

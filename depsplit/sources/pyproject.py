@@ -63,7 +63,12 @@ class _Reader:
     ) -> None:
         try:
             req = parse_requirement(
-                text, self.origin(line, via), role=role, group=group, editable=editable
+                text,
+                self.origin(line, via),
+                role=role,
+                group=group,
+                editable=editable,
+                ctx=self.ctx,
             )
         except ValueError as exc:
             self.error(f"invalid requirement {text!r}: {exc}", line)

@@ -134,7 +134,7 @@ def _requirements(
         return
     for number, text in _requirement_lines(option):
         try:
-            req = parse_requirement(text, Origin(rel, number), role=role, group=group)
+            req = parse_requirement(text, Origin(rel, number), role=role, group=group, ctx=ctx)
         except ValueError as exc:
             result.error(rel, f"invalid requirement {text!r} in {what}: {exc}", number)
             continue
