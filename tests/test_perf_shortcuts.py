@@ -145,7 +145,7 @@ def test_read_toml_shares_parse_of_equal_texts(tmp_path: Path) -> None:
     assert d1 == d2 == {"project": {"name": "x", "dependencies": ["a==1"]}}
     assert r1.files == ["a/pyproject.toml"]
     assert r2.files == ["b/pyproject.toml"]
-    assert locate.toml_index(text) is locate.toml_index(text)
+    assert locate.toml_index(text, ctx) is locate.toml_index(text, ctx)
 
 
 def test_read_toml_invalid_text_fails_every_time(tmp_path: Path) -> None:

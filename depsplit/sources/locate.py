@@ -11,7 +11,6 @@ without the lexer's character-by-character work, with the same result (see ``_TO
 
 from __future__ import annotations
 
-import functools
 import json
 import posixpath
 import re
@@ -26,7 +25,7 @@ from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from depsplit.errors import InputError
 from depsplit.model import Requirement
 from depsplit.nesting import NestingError, toml_loads
-from depsplit.sources.base import ReadContext, SourceResult
+from depsplit.sources.base import ReadContext, SourceResult, run_memo
 
 Path_ = tuple[str, ...]
 
@@ -66,18 +65,18 @@ def localize(req: Requirement, ctx: ReadContext) -> Requirement:
     return replace(req, url=f"file:{ctx.rel(local)}{sep}{fragment}")
 
 
-def split_dotted(key: str) -> Path_:
-    """``tool."my.group".x`` → ``("tool", "my.group", "x")`` (memoized: a monorepo's TOML
-    files repeat the same keys)."""
-    found = _SPLIT.get(key)
+def split_dotted(key: str, memo: dict[str, Path_]) -> Path_:
+    """``tool."my.group".x`` → ``("tool", "my.group", "x")``, remembered in ``memo`` (the
+    run's: a monorepo's TOML files repeat the same keys; cleared when it holds
+    :data:`_SPLIT_MAX` keys)."""
+    found = memo.get(key)
     if found is None:
-        if len(_SPLIT) >= _SPLIT_MAX:
-            _SPLIT.clear()
-        found = _SPLIT[key] = tuple(_unquote(m.group(0)) for m in _PART.finditer(key))
+        if len(memo) >= _SPLIT_MAX:
+            memo.clear()
+        found = memo[key] = tuple(_unquote(m.group(0)) for m in _PART.finditer(key))
     return found
 
 
-_SPLIT: dict[str, Path_] = {}
 _SPLIT_MAX = 65536
 
 
@@ -140,14 +139,24 @@ def memo_by_value(
     return found
 
 
-@functools.lru_cache(maxsize=4096)
-def canonical_specifier(text: str) -> str | None:
-    """``str(SpecifierSet(text))`` (memoized: a monorepo repeats its Python constraints),
-    or ``None`` when ``text`` is not a valid specifier set."""
+def canonical_specifier(text: str, ctx: ReadContext) -> str | None:
+    """``str(SpecifierSet(text))``, or ``None`` when ``text`` is not a valid specifier set;
+    memoized for the run in ``ctx.cache`` (a monorepo repeats its Python constraints),
+    cleared when it holds :data:`_SPECIFIERS_MAX` texts."""
+    memo: dict[str, str | None] = run_memo(ctx, __name__, "specifier")
+    if text in memo:
+        return memo[text]
     try:
-        return str(SpecifierSet(text))
+        found: str | None = str(SpecifierSet(text))
     except InvalidSpecifier:
-        return None
+        found = None
+    if len(memo) >= _SPECIFIERS_MAX:
+        memo.clear()
+    memo[text] = found
+    return found
+
+
+_SPECIFIERS_MAX = 4096
 
 
 def _unquote(token: str) -> str:
@@ -176,7 +185,10 @@ class TomlIndex:
     the enclosing ``[[array.of.tables]]`` entry (0 outside arrays of tables).
     """
 
-    def __init__(self, text: str) -> None:
+    def __init__(self, text: str, split_memo: dict[str, Path_] | None = None) -> None:
+        """Index ``text``; ``split_memo`` is the run's memo for :func:`split_dotted` (a
+        fresh one when not given)."""
+        self._split_memo: dict[str, Path_] = {} if split_memo is None else split_memo
         self._keys: dict[tuple[Path_, int], int] = {}
         self._arrays: dict[tuple[Path_, int], list[int]] = {}
         self._tables: dict[tuple[Path_, int], int] = {}
@@ -234,7 +246,7 @@ class TomlIndex:
                 return
             key = _KEY.match(line)
             if key:
-                path = self._table + split_dotted(key.group(1))
+                path = self._table + split_dotted(key.group(1), self._split_memo)
                 occurrence = self._occurrence(path)
                 for end in range(len(self._table) + 1, len(path) + 1):
                     self._keys.setdefault((path[:end], occurrence), number)
@@ -243,7 +255,7 @@ class TomlIndex:
         self._value(line, 0, number, None)
 
     def _header(self, match: re.Match[str], number: int) -> None:
-        path = split_dotted(match.group(2))
+        path = split_dotted(match.group(2), self._split_memo)
         if match.group(1) == "[[":
             count = self._array_table_counts.get(path, 0)
             self._array_table_counts[path] = count + 1
@@ -328,7 +340,8 @@ def read_toml(path: Path, ctx: ReadContext, result: SourceResult) -> tuple[str, 
     if rel not in result.files:
         result.files.append(rel)
     text = ctx.read_text(path)
-    data = _PARSED_TOML.get(text)
+    parsed: dict[str, dict[str, Any]] = run_memo(ctx, __name__, "toml")
+    data = parsed.get(text)
     if data is not None:
         return text, data
     try:
@@ -339,34 +352,32 @@ def read_toml(path: Path, ctx: ReadContext, result: SourceResult) -> tuple[str, 
         message = str(exc)
         reason = _PARSE_ERROR_WHERE.sub(r" (\1)", message)
         raise InputError(rel, f"invalid TOML: {reason}", toml_error_line(message, text)) from exc
-    if len(_PARSED_TOML) >= _TOML_MEMO_MAX:
-        _PARSED_TOML.clear()
-    _PARSED_TOML[text] = data
+    if len(parsed) >= _TOML_MEMO_MAX:
+        parsed.clear()
+    parsed[text] = data
     return text, data
 
 
-_PARSED_TOML: dict[str, dict[str, Any]] = {}
-"""A valid TOML text → what ``tomli`` parsed from it, for :func:`read_toml`: a monorepo
-holds copies of one lock file or pyproject (steps of one tutorial, templates), and the
-parse depends on the text alone. The data are shared by every reader of an equal text,
-which only read them (no reader changes what it is given). Invalid texts are not kept:
-they raise, with their message, each time. Per process; cleared when it holds
-:data:`_TOML_MEMO_MAX` texts."""
-
 _TOML_MEMO_MAX = 1024
+"""Texts each TOML memo holds at most (it starts over when full).
 
-_INDEXES: dict[str, TomlIndex] = {}
-""":func:`toml_index` per text, likewise."""
+:func:`read_toml` keeps, in the run's ``ctx.cache``, a valid TOML text → what ``tomli``
+parsed from it: a monorepo holds copies of one lock file or pyproject (steps of one
+tutorial, templates), and the parse depends on the text alone. The data are shared by
+every reader of an equal text, which only read them (no reader changes what it is given).
+Invalid texts are not kept: they raise, with their message, each time. :func:`toml_index`
+keeps its indexes likewise."""
 
 
-def toml_index(text: str) -> TomlIndex:
-    """``TomlIndex(text)``, once per distinct text (see :data:`_PARSED_TOML`): an index
-    depends on the text alone and is only queried once built."""
-    found = _INDEXES.get(text)
+def toml_index(text: str, ctx: ReadContext) -> TomlIndex:
+    """``TomlIndex(text)``, once per distinct text in the run (see :data:`_TOML_MEMO_MAX`):
+    an index depends on the text alone and is only queried once built."""
+    indexes: dict[str, TomlIndex] = run_memo(ctx, __name__, "toml_index")
+    found = indexes.get(text)
     if found is None:
-        if len(_INDEXES) >= _TOML_MEMO_MAX:
-            _INDEXES.clear()
-        found = _INDEXES[text] = TomlIndex(text)
+        if len(indexes) >= _TOML_MEMO_MAX:
+            indexes.clear()
+        found = indexes[text] = TomlIndex(text, run_memo(ctx, __name__, "split_dotted"))
     return found
 
 

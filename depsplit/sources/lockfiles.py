@@ -87,7 +87,7 @@ def _toml_lock(
     name = path.name
     table = "packages" if name.startswith("pylock.") else "package"
     packages = data.get(table, [])
-    index = toml_index(text)
+    index = toml_index(text, ctx)
     pins = _Pins(rel, result, ctx)
     if not isinstance(packages, list):
         pins.error(f"[[{table}]] must be an array of tables", index.key_line((table,)))

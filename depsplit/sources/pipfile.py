@@ -136,7 +136,7 @@ def read(path: Path, ctx: ReadContext) -> SourceResult:
         result.error(exc.file, exc.message, exc.line)
         return result
     rel = ctx.rel(path)
-    index = toml_index(text)
+    index = toml_index(text, ctx)
     sources = _sources(data.get("source"), rel, index, result)
     search_all = _search_all_sources(data.get("pipenv"), rel, index, result)
     _requires(data.get("requires"), rel, index, result)

@@ -76,7 +76,7 @@ class _Reader:
         self.result.requirements.append(localize(req, self.ctx))
 
     def python(self, specifier: str, line: int | None, what: str) -> None:
-        spec = canonical_specifier(specifier)
+        spec = canonical_specifier(specifier, self.ctx)
         if spec is None:
             self.error(f"invalid {what} {specifier!r}", line)
             return
@@ -323,7 +323,7 @@ def read(path: Path, ctx: ReadContext) -> SourceResult:
     except InputError as exc:
         result.error(exc.file, exc.message, exc.line)
         return result
-    reader = _Reader(ctx.rel(path), toml_index(text), result, ctx)
+    reader = _Reader(ctx.rel(path), toml_index(text, ctx), result, ctx)
     if "project" in data:
         reader.project(data["project"])
     if "dependency-groups" in data:

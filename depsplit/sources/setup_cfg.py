@@ -108,7 +108,7 @@ def read(path: Path, ctx: ReadContext) -> SourceResult:
     if "python_requires" in options:
         option = options["python_requires"]
         value = " ".join(v for _, v in option.lines)
-        spec = canonical_specifier(value)
+        spec = canonical_specifier(value, ctx)
         if spec is None:
             result.error(rel, f"invalid python_requires {value!r}", option.line)
         else:
