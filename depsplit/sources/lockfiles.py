@@ -519,7 +519,7 @@ def _poetry_edges(
             if spec.get("optional") is True and extra is None:
                 continue
             try:
-                text, _editable, _warning = poetry_requirement(name, spec)
+                text, _editable, _warning = poetry_requirement(name, spec, pins.ctx)
                 req = PkgRequirement(text)
             except (InvalidRequirement, PoetryConstraintError, TypeError, ValueError):
                 continue  # the package itself is read and reported as it is

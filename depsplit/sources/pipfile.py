@@ -20,7 +20,7 @@ from packaging.markers import default_environment
 from depsplit.errors import InputError
 from depsplit.model import IndexOption, Origin, PythonRequirement, Role
 from depsplit.redact import redact_url
-from depsplit.sources.base import ReadContext, SourceResult, parse_requirement
+from depsplit.sources.base import ReadContext, SourceResult, parse_requirement, run_memo
 from depsplit.sources.locate import (
     TomlIndex,
     localize,
@@ -74,14 +74,13 @@ def entry_requirement(name: str, value: object) -> tuple[str, bool]:
     return f"{name}{extras}{version}" + (f"; {marker}" if marker else ""), editable
 
 
-def _entry_requirement(name: str, value: object) -> tuple[str, bool]:
-    """:func:`entry_requirement`, memoized on ``name`` and the entry's value
+def _entry_requirement(name: str, value: object, ctx: ReadContext) -> tuple[str, bool]:
+    """:func:`entry_requirement`, memoized for the run (in ``ctx.cache``) on ``name`` and the
+    entry's value
     (:func:`~depsplit.sources.locate.memo_by_value`): a monorepo's Pipfiles repeat their
     entries. A bad value is not memoized; it raises again."""
-    return memo_by_value(_ENTRIES, name, value, entry_requirement)
-
-
-_ENTRIES: dict[tuple[str, Hashable], tuple[str, bool]] = {}
+    memo: dict[tuple[str, Hashable], tuple[str, bool]] = run_memo(ctx, __name__, "entries")
+    return memo_by_value(memo, name, value, entry_requirement)
 
 
 def _url(value: Mapping[str, Any]) -> str | None:
@@ -155,7 +154,7 @@ def read(path: Path, ctx: ReadContext) -> SourceResult:
             if isinstance(value, Mapping) and "index" in value:
                 _package_index(name, value["index"], sources, named, rel, line, result)
             try:
-                text_, editable = _entry_requirement(name, value)
+                text_, editable = _entry_requirement(name, value, ctx)
                 req = parse_requirement(
                     text_, Origin(rel, line), role=role, group=group, editable=editable, ctx=ctx
                 )

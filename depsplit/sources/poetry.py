@@ -14,13 +14,14 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Hashable, Iterable, Mapping, Sequence
-from typing import Any
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
+from typing import Any, TypeVar
 
 from packaging.ranges import VersionRange
 from packaging.specifiers import InvalidSpecifier, Specifier, SpecifierSet
 from packaging.version import VERSION_PATTERN, InvalidVersion, Version
 
+from depsplit.sources.base import ReadContext, run_memo
 from depsplit.sources.locate import memo_by_value
 
 
@@ -216,8 +217,28 @@ def _ordered(clauses: Iterable[str]) -> list[Specifier]:
     )
 
 
-@functools.lru_cache(maxsize=4096)
-def poetry_specifier(text: str) -> tuple[str, str | None]:
+_T = TypeVar("_T")
+
+_MEMO_MAX = 4096
+"""Entries each memo of :func:`_memoized` holds at most (it starts over when full)."""
+
+
+def _memoized(ctx: ReadContext | None, kind: str, key: Hashable, compute: Callable[[], _T]) -> _T:
+    """``compute()``, remembered under ``key`` in the run's memo ``kind`` (in ``ctx.cache``);
+    computed every time without a ``ctx``. What raises is not remembered: it raises again."""
+    if ctx is None:
+        return compute()
+    memo: dict[Hashable, _T] = run_memo(ctx, __name__, kind)
+    if key in memo:
+        return memo[key]
+    found = compute()
+    if len(memo) >= _MEMO_MAX:
+        memo.clear()
+    memo[key] = found
+    return found
+
+
+def poetry_specifier(text: str, ctx: ReadContext | None = None) -> tuple[str, str | None]:
     """Translate a Poetry constraint into a PEP 440 specifier set string.
 
     Returns ``(specifier, warning)``: ``warning`` is set when ``text`` is a union (``||``)
@@ -227,8 +248,14 @@ def poetry_specifier(text: str) -> tuple[str, str | None]:
     version. An empty constraint (``>2,<1``) gives ``"<0"``, which nothing satisfies,
     with a warning.
 
+    Memoized for the run with ``ctx`` (a monorepo repeats its constraints).
+
     Raises :class:`PoetryConstraintError` for what poetry-core refuses.
     """
+    return _memoized(ctx, "specifier", text, lambda: _poetry_specifier(text))
+
+
+def _poetry_specifier(text: str) -> tuple[str, str | None]:
     alternatives = parse_poetry_constraint(text)
     if _union(alternatives).is_empty:
         return "<0", f"version constraint {text!r} allows no version"
@@ -257,8 +284,7 @@ def _marker_clauses(name: str, clauses: Iterable[str]) -> str:
     return " and ".join(parts)
 
 
-@functools.lru_cache(maxsize=4096)
-def python_marker(text: str, name: str = "python_version") -> str:
+def python_marker(text: str, name: str = "python_version", ctx: ReadContext | None = None) -> str:
     """A Poetry constraint on ``name`` as a PEP 508 marker (``""``: any version), after
     poetry-core ``create_nested_marker``: one ``or`` branch per run of alternatives that
     together form one specifier set.
@@ -270,10 +296,15 @@ def python_marker(text: str, name: str = "python_version") -> str:
     ``repr`` is for debugging and shows ``.dev0`` bounds), so the branches are built from
     the alternatives as written rather than from the range's intervals.
 
-    Memoized (a pure function of its arguments; a refused constraint raises again).
+    Memoized for the run with ``ctx`` (a pure function of its arguments; a refused
+    constraint raises again).
 
     Raises :class:`PoetryConstraintError` for what poetry-core refuses.
     """
+    return _memoized(ctx, "python_marker", (text, name), lambda: _python_marker(text, name))
+
+
+def _python_marker(text: str, name: str) -> str:
     alternatives = parse_poetry_constraint(text)
     groups: list[list[SpecifierSet]] = []
     for alternative in alternatives:
@@ -326,25 +357,30 @@ def _platform_marker(text: str) -> str:
 # --- dependency tables ------------------------------------------------------------------
 
 
-def poetry_requirement(name: str, spec: Mapping[str, Any]) -> tuple[str, bool, str | None]:
+def poetry_requirement(
+    name: str, spec: Mapping[str, Any], ctx: ReadContext | None = None
+) -> tuple[str, bool, str | None]:
     """A Poetry dependency table as ``(PEP 508 text, editable, warning)``, following
     poetry-core ``Factory.create_dependency``: ``git`` / ``path`` / ``file`` / ``url``
     sources win over ``version``; ``python`` and ``platform`` become markers ANDed with
     ``markers``.
 
-    Memoized on ``name`` and the table's value (see :func:`~depsplit.sources.locate.frozen`):
-    a monorepo declares the same dependency the same way in many apps. A bad value is not
-    memoized; it raises again.
+    Memoized for the run with ``ctx``, on ``name`` and the table's value (see
+    :func:`~depsplit.sources.locate.frozen`): a monorepo declares the same dependency the
+    same way in many apps. A bad value is not memoized; it raises again.
 
     Raises :class:`PoetryConstraintError` or :class:`TypeError` for a bad value.
     """
-    return memo_by_value(_REQUIREMENTS, name, spec, _poetry_requirement)
+    if ctx is None:
+        return _poetry_requirement(name, spec, None)
+    memo: dict[tuple[str, Hashable], tuple[str, bool, str | None]]
+    memo = run_memo(ctx, __name__, "requirement")
+    return memo_by_value(memo, name, spec, lambda n, s: _poetry_requirement(n, s, ctx))
 
 
-_REQUIREMENTS: dict[tuple[str, Hashable], tuple[str, bool, str | None]] = {}
-
-
-def _poetry_requirement(name: str, spec: Mapping[str, Any]) -> tuple[str, bool, str | None]:
+def _poetry_requirement(
+    name: str, spec: Mapping[str, Any], ctx: ReadContext | None
+) -> tuple[str, bool, str | None]:
     raw_extras = spec.get("extras", [])
     if not isinstance(raw_extras, list) or not all(isinstance(e, str) for e in raw_extras):
         raise TypeError("extras must be an array of strings")
@@ -356,7 +392,7 @@ def _poetry_requirement(name: str, spec: Mapping[str, Any]) -> tuple[str, bool, 
     if spec.get("markers"):
         markers.append(spec["markers"])
     if spec.get("python"):
-        markers.append(python_marker(spec["python"]))
+        markers.append(python_marker(spec["python"], ctx=ctx))
     if spec.get("platform"):
         markers.append(_platform_marker(spec["platform"]))
     markers = [m for m in markers if m]
@@ -369,7 +405,7 @@ def _poetry_requirement(name: str, spec: Mapping[str, Any]) -> tuple[str, bool, 
         version = spec.get("version", "*")
         if not isinstance(version, str):
             raise TypeError(f"version must be a string, got {value_kind(version)}")
-        specifier, warning = poetry_specifier(version)
+        specifier, warning = poetry_specifier(version, ctx)
         text = f"{name}{extras}{specifier}" + (f"; {marker}" if marker else "")
     editable = spec.get("develop") is True and ("path" in spec or "git" in spec)
     return text, editable, warning

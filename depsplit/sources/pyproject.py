@@ -257,7 +257,7 @@ class _Reader:
 
     def poetry_python(self, value: str, line: int | None) -> None:
         try:
-            spec, warning = poetry_specifier(value)
+            spec, warning = poetry_specifier(value, self.ctx)
         except PoetryConstraintError as exc:
             self.error(f"python: {exc}", line)
             return
@@ -280,7 +280,7 @@ class _Reader:
             self.error(f"{shown(name)}: expected {_DEP_TYPES}, got {value_kind(value)}", line)
             return
         try:
-            text, editable, warning = poetry_requirement(name, value)
+            text, editable, warning = poetry_requirement(name, value, self.ctx)
         except (PoetryConstraintError, TypeError) as exc:
             self.error(f"{shown(name)}: {exc}", line)
             return

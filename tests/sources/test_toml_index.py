@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from depsplit.sources import pipfile, poetry
+from depsplit.sources.base import ReadContext
 from depsplit.sources.locate import TomlIndex, frozen
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -172,14 +173,16 @@ def test_frozen_tells_values_apart() -> None:
 
 
 def test_memoized_readers_match_and_raise_again() -> None:
+    ctx = ReadContext(Path("."))
     spec = {"version": "^1.2", "extras": ["x"], "markers": "os_name == 'nt'"}
-    assert poetry.poetry_requirement("pkg", spec) == poetry._poetry_requirement("pkg", spec)
-    assert poetry.poetry_requirement("pkg", spec) == poetry._poetry_requirement("pkg", spec)
+    expected = poetry._poetry_requirement("pkg", spec, None)
+    assert poetry.poetry_requirement("pkg", spec, ctx) == expected
+    assert poetry.poetry_requirement("pkg", spec, ctx) == expected
     for _ in range(2):
         with pytest.raises(poetry.PoetryConstraintError):
-            poetry.poetry_requirement("pkg", {"version": "^^1"})
+            poetry.poetry_requirement("pkg", {"version": "^^1"}, ctx)
         with pytest.raises(TypeError):
-            pipfile._entry_requirement("pkg", {"version": True})
+            pipfile._entry_requirement("pkg", {"version": True}, ctx)
     entry = {"version": "==1.0", "sys_platform": "== 'win32'"}
-    assert pipfile._entry_requirement("pkg", entry) == pipfile.entry_requirement("pkg", entry)
-    assert pipfile._entry_requirement("pkg", "1.0") == ("pkg==1.0", False)
+    assert pipfile._entry_requirement("pkg", entry, ctx) == pipfile.entry_requirement("pkg", entry)
+    assert pipfile._entry_requirement("pkg", "1.0", ctx) == ("pkg==1.0", False)
