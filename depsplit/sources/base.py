@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 import re
 import stat
-from collections.abc import Mapping
+from collections.abc import Hashable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -256,7 +256,7 @@ _PARSED_MAX = 65536
 """Texts the memo of :func:`_parse_pep508` holds at most (it starts over when full)."""
 
 
-def run_memo(ctx: ReadContext, module: str, kind: str) -> dict[Any, Any]:
+def run_memo(ctx: ReadContext, module: str, kind: Hashable) -> dict[Any, Any]:
     """The run's memo named ``kind`` of ``module``: a dict kept in ``ctx.cache`` under
     ``(module, kind)``, created empty on first use. Kept for one run only, so that nothing
     read survives it; the caller bounds its size."""

@@ -23,7 +23,6 @@ import json
 import re
 from collections import deque
 from collections.abc import Iterable, Mapping
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -37,7 +36,7 @@ from depsplit.errors import InputError
 from depsplit.model import Origin, Target
 from depsplit.nesting import NestingError, json_loads
 from depsplit.sources import pipfile
-from depsplit.sources.base import ReadContext, SourceResult, parse_requirement
+from depsplit.sources.base import ReadContext, SourceResult, parse_requirement, run_memo
 from depsplit.sources.locate import find_line, localize, read_toml, shown, toml_index
 from depsplit.sources.poetry import PoetryConstraintError, poetry_requirement
 
@@ -145,10 +144,13 @@ def _toml_lock(
 # graph, and written back as a short marker with the same value in every one of them.
 
 
-@lru_cache(maxsize=8)
-def _environments(
-    platforms: tuple[str, ...], pythons: tuple[str, ...]
-) -> tuple[tuple[str, ...], tuple[str, ...], tuple[dict[str, str], ...]]:
+_Key = tuple[tuple[str, ...], tuple[str, ...]]
+"""The targets: ``PLATFORMS`` and ``SUPPORTED_PYTHONS``."""
+_Environments = tuple[tuple[str, ...], tuple[str, ...], tuple[dict[str, str], ...]]
+"""What :func:`_environments` returns."""
+
+
+def _environments(platforms: tuple[str, ...], pythons: tuple[str, ...]) -> _Environments:
     """The target machines (deduplicated, in ``PLATFORMS`` order), the CPython minors, and one
     PEP 508 environment per (machine, minor), machine-major: bit ``m * len(pythons) + p``."""
     machines: dict[str, str] = {}
@@ -168,10 +170,18 @@ class _Envs:
     Read from :mod:`depsplit.target` at each use (``PLATFORMS`` × ``SUPPORTED_PYTHONS``), so
     the supported minors are never copied here."""
 
-    def __init__(self) -> None:
+    def __init__(self, ctx: ReadContext) -> None:
+        """The environments of the current targets; they and the masks of markers over them
+        are memoized for the run in ``ctx.cache`` (every lock file of a monorepo asks the
+        same questions)."""
         self.key = (tuple(tgt.PLATFORMS), tuple(tgt.SUPPORTED_PYTHONS))
-        self.machines, self.pythons, self.envs = _environments(*self.key)
+        environments: dict[_Key, _Environments] = run_memo(ctx, __name__, "environments")
+        found = environments.get(self.key)
+        if found is None:
+            found = environments[self.key] = _environments(*self.key)
+        self.machines, self.pythons, self.envs = found
         self.all = (1 << len(self.envs)) - 1
+        self._masks: dict[tuple[str, str], int] = run_memo(ctx, __name__, ("masks", self.key))
 
     def mask(self, marker: str | None, extra: str = "") -> int:
         """The environments where ``marker`` holds with ``extra`` requested (``""``: none).
@@ -179,7 +189,12 @@ class _Envs:
         marker raises :class:`~packaging.markers.InvalidMarker`."""
         if not marker:
             return self.all
-        return _mask(self.key, marker, extra)
+        found = self._masks.get((marker, extra))
+        if found is None:
+            if len(self._masks) >= _MASKS_MAX:
+                self._masks.clear()
+            found = self._masks[marker, extra] = _mask(self.envs, marker, extra)
+        return found
 
     def marker(self, mask: int) -> str | None:
         """A short marker true in exactly the environments of ``mask`` (``None``: all):
@@ -234,11 +249,15 @@ class _Envs:
         return " or ".join(f"({part})" for part in parts)
 
 
-@lru_cache(maxsize=16384)
-def _mask(key: tuple[tuple[str, ...], tuple[str, ...]], marker: str, extra: str) -> int:
+_MASKS_MAX = 16384
+"""Markers the run's memo of :meth:`_Envs.mask` holds at most (it starts over when full)."""
+
+
+def _mask(envs: tuple[dict[str, str], ...], marker: str, extra: str) -> int:
+    """The environments of ``envs`` (one bit each) where ``marker`` holds with ``extra``."""
     parsed = Marker(marker)
     mask = 0
-    for bit, env in enumerate(_environments(*key)[2]):
+    for bit, env in enumerate(envs):
         try:
             holds = parsed.evaluate({**env, "extra": extra})
         except (UndefinedComparison, UndefinedEnvironmentName, ValueError):
@@ -329,7 +348,7 @@ def _uv_paths(
     "." }`` or ``{ virtual = "." }``) and the ``[manifest] members``, along ``dependencies``
     (and ``optional-dependencies`` of the extras an edge asks); a root's dev groups and extras
     are not followed. ``None`` when the lock names no project (then every package counts)."""
-    envs = _Envs()
+    envs = _Envs(pins.ctx)
     by_name: dict[str, list[int]] = {}
     names: list[str] = []
     own: list[int] = []
@@ -461,7 +480,7 @@ def _poetry_paths(
             direct.append((req.name, spec))
     if not direct:
         return None
-    envs = _Envs()
+    envs = _Envs(pins.ctx)
     by_name: dict[str, list[int]] = {}
     for i, package in enumerate(packages):
         if isinstance(package, Mapping) and isinstance(package.get("name"), str):
