@@ -71,3 +71,38 @@ def test_no_module_level_memo(module: str) -> None:
         or hasattr(value, "cache_info")
     ]
     assert found == [], found
+
+
+def _sources_modules() -> list[str]:
+    import pkgutil
+
+    import depsplit.sources
+
+    return sorted(
+        f"depsplit.sources.{m.name}" for m in pkgutil.iter_modules(depsplit.sources.__path__)
+    )
+
+
+@pytest.mark.parametrize("module", _sources_modules())
+def test_sources_hold_no_module_level_memo(module: str) -> None:
+    """What the readers remember lives in the run's ``ReadContext.cache`` (issue 20 #2):
+    no module of :mod:`depsplit.sources` holds a module-level dict, list or set, nor a
+    ``functools`` cache of its own taking arguments. Constant tables stay: read-only
+    mappings, and patterns compiled on first use (a cached function of no argument)."""
+    import importlib
+    import inspect
+
+    def is_memo(value: object) -> bool:
+        if isinstance(value, (dict, list, set)):
+            return True
+        wrapped = getattr(value, "__wrapped__", None)
+        if not hasattr(value, "cache_info") or getattr(value, "__module__", None) != module:
+            return False  # not a cache, or another module's (checked with that module)
+        return wrapped is None or bool(inspect.signature(wrapped).parameters)
+
+    found = [
+        name
+        for name, value in vars(importlib.import_module(module)).items()
+        if not name.startswith("__") and is_memo(value)
+    ]
+    assert found == [], found

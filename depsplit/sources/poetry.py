@@ -15,6 +15,7 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
+from types import MappingProxyType
 from typing import Any, TypeVar
 
 from packaging.ranges import VersionRange
@@ -205,7 +206,9 @@ def _hull(alternatives: Sequence[SpecifierSet]) -> list[str]:
     return clauses
 
 
-_OP_ORDER = {">=": 0, ">": 0, "~=": 0, "==": 1, "===": 1, "<": 2, "<=": 2, "!=": 3}
+_OP_ORDER = MappingProxyType(
+    {">=": 0, ">": 0, "~=": 0, "==": 1, "===": 1, "<": 2, "<=": 2, "!=": 3}
+)
 
 
 def _ordered(clauses: Iterable[str]) -> list[Specifier]:

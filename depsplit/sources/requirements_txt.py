@@ -16,6 +16,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
 import pip_requirements_parser as prp
@@ -35,20 +36,22 @@ MAX_INCLUDE_DEPTH = 32
 _ENV_REF = re.compile(r"\$\{[A-Za-z0-9_]+\}")
 _HIDDEN_BREAK = re.compile("[\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]")
 """Characters pip's reader (``str.splitlines``) breaks lines at, and an editor does not."""
-_OPTION_NAMES = {
-    "index_url": "--index-url",
-    "extra_index_urls": "--extra-index-url",
-    "find_links": "--find-links",
-    "trusted_hosts": "--trusted-host",
-    "no_index": "--no-index",
-    "pre": "--pre",
-    "prefer_binary": "--prefer-binary",
-    "require_hashes": "--require-hashes",
-    "no_binary": "--no-binary",
-    "only_binary": "--only-binary",
-    "use_feature": "--use-feature",
-    "features_enabled": "--use-feature",
-}
+_OPTION_NAMES = MappingProxyType(
+    {
+        "index_url": "--index-url",
+        "extra_index_urls": "--extra-index-url",
+        "find_links": "--find-links",
+        "trusted_hosts": "--trusted-host",
+        "no_index": "--no-index",
+        "pre": "--pre",
+        "prefer_binary": "--prefer-binary",
+        "require_hashes": "--require-hashes",
+        "no_binary": "--no-binary",
+        "only_binary": "--only-binary",
+        "use_feature": "--use-feature",
+        "features_enabled": "--use-feature",
+    }
+)
 
 
 @dataclass(frozen=True)
