@@ -27,7 +27,13 @@ from packaging.utils import canonicalize_name
 from depsplit.errors import InputError
 from depsplit.model import IndexOption, Origin, Requirement, Role
 from depsplit.redact import redact_text, redact_url
-from depsplit.sources.base import ReadContext, SourceResult, as_written, simple_pep508
+from depsplit.sources.base import (
+    ReadContext,
+    SourceResult,
+    as_written,
+    run_memo,
+    simple_pep508,
+)
 from depsplit.specalgebra import MAX_CLAUSES, clause_problem
 from depsplit.target import MAX_MARKER_LENGTH, marker_problem, short
 
@@ -156,14 +162,10 @@ _LINES_MAX = 65536
 
 
 def _memo(ctx: ReadContext, kind: str) -> dict[str, tuple[_Item, ...]]:
-    """The run's memo of what lines say, in ``ctx.cache``: ``"physical"``, a line of a file
-    without continuations; ``"logical"``, a logical line (comment removed, continuations
-    joined). Kept for one run only, so that nothing read survives it."""
-    key = (__name__, kind)
-    memo = ctx.cache.get(key)
-    if memo is None:
-        memo = ctx.cache[key] = {}
-    return memo  # type: ignore[return-value]
+    """The run's memo of what lines say (:func:`~depsplit.sources.base.run_memo`):
+    ``"physical"``, a line of a file without continuations; ``"logical"``, a logical line
+    (comment removed, continuations joined)."""
+    return run_memo(ctx, __name__, kind)
 
 
 def _remember(memo: dict[str, tuple[_Item, ...]], line: str, items: tuple[_Item, ...]) -> None:
