@@ -482,7 +482,7 @@ def read_apps(
 
 
 def _settle(candidate: Candidate, ctx: ReadContext, problems: list[Diagnostic]) -> bool:
-    """Read whole the files discovery could not settle from their first MiB
+    """Parse the files whose content decides whether their directory is an app
     (:attr:`Candidate.unsure`): one that defines the app joins the files read; one that
     cannot be read or parsed is an error on that file, whether or not the directory is an
     app (a broken ``pyproject.toml`` alone hid its app). Whether the candidate is an app."""

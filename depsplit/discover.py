@@ -58,10 +58,9 @@ class Candidate:
     claims: list[Claim] = field(default_factory=list)
     """The files the readers of :data:`depsplit.sources.READERS` claim here, in their
     order (the order they are read in). An ``unsure`` claim is a ``pyproject.toml`` or
-    ``setup.cfg`` whose first MiB does not show that it makes the directory an app (no
-    ``[project]`` line, no ``install_requires``), or which could not be read:
-    :func:`depsplit.analyze.read_apps` reads it whole to decide, and reports it when it
-    cannot be read or parsed."""
+    ``setup.cfg``: :func:`depsplit.analyze.read_apps` parses it to decide (a project
+    table; ``install_requires`` in ``[options]``), and reports it when it cannot be read
+    or parsed."""
 
     @property
     def defining(self) -> list[Path]:

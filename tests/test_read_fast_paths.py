@@ -160,15 +160,6 @@ def _reference_walk(root: Path, config: Config, too_deep: list[str]) -> list[Can
                 return True
         return False
 
-    def head(path: Path) -> str:
-        try:
-            if not path.is_file():
-                return ""
-            with path.open("rb") as fh:
-                return fh.read(1 << 20).decode("utf-8", errors="replace")
-        except OSError:
-            return ""
-
     reader = {r.name: r for r in READERS}
 
     def candidate(directory: Path, names: set[str]) -> Candidate | None:
@@ -192,17 +183,11 @@ def _reference_walk(root: Path, config: Config, too_deep: list[str]) -> list[Can
         dev.extend(directory / n for n in sorted(names) if DEV_NAMES.match(n))
         claims += [("requirements", p, "defining") for p in main]
         if "pyproject.toml" in names:
-            found = re.search(
-                r"^\s*\[\s*(?:project|tool\.poetry)\s*\]", head(directory / "pyproject.toml"), re.M
-            )
-            claims.append(
-                ("pyproject", directory / "pyproject.toml", "defining" if found else "unsure")
-            )
+            claims.append(("pyproject", directory / "pyproject.toml", "unsure"))
         if "Pipfile" in names:
             claims.append(("pipfile", directory / "Pipfile", "defining"))
         if "setup.cfg" in names:
-            found = re.search(r"^\s*install_requires\s*=", head(directory / "setup.cfg"), re.M)
-            claims.append(("setup_cfg", directory / "setup.cfg", "defining" if found else "unsure"))
+            claims.append(("setup_cfg", directory / "setup.cfg", "unsure"))
         if not claims:
             return None
         locks = [directory / n for n in LOCK_FILES if n in names]
@@ -346,19 +331,28 @@ def test_walk_agrees_with_a_pathlib_walk(odd_tree: Path, config: Config) -> None
     assert walk(odd_tree / "a", config) == _reference_walk(odd_tree / "a", config, [])
 
 
-def test_walk_finds_a_table_within_the_first_mebibyte_only(odd_tree: Path) -> None:
-    """The quick scan reads the first MiB; a table further down is settled by reading the
-    file whole (fail closed: it is an app all the same)."""
-    found = {
-        c.path.name
-        for c in walk(odd_tree, Config())
-        if any(p.name == "pyproject.toml" for p in c.defining)
-    }
-    assert "late" in found
-    assert "too-late" not in found
+def test_a_project_table_anywhere_in_the_file_makes_an_app(odd_tree: Path) -> None:
+    """Whether a pyproject.toml makes its directory an app is decided by parsing it whole,
+    as its reader reads it: a table after a MiB of comments counts."""
     unsure = {c.path.name for c in walk(odd_tree, Config()) if c.unsure}
-    assert "too-late" in unsure
-    assert [a.path for a in analyze(odd_tree, Config(apps=("too-late",))).apps] == ["too-late"]
+    assert {"late", "too-late"} <= unsure
+    apps = analyze(odd_tree, Config(apps=("late", "too-late"))).apps
+    assert [a.path for a in apps] == ["late", "too-late"]
+
+
+def test_a_table_header_inside_a_string_makes_no_app(tmp_path: Path) -> None:
+    """``[project]`` or ``install_requires`` written inside a string or another section
+    is not a project table: the directory is not an app (a first-MiB pattern once took
+    it for one)."""
+    _write(
+        tmp_path,
+        {
+            "doc/pyproject.toml": '[tool.x]\ndoc = """\n[project]\n"""\n',
+            "cfg/setup.cfg": "[tool:other]\ninstall_requires = flask\n",
+            "app/requirements.txt": "flask==2.0\n",
+        },
+    )
+    assert [a.path for a in analyze(tmp_path, Config()).apps] == ["app"]
 
 
 # --------------------------------------------------------------------------- line memo

@@ -1,7 +1,8 @@
 """The readers of the formats depsplit knows (:class:`~depsplit.sources.interface.Reader`).
 
-Each claims its files by name (and, for ``pyproject.toml`` and ``setup.cfg``, by a look at
-their first MiB) and reads them with its format module, imported when first read: discovery
+Each claims its files by name (``pyproject.toml`` and ``setup.cfg`` as unsure: parsed
+whole, they define an app only with a project table or ``install_requires`` in
+``[options]``) and reads them with its format module, imported when first read: discovery
 alone never loads a parser. A new format is a module with its own reader, added to
 :data:`depsplit.sources.READERS`.
 """
@@ -14,7 +15,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from depsplit.sources.interface import UNLISTABLE, Claim, Problems, Status, shows
+from depsplit.sources.interface import UNLISTABLE, Claim, Problems
 
 if TYPE_CHECKING:
     from depsplit.config import Config
@@ -33,9 +34,6 @@ DEV_DIR_NAMES = re.compile(
 LOCK_FILES = ("uv.lock", "poetry.lock", "Pipfile.lock", "pylock.toml")
 PYLOCK = re.compile(r"pylock\.[^.]+\.toml")
 PYTHON_FILES = (".python-version", "runtime.txt")
-
-_APP_TABLE = re.compile(r"^\s*\[\s*(?:project|tool\.poetry)\s*\]", re.MULTILINE)
-_INSTALL_REQUIRES = re.compile(r"^\s*install_requires\s*=", re.MULTILINE)
 
 
 class _Base:
@@ -135,8 +133,7 @@ class PyProject(_Base):
     ) -> list[Claim]:
         if "pyproject.toml" not in entries:
             return []
-        status: Status = "defining" if shows(entries["pyproject.toml"], _APP_TABLE) else "unsure"
-        return [Claim(self, directory / "pyproject.toml", status)]
+        return [Claim(self, directory / "pyproject.toml", "unsure")]
 
     def settle(self, path: Path, ctx: ReadContext) -> bool:
         from depsplit.sources import pyproject
@@ -184,8 +181,7 @@ class SetupCfg(_Base):
     ) -> list[Claim]:
         if "setup.cfg" not in entries:
             return []
-        status: Status = "defining" if shows(entries["setup.cfg"], _INSTALL_REQUIRES) else "unsure"
-        return [Claim(self, directory / "setup.cfg", status)]
+        return [Claim(self, directory / "setup.cfg", "unsure")]
 
     def settle(self, path: Path, ctx: ReadContext) -> bool:
         from depsplit.sources import setup_cfg

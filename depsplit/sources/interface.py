@@ -10,7 +10,6 @@ of :data:`depsplit.sources.READERS`, in that order; none of them names a format.
 from __future__ import annotations
 
 import os
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,7 +21,7 @@ if TYPE_CHECKING:
 
 Status = Literal["defining", "unsure", "read"]
 """What a claimed file does for its directory: ``defining`` makes it an app; ``unsure``
-may (its first MiB did not show it: :meth:`Reader.settle` reads it whole to decide);
+may (:meth:`Reader.settle` reads it whole to decide, as its reader reads it);
 ``read`` is read for an app the other files define, but never makes one."""
 
 Problems = list[tuple[str, str]]
@@ -93,38 +92,3 @@ class Reader(Protocol):
     def read(self, path: Path, ctx: ReadContext, **options: str) -> SourceResult:
         """What the file at ``path`` says. Bad input is a diagnostic with file and line,
         never an exception: one broken file never hides the rest of the monorepo."""
-
-
-_HEAD_CHUNK = 1 << 16
-
-
-def head(entry: os.DirEntry[str], limit: int = 1 << 20) -> str:
-    """The first ``limit`` bytes of a regular file (symlinks followed), decoded leniently;
-    ``""`` for anything else or on any error (the caller then reads the file whole, which
-    reports why it cannot).
-
-    ``DirEntry.is_file`` answers from the directory listing for a file that is not a
-    symlink (no ``stat``). The read asks for a small chunk first: a ``read(limit)``
-    allocates ``limit`` bytes however small the file is.
-    """
-    try:
-        if not entry.is_file():  # a FIFO would block, a device never ends
-            return ""
-        chunks = []
-        size = 0
-        with open(entry.path, "rb", buffering=0) as fh:
-            while size < limit:
-                chunk = fh.read(min(_HEAD_CHUNK, limit - size))
-                if not chunk:
-                    break
-                chunks.append(chunk)
-                size += len(chunk)
-        return b"".join(chunks).decode("utf-8", errors="replace")
-    except OSError:
-        return ""
-
-
-def shows(entry: os.DirEntry[str], pattern: re.Pattern[str]) -> bool:
-    """Whether the file's first MiB shows ``pattern`` (a quick yes; a no is not an answer:
-    the table may come later, as a dotted key, or the file may not be readable)."""
-    return bool(pattern.search(head(entry)))
