@@ -59,6 +59,12 @@ if TYPE_CHECKING:
 
 PYTHON = "<python>"
 MAX_ROUNDS = 20000
+LOOKAHEAD_DEPTH = 4
+"""How many links below a candidate :meth:`_Provider.doomed` looks for a top-level
+requirement that the candidate's dependencies cannot meet."""
+LOOKAHEAD_BUDGET = 3000
+"""How many releases' dependencies :meth:`_Provider.doomed` reads per resolution, at most
+(beyond it, a candidate is offered unproven, as without the look-ahead)."""
 
 
 # ------------------------------------------------------------------------------ public data
@@ -497,6 +503,9 @@ class _Provider(resolvelib.AbstractProvider[_Req, _Cand, str]):
         python: str,
         constraints: Mapping[str, SpecifierSet],
         leaves: frozenset[str] = frozenset(),
+        roots: Mapping[str, SpecifierSet] | None = None,
+        *,
+        lookahead: bool = True,
     ) -> None:
         self.finder = finder
         self.target = target
@@ -518,6 +527,17 @@ class _Provider(resolvelib.AbstractProvider[_Req, _Cand, str]):
         self._constraint_text = {k: str(v) for k, v in constraints.items()}
         self._empty: dict[str, tuple[str, SpecifierSet, bool]] = {}
         """Identifier → (key, specifier, single requirement) of its last empty match."""
+        self.roots: Mapping[str, SpecifierSet] = roots if roots is not None else constraints
+        """Project → what every solution must meet: its top-level requirements and its
+        ``-c`` constraint, as one specifier (the look-ahead's ground truth)."""
+        self.lookahead = lookahead
+        """Whether :meth:`find_matches` leaves out the candidates :meth:`doomed` proves to be
+        in no solution."""
+        self._doomed: set[tuple[str, Version]] = set()
+        self._unproven: dict[tuple[str, Version], int] = {}
+        """(project, version) → the depth to which :meth:`doomed` found no proof."""
+        self._unmet_memo: dict[tuple[str, str, int], bool] = {}
+        self._lookahead_budget = LOOKAHEAD_BUDGET
 
     # -- releases installable in the container
     def versions(self, key: str) -> Mapping[Version, tuple[IndexFile, ...]]:
@@ -607,6 +627,11 @@ class _Provider(resolvelib.AbstractProvider[_Req, _Cand, str]):
             ok = all(_python_ok(r.spec_text, self.python) for r in reqs)
             version = Version(self.python)
             return [_Cand(PYTHON, version, name="Python")] if ok and version not in bad else []
+        if not reqs:
+            # A criterion whose requirements all went with the pins that brought them, met
+            # again while resolvelib backjumps (``_patch_criteria``): nothing asks for the
+            # project any more, so nothing is offered, as pip's factory answers.
+            return []
         first = min(reqs, key=lambda r: (len(r.chain), r.chain))
         spec, pins, prereleases = self._combined(first.key, reqs)
         admitted = spec.filter(self.versions(first.key), prereleases=True)  # lazy too
@@ -666,6 +691,8 @@ class _Provider(resolvelib.AbstractProvider[_Req, _Cand, str]):
                 continue
             if version not in bad and not self._evaluable(release):
                 continue
+            if version not in bad and self.lookahead and self.doomed(key, version, release):
+                continue
             if prereleases or not version.is_prerelease:
                 found_final = found_final or not version.is_prerelease
                 if version not in bad:
@@ -676,6 +703,91 @@ class _Provider(resolvelib.AbstractProvider[_Req, _Cand, str]):
             for version, release in held:
                 if version not in bad:
                     yield self._candidate(first, version, release)
+
+    # -- look-ahead: candidates no solution can hold
+    def doomed(
+        self, key: str, version: Version, release: _Release, depth: int | None = None
+    ) -> bool:
+        """Whether ``key`` ``version`` is proven to be in no solution: its version misses a
+        top-level requirement or constraint on its project (:attr:`roots`), its
+        ``Requires-Python`` excludes the container's minor, or, looking at most ``depth``
+        links down, one of its dependencies (markers evaluated for the container) admits
+        no release that is not itself doomed. ``attrs==20.3.0`` beside ``jupyter``: every
+        ``jsonschema>=4.18`` needs ``attrs>=22.2``, so every ``jupyter-events>=0.7`` (which
+        needs such a jsonschema) is doomed, and so on up the chain; without the look-ahead
+        resolvelib, like pip, tries their combinations one by one and does not finish.
+
+        Sound (a proof only removes candidates no solution holds, so whether the
+        requirements resolve is unchanged) and lazy: only wheels' metadata is read, a
+        release whose dependencies cannot be read (an sdist, an index error) is never
+        doomed by them, and at most :data:`LOOKAHEAD_BUDGET` releases are read per
+        resolution. Index errors are left to the resolver, which raises them if it needs
+        the release."""
+        if depth is None:
+            depth = LOOKAHEAD_DEPTH
+        item = (key, version)
+        if item in self._doomed:
+            return True
+        if self._unproven.get(item, -1) >= depth:
+            return False
+        root = self.roots.get(key)
+        if root is not None and not root.contains(version, prereleases=True):
+            self._doomed.add(item)
+            return True
+        if depth <= 0 or not release.best.is_wheel or self._lookahead_budget <= 0:
+            return False
+        self._lookahead_budget -= 1
+        try:
+            deps = self._release_dependencies(key, version, release)
+        except DepsplitError:
+            self._unproven[item] = LOOKAHEAD_DEPTH
+            return False
+        for dep in deps:
+            if dep.key == PYTHON:
+                met = _python_ok(dep.spec_text, self.python)
+            else:
+                met = not self._unmet(dep, depth - 1)
+            if not met:
+                self._doomed.add(item)
+                return True
+        self._unproven[item] = depth
+        return False
+
+    def _unmet(self, dep: _Dep, depth: int) -> bool:
+        """Whether no release of ``dep``'s project meets it and :attr:`roots` without
+        being :meth:`doomed` at ``depth``."""
+        memo_key = (dep.key, dep.spec_text, depth)
+        found = self._unmet_memo.get(memo_key)
+        if found is not None:
+            return found
+        spec = dep.specifier
+        root = self.roots.get(dep.key)
+        if root is not None:
+            spec = spec & root
+        try:
+            versions = self.versions(dep.key)
+        except DepsplitError:
+            return False
+        found = True
+        for version in spec.filter(versions, prereleases=True):
+            release = self.release(dep.key, version)
+            if release is not None and not self.doomed(dep.key, version, release, depth):
+                found = False
+                break
+        self._unmet_memo[memo_key] = found
+        return found
+
+    def _release_dependencies(self, key: str, version: Version, release: _Release) -> list[_Dep]:
+        """A wheel's dependencies in the container (:meth:`_dependency_templates`, shared
+        with :meth:`get_dependencies` through the finder's memo)."""
+        tkey = (release.best.url, version, frozenset[str]())
+        found = self._templates.get(tkey)
+        if found is None:
+            cand = _Cand(key=key, version=version, release=release, name=key)
+            found, static = self._dependency_templates(cand)
+            if static:
+                self._templates[tkey] = found
+        return found
 
     def sdists_only(self, key: str) -> bool:
         """Whether ``key`` found no candidate only because every release its requirements
@@ -997,6 +1109,46 @@ def _top_level(
         )
 
 
+class _Impossible(Exception):
+    def __init__(self, causes: Iterable[_Info], provider: _Provider) -> None:
+        self.causes = list(causes)
+        self.provider = provider
+
+
+def _attempt(
+    provider: _Provider, reqs: Sequence[_Req], max_rounds: int, meter: Meter | None
+) -> tuple[Result[_Req, _Cand, str], _Provider]:
+    """One resolution, and the provider that gave its answer. With the look-ahead
+    (:meth:`_Provider.doomed`) first: it finishes where pip's search does not, and gives
+    the same answer where both finish (it removes only candidates no solution holds). A
+    failure is then explained by a resolution without it, within the same rounds: the
+    causes of a failure are what the resolver met, and the look-ahead meets less (the
+    ``flask==1.1.1`` it rules out, not the ``click`` that rules it out); when that one
+    does not finish, the look-ahead's causes stand. Raises :class:`_Impossible` or
+    resolvelib's ``ResolutionTooDeep``."""
+    resolver: resolvelib.Resolver[_Req, _Cand, str] = _Resolver(provider, _Reporter(meter))
+    try:
+        return resolver.resolve(reqs, max_rounds=max_rounds), provider
+    except resolvelib.ResolutionImpossible as exc:
+        failed = _Impossible(exc.causes, provider)
+    plain = _Provider(
+        provider.finder,
+        provider.target,
+        provider.python,
+        provider.constraints,
+        provider.leaves,
+        provider.roots,
+        lookahead=False,
+    )
+    resolver = _Resolver(plain, _Reporter(meter))
+    try:
+        return resolver.resolve(reqs, max_rounds=max_rounds), plain
+    except resolvelib.ResolutionImpossible as exc:
+        raise _Impossible(exc.causes, plain) from None
+    except resolvelib.ResolutionTooDeep:
+        raise failed from None
+
+
 def _run(
     apps: Sequence[tuple[str | None, Sequence[Requirement]]],
     target: Target,
@@ -1018,14 +1170,17 @@ def _run(
     # its build backend in isolation (:meth:`Finder.built_metadata`), as pip would; a
     # backend that fails is an error naming the package. With ``build_metadata`` off, the
     # sdists are taken as having no dependencies, and :func:`assumed_sdists` names them.
+    roots = dict(constraints)
+    for req in reqs:
+        roots[req.key] = roots[req.key] & req.specifier if req.key in roots else req.specifier
     leaves: frozenset[str] = frozenset()
     while True:
-        provider = _Provider(finder, target, python, constraints, leaves)
-        resolver: resolvelib.Resolver[_Req, _Cand, str] = _Resolver(provider, _Reporter(meter))
+        provider = _Provider(finder, target, python, constraints, leaves, roots)
         try:
-            result = resolver.resolve(reqs, max_rounds=max_rounds)
-        except resolvelib.ResolutionImpossible as exc:
-            failure = _impossible(list(exc.causes), provider)
+            result, provider = _attempt(provider, reqs, max_rounds, meter)
+        except _Impossible as exc:
+            provider = exc.provider
+            failure = _impossible(exc.causes, provider)
             only = {k for k in failure.packages if provider.sdists_only(k)}
             if only - leaves:
                 leaves |= only
