@@ -73,6 +73,11 @@ class Options:
     """Check every pinned release's ``Requires-Python`` and wheels on the index, so that each
     group's Python is one its releases install on (:mod:`depsplit.pysupport`). The command
     line turns it on by default; without it every group's Python is unverified."""
+    lock: bool = False
+    """With the index facts (``--transitive`` always locks): resolve each group's apps
+    together through the index at the group's Python and keep the pins as its lock
+    (:func:`depsplit.transitive.locks.lock_groups`), so that its image installs exactly
+    them. ``generate`` turns it on by default."""
     overlay: Mapping[str, str] | None = None
     """Relative POSIX path → text read instead of that file's (:attr:`ReadContext.overlay`):
     how ``depsplit suggest`` re-analyses the tree with its edits, writing nothing."""
@@ -178,6 +183,11 @@ def _plan(
             apps, conflicts, unsatisfiable, target, config, options, effective_cache=shared
         )
     groups = _python_facts(groups, apps, target, support, verified_by_resolution=options.transitive)
+    if options.lock and options.index_facts and not options.transitive and session is not None:
+        from depsplit.transitive.locks import lock_groups
+
+        groups, notes = lock_groups(session, groups)
+        diagnostics.extend(notes)
     diagnostics.extend(_end_of_life(groups, apps))
     if partition is not None and not partition.optimal:
         diagnostics.append(
@@ -198,6 +208,7 @@ def _plan(
         target=target,
         unsatisfiable=tuple(unsatisfiable),
         transitive=options.transitive,
+        locked=options.transitive or (options.lock and options.index_facts and session is not None),
     )
 
 

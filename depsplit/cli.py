@@ -83,6 +83,7 @@ def _options(kw: dict[str, object]) -> Options:
         transitive=bool(kw.get("transitive")),
         index=_index_config(kw),
         index_facts=bool(kw.get("index_facts")),
+        lock=bool(kw.get("lock")),
     )
 
 
@@ -274,7 +275,7 @@ _ANALYSIS_PARAMS = frozenset(
 )
 _INDEX_PARAMS = frozenset(
     {"transitive", "index_facts", "index_url", "extra_index_url", "find_links", "no_index"}
-    | {"offline", "cache_dir"}
+    | {"offline", "cache_dir", "lock"}
 )
 
 
@@ -668,6 +669,15 @@ def _resources(cpu: str | None, memory: str | None) -> Resources | None:
     help="Also write Kubernetes manifests into OUTDIR/kubernetes (kubectl apply -k).",
 )
 @click.option("--kubernetes-namespace", metavar="NAME", help="The manifests' Kubernetes namespace.")
+@click.option(
+    "--lock/--no-lock",
+    default=True,
+    envvar="DEPSPLIT_LOCK",
+    show_envvar=True,
+    help="Resolve each group through the package index at its Python and write its "
+    "requirements.txt as that lock, pins with hashes (default: on, with the index facts; "
+    "--transitive always locks).",
+)
 @click.option(
     "--autoscale",
     multiple=True,

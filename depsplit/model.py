@@ -280,6 +280,9 @@ class Plan:
     """Apps whose own requirements cannot be satisfied even alone."""
     transitive: bool = False
     """Whether dependencies were resolved through a package index (``--transitive``)."""
+    locked: bool = False
+    """Whether each group was resolved through the index for its lock (``--transitive``,
+    or ``generate``'s ``--lock`` with the index facts): the JSON report then has ``lock``."""
     skipped: tuple[Skipped, ...] = ()
     """Directories not searched for what they hold, sorted by path."""
 

@@ -163,14 +163,19 @@ def test_generated_requirements_hold_the_app_s_own_lines_only(
     index = build_index(tmp_path / "index", GAMES)
     root = tree({"apps/games/requirements.txt": "arcade==2.6.10\n"})
     out = root / "deploy"
-    code, _, err = run(
-        "generate", str(root), "-o", str(out), "--index-facts", "--index-url", index.file_url
-    )
+    index_options = ("--index-facts", "--index-url", index.file_url)
+    code, _, err = run("generate", str(root), "-o", str(out), *index_options, "--no-lock")
     assert code == 0, err
     [group_dir] = [p for p in out.iterdir() if (p / "requirements.txt").is_file()]
     text = (group_dir / "requirements.txt").read_text()
     assert "arcade==2.6.10" in text
     assert "pillow" not in text.lower()
+    # Locked (generate's default), the file is the resolution: what arcade needs is pinned.
+    code, _, err = run("generate", str(root), "-o", str(out), *index_options, "--force")
+    assert code == 0, err
+    text = (group_dir / "requirements.txt").read_text()
+    assert "arcade==2.6.10 \\\n    --hash=sha256:" in text
+    assert "pillow==9.0.1 \\\n    --hash=sha256:" in text
 
 
 def test_an_sdist_with_dynamic_dependencies_is_a_warning_not_a_silent_pass(

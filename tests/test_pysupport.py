@@ -468,9 +468,9 @@ def test_the_image_installs_an_older_wheel_rather_than_build_a_newer_sdist(
     )
     root = tree({"svc/requirements.txt": "fastlib\n"})
     outdir = root / "deploy"
-    code, _, err = run(
-        "generate", str(root), "--index-facts", "--index-url", index.file_url, "-o", str(outdir)
-    )
+    index_options = ("--index-facts", "--index-url", index.file_url)
+    # Unlocked (--no-lock): the Dockerfile's pip options must choose the wheel.
+    code, _, err = run("generate", str(root), *index_options, "-o", str(outdir), "--no-lock")
     assert code == 0, err
     (dockerfile,) = outdir.glob("*/Dockerfile")
     options = _pip_install_options(dockerfile.read_text(encoding="utf-8"))
@@ -491,6 +491,11 @@ def test_the_image_installs_an_older_wheel_rather_than_build_a_newer_sdist(
     image = pip_install(*options)
     assert image.returncode == 0, image.stderr
     assert "Successfully installed fastlib-1.0" in image.stdout
+    # Locked (generate's default): the file pins the release that has a wheel.
+    code, _, err = run("generate", str(root), *index_options, "-o", str(outdir), "--force")
+    assert code == 0, err
+    assert "\nfastlib==1.0 \\\n    --hash=sha256:" in requirements.read_text(encoding="utf-8")
+    assert pip_install("--require-hashes").returncode == 0
 
 
 def test_an_app_pinning_two_versions_is_a_version_conflict_not_a_python_one(

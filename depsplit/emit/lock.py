@@ -23,7 +23,8 @@ apply in the group's container, merged per package (PEP 503 name).
   out, and :attr:`GroupRequirements.secrets` tells the Dockerfile to read it from a build
   secret instead.
 
-With ``--transitive`` the group carries its lock (:attr:`~depsplit.model.Group.lock`, the
+With ``--transitive``, and with ``generate --lock`` (its default with the index facts), the
+group carries its lock (:attr:`~depsplit.model.Group.lock`, the
 resolution of its members' union at its interpreter) and the file is that lock instead:
 ``name==version`` for every package of the closure, each with the ``--hash`` options of the
 files the container may install and a comment naming the apps (and ``file:line``) or the
@@ -313,9 +314,11 @@ def _from(sources: tuple[tuple[str, Origin], ...]) -> str:
     return ", ".join(f"{app} ({', '.join(where)})" for app, where in by_app.items())
 
 
-def render(reqs: GroupRequirements, group: Group, header: str) -> str:
+def render(reqs: GroupRequirements, group: Group, header: str, *, by: str = "--transitive") -> str:
+    """The group's ``requirements.txt``: its lock when it has one (resolved by ``depsplit
+    {by}``), else its apps' requirements merged."""
     if group.lock:
-        return _render_locked(reqs, group, header)
+        return _render_locked(reqs, group, header, by)
     out = [
         f"# {header}",
         f"# Requirements of group {group.name!r} (CPython {group.python}): "
@@ -361,7 +364,7 @@ def _pin_key(pin: LockedPin) -> str:
     return canonicalize_name(pin.name)
 
 
-def _render_locked(reqs: GroupRequirements, group: Group, header: str) -> str:
+def _render_locked(reqs: GroupRequirements, group: Group, header: str, by: str) -> str:
     pins = {_pin_key(pin): pin for pin in group.lock}
     outside = [line for line in reqs.lines if line.key not in pins or _unresolved(line)]
     outside_keys = {line.key for line in outside}
@@ -372,7 +375,7 @@ def _render_locked(reqs: GroupRequirements, group: Group, header: str) -> str:
         f"# {header}",
         f"# Lock of group {group.name!r} (CPython {group.python}): "
         f"{', '.join(sorted(group.apps))}.",
-        "# Resolved through the package index (depsplit --transitive): every package the",
+        f"# Resolved through the package index (depsplit {by}): every package the",
         "# members need, pinned"
         + (" with the hashes of the files this container may install;" if hashed else ";"),
         "# each pin says which apps (file:line) or packages it comes from.",
@@ -424,7 +427,8 @@ def _render_locked(reqs: GroupRequirements, group: Group, header: str) -> str:
 
 def emit(gen: Generation, root: Path, header: str) -> dict[str, str]:
     """The :class:`~depsplit.emit.interface.Emitter` of ``<group>/requirements.txt``."""
+    by = "--transitive" if gen.plan.transitive else "generate --lock"
     return {
-        f"{b.group.name}/requirements.txt": render(b.requirements, b.group, header)
+        f"{b.group.name}/requirements.txt": render(b.requirements, b.group, header, by=by)
         for b in gen.groups
     }

@@ -506,8 +506,13 @@ class _Provider(resolvelib.AbstractProvider[_Req, _Cand, str]):
         roots: Mapping[str, SpecifierSet] | None = None,
         *,
         lookahead: bool = True,
+        buildable: frozenset[tuple[str, Version]] = frozenset(),
     ) -> None:
         self.finder = finder
+        self.buildable = buildable
+        """(project, version) of releases the image builds from their sdist (a builder
+        stage): candidates through their sdist though they publish wheels for other
+        interpreters or platforms only (the direct plan's ``groups[].builds``)."""
         self.target = target
         self.python = python
         self.constraints = constraints
@@ -548,6 +553,27 @@ class _Provider(resolvelib.AbstractProvider[_Req, _Cand, str]):
         """The release if it installs in the container (a compatible wheel, or an sdist
         whose metadata is then unknown), ``None`` otherwise. Evaluated only for versions
         the resolver reaches (pages of 10 000 files stay cheap), once per finder."""
+        if (key, version) in self.buildable:
+            return self._sdist_release(key, version) or self._ranked_release(key, version)
+        return self._ranked_release(key, version)
+
+    def _sdist_release(self, key: str, version: Version) -> _Release | None:
+        """The release through its sdist (for :attr:`buildable`), if it has one that
+        allows the container's minor."""
+        files = self.versions(key)[version]
+        sdists = [f for f in files if not f.is_wheel and _python_ok(f.requires_python, self.python)]
+        if not sdists:
+            return None
+        best = sorted(sdists, key=lambda f: (f.yanked is not None, f.filename))[0]
+        return _Release(
+            key=NormalizedName(key),
+            version=version,
+            files=files,
+            best=best,
+            yanked=best.yanked is not None,
+        )
+
+    def _ranked_release(self, key: str, version: Version) -> _Release | None:
         rank_key = (self._machine, self.python, key, version)
         if rank_key in self._releases:
             return self._releases[rank_key]
@@ -1139,6 +1165,7 @@ def _attempt(
         provider.leaves,
         provider.roots,
         lookahead=False,
+        buildable=provider.buildable,
     )
     resolver = _Resolver(plain, _Reporter(meter))
     try:
@@ -1157,7 +1184,9 @@ def _run(
     *,
     max_rounds: int = MAX_ROUNDS,
     meter: Meter | None = None,
+    buildable: Iterable[tuple[str, str]] = (),
 ) -> tuple[Result[_Req, _Cand, str], _Provider]:
+    builds = frozenset((canonicalize_name(k), Version(v)) for k, v in buildable)
     reqs: list[_Req] = []
     constraints: dict[str, SpecifierSet] = {}
     for app, requirements in apps:
@@ -1173,9 +1202,10 @@ def _run(
     roots = dict(constraints)
     for req in reqs:
         roots[req.key] = roots[req.key] & req.specifier if req.key in roots else req.specifier
-    leaves: frozenset[str] = frozenset()
+    # A release the image builds from its sdist has its metadata built (or assumed) at once.
+    leaves: frozenset[str] = frozenset(key for key, _ in builds)
     while True:
-        provider = _Provider(finder, target, python, constraints, leaves, roots)
+        provider = _Provider(finder, target, python, constraints, leaves, roots, buildable=builds)
         try:
             result, provider = _attempt(provider, reqs, max_rounds, meter)
         except _Impossible as exc:
@@ -1323,10 +1353,19 @@ def resolve_apps(
     finder: Finder,
     max_rounds: int = MAX_ROUNDS,
     meter: Meter | None = None,
+    buildable: Iterable[tuple[str, str]] = (),
 ) -> Resolution:
-    """Resolve the union of several apps' requirements (a group's image)."""
+    """Resolve the union of several apps' requirements (a group's image). ``buildable``:
+    (project, version) of releases the image builds from their sdist, candidates through
+    it though their wheels are for other interpreters or platforms only."""
     result, provider = _run(
-        list(apps.items()), target, python, finder, max_rounds=max_rounds, meter=meter
+        list(apps.items()),
+        target,
+        python,
+        finder,
+        max_rounds=max_rounds,
+        meter=meter,
+        buildable=buildable,
     )
     return _resolution(result, provider, target, python)
 

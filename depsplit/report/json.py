@@ -87,8 +87,8 @@ def _group(plan: Plan, group: Group) -> dict[str, Any]:
         ],
         "python_verified": group.python_verified,
     }
-    if plan.transitive:
-        # Added with --transitive: the group's resolution at its interpreter.
+    if plan.transitive or plan.locked:
+        # Added with --transitive or generate --lock: the group's resolution at its Python.
         data["lock"] = [
             {
                 "name": pin.name,

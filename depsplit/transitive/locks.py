@@ -14,7 +14,7 @@ from depsplit.index import (
     ResolutionTooComplex,
     resolve_apps,
 )
-from depsplit.model import Group, LockedPin
+from depsplit.model import Diagnostic, Group, LockedPin
 
 if TYPE_CHECKING:
     from depsplit.transitive.session import Transitive
@@ -71,6 +71,50 @@ def _finish_group(session: Transitive, group: Group, fixed: str | None) -> Group
         f"on {where}: {why}",
     )
     return group
+
+
+def lock_groups(
+    session: Transitive, groups: Sequence[Group]
+) -> tuple[list[Group], list[Diagnostic]]:
+    """The groups of the direct analysis, each locked at its Python: its apps' requirements
+    resolved together through the index (``generate``'s default with the index facts), so
+    that its image installs those pins instead of leaving pip to search. A group that does
+    not resolve, or whose index cannot be read, keeps its requirements unlocked, with a
+    warning naming it and why: pip would fail or search in its image too."""
+    locked: list[Group] = []
+    notes: list[Diagnostic] = []
+    for group in groups:
+        names = sorted(group.apps)
+        if group.lock or set(names) & session.broken:
+            locked.append(group)
+            continue
+        try:
+            resolution = resolve_apps(
+                {n: session.requirements(session.by_name[n], group.python) for n in names},
+                target=session.target,
+                python=group.python,
+                finder=session.finder(names),
+                max_rounds=session.max_rounds,
+                buildable=[(b.package, b.version) for b in group.builds],
+            )
+        except ResolutionImpossible as exc:
+            why = f"its apps' requirements do not resolve together: {exc}"
+        except ResolutionTooComplex:
+            why = f"its resolution did not finish within {session.max_rounds} rounds"
+        except IndexError_ as exc:
+            why = str(exc)
+        else:
+            locked.append(replace(group, lock=lock_pins(resolution)))
+            continue
+        notes.append(
+            Diagnostic(
+                "warning",
+                f"group {group.name!r} is not locked at CPython {group.python}: {why}; its "
+                "requirements.txt lists its apps' requirements as written",
+            )
+        )
+        locked.append(group)
+    return locked, notes
 
 
 def lock_pins(resolution: Resolution) -> tuple[LockedPin, ...]:

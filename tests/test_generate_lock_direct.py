@@ -1,0 +1,134 @@
+"""``generate`` locks each group of the direct analysis (``--lock``, its default with the
+index facts): the group's apps resolved together through the index at the group's Python,
+written as pins with hashes, so that the image installs exactly them. Offline: every index
+is built by the test."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).parent / "index"))
+sys.path.insert(0, str(Path(__file__).parent))
+from localindex import Dist, build_index
+from test_pysupport import Run, Tree
+
+pytestmark = pytest.mark.usefixtures("no_pip_config")
+
+WORLD = [
+    Dist("web", "1.0", requires=["helper>=1"]),
+    Dist("helper", "1.0"),
+    Dist("helper", "2.0"),
+    Dist("old", "1.0", requires=["helper<2"]),
+    Dist("new", "1.0", requires=["helper>=2"]),
+]
+
+
+def _generate(run: Run, root: Path, index_url: str, *extra: str) -> tuple[int, str, Path]:
+    out = root / "deploy"
+    code, _, err = run(
+        "generate", str(root), "-o", str(out), "--index-url", index_url, "--index-facts", *extra
+    )
+    return code, err, out
+
+
+def test_each_group_is_written_as_its_lock_and_pip_installs_it_with_hashes(
+    tree: Tree, tmp_path: Path, run: Run
+) -> None:
+    index = build_index(tmp_path / "index", WORLD)
+    root = tree({"a/requirements.txt": "web\n", "b/requirements.txt": "old\n"})
+    code, err, out = _generate(run, root, index.file_url)
+    assert code == 0, err
+    [group_dir] = [p for p in out.iterdir() if (p / "requirements.txt").is_file()]
+    text = (group_dir / "requirements.txt").read_text(encoding="utf-8")
+    for pin in ("web==1.0", "old==1.0", "helper==1.0"):
+        assert f"\n{pin} \\\n    --hash=sha256:" in text
+    plan = json.loads((out / "depsplit-plan.json").read_text(encoding="utf-8"))
+    [group] = plan["groups"]
+    assert [(p["name"], p["version"]) for p in group["lock"]] == [
+        ("helper", "1.0"),
+        ("old", "1.0"),
+        ("web", "1.0"),
+    ]
+    installed = subprocess.run(
+        [sys.executable, "-m", "pip", "install", "--isolated", "--no-cache-dir",
+         "--disable-pip-version-check", "--dry-run", "--require-hashes",
+         "--index-url", index.file_url, "--target", str(tmp_path / "t"),
+         "-r", str(group_dir / "requirements.txt")],
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert installed.returncode == 0, installed.stderr
+    assert "Would install helper-1.0 old-1.0 web-1.0" in installed.stdout
+
+
+def test_a_group_whose_apps_do_not_resolve_together_is_said_and_left_unlocked(
+    tree: Tree, tmp_path: Path, run: Run
+) -> None:
+    # old and new share no direct requirement: the direct analysis groups them, but their
+    # dependencies need helper<2 and helper>=2. The lock says so; the file stays as written.
+    index = build_index(tmp_path / "index", WORLD)
+    root = tree({"a/requirements.txt": "old\n", "b/requirements.txt": "new\n"})
+    code, err, out = _generate(run, root, index.file_url)
+    assert code == 0, err
+    assert "warning: group 'a' is not locked at CPython 3.14: its apps' requirements do not " in err
+    assert "helper<2" in err
+    assert "helper>=2" in err
+    [group_dir] = [p for p in out.iterdir() if (p / "requirements.txt").is_file()]
+    text = (group_dir / "requirements.txt").read_text(encoding="utf-8")
+    assert "\nold\n" in text
+    assert "\nnew\n" in text
+    assert "--hash" not in text
+    plan = json.loads((out / "depsplit-plan.json").read_text(encoding="utf-8"))
+    assert plan["groups"][0]["lock"] == []
+
+
+def test_no_lock_writes_the_apps_requirements_as_written(
+    tree: Tree, tmp_path: Path, run: Run
+) -> None:
+    index = build_index(tmp_path / "index", WORLD)
+    root = tree({"a/requirements.txt": "web\n"})
+    code, err, out = _generate(run, root, index.file_url, "--no-lock")
+    assert code == 0, err
+    [group_dir] = [p for p in out.iterdir() if (p / "requirements.txt").is_file()]
+    text = (group_dir / "requirements.txt").read_text(encoding="utf-8")
+    assert "\nweb\n" in text
+    assert "helper" not in text
+
+
+def test_a_release_the_image_compiles_is_locked_through_its_sdist(
+    tree: Tree, tmp_path: Path, run: Run
+) -> None:
+    # winonly 1.0 has wheels for Windows only: the image's builder stage compiles its sdist,
+    # and the lock pins it with the sdist's hash (what pip wheel checks in the builder).
+    index = build_index(
+        tmp_path / "index",
+        [
+            *WORLD,
+            Dist(
+                "winonly",
+                "1.0",
+                requires=["helper"],
+                tags=("cp314-cp314-win_amd64",),
+                sdist=True,
+                sdist_metadata="2.2",
+            ),
+        ],
+    )
+    root = tree({"a/requirements.txt": "winonly==1.0\nweb\n"})
+    code, err, out = _generate(run, root, index.file_url)
+    assert code == 0, err
+    assert "not locked" not in err
+    plan = json.loads((out / "depsplit-plan.json").read_text(encoding="utf-8"))
+    [group] = plan["groups"]
+    assert [b["package"] for b in group["builds"]] == ["winonly"]
+    [pin] = [p for p in group["lock"] if p["name"] == "winonly"]
+    sdist = (index.files / "winonly-1.0.tar.gz").read_bytes()
+    assert pin["hashes"] == [f"sha256:{hashlib.sha256(sdist).hexdigest()}"]
+    assert ("helper", "2.0") in [(p["name"], p["version"]) for p in group["lock"]]
+    dockerfile = (out / group["name"] / "Dockerfile").read_text(encoding="utf-8")
+    assert " AS builder" in dockerfile
