@@ -41,6 +41,7 @@ from __future__ import annotations
 
 import argparse
 import concurrent.futures
+import hashlib
 import json
 import os
 import re
@@ -245,14 +246,52 @@ def first_error(output: str) -> str:
 TIMEOUT = 600.0
 
 
-def pip(args: list[str], env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
+# pip's ``--python-version`` sets the interpreter for tags and ``Requires-Python`` only: the
+# markers of ``Requires-Dist`` are evaluated for the interpreter running pip. A 3.11 pip
+# checking a 3.14 group takes ``overrides; python_version < "3.12"`` (jupyter-server) as
+# needed, and a 3.12 group's ``triton; python_version < "3.12"`` (torch 2.3.1) too, and
+# refuses a lock that rightly leaves them out. So pip runs with its marker environment set
+# to the group's CPython on Linux x86_64 (the same patch release ``--python-version`` gets):
+# pip's vendored ``packaging.markers.default_environment``, which ``Marker.evaluate`` calls.
+_MARKER_SHIM = """
+import json, sys
+from pip._vendor.packaging import markers
+environment = dict(markers.default_environment())
+environment.update(json.loads(sys.argv.pop(1)))
+markers.default_environment = lambda: dict(environment)
+sys.argv[0] = "pip"
+from pip._internal.cli.main import main
+sys.exit(main())
+"""
+
+
+def marker_environment(python: str) -> dict[str, str]:
+    """PEP 508 marker values of CPython ``python`` in a manylinux x86_64 container."""
+    full = FINAL_PATCH.get(python, f"{python}.0")
+    return {
+        "python_version": python,
+        "python_full_version": full,
+        "implementation_name": "cpython",
+        "implementation_version": full,
+        "platform_python_implementation": "CPython",
+        "os_name": "posix",
+        "sys_platform": "linux",
+        "platform_system": "Linux",
+        "platform_machine": "x86_64",
+    }
+
+
+def pip(
+    args: list[str], env: dict[str, str], cwd: Path, python: str
+) -> subprocess.CompletedProcess[str]:
     # --target: pip before 24 refuses platform/ABI options without it, even with --dry-run
     # (which writes nothing there).
     target = cwd / ".dryrun-target" if os.access(cwd, os.W_OK) else Path(tempfile.gettempdir())
     command = [
         sys.executable,
-        "-m",
-        "pip",
+        "-c",
+        _MARKER_SHIM,
+        json.dumps(marker_environment(python)),
         "install",
         "--dry-run",
         "--ignore-installed",
@@ -275,6 +314,23 @@ def pip(args: list[str], env: dict[str, str], cwd: Path) -> subprocess.Completed
             text(exc.stdout),
             text(exc.stderr) + f"\nERROR: pip did not finish within {TIMEOUT:.0f} s\n",
         )
+
+
+def logical_lines(text: str) -> list[str]:
+    """A requirements file's lines with backslash continuations joined (a lock's ``--hash``
+    options), comments and blank lines dropped."""
+    joined = re.sub(r"\\\n", " ", text)
+    return [
+        line for line in joined.splitlines() if line.strip() and not line.lstrip().startswith("#")
+    ]
+
+
+def _pins(line: str, package: str, version: str) -> bool:
+    """Whether ``line`` is the pin ``package==version`` (any extras, any options)."""
+    m = re.match(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)(\[[^\]]*\])?\s*==\s*([^\s;\\]+)", line)
+    if not m or m.group(2) or canonical(m.group(1)) != canonical(package):
+        return False
+    return not version or m.group(3) == version
 
 
 def standin(where: Path, package: str, version: str, metadata: dict[str, object]) -> Path:
@@ -326,13 +382,20 @@ def check_group(
         ok = True
         standins = Path(tmp) / "built"
         standins.mkdir()
+        lines = logical_lines(req.read_text(encoding="utf-8"))
         for package, version in builds:
             spec = f"{package}=={version}" if version else package
             report = Path(tmp) / f"report-{canonical(package)}.json"
+            # In a lock, the pin's own line: pip checks the sdist against its hashes.
+            pinned = [i for i, line in enumerate(lines) if _pins(line, package, version)]
+            one_file = Path(tmp) / f"one-{canonical(package)}.txt"
+            one_file.write_text((lines[pinned[0]] if pinned else spec) + "\n", encoding="utf-8")
+            lookup = ["--no-deps", "--report", str(report), *target_args(python), *extra]
             one = pip(
-                ["--no-deps", "--report", str(report), *target_args(python), *extra, spec],
+                [*lookup, "-r", str(one_file)],
                 env,
                 Path(tmp),
+                python,
             )
             text = one.stderr + one.stdout
             metadata: dict[str, object] = {}
@@ -345,7 +408,16 @@ def check_group(
                 ok = False
                 result.error = result.error or f"{spec}: {first_error(text)}"
                 continue
-            standin(standins, package, version, metadata)
+            wheel = standin(standins, package, version, metadata)
+            if pinned and "--hash=" in lines[pinned[0]]:
+                # The sdist matched the lock's hash above; the stand-in is accepted in its place.
+                digest = hashlib.sha256(wheel.read_bytes()).hexdigest()
+                lines[pinned[0]] += f" --hash=sha256:{digest}"
+                result.notes.append(f"{spec}: sdist hash checked; its stand-in's hash added")
+        checked = req
+        if builds:
+            checked = Path(tmp) / "requirements.txt"
+            checked.write_text("\n".join(lines) + "\n", encoding="utf-8")
         # The rest, from wheels only; what the image builds from sdists comes from stand-in
         # wheels carrying each one's prepared metadata (so its dependencies are resolved too).
         done = pip(
@@ -355,10 +427,11 @@ def check_group(
                 *extra,
                 *(["--find-links", str(standins)] if builds else []),
                 "-r",
-                str(req),
+                str(checked),
             ],
             env,
             Path(tmp),
+            python,
         )
         if verbose:
             print(done.stdout + done.stderr, file=sys.stderr)

@@ -23,7 +23,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from functools import lru_cache
+from functools import lru_cache, partial
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 import resolvelib
@@ -62,6 +62,9 @@ MAX_ROUNDS = 20000
 LOOKAHEAD_DEPTH = 4
 """How many links below a candidate :meth:`_Provider.doomed` looks for a top-level
 requirement that the candidate's dependencies cannot meet."""
+PLAIN_FIRST = True
+"""Resolve as pip does first, and with the look-ahead only when that does not finish
+(``False``: with the look-ahead from the start; the tests compare the two)."""
 LOOKAHEAD_BUDGET = 3000
 """How many releases' dependencies :meth:`_Provider.doomed` reads per resolution, at most
 (beyond it, a candidate is offered unproven, as without the look-ahead)."""
@@ -505,7 +508,7 @@ class _Provider(resolvelib.AbstractProvider[_Req, _Cand, str]):
         leaves: frozenset[str] = frozenset(),
         roots: Mapping[str, SpecifierSet] | None = None,
         *,
-        lookahead: bool = True,
+        lookahead: bool = False,
         buildable: frozenset[tuple[str, Version]] = frozenset(),
     ) -> None:
         self.finder = finder
@@ -1142,38 +1145,26 @@ class _Impossible(Exception):
 
 
 def _attempt(
-    provider: _Provider, reqs: Sequence[_Req], max_rounds: int, meter: Meter | None
+    make: Callable[..., _Provider], reqs: Sequence[_Req], max_rounds: int, meter: Meter | None
 ) -> tuple[Result[_Req, _Cand, str], _Provider]:
-    """One resolution, and the provider that gave its answer. With the look-ahead
-    (:meth:`_Provider.doomed`) first: it finishes where pip's search does not, and gives
-    the same answer where both finish (it removes only candidates no solution holds). A
-    failure is then explained by a resolution without it, within the same rounds: the
-    causes of a failure are what the resolver met, and the look-ahead meets less (the
-    ``flask==1.1.1`` it rules out, not the ``click`` that rules it out); when that one
-    does not finish, the look-ahead's causes stand. Raises :class:`_Impossible` or
-    resolvelib's ``ResolutionTooDeep``."""
-    resolver: resolvelib.Resolver[_Req, _Cand, str] = _Resolver(provider, _Reporter(meter))
-    try:
-        return resolver.resolve(reqs, max_rounds=max_rounds), provider
-    except resolvelib.ResolutionImpossible as exc:
-        failed = _Impossible(exc.causes, provider)
-    plain = _Provider(
-        provider.finder,
-        provider.target,
-        provider.python,
-        provider.constraints,
-        provider.leaves,
-        provider.roots,
-        lookahead=False,
-        buildable=provider.buildable,
-    )
-    resolver = _Resolver(plain, _Reporter(meter))
-    try:
-        return resolver.resolve(reqs, max_rounds=max_rounds), plain
-    except resolvelib.ResolutionImpossible as exc:
-        raise _Impossible(exc.causes, plain) from None
-    except resolvelib.ResolutionTooDeep:
-        raise failed from None
+    """One resolution, and the provider that gave its answer: pip's search first (the
+    answers, failures and causes everyone else gets), then, only when it does not finish
+    within ``max_rounds``, again with the look-ahead (:meth:`_Provider.doomed`), which
+    finishes where it does not and gives the same answer where both finish (it removes
+    only candidates no solution holds). A failure found by the look-ahead is explained by
+    its own causes. Raises :class:`_Impossible` or resolvelib's ``ResolutionTooDeep``."""
+    order = (False, True) if PLAIN_FIRST else (True,)
+    for lookahead in order:
+        attempt = make(lookahead=lookahead)
+        resolver: resolvelib.Resolver[_Req, _Cand, str] = _Resolver(attempt, _Reporter(meter))
+        try:
+            return resolver.resolve(reqs, max_rounds=max_rounds), attempt
+        except resolvelib.ResolutionImpossible as exc:
+            raise _Impossible(exc.causes, attempt) from None
+        except resolvelib.ResolutionTooDeep:
+            if lookahead:
+                raise
+    raise AssertionError("unreachable")  # pragma: no cover
 
 
 def _run(
@@ -1205,9 +1196,11 @@ def _run(
     # A release the image builds from its sdist has its metadata built (or assumed) at once.
     leaves: frozenset[str] = frozenset(key for key, _ in builds)
     while True:
-        provider = _Provider(finder, target, python, constraints, leaves, roots, buildable=builds)
+        make = partial(
+            _Provider, finder, target, python, constraints, leaves, roots, buildable=builds
+        )
         try:
-            result, provider = _attempt(provider, reqs, max_rounds, meter)
+            result, provider = _attempt(make, reqs, max_rounds, meter)
         except _Impossible as exc:
             provider = exc.provider
             failure = _impossible(exc.causes, provider)

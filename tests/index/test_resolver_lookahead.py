@@ -3,7 +3,9 @@ whose dependencies, a few links down, cannot meet a top-level requirement is nev
 On a chain like ``attrs==20.3.0`` beside ``jupyter`` (every new ``jsonschema`` needs a newer
 attrs, every new ``jupyter-events`` a new jsonschema, and so on up to ``notebook``), pip's
 search, and resolvelib's without it, tries the combinations one by one and does not finish;
-with it the resolution takes a few rounds, and gives the same pins where both finish."""
+with it the resolution takes a few rounds, and gives the same pins where both finish. It runs
+only when pip's search does not finish within its rounds: everything pip's search answers is
+answered as before."""
 
 from __future__ import annotations
 
@@ -72,6 +74,7 @@ APP = {"a": [req("pin==1.0"), req("meta")]}
 def test_the_lookahead_finishes_where_the_plain_search_does_not(
     large: LocalIndex, make_finder: MakeFinder, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    # pip's search first (3,000 rounds, not enough), then the look-ahead (a few more).
     pins, rounds = _resolve(make_finder(large.file_url), APP, 3000)
     assert isinstance(pins, dict)
     assert {k: pins[k] for k in [*CHAIN, "pin", "other"]} == {
@@ -79,8 +82,11 @@ def test_the_lookahead_finishes_where_the_plain_search_does_not(
         "pin": "1.0",
         "other": "30.0",
     }
-    assert rounds < 50
-    # Without it (no budget to read any release), the same search exhausts its rounds.
+    assert 3000 < rounds < 3050
+    # The look-ahead alone takes those few rounds.
+    monkeypatch.setattr(resolve_module, "PLAIN_FIRST", False)
+    assert _resolve(make_finder(large.file_url), APP, 3000) == (pins, rounds - 3000)
+    # Without it (no budget to read any release), the search exhausts its rounds.
     monkeypatch.setattr(resolve_module, "LOOKAHEAD_BUDGET", 0)
     assert _resolve(make_finder(large.file_url), APP, 3000)[0] == ("too complex",)
 
@@ -100,9 +106,9 @@ def test_the_lookahead_gives_the_pins_of_the_plain_search(
     monkeypatch: pytest.MonkeyPatch,
     apps: dict[str, list[Requirement]],
 ) -> None:
-    ahead, ahead_rounds = _resolve(make_finder(small.file_url), apps, 20000)
-    monkeypatch.setattr(resolve_module, "LOOKAHEAD_DEPTH", 0)
     plain, plain_rounds = _resolve(make_finder(small.file_url), apps, 20000)
+    monkeypatch.setattr(resolve_module, "PLAIN_FIRST", False)
+    ahead, ahead_rounds = _resolve(make_finder(small.file_url), apps, 20000)
     assert isinstance(plain, dict)
     assert ahead == plain
     assert ahead_rounds <= plain_rounds
@@ -111,11 +117,15 @@ def test_the_lookahead_gives_the_pins_of_the_plain_search(
 def test_a_failure_is_explained_by_what_clashes_not_by_what_the_lookahead_ruled_out(
     small: LocalIndex, make_finder: MakeFinder, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # flask 1.1.1 is doomed by the top-level click>=8.1; the failure still names click.
+    # flask 1.1.1 is doomed by the top-level click>=8.1: the look-ahead alone fails on
+    # flask; pip's search, which finishes here, names click, and its causes are the ones
+    # given.
     apps = {"old": [req("flask==1.1.1")], "new": [req("click>=8.1", line=2)]}
     failure, _ = _resolve(make_finder(small.file_url), apps, 20000)
-    monkeypatch.setattr(resolve_module, "LOOKAHEAD_DEPTH", 0)
-    assert failure == _resolve(make_finder(small.file_url), apps, 20000)[0]
+    monkeypatch.setattr(resolve_module, "PLAIN_FIRST", False)
+    ahead, _ = _resolve(make_finder(small.file_url), apps, 20000)
+    assert ahead[0] == "impossible"
+    assert ahead != failure
     assert failure[0] == "impossible"
     assert "click<8,>=5.1" in str(failure[1])
     assert "click>=8.1" in str(failure[1])
