@@ -78,6 +78,10 @@ class Options:
     together through the index at the group's Python and keep the pins as its lock
     (:func:`depsplit.transitive.locks.lock_groups`), so that its image installs exactly
     them. ``generate`` turns it on by default."""
+    previous_locks: Mapping[str, Mapping[str, str]] | None = None
+    """App name → project → version locked for it by a previous plan: each group's lock
+    keeps these pins wherever its requirements still allow them, as ``pip-compile`` keeps
+    an output file's pins (``generate --upgrade`` leaves them out)."""
     overlay: Mapping[str, str] | None = None
     """Relative POSIX path → text read instead of that file's (:attr:`ReadContext.overlay`):
     how ``depsplit suggest`` re-analyses the tree with its edits, writing nothing."""
@@ -186,7 +190,7 @@ def _plan(
     if options.lock and options.index_facts and not options.transitive and session is not None:
         from depsplit.transitive.locks import lock_groups
 
-        groups, notes = lock_groups(session, groups)
+        groups, notes = lock_groups(session, groups, options.previous_locks or {})
         diagnostics.extend(notes)
     diagnostics.extend(_end_of_life(groups, apps))
     if partition is not None and not partition.optimal:
@@ -299,7 +303,7 @@ def _transitive(
         extra_check=session.check,
         class_extra=lambda app: app.index_options,
     )
-    groups = session.finish(groups, config.group_python)
+    groups = session.finish(groups, config.group_python, options.previous_locks or {})
     return conflicts, groups, partition, session.diagnostics
 
 

@@ -84,6 +84,7 @@ def _options(kw: dict[str, object]) -> Options:
         index=_index_config(kw),
         index_facts=bool(kw.get("index_facts")),
         lock=bool(kw.get("lock")),
+        previous_locks=kw.get("previous_locks") or None,  # type: ignore[arg-type]
     )
 
 
@@ -130,10 +131,13 @@ def previous_groups(path: Path) -> dict[str, str]:
     return previous_plan(path)[0]
 
 
-def previous_plan(path: Path) -> tuple[dict[str, str], dict[str, int]]:
+def previous_plan(
+    path: Path,
+) -> tuple[dict[str, str], dict[str, int], dict[str, dict[str, str]]]:
     """From a previous JSON report or ``depsplit-plan.json``, read once: app name → group
-    name, and app name → host port (the plan's ``generate.ports``; empty for a report or a
-    plan written before ports were recorded)."""
+    name, app name → host port (the plan's ``generate.ports``; empty for a report or a
+    plan written before ports were recorded), and app name → the pins of its group's lock
+    (project → version; empty where the plan has no lock)."""
     from depsplit.errors import InputError
     from depsplit.nesting import json_loads
 
@@ -142,15 +146,40 @@ def previous_plan(path: Path) -> tuple[dict[str, str], dict[str, int]]:
         groups = {str(app): str(g["name"]) for g in data["groups"] for app in g["apps"]}
     except (OSError, ValueError, KeyError, TypeError, RecursionError) as exc:
         raise InputError(str(path), f"not a depsplit JSON report or plan: {exc}") from exc
+    locks = _previous_locks(data["groups"])
     generate = data.get("generate")
     ports = generate.get("ports") if isinstance(generate, dict) else None
     if not isinstance(ports, dict):
-        return groups, {}
-    return groups, {
-        str(app): port
-        for app, port in ports.items()
-        if isinstance(port, int) and not isinstance(port, bool)
-    }
+        return groups, {}, locks
+    return (
+        groups,
+        {
+            str(app): port
+            for app, port in ports.items()
+            if isinstance(port, int) and not isinstance(port, bool)
+        },
+        locks,
+    )
+
+
+def _previous_locks(groups: list[dict[str, object]]) -> dict[str, dict[str, str]]:
+    """App name → project → version, from each group's ``lock`` (entries that are not a
+    name and a version are left out: a hand-edited plan only loses its preferences)."""
+    locks: dict[str, dict[str, str]] = {}
+    for group in groups:
+        pins = group.get("lock")
+        if not isinstance(pins, list):
+            continue
+        found = {
+            str(p["name"]): str(p["version"])
+            for p in pins
+            if isinstance(p, dict)
+            and isinstance(p.get("name"), str)
+            and isinstance(p.get("version"), str)
+        }
+        for app in group.get("apps") or ():  # type: ignore[attr-defined]
+            locks[str(app)] = found
+    return locks
 
 
 def _python_option(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
@@ -679,6 +708,12 @@ def _resources(cpu: str | None, memory: str | None) -> Resources | None:
     "--transitive always locks).",
 )
 @click.option(
+    "--upgrade",
+    is_flag=True,
+    help="Lock every group to the newest releases its requirements allow (default: keep "
+    "the previous plan's pins wherever the requirements still allow them).",
+)
+@click.option(
     "--autoscale",
     multiple=True,
     metavar="APP=MIN:MAX",
@@ -706,6 +741,7 @@ def generate(
     kubernetes_namespace: str | None,
     autoscale: tuple[str, ...],
     ingress_hosts: tuple[str, ...],
+    upgrade: bool,
     **kw: object,
 ) -> None:
     """Write a Dockerfile, requirements and .dockerignore per group, and compose.yaml
@@ -729,7 +765,9 @@ def generate(
         previous = outdir / PLAN_FILE  # keep apps in the groups they had
     ports: dict[str, int] = {}
     if previous is not None:  # read once: a plan file grows with the repository
-        kw["previous_map"], ports = previous_plan(Path(str(previous)))
+        kw["previous_map"], ports, locks = previous_plan(Path(str(previous)))
+        if not upgrade:
+            kw["previous_locks"] = locks
     quiet = _quiet(kw)
     plan = _plan_to_generate(inside, quiet, config, kw)
     options = GenerateOptions(

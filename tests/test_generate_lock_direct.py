@@ -132,3 +132,37 @@ def test_a_release_the_image_compiles_is_locked_through_its_sdist(
     assert ("helper", "2.0") in [(p["name"], p["version"]) for p in group["lock"]]
     dockerfile = (out / group["name"] / "Dockerfile").read_text(encoding="utf-8")
     assert " AS builder" in dockerfile
+
+
+def _locked(out: Path) -> dict[str, str]:
+    plan = json.loads((out / "depsplit-plan.json").read_text(encoding="utf-8"))
+    return {p["name"]: p["version"] for g in plan["groups"] for p in g["lock"]}
+
+
+@pytest.mark.parametrize("mode", [(), ("--transitive",)], ids=["direct", "transitive"])
+def test_a_new_run_keeps_the_previous_lock_s_pins_until_upgrade(
+    tree: Tree, tmp_path: Path, run: Run, mode: tuple[str, ...]
+) -> None:
+    # As pip-compile keeps its output file's pins: a release published since the last run
+    # does not change the lock (so generate --check stays green) until --upgrade asks.
+    before = build_index(tmp_path / "before", [d for d in WORLD if d.version != "2.0"])
+    after = build_index(tmp_path / "after", WORLD)
+    root = tree({"a/requirements.txt": "web\n"})
+    code, err, out = _generate(run, root, before.file_url, *mode)
+    assert code == 0, err
+    assert _locked(out)["helper"] == "1.0"
+    code, err, out = _generate(run, root, after.file_url, "--check", *mode)
+    assert code == 0, err
+    code, err, out = _generate(run, root, after.file_url, *mode)
+    assert code == 0, err
+    assert _locked(out)["helper"] == "1.0"
+    code, err, out = _generate(run, root, after.file_url, "--upgrade", *mode)
+    assert code == 0, err
+    assert _locked(out)["helper"] == "2.0"
+    # A kept pin the requirements no longer allow is resolved afresh.
+    code, err, out = _generate(run, root, before.file_url, "--force", *mode)
+    assert _locked(out)["helper"] == "1.0"
+    (root / "a" / "requirements.txt").write_text("web\nhelper>=2\n", encoding="utf-8")
+    code, err, out = _generate(run, root, after.file_url, *mode)
+    assert code == 0, err
+    assert _locked(out)["helper"] == "2.0"

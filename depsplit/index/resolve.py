@@ -24,6 +24,7 @@ import re
 from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from functools import lru_cache, partial
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 import resolvelib
@@ -31,7 +32,7 @@ from packaging.markers import UndefinedComparison, UndefinedEnvironmentName
 from packaging.requirements import Requirement as PkgRequirement
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.utils import NormalizedName, canonicalize_name
-from packaging.version import Version
+from packaging.version import InvalidVersion, Version
 from resolvelib.resolvers.resolution import Resolution as _BaseResolution
 from resolvelib.resolvers.resolution import _build_result
 
@@ -510,8 +511,13 @@ class _Provider(resolvelib.AbstractProvider[_Req, _Cand, str]):
         *,
         lookahead: bool = False,
         buildable: frozenset[tuple[str, Version]] = frozenset(),
+        preferred: Mapping[str, Version] = MappingProxyType({}),
     ) -> None:
         self.finder = finder
+        self.preferred = preferred
+        """Project → the version offered first when the requirements admit it (a previous
+        lock's pin, as ``pip-compile`` prefers its output file's); the others follow,
+        newest first."""
         self.buildable = buildable
         """(project, version) of releases the image builds from their sdist (a builder
         stage): candidates through their sdist though they publish wheels for other
@@ -714,6 +720,12 @@ class _Provider(resolvelib.AbstractProvider[_Req, _Cand, str]):
         key = first.key
         held: list[tuple[Version, _Release]] = []
         found_final = False
+        kept = self.preferred.get(key)
+        if kept is not None:
+            release = self._offerable(key, kept, spec, bad, pins)
+            if release is not None and not (self.lookahead and self.doomed(key, kept, release)):
+                yield self._candidate(first, kept, release)
+            admitted = (v for v in admitted if v != kept)
         for version in admitted:
             release = self.release(key, version)
             if release is None or (release.yanked and version not in pins):
@@ -817,6 +829,21 @@ class _Provider(resolvelib.AbstractProvider[_Req, _Cand, str]):
             if static:
                 self._templates[tkey] = found
         return found
+
+    def _offerable(
+        self, key: str, version: Version, spec: SpecifierSet, bad: set[Version], pins: set[Version]
+    ) -> _Release | None:
+        """The release of ``version`` of ``key`` if :meth:`_produce` would offer it:
+        published, admitted by ``spec`` (pre-releases included: it was locked), not
+        ``bad``, installable here, not yanked unless pinned, its metadata known."""
+        if version in bad or version not in self.versions(key):
+            return None
+        if not spec.contains(version, prereleases=True):
+            return None
+        release = self.release(key, version)
+        if release is None or (release.yanked and version not in pins):
+            return None
+        return release if self._evaluable(release) else None
 
     def sdists_only(self, key: str) -> bool:
         """Whether ``key`` found no candidate only because every release its requirements
@@ -1138,6 +1165,13 @@ def _top_level(
         )
 
 
+def _version_or_none(text: str) -> Version | None:
+    try:
+        return Version(text)
+    except InvalidVersion:
+        return None
+
+
 class _Impossible(Exception):
     def __init__(self, causes: Iterable[_Info], provider: _Provider) -> None:
         self.causes = list(causes)
@@ -1176,8 +1210,11 @@ def _run(
     max_rounds: int = MAX_ROUNDS,
     meter: Meter | None = None,
     buildable: Iterable[tuple[str, str]] = (),
+    preferred: Mapping[str, str] = MappingProxyType({}),
 ) -> tuple[Result[_Req, _Cand, str], _Provider]:
     builds = frozenset((canonicalize_name(k), Version(v)) for k, v in buildable)
+    kept = {canonicalize_name(k): _version_or_none(v) for k, v in preferred.items()}
+    prefer: dict[str, Version] = {k: v for k, v in kept.items() if v is not None}
     reqs: list[_Req] = []
     constraints: dict[str, SpecifierSet] = {}
     for app, requirements in apps:
@@ -1197,7 +1234,15 @@ def _run(
     leaves: frozenset[str] = frozenset(key for key, _ in builds)
     while True:
         make = partial(
-            _Provider, finder, target, python, constraints, leaves, roots, buildable=builds
+            _Provider,
+            finder,
+            target,
+            python,
+            constraints,
+            leaves,
+            roots,
+            buildable=builds,
+            preferred=prefer,
         )
         try:
             result, provider = _attempt(make, reqs, max_rounds, meter)
@@ -1347,10 +1392,12 @@ def resolve_apps(
     max_rounds: int = MAX_ROUNDS,
     meter: Meter | None = None,
     buildable: Iterable[tuple[str, str]] = (),
+    preferred: Mapping[str, str] = MappingProxyType({}),
 ) -> Resolution:
     """Resolve the union of several apps' requirements (a group's image). ``buildable``:
     (project, version) of releases the image builds from their sdist, candidates through
-    it though their wheels are for other interpreters or platforms only."""
+    it though their wheels are for other interpreters or platforms only. ``preferred``:
+    project → version offered first where the requirements admit it (a previous lock)."""
     result, provider = _run(
         list(apps.items()),
         target,
@@ -1359,6 +1406,7 @@ def resolve_apps(
         max_rounds=max_rounds,
         meter=meter,
         buildable=buildable,
+        preferred=preferred,
     )
     return _resolution(result, provider, target, python)
 

@@ -5,7 +5,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
+from types import MappingProxyType
 from typing import TYPE_CHECKING
+
+from packaging.utils import canonicalize_name
 
 from depsplit.index import (
     IndexError_,
@@ -20,13 +23,24 @@ if TYPE_CHECKING:
     from depsplit.transitive.session import Transitive
 
 
-def finish(session: Transitive, groups: Sequence[Group], fixed: Mapping[str, str]) -> list[Group]:
+def finish(
+    session: Transitive,
+    groups: Sequence[Group],
+    fixed: Mapping[str, str],
+    previous: Mapping[str, Mapping[str, str]] = MappingProxyType({}),
+) -> list[Group]:
     """Each group at the newest minor its resolution supports (``fixed`` group name →
-    minor overrides, as ``--python`` does), with its lock."""
-    return [_finish_group(session, group, fixed.get(group.name)) for group in groups]
+    minor overrides, as ``--python`` does), with its lock; a previous plan's pins
+    (``previous``, app → project → version) kept where the requirements allow them."""
+    return [
+        _finish_group(session, group, fixed.get(group.name), preferred_pins(previous, group.apps))
+        for group in groups
+    ]
 
 
-def _finish_group(session: Transitive, group: Group, fixed: str | None) -> Group:
+def _finish_group(
+    session: Transitive, group: Group, fixed: str | None, preferred: Mapping[str, str]
+) -> Group:
     """``group`` with its interpreter and lock; unchanged when it holds an app whose
     analysis stopped, when its apps share no minor, or when it resolves at none (an
     error naming the group)."""
@@ -47,6 +61,7 @@ def _finish_group(session: Transitive, group: Group, fixed: str | None) -> Group
                     python=python,
                     finder=session.finder(names),
                     max_rounds=session.max_rounds,
+                    preferred=preferred,
                 )
             except ResolutionImpossible as exc:
                 failure = failure or exc
@@ -74,13 +89,17 @@ def _finish_group(session: Transitive, group: Group, fixed: str | None) -> Group
 
 
 def lock_groups(
-    session: Transitive, groups: Sequence[Group]
+    session: Transitive,
+    groups: Sequence[Group],
+    previous: Mapping[str, Mapping[str, str]] = MappingProxyType({}),
 ) -> tuple[list[Group], list[Diagnostic]]:
     """The groups of the direct analysis, each locked at its Python: its apps' requirements
     resolved together through the index (``generate``'s default with the index facts), so
     that its image installs those pins instead of leaving pip to search. A group that does
     not resolve, or whose index cannot be read, keeps its requirements unlocked, with a
-    warning naming it and why: pip would fail or search in its image too."""
+    warning naming it and why: pip would fail or search in its image too. ``previous``
+    (app → project → version, a previous plan's locks) is preferred where the group's
+    requirements still allow it (:func:`preferred_pins`)."""
     locked: list[Group] = []
     notes: list[Diagnostic] = []
     for group in groups:
@@ -96,6 +115,7 @@ def lock_groups(
                 finder=session.finder(names),
                 max_rounds=session.max_rounds,
                 buildable=[(b.package, b.version) for b in group.builds],
+                preferred=preferred_pins(previous, names),
             )
         except ResolutionImpossible as exc:
             why = f"its apps' requirements do not resolve together: {exc}"
@@ -115,6 +135,19 @@ def lock_groups(
         )
         locked.append(group)
     return locked, notes
+
+
+def preferred_pins(
+    previous: Mapping[str, Mapping[str, str]], apps: Sequence[str]
+) -> dict[str, str]:
+    """The versions a group's lock keeps from a previous plan: a project's version where
+    every one of ``apps`` that had it locked had the same (apps that come from different
+    groups may disagree: then the project is resolved afresh)."""
+    seen: dict[str, set[str]] = {}
+    for app in apps:
+        for name, version in previous.get(app, {}).items():
+            seen.setdefault(canonicalize_name(name), set()).add(version)
+    return {name: next(iter(v)) for name, v in sorted(seen.items()) if len(v) == 1}
 
 
 def lock_pins(resolution: Resolution) -> tuple[LockedPin, ...]:

@@ -179,6 +179,11 @@ class Transitive:
         the direct one)."""
         return groups.check(self, names)
 
-    def finish(self, groups: Sequence[Group], fixed: Mapping[str, str]) -> list[Group]:
+    def finish(
+        self,
+        groups: Sequence[Group],
+        fixed: Mapping[str, str],
+        previous: Mapping[str, Mapping[str, str]],
+    ) -> list[Group]:
         """:func:`depsplit.transitive.locks.finish`."""
-        return locks.finish(self, groups, fixed)
+        return locks.finish(self, groups, fixed, previous)
