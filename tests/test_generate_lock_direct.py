@@ -37,6 +37,12 @@ def _generate(run: Run, root: Path, index_url: str, *extra: str) -> tuple[int, s
     return code, err, out
 
 
+def _requirements_of(out: Path) -> tuple[Path, str]:
+    """The one group's directory and its ``requirements.txt``."""
+    [group_dir] = [p for p in out.iterdir() if (p / "requirements.txt").is_file()]
+    return group_dir, (group_dir / "requirements.txt").read_text(encoding="utf-8")
+
+
 def test_each_group_is_written_as_its_lock_and_pip_installs_it_with_hashes(
     tree: Tree, tmp_path: Path, run: Run
 ) -> None:
@@ -44,8 +50,7 @@ def test_each_group_is_written_as_its_lock_and_pip_installs_it_with_hashes(
     root = tree({"a/requirements.txt": "web\n", "b/requirements.txt": "old\n"})
     code, err, out = _generate(run, root, index.file_url)
     assert code == 0, err
-    [group_dir] = [p for p in out.iterdir() if (p / "requirements.txt").is_file()]
-    text = (group_dir / "requirements.txt").read_text(encoding="utf-8")
+    group_dir, text = _requirements_of(out)
     for pin in ("web==1.0", "old==1.0", "helper==1.0"):
         assert f"\n{pin} \\\n    --hash=sha256:" in text
     plan = json.loads((out / "depsplit-plan.json").read_text(encoding="utf-8"))
@@ -78,8 +83,7 @@ def test_a_group_whose_apps_do_not_resolve_together_is_said_and_left_unlocked(
     assert "warning: group 'a' is not locked at CPython 3.14: its apps' requirements do not " in err
     assert "helper<2" in err
     assert "helper>=2" in err
-    [group_dir] = [p for p in out.iterdir() if (p / "requirements.txt").is_file()]
-    text = (group_dir / "requirements.txt").read_text(encoding="utf-8")
+    _, text = _requirements_of(out)
     assert "\nold\n" in text
     assert "\nnew\n" in text
     assert "--hash" not in text
@@ -94,8 +98,7 @@ def test_no_lock_writes_the_apps_requirements_as_written(
     root = tree({"a/requirements.txt": "web\n"})
     code, err, out = _generate(run, root, index.file_url, "--no-lock")
     assert code == 0, err
-    [group_dir] = [p for p in out.iterdir() if (p / "requirements.txt").is_file()]
-    text = (group_dir / "requirements.txt").read_text(encoding="utf-8")
+    _, text = _requirements_of(out)
     assert "\nweb\n" in text
     assert "helper" not in text
 
