@@ -192,6 +192,10 @@ def _plan(
 
         groups, notes = lock_groups(session, groups, options.previous_locks or {})
         diagnostics.extend(notes)
+    if any(g.lock for g in groups):
+        from depsplit.transitive.locks import with_lock_builds
+
+        groups = [with_lock_builds(g, target) for g in groups]
     diagnostics.extend(_end_of_life(groups, apps))
     if partition is not None and not partition.optimal:
         diagnostics.append(

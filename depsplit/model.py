@@ -206,6 +206,9 @@ class LockedPin:
     extras: tuple[str, ...] = ()
     """The extras some requirement asks of it (``uvicorn[standard]``): the lock line names
     them, or pip in ``--require-hashes`` mode refuses the unpinned ``uvicorn[standard]``."""
+    sdist: bool = False
+    """The container installs it from its sdist (no wheel for its CPython and platform):
+    the image builds it (:attr:`Group.builds`). Not in the JSON report: ``builds`` says it."""
 
 
 @dataclass(frozen=True, order=True)

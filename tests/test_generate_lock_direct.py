@@ -169,3 +169,34 @@ def test_a_new_run_keeps_the_previous_lock_s_pins_until_upgrade(
     code, err, out = _generate(run, root, after.file_url, *mode)
     assert code == 0, err
     assert _locked(out)["helper"] == "2.0"
+
+
+@pytest.mark.parametrize("mode", [(), ("--transitive",)], ids=["direct", "transitive"])
+def test_a_dependency_the_lock_installs_from_its_sdist_is_among_the_builds(
+    tree: Tree, tmp_path: Path, run: Run, mode: tuple[str, ...]
+) -> None:
+    # No requirement names srconly (published as an sdist only): the lock brings it through
+    # web2, and the image must build it, so the group lists it and gets a builder stage.
+    index = build_index(
+        tmp_path / "index",
+        [
+            *WORLD,
+            Dist("web2", "1.0", requires=["srconly"]),
+            Dist("srconly", "0.5", tags=(), sdist=True, sdist_metadata="2.2"),
+        ],
+    )
+    root = tree({"a/requirements.txt": "web2\n"})
+    code, err, out = _generate(run, root, index.file_url, *mode)
+    assert code == 0, err
+    plan = json.loads((out / "depsplit-plan.json").read_text(encoding="utf-8"))
+    [group] = plan["groups"]
+    assert [(p["name"], p["version"]) for p in group["lock"]] == [
+        ("srconly", "0.5"),
+        ("web2", "1.0"),
+    ]
+    [build] = group["builds"]
+    assert (build["package"], build["version"]) == ("srconly", "0.5")
+    assert "sdist only" in build["reason"]
+    dockerfile = (out / group["name"] / "Dockerfile").read_text(encoding="utf-8")
+    assert " AS builder" in dockerfile
+    assert "srconly 0.5" in dockerfile

@@ -7,6 +7,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from types import MappingProxyType
 from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
 
 from packaging.utils import canonicalize_name
 
@@ -17,7 +18,7 @@ from depsplit.index import (
     ResolutionTooComplex,
     resolve_apps,
 )
-from depsplit.model import Diagnostic, Group, LockedPin
+from depsplit.model import BuildFromSource, Diagnostic, Group, LockedPin, Target
 
 if TYPE_CHECKING:
     from depsplit.transitive.session import Transitive
@@ -160,6 +161,28 @@ def lock_pins(resolution: Resolution) -> tuple[LockedPin, ...]:
             parents=pin.parents,
             apps=resolution.apps.get(key, ()),
             extras=pin.extras,
+            sdist=not urlsplit(pin.url).path.endswith(".whl"),
         )
         for key, pin in resolution.pins.items()
     )
+
+
+def with_lock_builds(group: Group, target: Target) -> Group:
+    """``group`` with every release its lock installs from an sdist among its
+    :attr:`~depsplit.model.Group.builds` (a dependency no pin names, ``idna-ssl 1.1.0``
+    through ``aiohttp==3.5.4``): the image builds it, in the builder stage."""
+    known = {canonicalize_name(b.package) for b in group.builds}
+    cp = "cp" + group.python.replace(".", "")
+    extra = [
+        BuildFromSource(
+            pin.name,
+            pin.version,
+            f"no wheel for {cp} manylinux {target.machine}; sdist only (in the group's lock)",
+        )
+        for pin in group.lock
+        if pin.sdist and canonicalize_name(pin.name) not in known
+    ]
+    if not extra:
+        return group
+    builds = sorted((*group.builds, *extra), key=lambda b: canonicalize_name(b.package))
+    return replace(group, builds=tuple(builds))
