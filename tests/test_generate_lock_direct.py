@@ -200,3 +200,34 @@ def test_a_dependency_the_lock_installs_from_its_sdist_is_among_the_builds(
     dockerfile = (out / group["name"] / "Dockerfile").read_text(encoding="utf-8")
     assert " AS builder" in dockerfile
     assert "srconly 0.5" in dockerfile
+
+
+def test_the_lock_prefers_an_older_wheel_to_building_the_newest_sdist(
+    tree: Tree, tmp_path: Path, run: Run
+) -> None:
+    # mm 1.5, the newest in range, has wheels for CPython 3.9 only (and an sdist); the app
+    # needs 3.14 (modern), where the index facts name mm 1.5 as built from its sdist. The
+    # image's pip (--prefer-binary) would install mm 1.0's wheel instead, and so does the
+    # lock: nothing is left to build, no builder stage.
+    index = build_index(
+        tmp_path / "index",
+        [
+            Dist("mm", "1.0"),
+            Dist("mm", "1.5", tags=("cp39-cp39-manylinux_2_17_x86_64",), sdist=True,
+                 sdist_metadata="2.2"),
+            Dist("modern", "1.0", requires_python=">=3.14"),
+        ],
+    )  # fmt: skip
+    root = tree({"a/requirements.txt": "mm<2\nmodern==1.0\n"})
+    code, err, out = _generate(run, root, index.file_url, "--no-lock")
+    assert code == 0, err
+    plan = json.loads((out / "depsplit-plan.json").read_text(encoding="utf-8"))
+    assert [(b["package"], b["version"]) for b in plan["groups"][0]["builds"]] == [("mm", "1.5")]
+    code, err, out = _generate(run, root, index.file_url, "--force")
+    assert code == 0, err
+    plan = json.loads((out / "depsplit-plan.json").read_text(encoding="utf-8"))
+    [group] = plan["groups"]
+    assert group["python"] == "3.14"
+    assert ("mm", "1.0") in [(p["name"], p["version"]) for p in group["lock"]]
+    assert group["builds"] == []
+    assert " AS builder" not in (out / group["name"] / "Dockerfile").read_text(encoding="utf-8")

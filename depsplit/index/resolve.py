@@ -716,9 +716,13 @@ class _Provider(resolvelib.AbstractProvider[_Req, _Cand, str]):
         ``eligible`` are the ``admitted`` versions (newest first, pre-releases included)
         whose release installs and is not yanked (unless pinned), each release ranked only
         when reached. With the PEP 440 default (the specifier names no pre-release), only
-        final releases, or the pre-releases when no final release is eligible."""
+        final releases, or the pre-releases when no final release is eligible. A release
+        that is a candidate only because the image builds it (:attr:`buildable`, through
+        its sdist) comes after every release with a wheel for the container, as pip's
+        ``--prefer-binary`` in the image orders them."""
         key = first.key
         held: list[tuple[Version, _Release]] = []
+        built: list[tuple[Version, _Release]] = []
         found_final = False
         kept = self.preferred.get(key)
         if kept is not None:
@@ -736,10 +740,16 @@ class _Provider(resolvelib.AbstractProvider[_Req, _Cand, str]):
                 continue
             if prereleases or not version.is_prerelease:
                 found_final = found_final or not version.is_prerelease
-                if version not in bad:
-                    yield self._candidate(first, version, release)
+                if version in bad:
+                    continue
+                if (key, version) in self.buildable and not release.best.is_wheel:
+                    built.append((version, release))
+                    continue
+                yield self._candidate(first, version, release)
             elif prereleases is None and not found_final:
                 held.append((version, release))
+        for version, release in built:
+            yield self._candidate(first, version, release)
         if prereleases is None and not found_final:
             for version, release in held:
                 if version not in bad:

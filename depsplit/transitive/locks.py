@@ -168,21 +168,27 @@ def lock_pins(resolution: Resolution) -> tuple[LockedPin, ...]:
 
 
 def with_lock_builds(group: Group, target: Target) -> Group:
-    """``group`` with every release its lock installs from an sdist among its
-    :attr:`~depsplit.model.Group.builds` (a dependency no pin names, ``idna-ssl 1.1.0``
-    through ``aiohttp==3.5.4``): the image builds it, in the builder stage."""
-    known = {canonicalize_name(b.package) for b in group.builds}
+    """``group`` whose :attr:`~depsplit.model.Group.builds` are what its lock installs from
+    an sdist, the lock being what the image installs: an entry of the index facts for a
+    release the lock does not install goes (``murmurhash 1.0.15``, newest in range but
+    sdist-only on CPython 3.6, where the lock takes an older release with a wheel), and a
+    dependency no requirement names joins (``idna-ssl 1.1.0`` through ``aiohttp==3.5.4``).
+    Unchanged without a lock."""
+    if not group.lock:
+        return group
+    facts = {(canonicalize_name(b.package), b.version): b for b in group.builds}
     cp = "cp" + group.python.replace(".", "")
-    extra = [
-        BuildFromSource(
-            pin.name,
-            pin.version,
-            f"no wheel for {cp} manylinux {target.machine}; sdist only (in the group's lock)",
+    builds = [
+        facts.get(
+            (canonicalize_name(pin.name), pin.version),
+            BuildFromSource(
+                pin.name,
+                pin.version,
+                f"no wheel for {cp} manylinux {target.machine}; sdist only (in the group's lock)",
+            ),
         )
         for pin in group.lock
-        if pin.sdist and canonicalize_name(pin.name) not in known
+        if pin.sdist
     ]
-    if not extra:
-        return group
-    builds = sorted((*group.builds, *extra), key=lambda b: canonicalize_name(b.package))
+    builds.sort(key=lambda b: canonicalize_name(b.package))
     return replace(group, builds=tuple(builds))
