@@ -512,8 +512,13 @@ class _Provider(resolvelib.AbstractProvider[_Req, _Cand, str]):
         lookahead: bool = False,
         buildable: frozenset[tuple[str, Version]] = frozenset(),
         preferred: Mapping[str, Version] = MappingProxyType({}),
+        prefer_binary: bool = False,
     ) -> None:
         self.finder = finder
+        self.prefer_binary = prefer_binary
+        """Offer releases with a wheel for the container before those installed from an
+        sdist, newer or not (pip's ``--prefer-binary``, which the generated Dockerfiles
+        use): a group's lock for the direct plan."""
         self.preferred = preferred
         """Project → the version offered first when the requirements admit it (a previous
         lock's pin, as ``pip-compile`` prefers its output file's); the others follow,
@@ -716,10 +721,9 @@ class _Provider(resolvelib.AbstractProvider[_Req, _Cand, str]):
         ``eligible`` are the ``admitted`` versions (newest first, pre-releases included)
         whose release installs and is not yanked (unless pinned), each release ranked only
         when reached. With the PEP 440 default (the specifier names no pre-release), only
-        final releases, or the pre-releases when no final release is eligible. A release
-        that is a candidate only because the image builds it (:attr:`buildable`, through
-        its sdist) comes after every release with a wheel for the container, as pip's
-        ``--prefer-binary`` in the image orders them."""
+        final releases, or the pre-releases when no final release is eligible. With
+        :attr:`prefer_binary`, a release installed from its sdist comes after every release
+        with a wheel for the container, as pip's ``--prefer-binary`` orders them."""
         key = first.key
         held: list[tuple[Version, _Release]] = []
         built: list[tuple[Version, _Release]] = []
@@ -742,7 +746,7 @@ class _Provider(resolvelib.AbstractProvider[_Req, _Cand, str]):
                 found_final = found_final or not version.is_prerelease
                 if version in bad:
                     continue
-                if (key, version) in self.buildable and not release.best.is_wheel:
+                if self.prefer_binary and not release.best.is_wheel:
                     built.append((version, release))
                     continue
                 yield self._candidate(first, version, release)
@@ -1221,6 +1225,7 @@ def _run(
     meter: Meter | None = None,
     buildable: Iterable[tuple[str, str]] = (),
     preferred: Mapping[str, str] = MappingProxyType({}),
+    prefer_binary: bool = False,
 ) -> tuple[Result[_Req, _Cand, str], _Provider]:
     builds = frozenset((canonicalize_name(k), Version(v)) for k, v in buildable)
     kept = {canonicalize_name(k): _version_or_none(v) for k, v in preferred.items()}
@@ -1253,6 +1258,7 @@ def _run(
             roots,
             buildable=builds,
             preferred=prefer,
+            prefer_binary=prefer_binary,
         )
         try:
             result, provider = _attempt(make, reqs, max_rounds, meter)
@@ -1403,11 +1409,14 @@ def resolve_apps(
     meter: Meter | None = None,
     buildable: Iterable[tuple[str, str]] = (),
     preferred: Mapping[str, str] = MappingProxyType({}),
+    prefer_binary: bool = False,
 ) -> Resolution:
     """Resolve the union of several apps' requirements (a group's image). ``buildable``:
     (project, version) of releases the image builds from their sdist, candidates through
     it though their wheels are for other interpreters or platforms only. ``preferred``:
-    project → version offered first where the requirements admit it (a previous lock)."""
+    project → version offered first where the requirements admit it (a previous lock).
+    ``prefer_binary``: releases with a wheel for the container before sdists (pip's
+    ``--prefer-binary``)."""
     result, provider = _run(
         list(apps.items()),
         target,
@@ -1417,6 +1426,7 @@ def resolve_apps(
         meter=meter,
         buildable=buildable,
         preferred=preferred,
+        prefer_binary=prefer_binary,
     )
     return _resolution(result, provider, target, python)
 

@@ -117,6 +117,7 @@ def lock_groups(
                 max_rounds=session.max_rounds,
                 buildable=[(b.package, b.version) for b in group.builds],
                 preferred=preferred_pins(previous, names),
+                prefer_binary=True,
             )
         except ResolutionImpossible as exc:
             why = f"its apps' requirements do not resolve together: {exc}"
