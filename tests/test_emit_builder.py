@@ -210,3 +210,16 @@ def test_builder_for_old_interpreters_uses_only_what_their_pip_has(
         "--no-cache-dir", "--no-index", "--find-links",
     }  # fmt: skip
     assert_linters_pass(root / OUT)
+
+
+def test_pyicu_compiles_against_icu_and_its_image_keeps_icu(tmp_path: Path) -> None:
+    # PyICU's sdist needs ICU's headers and pkg-config to compile; its wheel links to ICU,
+    # whose runtime package is named by soname per Debian release: the -dev package (which
+    # depends on it) stays in the final stage.
+    pyicu = BuildFromSource("PyICU", "2.11", "no wheel for cp312 manylinux x86_64; sdist only")
+    outdir = generate(tmp_path, builds=(pyicu,))
+    _, builder, final = stages((outdir / "modern" / "Dockerfile").read_text(encoding="utf-8"))
+    apt = next(r for r in run_lines(builder) if "apt-get" in r)
+    assert "build-essential libicu-dev pkg-config &&" in apt
+    runtime = next(r for r in run_lines(final) if "apt-get" in r)
+    assert "--no-install-recommends libicu-dev &&" in runtime

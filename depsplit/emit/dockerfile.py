@@ -98,6 +98,10 @@ SYSTEM_LIBRARIES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "dlib": (("cmake",), ()),
     "cffi": (("libffi-dev",), ()),
     "pyyaml": (("libyaml-dev",), ("libyaml-0-2",)),
+    # ICU's runtime package is named by its soname (libicu67, libicu72, libicu76 across the
+    # Debian releases the images use): its -dev package, which depends on it, is the one
+    # name valid on all of them.
+    "pyicu": (("libicu-dev", "pkg-config"), ("libicu-dev",)),
 }
 """Canonical project → (the Debian ``-dev`` packages its sdist needs to compile, the runtime
 libraries its compiled wheel links to), for the common projects that link to a system
