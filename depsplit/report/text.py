@@ -592,10 +592,37 @@ def lines(
     """The whole report (``-v``): every conflict, group, app and diagnostic; ``details``
     lists every conflict in full instead of a summary per package with many."""
     out: list[Line] = [[(headline(plan, baseline), "headline")], []]
-    if plan.unsatisfiable:
-        out.append([("Apps that cannot be installed even alone:", "error")])
-        out.extend([[("  ", ""), (name, "app")] for name in plan.unsatisfiable])
+    out.extend(_unsatisfiable_section(plan))
+    out.extend(_full_conflict_sections(plan, baseline, details))
+    out.extend(_fewer_section(fewer))
+    out.extend(_full_groups_section(plan))
+    if baseline is not None and baseline.groups:
+        out.append([(f"Group changes since {baseline.source}", "section")])
+        out.extend([[("  ", ""), (text, "")] for text in group_change_lines(baseline)])
         out.append([])
+    out.extend(_full_apps_section(plan))
+    out.extend(_full_report_tail(plan, baseline))
+    if closing:
+        out += [[], [(closing, "headline")]]
+    return out
+
+
+def _unsatisfiable_section(plan: Plan) -> list[Line]:
+    """The apps that cannot be installed even alone, followed by a blank line; nothing
+    when every app installs."""
+    if not plan.unsatisfiable:
+        return []
+    out: list[Line] = [[("Apps that cannot be installed even alone:", "error")]]
+    out.extend([[("  ", ""), (name, "app")] for name in plan.unsatisfiable])
+    out.append([])
+    return out
+
+
+def _full_conflict_sections(plan: Plan, baseline: BaselineDiff | None, details: bool) -> list[Line]:
+    """The "Conflicts" section (each marked with its state against ``baseline``; in full
+    when ``details``) and the "Resolved since" section; each only when it has entries,
+    and each followed by a blank line."""
+    out: list[Line] = []
     if plan.conflicts:
         out.append([("Conflicts", "section")])
         out.extend(
@@ -608,33 +635,41 @@ def lines(
         out.append([(f"Resolved since {baseline.source}", "section")])
         out.extend(_conflicts_section(baseline.resolved, lambda c: "resolved"))
         out.append([])
-    out.extend(_fewer_section(fewer))
-    if plan.groups:
-        out.append([("Groups", "section")])
-        for g in plan.groups:
-            out.append(
-                [
-                    ("  ", ""),
-                    (g.name, "group"),
-                    (f" (python {g.python}): ", ""),
-                    (", ".join(g.apps), "app"),
-                ]
-            )
-            if not g.python_verified:
-                out.append([(f"      python {g.python} unverified: {UNVERIFIED_NOTE}", "warning")])
-            out.extend(
-                [("      builds from source: ", ""), (build_text(b), "package")] for b in g.builds
-            )
-            if g.splits:
-                out.append(
-                    [("      kept apart from other groups by: " + ", ".join(g.splits), "dim")]
-                )
-        out.append([])
-    if baseline is not None and baseline.groups:
-        out.append([(f"Group changes since {baseline.source}", "section")])
-        out.extend([[("  ", ""), (text, "")] for text in group_change_lines(baseline)])
-        out.append([])
-    out.append([("Apps", "section")])
+    return out
+
+
+def _full_groups_section(plan: Plan) -> list[Line]:
+    """The "Groups" section in full: every group with its python, apps, source builds
+    and every package keeping it apart, followed by a blank line; nothing without
+    groups."""
+    if not plan.groups:
+        return []
+    out: list[Line] = [[("Groups", "section")]]
+    for g in plan.groups:
+        out.append(
+            [
+                ("  ", ""),
+                (g.name, "group"),
+                (f" (python {g.python}): ", ""),
+                (", ".join(g.apps), "app"),
+            ]
+        )
+        if not g.python_verified:
+            out.append([(f"      python {g.python} unverified: {UNVERIFIED_NOTE}", "warning")])
+        out.extend(
+            [("      builds from source: ", ""), (build_text(b), "package")] for b in g.builds
+        )
+        if g.splits:
+            out.append([("      kept apart from other groups by: " + ", ".join(g.splits), "dim")])
+    out.append([])
+    return out
+
+
+def _full_apps_section(plan: Plan) -> list[Line]:
+    """The "Apps" section: one line per app (path, python, requirement counts) and one
+    with its sources, names padded to the longest; "(no apps found)" without apps. No
+    trailing blank line."""
+    out: list[Line] = [[("Apps", "section")]]
     width = max((len(a.name) for a in plan.apps), default=0)
     for app in plan.apps:
         python = app.python_specifier or "any"
@@ -652,6 +687,13 @@ def lines(
         out.append([(f"  {'':<{width}}  sources: {sources}", "dim")])
     if not plan.apps:
         out.append([("  (no apps found)", "dim")])
+    return out
+
+
+def _full_report_tail(plan: Plan, baseline: BaselineDiff | None) -> list[Line]:
+    """What follows the apps: the skipped directories, the note on baseline input
+    errors and every diagnostic, each present part preceded by a blank line."""
+    out: list[Line] = []
     if plan.skipped:
         out.append([])
         out.extend(_skipped_lines(plan))
@@ -662,8 +704,6 @@ def lines(
         out.append([])
         out.append([("Diagnostics", "section")])
         out.extend([[("  ", ""), (str(d), d.level)] for d in plan.diagnostics])
-    if closing:
-        out += [[], [(closing, "headline")]]
     return out
 
 
