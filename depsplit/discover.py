@@ -149,14 +149,50 @@ def walk(
     makes :class:`~pathlib.Path` objects only for the candidates it returns: pathlib's
     parsing, once per directory and entry, cost more than the walk itself.
     """
-    root = root.resolve()
-    top = os.fspath(root)
+    top = os.fspath(root.resolve())
     prefix = _with_sep(top)
-    exclude = config.exclude + extra_exclude
-    found: list[tuple[str, Candidate]] = []
-    parents: dict[str, Path] = {}
     unreadable: Problems = []
     passed: list[Skipped] = []
+    found = _search(
+        top, config.max_depth, config.exclude + extra_exclude, too_deep, unreadable, passed
+    )
+    found.sort(key=lambda item: item[0])
+    if problems is not None:
+        once = dict(sorted(unreadable, reverse=True))  # one per path (the shortest message)
+        problems.extend(
+            Diagnostic("error", message, _rel_of(path, top, prefix))
+            for path, message in sorted(once.items())
+        )
+    if skipped is not None:
+        skipped.extend(sorted(passed))
+    if not config.apps:
+        return [c for _, c in found]
+    return [
+        c
+        for key, c in found
+        if _glob_match("." if key == _posix(top) else key[len(_posix(prefix)) :], config.apps)
+    ]
+
+
+def _search(
+    top: str,
+    max_depth: int,
+    exclude: tuple[str, ...],
+    too_deep: list[str] | None,
+    unreadable: Problems,
+    passed: list[Skipped],
+) -> list[tuple[str, Candidate]]:
+    """The candidate apps in and below the directory ``top`` (an absolute path string),
+    each with its POSIX path, in walk order (depth first, children in name order).
+
+    Directories matching ``exclude`` (relative POSIX globs) are not searched, nor those
+    below ``max_depth`` (a directory at it with subdirectories is appended to
+    ``too_deep`` when given). Paths that cannot be listed or read are appended to
+    ``unreadable`` (path, message); directories skipped for what they hold (generated
+    output, virtualenvs) to ``passed``."""
+    prefix = _with_sep(top)
+    found: list[tuple[str, Candidate]] = []
+    parents: dict[str, Path] = {}
     readers = sources.READERS
     triggers = _triggers(readers)
     stack: list[tuple[str, int, _Specs]] = [(top, 0, ())]
@@ -182,45 +218,44 @@ def walk(
         candidate = _candidate(directory, entries, parents, unreadable, readers, triggers)
         if candidate is not None:
             found.append((_posix(directory), candidate))
-        if depth >= config.max_depth:
-            if too_deep is not None and any(
-                e.is_dir(follow_symlinks=False) and not e.name.startswith(".")
-                for e in entries.values()
-            ):
+        if depth >= max_depth:
+            if too_deep is not None and _has_subdirectory(entries):
                 too_deep.append(rel)
             continue
-        # Children are pushed in reverse name order, so they are visited (and any too-deep
-        # directory reported) in name order.
-        children = sorted(
+        stack.extend((child, depth + 1, specs) for child in _children_to_visit(entries, specs))
+    return found
+
+
+def _has_subdirectory(entries: Mapping[str, os.DirEntry[str]]) -> bool:
+    """Whether ``entries`` (a directory's, by name) hold a directory that is neither
+    hidden nor a symlink: one the walk would have descended into below the depth limit
+    (skipped names aside)."""
+    return any(
+        e.is_dir(follow_symlinks=False) and not e.name.startswith(".") for e in entries.values()
+    )
+
+
+def _children_to_visit(entries: Mapping[str, os.DirEntry[str]], specs: _Specs) -> list[str]:
+    """The paths of the subdirectories among ``entries`` that the walk descends into, in
+    reverse name order (pushed on the walk's stack so they are visited, and any
+    too-deep directory reported, in name order): not symlinks, not hidden, not named in
+    :data:`SKIP_DIRS`, not ``*.egg-info`` and not ignored by the ``.gitignore`` files of
+    ``specs``."""
+    children = sorted(
+        (
             name
             for name, entry in entries.items()
             if entry.is_dir(follow_symlinks=False)
             and not name.startswith(".")
             and name not in SKIP_DIRS
             and not name.endswith(".egg-info")
-        )
-        for name in reversed(children):
-            child = entries[name].path
-            if specs and _ignored(child, True, specs):
-                continue
-            stack.append((child, depth + 1, specs))
-    found.sort(key=lambda item: item[0])
-    if problems is not None:
-        once = dict(sorted(unreadable, reverse=True))  # one per path (the shortest message)
-        problems.extend(
-            Diagnostic("error", message, _rel_of(path, top, prefix))
-            for path, message in sorted(once.items())
-        )
-    if skipped is not None:
-        skipped.extend(sorted(passed))
-    candidates = [c for _, c in found]
-    if config.apps:
-        candidates = [
-            c
-            for key, c in found
-            if _glob_match("." if key == _posix(top) else key[len(_posix(prefix)) :], config.apps)
-        ]
-    return candidates
+        ),
+        reverse=True,
+    )
+    paths = [entries[name].path for name in children]
+    if specs:
+        return [child for child in paths if not _ignored(child, True, specs)]
+    return paths
 
 
 def _rel_of(path: str, top: str, prefix: str) -> str:
