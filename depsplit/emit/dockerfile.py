@@ -216,10 +216,56 @@ def _install_from_builder(runtime: Sequence[str]) -> list[str]:
 
 
 def render(gen: Generation, build: GroupBuild, header: str) -> str:
+    """The Dockerfile of one group's image, newline-terminated: a comment header, a
+    builder stage when a package is compiled from source, then the final stage (labels,
+    environment, app user, dependencies, the apps' files, default command). ``header`` is
+    the generated-by line, written as a comment."""
     group = build.group
     apps = [a.app.name for a in build.apps]
-    dockerfile = posixpath.join(gen.options.outdir, group.name, "Dockerfile")
     requirements = posixpath.join(gen.options.outdir, group.name, "requirements.txt")
+    out = _header_comments(gen, build, header, apps)
+    mounts = ["--mount=type=cache,target=/root/.cache/pip"]
+    mounts += [
+        f"--mount=type=secret,id={SECRET_IDS[e]},env={e}" for e in build.requirements.secrets
+    ]
+    out += ["", f"ARG PYTHON_VERSION={group.python}"]
+    compiled = any(not b.pure for b in group.builds)
+    if compiled:
+        out += _builder_stage(build, requirements, mounts)
+    out += _final_stage_base(build, apps)
+    if build.local_paths:
+        source = "the builder's wheels" if compiled else "the requirements"
+        out += ["", f"# Local path dependencies, installed from {source} below."]
+        out += _local_copies(build)
+    if compiled:
+        out += _install_from_builder(_system_libraries(group.builds)[1])
+    else:
+        out += _install(requirements, mounts, [b for b in group.builds if b.pure])
+    out += ["", "# Only this group's apps and the files they include."]
+    out += [_copy(p, _dest(p)) for p in build.copies]
+    out += [
+        "",
+        "# The app user has no home directory: libraries that write to ~ (caches, settings) get",
+        "# /tmp, which stays writable under a read-only root filesystem (Kubernetes mounts it).",
+        "ENV HOME=/tmp",
+        f"USER {UID}:{UID}",
+    ]
+    if build.http:
+        out.append(f"EXPOSE {PORT}")
+    out.append("")
+    out += _default_command(build)
+    return "\n".join(out) + "\n"
+
+
+def _header_comments(
+    gen: Generation, build: GroupBuild, header: str, apps: Sequence[str]
+) -> list[str]:
+    """The Dockerfile's opening lines: the syntax directive, ``header``, what the image
+    holds (the group's python and ``apps``), how to build it by hand (with a ``--secret``
+    per private index credential) and, when the group's python was not checked against
+    the index, how to check it."""
+    group = build.group
+    dockerfile = posixpath.join(gen.options.outdir, group.name, "Dockerfile")
     out = [
         "# syntax=docker/dockerfile:1",
         f"# {header}",
@@ -241,16 +287,16 @@ def render(gen: Generation, build: GroupBuild, header: str) -> str:
             "releases' Requires-Python and wheels):",
             "#   run `depsplit generate` online (without --no-index-facts) to check it.",
         ]
+    return out
+
+
+def _final_stage_base(build: GroupBuild, apps: Sequence[str]) -> list[str]:
+    """The final stage up to its dependencies: ``FROM`` the slim python image, the OCI
+    and depsplit labels (group, ``apps``, version from the image tag), the python
+    environment, the work directory and the creation of the unprivileged app user."""
+    group = build.group
     description = f"depsplit group {group.name}: {', '.join(apps)}"
-    mounts = ["--mount=type=cache,target=/root/.cache/pip"]
-    mounts += [
-        f"--mount=type=secret,id={SECRET_IDS[e]},env={e}" for e in build.requirements.secrets
-    ]
-    out += ["", f"ARG PYTHON_VERSION={group.python}"]
-    compiled = any(not b.pure for b in group.builds)
-    if compiled:
-        out += _builder_stage(build, requirements, mounts)
-    out += [
+    return [
         "FROM python:${PYTHON_VERSION}-slim",
         "",
         "LABEL "
@@ -276,41 +322,24 @@ def render(gen: Generation, build: GroupBuild, header: str) -> str:
         f"RUN useradd --no-log-init --system --uid {UID} --user-group --no-create-home "
         "--shell /usr/sbin/nologin app",
     ]
-    if build.local_paths:
-        source = "the builder's wheels" if compiled else "the requirements"
-        out += ["", f"# Local path dependencies, installed from {source} below."]
-        out += _local_copies(build)
-    if compiled:
-        out += _install_from_builder(_system_libraries(group.builds)[1])
-    else:
-        out += _install(requirements, mounts, [b for b in group.builds if b.pure])
-    out += ["", "# Only this group's apps and the files they include."]
-    out += [_copy(p, _dest(p)) for p in build.copies]
+
+
+def _default_command(build: GroupBuild) -> list[str]:
+    """The image's last lines: the default app's working directory and its ``CMD``, or a
+    TODO comment saying why there is none (compose services set their own commands)."""
     default = build.default
-    out += [
-        "",
-        "# The app user has no home directory: libraries that write to ~ (caches, settings) get",
-        "# /tmp, which stays writable under a read-only root filesystem (Kubernetes mounts it).",
-        "ENV HOME=/tmp",
-        f"USER {UID}:{UID}",
-    ]
-    if build.http:
-        out.append(f"EXPOSE {PORT}")
-    out.append("")
     if default.entry.command is None:
-        out += [
+        return [
             f"WORKDIR {dockerfile_word(default.workdir)}",
             f"# TODO: {comment_safe(default.entry.todo or 'no entry point found')}.",
             "# Each compose service sets its own command; add a CMD here to run the image alone.",
         ]
-    else:
-        out += [
-            f"# Default command: app {default.app.name!r} ({comment_safe(default.entry.how)}).",
-            "# Each compose service sets its own command and working directory.",
-            f"WORKDIR {dockerfile_word(default.workdir)}",
-            f"CMD {dockerfile_json(list(default.entry.command), expanded=False)}",
-        ]
-    return "\n".join(out) + "\n"
+    return [
+        f"# Default command: app {default.app.name!r} ({comment_safe(default.entry.how)}).",
+        "# Each compose service sets its own command and working directory.",
+        f"WORKDIR {dockerfile_word(default.workdir)}",
+        f"CMD {dockerfile_json(list(default.entry.command), expanded=False)}",
+    ]
 
 
 def emit(gen: Generation, root: Path, header: str) -> dict[str, str]:
