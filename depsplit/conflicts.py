@@ -1190,17 +1190,53 @@ def analyze_conflicts(
     """Every minimal conflicting set among ``apps`` (see the module docstring), with
     warnings. Pairs are always found in full; ``time_limit`` bounds only the N-way search."""
     eng = _Engine(apps, target, effective_cache)
-    conflicts: list[Conflict] = []
-    notes: list[Diagnostic] = []
-
     # 1. The interpreter.
+    conflicts, active = _interpreter_conflicts(eng, target)
+    # 2. Apps whose own requirements on a package clash, at their own interpreter.
+    alone, alone_bad = _alone_conflicts(eng, active)
+    conflicts.extend(alone)
+    # 3. Pairs, each at its common interpreter.
+    classes = sorted({eng.allowed[a] for a in active})
+    # The terms per package at one interpreter, for the pairs and again for the N-way
+    # search: the second walk over every app would intern nothing new, so it is kept.
+    by_python: dict[str, dict[str, dict[_Term, list[str]]]] = {}
+    pairs, notes = _pairwise_conflicts(eng, active, classes, alone_bad, by_python)
+    conflicts.extend(pairs)
+    # 4. N-way sets, at every interpreter that is some set's common one. Only this search
+    # is bounded (pairs are always complete), so its clock starts here.
+    deadline = time.monotonic() + time_limit
+    nway, capped, complete = _nway_conflicts(
+        eng, active, classes, alone_bad, by_python, deadline=deadline, max_size=max_nway
+    )
+    conflicts.extend(nway)
+    notes.extend(_nway_notes(capped, complete, time_limit))
+    return ConflictAnalysis(
+        conflicts=tuple(_sorted_unique(conflicts)),
+        diagnostics=tuple(sorted(set(notes), key=Diagnostic.sort_key)),
+        complete=complete and not capped,
+    )
+
+
+def _interpreter_conflicts(eng: _Engine, target: Target) -> tuple[list[Conflict], list[str]]:
+    """The python conflicts (an app that allows no candidate minor of ``target``; with no
+    fixed python, the minimal sets of apps that share no minor), and the names of the
+    apps that allow some minor (the ones the later steps consider), in app order."""
     fixed = target.python
-    conflicts.extend(_python_conflict([a], fixed) for a in eng.apps if not eng.allowed[a.name])
+    conflicts = [_python_conflict([a], fixed) for a in eng.apps if not eng.allowed[a.name]]
     active = [a.name for a in eng.apps if eng.allowed[a.name]]
     if not fixed:
         conflicts.extend(_python_family_conflicts([eng.by_name[a] for a in active], eng.allowed))
+    return conflicts, active
 
-    # 2. Apps whose own requirements on a package clash, at their own interpreter.
+
+def _alone_conflicts(
+    eng: _Engine, active: Sequence[str]
+) -> tuple[list[Conflict], dict[str, set[str]]]:
+    """The conflicts of an app of ``active`` with itself on a package, at the newest
+    minor it allows, and those packages per app (app -> package keys), to be left out of
+    the later steps. This step interns every term first, in this order: it numbers them
+    (see :class:`_Term`)."""
+    conflicts: list[Conflict] = []
     alone_bad: dict[str, set[str]] = {}  # app -> the packages it clashes on alone
     intern, by_data = eng.algebra.term, eng.algebra.by_data
     for name in active:
@@ -1210,10 +1246,22 @@ def analyze_conflicts(
             if not (by_data.get(data) or intern(data)).alone_ok:
                 alone_bad.setdefault(name, set()).add(key)
                 conflicts.append(eng.conflict([name], python, key, nway=False))
+    return conflicts, alone_bad
 
-    # 3. Pairs, each at its common interpreter. Apps are merged by identical term per
-    # package, distinct terms are checked pairwise, and the verdict expands to app pairs.
-    classes = sorted({eng.allowed[a] for a in active})
+
+def _pairwise_conflicts(
+    eng: _Engine,
+    active: Sequence[str],
+    classes: Sequence[tuple[str, ...]],
+    alone_bad: dict[str, set[str]],
+    by_python: dict[str, dict[str, dict[_Term, list[str]]]],
+) -> tuple[list[Conflict], list[Diagnostic]]:
+    """Every conflicting pair of ``active`` apps, each at its common interpreter (from
+    their minor sets ``classes``), and the warnings on pairs that meet only by a shortcut
+    or over an unknown URL. Apps are merged by
+    identical term per package, distinct terms are checked pairwise, and the verdict
+    expands to app pairs. The terms per package at each interpreter visited are stored
+    in ``by_python`` (``alone_bad`` packages left out)."""
     pair_pythons = sorted(
         {
             p
@@ -1222,10 +1270,9 @@ def analyze_conflicts(
         },
         key=tgt.minor_key,
     )
+    conflicts: list[Conflict] = []
+    notes: list[Diagnostic] = []
     noted: set[tuple[str, tuple[int, ...]]] = set()
-    # The terms per package at one interpreter, for the pairs and again for the N-way
-    # search: the second walk over every app would intern nothing new, so it is kept.
-    by_python: dict[str, dict[str, dict[_Term, list[str]]]] = {}
     for python in pair_pythons:
         by_python[python] = _terms_by_key(eng, active, python, alone_bad)
         for key, groups in by_python[python].items():
@@ -1241,12 +1288,28 @@ def analyze_conflicts(
             for term in distinct:
                 if term.unknown_urls and any(t.sset for t in distinct if t is not term):
                     _note_unknown_url(eng, key, python, term, groups, noted, notes)
+    return conflicts, notes
 
-    # 4. N-way sets, at every interpreter that is some set's common one. Only this search
-    # is bounded (pairs are always complete), so its clock starts here.
-    deadline = time.monotonic() + time_limit
-    complete = True
+
+def _nway_conflicts(
+    eng: _Engine,
+    active: Sequence[str],
+    classes: Sequence[tuple[str, ...]],
+    alone_bad: dict[str, set[str]],
+    by_python: dict[str, dict[str, dict[_Term, list[str]]]],
+    *,
+    deadline: float,
+    max_size: int,
+) -> tuple[list[Conflict], list[str], bool]:
+    """The minimal conflicting sets of three to ``max_size`` ``active`` apps, each at its
+    common interpreter (from their minor sets ``classes``); the packages whose expansion
+    to app sets stopped at :data:`MAX_NWAY_EXPANSION` (once per cut set); and whether
+    the search finished before ``deadline`` (a :func:`time.monotonic` time).
+    ``by_python`` caches the terms per package and interpreter (filled here when
+    missing, ``alone_bad`` packages left out)."""
+    conflicts: list[Conflict] = []
     capped: list[str] = []
+    complete = True
     for python in _nway_pythons(classes):
         if python not in by_python:
             by_python[python] = _terms_by_key(eng, active, python, alone_bad)
@@ -1255,33 +1318,62 @@ def analyze_conflicts(
                 complete = False
                 break
             distinct = sorted(groups, key=lambda t: t.uid)
-            sets, done = _nway_sets(distinct, eng.algebra, max_size=max_nway, deadline=deadline)
+            sets, done = _nway_sets(distinct, eng.algebra, max_size=max_size, deadline=deadline)
             complete = complete and done
             for term_set in sets:
-                # Sides: the apps of one term that also allow the same minors and hold the
-                # same terms at each of them (subsets are judged at their own minor).
-                split = [
-                    _split_sides(eng, groups[t], key, profile=len(classes) > 1) for t in term_set
-                ]
-                listed = 0
-                for combo in itertools.product(*split):
-                    if listed >= MAX_NWAY_EXPANSION:
-                        capped.append(key)
-                        break
-                    reps = sorted(side[0] for side in combo)
-                    if eng.common(reps) != python:
-                        continue
-                    if len(classes) > 1 and not eng.subsets_meet(reps, key):
-                        continue
-                    conflicts.append(eng.side_conflict(combo, python, key, nway=True))
-                    listed += 1
-    notes.extend(
+                listed, whole = _expand_nway_set(
+                    eng, key, python, term_set, groups, profile=len(classes) > 1
+                )
+                conflicts.extend(listed)
+                if not whole:
+                    capped.append(key)
+    return conflicts, capped, complete
+
+
+def _expand_nway_set(
+    eng: _Engine,
+    key: str,
+    python: str,
+    term_set: Sequence[_Term],
+    groups: dict[_Term, list[str]],
+    *,
+    profile: bool,
+) -> tuple[list[Conflict], bool]:
+    """The conflicts of the app sets that hold the impossible ``term_set`` on ``key``
+    (``groups``: the apps holding each term) and whose common interpreter is ``python``,
+    one app side per term (with ``profile``, when apps allow different minors: sides
+    split by the terms they hold at each minor, and every proper subset must meet at its
+    own); at most :data:`MAX_NWAY_EXPANSION` of them. And False when more were left
+    out."""
+    conflicts: list[Conflict] = []
+    # Sides: the apps of one term that also allow the same minors and hold the same
+    # terms at each of them (subsets are judged at their own minor).
+    split = [_split_sides(eng, groups[t], key, profile=profile) for t in term_set]
+    listed = 0
+    for combo in itertools.product(*split):
+        if listed >= MAX_NWAY_EXPANSION:
+            return conflicts, False
+        reps = sorted(side[0] for side in combo)
+        if eng.common(reps) != python:
+            continue
+        if profile and not eng.subsets_meet(reps, key):
+            continue
+        conflicts.append(eng.side_conflict(combo, python, key, nway=True))
+        listed += 1
+    return conflicts, True
+
+
+def _nway_notes(capped: Sequence[str], complete: bool, time_limit: float) -> list[Diagnostic]:
+    """The warnings of the N-way search: one per package in ``capped`` (sorted, once
+    each) whose app sets were cut at :data:`MAX_NWAY_EXPANSION`, and one when the search
+    stopped at ``time_limit`` seconds (not ``complete``)."""
+    notes = [
         _warn(
             f"{key}: more than {MAX_NWAY_EXPANSION} sets of apps share one impossible "
             "combination of specifiers; only the first are listed"
         )
         for key in sorted(set(capped))
-    )
+    ]
     if not complete:
         notes.append(
             _warn(
@@ -1289,11 +1381,7 @@ def analyze_conflicts(
                 "some may be missing from the list (every group is still checked as a whole)"
             )
         )
-    return ConflictAnalysis(
-        conflicts=tuple(_sorted_unique(conflicts)),
-        diagnostics=tuple(sorted(set(notes), key=Diagnostic.sort_key)),
-        complete=complete and not capped,
-    )
+    return notes
 
 
 def find_conflicts(
