@@ -187,7 +187,9 @@ def _plan(
             apps, conflicts, unsatisfiable, target, config, options, effective_cache=shared
         )
     groups = _python_facts(groups, apps, target, support, verified_by_resolution=options.transitive)
-    if options.lock and options.index_facts and not options.transitive and session is not None:
+    locking = options.lock and options.index_facts and session is not None
+    if locking and not options.transitive:
+        assert session is not None
         from depsplit.transitive.locks import lock_groups
 
         groups, notes = lock_groups(session, groups, options.previous_locks or {})
@@ -216,7 +218,7 @@ def _plan(
         target=target,
         unsatisfiable=tuple(unsatisfiable),
         transitive=options.transitive,
-        locked=options.transitive or (options.lock and options.index_facts and session is not None),
+        locked=options.transitive or locking,
     )
 
 

@@ -485,6 +485,11 @@ def _restricted(
     return replace(app, python=(*app.python, *extra))
 
 
+def no_wheel(python: str, machine: str) -> str:
+    """The start of a build's reason: ``no wheel for cp36 manylinux x86_64``."""
+    return f"no wheel for {_cp(python)} manylinux {machine}"
+
+
 def group_builds(
     group: Group, support: Support, by_name: Mapping[str, App], target: Target
 ) -> tuple[BuildFromSource, ...]:
@@ -496,7 +501,7 @@ def group_builds(
             pick = fact.picks.get(group.python)
             if pick is None or pick[1] or key in found:
                 continue
-            why = f"no wheel for {_cp(group.python)} manylinux {target.machine}"
+            why = no_wheel(group.python, target.machine)
             if fact.wheels:
                 why += f" (wheels for {span(fact.wheels, tgt.SUPPORTED_PYTHONS)} only)"
             if fact.pure:

@@ -133,3 +133,84 @@ def test_shapes_benchmark_prints_every_row(tmp_path: Path) -> None:
     assert re.search(r"every pin changed\s+re-generate\s+20\s", table), table
     assert re.search(r"every pin changed\s+generate --check\s+20\s.*\s1\s", table), table
     assert "growth" not in out.stdout  # one size: nothing to compare
+
+
+def _wheel_dryrun() -> Any:
+    """benchmarks/wheel_dryrun.py as a module."""
+    name = "depsplit_benchmark_wheel_dryrun"
+    if name not in sys.modules:
+        path = REPO / "benchmarks" / "wheel_dryrun.py"
+        spec = importlib.util.spec_from_file_location(name, path)
+        assert spec
+        assert spec.loader
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module
+        spec.loader.exec_module(module)
+    return sys.modules[name]
+
+
+def test_the_wheel_dry_run_evaluates_markers_for_the_group_s_python(
+    tmp_path: Path, monkeypatch: Any
+) -> None:
+    # app needs helper only on CPython 3.7 and later: a 3.6 group's lock rightly leaves it
+    # out. pip's --python-version does not reach the markers; without the script's marker
+    # environment the running interpreter's is used, and pip (hash-checking) refuses it.
+    import hashlib
+    import os
+
+    sys.path.insert(0, str(REPO / "tests" / "index"))
+    from localindex import Dist, build_index
+
+    index = build_index(
+        tmp_path / "index",
+        [Dist("app", "1.0", requires=['helper; python_version >= "3.7"']), Dist("helper", "1.0")],
+    )
+    digest = hashlib.sha256((index.files / "app-1.0-py3-none-any.whl").read_bytes()).hexdigest()
+    group = tmp_path / "deploy" / "old"
+    group.mkdir(parents=True)
+    (group / "requirements.txt").write_text(f"app==1.0 --hash=sha256:{digest}\n")
+    dryrun = _wheel_dryrun()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PIP_")}
+    env["PIP_CONFIG_FILE"] = os.devnull
+    extra = ["--index-url", index.file_url]
+    checked = dryrun.check_group(tmp_path / "deploy", "old", "3.6", [], [], env, extra, False)
+    assert checked.ok, checked.error
+    monkeypatch.setattr(dryrun, "marker_environment", lambda python: {})
+    host = dryrun.check_group(tmp_path / "deploy", "old", "3.6", [], [], env, extra, False)
+    assert not host.ok
+    assert "all requirements must have their versions pinned" in host.error
+
+
+def test_the_wheel_dry_run_checks_a_built_release_s_sdist_hash(tmp_path: Path) -> None:
+    # In a hashed lock, a release the image builds is looked up with its own line (pip
+    # checks the sdist's hash) and its stand-in wheel is accepted in its place.
+    import hashlib
+    import os
+
+    sys.path.insert(0, str(REPO / "tests" / "index"))
+    from localindex import Dist, build_index
+
+    index = build_index(
+        tmp_path / "index",
+        [Dist("app", "1.0", requires=["srconly"]), Dist("srconly", "0.5", tags=(), sdist=True)],
+    )
+
+    def sha(name: str) -> str:
+        return hashlib.sha256((index.files / name).read_bytes()).hexdigest()
+
+    dryrun = _wheel_dryrun()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PIP_")}
+    env["PIP_CONFIG_FILE"] = os.devnull
+    extra = ["--index-url", index.file_url]
+    group = tmp_path / "deploy" / "g"
+    group.mkdir(parents=True)
+    for sdist_hash, ok in ((sha("srconly-0.5.tar.gz"), True), ("0" * 64, False)):
+        (group / "requirements.txt").write_text(
+            f"app==1.0 \\\n    --hash=sha256:{sha('app-1.0-py3-none-any.whl')}\n"
+            f"srconly==0.5 \\\n    --hash=sha256:{sdist_hash}\n"
+        )
+        checked = dryrun.check_group(
+            tmp_path / "deploy", "g", "3.12", [("srconly", "0.5")], [], env, extra, False
+        )
+        assert checked.ok == ok, checked.error
+    assert "DO NOT MATCH THE HASHES" in checked.error

@@ -231,3 +231,27 @@ def test_the_lock_prefers_an_older_wheel_to_building_the_newest_sdist(
     assert ("mm", "1.0") in [(p["name"], p["version"]) for p in group["lock"]]
     assert group["builds"] == []
     assert " AS builder" not in (out / group["name"] / "Dockerfile").read_text(encoding="utf-8")
+
+
+def test_a_previous_plan_with_a_broken_lock_only_loses_its_preferences(
+    tree: Tree, tmp_path: Path, run: Run
+) -> None:
+    # A hand-edited depsplit-plan.json: lock entries that are not a name and a version, a
+    # version that is not PEP 440, a lock that is not a list. The run resolves afresh.
+    index = build_index(tmp_path / "index", WORLD)
+    root = tree({"a/requirements.txt": "web\n"})
+    code, err, out = _generate(run, root, index.file_url)
+    assert code == 0, err
+    plan_file = out / "depsplit-plan.json"
+    plan = json.loads(plan_file.read_text(encoding="utf-8"))
+    plan["groups"][0]["lock"] = [{"name": 3}, {"name": "helper", "version": "one"}, "web"]
+    plan_file.write_text(json.dumps(plan), encoding="utf-8")
+    code, err, out = _generate(run, root, index.file_url, "--force")
+    assert code == 0, err
+    assert _locked(out)["helper"] == "2.0"
+    plan = json.loads(plan_file.read_text(encoding="utf-8"))
+    plan["groups"][0]["lock"] = {"helper": "1.0"}
+    plan_file.write_text(json.dumps(plan), encoding="utf-8")
+    code, err, out = _generate(run, root, index.file_url, "--force")
+    assert code == 0, err
+    assert _locked(out)["helper"] == "2.0"

@@ -833,16 +833,9 @@ class _Provider(resolvelib.AbstractProvider[_Req, _Cand, str]):
         return found
 
     def _release_dependencies(self, key: str, version: Version, release: _Release) -> list[_Dep]:
-        """A wheel's dependencies in the container (:meth:`_dependency_templates`, shared
-        with :meth:`get_dependencies` through the finder's memo)."""
-        tkey = (release.best.url, version, frozenset[str]())
-        found = self._templates.get(tkey)
-        if found is None:
-            cand = _Cand(key=key, version=version, release=release, name=key)
-            found, static = self._dependency_templates(cand)
-            if static:
-                self._templates[tkey] = found
-        return found
+        """A release's dependencies in the container (:meth:`_templates_of`, shared with
+        :meth:`get_dependencies`)."""
+        return self._templates_of(_Cand(key=key, version=version, release=release, name=key))
 
     def _offerable(
         self, key: str, version: Version, spec: SpecifierSet, bad: set[Version], pins: set[Version]
@@ -993,13 +986,7 @@ class _Provider(resolvelib.AbstractProvider[_Req, _Cand, str]):
         metadata cannot be read or a marker cannot be evaluated."""
         if candidate.key == PYTHON or candidate.release is None:
             return []
-        templates = self._templates
-        tkey = (candidate.release.best.url, candidate.version, candidate.extras)
-        found = templates.get(tkey)
-        if found is None:
-            found, static = self._dependency_templates(candidate)
-            if static:  # the metadata of the file itself, the same for every resolution
-                templates[tkey] = found
+        found = self._templates_of(candidate)
         path, app, origin = candidate.path, candidate.app, candidate.origin
         return [
             _Req(
@@ -1016,6 +1003,18 @@ class _Provider(resolvelib.AbstractProvider[_Req, _Cand, str]):
             )
             for t in found
         ]
+
+    def _templates_of(self, candidate: _Cand) -> list[_Dep]:
+        """:meth:`_dependency_templates`, kept in the finder's memo when they come from the
+        file's own metadata (the same for every resolution through it)."""
+        assert candidate.release is not None
+        tkey = (candidate.release.best.url, candidate.version, candidate.extras)
+        found = self._templates.get(tkey)
+        if found is None:
+            found, static = self._dependency_templates(candidate)
+            if static:
+                self._templates[tkey] = found
+        return found
 
     def _dependency_templates(self, candidate: _Cand) -> tuple[list[_Dep], bool]:
         """What :meth:`get_dependencies` makes requirements of (the markers evaluated for

@@ -177,16 +177,14 @@ def with_lock_builds(group: Group, target: Target) -> Group:
     Unchanged without a lock."""
     if not group.lock:
         return group
+    from depsplit.pysupport import no_wheel
+
     facts = {(canonicalize_name(b.package), b.version): b for b in group.builds}
-    cp = "cp" + group.python.replace(".", "")
+    why = f"{no_wheel(group.python, target.machine)}; sdist only (in the group's lock)"
     builds = [
         facts.get(
             (canonicalize_name(pin.name), pin.version),
-            BuildFromSource(
-                pin.name,
-                pin.version,
-                f"no wheel for {cp} manylinux {target.machine}; sdist only (in the group's lock)",
-            ),
+            BuildFromSource(pin.name, pin.version, why),
         )
         for pin in group.lock
         if pin.sdist
