@@ -101,7 +101,7 @@ def prepare_metadata_for_build_wheel(metadata_directory, config_settings=None):
     if MODE == "slow":
         time.sleep(60)
     name = METADATA.split("Name: ")[1].split()[0].replace("-", "_")
-    version = METADATA.split("Version: ")[1].split()[0]
+    version = METADATA.split("\\nVersion: ")[1].split()[0]
     info = f"{{name}}-{{version}}.dist-info"
     os.makedirs(os.path.join(metadata_directory, info))
     with open(os.path.join(metadata_directory, info, "METADATA"), "w") as fh:
