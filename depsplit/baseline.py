@@ -12,6 +12,7 @@ there (see :func:`_export` for what is copied and how).
 from __future__ import annotations
 
 import contextlib
+import itertools
 import os
 import posixpath
 import subprocess
@@ -25,9 +26,23 @@ from typing import Any
 from depsplit import sources
 from depsplit.discover import PLAN_FILE
 from depsplit.errors import UsageError
-from depsplit.model import Conflict, ConflictRequirement, Group, Origin, Plan
+from depsplit.model import (
+    Conflict,
+    ConflictKind,
+    ConflictRequirement,
+    ConflictSide,
+    Group,
+    Origin,
+    PackageConflict,
+    Plan,
+)
 from depsplit.nesting import json_loads
+from depsplit.package_conflicts import minimal_sets, set_ids
 from depsplit.sources.base import DEFAULT_MAX_FILE_BYTES, ReadContext
+
+MAX_BASELINE_SETS = 5_000_000
+"""Most smallest sets of apps a baseline report of schema version 2 may stand for, in all:
+its pairs are lists of sides, and a list of N sides is N(N-1)/2 of them."""
 
 
 class BaselineError(UsageError):
@@ -54,6 +69,9 @@ class Baseline:
     apps: tuple[str, ...] = ()
     errors: int = 0
     """Input errors in the baseline's analysis: its conflict list may be incomplete."""
+    by_sides: bool = False
+    """The conflicts' ids are their :func:`~depsplit.package_conflicts.set_id` (a report
+    of schema version 2, which lists conflicts per package), not the ids of a run."""
 
     @classmethod
     def from_plan(cls, source: str, plan: Plan) -> Baseline:
@@ -116,9 +134,12 @@ class BaselineDiff:
 def diff(baseline: Baseline, current: Plan) -> BaselineDiff:
     """Classify the current plan's conflicts against ``baseline`` and list group changes."""
     before = {c.id: c for c in baseline.conflicts}
-    now = {c.id for c in current.conflicts}
-    new = tuple(c for c in current.conflicts if c.id not in before)
-    existing = tuple(c for c in current.conflicts if c.id in before)
+    # A report of schema version 2 names each conflict by its sides: the run's conflicts
+    # are named the same way to be compared with it.
+    ids = set_ids(current.conflicts) if baseline.by_sides else {}
+    now = {ids.get(c.id, c.id) for c in current.conflicts}
+    new = tuple(c for c in current.conflicts if ids.get(c.id, c.id) not in before)
+    existing = tuple(c for c in current.conflicts if ids.get(c.id, c.id) in before)
     resolved = tuple(c for c in baseline.conflicts if c.id not in now)
     return BaselineDiff(
         source=baseline.source,
@@ -199,12 +220,23 @@ def load_report(spec: str, path: Path) -> Baseline:
         data = json_loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, ValueError) as exc:
         raise BaselineError(spec, f"cannot read the report: {exc}") from exc
-    if not isinstance(data, dict) or data.get("schema_version") != 1:
-        raise BaselineError(spec, "not a depsplit JSON report (schema_version 1)")
+    version = data.get("schema_version") if isinstance(data, dict) else None
+    if version not in (1, 2) or not isinstance(data, dict):
+        raise BaselineError(spec, "not a depsplit JSON report (schema_version 1 or 2)")
     try:
+        if version == 1:
+            conflicts = tuple(_conflict(c) for c in data.get("conflicts") or ())
+        else:
+            conflicts = tuple(
+                itertools.chain.from_iterable(
+                    minimal_sets(read_package_conflict(c), MAX_BASELINE_SETS)
+                    for c in data.get("conflicts") or ()
+                )
+            )
         return Baseline(
             source=spec,
-            conflicts=tuple(_conflict(c) for c in data.get("conflicts") or ()),
+            by_sides=version == 2,
+            conflicts=conflicts,
             groups=tuple(
                 Group(
                     name=str(g["name"]),
@@ -222,7 +254,7 @@ def load_report(spec: str, path: Path) -> Baseline:
                 if isinstance(d, dict) and d.get("level") == "error"
             ),
         )
-    except (KeyError, TypeError, ValueError, AttributeError, RecursionError) as exc:
+    except (KeyError, TypeError, ValueError, AttributeError, RecursionError, IndexError) as exc:
         # RecursionError: ``str()`` of a value nested nearly as deeply as the parse allows.
         raise BaselineError(spec, f"malformed depsplit JSON report: {exc!r}") from exc
 
@@ -236,24 +268,59 @@ def _origin(data: dict[str, Any]) -> Origin:
     )
 
 
+def _requirements(data: dict[str, Any]) -> tuple[ConflictRequirement, ...]:
+    return tuple(
+        ConflictRequirement(
+            app=str(r["app"]),
+            specifier=str(r.get("specifier") or ""),
+            origin=_origin(r["origin"]),
+            name=str(r.get("name") or ""),
+            url=r.get("url"),
+            marker=r.get("marker"),
+            chain=tuple(str(x) for x in r.get("chain") or ()),
+        )
+        for r in data.get("requirements") or ()
+    )
+
+
 def _conflict(data: dict[str, Any]) -> Conflict:
+    """A conflict of a report of schema version 1 (one smallest set of apps)."""
     return Conflict(
         id=str(data["id"]),
-        kind=data["kind"],
+        kind=_kind(data["kind"]),
         package=str(data["package"]),
         apps=tuple(str(a) for a in data["apps"]),
-        requirements=tuple(
-            ConflictRequirement(
-                app=str(r["app"]),
-                specifier=str(r.get("specifier") or ""),
-                origin=_origin(r["origin"]),
-                name=str(r.get("name") or ""),
-                url=r.get("url"),
-                marker=r.get("marker"),
-                chain=tuple(str(x) for x in r.get("chain") or ()),
+        requirements=_requirements(data),
+        message=str(data.get("message") or ""),
+    )
+
+
+def _kind(value: object) -> ConflictKind:
+    if value not in ("version", "python", "url"):
+        raise ValueError(f"unknown conflict kind {value!r}")
+    return value
+
+
+def read_package_conflict(data: dict[str, Any]) -> PackageConflict:
+    """A package's conflicts in a report of schema version 2."""
+    sides = []
+    for side in data["sides"]:
+        apps = tuple(str(a) for a in side["apps"])
+        if not apps:
+            raise ValueError(f"a side of {data['id']!r} has no app")
+        sides.append(
+            ConflictSide(
+                id=str(side["id"]), identity=None, apps=apps, requirements=_requirements(side)
             )
-            for r in data.get("requirements") or ()
-        ),
+        )
+    return PackageConflict(
+        id=str(data["id"]),
+        kind=_kind(data["kind"]),
+        package=str(data["package"]),
+        apps=tuple(str(a) for a in data["apps"]),
+        sides=tuple(sides),
+        pairs=tuple(tuple(int(i) for i in p) for p in data.get("pairs") or ()),
+        sets=tuple(tuple(int(i) for i in p) for p in data.get("sets") or ()),
         message=str(data.get("message") or ""),
     )
 

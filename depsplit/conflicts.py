@@ -125,6 +125,7 @@ __all__ = [
     "group_notes",
     "judge",
     "python_requirements",
+    "side_conflict_id",
     "sides",
     "unsatisfiable_apps",
 ]
@@ -663,6 +664,12 @@ def _id(kind: str, key: str, sorted_apps: Sequence[str]) -> str:
     return f"{kind}:{key}:{digest[:10]}"
 
 
+def side_conflict_id(kind: str, key: str, identities: Sequence[str]) -> str:
+    """The id of a conflict between sides that ask ``identities`` (see :func:`_side_id`);
+    ``key``: the canonical package, ``python`` for the interpreter."""
+    return _side_id(kind, key, identities)
+
+
 def _side_id(kind: str, key: str, identities: Sequence[str]) -> str:
     """The id of a conflict between sides of apps: from what each side asks (see
     :func:`_term_identity`), not from the apps, so that adding or removing an app that asks
@@ -869,8 +876,10 @@ def _package_conflict(
     if sides is not None and identities is not None and len(members) > 1:
         cid = _side_id(kind, key, identities)
         listed_sides = tuple(map(tuple, sides))  # no copy when they are tuples
+        listed_identities = tuple(identities)
     else:
         cid, listed_sides = _id(kind, key, apps), tuple((a,) for a in apps)
+        listed_identities = ()
     return Conflict(
         id=cid,
         kind=kind,
@@ -879,6 +888,7 @@ def _package_conflict(
         requirements=tuple(itertools.chain.from_iterable([m.listed for m in members])),
         message=f"{head}: {why}",
         members=listed_sides,
+        identities=listed_identities,
     )
 
 
@@ -961,8 +971,10 @@ def _python_conflict(
     if sides is not None and identities is not None and len(apps) > 1:
         cid = _side_id("python", "python", identities)
         listed = tuple(tuple(side) for side in sides)
+        listed_identities = tuple(identities)
     else:
         cid, listed = conflict_id("python", "python", names), tuple((n,) for n in names)
+        listed_identities = ()
     return Conflict(
         id=cid,
         kind="python",
@@ -971,6 +983,7 @@ def _python_conflict(
         requirements=python_requirements(apps),
         message=message,
         members=listed,
+        identities=listed_identities,
     )
 
 

@@ -189,6 +189,51 @@ class Conflict:
     version range and URL, same allowed Pythons), sorted, so that app first: any choice of
     one app per entry is a set that cannot share a container. Empty: each app of ``apps``
     stands alone (:func:`depsplit.conflicts.sides`)."""
+    identities: tuple[str, ...] = ()
+    """Per entry of ``members``, what that side asks of the package in canonical form (its
+    version range or URL, with the Pythons its apps allow when not all of them), the text
+    the id is made from; empty when the id comes from the apps (a conflict of one app, a
+    transitive conflict, apps compared one by one)."""
+
+
+@dataclass(frozen=True)
+class ConflictSide:
+    """One distinct requirement on a package that takes part in a conflict, and the apps
+    holding it (the same version range or URL, the same allowed Pythons)."""
+
+    id: str
+    """Stable: from the kind, the package and ``identity`` (from the apps when it is
+    ``None``), e.g. ``version:flask:3f2a9c01de``."""
+    identity: str | None
+    """What the side asks, canonical (:attr:`Conflict.identities`); ``None`` for a side of
+    one app compared app by app."""
+    apps: tuple[str, ...]
+    """Sorted; the first one's requirement lines are ``requirements``."""
+    requirements: tuple[ConflictRequirement, ...]
+
+
+@dataclass(frozen=True)
+class PackageConflict:
+    """Every conflict of one kind on one package: the distinct requirements that take part
+    (``sides``) and which of them cannot share a container. Any one app of each side of a
+    ``pairs`` couple or of a ``sets`` entry is a smallest set of apps that cannot share one
+    container (a :class:`Conflict`)."""
+
+    id: str
+    """``kind:package`` (``python:python`` for the interpreter), stable."""
+    kind: ConflictKind
+    package: str
+    apps: tuple[str, ...]
+    """Every app of every side, sorted."""
+    sides: tuple[ConflictSide, ...]
+    pairs: tuple[tuple[int, ...], ...]
+    """Lists of indexes into ``sides``: every two sides of one list cannot share a
+    container (cliques that together cover every conflicting pair)."""
+    sets: tuple[tuple[int, ...], ...]
+    """Lists of indexes into ``sides`` that cannot share a container all together, though
+    any fewer of them can: one side (its requirements cannot be met even alone) or three
+    or more (an N-way conflict)."""
+    message: str
 
 
 @dataclass(frozen=True, order=True)

@@ -15,8 +15,10 @@ from gen import PIVOT, generate_monorepo
 from packaging.utils import canonicalize_name
 
 from depsplit.analyze import Options, analyze
+from depsplit.baseline import read_package_conflict
 from depsplit.config import Config
 from depsplit.conflicts import check_group, expand, sides
+from depsplit.package_conflicts import minimal_sets
 from depsplit.report import json as json_report
 
 DEMO = Path(__file__).resolve().parents[1] / "fixtures" / "monorepo"
@@ -175,7 +177,19 @@ def test_output_is_byte_identical_across_runs_and_hash_seeds(tmp_path: Path) -> 
 def test_json_report_of_the_demo_round_trips(demo) -> None:
     data = json.loads(json_report.render(demo))
     assert data["partition"]["optimal"] is True
-    assert {c["id"] for c in data["conflicts"]} == {c.id for c in demo.conflicts}
+    # One entry per package and kind; read back, each is the sets of apps it stands for.
+    assert [c["id"] for c in data["conflicts"]] == [
+        "python:python",
+        "version:fastapi",
+        "version:flask",
+        "version:pydantic",
+    ]
+    back = [
+        (c.package, c.apps, c.members)
+        for entry in data["conflicts"]
+        for c in minimal_sets(read_package_conflict(entry), 1000)
+    ]
+    assert sorted(back) == sorted((c.package, c.apps, sides(c)) for c in demo.conflicts)
 
 
 def test_a_group_that_meets_only_in_pre_releases_says_so(tmp_path: Path) -> None:

@@ -10,10 +10,13 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from reportdata import requirements_of
 from test_report_common import FLASK, OLD_PKG, sample_baseline, sample_plan
 
+from depsplit.analyze import analyze as analyze_plan
 from depsplit.baseline import Baseline, BaselineError, diff, load_baseline, load_report
 from depsplit.cli import main
+from depsplit.conflicts import sides
 from depsplit.model import Group, Plan
 from depsplit.report import json as json_report
 
@@ -90,7 +93,11 @@ def test_json_report_round_trip(tmp_path: Path) -> None:
     report = tmp_path / "before.json"
     report.write_text(json_report.render(sample_plan()), encoding="utf-8")
     base = load_report("before.json", report)
-    assert base.conflicts == sample_plan().conflicts
+    assert base.by_sides
+    # The report lists conflicts per package; read back, each is the sets it stands for.
+    assert sorted((c.package, c.apps, sides(c)) for c in base.conflicts) == sorted(
+        (c.package, c.apps, sides(c)) for c in sample_plan().conflicts
+    )
     assert base.groups == sample_plan().groups
     assert base.unsatisfiable == ("broken",)
     assert base.errors == 1
@@ -100,12 +107,99 @@ def test_json_report_round_trip(tmp_path: Path) -> None:
     assert not d.groups
 
 
+def _v1_report(plan: Plan) -> str:
+    """``plan`` as a report of schema version 1 wrote it: one entry per smallest set."""
+    data = json.loads(json_report.render(plan))
+    data["schema_version"] = 1
+    data["conflicts"] = [
+        {
+            "id": c.id,
+            "kind": c.kind,
+            "package": c.package,
+            "apps": list(c.apps),
+            "requirements": [
+                {
+                    "app": r.app,
+                    "name": r.name,
+                    "specifier": r.specifier,
+                    "url": r.url,
+                    "marker": r.marker,
+                    "chain": list(r.chain),
+                    "origin": json_report.origin_dict(r.origin),
+                }
+                for r in c.requirements
+            ],
+            "message": c.message,
+            "members": [list(m) for m in sides(c)],
+        }
+        for c in plan.conflicts
+    ]
+    return json.dumps(data)
+
+
+def test_a_report_of_schema_version_1_is_still_a_baseline(tmp_path: Path) -> None:
+    report = tmp_path / "before.json"
+    report.write_text(_v1_report(sample_plan()), encoding="utf-8")
+    base = load_report("before.json", report)
+    assert not base.by_sides
+    assert [c.id for c in base.conflicts] == [c.id for c in sample_plan().conflicts]
+    d = diff(base, sample_plan())
+    assert not d.new
+    assert not d.resolved
+
+
+def test_a_side_added_to_a_package_conflict_is_new_and_the_rest_existing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Three apps on three pins of one package, then a fourth on a fourth pin: against the
+    report of the first run, the three sets with the new side are new, the three others
+    existing; an app added to an existing side changes nothing."""
+    root = tmp_path / "repo"
+    for name, pin in (("a", "1"), ("b", "2"), ("c", "3")):
+        (root / name).mkdir(parents=True)
+        (root / name / "requirements.txt").write_text(f"boto3==1.26.{pin}\n")
+    report = tmp_path / "before.json"
+    assert main(["analyze", str(root), "--format", "json", "-o", str(report)]) == 0
+    [before] = json.loads(report.read_text(encoding="utf-8"))["conflicts"]
+    assert (before["id"], len(before["sides"]), before["pairs"]) == (
+        "version:boto3",
+        3,
+        [[0, 1, 2]],
+    )
+    for name, pin in (("d", "4"), ("e", "1")):
+        (root / name).mkdir()
+        (root / name / "requirements.txt").write_text(f"boto3==1.26.{pin}\n")
+    plan = analyze_plan(root)
+    d = diff(load_report("before.json", report), plan)
+    assert sorted(c.apps for c in d.new) == [("a", "d"), ("b", "d"), ("c", "d")]
+    assert sorted(c.apps for c in d.existing) == [("a", "b"), ("a", "c"), ("b", "c")]
+    assert not d.resolved
+    # The side of a and e kept its id: e asks what a asks.
+    capsys.readouterr()
+    assert main(["analyze", str(root), "--format", "json"]) == 0
+    [after] = json.loads(capsys.readouterr().out)["conflicts"]
+    ids = {tuple(side["apps"]): side["id"] for side in after["sides"]}
+    assert ids[("a", "e")] == before["sides"][0]["id"]
+
+
 @pytest.mark.parametrize(
     ("content", "message"),
     [
         ("{", "cannot read the report"),
-        ('{"schema_version": 2}', "schema_version 1"),
+        ('{"schema_version": 3}', "schema_version 1 or 2"),
         ('{"schema_version": 1, "conflicts": [{"id": 1}]}', "malformed"),
+        ('{"schema_version": 2, "conflicts": [{"id": 1}]}', "malformed"),
+        (
+            '{"schema_version": 2, "conflicts": [{"id": "version:x", "kind": "version", '
+            '"package": "x", "apps": ["a"], "sides": [{"id": "s", "apps": ["a"]}], '
+            '"pairs": [[0, 1]]}]}',
+            "out of range",
+        ),
+        (
+            '{"schema_version": 2, "conflicts": [{"id": "version:x", "kind": "nope", '
+            '"package": "x", "apps": [], "sides": []}]}',
+            "unknown conflict kind",
+        ),
     ],
 )
 def test_bad_json_report(tmp_path: Path, content: str, message: str) -> None:
@@ -255,7 +349,7 @@ def test_engine_end_to_end(tree, capsys: pytest.CaptureFixture[str]) -> None:
         ["a", "b"],
     )
     origins = [
-        (r["app"], r["origin"]["file"], r["origin"]["line"]) for r in conflict["requirements"]
+        (r["app"], r["origin"]["file"], r["origin"]["line"]) for r in requirements_of(conflict)
     ]
     assert origins == [("a", "a/requirements.txt", 1), ("b", "b/requirements.txt", 1)]
     assert main(["analyze", str(root), "--fail-on", "conflict"]) == 1
@@ -314,3 +408,33 @@ def test_new_conflicts_are_listed_first(tmp_path: Path, capsys: pytest.CaptureFi
     first = capsys.readouterr().out.splitlines()[0]
     assert first.startswith("::error file=svc/a/requirements.txt,line=1,")
     assert "flask" in first
+
+
+def test_a_report_claiming_more_sets_than_a_run_could_hold_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A list of N sides is N(N-1)/2 pairs: a hostile report of a few kilobytes could
+    claim billions. Past the bound the report is refused, named, before any is made."""
+    import depsplit.baseline as baseline_module
+
+    monkeypatch.setattr(baseline_module, "MAX_BASELINE_SETS", 5)
+    sides_ = [{"id": f"s{i}", "apps": [f"a{i}"]} for i in range(4)]
+    data = {
+        "schema_version": 2,
+        "conflicts": [
+            {
+                "id": "version:x",
+                "kind": "version",
+                "package": "x",
+                "apps": [f"a{i}" for i in range(4)],
+                "sides": sides_,
+                "pairs": [[0, 1, 2, 3]],
+            }
+        ],
+    }
+    report = tmp_path / "r.json"
+    report.write_text(json.dumps(data), encoding="utf-8")
+    with pytest.raises(BaselineError, match="more than 5 conflicting sets"):
+        load_report("r.json", report)
+    monkeypatch.setattr(baseline_module, "MAX_BASELINE_SETS", 6)
+    assert len(load_report("r.json", report).conflicts) == 6

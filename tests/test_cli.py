@@ -88,7 +88,7 @@ def test_json_document_has_every_contract_key(tree, capsys: pytest.CaptureFixtur
         "partition",
         "diagnostics",
     } <= set(data)
-    assert data["schema_version"] == 1
+    assert data["schema_version"] == 2
     [app] = data["apps"]
     assert (app["name"], app["path"]) == ("api", "api")
     req = {r["name"]: r for r in app["requirements"]}
@@ -231,6 +231,6 @@ def test_dash_o_is_the_output_of_every_command(tree, tmp_path: Path) -> None:
     """`-o` as in `generate`: the report file of `analyze`, the graph file of `graph`."""
     root = tree({"api/requirements.txt": "flask==3.0\n"})
     assert main(["analyze", str(root), "--format", "json", "-o", str(tmp_path / "r.json")]) == 0
-    assert json.loads((tmp_path / "r.json").read_text())["schema_version"] == 1
+    assert json.loads((tmp_path / "r.json").read_text())["schema_version"] == 2
     assert main(["graph", str(root), "-o", str(tmp_path / "g.dot")]) == 0
     assert (tmp_path / "g.dot").read_text().startswith("digraph")

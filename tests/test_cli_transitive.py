@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from reportdata import requirements_of
 
 sys.path.insert(0, str(Path(__file__).parent / "index"))
 
@@ -70,7 +71,7 @@ def test_issue_scenario_is_reported_with_both_chains_and_split(
     assert conflict["kind"] == "version"
     assert conflict["package"] == "pydantic"
     assert conflict["apps"] == ["api", "web"]
-    by_app = {r["app"]: r for r in conflict["requirements"]}
+    by_app = {r["app"]: r for r in requirements_of(conflict)}
     assert by_app["web"]["chain"] == ["fastapi==0.95.2", "pydantic<2,>=1.6.2"]
     assert by_app["web"]["origin"] == {
         "file": "services/web/requirements.txt",
@@ -85,7 +86,8 @@ def test_issue_scenario_is_reported_with_both_chains_and_split(
         in conflict["message"]
     )
     assert "api → pydantic>=2.5 (services/api/pyproject.toml:10)" in conflict["message"]
-    assert conflict["id"].startswith("version:pydantic:")
+    assert conflict["id"] == "version:pydantic"
+    assert [side["id"].startswith("version:pydantic:") for side in conflict["sides"]] == [True] * 2
 
     groups = {g["name"]: g for g in data["groups"]}
     assert sorted(tuple(g["apps"]) for g in groups.values()) == [("api",), ("web",)]
@@ -273,7 +275,7 @@ def test_a_transitive_conflict_behind_a_python_marker(
         [found] = data["conflicts"]
         assert found["package"] == "pydantic"
         assert found["apps"] == ["api", "legacy"]
-        legacy = next(r for r in found["requirements"] if r["app"] == "legacy")
+        legacy = next(r for r in requirements_of(found) if r["app"] == "legacy")
         assert legacy["chain"] == ["oldlib==1.0", "pydantic<2"]
         assert len(data["groups"]) == 2
     else:
@@ -391,7 +393,7 @@ def test_an_unknown_package_is_a_conflict_of_its_app(
         "a → fastapi==0.95.2 → pydantic<2,>=1.6.2 (a/requirements.txt:1) conflicts with "
         "a → pydantic>=2.5 (a/requirements.txt:2)"
     )
-    assert {tuple(r["chain"]) for r in conflict["requirements"]} == {
+    assert {tuple(r["chain"]) for r in requirements_of(conflict)} == {
         ("fastapi==0.95.2", "pydantic<2,>=1.6.2"),
         ("pydantic>=2.5",),
     }
@@ -585,7 +587,7 @@ def test_an_index_recorded_in_a_requirements_file_is_used(
     assert code == 0, err
     [conflict] = json.loads(out)["conflicts"]
     assert conflict["package"] == "pydantic"
-    web = next(r for r in conflict["requirements"] if r["app"] == "web")
+    web = next(r for r in requirements_of(conflict) if r["app"] == "web")
     assert web["chain"] == ["private-lib==1.0", "pydantic<2"]
 
 

@@ -16,6 +16,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from reportdata import requirements_of
 
 sys.path.insert(0, str(Path(__file__).parent / "index"))
 from localindex import Dist, LocalIndex, build_index, serve
@@ -521,5 +522,5 @@ def test_an_app_pinning_two_versions_is_a_version_conflict_not_a_python_one(
         "attrs",
         ["app"],
     )
-    lines = sorted((r["origin"]["file"], r["specifier"]) for r in conflict["requirements"])
+    lines = sorted((r["origin"]["file"], r["specifier"]) for r in requirements_of(conflict))
     assert lines == [("app/pyproject.toml", "==25.2.0"), ("app/requirements.txt", "==25.3.0")]

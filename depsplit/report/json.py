@@ -1,4 +1,5 @@
-"""The JSON report, ``schema_version`` 1 (see the README for the contract).
+"""The JSON report, ``schema_version`` 2 (see the README for the contract): version 2
+lists conflicts per package (:mod:`depsplit.package_conflicts`).
 
 Keys may be added; none is removed or renamed without bumping ``schema_version``.
 """
@@ -15,20 +16,22 @@ from depsplit import __version__
 from depsplit.gc_pause import fewer_collections
 from depsplit.model import (
     App,
-    Conflict,
+    ConflictRequirement,
     Diagnostic,
     Group,
     Origin,
+    PackageConflict,
     Plan,
     PythonRequirement,
     Requirement,
 )
+from depsplit.package_conflicts import by_package
 from depsplit.report.common import app_python, applies
 
 if TYPE_CHECKING:
     from depsplit.report.interface import ReportContext
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 
 def origin_dict(origin: Origin) -> dict[str, Any]:
@@ -51,26 +54,35 @@ def _requirement(req: Requirement, app_applies: bool) -> dict[str, Any]:
     }
 
 
-def _conflict(conflict: Conflict) -> dict[str, Any]:
+def _conflict_requirement(r: ConflictRequirement) -> dict[str, Any]:
+    return {
+        "app": r.app,
+        "name": r.name,
+        "specifier": r.specifier,
+        "url": r.url,
+        "marker": r.marker,
+        "chain": list(r.chain),
+        "origin": origin_dict(r.origin),
+    }
+
+
+def _conflict(conflict: PackageConflict) -> dict[str, Any]:
     return {
         "id": conflict.id,
         "kind": conflict.kind,
         "package": conflict.package,
         "apps": list(conflict.apps),
-        "requirements": [
+        "sides": [
             {
-                "app": r.app,
-                "name": r.name,
-                "specifier": r.specifier,
-                "url": r.url,
-                "marker": r.marker,
-                "chain": list(r.chain),
-                "origin": origin_dict(r.origin),
+                "id": side.id,
+                "apps": list(side.apps),
+                "requirements": [_conflict_requirement(r) for r in side.requirements],
             }
-            for r in conflict.requirements
+            for side in conflict.sides
         ],
+        "pairs": [list(p) for p in conflict.pairs],
+        "sets": [list(s) for s in conflict.sets],
         "message": conflict.message,
-        "members": [list(side) for side in conflict.members or [(a,) for a in conflict.apps]],
     }
 
 
@@ -178,7 +190,7 @@ def to_data(plan: Plan) -> dict[str, Any]:
         python = app_python(plan, app)
         requirements = [_requirement(r, applies_to(app, r, python)) for r in app.requirements]
         apps.append(_app(app, requirements))
-    return _document(plan, apps, [_conflict(c) for c in plan.conflicts])
+    return _document(plan, apps, [_conflict(c) for c in by_package(plan.conflicts)])
 
 
 def render(plan: Plan, extra: Mapping[str, Any] | None = None) -> str:

@@ -1,0 +1,250 @@
+"""Conflicts per package: the shape of the JSON report's ``conflicts`` (schema version 2).
+
+The conflict search finds smallest sets of apps that cannot share a container
+(:class:`~depsplit.model.Conflict`), each standing for one app per *side* (apps holding the
+same requirement). A package whose N apps each pin a different version has N sides and
+N(N-1)/2 such sets; listed one by one they grow with the square of the apps. Here they are
+gathered per package and kind (:class:`~depsplit.model.PackageConflict`): the distinct
+sides once each, the conflicting pairs as lists of sides every two of which conflict (one
+list for those N pins), and the sets of one side or of three or more sides as they are.
+
+:func:`minimal_sets` turns a package's entry back into the sets it stands for, each
+identified by its sides (:func:`set_id`): how a report of this shape is compared with a
+run (``--baseline``).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import itertools
+from collections.abc import Iterable, Sequence
+
+from packaging.utils import canonicalize_name
+
+from depsplit.model import Conflict, ConflictRequirement, ConflictSide, PackageConflict
+
+SHOWN_SIDES = 4
+"""Sides named in the message of a package with several conflicts, before ``and N more``."""
+
+SHOWN_APPS = 2
+"""Apps named per side in that message."""
+
+
+def package_key(kind: str, package: str) -> str:
+    """The package part of the ids: ``python`` for the interpreter, else the PEP 503 name."""
+    return "python" if kind == "python" else canonicalize_name(package)
+
+
+def package_conflict_id(kind: str, package: str) -> str:
+    """``version:flask``: one package conflict per kind and package."""
+    return f"{kind}:{package_key(kind, package)}"
+
+
+def _digest(*parts: str) -> str:
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:10]
+
+
+def _side_id(kind: str, key: str, apps: tuple[str, ...], identity: str | None) -> str:
+    """From what the side asks when known, so that an app added to the side keeps its id;
+    from its apps otherwise."""
+    if identity is not None:
+        return f"{kind}:{key}:{_digest(kind, key, '=' + identity)}"
+    return f"{kind}:{key}:{_digest(kind, key, *apps)}"
+
+
+def set_id(kind: str, package: str, side_ids: Iterable[str]) -> str:
+    """The id of one smallest set of apps by the sides it takes one app from: what a
+    report of schema version 2 identifies it by."""
+    key = package_key(kind, package)
+    return f"{kind}:{key}:{_digest(kind, key, *sorted(side_ids))}"
+
+
+_SideKey = tuple[tuple[str, ...], str | None]
+
+
+class _Gathering:
+    """One package's conflicts while they are read: its sides (numbered as first seen),
+    and each conflict as the side numbers it stands for."""
+
+    def __init__(self, first: Conflict) -> None:
+        self.first = first
+        self.conflicts: list[Conflict] = []
+        self.numbers: list[tuple[int, ...]] = []
+        """Per conflict of ``conflicts``, its sides' numbers, sorted."""
+        self.index: dict[_SideKey, int] = {}
+        self.sides: list[tuple[tuple[str, ...], str | None, tuple[ConflictRequirement, ...]]] = []
+        self.side_ids: list[str] = []
+        """Per side number, its id (once :meth:`build` ran)."""
+
+    def add(self, conflict: Conflict) -> None:
+        members = conflict.members or tuple((a,) for a in conflict.apps)
+        identities: Sequence[str | None] = conflict.identities or [None] * len(members)
+        by_app: dict[str, list[ConflictRequirement]] = {}
+        for r in conflict.requirements:
+            by_app.setdefault(r.app, []).append(r)
+        numbers = []
+        for side, identity in zip(members, identities, strict=True):
+            key = (tuple(side), identity)
+            number = self.index.get(key)
+            if number is None:
+                number = self.index[key] = len(self.sides)
+                self.sides.append((key[0], identity, tuple(by_app.get(side[0], ()))))
+            numbers.append(number)
+        self.conflicts.append(conflict)
+        self.numbers.append(tuple(sorted(numbers)))
+
+    def build(self) -> PackageConflict:
+        first = self.first
+        kind, key = first.kind, package_key(first.kind, first.package)
+        # Sides in a stable order (by apps), whatever the order the conflicts came in.
+        order = sorted(
+            range(len(self.sides)), key=lambda i: (self.sides[i][0], self.sides[i][1] or "")
+        )
+        renumber = {old: new for new, old in enumerate(order)}
+        sides: list[ConflictSide] = []
+        used: set[str] = set()
+        for old in order:
+            apps, identity, requirements = self.sides[old]
+            sid = _side_id(kind, key, apps, identity)
+            if sid in used:  # one identity on two sides (apps split by their Pythons)
+                sid = _side_id(kind, key, apps, f"{identity}\n{apps[0]}")
+            used.add(sid)
+            sides.append(
+                ConflictSide(id=sid, identity=identity, apps=apps, requirements=requirements)
+            )
+        self.side_ids = [sides[renumber[old]].id for old in range(len(self.sides))]
+        entries = sorted({tuple(sorted(renumber[n] for n in e)) for e in self.numbers})
+        shaped = PackageConflict(
+            id=f"{kind}:{key}",
+            kind=kind,
+            package=first.package,
+            apps=tuple(sorted({a for side in sides for a in side.apps})),
+            sides=tuple(sides),
+            pairs=tuple(_cliques(len(sides), [e for e in entries if len(e) == 2])),
+            sets=tuple(e for e in entries if len(e) != 2),
+            message="",
+        )
+        message = first.message if len(self.conflicts) == 1 else _message(shaped)
+        return dataclasses.replace(shaped, message=message)
+
+
+def _gather(conflicts: Iterable[Conflict]) -> list[_Gathering]:
+    gathered: dict[str, _Gathering] = {}
+    for conflict in conflicts:
+        pid = package_conflict_id(conflict.kind, conflict.package)
+        found = gathered.get(pid)
+        if found is None:
+            found = gathered[pid] = _Gathering(conflict)
+        found.add(conflict)
+    return list(gathered.values())
+
+
+def by_package(conflicts: Iterable[Conflict]) -> list[PackageConflict]:
+    """``conflicts`` gathered per kind and package, in the order each first appears."""
+    return [g.build() for g in _gather(conflicts)]
+
+
+def set_ids(conflicts: Sequence[Conflict]) -> dict[str, str]:
+    """Each conflict's id -> its :func:`set_id` among ``conflicts``."""
+    out: dict[str, str] = {}
+    for gathering in _gather(conflicts):
+        gathering.build()
+        for conflict, numbers in zip(gathering.conflicts, gathering.numbers, strict=True):
+            out[conflict.id] = set_id(
+                conflict.kind, conflict.package, [gathering.side_ids[n] for n in numbers]
+            )
+    return out
+
+
+def _cliques(count: int, pairs: Sequence[tuple[int, ...]]) -> list[tuple[int, ...]]:
+    """Lists of side indexes, every two of one list a pair of ``pairs``, that together hold
+    every pair (a greedy cover: sides taken in order, each list started from a side's
+    partners not yet held, then grown by its other partners). N sides that all conflict
+    give one list."""
+    partners: list[set[int]] = [set() for _ in range(count)]
+    for a, b in pairs:
+        partners[a].add(b)
+        partners[b].add(a)
+    open_: list[set[int]] = [set(p) for p in partners]
+    out: list[tuple[int, ...]] = []
+    for side in range(count):
+        while open_[side]:
+            clique = [side]
+            for other in sorted(open_[side]) + sorted(partners[side] - open_[side]):
+                if all(other in partners[member] for member in clique[1:]):
+                    clique.append(other)
+            for a, b in itertools.combinations(clique, 2):
+                open_[a].discard(b)
+                open_[b].discard(a)
+            out.append(tuple(sorted(clique)))
+    return out
+
+
+def _asks(side: ConflictSide) -> str:
+    texts = []
+    for r in side.requirements:
+        text = r.url or r.specifier or "(any version)"
+        if r.marker:
+            text += f" ; {r.marker}"
+        texts.append(text)
+    return ",".join(dict.fromkeys(texts)) or "(any version)"
+
+
+def _side_text(side: ConflictSide) -> str:
+    shown = ", ".join(side.apps[:SHOWN_APPS])
+    more = len(side.apps) - SHOWN_APPS
+    if more > 0:
+        shown += f" and {more} more"
+    return f"{_asks(side)} ({shown})"
+
+
+def _message(conflict: PackageConflict) -> str:
+    """``boto3: 6 apps on 5 requirements that cannot all share a container: ==1.26.1
+    (app1, app5); …``."""
+    sides = conflict.sides
+    listed = "; ".join(_side_text(s) for s in sides[:SHOWN_SIDES])
+    if len(sides) > SHOWN_SIDES:
+        listed += f"; and {len(sides) - SHOWN_SIDES} more"
+    what = "Python requirements" if conflict.kind == "python" else "requirements"
+    return (
+        f"{conflict.package}: {len(conflict.apps)} apps on {len(sides)} {what} that cannot "
+        f"all share a container: {listed}"
+    )
+
+
+def minimal_sets(conflict: PackageConflict, limit: int) -> list[Conflict]:
+    """The smallest sets of apps ``conflict`` stands for, one :class:`Conflict` per pair
+    of sides of each ``pairs`` list and per ``sets`` entry, each with its :func:`set_id`
+    as id; the message is the package's when it stands for one set, else empty.
+    ``ValueError`` for an index that names no side, or beyond ``limit`` sets (a report
+    that claims more than a run could hold)."""
+    count = len(conflict.sides)
+    for listed in (*conflict.pairs, *conflict.sets):
+        if not listed or any(not 0 <= i < count for i in listed):
+            raise ValueError(f"{conflict.id}: side indexes {list(listed)} out of range")
+    entries: dict[tuple[int, ...], None] = {}
+    for clique in conflict.pairs:
+        members = sorted(set(clique))
+        if len(entries) + len(members) * (len(members) - 1) // 2 > limit:
+            raise ValueError(f"{conflict.id}: more than {limit:,} conflicting sets")
+        entries.update(dict.fromkeys(itertools.combinations(members, 2)))
+    entries.update(dict.fromkeys(tuple(sorted(set(s))) for s in conflict.sets))
+    if len(entries) > limit:
+        raise ValueError(f"{conflict.id}: more than {limit:,} conflicting sets")
+    single = len(entries) == 1
+    out = []
+    for entry in entries:
+        sides = sorted((conflict.sides[i] for i in entry), key=lambda s: s.apps)
+        out.append(
+            Conflict(
+                id=set_id(conflict.kind, conflict.package, [s.id for s in sides]),
+                kind=conflict.kind,
+                package=conflict.package,
+                apps=tuple(s.apps[0] for s in sides),
+                requirements=tuple(r for s in sides for r in s.requirements),
+                message=conflict.message if single else "",
+                members=tuple(s.apps for s in sides),
+            )
+        )
+    return out

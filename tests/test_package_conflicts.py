@@ -1,0 +1,150 @@
+"""Conflicts per package (the JSON report's schema version 2): one entry per kind and
+package, its distinct sides once each, conflicting pairs as lists of sides, N-way and
+one-side sets as they are; read back, an entry is exactly the sets the search found."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import random
+from pathlib import Path
+
+import pytest
+from reportdata import side_apps
+
+from depsplit.analyze import Options, analyze
+from depsplit.baseline import read_package_conflict
+from depsplit.cli import main
+from depsplit.conflicts import sides
+from depsplit.package_conflicts import _cliques, by_package, minimal_sets
+from depsplit.report import json as json_report
+
+
+def _repo(root: Path, files: dict[str, str]) -> Path:
+    for rel, text in files.items():
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_text(text, encoding="utf-8")
+    return root
+
+
+def _report(root: Path, capsys: pytest.CaptureFixture[str]) -> dict:
+    capsys.readouterr()
+    assert main(["analyze", str(root), "--format", "json"]) in (0, 1)
+    return json.loads(capsys.readouterr().out)
+
+
+def test_n_apps_on_n_pins_of_one_package_are_one_entry_with_n_sides(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    apps = {f"app{i:03}/requirements.txt": f"boto3==1.26.{i}\nrequests\n" for i in range(40)}
+    data = _report(_repo(tmp_path / "repo", apps), capsys)
+    [conflict] = data["conflicts"]
+    assert conflict["id"] == "version:boto3"
+    assert side_apps(conflict) == [[f"app{i:03}"] for i in range(40)]
+    # Every two of the 40 sides conflict: one list, not 780 pairs.
+    assert conflict["pairs"] == [list(range(40))]
+    assert conflict["sets"] == []
+    assert conflict["message"].startswith(
+        "boto3: 40 apps on 40 requirements that cannot all share a container: "
+        "==1.26.0 (app000); ==1.26.1 (app001)"
+    )
+    assert conflict["message"].endswith("; and 36 more")
+    assert len({side["id"] for side in conflict["sides"]}) == 40
+    assert len(data["groups"]) == 40
+
+
+def test_the_report_grows_with_the_apps_not_with_their_pairs(tmp_path: Path) -> None:
+    sizes = {}
+    for n in (100, 400):
+        root = _repo(
+            tmp_path / str(n),
+            {f"app{i:04}/requirements.txt": f"boto3==1.26.{i}\n" for i in range(n)},
+        )
+        plan = analyze(root, options=Options(index_facts=False))
+        conflicts = json.loads(json_report.render(plan))["conflicts"]
+        sizes[n] = len(json.dumps(conflicts))
+    # Four times the apps (sixteen times the pairs): at most about four times the bytes.
+    assert sizes[400] < 4.5 * sizes[100]
+
+
+def test_a_three_way_trap_is_one_set_and_a_clash_alone_a_set_of_one(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root = _repo(
+        tmp_path / "repo",
+        {
+            "a/requirements.txt": "lib>=1,<3\n",
+            "b/requirements.txt": "lib>=2,<4\n",
+            "c/requirements.txt": "lib>=1,<4,!=2.*\n",
+            "d/requirements.txt": "other==1\nother==2\n",
+        },
+    )
+    data = _report(root, capsys)
+    by_id = {c["id"]: c for c in data["conflicts"]}
+    lib, other = by_id["version:lib"], by_id["version:other"]
+    assert side_apps(lib) == [["a"], ["b"], ["c"]]
+    assert (lib["pairs"], lib["sets"]) == ([], [[0, 1, 2]])
+    assert "every two of them can be met" in lib["message"]  # the one set's own message
+    assert (side_apps(other), other["pairs"], other["sets"]) == ([["d"]], [], [[0]])
+    assert data["unsatisfiable"] == ["d"]
+
+
+def test_sides_hold_every_app_that_asks_the_same(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root = _repo(
+        tmp_path / "repo",
+        {
+            "a/requirements.txt": "flask==1.1.1\n",
+            "b/requirements.txt": "flask==1.1.1.0\n",  # the same version, spelled otherwise
+            "c/requirements.txt": "flask>=3\n",
+            "d/requirements.txt": "flask>=3.0\n",
+        },
+    )
+    [flask] = _report(root, capsys)["conflicts"]
+    assert side_apps(flask) == [["a", "b"], ["c", "d"]]
+    assert flask["pairs"] == [[0, 1]]
+    # Each side lists the requirement lines of its first app, with their origins.
+    assert [[r["origin"]["file"] for r in side["requirements"]] for side in flask["sides"]] == [
+        ["a/requirements.txt"],
+        ["c/requirements.txt"],
+    ]
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_the_lists_of_sides_hold_every_conflicting_pair_and_no_other(seed: int) -> None:
+    rng = random.Random(seed)
+    count = rng.randint(1, 14)
+    edges = {
+        pair for pair in itertools.combinations(range(count), 2) if rng.random() < rng.random()
+    }
+    cliques = _cliques(count, sorted(edges))
+    covered = {pair for clique in cliques for pair in itertools.combinations(clique, 2)}
+    assert covered == edges
+    assert all(len(clique) >= 2 for clique in cliques)
+
+
+def test_read_back_an_entry_is_the_sets_the_search_found_on_a_generated_monorepo(
+    tmp_path: Path,
+) -> None:
+    from gen import generate_monorepo
+
+    root = tmp_path / "mono"
+    generate_monorepo(root, 60, seed=3)
+    plan = analyze(root, options=Options(index_facts=False))
+    found = sorted((c.package, c.apps, sides(c)) for c in plan.conflicts)
+    back = sorted(
+        (c.package, c.apps, c.members)
+        for entry in by_package(plan.conflicts)
+        for c in minimal_sets(entry, 10**6)
+    )
+    assert back == found
+    # And through the report's text, as a consumer reads it.
+    data = json.loads(json_report.render(plan))
+    read = sorted(
+        (c.package, c.apps, c.members)
+        for entry in data["conflicts"]
+        for c in minimal_sets(read_package_conflict(entry), 10**6)
+    )
+    assert read == found
+    assert len(data["conflicts"]) == len({(c.kind, c.package.lower()) for c in plan.conflicts})
