@@ -6,13 +6,15 @@ import functools
 import importlib.resources
 import json
 from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
 import jsonschema
 import pytest
 from test_report_common import FLASK, check_golden, empty_plan, sample_diff, sample_plan
 
-from depsplit.model import Origin
+from depsplit.analyze import Options, analyze
+from depsplit.model import ConflictRequirement, Origin
 from depsplit.report import sarif
 
 
@@ -84,26 +86,49 @@ def test_github_code_scanning_requirements() -> None:
     assert len(fingerprints) == len(run["results"])  # unique
 
 
-def test_one_result_per_requirement_line_of_each_conflict() -> None:
+def test_one_result_per_requirement_line_of_each_side() -> None:
     plan = sample_plan()
     results = sarif.to_data(plan)["runs"][0]["results"]
     conflict_results = [r for r in results if "conflictId" in r.get("properties", {})]
+    # The sample's conflicts are each between single apps: one result per line, as many
+    # as the lines they name.
     assert len(conflict_results) == sum(len(c.requirements) for c in plan.conflicts)
-    flask = [r for r in conflict_results if r["properties"]["conflictId"] == FLASK.id]
+    flask = [r for r in conflict_results if r["properties"]["conflictId"] == "version:flask"]
     assert [r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for r in flask] == [
         "services/api/requirements.txt",
         "libs/old.txt",
     ]
     assert flask[0]["relatedLocations"][0]["physicalLocation"]["region"]["startLine"] == 4
+    assert flask[0]["message"]["text"].startswith(
+        "flask: api requires >=3 here, which cannot share a container with ==1.1.1 (legacy)."
+    )
     url = [r for r in conflict_results if r["properties"]["package"] == "mylib"]
     assert url[1]["locations"][0]["physicalLocation"]["region"]["startLine"] == 1  # no line
     weird = [r for r in conflict_results if r["properties"]["package"].startswith("we|")]
     assert weird[0]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == (
         "services/api/my%20reqs%20%28old%29.txt"
     )
+    trap = [r for r in conflict_results if r["properties"]["package"] == "trap-pkg"]
+    assert len(trap) == 3
+    assert "cannot share a container with all of" in trap[0]["message"]["text"]
+    assert len(trap[0]["relatedLocations"]) == 2
 
 
-def test_fingerprints_are_stable_when_lines_move() -> None:
+def test_n_apps_on_n_pins_are_n_results_each_naming_a_bounded_few(tmp_path: Path) -> None:
+    for i in range(30):
+        (tmp_path / f"app{i:02}").mkdir()
+        (tmp_path / f"app{i:02}" / "requirements.txt").write_text(f"boto3==1.26.{i}\n")
+    plan = analyze(tmp_path, options=Options(index_facts=False))
+    assert len(plan.conflicts) == 30 * 29 // 2
+    results = sarif.to_data(plan)["runs"][0]["results"]
+    assert len(results) == 30
+    first = results[0]
+    assert first["properties"]["apps"] == ["app00"]
+    assert len(first["relatedLocations"]) == sarif.RELATED_SIDES
+    assert first["message"]["text"].endswith(f"; {29 - sarif.RELATED_SIDES} more.")
+
+
+def test_fingerprints_are_stable_when_lines_move_or_other_sides_come() -> None:
     plan = sample_plan()
     moved = replace(
         FLASK,
@@ -115,7 +140,20 @@ def test_fingerprints_are_stable_when_lines_move() -> None:
     before = sarif.to_data(replace(plan, conflicts=(FLASK,)))["runs"][0]["results"]
     after = sarif.to_data(replace(plan, conflicts=(moved,)))["runs"][0]["results"]
     assert [r["partialFingerprints"] for r in before] == [r["partialFingerprints"] for r in after]
-    assert all(FLASK.id in r["partialFingerprints"][sarif.FINGERPRINT_KEY] for r in before[:2])
+    # A third app on another pin: api's and legacy's results keep their fingerprints.
+    third = replace(
+        FLASK,
+        id="version:flask:7777777777",
+        apps=("api", "newer"),
+        requirements=(
+            FLASK.requirements[0],
+            ConflictRequirement("newer", "==2.0", Origin("services/newer/r.txt", 1), "flask"),
+        ),
+    )
+    grown = sarif.to_data(replace(plan, conflicts=(FLASK, third)))["runs"][0]["results"]
+    prints = [r["partialFingerprints"] for r in grown]
+    assert all(p in prints for p in (r["partialFingerprints"] for r in before))
+    assert len([r for r in grown if "conflictId" in r.get("properties", {})]) == 3
 
 
 def test_baseline_state() -> None:

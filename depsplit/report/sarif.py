@@ -1,11 +1,14 @@
 """SARIF 2.1.0 for GitHub code scanning.
 
 One rule per conflict kind (plus apps that cannot be installed alone, and input
-diagnostics), each with help text. A conflict gives one result *per requirement line
-involved* — GitHub shows a result at its first location only — with the other lines as
-related locations. ``partialFingerprints`` come from the conflict's stable id and the app,
-so an alert survives lines moving. URIs are relative to the repository (``%SRCROOT%``),
-with forward slashes.
+diagnostics), each with help text. Conflicts are read per package
+(:mod:`depsplit.package_conflicts`): each side of a package's conflict gives one result
+*per requirement line* of its first app — GitHub shows a result at its first location only —
+naming the sides it cannot share a container with, whose first lines are its related
+locations (at most :data:`RELATED_SIDES`). N apps on N pins of one package are N results,
+not N(N-1). ``partialFingerprints`` come from the side's stable id and the app, so an alert
+survives lines moving and other sides coming or going. URIs are relative to the repository
+(``%SRCROOT%``), with forward slashes.
 """
 
 from __future__ import annotations
@@ -15,7 +18,15 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from depsplit import __version__
-from depsplit.model import Conflict, Diagnostic, Origin, Plan
+from depsplit.model import (
+    ConflictRequirement,
+    ConflictSide,
+    Diagnostic,
+    Origin,
+    PackageConflict,
+    Plan,
+)
+from depsplit.package_conflicts import by_package, package_conflict_id
 from depsplit.report import text as text_report
 
 if TYPE_CHECKING:
@@ -24,7 +35,8 @@ if TYPE_CHECKING:
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 INFORMATION_URI = "https://pypi.org/project/depsplit/"
-FINGERPRINT_KEY = "depsplitConflict/v1"
+FINGERPRINT_KEY = "depsplitConflict/v2"
+"""v2: from the side of a package conflict (v1 came from one smallest set of apps)."""
 
 _KIND_RULES: dict[str, dict[str, str]] = {
     "version": {
@@ -122,56 +134,131 @@ def _location(
     return location
 
 
+RELATED_SIDES = 20
+"""Other sides a result points at (related locations), before ``and N more`` in its text."""
+
+
+def _partners(conflict: PackageConflict) -> tuple[list[set[int]], list[list[tuple[int, ...]]]]:
+    """Per side, the sides it cannot share a container with (from ``pairs``), and the
+    ``sets`` it is in."""
+    pairs: list[set[int]] = [set() for _ in conflict.sides]
+    sets: list[list[tuple[int, ...]]] = [[] for _ in conflict.sides]
+    for clique in conflict.pairs:
+        for i in clique:
+            pairs[i].update(j for j in clique if j != i)
+    for entry in conflict.sets:
+        for i in entry:
+            sets[i].append(entry)
+    return pairs, sets
+
+
+def _side_shown(side: ConflictSide) -> str:
+    """``==1.26.1 (app1 and 2 other apps)``."""
+    first = side.requirements[0] if side.requirements else None
+    asked = text_report.requirement_text(first) if first is not None else "(any version)"
+    others = len(side.apps) - 1
+    more = f" and {text_report.plural(others, 'other app')}" if others else ""
+    return f"{asked} ({side.apps[0]}{more})"
+
+
+def _side_message(
+    conflict: PackageConflict,
+    index: int,
+    r: ConflictRequirement,
+    pairs: set[int],
+    sets: list[tuple[int, ...]],
+) -> str:
+    side = conflict.sides[index]
+    others = len(side.apps) - 1
+    who = r.app + (f" and {text_report.plural(others, 'other app')}" if others else "")
+    verb = "require" if others else "requires"
+    text = f"{conflict.package}: {who} {verb} {text_report.requirement_text(r)} here"
+    if r.chain:
+        text += f" ({text_report.chain_text(r)})"
+    clauses = []
+    if pairs:
+        listed = [_side_shown(conflict.sides[j]) for j in sorted(pairs)[:RELATED_SIDES]]
+        if len(pairs) > RELATED_SIDES:
+            listed.append(f"{len(pairs) - RELATED_SIDES} more")
+        clauses.append("cannot share a container with " + "; ".join(listed))
+    for entry in sets:
+        if len(entry) == 1:
+            clauses.append("cannot be met even alone")
+        else:
+            rest = "; ".join(_side_shown(conflict.sides[j]) for j in entry if j != index)
+            clauses.append(f"cannot share a container with all of {rest} together")
+    text += ", which " + ", and ".join(clauses) + "." if clauses else "."
+    if len(conflict.pairs) + len(conflict.sets) == 1 and sum(map(len, conflict.pairs)) <= 2:
+        text += f" {conflict.message}"
+    return text
+
+
 def _conflict_results(
-    c: Conflict, prefix: str, rule_index: dict[str, int], baseline: BaselineDiff | None
+    conflict: PackageConflict,
+    prefix: str,
+    rule_index: dict[str, int],
+    new_sides: set[tuple[str, tuple[str, ...], str | None]] | None,
 ) -> list[dict[str, Any]]:
-    rule = _KIND_RULES[c.kind]["id"] if c.kind in _KIND_RULES else "version-conflict"
+    """One result per requirement line of each side (its first app's), with the first line
+    of each side it conflicts with as related locations. Fingerprints come from the side's
+    stable id: an alert stays when lines move or other sides come and go."""
+    kind = conflict.kind
+    rule = _KIND_RULES[kind]["id"] if kind in _KIND_RULES else "version-conflict"
+    pairs, sets = _partners(conflict)
     results = []
     seen: dict[str, int] = {}
-    for i, r in enumerate(c.requirements):
-        others = [o for j, o in enumerate(c.requirements) if j != i]
-        against = "; ".join(
-            f"{o.app}: {text_report.requirement_text(o)} ({o.origin})" for o in others
-        )
-        text = f"{c.package}: {r.app} requires {text_report.requirement_text(r)} here"
-        if r.chain:
-            text += f" ({text_report.chain_text(r)})"
-        text += f", which conflicts with {against}." if against else "."
-        if c.message:
-            text += f" {c.message}"
-        key = f"{c.id}:{r.app}:{r.origin.file}"
-        seen[key] = seen.get(key, 0) + 1
-        if seen[key] > 1:
-            key += f"#{seen[key]}"
-        result: dict[str, Any] = {
-            "ruleId": rule,
-            "ruleIndex": rule_index[rule],
-            "level": "error",
-            "message": {"text": text},
-            "locations": [_location(r.origin, prefix)],
-            "partialFingerprints": {FINGERPRINT_KEY: key},
-            "properties": {
-                "conflictId": c.id,
-                "kind": c.kind,
-                "package": c.package,
-                "apps": list(c.apps),
-                "app": r.app,
-            },
-        }
-        if others:
-            result["relatedLocations"] = [
-                _location(
-                    o.origin,
-                    prefix,
-                    id_=j + 1,
-                    message=f"{o.app}: {text_report.requirement_text(o)}",
-                )
-                for j, o in enumerate(others)
+    for index, side in enumerate(conflict.sides):
+        related = sorted(pairs[index] | {j for e in sets[index] for j in e if j != index})
+        for r in side.requirements:
+            key = f"{side.id}:{r.app}:{r.origin.file}"
+            seen[key] = seen.get(key, 0) + 1
+            if seen[key] > 1:
+                key += f"#{seen[key]}"
+            result: dict[str, Any] = {
+                "ruleId": rule,
+                "ruleIndex": rule_index[rule],
+                "level": "error",
+                "message": {"text": _side_message(conflict, index, r, pairs[index], sets[index])},
+                "locations": [_location(r.origin, prefix)],
+                "partialFingerprints": {FINGERPRINT_KEY: key},
+                "properties": {
+                    "conflictId": conflict.id,
+                    "sideId": side.id,
+                    "kind": kind,
+                    "package": conflict.package,
+                    "apps": list(side.apps),
+                    "app": r.app,
+                },
+            }
+            shown = [
+                conflict.sides[j] for j in related[:RELATED_SIDES] if conflict.sides[j].requirements
             ]
-        if baseline is not None:
-            result["baselineState"] = "new" if c.id in baseline.new_ids else "unchanged"
-        results.append(result)
+            if shown:
+                result["relatedLocations"] = [
+                    _location(
+                        other.requirements[0].origin,
+                        prefix,
+                        id_=n + 1,
+                        message=_side_shown(other),
+                    )
+                    for n, other in enumerate(shown)
+                ]
+            if new_sides is not None:
+                state = (conflict.id, side.apps, side.identity) in new_sides
+                result["baselineState"] = "new" if state else "unchanged"
+            results.append(result)
     return results
+
+
+def _new_sides(baseline: BaselineDiff) -> set[tuple[str, tuple[str, ...], str | None]]:
+    """The sides (package conflict id, apps, identity) that take part in a new conflict."""
+    out: set[tuple[str, tuple[str, ...], str | None]] = set()
+    for c in baseline.new:
+        members = c.members or tuple((a,) for a in c.apps)
+        identities: tuple[str | None, ...] = c.identities or (None,) * len(members)
+        pid = package_conflict_id(c.kind, c.package)
+        out.update((pid, tuple(m), i) for m, i in zip(members, identities, strict=True))
+    return out
 
 
 def _unsatisfiable_result(
@@ -211,8 +298,9 @@ def to_data(
     rule_list = rules()
     rule_index = {r["id"]: i for i, r in enumerate(rule_list)}
     results: list[dict[str, Any]] = []
-    for c in plan.conflicts:
-        results.extend(_conflict_results(c, path_prefix, rule_index, baseline))
+    new_sides = _new_sides(baseline) if baseline is not None else None
+    for conflict in by_package(plan.conflicts):
+        results.extend(_conflict_results(conflict, path_prefix, rule_index, new_sides))
     results.extend(
         _unsatisfiable_result(plan, a, path_prefix, rule_index) for a in plan.unsatisfiable
     )
