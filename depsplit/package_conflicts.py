@@ -18,11 +18,17 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import itertools
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 from packaging.utils import canonicalize_name
 
-from depsplit.model import Conflict, ConflictRequirement, ConflictSide, PackageConflict
+from depsplit.model import (
+    Conflict,
+    ConflictKind,
+    ConflictRequirement,
+    ConflictSide,
+    PackageConflict,
+)
 
 SHOWN_SIDES = 4
 """Sides named in the message of a package with several conflicts, before ``and N more``."""
@@ -62,41 +68,81 @@ def set_id(kind: str, package: str, side_ids: Iterable[str]) -> str:
 
 _SideKey = tuple[tuple[str, ...], str | None]
 
+SortKey = tuple[bool, str, int, tuple[str, ...], str]
+"""How conflicts are listed: python ones first, then by package, size, apps and kind."""
 
-class _Gathering:
-    """One package's conflicts while they are read: its sides (numbered as first seen),
-    and each conflict as the side numbers it stands for."""
 
-    def __init__(self, first: Conflict) -> None:
-        self.first = first
-        self.conflicts: list[Conflict] = []
+def sort_key(conflict: Conflict, canonical: dict[str, str] | None = None) -> SortKey:
+    """:data:`SortKey` of ``conflict`` (``canonical``: a memo of package names)."""
+    name = canonical.get(conflict.package) if canonical is not None else None
+    if name is None:
+        name = canonicalize_name(conflict.package)
+        if canonical is not None:
+            canonical[conflict.package] = name
+    return (conflict.kind != "python", name, len(conflict.apps), conflict.apps, conflict.kind)
+
+
+class Gathering:
+    """One package's conflicts (one kind) while they are read: its sides, numbered as
+    first seen, and each smallest set as the side numbers it stands for. Sets may come in
+    any order: what depends on an order (which set's lines a side shows, the package's
+    spelling and message) is taken from the set that comes first by :data:`SortKey`."""
+
+    def __init__(self, kind: ConflictKind, key: str) -> None:
+        self.kind = kind
+        self.key = key
+        self.first: SortKey | None = None
+        self.package = ""
+        self.make_first: Callable[[], Conflict] | None = None
         self.numbers: list[tuple[int, ...]] = []
-        """Per conflict of ``conflicts``, its sides' numbers, sorted."""
+        """Per set added, its sides' numbers, sorted."""
         self.index: dict[_SideKey, int] = {}
-        self.sides: list[tuple[tuple[str, ...], str | None, tuple[ConflictRequirement, ...]]] = []
+        self.sides: list[_SideKey] = []
+        self.requirements: list[tuple[SortKey, tuple[ConflictRequirement, ...]]] = []
+        """Per side, the lines of its first app in the first set that has it."""
         self.side_ids: list[str] = []
         """Per side number, its id (once :meth:`build` ran)."""
 
-    def add(self, conflict: Conflict) -> None:
-        members = conflict.members or tuple((a,) for a in conflict.apps)
-        identities: Sequence[str | None] = conflict.identities or [None] * len(members)
-        by_app: dict[str, list[ConflictRequirement]] = {}
-        for r in conflict.requirements:
-            by_app.setdefault(r.app, []).append(r)
+    def add(
+        self,
+        order: SortKey,
+        package: str,
+        members: Sequence[tuple[str, ...]],
+        identities: Sequence[str | None],
+        requirements_of: Callable[[int], tuple[ConflictRequirement, ...]],
+        make: Callable[[], Conflict],
+    ) -> None:
+        """One smallest set: one app of each of ``members`` (sides, each sorted), what each
+        side asks (``None``: compared app by app), the lines of the first app of side
+        ``i`` (asked only when they are kept) and the set as a :class:`Conflict`."""
+        if self.first is None or order < self.first:
+            self.first, self.package, self.make_first = order, package, make
         numbers = []
-        for side, identity in zip(members, identities, strict=True):
-            key = (tuple(side), identity)
+        for i, side in enumerate(members):
+            key = (side, identities[i])
             number = self.index.get(key)
             if number is None:
                 number = self.index[key] = len(self.sides)
-                self.sides.append((key[0], identity, tuple(by_app.get(side[0], ()))))
+                self.sides.append(key)
+                self.requirements.append((order, requirements_of(i)))
+            elif order < self.requirements[number][0]:
+                self.requirements[number] = (order, requirements_of(i))
             numbers.append(number)
-        self.conflicts.append(conflict)
-        self.numbers.append(tuple(sorted(numbers)))
+        numbers.sort()
+        self.numbers.append(tuple(numbers))
+
+    def add_conflict(self, conflict: Conflict, order: SortKey) -> None:
+        members = conflict.members or tuple((a,) for a in conflict.apps)
+        identities: Sequence[str | None] = conflict.identities or [None] * len(members)
+
+        def requirements_of(i: int) -> tuple[ConflictRequirement, ...]:
+            first = members[i][0]
+            return tuple(r for r in conflict.requirements if r.app == first)
+
+        self.add(order, conflict.package, members, identities, requirements_of, lambda: conflict)
 
     def build(self) -> PackageConflict:
-        first = self.first
-        kind, key = first.kind, package_key(first.kind, first.package)
+        kind, key = self.kind, self.key
         # Sides in a stable order (by apps), whatever the order the conflicts came in.
         order = sorted(
             range(len(self.sides)), key=lambda i: (self.sides[i][0], self.sides[i][1] or "")
@@ -105,11 +151,12 @@ class _Gathering:
         sides: list[ConflictSide] = []
         used: set[str] = set()
         for old in order:
-            apps, identity, requirements = self.sides[old]
+            apps, identity = self.sides[old]
             sid = _side_id(kind, key, apps, identity)
             if sid in used:  # one identity on two sides (apps split by their Pythons)
                 sid = _side_id(kind, key, apps, f"{identity}\n{apps[0]}")
             used.add(sid)
+            requirements = self.requirements[old][1]
             sides.append(
                 ConflictSide(id=sid, identity=identity, apps=apps, requirements=requirements)
             )
@@ -118,42 +165,71 @@ class _Gathering:
         shaped = PackageConflict(
             id=f"{kind}:{key}",
             kind=kind,
-            package=first.package,
+            package=self.package,
             apps=tuple(sorted({a for side in sides for a in side.apps})),
             sides=tuple(sides),
             pairs=tuple(_cliques(len(sides), [e for e in entries if len(e) == 2])),
             sets=tuple(e for e in entries if len(e) != 2),
             message="",
         )
-        message = first.message if len(self.conflicts) == 1 else _message(shaped)
+        if len(entries) == 1 and self.make_first is not None:
+            message = self.make_first().message
+        else:
+            message = _message(shaped)
         return dataclasses.replace(shaped, message=message)
 
 
-def _gather(conflicts: Iterable[Conflict]) -> list[_Gathering]:
-    gathered: dict[str, _Gathering] = {}
-    for conflict in conflicts:
-        pid = package_conflict_id(conflict.kind, conflict.package)
-        found = gathered.get(pid)
+class Gatherings:
+    """Sets gathered per kind and package (:class:`Gathering`)."""
+
+    def __init__(self) -> None:
+        self.by_id: dict[str, Gathering] = {}
+        self.canonical: dict[str, str] = {}
+
+    def of(self, kind: ConflictKind, package: str) -> Gathering:
+        key = "python" if kind == "python" else self.canonical.get(package)
+        if key is None:
+            key = self.canonical[package] = canonicalize_name(package)
+        pid = f"{kind}:{key}"
+        found = self.by_id.get(pid)
         if found is None:
-            found = gathered[pid] = _Gathering(conflict)
-        found.add(conflict)
-    return list(gathered.values())
+            found = self.by_id[pid] = Gathering(kind, key)
+        return found
+
+    def add_conflict(self, conflict: Conflict) -> Gathering:
+        found = self.of(conflict.kind, conflict.package)
+        found.add_conflict(conflict, sort_key(conflict, self.canonical))
+        return found
+
+    def build(self) -> list[PackageConflict]:
+        """The package conflicts, in the order of their first sets."""
+        ordered = sorted(self.by_id.values(), key=lambda g: g.first or ())
+        return [g.build() for g in ordered]
 
 
 def by_package(conflicts: Iterable[Conflict]) -> list[PackageConflict]:
-    """``conflicts`` gathered per kind and package, in the order each first appears."""
-    return [g.build() for g in _gather(conflicts)]
+    """``conflicts`` gathered per kind and package, ordered by their first sets."""
+    gatherings = Gatherings()
+    for conflict in conflicts:
+        gatherings.add_conflict(conflict)
+    return gatherings.build()
 
 
 def set_ids(conflicts: Sequence[Conflict]) -> dict[str, str]:
     """Each conflict's id -> its :func:`set_id` among ``conflicts``."""
-    out: dict[str, str] = {}
-    for gathering in _gather(conflicts):
+    gatherings = Gatherings()
+    placed = [(c, gatherings.add_conflict(c)) for c in conflicts]
+    for gathering in gatherings.by_id.values():
         gathering.build()
-        for conflict, numbers in zip(gathering.conflicts, gathering.numbers, strict=True):
-            out[conflict.id] = set_id(
-                conflict.kind, conflict.package, [gathering.side_ids[n] for n in numbers]
-            )
+    seen: dict[int, int] = {}
+    out: dict[str, str] = {}
+    for conflict, gathering in placed:
+        index = seen.get(id(gathering), 0)
+        seen[id(gathering)] = index + 1
+        numbers = gathering.numbers[index]
+        out[conflict.id] = set_id(
+            conflict.kind, conflict.package, [gathering.side_ids[n] for n in numbers]
+        )
     return out
 
 
