@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Mapping, Sequence
 from contextlib import ExitStack
 from dataclasses import dataclass, replace
@@ -15,13 +16,13 @@ from packaging.utils import canonicalize_name
 
 from depsplit.config import Config
 from depsplit.conflicts import (
+    ConflictSets,
     EffectiveCache,
     analyze_conflicts,
     app_python,
     check_group,
     common_python,
     effective,
-    sides,
     unsatisfiable_apps,
 )
 from depsplit.discover import Candidate, app_names, walk
@@ -33,12 +34,14 @@ from depsplit.model import (
     Diagnostic,
     Group,
     Origin,
+    PackageConflict,
     Partition,
     Plan,
     Requirement,
     Skipped,
     Target,
 )
+from depsplit.package_conflicts import packages_of
 from depsplit.sources.base import ReadContext, SourceResult
 from depsplit.target import SUPPORTED_PYTHONS, validate_python
 
@@ -172,12 +175,12 @@ def _plan(
     # the same interpreters: they share each app's effective requirements.
     shared = EffectiveCache()
     analysis = analyze_conflicts(apps, target, time_limit=time_limit, effective_cache=shared)
-    conflicts = list(analysis.conflicts)
+    conflicts: Sequence[Conflict] = analysis.conflicts
     diagnostics.extend(analysis.diagnostics)
     if options.transitive:
         assert session is not None
         conflicts, groups, partition, notes = _transitive(
-            session, apps, conflicts, target, config, options
+            session, apps, list(conflicts), target, config, options
         )
         diagnostics.extend(notes)
         unsatisfiable = unsatisfiable_apps(conflicts)
@@ -212,7 +215,7 @@ def _plan(
         root=".",
         apps=tuple(apps),
         diagnostics=tuple(sorted(set(diagnostics), key=Diagnostic.sort_key)),
-        conflicts=tuple(conflicts),
+        conflicts=conflicts if isinstance(conflicts, ConflictSets) else tuple(conflicts),
         groups=tuple(groups),
         partition=partition,
         target=target,
@@ -336,7 +339,8 @@ def plan_groups(
     members = [a for a in apps if a.name not in bad]
     by_name = {a.name: a for a in members}
     shared = effective_cache if effective_cache is not None else EffectiveCache()
-    products = _products(conflicts, bad)
+    packages = packages_of(conflicts)
+    products = _products(packages, bad)
 
     def check(group: frozenset[str]) -> tuple[str, ...] | None:
         found = check_group([by_name[n] for n in sorted(group)], target, effective_cache=shared)
@@ -362,7 +366,7 @@ def plan_groups(
         previous=options.previous,
         time_limit=time_limit,
     )
-    split_by = _split_by(conflicts, solution.groups)
+    split_by = _split_by(packages, solution.groups)
     groups = []
     for i, (name, apps_in) in enumerate(zip(solution.names, solution.groups, strict=True)):
         group_apps = [by_name[n] for n in apps_in]
@@ -383,46 +387,53 @@ def plan_groups(
     return groups, partition
 
 
-def _products(conflicts: Sequence[Conflict], bad: set[str]) -> list[list[tuple[str, ...]]]:
-    """Each conflict as the partition's product of sides: it stands for one set of apps per
-    choice of one member of each side. Apps that cannot be installed at all (``bad``) are
-    left out; a side left empty drops the conflict. The conflicts of one package share
-    their sides (one per term): each is filtered once."""
+def _products(packages: Sequence[PackageConflict], bad: set[str]) -> list[list[tuple[str, ...]]]:
+    """Each smallest set of apps the package conflicts stand for, as the partition's
+    product of sides: one set of apps per choice of one member of each side. Apps that
+    cannot be installed at all (``bad``) are left out; a side left empty drops the set.
+    Each side is filtered once."""
     products = []
-    filtered: dict[tuple[str, ...], tuple[str, ...]] = {}
-    for c in conflicts:
-        kept = []
-        for side in sides(c):
-            left = filtered.get(side)
-            if left is None:
-                left = filtered[side] = tuple(a for a in side if a not in bad) if bad else side
-            kept.append(left)
-        if len(kept) >= 2 and all(kept):
-            products.append(kept)
+    for package in packages:
+        left = [
+            tuple(a for a in side.apps if a not in bad) if bad else side.apps
+            for side in package.sides
+        ]
+        seen: set[tuple[int, int]] | None = set() if len(package.pairs) > 1 else None
+        for clique in package.pairs:
+            for i, j in itertools.combinations(clique, 2):
+                if seen is not None:
+                    if (i, j) in seen:
+                        continue  # in an earlier list too
+                    seen.add((i, j))
+                if left[i] and left[j]:
+                    products.append([left[i], left[j]])
+        for entry in package.sets:
+            kept = [left[k] for k in entry]
+            if len(kept) >= 2 and all(kept):
+                products.append(kept)
     return products
 
 
 def _split_by(
-    conflicts: Sequence[Conflict], groups: Sequence[Sequence[str]]
+    packages: Sequence[PackageConflict], groups: Sequence[Sequence[str]]
 ) -> list[dict[str, str]]:
     """Per group, the packages whose conflicts touch it (PEP 503 name → the name as shown:
     conflicts on "Django" and "django" are one package, shown as its first spelling in
     code-point order)."""
     group_of = {app: i for i, apps_in in enumerate(groups) for app in apps_in}
     split_by: list[dict[str, str]] = [{} for _ in groups]
-    groups_of: dict[tuple[str, ...], frozenset[int]] = {}  # per side, once
-    for c in conflicts:
-        if len(c.apps) > 1:  # every set it stands for has a member outside any valid group
-            touched: set[int] = set()
-            for side in sides(c):
-                held = groups_of.get(side)
-                if held is None:
-                    held = groups_of[side] = frozenset(group_of[a] for a in side if a in group_of)
-                touched |= held
-            key = canonicalize_name(c.package)
-            for i in touched:
-                shown = split_by[i].get(key)
-                split_by[i][key] = c.package if shown is None else min(shown, c.package)
+    for package in packages:
+        if not package.spellings:
+            continue  # sets of one side only: no valid group holds their apps
+        # Every set of two or more sides has a member outside any valid group.
+        in_sets = {i for clique in package.pairs for i in clique}
+        in_sets.update(i for entry in package.sets if len(entry) > 1 for i in entry)
+        touched = {group_of[a] for i in in_sets for a in package.sides[i].apps if a in group_of}
+        key = canonicalize_name(package.package)
+        for i in touched:
+            shown = split_by[i].get(key)
+            first = package.spellings[0]
+            split_by[i][key] = first if shown is None else min(shown, first)
     return split_by
 
 

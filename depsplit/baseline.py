@@ -77,7 +77,7 @@ class Baseline:
     def from_plan(cls, source: str, plan: Plan) -> Baseline:
         return cls(
             source=source,
-            conflicts=plan.conflicts,
+            conflicts=tuple(plan.conflicts),
             groups=plan.groups,
             unsatisfiable=plan.unsatisfiable,
             apps=tuple(a.name for a in plan.apps),

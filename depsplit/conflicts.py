@@ -63,14 +63,15 @@ only on its kind, its canonical package and its apps.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import itertools
 import posixpath
 import re
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, overload
 
 from packaging.specifiers import Specifier, SpecifierSet
 from packaging.utils import (
@@ -91,9 +92,11 @@ from depsplit.model import (
     ConflictRequirement,
     Diagnostic,
     Origin,
+    PackageConflict,
     Requirement,
     Target,
 )
+from depsplit.package_conflicts import Gatherings
 
 if TYPE_CHECKING:
     from packaging.ranges import VersionRange
@@ -721,6 +724,8 @@ def expand(conflict: Conflict) -> list[tuple[str, ...]]:
 
 def unsatisfiable_apps(conflicts: Sequence[Conflict]) -> list[str]:
     """Apps that cannot be satisfied even alone (conflicts of one app), sorted."""
+    if isinstance(conflicts, ConflictSets):
+        conflicts = conflicts.of_one_app()  # without making the pair conflicts
     return sorted({c.apps[0] for c in conflicts if len(c.apps) == 1})
 
 
@@ -1053,11 +1058,135 @@ def _python_family_conflicts(
 # --------------------------------------------------------------------------- the search
 
 
+class ConflictSets(Sequence[Conflict]):
+    """The conflicts of one search, sorted as :func:`find_conflicts` sorts them, made when
+    first read: the pairs of sides whose terms clash are held as pairs of terms
+    (:class:`_Clashes`) until then (N apps on N pins of one package are N(N-1)/2 of them).
+    :meth:`packages` gathers them per package without making them: the JSON report and the
+    partition read that."""
+
+    def __init__(
+        self,
+        eng: _Engine,
+        head: Sequence[Conflict],
+        clashes: Sequence[_Clashes],
+        tail: Sequence[Conflict],
+    ) -> None:
+        self._eng = eng
+        self._head = tuple(head)
+        self._clashes = tuple(clashes)
+        self._tail = tuple(tail)
+        self._made: tuple[Conflict, ...] | None = None
+        self._packages: tuple[PackageConflict, ...] | None = None
+
+    def _all(self) -> tuple[Conflict, ...]:
+        if self._made is None:
+            raw = list(self._head)
+            for clash in self._clashes:
+                raw.extend(clash.conflicts(self._eng))
+            raw.extend(self._tail)
+            self._made = tuple(_sorted_unique(raw))
+        return self._made
+
+    def of_one_app(self) -> tuple[Conflict, ...]:
+        """The conflicts of one app (all made at once: never a pair)."""
+        return tuple(c for c in self._head if len(c.apps) == 1)
+
+    def __len__(self) -> int:
+        if self._made is not None:
+            return len(self._made)
+        pairs = sum(1 for clash in self._clashes for _ in clash.side_pairs(self._eng))
+        return len(self._head) + pairs + len(self._tail)
+
+    def __bool__(self) -> bool:
+        if self._head or self._tail:
+            return True
+        return any(True for clash in self._clashes for _ in clash.side_pairs(self._eng))
+
+    @overload
+    def __getitem__(self, index: int) -> Conflict: ...
+    @overload
+    def __getitem__(self, index: slice) -> tuple[Conflict, ...]: ...
+    def __getitem__(self, index: int | slice) -> Conflict | tuple[Conflict, ...]:
+        return self._all()[index]
+
+    def __iter__(self) -> Iterator[Conflict]:
+        return iter(self._all())
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Sequence):
+            return tuple(self) == tuple(other)
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(self._all())
+
+    def __repr__(self) -> str:
+        return f"<ConflictSets: {len(self)} conflicts>"
+
+    def packages(self) -> tuple[PackageConflict, ...]:
+        """The conflicts per kind and package, as :func:`~depsplit.package_conflicts.by_package`
+        gives them, from the pairs of terms directly."""
+        if self._packages is None:
+            gatherings = Gatherings()
+            for conflict in (*self._head, *self._tail):
+                gatherings.add_conflict(conflict)
+            for clash in self._clashes:
+                self._gather_pairs(gatherings, clash)
+            self._packages = tuple(gatherings.build())
+        return self._packages
+
+    def _gather_pairs(self, gatherings: Gatherings, clash: _Clashes) -> None:
+        """The pair conflicts of ``clash`` into ``gatherings``, each as the conflict made of
+        it would be (same sides, identities, lines, order, kind and spelling)."""
+        eng, key, python = self._eng, clash.key, clash.python
+        for a, b, by_app in clash.side_pairs(eng):
+            if by_app:
+                first, second = sorted((a[0], b[0]))
+                members = (eng.member(first, python, key), eng.member(second, python, key))
+                sides: tuple[tuple[str, ...], ...] = ((first,), (second,))
+                identities: tuple[str | None, ...] = (None, None)
+            else:
+                ordered = (a, b) if a[0] <= b[0] else (b, a)
+                cards = [eng.side_card(side[0], python, key, True) for side in ordered]
+                members = (cards[0][0], cards[1][0])
+                sides, identities = ordered, (cards[0][1], cards[1][1])
+            kind = _kind([m.term for m in members])
+            package = members[0].reqs[0].name
+            order = (True, gatherings.canonical_name(package), 2, (sides[0][0], sides[1][0]), kind)
+            gatherings.of(kind, package).add(
+                order,
+                package,
+                sides,
+                identities,
+                functools.partial(_listed, members),
+                functools.partial(_make_pair, eng, python, key, a, b, by_app),
+            )
+
+
+def _listed(members: Sequence[_Member], index: int) -> tuple[ConflictRequirement, ...]:
+    return members[index].listed
+
+
+def _make_pair(
+    eng: _Engine,
+    python: str,
+    key: str,
+    a: tuple[str, ...],
+    b: tuple[str, ...],
+    by_app: bool,
+) -> Conflict:
+    if by_app:
+        return eng.conflict([a[0], b[0]], python, key, nway=False)
+    return eng.side_conflict([a, b], python, key, nway=False)
+
+
 @dataclass(frozen=True)
 class ConflictAnalysis:
     """Everything :func:`analyze_conflicts` found."""
 
-    conflicts: tuple[Conflict, ...]
+    conflicts: Sequence[Conflict]
+    """A :class:`ConflictSets`."""
     diagnostics: tuple[Diagnostic, ...]
     """Warnings: pre-release-only meets, URLs that name no version, a stopped search."""
     complete: bool
@@ -1213,18 +1342,16 @@ def analyze_conflicts(
     # The terms per package at one interpreter, for the pairs and again for the N-way
     # search: the second walk over every app would intern nothing new, so it is kept.
     by_python: dict[str, dict[str, dict[_Term, list[str]]]] = {}
-    pairs, notes = _pairwise_conflicts(eng, active, classes, alone_bad, by_python)
-    conflicts.extend(pairs)
+    clashes, notes = _pairwise_conflicts(eng, active, classes, alone_bad, by_python)
     # 4. N-way sets, at every interpreter that is some set's common one. Only this search
     # is bounded (pairs are always complete), so its clock starts here.
     deadline = time.monotonic() + time_limit
     nway, capped, complete = _nway_conflicts(
         eng, active, classes, alone_bad, by_python, deadline=deadline, max_size=max_nway
     )
-    conflicts.extend(nway)
     notes.extend(_nway_notes(capped, complete, time_limit))
     return ConflictAnalysis(
-        conflicts=tuple(_sorted_unique(conflicts)),
+        conflicts=ConflictSets(eng, conflicts, clashes, nway),
         diagnostics=tuple(sorted(set(notes), key=Diagnostic.sort_key)),
         complete=complete and not capped,
     )
@@ -1268,9 +1395,10 @@ def _pairwise_conflicts(
     classes: Sequence[tuple[str, ...]],
     alone_bad: dict[str, set[str]],
     by_python: dict[str, dict[str, dict[_Term, list[str]]]],
-) -> tuple[list[Conflict], list[Diagnostic]]:
+) -> tuple[list[_Clashes], list[Diagnostic]]:
     """Every conflicting pair of ``active`` apps, each at its common interpreter (from
-    their minor sets ``classes``), and the warnings on pairs that meet only by a shortcut
+    their minor sets ``classes``), as the incompatible pairs of terms per package and
+    interpreter (:class:`_Clashes`), and the warnings on pairs that meet only by a shortcut
     or over an unknown URL. Apps are merged by
     identical term per package, distinct terms are checked pairwise, and the verdict
     expands to app pairs. The terms per package at each interpreter visited are stored
@@ -1283,25 +1411,51 @@ def _pairwise_conflicts(
         },
         key=tgt.minor_key,
     )
-    conflicts: list[Conflict] = []
+    clashes: list[_Clashes] = []
     notes: list[Diagnostic] = []
     noted: set[tuple[str, tuple[int, ...]]] = set()
     for python in pair_pythons:
         by_python[python] = _terms_by_key(eng, active, python, alone_bad)
         for key, groups in by_python[python].items():
             distinct = sorted(groups, key=lambda t: t.uid)
-            sides_of: dict[_Term, list[tuple[str, ...]]] = {}  # each term's sides, once
+            found = _Clashes(python, key, groups)
             for i, ti in enumerate(distinct):
                 for tj in distinct[i:]:
                     if eng.algebra.compatible(ti, tj):
                         if ti is not tj:
                             _note_pair(eng, key, python, ti, tj, groups, noted, notes)
                         continue
-                    conflicts.extend(_pair_conflicts(eng, key, python, ti, tj, groups, sides_of))
+                    found.pairs.append((ti, tj))
+            if found.pairs:
+                clashes.append(found)
             for term in distinct:
                 if term.unknown_urls and any(t.sset for t in distinct if t is not term):
                     _note_unknown_url(eng, key, python, term, groups, noted, notes)
-    return conflicts, notes
+    return clashes, notes
+
+
+class _Clashes:
+    """The incompatible pairs of terms on one package at one interpreter, and the apps
+    holding each term: the pair conflicts they stand for are made only when asked for
+    (:class:`ConflictSets`)."""
+
+    __slots__ = ("groups", "key", "pairs", "python", "split")
+
+    def __init__(self, python: str, key: str, groups: dict[_Term, list[str]]) -> None:
+        self.python = python
+        self.key = key
+        self.groups = groups
+        self.pairs: list[tuple[_Term, _Term]] = []
+        self.split: dict[_Term, list[tuple[str, ...]]] = {}
+        """Each term's sides, once (:func:`_side_pairs`)."""
+
+    def side_pairs(self, eng: _Engine) -> Iterator[tuple[tuple[str, ...], tuple[str, ...], bool]]:
+        for ti, tj in self.pairs:
+            yield from _side_pairs(eng, self.key, self.python, ti, tj, self.groups, self.split)
+
+    def conflicts(self, eng: _Engine) -> Iterator[Conflict]:
+        for ti, tj in self.pairs:
+            yield from _pair_conflicts(eng, self.key, self.python, ti, tj, self.groups, self.split)
 
 
 def _nway_conflicts(
@@ -1491,7 +1645,7 @@ def _split_sides(
     return [tuple(side) for side in out.values()]
 
 
-def _pair_conflicts(
+def _side_pairs(
     eng: _Engine,
     key: str,
     python: str,
@@ -1499,13 +1653,13 @@ def _pair_conflicts(
     tj: _Term,
     groups: dict[_Term, list[str]],
     split: dict[_Term, list[tuple[str, ...]]],
-) -> list[Conflict]:
-    """The conflicts between the apps of incompatible terms ``ti`` and ``tj`` judged at
-    ``python``: one per pair of sides (same term, same allowed minors) whose common
-    interpreter is ``python``. Apps of one term whose own term cannot be met at ``python``
-    (``ti is tj``) clash pairwise within a side: those pairs are listed one by one.
-    ``split`` keeps each term's sides (for this ``key`` and ``python``) across calls."""
-    out: list[Conflict] = []
+) -> Iterator[tuple[tuple[str, ...], tuple[str, ...], bool]]:
+    """The pairs of sides (same term, same allowed minors) of the apps of incompatible
+    terms ``ti`` and ``tj`` judged at ``python``, each with whether its apps are compared
+    one by one: those whose common interpreter is ``python``. Apps of one term whose own
+    term cannot be met at ``python`` (``ti is tj``) clash pairwise within a side: those
+    come as pairs of one-app sides. ``split`` keeps each term's sides (for this ``key``
+    and ``python``) across calls."""
     for t in (ti, tj):
         if t not in split:
             split[t] = _split_sides(eng, groups[t], key)
@@ -1518,13 +1672,28 @@ def _pair_conflicts(
             if eng.common_pair(eng.allowed[side_a[0]], eng.allowed[side_b[0]]) != python:
                 continue
             if side_a is side_b:
-                out.extend(
-                    eng.conflict([a, b], python, key, nway=False)
-                    for a, b in itertools.combinations(side_a, 2)
-                )
+                for a, b in itertools.combinations(side_a, 2):
+                    yield (a,), (b,), True
             else:
-                out.append(eng.side_conflict([side_a, side_b], python, key, nway=False))
-    return out
+                yield side_a, side_b, False
+
+
+def _pair_conflicts(
+    eng: _Engine,
+    key: str,
+    python: str,
+    ti: _Term,
+    tj: _Term,
+    groups: dict[_Term, list[str]],
+    split: dict[_Term, list[tuple[str, ...]]],
+) -> list[Conflict]:
+    """The conflicts of :func:`_side_pairs`: one per pair of sides, or per pair of apps."""
+    return [
+        eng.conflict([a[0], b[0]], python, key, nway=False)
+        if by_app
+        else eng.side_conflict([a, b], python, key, nway=False)
+        for a, b, by_app in _side_pairs(eng, key, python, ti, tj, groups, split)
+    ]
 
 
 def _nway_pythons(classes: Sequence[tuple[str, ...]]) -> list[str]:

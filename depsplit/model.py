@@ -6,6 +6,7 @@ canonical (PEP 503) ``key`` and shown as written (``name``). URLs are stored alr
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Literal
@@ -234,6 +235,9 @@ class PackageConflict:
     any fewer of them can: one side (its requirements cannot be met even alone) or three
     or more (an N-way conflict)."""
     message: str
+    spellings: tuple[str, ...] = field(default=(), compare=False)
+    """The package's names as written in its sets of two or more sides, sorted (a group's
+    ``splits`` shows the first)."""
 
 
 @dataclass(frozen=True, order=True)
@@ -320,7 +324,11 @@ class Plan:
     root: str
     apps: tuple[App, ...]
     diagnostics: tuple[Diagnostic, ...] = ()
-    conflicts: tuple[Conflict, ...] = ()
+    conflicts: Sequence[Conflict] = ()
+    """Every smallest set of apps that cannot share a container, sorted (python conflicts
+    first, then by package, size and apps); from the search, a
+    :class:`~depsplit.conflicts.ConflictSets` (made when read: see
+    :attr:`package_conflicts`)."""
     groups: tuple[Group, ...] = ()
     partition: Partition | None = None
     target: Target = field(default_factory=Target)
@@ -337,6 +345,14 @@ class Plan:
     @property
     def has_errors(self) -> bool:
         return any(d.level == "error" for d in self.diagnostics)
+
+    @cached_property
+    def package_conflicts(self) -> tuple[PackageConflict, ...]:
+        """``conflicts`` per kind and package (:mod:`depsplit.package_conflicts`): read from
+        the search's pairs of terms when they come from it, without making every set."""
+        from depsplit.package_conflicts import packages_of
+
+        return tuple(packages_of(self.conflicts))
 
     @cached_property
     def group_pythons(self) -> dict[str, str]:

@@ -102,6 +102,7 @@ class Gathering:
         """Per side, the lines of its first app in the first set that has it."""
         self.side_ids: list[str] = []
         """Per side number, its id (once :meth:`build` ran)."""
+        self.spellings: set[str] = set()
 
     def add(
         self,
@@ -117,6 +118,8 @@ class Gathering:
         ``i`` (asked only when they are kept) and the set as a :class:`Conflict`."""
         if self.first is None or order < self.first:
             self.first, self.package, self.make_first = order, package, make
+        if len(members) > 1:
+            self.spellings.add(package)
         numbers = []
         for i, side in enumerate(members):
             key = (side, identities[i])
@@ -171,6 +174,7 @@ class Gathering:
             pairs=tuple(_cliques(len(sides), [e for e in entries if len(e) == 2])),
             sets=tuple(e for e in entries if len(e) != 2),
             message="",
+            spellings=tuple(sorted(self.spellings)),
         )
         if len(entries) == 1 and self.make_first is not None:
             message = self.make_first().message
@@ -186,10 +190,14 @@ class Gatherings:
         self.by_id: dict[str, Gathering] = {}
         self.canonical: dict[str, str] = {}
 
+    def canonical_name(self, package: str) -> str:
+        found = self.canonical.get(package)
+        if found is None:
+            found = self.canonical[package] = canonicalize_name(package)
+        return found
+
     def of(self, kind: ConflictKind, package: str) -> Gathering:
-        key = "python" if kind == "python" else self.canonical.get(package)
-        if key is None:
-            key = self.canonical[package] = canonicalize_name(package)
+        key = "python" if kind == "python" else self.canonical_name(package)
         pid = f"{kind}:{key}"
         found = self.by_id.get(pid)
         if found is None:
@@ -205,6 +213,16 @@ class Gatherings:
         """The package conflicts, in the order of their first sets."""
         ordered = sorted(self.by_id.values(), key=lambda g: g.first or ())
         return [g.build() for g in ordered]
+
+
+def packages_of(conflicts: Sequence[Conflict]) -> Sequence[PackageConflict]:
+    """``conflicts`` per kind and package: from the search's pairs of terms when they come
+    from it (:meth:`depsplit.conflicts.ConflictSets.packages`), else :func:`by_package`."""
+    packages = getattr(conflicts, "packages", None)
+    if packages is not None:
+        found: Sequence[PackageConflict] = packages()
+        return found
+    return by_package(conflicts)
 
 
 def by_package(conflicts: Iterable[Conflict]) -> list[PackageConflict]:

@@ -12,10 +12,10 @@ from pathlib import Path
 import pytest
 from reportdata import side_apps
 
-from depsplit.analyze import Options, analyze
+from depsplit.analyze import Options, _products, analyze
 from depsplit.baseline import read_package_conflict
 from depsplit.cli import main
-from depsplit.conflicts import sides
+from depsplit.conflicts import ConflictSets, sides
 from depsplit.package_conflicts import _cliques, by_package, minimal_sets
 from depsplit.report import json as json_report
 
@@ -148,3 +148,49 @@ def test_read_back_an_entry_is_the_sets_the_search_found_on_a_generated_monorepo
     )
     assert read == found
     assert len(data["conflicts"]) == len({(c.kind, c.package.lower()) for c in plan.conflicts})
+
+
+def _gen_plan(tmp_path: Path, seed: int, apps: int = 80):
+    from gen import generate_monorepo
+
+    root = tmp_path / f"mono{seed}"
+    generate_monorepo(root, apps, seed=seed)
+    return analyze(root, options=Options(index_facts=False))
+
+
+@pytest.mark.parametrize("seed", [1, 7])
+def test_the_search_gathers_its_pairs_per_package_as_its_sets_would_be(
+    tmp_path: Path, seed: int
+) -> None:
+    """The search keeps clashing pairs of terms and makes the pair conflicts only when
+    they are read; read per package, they are what gathering the made sets gives, and
+    their count is known before any is made."""
+    plan = _gen_plan(tmp_path, seed)
+    sets = plan.conflicts
+    assert isinstance(sets, ConflictSets)
+    count = len(sets)  # counted, not made
+    assert sets._made is None
+    packages = plan.package_conflicts
+    assert sets._made is None  # read per package without making them
+    made = list(sets)
+    assert len(made) == count == len({c.id for c in made})
+    assert list(packages) == by_package(made)
+    assert [p.message for p in packages] == [p.message for p in by_package(made)]
+
+
+def test_the_partition_reads_the_sets_of_each_package(tmp_path: Path) -> None:
+    plan = _gen_plan(tmp_path, 5)
+    products = _products(plan.package_conflicts, set())
+    assert sorted(map(sorted, products)) == sorted(
+        sorted(sides(c)) for c in plan.conflicts if len(c.apps) > 1
+    )
+
+
+def test_on_the_real_corpus_too(corpus: Path) -> None:
+    plan = analyze(
+        corpus / "realpython__materials", options=Options(index_facts=False, lenient=True)
+    )
+    packages = plan.package_conflicts
+    made = list(plan.conflicts)
+    assert len(made) > 1000
+    assert list(packages) == by_package(made)

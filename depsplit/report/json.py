@@ -25,7 +25,6 @@ from depsplit.model import (
     PythonRequirement,
     Requirement,
 )
-from depsplit.package_conflicts import by_package
 from depsplit.report.common import app_python, applies
 
 if TYPE_CHECKING:
@@ -190,7 +189,7 @@ def to_data(plan: Plan) -> dict[str, Any]:
         python = app_python(plan, app)
         requirements = [_requirement(r, applies_to(app, r, python)) for r in app.requirements]
         apps.append(_app(app, requirements))
-    return _document(plan, apps, [_conflict(c) for c in by_package(plan.conflicts)])
+    return _document(plan, apps, [_conflict(c) for c in plan.package_conflicts])
 
 
 def render(plan: Plan, extra: Mapping[str, Any] | None = None) -> str:

@@ -161,7 +161,7 @@ def _requirement_cell(r: ConflictRequirement, links: Links) -> str:
 
 
 def _conflict_table(
-    conflicts: tuple[Conflict, ...], links: Links, cap: int | None, what: str
+    conflicts: Sequence[Conflict], links: Links, cap: int | None, what: str
 ) -> tuple[list[str], int]:
     """The table and how many rows it left out."""
     shown = conflicts if cap is None else conflicts[:cap]
@@ -201,7 +201,7 @@ def _collapsible(title: str, body: list[str], *, open_: bool) -> list[str]:
 
 def _section_conflicts(
     title: str,
-    conflicts: tuple[Conflict, ...],
+    conflicts: Sequence[Conflict],
     links: Links,
     cap: int | None,
     cut: _Cut,

@@ -26,7 +26,7 @@ from depsplit.model import (
     PackageConflict,
     Plan,
 )
-from depsplit.package_conflicts import by_package, package_conflict_id
+from depsplit.package_conflicts import package_conflict_id
 from depsplit.report import text as text_report
 
 if TYPE_CHECKING:
@@ -299,7 +299,7 @@ def to_data(
     rule_index = {r["id"]: i for i, r in enumerate(rule_list)}
     results: list[dict[str, Any]] = []
     new_sides = _new_sides(baseline) if baseline is not None else None
-    for conflict in by_package(plan.conflicts):
+    for conflict in plan.package_conflicts:
         results.extend(_conflict_results(conflict, path_prefix, rule_index, new_sides))
     results.extend(
         _unsatisfiable_result(plan, a, path_prefix, rule_index) for a in plan.unsatisfiable

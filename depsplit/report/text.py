@@ -175,7 +175,7 @@ def _side_apps(c: Conflict) -> tuple[tuple[str, ...], ...]:
     return getattr(c, "members", ()) or tuple((a,) for a in c.apps)
 
 
-def _package_blocks(conflicts: tuple[Conflict, ...]) -> list[tuple[str, list[Conflict]]]:
+def _package_blocks(conflicts: Sequence[Conflict]) -> list[tuple[str, list[Conflict]]]:
     """Conflicts grouped by package (python first), in the plan's order."""
     blocks: dict[str, list[Conflict]] = {}
     for c in conflicts:
@@ -267,7 +267,7 @@ def _summary_lines(
 
 
 def _conflicts_section(
-    conflicts: tuple[Conflict, ...],
+    conflicts: Sequence[Conflict],
     state_of: Callable[[Conflict], str | None],
     details: bool = False,
 ) -> list[Line]:
@@ -275,7 +275,7 @@ def _conflicts_section(
 
 
 def _conflict_lines_of(
-    conflicts: tuple[Conflict, ...],
+    conflicts: Sequence[Conflict],
     state_of: Callable[[Conflict], str | None],
     details: bool = False,
 ) -> Iterator[Line]:
