@@ -96,7 +96,7 @@ from depsplit.model import (
     Requirement,
     Target,
 )
-from depsplit.package_conflicts import Gatherings
+from depsplit.package_conflicts import Gathering, Gatherings
 
 if TYPE_CHECKING:
     from packaging.ranges import VersionRange
@@ -1140,28 +1140,49 @@ class ConflictSets(Sequence[Conflict]):
         """The pair conflicts of ``clash`` into ``gatherings``, each as the conflict made of
         it would be (same sides, identities, lines, order, kind and spelling)."""
         eng, key, python = self._eng, clash.key, clash.python
+        # What each side brings, once: (apps, identity, member); a side of one app compared
+        # app by app is that app's (its id is from the apps).
+        cards: dict[int, tuple[tuple[str, ...], str | None, _Member]] = {}
+        alone: dict[str, tuple[tuple[str, ...], str | None, _Member]] = {}
+        places: dict[tuple[str, str], tuple[Gathering, str]] = {}
         for a, b, by_app in clash.side_pairs(eng):
             if by_app:
-                first, second = sorted((a[0], b[0]))
-                members = (eng.member(first, python, key), eng.member(second, python, key))
-                sides: tuple[tuple[str, ...], ...] = ((first,), (second,))
-                identities: tuple[str | None, ...] = (None, None)
+                x = alone.get(a[0]) or alone.setdefault(
+                    a[0], ((a[0],), None, eng.member(a[0], python, key))
+                )
+                y = alone.get(b[0]) or alone.setdefault(
+                    b[0], ((b[0],), None, eng.member(b[0], python, key))
+                )
             else:
-                ordered = (a, b) if a[0] <= b[0] else (b, a)
-                cards = [eng.side_card(side[0], python, key, True) for side in ordered]
-                members = (cards[0][0], cards[1][0])
-                sides, identities = ordered, (cards[0][1], cards[1][1])
-            kind = _kind([m.term for m in members])
-            package = members[0].reqs[0].name
-            order = (True, gatherings.canonical_name(package), 2, (sides[0][0], sides[1][0]), kind)
-            gatherings.of(kind, package).add(
-                order,
+                x = cards.get(id(a)) or cards.setdefault(
+                    id(a), (a, *_swap(eng.side_card(a[0], python, key, True)))
+                )
+                y = cards.get(id(b)) or cards.setdefault(
+                    id(b), (b, *_swap(eng.side_card(b[0], python, key, True)))
+                )
+            if y[0][0] < x[0][0]:
+                x, y = y, x
+            ma, mb = x[2], y[2]
+            kind = "version" if not (ma.term.urls or mb.term.urls) else _kind([ma.term, mb.term])
+            package = ma.reqs[0].name
+            place = places.get((kind, package))
+            if place is None:
+                place = places[(kind, package)] = (
+                    gatherings.of(kind, package),
+                    gatherings.canonical_name(package),
+                )
+            place[0].add(
+                (True, place[1], 2, (x[0][0], y[0][0]), kind),
                 package,
-                sides,
-                identities,
-                functools.partial(_listed, members),
+                (x[0], y[0]),
+                (x[1], y[1]),
+                functools.partial(_listed, (ma, mb)),
                 functools.partial(_make_pair, eng, python, key, a, b, by_app),
             )
+
+
+def _swap(card: tuple[_Member, str]) -> tuple[str, _Member]:
+    return card[1], card[0]
 
 
 def _listed(members: Sequence[_Member], index: int) -> tuple[ConflictRequirement, ...]:

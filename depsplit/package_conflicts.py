@@ -150,7 +150,9 @@ class Gathering:
         order = sorted(
             range(len(self.sides)), key=lambda i: (self.sides[i][0], self.sides[i][1] or "")
         )
-        renumber = {old: new for new, old in enumerate(order)}
+        renumber = [0] * len(order)
+        for new, old in enumerate(order):
+            renumber[old] = new
         sides: list[ConflictSide] = []
         used: set[str] = set()
         for old in order:
@@ -164,15 +166,20 @@ class Gathering:
                 ConflictSide(id=sid, identity=identity, apps=apps, requirements=requirements)
             )
         self.side_ids = [sides[renumber[old]].id for old in range(len(self.sides))]
-        entries = sorted({tuple(sorted(renumber[n] for n in e)) for e in self.numbers})
+        pairs = {
+            (x, y) if x < y else (y, x)
+            for x, y in ((renumber[e[0]], renumber[e[1]]) for e in self.numbers if len(e) == 2)
+        }
+        others = {tuple(sorted(renumber[n] for n in e)) for e in self.numbers if len(e) != 2}
+        entries = sorted(pairs) + sorted(others)
         shaped = PackageConflict(
             id=f"{kind}:{key}",
             kind=kind,
             package=self.package,
             apps=tuple(sorted({a for side in sides for a in side.apps})),
             sides=tuple(sides),
-            pairs=tuple(_cliques(len(sides), [e for e in entries if len(e) == 2])),
-            sets=tuple(e for e in entries if len(e) != 2),
+            pairs=tuple(_cliques(len(sides), sorted(pairs))),
+            sets=tuple(sorted(others)),
             message="",
             spellings=tuple(sorted(self.spellings)),
         )
