@@ -486,7 +486,7 @@ def _section_packages(plan: Plan) -> list[str]:
     conflicts behind each are in the collapsible table below."""
     from depsplit.report.text import SUMMARY_SIDES, package_splits
 
-    splits = package_splits(plan.conflicts)
+    splits = package_splits(plan.package_conflicts)
     if not splits:
         return []
     rows = [

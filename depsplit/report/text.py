@@ -21,7 +21,14 @@ from packaging.version import InvalidVersion, Version
 # Paths and names come from the repository: a directory named "x\x1b]0;pwn\x07" must not
 # drive the reader's terminal. Control characters are shown as escapes.
 from depsplit.emit.text import comment_safe
-from depsplit.model import BuildFromSource, Conflict, ConflictRequirement, Plan
+from depsplit.model import (
+    BuildFromSource,
+    Conflict,
+    ConflictRequirement,
+    ConflictSide,
+    PackageConflict,
+    Plan,
+)
 from depsplit.report.common import app_python, applies, own_conflicts
 from depsplit.target import SUPPORTED_PYTHONS, short
 
@@ -379,38 +386,33 @@ def _share(kind: str, sides: list[tuple[str, tuple[str, ...], str]]) -> tuple[st
     return (best[2], best[0]) if best is not None else None
 
 
-def package_splits(conflicts: Iterable[Conflict]) -> list[PackageSplit]:
-    """Per package, from its conflicts (sides compressed by ``members``); the packages that
-    force the most groups first, then those touching the most apps."""
-    blocks = _package_blocks(tuple(conflicts))
+def package_splits(packages: Iterable[PackageConflict]) -> list[PackageSplit]:
+    """Per package (its version and URL conflicts together), from its package conflicts;
+    the packages that force the most groups first, then those touching the most apps."""
     out = []
-    for package, block in blocks:
+    for package, block in _blocks_of_packages(packages):
         index: dict[tuple[str, ...], int] = {}
         sides: list[tuple[str, tuple[str, ...], str]] = []
         edges: list[tuple[int, int]] = []
         nway = False
-        for c in block:
+        for conflict in block:
             numbers = []
-            for rep, side in zip(c.apps, _side_apps(c), strict=True):
-                number = index.get(side)
+            for side in conflict.sides:
+                number = index.get(side.apps)
                 if number is None:
-                    number = index[side] = len(sides)
-                    reqs = [r for r in c.requirements if r.app == rep]
-                    text = ",".join(dict.fromkeys(requirement_text(r) for r in reqs))
-                    origin = reqs[0].origin.describe() if reqs else ""
-                    sides.append((text or "(any version)", side, origin))
+                    number = index[side.apps] = len(sides)
+                    sides.append((_side_requirement(side), side.apps, _side_origin(side)))
                 numbers.append(number)
-            if len(numbers) == 2:
-                edges.append((numbers[0], numbers[1]))
-            elif len(numbers) > 2:
-                nway = True
-        apps = len({a for _, side, _ in sides for a in side})
+            for clique in conflict.pairs:
+                edges.extend((numbers[a], numbers[b]) for a, b in itertools.combinations(clique, 2))
+            nway = nway or any(len(entry) > 2 for entry in conflict.sets)
+        apps = len({a for _, holders, _ in sides for a in holders})
         # Shown by requirement text: sides that differ only in what the text does not show
         # (the Pythons their apps allow) are one entry.
         merged: dict[str, tuple[tuple[str, ...], str]] = {}
-        for text, side, origin in sides:
+        for text, holders, origin in sides:
             held, first = merged.get(text, ((), origin))
-            merged[text] = (tuple(sorted({*held, *side})), first)
+            merged[text] = (tuple(sorted({*held, *holders})), first)
         ordered = sorted(
             ((text, held, origin) for text, (held, origin) in merged.items()),
             key=lambda s: (-len(s[1]), s[1]),
@@ -422,6 +424,28 @@ def package_splits(conflicts: Iterable[Conflict]) -> list[PackageSplit]:
         )
     out.sort(key=lambda p: (-p.forced, -p.apps, canonicalize_name(p.package)))
     return out
+
+
+def _blocks_of_packages(
+    packages: Iterable[PackageConflict],
+) -> list[tuple[str, list[PackageConflict]]]:
+    """Package conflicts grouped by package (a version and a URL conflict on one package
+    together; python first), in their order; each block named as its first."""
+    blocks: dict[str, list[PackageConflict]] = {}
+    for conflict in packages:
+        key = canonicalize_name(conflict.package) if conflict.kind != "python" else "\0python"
+        blocks.setdefault(key, []).append(conflict)
+    return [(block[0].package, block) for block in blocks.values()]
+
+
+def _side_requirement(side: ConflictSide) -> str:
+    """What a side asks, as its first app writes it (``(any version)`` for nothing)."""
+    text = ",".join(dict.fromkeys(requirement_text(r) for r in side.requirements))
+    return text or "(any version)"
+
+
+def _side_origin(side: ConflictSide) -> str:
+    return side.requirements[0].origin.describe() if side.requirements else ""
 
 
 def _split_line(split: PackageSplit) -> Line:
@@ -530,7 +554,7 @@ def _packages_summary(plan: Plan) -> list[Line]:
     ``SUMMARY_PACKAGES``)."""
     if not plan.conflicts:
         return []
-    splits = package_splits(plan.conflicts)
+    splits = package_splits(plan.package_conflicts)
     out: list[Line] = [[("Packages that split apps (most groups forced first)", "section")]]
     out.extend(_split_line(split) for split in splits[:SUMMARY_PACKAGES])
     if len(splits) > SUMMARY_PACKAGES:
