@@ -1088,6 +1088,25 @@ class ConflictSets(Sequence[Conflict]):
             self._made = tuple(_sorted_unique(raw))
         return self._made
 
+    def of_package(self, python: bool, key: str, *, pairs: bool = True) -> list[Conflict]:
+        """The conflicts on one package (canonical ``key``; with ``python``, the
+        interpreter's), sorted; without the pairs unless ``pairs``. Only these are made."""
+
+        def ours(c: Conflict) -> bool:
+            if (c.kind == "python") != python:
+                return False
+            return python or canonicalize_name(c.package) == key
+
+        raw = [c for c in self._head if ours(c)]
+        if pairs and not python:
+            for clash in self._clashes:
+                if clash.key == key:
+                    raw.extend(clash.conflicts(self._eng))
+        raw.extend(c for c in self._tail if ours(c))
+        return (
+            _sorted_unique(raw) if pairs else [c for c in _sorted_unique(raw) if len(c.apps) != 2]
+        )
+
     def of_one_app(self) -> tuple[Conflict, ...]:
         """The conflicts of one app (all made at once: never a pair)."""
         return tuple(c for c in self._head if len(c.apps) == 1)

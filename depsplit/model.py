@@ -235,6 +235,8 @@ class PackageConflict:
     any fewer of them can: one side (its requirements cannot be met even alone) or three
     or more (an N-way conflict)."""
     message: str
+    count: int = field(default=0, compare=False)
+    """How many smallest sets of apps it stands for (pairs and sets)."""
     spellings: tuple[str, ...] = field(default=(), compare=False)
     """The package's names as written in its sets of two or more sides, sorted (a group's
     ``splits`` shows the first)."""

@@ -182,6 +182,7 @@ class Gathering:
             sets=tuple(sorted(others)),
             message="",
             spellings=tuple(sorted(self.spellings)),
+            count=len(entries),
         )
         if len(entries) == 1 and self.make_first is not None:
             message = self.make_first().message

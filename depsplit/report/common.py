@@ -3,7 +3,12 @@ requirement goes into the container."""
 
 from __future__ import annotations
 
-from depsplit.model import App, Conflict, Plan, Requirement
+from collections.abc import Sequence
+
+from packaging.utils import canonicalize_name
+
+from depsplit.conflicts import ConflictSets
+from depsplit.model import App, Conflict, PackageConflict, Plan, Requirement
 from depsplit.target import SUPPORTED_PYTHONS, allowed_pythons, marker_applies
 
 
@@ -26,11 +31,31 @@ def applies(plan: Plan, app: App, req: Requirement, python: str | None = None) -
     return marker_applies(req.marker, plan.target, python or app_python(plan, app))
 
 
+def conflicts_of_package(
+    conflicts: Sequence[Conflict], package: PackageConflict, *, pairs: bool = True
+) -> list[Conflict]:
+    """The smallest sets of ``package``'s package (any kind but python, or python), sorted;
+    without the pairs unless ``pairs``. From a search's :class:`ConflictSets`, only these
+    are made."""
+    python = package.kind == "python"
+    key = "python" if python else canonicalize_name(package.package)
+    if isinstance(conflicts, ConflictSets):
+        return conflicts.of_package(python, key, pairs=pairs)
+    return [
+        c
+        for c in conflicts
+        if (c.kind == "python") == python
+        and (python or canonicalize_name(c.package) == key)
+        and (pairs or len(c.apps) != 2)
+    ]
+
+
 def own_conflicts(plan: Plan) -> dict[str, list[Conflict]]:
     """Per unsatisfiable app, the conflicts of that app alone: why it cannot be installed
-    (read in one pass over the conflicts)."""
+    (read in one pass over the conflicts of one app)."""
     out: dict[str, list[Conflict]] = {name: [] for name in plan.unsatisfiable}
-    for c in plan.conflicts:
+    conflicts = plan.conflicts
+    for c in conflicts.of_one_app() if isinstance(conflicts, ConflictSets) else conflicts:
         if len(c.apps) == 1 and c.apps[0] in out:
             out[c.apps[0]].append(c)
     return out

@@ -29,7 +29,7 @@ from depsplit.model import (
     PackageConflict,
     Plan,
 )
-from depsplit.report.common import app_python, applies, own_conflicts
+from depsplit.report.common import app_python, applies, conflicts_of_package, own_conflicts
 from depsplit.target import SUPPORTED_PYTHONS, short
 
 if TYPE_CHECKING:
@@ -222,21 +222,7 @@ def _summary_lines(
         ]
     ]
     for side, number in sides.items():
-        first = side[0]
-        more = len(side) - SHOWN_APPS
-        names = ", ".join(side[1:SHOWN_APPS])
-        line: Line = [
-            ("      ", ""),
-            (f"#{number} ", "dim"),
-            (f"{spec_of[side]}: {plural(len(side), 'app')}: ", ""),
-            (first, "app"),
-            (f" ({origin_of[side]})" if origin_of[side] else "", "origin"),
-        ]
-        if names:
-            line.append((", " + names, "app"))
-        if more > 0:
-            line.append((f" and {more} more", "dim"))
-        out.append(line)
+        out.append(_side_line(number, spec_of[side], side, origin_of[side]))
     # Which requirements clash: pairs as a list of partners per requirement, the rest (a
     # requirement that cannot be met alone, N-way sets, new or resolved ones) one per line.
     partners: dict[int, list[int]] = {}
@@ -258,19 +244,41 @@ def _summary_lines(
                 (", ".join(f"#{o}" for o in sorted(others)), ""),
             ]
         )
-    for c in listed:
-        state = state_of(c)
-        line = [("      ", "")]
-        if state is not None:
-            line.append((f"[{state}] ", state))
-        numbers_text = " × ".join(f"#{sides[side]}" for side in _side_apps(c))
-        if len(c.apps) == 1:
-            numbers_text += " cannot be met even alone"
-        elif len(c.apps) > 2:
-            numbers_text += " together (every two of them can be met)"
-        line += [(f"[{c.kind}] ", "kind"), (numbers_text, ""), (f"  ({c.id})", "dim")]
-        out.append(line)
+    out.extend(_set_line(c, [sides[side] for side in _side_apps(c)], state_of(c)) for c in listed)
     return out
+
+
+def _side_line(number: int, spec: str, apps: tuple[str, ...], origin: str) -> Line:
+    """``#1 ==1.26.1: 2 apps: app1 (app1/requirements.txt:1), app5``."""
+    more = len(apps) - SHOWN_APPS
+    names = ", ".join(apps[1:SHOWN_APPS])
+    line: Line = [
+        ("      ", ""),
+        (f"#{number} ", "dim"),
+        (f"{spec}: {plural(len(apps), 'app')}: ", ""),
+        (apps[0], "app"),
+        (f" ({origin})" if origin else "", "origin"),
+    ]
+    if names:
+        line.append((", " + names, "app"))
+    if more > 0:
+        line.append((f" and {more} more", "dim"))
+    return line
+
+
+def _set_line(c: Conflict, numbers: Sequence[int], state: str | None) -> Line:
+    """A set of requirements that cannot share a container, by their numbers: ``#2 × #3 ×
+    #4 together (every two of them can be met)``, ``#1 cannot be met even alone``."""
+    line: Line = [("      ", "")]
+    if state is not None:
+        line.append((f"[{state}] ", state))
+    numbers_text = " × ".join(f"#{n}" for n in numbers)
+    if len(c.apps) == 1:
+        numbers_text += " cannot be met even alone"
+    elif len(c.apps) > 2:
+        numbers_text += " together (every two of them can be met)"
+    line += [(f"[{c.kind}] ", "kind"), (numbers_text, ""), (f"  ({c.id})", "dim")]
+    return line
 
 
 def _conflicts_section(
@@ -304,6 +312,66 @@ def _conflict_lines_of(
                 yield from _conflict_lines(c, state_of(c))
         else:
             yield from _summary_lines(package, block, state_of)
+
+
+def _package_conflict_lines(plan: Plan, details: bool = False) -> Iterator[Line]:
+    """The conflicts section without a baseline, package by package, from the package
+    conflicts and made as they are read: a package with few conflicts between single apps
+    (or every package, with ``details``) lists them one by one (made for that package
+    alone), a larger one by requirement."""
+    for package, block in _blocks_of_packages(plan.package_conflicts):
+        count = sum(conflict.count for conflict in block)
+        small = count <= DETAILED_MAX and all(
+            len(side.apps) == 1 for conflict in block for side in conflict.sides
+        )
+        if details or small:
+            for c in conflicts_of_package(plan.conflicts, block[0]):
+                yield from _conflict_lines(c, None)
+        else:
+            yield from _package_summary_lines(package, block, count, plan.conflicts)
+
+
+def _package_summary_lines(
+    package: str, block: list[PackageConflict], count: int, conflicts: Sequence[Conflict]
+) -> Iterator[Line]:
+    """One package's conflicts by requirement: each distinct requirement once (numbered in
+    the package's order of sides), with how many apps hold it and the first of them, then
+    which requirements cannot share a container, then the sets of one or of three and more
+    requirements, one per line."""
+    numbers: dict[tuple[str, ...], int] = {}
+    shown: list[ConflictSide] = []
+    for conflict in block:
+        for side in conflict.sides:
+            if side.apps not in numbers:
+                numbers[side.apps] = len(shown) + 1
+                shown.append(side)
+    apps = {a for side in shown for a in side.apps}
+    yield [
+        ("  ", ""),
+        (package, "package"),
+        (
+            f": {plural(count, 'conflict')} between {plural(len(shown), 'requirement')} "
+            f"of {plural(len(apps), 'app')}",
+            "",
+        ),
+    ]
+    for side in shown:
+        yield _side_line(numbers[side.apps], _side_requirement(side), side.apps, _side_origin(side))
+    partners: dict[int, set[int]] = {}
+    for conflict in block:
+        for clique in conflict.pairs:
+            held = sorted(numbers[conflict.sides[i].apps] for i in clique)
+            for n, first in enumerate(held[:-1]):
+                partners.setdefault(first, set()).update(held[n + 1 :])
+    for number, others in sorted(partners.items()):
+        yield [
+            ("      ", ""),
+            (f"#{number} ", "dim"),
+            ("cannot share a container with ", ""),
+            (", ".join(f"#{o}" for o in sorted(others)), ""),
+        ]
+    for c in conflicts_of_package(conflicts, block[0], pairs=False):
+        yield _set_line(c, [numbers[side] for side in _side_apps(c)], None)
 
 
 SUMMARY_PACKAGES = 20
@@ -491,8 +559,11 @@ def summary_lines(
     closing line with the verdict. ``-v`` (:func:`lines` with ``details``) has the rest."""
     out: list[Line] = [[(headline(plan, baseline), "headline")], []]
     out.extend(_unsatisfiable_summary(plan))
-    state_of = baseline.state if baseline else lambda c: None
-    lines_of = _conflict_lines_of(plan.conflicts, state_of)
+    lines_of = (
+        _conflict_lines_of(plan.conflicts, baseline.state)
+        if baseline is not None
+        else _package_conflict_lines(plan)
+    )
     detail = list(itertools.islice(lines_of, SUMMARY_DETAIL_LINES + 1))
     fits = len(detail) <= SUMMARY_DETAIL_LINES
     if baseline is not None and baseline.new and not fits:
@@ -649,11 +720,10 @@ def _full_conflict_sections(plan: Plan, baseline: BaselineDiff | None, details: 
     out: list[Line] = []
     if plan.conflicts:
         out.append([("Conflicts", "section")])
-        out.extend(
-            _conflicts_section(
-                plan.conflicts, baseline.state if baseline else lambda c: None, details
-            )
-        )
+        if baseline is not None:
+            out.extend(_conflicts_section(plan.conflicts, baseline.state, details))
+        else:
+            out.extend(_package_conflict_lines(plan, details))
         out.append([])
     if baseline is not None and baseline.resolved:
         out.append([(f"Resolved since {baseline.source}", "section")])
