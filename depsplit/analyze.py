@@ -5,7 +5,6 @@
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Callable, Mapping, Sequence
 from contextlib import ExitStack
 from dataclasses import dataclass, replace
@@ -340,7 +339,7 @@ def plan_groups(
     by_name = {a.name: a for a in members}
     shared = effective_cache if effective_cache is not None else EffectiveCache()
     packages = packages_of(conflicts)
-    products = _products(packages, bad)
+    products, cliques = _products(packages, bad)
 
     def check(group: frozenset[str]) -> tuple[str, ...] | None:
         found = check_group([by_name[n] for n in sorted(group)], target, effective_cache=shared)
@@ -357,6 +356,7 @@ def plan_groups(
         [a.name for a in members],
         [],
         products=products,
+        cliques=cliques,
         classes={a.name: classify(a) for a in members},
         check=check,
         together=_known(config.together, by_name, bad),
@@ -387,31 +387,29 @@ def plan_groups(
     return groups, partition
 
 
-def _products(packages: Sequence[PackageConflict], bad: set[str]) -> list[list[tuple[str, ...]]]:
-    """Each smallest set of apps the package conflicts stand for, as the partition's
-    product of sides: one set of apps per choice of one member of each side. Apps that
-    cannot be installed at all (``bad``) are left out; a side left empty drops the set.
-    Each side is filtered once."""
-    products = []
+def _products(
+    packages: Sequence[PackageConflict], bad: set[str]
+) -> tuple[list[list[tuple[str, ...]]], list[list[tuple[str, ...]]]]:
+    """The package conflicts as the partition reads them: each list of sides every two of
+    which conflict as a clique, each other set as a product of sides (one set of apps per
+    choice of one member of each side). Apps that cannot be installed at all (``bad``) are
+    left out; a side left empty leaves its cliques and drops its sets."""
+    products: list[list[tuple[str, ...]]] = []
+    cliques: list[list[tuple[str, ...]]] = []
     for package in packages:
         left = [
             tuple(a for a in side.apps if a not in bad) if bad else side.apps
             for side in package.sides
         ]
-        seen: set[tuple[int, int]] | None = set() if len(package.pairs) > 1 else None
         for clique in package.pairs:
-            for i, j in itertools.combinations(clique, 2):
-                if seen is not None:
-                    if (i, j) in seen:
-                        continue  # in an earlier list too
-                    seen.add((i, j))
-                if left[i] and left[j]:
-                    products.append([left[i], left[j]])
+            kept = [left[i] for i in clique if left[i]]
+            if len(kept) >= 2:
+                cliques.append(kept)
         for entry in package.sets:
-            kept = [left[k] for k in entry]
-            if len(kept) >= 2 and all(kept):
-                products.append(kept)
-    return products
+            held = [left[k] for k in entry]
+            if len(held) >= 2 and all(held):
+                products.append(held)
+    return products, cliques
 
 
 def _split_by(

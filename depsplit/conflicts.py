@@ -108,6 +108,10 @@ MAX_NWAY_EXPANSION = 1000
 """Most app sets listed for one impossible combination of distinct specifiers: apps with
 identical specifiers multiply (three ranges held by 100 apps each are 10**6 sets)."""
 
+MIN_PIN_CLIQUE = 3
+"""Terms pinning different releases of one package, at one interpreter, from which they are
+kept as one clique of clashes instead of pair by pair."""
+
 GROUP_NWAY_SECONDS = 2.0
 """Time :func:`check_group` spends enumerating N-way sets before its deletion fallback."""
 
@@ -296,6 +300,19 @@ def _prerelease_reason(count: int) -> str:
     return "only pre-releases satisfy both" if count <= 2 else "only pre-releases satisfy all"
 
 
+def _pin(sset: SpecifierSet) -> Version | None:
+    if len(sset) != 1:
+        return None
+    (clause,) = sset
+    if clause.operator != "==" or clause.version.endswith(".*"):
+        return None
+    try:
+        version = Version(clause.version)
+    except InvalidVersion:
+        return None
+    return version if version.local is None else None
+
+
 def _is_convex(sset: SpecifierSet, rng: VersionRange) -> bool:
     """Whether the versions ``sset`` admits (``rng``, its range) form one interval (``!=``
     may cut holes)."""
@@ -315,6 +332,7 @@ class _TermData:
         "alone_ok",
         "convex",
         "identity",
+        "pin",
         "plain",
         "point",
         "range",
@@ -350,6 +368,9 @@ class _TermData:
         """URLs that name no version (so they cannot be judged against specifiers)."""
         self.convex = _is_convex(sset, rng)
         self.point = any(s.operator == "===" for s in sset)
+        self.pin = _pin(sset) if not urls else None
+        """The release of a plain ``==V`` (one clause, no wildcard, no local label, no
+        URL): two terms pinning different releases never meet."""
         """Holds a ``===`` clause: admits one string at most."""
         self.text = str(sset)
         self.alone_ok = len(urls) <= 1 and not rng.is_empty
@@ -474,6 +495,7 @@ class _Term:
         "alone_ok",
         "convex",
         "data",
+        "pin",
         "plain",
         "point",
         "range",
@@ -494,6 +516,7 @@ class _Term:
         self.unknown_urls = data.unknown_urls
         self.convex = data.convex
         self.point = data.point
+        self.pin = data.pin
         self.text = data.text
         self.alone_ok = data.alone_ok
         """Satisfiable alone: at most one URL, and a non-empty range."""
@@ -1114,7 +1137,7 @@ class ConflictSets(Sequence[Conflict]):
     def __len__(self) -> int:
         if self._made is not None:
             return len(self._made)
-        pairs = sum(1 for clash in self._clashes for _ in clash.side_pairs(self._eng))
+        pairs = sum(clash.count(self._eng) for clash in self._clashes)
         return len(self._head) + pairs + len(self._tail)
 
     def __bool__(self) -> bool:
@@ -1155,6 +1178,23 @@ class ConflictSets(Sequence[Conflict]):
             self._packages = tuple(gatherings.build())
         return self._packages
 
+    def _gather_clique(
+        self, gatherings: Gatherings, clash: _Clashes, clique: list[tuple[str, ...]]
+    ) -> None:
+        """The pairs of ``clash``'s clique of pins, whose sides are ``clique``, as one list:
+        each pair as :meth:`_gather_pairs` would take it."""
+        eng, key, python = self._eng, clash.key, clash.python
+        ordered = sorted(clique, key=lambda side: side[0])
+        cards = [eng.side_card(side[0], python, key, True) for side in ordered]
+        sides = [
+            (side, identity, member.listed, member.reqs[0].name)
+            for side, (member, identity) in zip(ordered, cards, strict=True)
+        ]
+        gathering = gatherings.of("version", sides[0][3])
+        gathering.add_clique(
+            "version", sides, functools.partial(_clique_pair, eng, python, key, ordered)
+        )
+
     def _gather_pairs(self, gatherings: Gatherings, clash: _Clashes) -> None:
         """The pair conflicts of ``clash`` into ``gatherings``, each as the conflict made of
         it would be (same sides, identities, lines, order, kind and spelling)."""
@@ -1164,7 +1204,10 @@ class ConflictSets(Sequence[Conflict]):
         cards: dict[int, tuple[tuple[str, ...], str | None, _Member]] = {}
         alone: dict[str, tuple[tuple[str, ...], str | None, _Member]] = {}
         places: dict[tuple[str, str], tuple[Gathering, str]] = {}
-        for a, b, by_app in clash.side_pairs(eng):
+        clique = clash.clique_sides(eng) if clash.clique else None
+        if clique is not None:
+            self._gather_clique(gatherings, clash, clique)
+        for a, b, by_app in clash.side_pairs(eng, clique=clique is None):
             if by_app:
                 x = alone.get(a[0]) or alone.setdefault(
                     a[0], ((a[0],), None, eng.member(a[0], python, key))
@@ -1198,6 +1241,12 @@ class ConflictSets(Sequence[Conflict]):
                 functools.partial(_listed, (ma, mb)),
                 functools.partial(_make_pair, eng, python, key, a, b, by_app),
             )
+
+
+def _clique_pair(
+    eng: _Engine, python: str, key: str, sides: Sequence[tuple[str, ...]], i: int, j: int
+) -> Conflict:
+    return eng.side_conflict([sides[i], sides[j]], python, key, nway=False)
 
 
 def _swap(card: tuple[_Member, str]) -> tuple[str, _Member]:
@@ -1459,14 +1508,22 @@ def _pairwise_conflicts(
         for key, groups in by_python[python].items():
             distinct = sorted(groups, key=lambda t: t.uid)
             found = _Clashes(python, key, groups)
+            # Terms pinning different releases never meet: N of them are one clique of
+            # clashes, not N(N-1)/2 verdicts (1,500 pins of one package: 1.1 million).
+            pins = [t for t in distinct if t.pin is not None and t.alone_ok]
+            if len(pins) >= MIN_PIN_CLIQUE:
+                found.clique = pins
+            in_clique = {t.uid for t in found.clique}
             for i, ti in enumerate(distinct):
                 for tj in distinct[i:]:
+                    if ti is not tj and ti.uid in in_clique and tj.uid in in_clique:
+                        continue
                     if eng.algebra.compatible(ti, tj):
                         if ti is not tj:
                             _note_pair(eng, key, python, ti, tj, groups, noted, notes)
                         continue
                     found.pairs.append((ti, tj))
-            if found.pairs:
+            if found.pairs or found.clique:
                 clashes.append(found)
             for term in distinct:
                 if term.unknown_urls and any(t.sset for t in distinct if t is not term):
@@ -1479,22 +1536,55 @@ class _Clashes:
     holding each term: the pair conflicts they stand for are made only when asked for
     (:class:`ConflictSets`)."""
 
-    __slots__ = ("groups", "key", "pairs", "python", "split")
+    __slots__ = ("clique", "groups", "key", "pairs", "python", "split")
 
     def __init__(self, python: str, key: str, groups: dict[_Term, list[str]]) -> None:
         self.python = python
         self.key = key
         self.groups = groups
         self.pairs: list[tuple[_Term, _Term]] = []
+        self.clique: list[_Term] = []
+        """Terms that pin different releases, by uid: every two of them clash (their
+        pairs are not in ``pairs``)."""
         self.split: dict[_Term, list[tuple[str, ...]]] = {}
         """Each term's sides, once (:func:`_side_pairs`)."""
 
-    def side_pairs(self, eng: _Engine) -> Iterator[tuple[tuple[str, ...], tuple[str, ...], bool]]:
-        for ti, tj in self.pairs:
+    def term_pairs(self) -> Iterator[tuple[_Term, _Term]]:
+        yield from self.pairs
+        yield from itertools.combinations(self.clique, 2)
+
+    def side_pairs(
+        self, eng: _Engine, *, clique: bool = True
+    ) -> Iterator[tuple[tuple[str, ...], tuple[str, ...], bool]]:
+        """Every pair of clashing sides (with ``clique`` False, those of ``pairs`` only)."""
+        for ti, tj in self.term_pairs() if clique else self.pairs:
             yield from _side_pairs(eng, self.key, self.python, ti, tj, self.groups, self.split)
 
+    def count(self, eng: _Engine) -> int:
+        """How many pair conflicts this stands for."""
+        clique = self.clique_sides(eng) if self.clique else None
+        pairs = sum(1 for _ in self.side_pairs(eng, clique=clique is None))
+        return pairs + (len(clique) * (len(clique) - 1) // 2 if clique is not None else 0)
+
+    def clique_sides(self, eng: _Engine) -> list[tuple[str, ...]] | None:
+        """The sides of ``clique``'s terms when every two of them are a pair of clashing
+        sides at this interpreter (each term one side, all allowing the same minors), so
+        that the clique of terms is one of sides; else ``None``."""
+        sides = []
+        for term in self.clique:
+            if term not in self.split:
+                self.split[term] = _split_sides(eng, self.groups[term], self.key)
+            if len(self.split[term]) != 1:
+                return None
+            sides.append(self.split[term][0])
+        allowed = {eng.allowed[side[0]] for side in sides}
+        if len(allowed) != 1:
+            return None
+        (shared,) = allowed
+        return sides if eng.common_pair(shared, shared) == self.python else None
+
     def conflicts(self, eng: _Engine) -> Iterator[Conflict]:
-        for ti, tj in self.pairs:
+        for ti, tj in self.term_pairs():
             yield from _pair_conflicts(eng, self.key, self.python, ti, tj, self.groups, self.split)
 
 

@@ -16,6 +16,7 @@ run (``--baseline``).
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
 import itertools
 from collections.abc import Callable, Iterable, Sequence
@@ -103,6 +104,8 @@ class Gathering:
         self.side_ids: list[str] = []
         """Per side number, its id (once :meth:`build` ran)."""
         self.spellings: set[str] = set()
+        self.cliques: list[tuple[int, ...]] = []
+        """Side numbers every two of which are a smallest set (:meth:`add_clique`)."""
 
     def add(
         self,
@@ -120,19 +123,58 @@ class Gathering:
             self.first, self.package, self.make_first = order, package, make
         if len(members) > 1:
             self.spellings.add(package)
-        numbers = []
-        for i, side in enumerate(members):
-            key = (side, identities[i])
-            number = self.index.get(key)
-            if number is None:
-                number = self.index[key] = len(self.sides)
-                self.sides.append(key)
-                self.requirements.append((order, requirements_of(i)))
-            elif order < self.requirements[number][0]:
-                self.requirements[number] = (order, requirements_of(i))
-            numbers.append(number)
+        numbers = [
+            self._number((side, identities[i]), order, requirements_of, i)
+            for i, side in enumerate(members)
+        ]
         numbers.sort()
         self.numbers.append(tuple(numbers))
+
+    def _number(
+        self,
+        key: _SideKey,
+        order: SortKey,
+        requirements_of: Callable[[int], tuple[ConflictRequirement, ...]],
+        i: int,
+    ) -> int:
+        """The side's number (a new side numbered next), its lines kept from the set that
+        comes first."""
+        number = self.index.get(key)
+        if number is None:
+            number = self.index[key] = len(self.sides)
+            self.sides.append(key)
+            self.requirements.append((order, requirements_of(i)))
+        elif order < self.requirements[number][0]:
+            self.requirements[number] = (order, requirements_of(i))
+        return number
+
+    def add_clique(
+        self,
+        kind: ConflictKind,
+        sides: Sequence[tuple[tuple[str, ...], str | None, tuple[ConflictRequirement, ...], str]],
+        make_pair: Callable[[int, int], Conflict],
+    ) -> None:
+        """Sides every two of which are a smallest set, sorted by their first apps: each
+        pair as :meth:`add` would take it, without going through the pairs. Each side is
+        ``(apps, identity, lines of its first app, the package as those lines spell it)``;
+        ``make_pair(i, j)`` makes the set of sides ``i`` and ``j``."""
+        if len(sides) < 2:
+            return
+        reps = [side[0][0] for side in sides]
+
+        def order(i: int) -> SortKey:  # a side's first pair: with the first side
+            return (True, self.key, 2, (reps[0], reps[i] if i else reps[1]), kind)
+
+        if self.first is None or order(0) < self.first:
+            self.first, self.package = order(0), sides[0][3]
+            self.make_first = functools.partial(make_pair, 0, 1)
+        # A pair is spelled as its first side's lines spell the package.
+        self.spellings.update(side[3] for side in sides[:-1])
+        numbers = [
+            self._number((apps, identity), order(i), functools.partial(_given, lines), 0)
+            for i, (apps, identity, lines, _) in enumerate(sides)
+        ]
+        self.cliques.append(tuple(sorted(numbers)))
 
     def add_conflict(self, conflict: Conflict, order: SortKey) -> None:
         members = conflict.members or tuple((a,) for a in conflict.apps)
@@ -171,24 +213,38 @@ class Gathering:
             for x, y in ((renumber[e[0]], renumber[e[1]]) for e in self.numbers if len(e) == 2)
         }
         others = {tuple(sorted(renumber[n] for n in e)) for e in self.numbers if len(e) != 2}
-        entries = sorted(pairs) + sorted(others)
+        given = sorted({tuple(sorted(renumber[n] for n in c)) for c in self.cliques})
+        # The pairs a given clique holds are not listed again.
+        clique_of: dict[int, set[int]] = {}
+        for index, clique in enumerate(given):
+            for n in clique:
+                clique_of.setdefault(n, set()).add(index)
+        if given:
+            pairs = {
+                p for p in pairs if not clique_of.get(p[0], set()) & clique_of.get(p[1], set())
+            }
+        count = len(pairs) + len(others) + sum(len(c) * (len(c) - 1) // 2 for c in given)
         shaped = PackageConflict(
             id=f"{kind}:{key}",
             kind=kind,
             package=self.package,
             apps=tuple(sorted({a for side in sides for a in side.apps})),
             sides=tuple(sides),
-            pairs=tuple(_cliques(len(sides), sorted(pairs))),
+            pairs=tuple(given + _cliques(len(sides), sorted(pairs))),
             sets=tuple(sorted(others)),
             message="",
             spellings=tuple(sorted(self.spellings)),
-            count=len(entries),
+            count=count,
         )
-        if len(entries) == 1 and self.make_first is not None:
+        if count == 1 and self.make_first is not None:
             message = self.make_first().message
         else:
             message = _message(shaped)
         return dataclasses.replace(shaped, message=message)
+
+
+def _given(lines: tuple[ConflictRequirement, ...], _index: int) -> tuple[ConflictRequirement, ...]:
+    return lines
 
 
 class Gatherings:

@@ -132,6 +132,9 @@ class Model:
         self.side_of: dict[tuple[int, ...], int] = {}  # sorted classes -> side
         self.side_classes: list[tuple[int, ...]] = []
         self.opposed: list[list[int]] = []  # per side, the sides it conflicts with
+        # Sides every two of which are opposed, kept as one list (N pins of one package).
+        self.cliques: list[tuple[int, ...]] = []
+        self.side_sets: dict[int, frozenset[int]] = {}  # a side's classes, as a set
         self.class_sides: list[list[int]] = []  # per class, the sides holding it
         self.hyper: set[tuple[int, ...]] = set()
         self.capacity: int | None = None
@@ -147,6 +150,7 @@ class Model:
         conflicts: Iterable[Collection[str]],
         *,
         products: Sequence[Sequence[Sequence[str]]] = (),
+        cliques: Sequence[Sequence[Sequence[str]]] = (),
         classes: Mapping[str, Hashable] | None,
         together: Sequence[Collection[str]],
         apart: Sequence[Collection[str]],
@@ -163,12 +167,18 @@ class Model:
         self.capacity = capacity
         self.previous = previous
         self.base = _base_classes(order, set(named), together, fixed, classes, capacity)
-        merged = self._merge_by_products(products, conflicts, self.base) if capacity is None else {}
+        merged = (
+            self._merge_by_products([*products, *cliques], conflicts, self.base)
+            if capacity is None
+            else {}
+        )
         self._gather_nodes(order, merged)
         self._describe_nodes(set(named), together, fixed)
         self.class_sides = [[] for _ in self.class_nodes]
         self._add_plain_conflicts(conflicts)
-        self._add_products(products)
+        side_id: dict[Sequence[str], int] = {}
+        self._add_products(products, side_id)
+        self._add_cliques(cliques, side_id)
         self._oppose_apart_and_fixed(apart)
         return self
 
@@ -265,36 +275,54 @@ class Model:
             else:
                 self.add_conflict(conflict)
 
-    def _add_products(self, products: Sequence[Sequence[Sequence[str]]]) -> None:
+    def _side_ids(
+        self, sides: Sequence[Sequence[str]], side_id: dict[Sequence[str], int]
+    ) -> list[int]:
+        """The model sides of ``sides`` (each turned into its classes once: thousands of
+        products name the same few sides, one per term of a package)."""
+        ids: list[int] = []
+        for side in sides:
+            side_index = side_id.get(side)
+            if side_index is None:
+                try:
+                    held = tuple(sorted({self.class_of[a] for a in side}))
+                except KeyError:
+                    raise ValueError(f"unknown app in product {sides!r}") from None
+                if not held:
+                    raise ValueError(f"empty side in product {sides!r}")
+                side_index = side_id[side] = self._side(held)
+            ids.append(side_index)
+        return ids
+
+    def _add_cliques(
+        self, cliques: Sequence[Sequence[Sequence[str]]], side_id: dict[Sequence[str], int]
+    ) -> None:
+        """Each clique of sides, kept whole; one whose sides share a class (a conflict
+        inside one class) is checked as its pairs are."""
+        for sides in cliques:
+            if len(sides) < 2:
+                raise ValueError(f"a clique needs at least two sides: {sides!r}")
+            ids = self._side_ids(sides, side_id)
+            classes = [c for s in ids for c in self.side_classes[s]]
+            if len(set(classes)) != len(classes):
+                self._add_products([(a, b) for a, b in combinations(sides, 2)], side_id)
+                continue
+            self.cliques.append(tuple(ids))
+
+    def _add_products(
+        self, products: Sequence[Sequence[Sequence[str]]], side_id: dict[Sequence[str], int]
+    ) -> None:
         """A product of two sides is one opposition; of three or more, hyperedges between
-        their classes. Thousands of products name the same few sides (one per term of a
-        package): each side is turned into its classes once."""
-        class_of = self.class_of
-        side_id: dict[Sequence[str], int] = {}
-        side_set: list[frozenset[int]] = []
+        their classes."""
         opposed = self.opposed
         for sides in products:
             if len(sides) < 2:
                 raise ValueError(f"a product needs at least two sides: {sides!r}")
-            ids: list[int] = []
-            for side in sides:
-                side_index = side_id.get(side)
-                if side_index is None:
-                    try:
-                        held = frozenset(class_of[a] for a in side)
-                    except KeyError:
-                        raise ValueError(f"unknown app in product {sides!r}") from None
-                    side_index = side_id[side] = self._side(tuple(sorted(held)))
-                    while len(side_set) <= side_index:
-                        side_set.append(frozenset())
-                    side_set[side_index] = held
-                ids.append(side_index)
-            if not all(side_set[s] for s in ids):
-                raise ValueError(f"empty side in product {sides!r}")
+            ids = self._side_ids(sides, side_id)
             if len(ids) == 2:
                 sa, sb = ids
-                if sa == sb or not side_set[sa].isdisjoint(side_set[sb]):
-                    self._inside_classes(min(side_set[sa] & side_set[sb]))
+                if sa == sb or not self._classes_of(sa).isdisjoint(self._classes_of(sb)):
+                    self._inside_classes(min(self._classes_of(sa) & self._classes_of(sb)))
                 opposed[sa].append(sb)
                 opposed[sb].append(sa)
             else:
@@ -317,6 +345,12 @@ class Model:
         pinned_nodes = [n for n, f in enumerate(self.fixed) if f is not None]
         for i, j in combinations(pinned_nodes, 2):  # different fixed names: different groups
             oppose((node_class[i],), (node_class[j],))
+
+    def _classes_of(self, side: int) -> frozenset[int]:
+        found = self.side_sets.get(side)
+        if found is None:
+            found = self.side_sets[side] = frozenset(self.side_classes[side])
+        return found
 
     def _side(self, classes: tuple[int, ...]) -> int:
         found = self.side_of.get(classes)
@@ -352,13 +386,25 @@ class Model:
                 )
             return found
 
+        # A clique's sides, each opposed to all the others: the OR of the masks of the
+        # others, from running ORs before and after it (linear in the clique).
+        in_cliques: dict[int, int] = {}
+        for clique in self.cliques:
+            masks = [mask_of(t) for t in clique]
+            after = [0] * (len(masks) + 1)
+            for i in range(len(masks) - 1, -1, -1):
+                after[i] = after[i + 1] | masks[i]
+            before = 0
+            for i, t in enumerate(clique):
+                in_cliques[t] = in_cliques.get(t, 0) | before | after[i + 1]
+                before |= masks[i]
         out = []
         for x in nodes:
             m = 0
             for s in self.class_sides[self.node_class[x]]:
                 found = opposite.get(s)
                 if found is None:
-                    found = 0
+                    found = in_cliques.get(s, 0)
                     for t in self.opposed[s]:
                         found |= mask_of(t)
                     opposite[s] = found

@@ -41,6 +41,7 @@ def solve(
     conflicts: Iterable[Collection[str]],
     *,
     products: Iterable[Sequence[Collection[str]]] = (),
+    cliques: Iterable[Sequence[Collection[str]]] = (),
     classes: Mapping[str, Hashable] | None = None,
     check: Callable[[frozenset[str]], Collection[str] | None] | None = None,
     together: Sequence[Collection[str]] = (),
@@ -60,7 +61,9 @@ def solve(
     applies to every member of its class, so callers may list conflicts between class
     representatives only. Apps that belong to the same sides of the same products (and to no
     plain conflict) are interchangeable and are solved as one node, so thousands of apps
-    that differ elsewhere but conflict the same way cost no more than one; if ``check``
+    that differ elsewhere but conflict the same way cost no more than one. Each of
+    ``cliques`` is a sequence of disjoint sides every two of which are such a product (N
+    sides for N apps pinning N releases of one package, instead of N(N-1)/2 products); if ``check``
     finds a conflict inside such a node, the node is split and the model rebuilt.
     ``check`` verifies a whole group: it returns a minimal infeasible subset of the group,
     or ``None`` when the group is feasible (see :data:`MAX_CHECK_ROUNDS`).
@@ -91,6 +94,7 @@ def solve(
     verifier = _Verifier(check, time.monotonic() + max(0.0, time_limit))
     plain = list(conflicts)
     sided = [tuple(tuple(side) for side in p) for p in products]
+    lists = [tuple(tuple(side) for side in c) for c in cliques]
     added: list[frozenset[str]] = []
 
     def build() -> Model:
@@ -98,6 +102,7 @@ def solve(
             apps,
             [*plain, *added],
             products=sided,
+            cliques=lists,
             classes=classes,
             together=together,
             apart=apart,
