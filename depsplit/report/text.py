@@ -413,19 +413,25 @@ class PackageSplit:
     """The version (a CPython minor for ``python``) most of these apps allow, and how many."""
 
 
-def _forced(edges: Iterable[tuple[int, int]], count: int, nway: bool) -> int:
+def _forced(cliques: Iterable[Sequence[int]], count: int, nway: bool) -> int:
     """A lower bound of the groups one package forces: a clique of pairwise conflicting
-    requirements, grown greedily from the most conflicting (exact for pins, which all
-    conflict); 2 when only an N-way set conflicts."""
-    neighbours: dict[int, set[int]] = {i: set() for i in range(count)}
-    for a, b in edges:
-        neighbours[a].add(b)
-        neighbours[b].add(a)
-    clique: list[int] = []
-    for node in sorted(neighbours, key=lambda n: (-len(neighbours[n]), n)):
-        if all(node in neighbours[c] for c in clique):
-            clique.append(node)
-    return max(len(clique) if len(clique) > 1 else 1, 2 if nway else 1)
+    requirements (of ``count``; ``cliques``: lists of them that pairwise conflict), grown
+    greedily from the most conflicting (exact for pins, which all conflict); 2 when only
+    an N-way set conflicts. Neighbours are bitsets: linear in the lists, not in their
+    pairs."""
+    neighbours = [0] * count
+    for clique in cliques:
+        mask = 0
+        for node in clique:
+            mask |= 1 << node
+        for node in clique:
+            neighbours[node] |= mask & ~(1 << node)
+    chosen, size = 0, 0
+    for node in sorted(range(count), key=lambda n: (-neighbours[n].bit_count(), n)):
+        if neighbours[node] & chosen == chosen:
+            chosen |= 1 << node
+            size += 1
+    return max(size if size > 1 else 1, 2 if nway else 1)
 
 
 def _share(kind: str, sides: list[tuple[str, tuple[str, ...], str]]) -> tuple[str, int] | None:
@@ -461,7 +467,7 @@ def package_splits(packages: Iterable[PackageConflict]) -> list[PackageSplit]:
     for package, block in _blocks_of_packages(packages):
         index: dict[tuple[str, ...], int] = {}
         sides: list[tuple[str, tuple[str, ...], str]] = []
-        edges: list[tuple[int, int]] = []
+        cliques: list[list[int]] = []
         nway = False
         for conflict in block:
             numbers = []
@@ -471,8 +477,7 @@ def package_splits(packages: Iterable[PackageConflict]) -> list[PackageSplit]:
                     number = index[side.apps] = len(sides)
                     sides.append((_side_requirement(side), side.apps, _side_origin(side)))
                 numbers.append(number)
-            for clique in conflict.pairs:
-                edges.extend((numbers[a], numbers[b]) for a, b in itertools.combinations(clique, 2))
+            cliques.extend([numbers[a] for a in clique] for clique in conflict.pairs)
             nway = nway or any(len(entry) > 2 for entry in conflict.sets)
         apps = len({a for _, holders, _ in sides for a in holders})
         # Shown by requirement text: sides that differ only in what the text does not show
@@ -488,7 +493,7 @@ def package_splits(packages: Iterable[PackageConflict]) -> list[PackageSplit]:
         kind = block[0].kind
         share = _share(kind, ordered) if kind in ("version", "python") else None
         out.append(
-            PackageSplit(package, kind, ordered, _forced(edges, len(sides), nway), apps, share)
+            PackageSplit(package, kind, ordered, _forced(cliques, len(sides), nway), apps, share)
         )
     out.sort(key=lambda p: (-p.forced, -p.apps, canonicalize_name(p.package)))
     return out
