@@ -300,19 +300,6 @@ def _prerelease_reason(count: int) -> str:
     return "only pre-releases satisfy both" if count <= 2 else "only pre-releases satisfy all"
 
 
-def _pin(sset: SpecifierSet) -> Version | None:
-    if len(sset) != 1:
-        return None
-    (clause,) = sset
-    if clause.operator != "==" or clause.version.endswith(".*"):
-        return None
-    try:
-        version = Version(clause.version)
-    except InvalidVersion:
-        return None
-    return version if version.local is None else None
-
-
 def _is_convex(sset: SpecifierSet, rng: VersionRange) -> bool:
     """Whether the versions ``sset`` admits (``rng``, its range) form one interval (``!=``
     may cut holes)."""
@@ -368,7 +355,7 @@ class _TermData:
         """URLs that name no version (so they cannot be judged against specifiers)."""
         self.convex = _is_convex(sset, rng)
         self.point = any(s.operator == "===" for s in sset)
-        self.pin = _pin(sset) if not urls else None
+        self.pin = specalgebra.plain_pin(sset) if not urls else None
         """The release of a plain ``==V`` (one clause, no wildcard, no local label, no
         URL): two terms pinning different releases never meet."""
         """Holds a ``===`` clause: admits one string at most."""

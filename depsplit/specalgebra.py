@@ -105,7 +105,23 @@ def is_unsatisfiable(
     return prereleases is False and bool(_prerelease_only(rng._bounds))
 
 
-__all__ = ["FEW", "MAX_CLAUSES", "clause_problem", "is_unsatisfiable", "set_range"]
+__all__ = ["FEW", "MAX_CLAUSES", "clause_problem", "is_unsatisfiable", "plain_pin", "set_range"]
+
+
+def plain_pin(spec: SpecifierSet) -> Version | None:
+    """The release of a set that is one plain ``==V`` (no wildcard, no local label):
+    it admits V and V's local versions alone, so two of them pinning different releases
+    never meet."""
+    if len(spec) != 1:
+        return None
+    (clause,) = spec
+    if clause.operator != "==" or clause.version.endswith(".*"):
+        return None
+    try:
+        version = Version(clause.version)
+    except InvalidVersion:
+        return None
+    return version if version.local is None else None
 
 
 def exact_pins(spec: SpecifierSet) -> set[Version]:

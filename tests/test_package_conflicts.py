@@ -215,3 +215,44 @@ def test_on_the_real_corpus_too(corpus: Path) -> None:
     assert len(made) > 1000
     assert _meaning(packages) == _meaning(by_package(made))
     assert sum(p.count for p in packages) == len(made)
+
+
+def test_plain_pins_are_single_releases() -> None:
+    from packaging.specifiers import SpecifierSet
+    from packaging.version import Version
+
+    from depsplit.specalgebra import plain_pin
+
+    assert plain_pin(SpecifierSet("==1.0")) == Version("1.0")
+    for text in ("==1.*", "==1.0+local", ">=1", "==1.0,!=2", "===1.0", ""):
+        assert plain_pin(SpecifierSet(text)) is None, text
+
+
+def test_pins_of_apps_that_allow_different_pythons_are_still_every_pair(
+    tmp_path: Path,
+) -> None:
+    """Pins kept as one clique when their sides allow the same Pythons; otherwise pair by
+    pair, judged at each pair's own interpreter: the same sets either way."""
+    files = {f"a{i}/requirements.txt": f"boto3==1.26.{i}\n" for i in range(6)}
+    files["a0/.python-version"] = "3.10\n"
+    files["a1/pyproject.toml"] = '[project]\nname = "a1"\nrequires-python = ">=3.12"\n'
+    files["a1/requirements.txt"] = "boto3==1.26.1\n"
+    root = _repo(tmp_path / "repo", files)
+    plan = analyze(root, options=Options(index_facts=False))
+    made = list(plan.conflicts)
+    assert _meaning(plan.package_conflicts) == _meaning(by_package(made))
+    assert len(plan.groups) == 6
+
+
+def test_markdown_lists_a_package_of_many_conflicts_in_one_row(tmp_path: Path) -> None:
+    from depsplit.report import markdown
+
+    root = _repo(
+        tmp_path / "repo",
+        {f"app{i:02}/requirements.txt": f"boto3==1.26.{i}\n" for i in range(30)},
+    )
+    plan = analyze(root, options=Options(index_facts=False))
+    text = markdown.render(plan)
+    [row] = [line for line in text.splitlines() if line.startswith("| `boto3` | version")]
+    assert row.startswith("| `boto3` | version | 30 apps on 30 requirements, 435 conflicts |")
+    assert "and 25 more requirements" in row

@@ -16,15 +16,26 @@ place it lands in: table cells, code spans, link targets, Mermaid labels.
 from __future__ import annotations
 
 import html
+import itertools
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 from urllib.parse import quote
 
 from depsplit import __version__
-from depsplit.model import Conflict, ConflictRequirement, Diagnostic, Group, Origin, Plan
+from depsplit.model import (
+    Conflict,
+    ConflictRequirement,
+    Diagnostic,
+    Group,
+    Origin,
+    PackageConflict,
+    Plan,
+)
 from depsplit.report import text as text_report
+from depsplit.report.common import conflicts_of_package
+from depsplit.report.text import PackageSplit
 
 if TYPE_CHECKING:
     from depsplit.baseline import BaselineDiff
@@ -161,23 +172,76 @@ def _requirement_cell(r: ConflictRequirement, links: Links) -> str:
 
 
 def _conflict_table(
-    conflicts: Sequence[Conflict], links: Links, cap: int | None, what: str
+    conflicts: Iterable[Conflict | PackageConflict],
+    total: int,
+    links: Links,
+    cap: int | None,
+    what: str,
 ) -> tuple[list[str], int]:
-    """The table and how many rows it left out."""
-    shown = conflicts if cap is None else conflicts[:cap]
+    """The table of the ``total`` rows ``conflicts`` (read up to ``cap``), and how many
+    rows it left out."""
+    shown = list(conflicts if cap is None else itertools.islice(conflicts, cap))
     rows = [
         "| package | kind | apps | requirements | why |",
         "| --- | --- | --- | --- | --- |",
     ]
     rows.extend(
-        f"| {md_code(c.package)} | {c.kind} | {md_text(_apps_cell(c))} | "
+        _package_row(c, links)
+        if isinstance(c, PackageConflict)
+        else f"| {md_code(c.package)} | {c.kind} | {md_text(_apps_cell(c))} | "
         f"{_requirements_cell(c, links)} | {md_text(c.message)} |"
         for c in shown
     )
-    omitted = len(conflicts) - len(shown)
+    omitted = total - len(shown)
     if omitted:
         rows.append(f"| … | | {omitted} more {what} not shown | | |")
     return (rows if shown else [f"_{omitted} {what} not shown._"]), omitted
+
+
+SMALL_PACKAGE = 12
+"""A package with at most this many conflicts has a row per conflict in the "Conflicts"
+table; a larger one (N apps on N pins of one package: N(N-1)/2) one row for the package."""
+
+SHOWN_SIDES = 5
+"""Requirements named in a package's row, before ``and N more``."""
+
+
+def _plan_rows(plan: Plan) -> tuple[Iterator[Conflict | PackageConflict], int]:
+    """The rows of the "Conflicts" table without a baseline, made as they are read (a
+    small package's conflicts one by one, made for that package alone; a larger package
+    as one row), and how many there are."""
+    packages = plan.package_conflicts
+
+    def rows() -> Iterator[Conflict | PackageConflict]:
+        for package in packages:
+            if package.count <= SMALL_PACKAGE:
+                sets = conflicts_of_package(plan.conflicts, package)
+                yield from (c for c in sets if c.kind == package.kind)
+            else:
+                yield package
+
+    total = sum(p.count if p.count <= SMALL_PACKAGE else 1 for p in packages)
+    return rows(), total
+
+
+def _package_row(package: PackageConflict, links: Links) -> str:
+    """One row for a package's many conflicts: how many apps and requirements, the first
+    line of its first requirements, its message."""
+    shown = [
+        _requirement_cell(side.requirements[0], links)
+        + (f" (+{len(side.apps) - 1} more)" if len(side.apps) > 1 else "")
+        for side in package.sides[:SHOWN_SIDES]
+        if side.requirements
+    ]
+    if len(package.sides) > SHOWN_SIDES:
+        shown.append(md_text(f"and {len(package.sides) - SHOWN_SIDES} more requirements"))
+    apps = (
+        f"{len(package.apps)} apps on {len(package.sides)} requirements, {package.count} conflicts"
+    )
+    return (
+        f"| {md_code(package.package)} | {package.kind} | {md_text(apps)} | "
+        f"{'<br>'.join(shown)} | {md_text(package.message)} |"
+    )
 
 
 def _apps_cell(c: Conflict) -> str:
@@ -207,12 +271,16 @@ def _section_conflicts(
     cut: _Cut,
     *,
     collapse: bool | None = None,
+    plan: Plan | None = None,
 ) -> list[str]:
+    """A table of ``conflicts``; with ``plan`` (whose conflicts they are: no baseline),
+    a large package's conflicts as one row (:func:`_plan_rows`)."""
     if not conflicts:
         return []
-    rows, omitted = _conflict_table(conflicts, links, cap, "conflicts")
+    made, total = _plan_rows(plan) if plan is not None else (iter(conflicts), len(conflicts))
+    rows, omitted = _conflict_table(made, total, links, cap, "conflicts")
     if omitted:
-        cut.parts.append(f"{omitted} of {len(conflicts)} rows of “{title}”")
+        cut.parts.append(f"{omitted} of {total} rows of “{title}”")
     open_ = len(conflicts) <= OPEN_ROWS if collapse is None else not collapse
     return _collapsible(f"{title} ({len(conflicts)})", rows, open_=open_)
 
@@ -309,6 +377,8 @@ def mermaid(plan: Plan, baseline: BaselineDiff | None = None) -> list[str] | Non
     conflicts in red. ``None`` when there is nothing to draw or it is too large."""
     if not plan.apps or (not plan.conflicts and not plan.groups):
         return None
+    if len(plan.apps) > DIAGRAM_MAX_APPS:
+        return None  # too large to draw: known before reading any conflict
     node = {app.name: f"a{i}" for i, app in enumerate(plan.apps)}
     new_ids = baseline.new_ids if baseline else frozenset()
     pairs: dict[tuple[str, str], list[str]] = {}
@@ -416,7 +486,12 @@ def _document(
     links: Links,
     caps: _Caps,
     fewer: Sequence[str] | None = None,
+    splits: Sequence[PackageSplit] | None = None,
 ) -> tuple[list[str], _Cut]:
+    """The report's lines within ``caps``; ``splits``: the packages that split apps, when
+    already worked out (the report is made again with smaller caps until it fits)."""
+    if splits is None:
+        splits = text_report.package_splits(plan.package_conflicts)
     cut = _Cut()
     out = [MARKER, *_title(plan, baseline)]
     if baseline is not None:
@@ -442,8 +517,10 @@ def _document(
     out += _section_unsatisfiable(plan)
     out += _section_fewer(fewer)
     if baseline is None:
-        out += _section_packages(plan)
-        out += _section_conflicts("Conflicts", plan.conflicts, links, caps.get("existing"), cut)
+        out += _section_packages(splits)
+        out += _section_conflicts(
+            "Conflicts", plan.conflicts, links, caps.get("existing"), cut, plan=plan
+        )
     else:
         out += _section_conflicts(
             "Existing conflicts", baseline.existing, links, caps.get("existing"), cut, collapse=True
@@ -457,7 +534,7 @@ def _document(
             collapse=True,
         )
         # A review reads what the change introduces first; the whole picture after.
-        out += _section_packages(plan)
+        out += _section_packages(splits)
     out += _section_groups(plan, caps.get("groups"), cut)
     out += _section_diagram(plan, baseline, caps, cut)
     out += _section_diagnostics(plan, links, caps.get("diagnostics"), cut)
@@ -480,13 +557,12 @@ PACKAGE_ROWS = 20
 """Packages in the "Packages that split apps" table (the most groups forced first)."""
 
 
-def _section_packages(plan: Plan) -> list[str]:
+def _section_packages(splits: Sequence[PackageSplit]) -> list[str]:
     """One row per package that splits apps, ordered by impact (groups it forces on its own,
     then apps it touches), as the text report's summary: what to look at first. The
     conflicts behind each are in the collapsible table below."""
-    from depsplit.report.text import SUMMARY_SIDES, package_splits
+    from depsplit.report.text import SUMMARY_SIDES
 
-    splits = package_splits(plan.package_conflicts)
     if not splits:
         return []
     rows = [
@@ -538,7 +614,8 @@ def render(
     sizes: dict[str, int] = {
         "diagnostics": len(plan.diagnostics),
         "resolved": len(baseline.resolved) if baseline else 0,
-        "existing": len(baseline.existing) if baseline else len(plan.conflicts),
+        # Without a baseline, a large package is one row (_plan_rows).
+        "existing": len(baseline.existing) if baseline else _plan_rows(plan)[1],
         "groups": len(plan.groups),
         "changes": len(text_report.group_change_lines(baseline)) if baseline else 0,
         "new": len(baseline.new) if baseline else 0,
@@ -548,8 +625,9 @@ def render(
     # First every section down to a few rows, least important first; then to none.
     steps += [_halver(caps, section, sizes[section], floor=10) for section in _SHRINK_ORDER]
     steps += [_halver(caps, section, sizes[section], floor=0) for section in _SHRINK_ORDER]
+    splits = text_report.package_splits(plan.package_conflicts)
     while True:
-        body, cut = _document(plan, baseline, links, caps, fewer)
+        body, cut = _document(plan, baseline, links, caps, fewer, splits)
         note = []
         if cut.parts:
             note = [

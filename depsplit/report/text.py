@@ -30,6 +30,7 @@ from depsplit.model import (
     Plan,
 )
 from depsplit.report.common import app_python, applies, conflicts_of_package, own_conflicts
+from depsplit.specalgebra import plain_pin
 from depsplit.target import SUPPORTED_PYTHONS, short
 
 if TYPE_CHECKING:
@@ -438,6 +439,9 @@ def _share(kind: str, sides: list[tuple[str, tuple[str, ...], str]]) -> tuple[st
     """The version that the most apps' requirements allow, among the versions they name
     (the CPython minors for ``python``); ties go to the newer."""
     parsed: list[tuple[SpecifierSet, int]] = []
+    # A plain ``==V`` admits V alone (and V's local versions, never a candidate): those
+    # are counted per release, not asked of every candidate (1,000 pins: 10**6 checks).
+    pinned: dict[Version, int] = {}
     candidates: set[str] = set(SUPPORTED_PYTHONS) if kind == "python" else set()
     for text, apps, _ in sides:
         spec = text.split(" ; ", 1)[0]
@@ -445,7 +449,11 @@ def _share(kind: str, sides: list[tuple[str, tuple[str, ...], str]]) -> tuple[st
             specifiers = SpecifierSet(spec if spec != "(any version)" else "")
         except InvalidSpecifier:  # a URL, or an arbitrary-equality string: no version line
             continue
-        parsed.append((specifiers, len(apps)))
+        pin = plain_pin(specifiers)
+        if pin is not None:
+            pinned[pin] = pinned.get(pin, 0) + len(apps)
+        else:
+            parsed.append((specifiers, len(apps)))
         if kind != "python":
             candidates |= {s.version for s in specifiers if not s.version.endswith(".*")}
     best: tuple[int, Version, str] | None = None
@@ -454,7 +462,9 @@ def _share(kind: str, sides: list[tuple[str, tuple[str, ...], str]]) -> tuple[st
             version = Version(candidate)
         except InvalidVersion:
             continue
-        held = sum(n for specifiers, n in parsed if specifiers.contains(version, prereleases=True))
+        held = pinned.get(version, 0) + sum(
+            n for specifiers, n in parsed if specifiers.contains(version, prereleases=True)
+        )
         if held and (best is None or (held, version) > best[:2]):
             best = (held, version, candidate)
     return (best[2], best[0]) if best is not None else None
