@@ -256,3 +256,27 @@ def test_markdown_lists_a_package_of_many_conflicts_in_one_row(tmp_path: Path) -
     [row] = [line for line in text.splitlines() if line.startswith("| `boto3` | version")]
     assert row.startswith("| `boto3` | version | 30 apps on 30 requirements, 435 conflicts |")
     assert "and 25 more requirements" in row
+
+
+def test_github_annotations_of_a_large_package_come_from_its_sides(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Past LARGE_PACKAGE conflicts a package's lines are annotated from its package
+    conflict: the same lines, the same first partners, without making every set."""
+    from depsplit.report import github
+
+    root = _repo(
+        tmp_path / "repo",
+        {f"app{i:02}/requirements.txt": f"boto3==1.26.{i}\n" for i in range(20)},
+    )
+    plan = analyze(root, options=Options(index_facts=False))
+    small = github.render(plan).splitlines()
+    monkeypatch.setattr(github, "LARGE_PACKAGE", 10)
+    plan = analyze(root, options=Options(index_facts=False))
+    large = github.render(plan).splitlines()
+    assert plan.conflicts._made is None  # read from the package conflict
+    assert len(large) == len(small)
+    for before, after in zip(small, large, strict=True):
+        # The same line and partners; the count of conflicts instead of their messages.
+        assert before.split("%0A")[0] == after.split("%0A")[0]
+    assert large[0].endswith("%0A19 conflicts on boto3: see the report")

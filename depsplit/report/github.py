@@ -17,8 +17,9 @@ from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from depsplit.model import Conflict, ConflictRequirement, Origin, Plan
+from depsplit.model import Conflict, ConflictRequirement, Origin, PackageConflict, Plan
 from depsplit.report import text as text_report
+from depsplit.report.common import conflicts_of_package
 
 if TYPE_CHECKING:
     from depsplit.baseline import BaselineDiff
@@ -67,6 +68,8 @@ class _Side:
     partners: dict[tuple[str, str, str], None] = field(default_factory=dict)
     messages: dict[str, None] = field(default_factory=dict)
     new: bool = False
+    conflicts: int = 0
+    """Without ``messages`` (read from a package conflict): how many conflicts it is in."""
 
 
 def _sides(conflicts: Sequence[Conflict], new_ids: AbstractSet[str] | None) -> list[_Side]:
@@ -92,6 +95,54 @@ def _sides(conflicts: Sequence[Conflict], new_ids: AbstractSet[str] | None) -> l
     return ordered
 
 
+LARGE_PACKAGE = 1000
+"""A package with more conflicts than this is annotated from its package conflict (its
+sides and which of them clash) instead of conflict by conflict."""
+
+
+def _plan_sides(plan: Plan) -> list[_Side]:
+    """:func:`_sides` of the plan's conflicts without a baseline, package by package: a
+    package's conflicts are made for it alone, or, past :data:`LARGE_PACKAGE` of them (N
+    apps on N pins of one package), its lines are read from the package conflict in the
+    order of their apps, the first :data:`MAX_ANNOTATIONS` with what they clash with."""
+    out: list[_Side] = []
+    for _, block in text_report.blocks_of_packages(plan.package_conflicts):
+        if sum(p.count for p in block) <= LARGE_PACKAGE:
+            out.extend(_sides(conflicts_of_package(plan.conflicts, block[0]), None))
+            continue
+        for package in block:
+            out.extend(_package_sides(package, MAX_ANNOTATIONS - len(out)))
+    return out
+
+
+def _package_sides(package: PackageConflict, detailed: int) -> list[_Side]:
+    """One :class:`_Side` per line of each side's first app, by app; the first
+    ``detailed`` with their partners (the other sides' lines, then those of its N-way
+    sets) and how many conflicts they take part in."""
+    partners: list[set[int]] = [set() for _ in package.sides]
+    in_sets: list[list[tuple[int, ...]]] = [[] for _ in package.sides]
+    for clique in package.pairs:
+        for i in clique:
+            partners[i].update(j for j in clique if j != i)
+    for entry in package.sets:
+        for i in entry:
+            in_sets[i].append(entry)
+    out: list[_Side] = []
+    for index, side in enumerate(package.sides):
+        for r in side.requirements:
+            found = _Side(r, package.package, {package.kind})
+            if len(out) < detailed:
+                others = [*sorted(partners[index])]
+                others += [j for entry in in_sets[index] for j in entry if j != index]
+                for j in dict.fromkeys(others):
+                    for o in package.sides[j].requirements:
+                        text = f"{o.app}: {text_report.requirement_text(o)} ({o.origin})"
+                        found.partners[(o.app, text, package.sides[j].id)] = None
+                found.conflicts = len(partners[index]) + len(in_sets[index])
+            out.append(found)
+    return out
+
+
 def _side_command(side: _Side, prefix: str, level: str, state: str | None) -> str:
     r = side.requirement
     message = f"{r.app} requires {side.package} {text_report.requirement_text(r)}"
@@ -108,8 +159,9 @@ def _side_command(side: _Side, prefix: str, level: str, state: str | None) -> st
     messages = list(side.messages)
     if len(messages) == 1:
         message += f"\n{messages[0]}"
-    elif messages:
-        message += f"\n{len(messages)} conflicts on {side.package}: see the report"
+    elif messages or side.conflicts:
+        count = text_report.plural(len(messages) or side.conflicts, "conflict")
+        message += f"\n{count} on {side.package}: see the report"
     kind = "/".join(sorted(side.kinds))
     title = f"depsplit: {state + ' ' if state else ''}{kind} conflict on {side.package}"
     return command(
@@ -128,7 +180,7 @@ def render(
     "Fewer containers" section."""
     lines: list[str] = []
     if baseline is None:
-        sides = _sides(plan.conflicts, None)
+        sides = _plan_sides(plan)
         existing = 0
     else:
         # A pull request is annotated with what it introduces: the lines of its new

@@ -320,7 +320,7 @@ def _package_conflict_lines(plan: Plan, details: bool = False) -> Iterator[Line]
     conflicts and made as they are read: a package with few conflicts between single apps
     (or every package, with ``details``) lists them one by one (made for that package
     alone), a larger one by requirement."""
-    for package, block in _blocks_of_packages(plan.package_conflicts):
+    for package, block in blocks_of_packages(plan.package_conflicts):
         count = sum(conflict.count for conflict in block)
         small = count <= DETAILED_MAX and all(
             len(side.apps) == 1 for conflict in block for side in conflict.sides
@@ -474,7 +474,7 @@ def package_splits(packages: Iterable[PackageConflict]) -> list[PackageSplit]:
     """Per package (its version and URL conflicts together), from its package conflicts;
     the packages that force the most groups first, then those touching the most apps."""
     out = []
-    for package, block in _blocks_of_packages(packages):
+    for package, block in blocks_of_packages(packages):
         index: dict[tuple[str, ...], int] = {}
         sides: list[tuple[str, tuple[str, ...], str]] = []
         cliques: list[list[int]] = []
@@ -509,7 +509,7 @@ def package_splits(packages: Iterable[PackageConflict]) -> list[PackageSplit]:
     return out
 
 
-def _blocks_of_packages(
+def blocks_of_packages(
     packages: Iterable[PackageConflict],
 ) -> list[tuple[str, list[PackageConflict]]]:
     """Package conflicts grouped by package (a version and a URL conflict on one package
