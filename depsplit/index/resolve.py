@@ -1191,16 +1191,34 @@ class _Impossible(Exception):
         self.provider = provider
 
 
+_DEEP = "depsplit.index.resolve.deep"
+"""The finder's memo of the unions (requirements, constraints, interpreter) whose plain
+search ran out of rounds."""
+
+
 def _attempt(
-    make: Callable[..., _Provider], reqs: Sequence[_Req], max_rounds: int, meter: Meter | None
+    make: Callable[..., _Provider],
+    reqs: Sequence[_Req],
+    max_rounds: int,
+    meter: Meter | None,
+    deep: tuple[Finder, Hashable] | None = None,
 ) -> tuple[Result[_Req, _Cand, str], _Provider]:
     """One resolution, and the provider that gave its answer: pip's search first (the
     answers, failures and causes everyone else gets), then, only when it does not finish
     within ``max_rounds``, again with the look-ahead (:meth:`_Provider.doomed`), which
     finishes where it does not and gives the same answer where both finish (it removes
     only candidates no solution holds). A failure found by the look-ahead is explained by
-    its own causes. Raises :class:`_Impossible` or resolvelib's ``ResolutionTooDeep``."""
+    its own causes. ``deep``: the finder and the key of this union: a union whose plain
+    search ran out once (the partition's check of a group, then its lock) goes to the
+    look-ahead at once (20,000 rounds of a 124-requirement group: 7.7 s each time).
+    Raises :class:`_Impossible` or resolvelib's ``ResolutionTooDeep``."""
     order = (False, True) if PLAIN_FIRST else (True,)
+    if deep is not None:
+        finder, key = deep
+        with finder.memo_lock:
+            known = key in finder.memo.get(_DEEP, ())
+        if known:
+            order = (True,)
     for lookahead in order:
         attempt = make(lookahead=lookahead)
         resolver: resolvelib.Resolver[_Req, _Cand, str] = _Resolver(attempt, _Reporter(meter))
@@ -1211,7 +1229,21 @@ def _attempt(
         except resolvelib.ResolutionTooDeep:
             if lookahead:
                 raise
+            if deep is not None:
+                with deep[0].memo_lock:
+                    deep[0].memo.setdefault(_DEEP, set()).add(deep[1])
     raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _union_key(
+    reqs: Sequence[_Req], constraints: Mapping[str, SpecifierSet], python: str
+) -> Hashable:
+    """What makes two resolutions the same union for :func:`_attempt`'s memo."""
+    return (
+        python,
+        frozenset((r.identifier, r.spec_text) for r in reqs),
+        frozenset((k, str(v)) for k, v in constraints.items()),
+    )
 
 
 def _run(
@@ -1260,7 +1292,9 @@ def _run(
             prefer_binary=prefer_binary,
         )
         try:
-            result, provider = _attempt(make, reqs, max_rounds, meter)
+            result, provider = _attempt(
+                make, reqs, max_rounds, meter, (finder, _union_key(reqs, constraints, python))
+            )
         except _Impossible as exc:
             provider = exc.provider
             failure = _impossible(exc.causes, provider)

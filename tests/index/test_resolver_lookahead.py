@@ -140,3 +140,21 @@ def test_an_impossible_chain_is_proven_impossible_where_the_plain_search_gives_u
     failure, _ = _resolve(make_finder(large.file_url), apps, 3000)
     assert failure[0] == "impossible"
     assert "lab>=16" in str(failure[1])
+
+
+def test_a_union_whose_plain_search_ran_out_goes_to_the_lookahead_at_once(
+    large: LocalIndex, make_finder: MakeFinder
+) -> None:
+    """The partition checks a group, then its lock resolves the same union: the second
+    resolution does not run pip's search to its limit again, and gives the same pins."""
+    finder = make_finder(large.file_url)
+    first, first_rounds = _resolve(finder, APP, 3000)
+    again, again_rounds = _resolve(finder, APP, 3000)
+    assert again == first
+    assert first_rounds > 3000
+    assert again_rounds == first_rounds - 3000
+    # Another union through the same finder still starts with pip's search.
+    other = {"a": [req("pin==2.0"), req("meta")]}
+    assert (
+        _resolve(finder, other, 20000)[1] == _resolve(make_finder(large.file_url), other, 20000)[1]
+    )
