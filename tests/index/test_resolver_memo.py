@@ -81,7 +81,9 @@ def test_the_memoized_resolver_answers_as_resolvelib_does_round_for_round(
     monkeypatch.setattr(resolve_module, "_Resolver", resolvelib.Resolver)
     stock = [_outcome(apps, make_finder(backtrack.file_url), python, rounds) for apps in CASES]
     assert memoized == stock
-    assert again == stock
+    # A union whose plain search ran out of its rounds the first time goes to the
+    # look-ahead at once the second time: that many rounds fewer, the same answer.
+    assert again == [(*o[:-1], o[-1] - rounds) if o[-1] > rounds else o for o in stock]
     kinds = {o[0] for o in stock}
     assert "impossible" in kinds
     assert ("too complex" in kinds) == (rounds == 7)
