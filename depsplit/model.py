@@ -366,8 +366,16 @@ class Plan:
                 found.setdefault(name, group.python)
         return found
 
-    def app(self, name: str) -> App:
+    @cached_property
+    def apps_by_name(self) -> dict[str, App]:
+        """App name → app (the first of that name). Computed once per plan; do not
+        mutate."""
+        found: dict[str, App] = {}
         for a in self.apps:
-            if a.name == name:
-                return a
-        raise KeyError(name)
+            found.setdefault(a.name, a)
+        return found
+
+    def app(self, name: str) -> App:
+        """The app named ``name`` (``KeyError`` when none): a lookup, not a scan (generate
+        asks for each of 10,000 apps several times)."""
+        return self.apps_by_name[name]

@@ -232,10 +232,6 @@ def _workdir(path: str) -> str:
     return APP_ROOT if path in ("", ".") else f"{APP_ROOT}/{path}"
 
 
-def _covered(path: str, dirs: list[str]) -> bool:
-    return any(d in ("", ".") or path == d or path.startswith(d + "/") for d in dirs)
-
-
 def _under(path: str, context: set[str]) -> bool:
     """Whether ``path`` is one of ``context`` or inside one of them (by its ancestors: a
     group may copy thousands of directories)."""
@@ -436,12 +432,13 @@ def prepare(plan: Plan, root: Path, options: GenerateOptions) -> Generation:
         for path in reqs.local_paths:
             _check_path(group.name, path, "local path dependency")
         dirs = sorted({a.app.path for a in apps})
+        held = set(dirs)
         included = sorted(
             {
                 src
                 for a in apps
                 for src in a.app.sources
-                if not src.startswith("/") and not _covered(src, dirs)
+                if not src.startswith("/") and not _under(src, held)
             }
         )
         for src in included:
@@ -469,8 +466,9 @@ def prepare(plan: Plan, root: Path, options: GenerateOptions) -> Generation:
                 )
         # A COPY of a file the .dockerignore leaves out would fail the build.
         included = [f for f in included if f not in secrets]
-        copies = [d for d in dirs if not _covered(d, list(reqs.local_paths))]
-        copies += [f for f in included if not _covered(f, list(reqs.local_paths))]
+        local = set(reqs.local_paths)
+        copies = [d for d in dirs if not _under(d, local)]
+        copies += [f for f in included if not _under(f, local)]
         builds.append(
             GroupBuild(
                 group=group,

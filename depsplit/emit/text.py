@@ -22,6 +22,8 @@ def header(root_label: str) -> str:
 def comment_safe(text: str) -> str:
     """``text`` made safe for a one-line ``#`` comment: line breaks and other control or
     format characters are shown as escapes, so nothing can end the comment early."""
+    if text.isascii() and text.isprintable():
+        return text  # no tab, control or format character: nothing to escape
     out = []
     for ch in text:
         if ch == "\t":
