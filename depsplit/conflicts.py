@@ -63,6 +63,7 @@ only on its kind, its canonical package and its apps.
 
 from __future__ import annotations
 
+import bisect
 import functools
 import hashlib
 import itertools
@@ -1501,21 +1502,35 @@ def _pairwise_conflicts(
             if len(pins) >= MIN_PIN_CLIQUE:
                 found.clique = pins
             in_clique = {t.uid for t in found.clique}
-            for i, ti in enumerate(distinct):
-                for tj in distinct[i:]:
-                    if ti is not tj and ti.uid in in_clique and tj.uid in in_clique:
-                        continue
-                    if eng.algebra.compatible(ti, tj):
-                        if ti is not tj:
-                            _note_pair(eng, key, python, ti, tj, groups, noted, notes)
-                        continue
-                    found.pairs.append((ti, tj))
+            for ti, tj in _pairs_to_judge(distinct, in_clique):
+                if eng.algebra.compatible(ti, tj):
+                    if ti is not tj:
+                        _note_pair(eng, key, python, ti, tj, groups, noted, notes)
+                    continue
+                found.pairs.append((ti, tj))
             if found.pairs or found.clique:
                 clashes.append(found)
             for term in distinct:
                 if term.unknown_urls and any(t.sset for t in distinct if t is not term):
                     _note_unknown_url(eng, key, python, term, groups, noted, notes)
     return clashes, notes
+
+
+def _pairs_to_judge(
+    distinct: Sequence[_Term], in_clique: set[int]
+) -> Iterator[tuple[_Term, _Term]]:
+    """Every pair ``(ti, tj)`` of ``distinct`` (``ti`` first, itself included) but those of
+    two different terms of the clique ``in_clique`` (uids), which clash without being
+    judged: linear in the clique (10,000 pins of one package: not 50 million pairs)."""
+    others = [i for i, t in enumerate(distinct) if t.uid not in in_clique]
+    for i, ti in enumerate(distinct):
+        if ti.uid in in_clique:
+            yield ti, ti
+            for j in others[bisect.bisect_right(others, i) :]:
+                yield ti, distinct[j]
+        else:
+            for tj in distinct[i:]:
+                yield ti, tj
 
 
 class _Clashes:

@@ -280,3 +280,23 @@ def test_github_annotations_of_a_large_package_come_from_its_sides(
         # The same line and partners; the count of conflicts instead of their messages.
         assert before.split("%0A")[0] == after.split("%0A")[0]
     assert large[0].endswith("%0A19 conflicts on boto3: see the report")
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_every_pair_is_judged_but_those_inside_the_clique_of_pins(seed: int) -> None:
+    from types import SimpleNamespace
+
+    from depsplit.conflicts import _pairs_to_judge
+
+    rng = random.Random(seed)
+    terms = [SimpleNamespace(uid=i) for i in range(rng.randint(0, 12))]
+    clique = {t.uid for t in terms if rng.random() < 0.5}
+    judged = [(a.uid, b.uid) for a, b in _pairs_to_judge(terms, clique)]  # type: ignore[arg-type]
+    expected = [
+        (a.uid, b.uid)
+        for i, a in enumerate(terms)
+        for b in terms[i:]
+        if a is b or not (a.uid in clique and b.uid in clique)
+    ]
+    assert sorted(judged) == sorted(expected)
+    assert len(judged) == len(set(judged))

@@ -79,10 +79,13 @@ def _map_colours(
         if target[c] < 0 and s not in taken:
             target[c] = s
             taken.add(s)
-    first = [
-        min((comp.nodes[v] for v in range(len(col)) if col[v] == c), default=0)
-        for c in range(n_colours)
-    ]
+    # Each colour's first node (0 for a colour no node has), in one pass over the nodes.
+    first = [0] * n_colours
+    seen = [False] * n_colours
+    for v, c in enumerate(col):
+        node = comp.nodes[v]
+        if not seen[c] or node < first[c]:
+            first[c], seen[c] = node, True
     free = iter([s for s in range(k) if s not in taken])
     for c in sorted(range(n_colours), key=lambda c: first[c]):
         if target[c] < 0:
