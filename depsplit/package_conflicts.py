@@ -319,22 +319,29 @@ def _cliques(count: int, pairs: Sequence[tuple[int, ...]]) -> list[tuple[int, ..
     """Lists of side indexes, every two of one list a pair of ``pairs``, that together hold
     every pair (a greedy cover: sides taken in order, each list started from a side's
     partners not yet held, then grown by its other partners). N sides that all conflict
-    give one list."""
-    partners: list[set[int]] = [set() for _ in range(count)]
+    give one list. Partners are bitsets: a candidate joins when its partners hold the
+    list so far."""
+    partners = [0] * count
     for a, b in pairs:
-        partners[a].add(b)
-        partners[b].add(a)
-    open_: list[set[int]] = [set(p) for p in partners]
+        partners[a] |= 1 << b
+        partners[b] |= 1 << a
+    open_ = list(partners)
     out: list[tuple[int, ...]] = []
     for side in range(count):
         while open_[side]:
             clique = [side]
-            for other in sorted(open_[side]) + sorted(partners[side] - open_[side]):
-                if all(other in partners[member] for member in clique[1:]):
-                    clique.append(other)
-            for a, b in itertools.combinations(clique, 2):
-                open_[a].discard(b)
-                open_[b].discard(a)
+            held = 0  # the list but ``side`` (every candidate is a partner of ``side``)
+            for bits in (open_[side], partners[side] & ~open_[side]):
+                while bits:
+                    low = bits & -bits
+                    bits ^= low
+                    other = low.bit_length() - 1
+                    if partners[other] & held == held:
+                        clique.append(other)
+                        held |= low
+            whole = held | (1 << side)
+            for member in clique:
+                open_[member] &= ~whole
             out.append(tuple(sorted(clique)))
     return out
 
