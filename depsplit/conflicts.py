@@ -97,7 +97,7 @@ from depsplit.model import (
     Requirement,
     Target,
 )
-from depsplit.package_conflicts import Gathering, Gatherings
+from depsplit.package_conflicts import Gathering, Gatherings, sort_key
 
 if TYPE_CHECKING:
     from packaging.ranges import VersionRange
@@ -132,8 +132,9 @@ __all__ = [
     "find_conflicts",
     "group_notes",
     "judge",
+    "of_one_app",
+    "on_package",
     "python_requirements",
-    "side_conflict_id",
     "sides",
     "unsatisfiable_apps",
 ]
@@ -356,10 +357,10 @@ class _TermData:
         """URLs that name no version (so they cannot be judged against specifiers)."""
         self.convex = _is_convex(sset, rng)
         self.point = any(s.operator == "===" for s in sset)
+        """Holds a ``===`` clause: admits one string at most."""
         self.pin = specalgebra.plain_pin(sset) if not urls else None
         """The release of a plain ``==V`` (one clause, no wildcard, no local label, no
         URL): two terms pinning different releases never meet."""
-        """Holds a ``===`` clause: admits one string at most."""
         self.text = str(sset)
         self.alone_ok = len(urls) <= 1 and not rng.is_empty
         self.range_key = (range_ids.setdefault(rng, len(range_ids)), urls, key if urls else "")
@@ -678,12 +679,6 @@ def _id(kind: str, key: str, sorted_apps: Sequence[str]) -> str:
     return f"{kind}:{key}:{digest[:10]}"
 
 
-def side_conflict_id(kind: str, key: str, identities: Sequence[str]) -> str:
-    """The id of a conflict between sides that ask ``identities`` (see :func:`_side_id`);
-    ``key``: the canonical package, ``python`` for the interpreter."""
-    return _side_id(kind, key, identities)
-
-
 def _side_id(kind: str, key: str, identities: Sequence[str]) -> str:
     """The id of a conflict between sides of apps: from what each side asks (see
     :func:`_term_identity`), not from the apps, so that adding or removing an app that asks
@@ -735,9 +730,23 @@ def expand(conflict: Conflict) -> list[tuple[str, ...]]:
 
 def unsatisfiable_apps(conflicts: Sequence[Conflict]) -> list[str]:
     """Apps that cannot be satisfied even alone (conflicts of one app), sorted."""
+    return sorted({c.apps[0] for c in of_one_app(conflicts)})
+
+
+def of_one_app(conflicts: Sequence[Conflict]) -> Sequence[Conflict]:
+    """The conflicts of one app among ``conflicts`` (from a :class:`ConflictSets`,
+    without making the pair conflicts)."""
     if isinstance(conflicts, ConflictSets):
-        conflicts = conflicts.of_one_app()  # without making the pair conflicts
-    return sorted({c.apps[0] for c in conflicts if len(c.apps) == 1})
+        return conflicts.of_one_app()
+    return [c for c in conflicts if len(c.apps) == 1]
+
+
+def on_package(conflict: Conflict, python: bool, key: str) -> bool:
+    """Whether ``conflict`` is on the interpreter (``python``) or, else, on the package of
+    canonical name ``key``."""
+    if (conflict.kind == "python") != python:
+        return False
+    return python or canonicalize_name(conflict.package) == key
 
 
 def _where(origin: Origin) -> str:
@@ -1104,9 +1113,7 @@ class ConflictSets(Sequence[Conflict]):
         interpreter's), sorted; without the pairs unless ``pairs``. Only these are made."""
 
         def ours(c: Conflict) -> bool:
-            if (c.kind == "python") != python:
-                return False
-            return python or canonicalize_name(c.package) == key
+            return on_package(c, python, key)
 
         raw = [c for c in self._head if ours(c)]
         if pairs and not python:
@@ -1178,9 +1185,9 @@ class ConflictSets(Sequence[Conflict]):
             (side, identity, member.listed, member.reqs[0].name)
             for side, (member, identity) in zip(ordered, cards, strict=True)
         ]
-        gathering = gatherings.of("version", sides[0][3])
-        gathering.add_clique(
-            "version", sides, functools.partial(_clique_pair, eng, python, key, ordered)
+        # Pins have no URL: a version conflict.
+        gatherings.of("version", sides[0][3]).add_clique(
+            sides, functools.partial(_clique_pair, eng, python, key, ordered)
         )
 
     def _gather_pairs(self, gatherings: Gatherings, clash: _Clashes) -> None:
@@ -1189,27 +1196,29 @@ class ConflictSets(Sequence[Conflict]):
         eng, key, python = self._eng, clash.key, clash.python
         # What each side brings, once: (apps, identity, member); a side of one app compared
         # app by app is that app's (its id is from the apps).
-        cards: dict[int, tuple[tuple[str, ...], str | None, _Member]] = {}
-        alone: dict[str, tuple[tuple[str, ...], str | None, _Member]] = {}
+        cards: dict[object, tuple[tuple[str, ...], str | None, _Member]] = {}
         places: dict[tuple[str, str], tuple[Gathering, str]] = {}
+
+        def card(
+            side: tuple[str, ...], by_app: bool
+        ) -> tuple[tuple[str, ...], str | None, _Member]:
+            # Keyed by the app, or by the side (the same tuple object for every pair of it).
+            mark: object = side[0] if by_app else id(side)
+            found = cards.get(mark)
+            if found is None:
+                if by_app:
+                    found = ((side[0],), None, eng.member(side[0], python, key))
+                else:
+                    member, identity = eng.side_card(side[0], python, key, True)
+                    found = (side, identity, member)
+                cards[mark] = found
+            return found
+
         clique = clash.clique_sides(eng) if clash.clique else None
         if clique is not None:
             self._gather_clique(gatherings, clash, clique)
         for a, b, by_app in clash.side_pairs(eng, clique=clique is None):
-            if by_app:
-                x = alone.get(a[0]) or alone.setdefault(
-                    a[0], ((a[0],), None, eng.member(a[0], python, key))
-                )
-                y = alone.get(b[0]) or alone.setdefault(
-                    b[0], ((b[0],), None, eng.member(b[0], python, key))
-                )
-            else:
-                x = cards.get(id(a)) or cards.setdefault(
-                    id(a), (a, *_swap(eng.side_card(a[0], python, key, True)))
-                )
-                y = cards.get(id(b)) or cards.setdefault(
-                    id(b), (b, *_swap(eng.side_card(b[0], python, key, True)))
-                )
+            x, y = card(a, by_app), card(b, by_app)
             if y[0][0] < x[0][0]:
                 x, y = y, x
             ma, mb = x[2], y[2]
@@ -1234,11 +1243,7 @@ class ConflictSets(Sequence[Conflict]):
 def _clique_pair(
     eng: _Engine, python: str, key: str, sides: Sequence[tuple[str, ...]], i: int, j: int
 ) -> Conflict:
-    return eng.side_conflict([sides[i], sides[j]], python, key, nway=False)
-
-
-def _swap(card: tuple[_Member, str]) -> tuple[str, _Member]:
-    return card[1], card[0]
+    return _make_pair(eng, python, key, sides[i], sides[j], False)
 
 
 def _listed(members: Sequence[_Member], index: int) -> tuple[ConflictRequirement, ...]:
@@ -1253,6 +1258,8 @@ def _make_pair(
     b: tuple[str, ...],
     by_app: bool,
 ) -> Conflict:
+    """The conflict of a pair of :func:`_side_pairs`: between two sides, or (``by_app``)
+    between the apps of two one-app sides."""
     if by_app:
         return eng.conflict([a[0], b[0]], python, key, nway=False)
     return eng.side_conflict([a, b], python, key, nway=False)
@@ -1586,8 +1593,9 @@ class _Clashes:
         return sides if eng.common_pair(shared, shared) == self.python else None
 
     def conflicts(self, eng: _Engine) -> Iterator[Conflict]:
-        for ti, tj in self.term_pairs():
-            yield from _pair_conflicts(eng, self.key, self.python, ti, tj, self.groups, self.split)
+        """The pair conflicts this stands for (:func:`_make_pair`)."""
+        for a, b, by_app in self.side_pairs(eng):
+            yield _make_pair(eng, self.python, self.key, a, b, by_app)
 
 
 def _nway_conflicts(
@@ -1700,15 +1708,8 @@ def find_conflicts(
 
 def _sorted_unique(conflicts: Sequence[Conflict]) -> list[Conflict]:
     unique = {c.id: c for c in conflicts}
-    canonical: dict[str, str] = {}  # thousands of conflicts name a few hundred packages
-
-    def order(c: Conflict) -> tuple[bool, str, int, tuple[str, ...], str]:
-        name = canonical.get(c.package)
-        if name is None:
-            name = canonical[c.package] = canonicalize_name(c.package)
-        return (c.kind != "python", name, len(c.apps), c.apps, c.kind)
-
-    return sorted(unique.values(), key=order)
+    # Thousands of conflicts name a few hundred packages: their names canonical once.
+    return sorted(unique.values(), key=functools.partial(sort_key, canonical={}))
 
 
 def _terms_by_key(
@@ -1808,24 +1809,6 @@ def _side_pairs(
                     yield (a,), (b,), True
             else:
                 yield side_a, side_b, False
-
-
-def _pair_conflicts(
-    eng: _Engine,
-    key: str,
-    python: str,
-    ti: _Term,
-    tj: _Term,
-    groups: dict[_Term, list[str]],
-    split: dict[_Term, list[tuple[str, ...]]],
-) -> list[Conflict]:
-    """The conflicts of :func:`_side_pairs`: one per pair of sides, or per pair of apps."""
-    return [
-        eng.conflict([a[0], b[0]], python, key, nway=False)
-        if by_app
-        else eng.side_conflict([a, b], python, key, nway=False)
-        for a, b, by_app in _side_pairs(eng, key, python, ti, tj, groups, split)
-    ]
 
 
 def _nway_pythons(classes: Sequence[tuple[str, ...]]) -> list[str]:

@@ -150,7 +150,6 @@ class Gathering:
 
     def add_clique(
         self,
-        kind: ConflictKind,
         sides: Sequence[tuple[tuple[str, ...], str | None, tuple[ConflictRequirement, ...], str]],
         make_pair: Callable[[int, int], Conflict],
     ) -> None:
@@ -161,6 +160,7 @@ class Gathering:
         if len(sides) < 2:
             return
         reps = [side[0][0] for side in sides]
+        kind = self.kind
 
         def order(i: int) -> SortKey:  # a side's first pair: with the first side
             return (True, self.key, 2, (reps[0], reps[i] if i else reps[1]), kind)
@@ -346,14 +346,33 @@ def _cliques(count: int, pairs: Sequence[tuple[int, ...]]) -> list[tuple[int, ..
     return out
 
 
-def _asks(side: ConflictSide) -> str:
-    texts = []
-    for r in side.requirements:
-        text = r.url or r.specifier or "(any version)"
-        if r.marker:
-            text += f" ; {r.marker}"
-        texts.append(text)
-    return ",".join(dict.fromkeys(texts)) or "(any version)"
+def requirement_text(r: ConflictRequirement) -> str:
+    """What the app asks for: the URL, the specifier (``(any version)`` when empty), its
+    marker."""
+    spec = r.url or r.specifier or "(any version)"
+    if r.marker:
+        spec += f" ; {r.marker}"
+    return spec
+
+
+def side_requirement(side: ConflictSide) -> str:
+    """What a side asks, as its first app writes it (``(any version)`` for nothing)."""
+    text = ",".join(dict.fromkeys(requirement_text(r) for r in side.requirements))
+    return text or "(any version)"
+
+
+def partners(conflict: PackageConflict) -> tuple[list[set[int]], list[list[tuple[int, ...]]]]:
+    """Per side, the sides it cannot share a container with (from ``pairs``), and the
+    ``sets`` it is in."""
+    pairs: list[set[int]] = [set() for _ in conflict.sides]
+    sets: list[list[tuple[int, ...]]] = [[] for _ in conflict.sides]
+    for clique in conflict.pairs:
+        for i in clique:
+            pairs[i].update(j for j in clique if j != i)
+    for entry in conflict.sets:
+        for i in entry:
+            sets[i].append(entry)
+    return pairs, sets
 
 
 def _side_text(side: ConflictSide) -> str:
@@ -361,7 +380,7 @@ def _side_text(side: ConflictSide) -> str:
     more = len(side.apps) - SHOWN_APPS
     if more > 0:
         shown += f" and {more} more"
-    return f"{_asks(side)} ({shown})"
+    return f"{side_requirement(side)} ({shown})"
 
 
 def _message(conflict: PackageConflict) -> str:

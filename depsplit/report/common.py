@@ -7,7 +7,7 @@ from collections.abc import Sequence
 
 from packaging.utils import canonicalize_name
 
-from depsplit.conflicts import ConflictSets
+from depsplit.conflicts import ConflictSets, of_one_app, on_package
 from depsplit.model import App, Conflict, PackageConflict, Plan, Requirement
 from depsplit.target import SUPPORTED_PYTHONS, allowed_pythons, marker_applies
 
@@ -41,21 +41,14 @@ def conflicts_of_package(
     key = "python" if python else canonicalize_name(package.package)
     if isinstance(conflicts, ConflictSets):
         return conflicts.of_package(python, key, pairs=pairs)
-    return [
-        c
-        for c in conflicts
-        if (c.kind == "python") == python
-        and (python or canonicalize_name(c.package) == key)
-        and (pairs or len(c.apps) != 2)
-    ]
+    return [c for c in conflicts if on_package(c, python, key) and (pairs or len(c.apps) != 2)]
 
 
 def own_conflicts(plan: Plan) -> dict[str, list[Conflict]]:
     """Per unsatisfiable app, the conflicts of that app alone: why it cannot be installed
     (read in one pass over the conflicts of one app)."""
     out: dict[str, list[Conflict]] = {name: [] for name in plan.unsatisfiable}
-    conflicts = plan.conflicts
-    for c in conflicts.of_one_app() if isinstance(conflicts, ConflictSets) else conflicts:
+    for c in of_one_app(plan.conflicts):
         if len(c.apps) == 1 and c.apps[0] in out:
             out[c.apps[0]].append(c)
     return out

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from depsplit.model import Conflict, ConflictRequirement, Origin, PackageConflict, Plan
+from depsplit.package_conflicts import partners, requirement_text
 from depsplit.report import text as text_report
 from depsplit.report.common import conflicts_of_package
 
@@ -88,7 +89,7 @@ def _sides(conflicts: Sequence[Conflict], new_ids: AbstractSet[str] | None) -> l
                 side.messages[c.message] = None
             for j, o in enumerate(c.requirements):
                 if j != i:
-                    text = f"{o.app}: {text_report.requirement_text(o)} ({o.origin})"
+                    text = f"{o.app}: {requirement_text(o)} ({o.origin})"
                     side.partners[(o.app, text, c.id)] = None
     ordered = list(sides.values())
     ordered.sort(key=lambda s: not s.new)
@@ -119,33 +120,26 @@ def _package_sides(package: PackageConflict, detailed: int) -> list[_Side]:
     """One :class:`_Side` per line of each side's first app, by app; the first
     ``detailed`` with their partners (the other sides' lines, then those of its N-way
     sets) and how many conflicts they take part in."""
-    partners: list[set[int]] = [set() for _ in package.sides]
-    in_sets: list[list[tuple[int, ...]]] = [[] for _ in package.sides]
-    for clique in package.pairs:
-        for i in clique:
-            partners[i].update(j for j in clique if j != i)
-    for entry in package.sets:
-        for i in entry:
-            in_sets[i].append(entry)
+    opposed, in_sets = partners(package)
     out: list[_Side] = []
     for index, side in enumerate(package.sides):
         for r in side.requirements:
             found = _Side(r, package.package, {package.kind})
             if len(out) < detailed:
-                others = [*sorted(partners[index])]
+                others = [*sorted(opposed[index])]
                 others += [j for entry in in_sets[index] for j in entry if j != index]
                 for j in dict.fromkeys(others):
                     for o in package.sides[j].requirements:
-                        text = f"{o.app}: {text_report.requirement_text(o)} ({o.origin})"
+                        text = f"{o.app}: {requirement_text(o)} ({o.origin})"
                         found.partners[(o.app, text, package.sides[j].id)] = None
-                found.conflicts = len(partners[index]) + len(in_sets[index])
+                found.conflicts = len(opposed[index]) + len(in_sets[index])
             out.append(found)
     return out
 
 
 def _side_command(side: _Side, prefix: str, level: str, state: str | None) -> str:
     r = side.requirement
-    message = f"{r.app} requires {side.package} {text_report.requirement_text(r)}"
+    message = f"{r.app} requires {side.package} {requirement_text(r)}"
     if r.chain:
         message += f" ({text_report.chain_text(r)})"
     partners = list(dict.fromkeys(text for _, text, _ in side.partners))

@@ -33,6 +33,7 @@ from depsplit.model import (
     PackageConflict,
     Plan,
 )
+from depsplit.package_conflicts import requirement_text
 from depsplit.report import text as text_report
 from depsplit.report.common import conflicts_of_package
 from depsplit.report.text import PackageSplit
@@ -165,7 +166,7 @@ def _requirements_cell(c: Conflict, links: Links) -> str:
 
 
 def _requirement_cell(r: ConflictRequirement, links: Links) -> str:
-    text = f"{md_text(r.app)}: {md_code(text_report.requirement_text(r))} {links.link(r.origin)}"
+    text = f"{md_text(r.app)}: {md_code(requirement_text(r))} {links.link(r.origin)}"
     if r.chain:
         text += f" {md_text(text_report.chain_text(r))}"
     return text
@@ -485,13 +486,11 @@ def _document(
     baseline: BaselineDiff | None,
     links: Links,
     caps: _Caps,
-    fewer: Sequence[str] | None = None,
-    splits: Sequence[PackageSplit] | None = None,
+    fewer: Sequence[str] | None,
+    splits: Sequence[PackageSplit],
 ) -> tuple[list[str], _Cut]:
-    """The report's lines within ``caps``; ``splits``: the packages that split apps, when
-    already worked out (the report is made again with smaller caps until it fits)."""
-    if splits is None:
-        splits = text_report.package_splits(plan.package_conflicts)
+    """The report's lines within ``caps``; ``splits``: the packages that split apps,
+    worked out once (the report is made again with smaller caps until it fits)."""
     cut = _Cut()
     out = [MARKER, *_title(plan, baseline)]
     if baseline is not None:

@@ -26,7 +26,7 @@ from depsplit.model import (
     PackageConflict,
     Plan,
 )
-from depsplit.package_conflicts import package_conflict_id
+from depsplit.package_conflicts import package_conflict_id, partners, requirement_text
 from depsplit.report import text as text_report
 
 if TYPE_CHECKING:
@@ -138,24 +138,10 @@ RELATED_SIDES = 20
 """Other sides a result points at (related locations), before ``and N more`` in its text."""
 
 
-def _partners(conflict: PackageConflict) -> tuple[list[set[int]], list[list[tuple[int, ...]]]]:
-    """Per side, the sides it cannot share a container with (from ``pairs``), and the
-    ``sets`` it is in."""
-    pairs: list[set[int]] = [set() for _ in conflict.sides]
-    sets: list[list[tuple[int, ...]]] = [[] for _ in conflict.sides]
-    for clique in conflict.pairs:
-        for i in clique:
-            pairs[i].update(j for j in clique if j != i)
-    for entry in conflict.sets:
-        for i in entry:
-            sets[i].append(entry)
-    return pairs, sets
-
-
 def _side_shown(side: ConflictSide) -> str:
     """``==1.26.1 (app1 and 2 other apps)``."""
     first = side.requirements[0] if side.requirements else None
-    asked = text_report.requirement_text(first) if first is not None else "(any version)"
+    asked = requirement_text(first) if first is not None else "(any version)"
     others = len(side.apps) - 1
     more = f" and {text_report.plural(others, 'other app')}" if others else ""
     return f"{asked} ({side.apps[0]}{more})"
@@ -172,7 +158,7 @@ def _side_message(
     others = len(side.apps) - 1
     who = r.app + (f" and {text_report.plural(others, 'other app')}" if others else "")
     verb = "require" if others else "requires"
-    text = f"{conflict.package}: {who} {verb} {text_report.requirement_text(r)} here"
+    text = f"{conflict.package}: {who} {verb} {requirement_text(r)} here"
     if r.chain:
         text += f" ({text_report.chain_text(r)})"
     clauses = []
@@ -204,7 +190,7 @@ def _conflict_results(
     stable id: an alert stays when lines move or other sides come and go."""
     kind = conflict.kind
     rule = _KIND_RULES[kind]["id"] if kind in _KIND_RULES else "version-conflict"
-    pairs, sets = _partners(conflict)
+    pairs, sets = partners(conflict)
     results = []
     seen: dict[str, int] = {}
     for index, side in enumerate(conflict.sides):

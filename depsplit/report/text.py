@@ -29,6 +29,7 @@ from depsplit.model import (
     PackageConflict,
     Plan,
 )
+from depsplit.package_conflicts import requirement_text, side_requirement
 from depsplit.report.common import app_python, applies, conflicts_of_package, own_conflicts
 from depsplit.specalgebra import plain_pin
 from depsplit.target import SUPPORTED_PYTHONS, short
@@ -128,15 +129,6 @@ def headline_parts(plan: Plan, baseline: BaselineDiff | None = None) -> list[str
 
 def headline(plan: Plan, baseline: BaselineDiff | None = None) -> str:
     return "depsplit: " + ", ".join(headline_parts(plan, baseline))
-
-
-def requirement_text(r: ConflictRequirement) -> str:
-    """What the app asks for: the URL, the specifier (``(any version)`` when empty), its
-    marker."""
-    spec = r.url or r.specifier or "(any version)"
-    if r.marker:
-        spec += f" ; {r.marker}"
-    return spec
 
 
 def chain_text(r: ConflictRequirement) -> str:
@@ -357,7 +349,7 @@ def _package_summary_lines(
         ),
     ]
     for side in shown:
-        yield _side_line(numbers[side.apps], _side_requirement(side), side.apps, _side_origin(side))
+        yield _side_line(numbers[side.apps], side_requirement(side), side.apps, _side_origin(side))
     partners: dict[int, set[int]] = {}
     for conflict in block:
         for clique in conflict.pairs:
@@ -485,7 +477,7 @@ def package_splits(packages: Iterable[PackageConflict]) -> list[PackageSplit]:
                 number = index.get(side.apps)
                 if number is None:
                     number = index[side.apps] = len(sides)
-                    sides.append((_side_requirement(side), side.apps, _side_origin(side)))
+                    sides.append((side_requirement(side), side.apps, _side_origin(side)))
                 numbers.append(number)
             cliques.extend([numbers[a] for a in clique] for clique in conflict.pairs)
             nway = nway or any(len(entry) > 2 for entry in conflict.sets)
@@ -519,12 +511,6 @@ def blocks_of_packages(
         key = canonicalize_name(conflict.package) if conflict.kind != "python" else "\0python"
         blocks.setdefault(key, []).append(conflict)
     return [(block[0].package, block) for block in blocks.values()]
-
-
-def _side_requirement(side: ConflictSide) -> str:
-    """What a side asks, as its first app writes it (``(any version)`` for nothing)."""
-    text = ",".join(dict.fromkeys(requirement_text(r) for r in side.requirements))
-    return text or "(any version)"
 
 
 def _side_origin(side: ConflictSide) -> str:

@@ -4,6 +4,7 @@ analysis's conflicts."""
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
@@ -15,6 +16,7 @@ from depsplit.conflicts import conflict_id, python_requirements
 from depsplit.index import ResolutionImpossible
 from depsplit.index.resolve import PYTHON, Cause
 from depsplit.model import App, Conflict, ConflictKind, ConflictRequirement, Origin
+from depsplit.package_conflicts import sort_key
 from depsplit.target import minor_key
 from depsplit.transitive.closures import resolvable
 
@@ -144,13 +146,4 @@ def merge_conflicts(direct: Sequence[Conflict], found: Sequence[Conflict]) -> li
     wins over a transitive one with the same id."""
     unique = {c.id: c for c in found}
     unique.update({c.id: c for c in direct})
-    return sorted(
-        unique.values(),
-        key=lambda c: (
-            c.kind != "python",
-            canonicalize_name(c.package),
-            len(c.apps),
-            c.apps,
-            c.kind,
-        ),
-    )
+    return sorted(unique.values(), key=functools.partial(sort_key, canonical={}))
