@@ -264,10 +264,11 @@ class _Page:
 @functools.lru_cache(maxsize=8192)
 def _parsed(specifier: str) -> tuple[SpecifierSet, bool, frozenset[Version]]:
     """``specifier`` parsed, whether it pins exactly, and the versions its ``==`` clauses
-    name (memoized: a pick is asked at every minor, and apps repeat their lines)."""
+    name (memoized: a pick is asked at every minor, and apps repeat their lines). A
+    prefix match (``==2.8.*``) names no one version: it is not among them."""
     spec = SpecifierSet(specifier)
-    pinned = frozenset(Version(s.version) for s in spec if s.operator == "==")
-    return spec, bool(exact_pins(spec)), pinned
+    pinned = frozenset(exact_pins(spec))
+    return spec, bool(pinned), pinned
 
 
 @functools.lru_cache(maxsize=8192)

@@ -207,6 +207,22 @@ def test_yanked_releases_count_only_for_an_exact_pin(
     assert group_of(data, "app")["python"] == python
 
 
+@pytest.mark.parametrize(("line", "python"), [("lib==2.8.*", "3.10"), ("lib==2.*,!=2.9.*", "3.10")])
+def test_a_prefix_pin_is_judged_by_the_release_pip_picks(
+    tree: Tree, tmp_path: Path, run: Run, line: str, python: str
+) -> None:
+    # ``==2.8.*`` names no one release (it once ended the run with an internal error): pip
+    # takes a 2.8 release, whose wheels are for 3.10 only (2.9.0 is pure Python).
+    index = build_index(
+        tmp_path / "index",
+        [Dist("lib", "2.8.1", tags=wheels_for("3.10")), Dist("lib", "2.9.0")],
+    )
+    root = tree({"apps/app/requirements.txt": f"{line}\n"})
+    code, data, err = analyze_json(run, root, index)
+    assert (code, err) == (0, "")
+    assert group_of(data, "app")["python"] == python
+
+
 # ------------------------------------------------------------------------------ sdists
 
 
