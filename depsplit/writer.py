@@ -48,10 +48,11 @@ import stat
 import tempfile
 import threading
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
-from typing import Any
+from typing import Any, TypeVar
 
 from depsplit.errors import OutputError
 from depsplit.nesting import json_loads
@@ -508,6 +509,31 @@ def _check_writable(directories: set[Path]) -> None:
             raise OutputError(f"cannot write into {directory}: {_unwritable(probe)}")
 
 
+_T = TypeVar("_T")
+
+SYNC_WORKERS = 16
+"""Files staged (written and fsynced) at once, each by one thread: the file system then
+commits their data together. 1,500 groups are 4,500 files; fsynced one after the other
+they took 1.6 s of waiting on this machine's disk, 0.35 s this way. Bounded: each holds a
+file open."""
+
+
+def _each(action: Callable[[_T], None], items: Sequence[_T]) -> None:
+    """``action`` on every item, up to :data:`SYNC_WORKERS` at once. Returns, or raises the
+    exception of the first item (in ``items``' order) whose action failed, only once no
+    action runs any more; none starts after a failure is seen."""
+    if len(items) < 2:
+        for item in items:
+            action(item)
+        return
+    pool = ThreadPoolExecutor(min(SYNC_WORKERS, len(items)), thread_name_prefix="depsplit-write")
+    try:
+        for future in [pool.submit(action, item) for item in items]:
+            future.result()
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
 def _error(path: Path, what: str, exc: OSError) -> OutputError:
     return OutputError(f"{path}: cannot {what}: {exc.strerror or exc}")
 
@@ -658,10 +684,8 @@ class _Transaction:
                 except OSError as exc:
                     raise _error(self.outdir / directory, "create the directory", exc) from exc
                 check()
-            for entry in self.entries:
-                if entry.op == "write":
-                    self._stage(entry)
-                    check()
+            _each(self._stage, [e for e in self.entries if e.op == "write"])
+            check()
             for entry in self.entries:
                 if entry.backup:
                     target = self.outdir / entry.path
@@ -701,8 +725,7 @@ class _Transaction:
             raise self.signals.interruption("the new output was already complete: it is kept")
 
     def _fsync_parents(self) -> None:
-        for parent in sorted({(self.outdir / e.path).parent for e in self.entries}):
-            _fsync_dir(parent)
+        _each(_fsync_dir, sorted({(self.outdir / e.path).parent for e in self.entries}))
 
     def _stage(self, entry: _Entry) -> None:
         target = self.outdir / entry.path
