@@ -70,8 +70,28 @@ class ReadContext:
         ``RuntimeError`` on 3.10-3.12) are not memoized: the next call raises again."""
         found = self._real.get(path)
         if found is None:
-            found = self._real[path] = str(Path(path).resolve())
+            found = self._real[path] = self._resolve(path)
         return found
+
+    def _resolve(self, path: str) -> str:
+        """``str(Path(path).resolve())``, through the memoized resolution of its directory:
+        a name that is not a symlink (nor ``.``/``..``) resolves to its directory's
+        resolution joined with it, which is what ``realpath`` computes, for one ``lstat``
+        instead of a walk of every component (10,000 apps name 20,000 files in 10,000
+        directories). Anything else (a symlink, a name that cannot be looked at, a
+        non-POSIX system) is ``Path.resolve``'s own answer."""
+        parent, name = os.path.split(path)
+        if parent and name not in ("", ".", "..") and os.sep == "/":
+            try:
+                plain = not stat.S_ISLNK(os.lstat(path).st_mode)
+            except FileNotFoundError:
+                plain = True  # realpath joins a missing name as it is
+            except OSError:
+                plain = False
+            if plain:
+                head = self.resolved(parent)
+                return head + name if head.endswith("/") else f"{head}/{name}"
+        return str(Path(path).resolve())
 
     def _rel(self, path: str) -> str:
         # ``resolve(path).relative_to(root)`` on the (normalized) strings: pathlib's is slow.
