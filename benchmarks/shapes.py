@@ -27,7 +27,9 @@ The shapes (every generator is seeded: same arguments, same bytes):
     many times as it takes to reach the size, so the app count is a multiple of 373;
     skipped when the corpus is absent.
 
-For each shape and size, in a fresh process each time (start-up included, best of
+For each shape and size, in a fresh process each time (start-up included, with depsplit's
+modules byte-compiled first as an installed depsplit has them: pip compiles them on
+install, and ``PYTHONDONTWRITEBYTECODE`` would otherwise make every run compile; best of
 ``--repeat``): ``depsplit analyze PATH --format json`` and ``depsplit generate PATH -o
 PATH/deploy`` (into an empty OUTDIR), with their peak memory (``ru_maxrss`` from
 ``wait4``: the largest process of the run) and report size (the JSON report; the plan
@@ -316,6 +318,13 @@ def best(runs: Callable[[], Run], limits: Limits, floor: float | None = 3.0) -> 
     return found
 
 
+def compile_depsplit() -> None:
+    """Byte-compile depsplit's modules, as ``pip install`` does (see the module docstring)."""
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    cmd = [sys.executable, "-m", "compileall", "-q", str(REPO / "depsplit")]
+    subprocess.run(cmd, check=True, env=env, stdout=subprocess.DEVNULL)
+
+
 def depsplit(*args: str) -> list[str]:
     return [sys.executable, "-m", "depsplit", *args]
 
@@ -557,6 +566,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
 
     limits = Limits(args.timeout, args.memory, max(1, args.repeat))
+    compile_depsplit()
     args.workdir.mkdir(parents=True, exist_ok=True)
     sizes = [int(x) for x in args.sizes.split(",") if x.strip()]
     shapes = [s for s in args.shapes.split(",") if s.strip()]
