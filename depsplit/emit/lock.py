@@ -326,6 +326,17 @@ def render(reqs: GroupRequirements, group: Group, header: str, *, by: str = "--t
         "# Merged from each app's production requirements that apply in this container;",
         "# each line says which apps and files it comes from.",
     ]
+    out += _index_lines_and_notes(reqs)
+    for line in reqs.lines:
+        _write_line(out, line)
+    return "\n".join(out) + "\n"
+
+
+def _index_lines_and_notes(reqs: GroupRequirements) -> list[str]:
+    """The lines every group file writes between its heading and its requirements, locked
+    or not: how to give a private index's credentials (when one needs them), the group's
+    notes as comments, then the index options after a blank line (when there are any)."""
+    out = []
     if reqs.secrets:
         out.append(
             "# A private index needs credentials: the Dockerfile reads "
@@ -336,9 +347,7 @@ def render(reqs: GroupRequirements, group: Group, header: str, *, by: str = "--t
     if reqs.index_lines:
         out.append("")
         out.extend(reqs.index_lines)
-    for line in reqs.lines:
-        _write_line(out, line)
-    return "\n".join(out) + "\n"
+    return out
 
 
 def _write_line(out: list[str], line: Line) -> None:
@@ -387,16 +396,7 @@ def _render_locked(reqs: GroupRequirements, group: Group, header: str, by: str) 
         )
     elif not hashed:
         out.append("# No --hash options: the index gave no hash for some files.")
-    if reqs.secrets:
-        out.append(
-            "# A private index needs credentials: the Dockerfile reads "
-            f"{', '.join(reqs.secrets)} from a build secret; it is not written here."
-        )
-        out.append(f"# {_secret_howto(reqs.secrets)}")
-    out += [f"# {comment_safe(note)}" for note in reqs.notes]
-    if reqs.index_lines:
-        out.append("")
-        out.extend(reqs.index_lines)
+    out += _index_lines_and_notes(reqs)
     for key, pin in pins.items():
         if key in outside_keys:
             continue
