@@ -241,6 +241,18 @@ class SourceResult:
         self.lock_file = self.lock_file or other.lock_file
 
 
+def read_text_or_report(path: Path, ctx: ReadContext, result: SourceResult) -> str | None:
+    """The text of the dependency file at ``path`` as :meth:`ReadContext.read_text` reads
+    it, its relative path recorded in ``result.files``; ``None`` when it cannot be read,
+    the reason then one error diagnostic in ``result`` (never raises :class:`InputError`)."""
+    result.files.append(ctx.rel(path))
+    try:
+        return ctx.read_text(path)
+    except InputError as exc:
+        result.error(exc.file, exc.message, exc.line)
+        return None
+
+
 def parse_requirement(
     text: str,
     origin: Origin,

@@ -358,6 +358,19 @@ def read_toml(path: Path, ctx: ReadContext, result: SourceResult) -> tuple[str, 
     return text, data
 
 
+def read_toml_or_report(
+    path: Path, ctx: ReadContext, result: SourceResult
+) -> tuple[str, dict[str, Any]] | None:
+    """:func:`read_toml`, but ``None`` where it would raise :class:`InputError`: the reason
+    is then one error diagnostic in ``result`` (the file is recorded in ``result.files``
+    either way)."""
+    try:
+        return read_toml(path, ctx, result)
+    except InputError as exc:
+        result.error(exc.file, exc.message, exc.line)
+        return None
+
+
 _TOML_MEMO_MAX = 1024
 """Texts each TOML memo holds at most (it starts over when full).
 

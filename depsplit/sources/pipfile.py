@@ -17,7 +17,6 @@ from typing import Any
 
 from packaging.markers import default_environment
 
-from depsplit.errors import InputError
 from depsplit.model import IndexOption, Origin, PythonRequirement, Role
 from depsplit.redact import redact_url
 from depsplit.sources.base import ReadContext, SourceResult, parse_requirement, run_memo
@@ -25,7 +24,7 @@ from depsplit.sources.locate import (
     TomlIndex,
     localize,
     memo_by_value,
-    read_toml,
+    read_toml_or_report,
     shown,
     toml_index,
 )
@@ -129,11 +128,10 @@ def read(path: Path, ctx: ReadContext) -> SourceResult:
     Never raises for bad content: each problem is one error diagnostic with its line.
     """
     result = SourceResult()
-    try:
-        text, data = read_toml(path, ctx, result)
-    except InputError as exc:
-        result.error(exc.file, exc.message, exc.line)
+    parsed = read_toml_or_report(path, ctx, result)
+    if parsed is None:
         return result
+    text, data = parsed
     rel = ctx.rel(path)
     index = toml_index(text, ctx)
     sources = _sources(data.get("source"), rel, index, result)

@@ -24,6 +24,7 @@ from depsplit.sources.locate import (
     localize,
     parse_toml,
     read_toml,
+    read_toml_or_report,
     shown,
     toml_index,
 )
@@ -318,11 +319,10 @@ def read(path: Path, ctx: ReadContext) -> SourceResult:
     Never raises for bad content: each bad entry is one error diagnostic with its line.
     """
     result = SourceResult()
-    try:
-        text, data = read_toml(path, ctx, result)
-    except InputError as exc:
-        result.error(exc.file, exc.message, exc.line)
+    parsed = read_toml_or_report(path, ctx, result)
+    if parsed is None:
         return result
+    text, data = parsed
     reader = _Reader(ctx.rel(path), toml_index(text, ctx), result, ctx)
     if "project" in data:
         reader.project(data["project"])

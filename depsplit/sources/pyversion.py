@@ -10,9 +10,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from depsplit.errors import InputError
 from depsplit.model import Origin, PythonRequirement
-from depsplit.sources.base import ReadContext, SourceResult
+from depsplit.sources.base import ReadContext, SourceResult, read_text_or_report
 
 # pyenv / uv spellings: "3.11", "3.11.4", "3.13t" (free-threaded), "3.12-dev", "3.13.0rc1",
 # "cpython-3.12" / "cpython@3.12" (uv).
@@ -31,11 +30,8 @@ def read(path: Path, ctx: ReadContext) -> SourceResult:
     """
     result = SourceResult()
     rel = ctx.rel(path)
-    result.files.append(rel)
-    try:
-        text = ctx.read_text(path)
-    except InputError as exc:
-        result.error(exc.file, exc.message, exc.line)
+    text = read_text_or_report(path, ctx, result)
+    if text is None:
         return result
     pattern = _RUNTIME if path.name == "runtime.txt" else _PYTHON_VERSION
     for number, line in enumerate(text.split("\n"), start=1):

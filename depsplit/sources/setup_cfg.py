@@ -16,9 +16,13 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from depsplit.errors import InputError
 from depsplit.model import Origin, PythonRequirement, Role
-from depsplit.sources.base import ReadContext, SourceResult, parse_requirement
+from depsplit.sources.base import (
+    ReadContext,
+    SourceResult,
+    parse_requirement,
+    read_text_or_report,
+)
 from depsplit.sources.locate import canonical_specifier, localize
 
 _SECTION = re.compile(r"\[(?P<name>[^\]]+)\]")
@@ -91,11 +95,8 @@ def read(path: Path, ctx: ReadContext) -> SourceResult:
     """
     result = SourceResult()
     rel = ctx.rel(path)
-    result.files.append(rel)
-    try:
-        text = ctx.read_text(path)
-    except InputError as exc:
-        result.error(exc.file, exc.message, exc.line)
+    text = read_text_or_report(path, ctx, result)
+    if text is None:
         return result
     sections = _parse(text)
     options = sections.get("options", {})
