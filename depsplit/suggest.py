@@ -152,6 +152,12 @@ class Edit:
     why: str = ""
     """Which apps the line kept the app apart from."""
 
+    def describe(self) -> str:
+        """The edit as the reports show it, on one line: ``file:line  old → new``, then
+        ``  [cost; cost]`` when it has costs."""
+        tail = f"  [{'; '.join(self.costs)}]" if self.costs else ""
+        return f"{self.file}:{self.line}  {self.old} → {self.new}{tail}"
+
 
 @dataclass(frozen=True)
 class Suggestion:
@@ -1153,8 +1159,7 @@ def render_text(result: Suggestions) -> str:
             f"(saves {s.saved}) by editing {plural(len(s.apps), 'app')}: {', '.join(s.apps)}"
         )
         for e in s.edits:
-            tail = f"  [{'; '.join(e.costs)}]" if e.costs else ""
-            lines.append(f"     {e.file}:{e.line}  {e.old} → {e.new}{tail}")
+            lines.append(f"     {e.describe()}")
             if e.apps and e.apps != (e.app,):
                 lines.append(f"         shared line: read by {', '.join(e.apps)}")
             if e.release is not None:
@@ -1335,9 +1340,7 @@ def report_lines(result: Suggestions) -> list[str]:
             f"{i}. {s.groups_before} → {plural(s.groups_after, 'group')} by editing "
             f"{plural(len(s.apps), 'app')}: {', '.join(s.apps)}"
         )
-        for e in s.edits:
-            tail = f"  [{'; '.join(e.costs)}]" if e.costs else ""
-            out.append(f"   {e.file}:{e.line}  {e.old} → {e.new}{tail}")
+        out.extend(f"   {e.describe()}" for e in s.edits)
     if not result.suggestions:
         out.extend(_nothing(result))
     out.extend(_bound_lines(result))
