@@ -74,18 +74,23 @@ APP = {"a": [req("pin==1.0"), req("meta")]}
 def test_the_lookahead_finishes_where_the_plain_search_does_not(
     large: LocalIndex, make_finder: MakeFinder, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # pip's search first (3,000 rounds, not enough), then the look-ahead (a few more).
-    pins, rounds = _resolve(make_finder(large.file_url), APP, 3000)
+    # pip's search first (PLAIN_ROUNDS, 2,000, whatever the limit: not enough), then the
+    # look-ahead (a few more).
+    plain = resolve_module.PLAIN_ROUNDS
+    pins, rounds = _resolve(make_finder(large.file_url), APP, 20000)
     assert isinstance(pins, dict)
     assert {k: pins[k] for k in [*CHAIN, "pin", "other"]} == {
         **dict.fromkeys(CHAIN, "15.0"),
         "pin": "1.0",
         "other": "30.0",
     }
-    assert 3000 < rounds < 3050
+    assert plain < rounds < plain + 50
+    # Under a lower limit, the plain search gets that limit.
+    monkeypatch.setattr(resolve_module, "PLAIN_ROUNDS", 3000)
+    assert _resolve(make_finder(large.file_url), APP, 2500) == (pins, rounds - plain + 2500)
     # The look-ahead alone takes those few rounds.
     monkeypatch.setattr(resolve_module, "PLAIN_FIRST", False)
-    assert _resolve(make_finder(large.file_url), APP, 3000) == (pins, rounds - 3000)
+    assert _resolve(make_finder(large.file_url), APP, 3000) == (pins, rounds - plain)
     # Without it (no budget to read any release), the search exhausts its rounds.
     monkeypatch.setattr(resolve_module, "LOOKAHEAD_BUDGET", 0)
     assert _resolve(make_finder(large.file_url), APP, 3000)[0] == ("too complex",)
@@ -148,11 +153,12 @@ def test_a_union_whose_plain_search_ran_out_goes_to_the_lookahead_at_once(
     """The partition checks a group, then its lock resolves the same union: the second
     resolution does not run pip's search to its limit again, and gives the same pins."""
     finder = make_finder(large.file_url)
-    first, first_rounds = _resolve(finder, APP, 3000)
-    again, again_rounds = _resolve(finder, APP, 3000)
+    plain = resolve_module.PLAIN_ROUNDS
+    first, first_rounds = _resolve(finder, APP, 20000)
+    again, again_rounds = _resolve(finder, APP, 20000)
     assert again == first
-    assert first_rounds > 3000
-    assert again_rounds == first_rounds - 3000
+    assert first_rounds > plain
+    assert again_rounds == first_rounds - plain
     # Another union through the same finder still starts with pip's search.
     other = {"a": [req("pin==2.0"), req("meta")]}
     assert (
