@@ -70,7 +70,7 @@ import itertools
 import posixpath
 import re
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, overload
 
@@ -184,18 +184,20 @@ def effective(app: App, target: Target, python: str) -> dict[str, list[Requireme
     # A marker's verdict depends on the marker, the target and ``python`` only: each
     # distinct marker of the app is evaluated once (most lines have none).
     holds: dict[str, bool] = {}
+
+    def applies(marker: str) -> bool:
+        found = holds.get(marker)
+        if found is None:
+            found = holds[marker] = tgt.marker_holds(marker, target, python)
+        return found
+
     constraints = False
     every = app.requirements + app.dependencies if app.dependencies else app.requirements
     for req in every:
         role = req.role
         if role == "main" or role == "lock":
-            marker = req.marker
-            if marker:
-                found = holds.get(marker)
-                if found is None:
-                    found = holds[marker] = tgt.marker_holds(marker, target, python)
-                if not found:
-                    continue
+            if req.marker and not applies(req.marker):
+                continue
             reqs = out.get(req.key)
             if reqs is None:
                 out[req.key] = [req]
@@ -206,13 +208,8 @@ def effective(app: App, target: Target, python: str) -> dict[str, list[Requireme
     if constraints:
         for req in app.requirements:
             if req.role == "constraint" and req.key in out:
-                marker = req.marker
-                if marker:
-                    found = holds.get(marker)
-                    if found is None:
-                        found = holds[marker] = tgt.marker_holds(marker, target, python)
-                    if not found:
-                        continue
+                if req.marker and not applies(req.marker):
+                    continue
                 out[req.key].append(req)
     return dict(sorted(out.items()))
 
@@ -1496,8 +1493,7 @@ def _pairwise_conflicts(
         key=tgt.minor_key,
     )
     clashes: list[_Clashes] = []
-    notes: list[Diagnostic] = []
-    noted: set[tuple[str, tuple[int, ...]]] = set()
+    notes = _Notes()
     for python in pair_pythons:
         by_python[python] = _terms_by_key(eng, active, python, alone_bad)
         for key, groups in by_python[python].items():
@@ -1512,15 +1508,23 @@ def _pairwise_conflicts(
             for ti, tj in _pairs_to_judge(distinct, in_clique):
                 if eng.algebra.compatible(ti, tj):
                     if ti is not tj:
-                        _note_pair(eng, key, python, ti, tj, groups, noted, notes)
+                        notes.once(
+                            key,
+                            (ti, tj),
+                            functools.partial(_prerelease_note, eng, key, python, ti, tj, groups),
+                        )
                     continue
                 found.pairs.append((ti, tj))
             if found.pairs or found.clique:
                 clashes.append(found)
             for term in distinct:
                 if term.unknown_urls and any(t.sset for t in distinct if t is not term):
-                    _note_unknown_url(eng, key, python, term, groups, noted, notes)
-    return clashes, notes
+                    notes.once(
+                        key,
+                        (term,),
+                        functools.partial(_unknown_url_note, eng, key, python, term, groups),
+                    )
+    return clashes, notes.diagnostics
 
 
 def _pairs_to_judge(
@@ -1822,55 +1826,55 @@ def _nway_pythons(classes: Sequence[tuple[str, ...]]) -> list[str]:
     return out
 
 
-def _note_pair(
-    eng: _Engine,
-    key: str,
-    python: str,
-    ti: _Term,
-    tj: _Term,
-    groups: dict[_Term, list[str]],
-    noted: set[tuple[str, tuple[int, ...]]],
-    notes: list[Diagnostic],
-) -> None:
-    marker = (key, (ti.uid, tj.uid))
-    if marker in noted or not eng.specs.prerelease_only([ti, tj]):
-        return
-    noted.add(marker)
+class _Notes:
+    """The search's warnings, each said once per package and terms, however many
+    interpreters meet them."""
+
+    def __init__(self) -> None:
+        self.said: set[tuple[str, tuple[int, ...]]] = set()
+        self.diagnostics: list[Diagnostic] = []
+
+    def once(self, key: str, terms: Sequence[_Term], make: Callable[[], Diagnostic | None]) -> None:
+        """The warning ``make`` gives on package ``key`` and ``terms``, unless said already;
+        ``make`` answers ``None`` when there is nothing to say (then it may be asked
+        again)."""
+        marker = (key, tuple(t.uid for t in terms))
+        if marker in self.said:
+            return
+        found = make()
+        if found is not None:
+            self.said.add(marker)
+            self.diagnostics.append(found)
+
+
+def _prerelease_note(
+    eng: _Engine, key: str, python: str, ti: _Term, tj: _Term, groups: dict[_Term, list[str]]
+) -> Diagnostic | None:
+    """Two compatible terms met only by pre-releases: a warning (else ``None``)."""
+    if not eng.specs.prerelease_only([ti, tj]):
+        return None
     a, b = groups[ti][0], groups[tj][0]
     ra, rb = eng.effective(a, python)[key], eng.effective(b, python)[key]
     more = len(groups[ti]) + len(groups[tj]) - 2
     others = f" (and {more} more apps with the same specifiers)" if more else ""
-    notes.append(
-        _warn(
-            f"{ra[0].name}: only pre-releases satisfy both {_app_spec(ra)} ({a}) and "
-            f"{_app_spec(rb)} ({b}){others}; pip installs a pre-release if they share "
-            "a container",
-            ra[0].origin,
-        )
+    return _warn(
+        f"{ra[0].name}: only pre-releases satisfy both {_app_spec(ra)} ({a}) and "
+        f"{_app_spec(rb)} ({b}){others}; pip installs a pre-release if they share "
+        "a container",
+        ra[0].origin,
     )
 
 
-def _note_unknown_url(
-    eng: _Engine,
-    key: str,
-    python: str,
-    term: _Term,
-    groups: dict[_Term, list[str]],
-    noted: set[tuple[str, tuple[int, ...]]],
-    notes: list[Diagnostic],
-) -> None:
-    marker = (key, (term.uid,))
-    if marker in noted:
-        return
-    noted.add(marker)
+def _unknown_url_note(
+    eng: _Engine, key: str, python: str, term: _Term, groups: dict[_Term, list[str]]
+) -> Diagnostic:
+    """A URL that names no version, which version specifiers cannot be checked against."""
     app = groups[term][0]
     reqs = [r for r in eng.effective(app, python)[key] if r.url]
-    notes.append(
-        _warn(
-            f"{reqs[0].name}: {app}'s URL {reqs[0].url} names no version, so it cannot be "
-            "checked against other apps' version specifiers",
-            reqs[0].origin,
-        )
+    return _warn(
+        f"{reqs[0].name}: {app}'s URL {reqs[0].url} names no version, so it cannot be "
+        "checked against other apps' version specifiers",
+        reqs[0].origin,
     )
 
 
