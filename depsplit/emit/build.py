@@ -337,7 +337,13 @@ def _without_credentials(entry: EntryPoint, app: App) -> EntryPoint:
 
 
 def prepare(plan: Plan, root: Path, options: GenerateOptions) -> Generation:
-    """Check the plan and the options, detect entry points, merge requirements."""
+    """Check the plan and the options, detect entry points, merge requirements.
+
+    Raises :class:`~depsplit.errors.UsageError` on the first problem found, in this
+    order: the project name, the groups (:func:`_group_of_apps`), ``--replicas``, the
+    Kubernetes workloads and schedules, then group by group in name order its image
+    name, its apps' paths, its requirements and the files its image would copy
+    (:func:`_group_build`)."""
     label = options.root_label if options.root_label is not None else Path(root).resolve().name
     project = options.project_name if options.project_name is not None else project_name(label)
     if not _PROJECT.fullmatch(project):
@@ -346,7 +352,36 @@ def prepare(plan: Plan, root: Path, options: GenerateOptions) -> Generation:
             "starting with a letter or digit"
         )
     known = {a.name for a in plan.apps}
-    seen: dict[str, str] = {}
+    group_of = _group_of_apps(plan, known)
+    _check_replicas(options.replicas, group_of)
+    declared = _declared_workloads(options.kubernetes, group_of)
+    entries = {
+        name: _without_credentials(entrypoints.detect(Path(root), plan.app(name)), plan.app(name))
+        for name in sorted(group_of)
+    }
+    http_apps = sorted(n for n, e in entries.items() if e.http)
+    host_ports = assign_host_ports(http_apps, options.previous_ports)
+
+    builds = []
+    repositories: dict[str, str] = {}
+    scan = _CredentialScan(plan, root)
+    for group in sorted(plan.groups, key=lambda g: g.name):
+        image = _group_image(group, options, repositories)
+        apps = [
+            _app_build(plan.app(name), entries[name], host_ports, options.replicas, declared)
+            for name in sorted(group.apps)
+        ]
+        builds.append(_group_build(plan, group, image, apps, scan))
+    ungrouped = tuple(sorted(known - set(group_of)))
+    return Generation(plan, options, label, project, tuple(builds), ungrouped)
+
+
+def _group_of_apps(plan: Plan, known: set[str]) -> dict[str, str]:
+    """``{app: its group}`` for every app in the plan's groups, in the plan's order, after
+    checking every group (in the plan's order): its Python is ``X.Y``, it has apps, they
+    are ``known`` (the plan's apps) and in no earlier group; then that no two groups share
+    a name. Raises :class:`~depsplit.errors.UsageError` on the first problem."""
+    group_of: dict[str, str] = {}
     for group in plan.groups:
         if not _PYTHON.fullmatch(group.python):
             raise UsageError(f"group {group.name!r}: Python {group.python!r} is not X.Y")
@@ -355,18 +390,31 @@ def prepare(plan: Plan, root: Path, options: GenerateOptions) -> Generation:
         for name in group.apps:
             if name not in known:
                 raise UsageError(f"group {group.name!r} names an unknown app {name!r}")
-            if name in seen:
-                raise UsageError(f"app {name!r} is in groups {seen[name]!r} and {group.name!r}")
-            seen[name] = group.name
+            if name in group_of:
+                raise UsageError(f"app {name!r} is in groups {group_of[name]!r} and {group.name!r}")
+            group_of[name] = group.name
     if len({g.name for g in plan.groups}) != len(plan.groups):
         raise UsageError("two groups have the same name")
-    for name, count in options.replicas.items():
-        if name not in seen:
+    return group_of
+
+
+def _check_replicas(replicas: Mapping[str, int], group_of: Mapping[str, str]) -> None:
+    """Raises :class:`~depsplit.errors.UsageError` for the first ``--replicas`` entry (in
+    its order) naming an app in no group, or asking for fewer than one replica."""
+    for name, count in replicas.items():
+        if name not in group_of:
             raise UsageError(f"--replicas {name}={count}: no app {name!r} in the plan's groups")
         if count < 1:
             raise UsageError(f"--replicas {name}={count}: give at least 1")
 
-    k8s = options.kubernetes
+
+def _declared_workloads(
+    k8s: KubernetesOptions | None, group_of: Mapping[str, str]
+) -> dict[str, str]:
+    """``{app: "worker" | "job"}``: the configuration's ``workloads``, and ``job`` for
+    every app with a schedule (``{}`` without ``--kubernetes``). Raises
+    :class:`~depsplit.errors.UsageError` when a scheduled app is declared a worker, or an
+    entry names an app in no group or a kind other than :data:`WORKER` and :data:`JOB`."""
     declared = dict(k8s.workloads) if k8s else {}
     for name in k8s.schedules if k8s else ():
         if declared.setdefault(name, JOB) != JOB:
@@ -374,111 +422,137 @@ def prepare(plan: Plan, root: Path, options: GenerateOptions) -> Generation:
                 f"schedules: {name} has a schedule, but workloads says {declared[name]!r}"
             )
     for name, kind in declared.items():
-        if name not in seen:
+        if name not in group_of:
             raise UsageError(f"workloads: no app {name!r} in the plan's groups")
         if kind not in (WORKER, JOB):
             raise UsageError(f"workloads: {name} = {kind!r}: give {WORKER!r} or {JOB!r}")
-    entries = {
-        name: _without_credentials(entrypoints.detect(Path(root), plan.app(name)), plan.app(name))
-        for name in sorted(seen)
-    }
-    http_apps = sorted(n for n, e in entries.items() if e.http)
-    host_ports = assign_host_ports(http_apps, options.previous_ports)
+    return declared
 
-    builds = []
-    repositories: dict[str, str] = {}
-    by_path = _AppsByPath(plan.apps)
-    real_root = Path(os.path.realpath(root))
-    scanned: dict[str, bool] = {}
-    own_files: dict[str, tuple[list[str], set[str]]] = {}
 
-    def secret(rel: str) -> bool:
-        found = scanned.get(rel)
+def _group_image(group: Group, options: GenerateOptions, repositories: dict[str, str]) -> str:
+    """The image reference of ``group``'s image; records its repository name in
+    ``repositories`` (``{repository: group}``, the groups done so before). Raises
+    :class:`~depsplit.errors.UsageError` when an earlier group has the same repository."""
+    repository = repository_name(group.name)
+    if repository in repositories:
+        raise UsageError(
+            f"groups {repositories[repository]!r} and {group.name!r} would get the same "
+            f"image name {repository!r}: rename one of them ([tool.depsplit.groups])"
+        )
+    repositories[repository] = group.name
+    return image_reference(
+        repository, registry=options.registry, namespace=options.namespace, tag=options.tag
+    )
+
+
+def _app_build(
+    app: App,
+    entry: EntryPoint,
+    host_ports: Mapping[str, int],
+    replicas: Mapping[str, int],
+    declared: Mapping[str, str],
+) -> AppBuild:
+    """How ``app`` runs in its group's image. Raises :class:`~depsplit.errors.UsageError`
+    when its path is unsafe to copy (:func:`_check_path`)."""
+    _check_path(app.name, app.path, "its path")
+    return AppBuild(
+        app=app,
+        entry=entry,
+        workdir=_workdir(app.path),
+        host_port=host_ports.get(app.name),
+        replicas=replicas.get(app.name, 1),
+        kind=workload_kind(app, entry, declared),
+    )
+
+
+def _group_build(
+    plan: Plan, group: Group, image: str, apps: list[AppBuild], scan: _CredentialScan
+) -> GroupBuild:
+    """What goes into ``group``'s image: its requirements (with the servers its apps'
+    entry points need), its local path dependencies, and the apps' directories and the
+    files they include, less the dependency files holding credentials in what the image
+    copies (which its ``.dockerignore`` leaves out). Raises
+    :class:`~depsplit.errors.UsageError` when a local path or an included file is unsafe to
+    copy, or a file holding credentials cannot be written in a ``.dockerignore``."""
+    reqs = lock.merge(plan, group)
+    servers: dict[str, list[str]] = {}
+    for a in apps:
+        if a.entry.server_package:
+            servers.setdefault(a.entry.server_package, []).append(a.app.name)
+    reqs = lock.with_servers(reqs, servers)
+    for path in reqs.local_paths:
+        _check_path(group.name, path, "local path dependency")
+    dirs = sorted({a.app.path for a in apps})
+    held = set(dirs)
+    included = sorted(
+        {
+            src
+            for a in apps
+            for src in a.app.sources
+            if not src.startswith("/") and not _under(src, held)
+        }
+    )
+    for src in included:
+        _check_path(group.name, src, "included file")
+    secrets = scan.secrets_under({*dirs, *included, *reqs.local_paths})
+    for path in sorted(secrets):
+        # Left out by the .dockerignore only (never copied): any name it can hold.
+        reason = unwritable_pattern_reason(path)
+        if reason is not None:
+            raise UsageError(
+                f"cannot generate an image for app {group.name!r}: dependency file "
+                f"holding credentials {path!r}: {reason}"
+            )
+    # A COPY of a file the .dockerignore leaves out would fail the build.
+    included = [f for f in included if f not in secrets]
+    local = set(reqs.local_paths)
+    copies = [d for d in dirs if not _under(d, local)]
+    copies += [f for f in included if not _under(f, local)]
+    return GroupBuild(
+        group=group,
+        image=image,
+        apps=tuple(apps),
+        requirements=reqs,
+        local_paths=reqs.local_paths,
+        copies=tuple(sorted(set(copies), key=lambda p: (posixpath.dirname(p), p))),
+        secret_files=tuple(sorted(secrets)),
+    )
+
+
+class _CredentialScan:
+    """The dependency files holding credentials in what an image copies, for one
+    generation: each app's dependency files are listed, and each file read, at most once
+    however many groups' images copy them."""
+
+    def __init__(self, plan: Plan, root: Path) -> None:
+        self.root = root
+        self.by_path = _AppsByPath(plan.apps)
+        self.real_root = Path(os.path.realpath(root))
+        self.scanned: dict[str, bool] = {}
+        """``{file: whether it holds credentials}``, for the files read so far."""
+        self.own_files: dict[str, tuple[list[str], set[str]]] = {}
+        """``{app: (its dependency files, those whose credentials were redacted)}``."""
+
+    def _holds_credentials(self, rel: str) -> bool:
+        found = self.scanned.get(rel)
         if found is None:
-            found = scanned[rel] = holds_credentials(real_root, rel)
+            found = self.scanned[rel] = holds_credentials(self.real_root, rel)
         return found
 
-    for group in sorted(plan.groups, key=lambda g: g.name):
-        repository = repository_name(group.name)
-        if repository in repositories:
-            raise UsageError(
-                f"groups {repositories[repository]!r} and {group.name!r} would get the same "
-                f"image name {repository!r}: rename one of them ([tool.depsplit.groups])"
-            )
-        repositories[repository] = group.name
-        image = image_reference(
-            repository, registry=options.registry, namespace=options.namespace, tag=options.tag
-        )
-        apps = []
-        for name in sorted(group.apps):
-            app = plan.app(name)
-            _check_path(name, app.path, "its path")
-            apps.append(
-                AppBuild(
-                    app=app,
-                    entry=entries[name],
-                    workdir=_workdir(app.path),
-                    host_port=host_ports.get(name),
-                    replicas=options.replicas.get(name, 1),
-                    kind=workload_kind(app, entries[name], declared),
-                )
-            )
-        reqs = lock.merge(plan, group)
-        servers: dict[str, list[str]] = {}
-        for a in apps:
-            if a.entry.server_package:
-                servers.setdefault(a.entry.server_package, []).append(a.app.name)
-        reqs = lock.with_servers(reqs, servers)
-        for path in reqs.local_paths:
-            _check_path(group.name, path, "local path dependency")
-        dirs = sorted({a.app.path for a in apps})
-        held = set(dirs)
-        included = sorted(
-            {
-                src
-                for a in apps
-                for src in a.app.sources
-                if not src.startswith("/") and not _under(src, held)
-            }
-        )
-        for src in included:
-            _check_path(group.name, src, "included file")
-        context = {*dirs, *included, *reqs.local_paths}
+    def secrets_under(self, context: set[str]) -> set[str]:
+        """The dependency files under ``context`` (root-relative paths the image copies)
+        of every app whose directory is under it (a nested app of another group too) that
+        had credentials redacted when read or hold a URL with credentials
+        (:func:`holds_credentials`)."""
         secrets: set[str] = set()
-        # Every app whose directory the image copies (a nested app of another group too).
-        for other in by_path.under(context):
-            found = own_files.get(other.name)
+        for other in self.by_path.under(context):
+            found = self.own_files.get(other.name)
             if found is None:
-                found = own_files[other.name] = (
-                    dependency_files(Path(root), other),
+                found = self.own_files[other.name] = (
+                    dependency_files(Path(self.root), other),
                     credential_files(other),
                 )
             files, redacted = found
             secrets.update(f for f in redacted if _under(f, context))
-            secrets.update(f for f in files if _under(f, context) and secret(f))
-        for path in sorted(secrets):
-            # Left out by the .dockerignore only (never copied): any name it can hold.
-            reason = unwritable_pattern_reason(path)
-            if reason is not None:
-                raise UsageError(
-                    f"cannot generate an image for app {group.name!r}: dependency file "
-                    f"holding credentials {path!r}: {reason}"
-                )
-        # A COPY of a file the .dockerignore leaves out would fail the build.
-        included = [f for f in included if f not in secrets]
-        local = set(reqs.local_paths)
-        copies = [d for d in dirs if not _under(d, local)]
-        copies += [f for f in included if not _under(f, local)]
-        builds.append(
-            GroupBuild(
-                group=group,
-                image=image,
-                apps=tuple(apps),
-                requirements=reqs,
-                local_paths=reqs.local_paths,
-                copies=tuple(sorted(set(copies), key=lambda p: (posixpath.dirname(p), p))),
-                secret_files=tuple(sorted(secrets)),
-            )
-        )
-    ungrouped = tuple(sorted(known - set(seen)))
-    return Generation(plan, options, label, project, tuple(builds), ungrouped)
+            secrets.update(f for f in files if _under(f, context) and self._holds_credentials(f))
+        return secrets
