@@ -195,11 +195,34 @@ def _python_option(ctx: click.Context, param: click.Parameter, value: str | None
         raise click.BadParameter(str(exc), ctx=ctx, param=param) from exc
 
 
+_Decorator = Callable[[Any], Any]
+
+
 def _common_options(func: _F) -> _F:
-    decorators = [
+    """``func`` (a command) with the arguments and options every command shares, in this
+    order (the order ``--help`` lists them in, within each of its sections): the PATH
+    argument and what is read (:func:`_input_options`), how much is printed
+    (:func:`_output_options`), how the analysis runs (:func:`_analysis_options`), and
+    the package index (:func:`_index_options`)."""
+    decorators = [*_input_options(), *_output_options(), *_analysis_options(), *_index_options()]
+    for decorator in reversed(decorators):
+        func = decorator(func)
+    return func
+
+
+def _input_options() -> list[_Decorator]:
+    """PATH (the analysed directory), the paths under it to skip, and whether input errors
+    fail the run."""
+    return [
         click.argument("path", default=".", type=click.Path(file_okay=False)),
         click.option("--exclude", multiple=True, metavar="GLOB", help="Skip paths matching GLOB."),
         click.option("--lenient", is_flag=True, help="Report input errors as warnings (exit 0)."),
+    ]
+
+
+def _output_options() -> list[_Decorator]:
+    """``-q`` and ``-v``: how much every command prints."""
+    return [
         click.option(
             "-q",
             "--quiet",
@@ -214,6 +237,13 @@ def _common_options(func: _F) -> _F:
             help="More detail: every conflict in full in the text report (not one summary "
             "per package); every file generate compared.",
         ),
+    ]
+
+
+def _analysis_options() -> list[_Decorator]:
+    """How the analysis reads includes and the configuration, the target interpreter and
+    platform, the search's time limit and the previous grouping to keep."""
+    return [
         click.option(
             "--allow-outside-root",
             is_flag=True,
@@ -246,6 +276,13 @@ def _common_options(func: _F) -> _F:
             type=click.Path(dir_okay=False, exists=True),
             help="A previous JSON report or depsplit-plan.json: keep apps in their groups.",
         ),
+    ]
+
+
+def _index_options() -> list[_Decorator]:
+    """Whether and how the package index is used: ``--transitive`` resolution, the index
+    facts, the index locations and the cache (the "Package index options" of ``--help``)."""
+    return [
         click.option(
             "--transitive",
             is_flag=True,
@@ -293,9 +330,6 @@ def _common_options(func: _F) -> _F:
             "(default: $DEPSPLIT_CACHE_DIR, else the user cache directory).",
         ),
     ]
-    for decorator in reversed(decorators):
-        func = decorator(func)
-    return func
 
 
 _ANALYSIS_PARAMS = frozenset(
