@@ -736,6 +736,13 @@ class _Http:
         sink: Callable[[], Any],
         validators: Validators | None = None,
     ) -> tuple[int, str, Any]:
+        """``(status, content type, body)`` of ``url`` over HTTP(S), as :meth:`get` says,
+        the body in a new ``sink()`` (a ``bytearray`` or a binary file the caller closes).
+        Up to ``retries`` more attempts after a network error or a status of
+        :data:`_RETRY_STATUS`, with exponential backoff, all within one deadline (the
+        deadline of this thread's request, :data:`_request`, while it runs). Raises
+        :class:`DeadlineExceeded` when the deadline passes, :class:`NetworkError` when
+        every attempt failed (with the last reason), and what :meth:`_attempt` raises."""
         attempts = max(0, self.config.retries) + 1
         last = ""
         deadline = _Deadline(self.config.deadline)
@@ -749,66 +756,15 @@ class _Http:
                     time.sleep(pause)
                 if deadline.passed():
                     break
-                request = urllib.request.Request(url, headers={"User-Agent": USER_AGENT})
-                if accept:
-                    request.add_header("Accept", accept)
-                if validators is not None:
-                    if validators.get("etag"):
-                        request.add_header("If-None-Match", validators["etag"])
-                    if validators.get("last_modified"):
-                        request.add_header("If-Modified-Since", validators["last_modified"])
-                authorization = self._authorization(url)
-                if authorization:
-                    # Unredirected: urllib does not copy it to the target of a redirect.
-                    request.add_unredirected_header("Authorization", authorization)
-                body = sink()
-                kept = False
-                try:
-                    timeout = max(0.001, min(self.config.timeout, deadline.remaining()))
-                    with self._opener.open(request, timeout=timeout) as response:
-                        _read_body(response, body, limit, url, package, index)
-                        if deadline.passed():
-                            break  # the watchdog's shutdown can look like the end
-                        kept = True
-                        if validators is not None:  # this answer's own, if any
-                            validators.clear()
-                            _validators(response.headers, validators)
-                        return 200, response.headers.get_content_type(), body
-                except urllib.error.HTTPError as exc:
-                    code = exc.code
-                    if code == 304 and validators is not None:
-                        _validators(exc.headers, validators)
-                    exc.close()
-                    if code == 304 and validators is not None:
-                        return 304, "", sink()
-                    if code in (404, 410):
-                        if validators is not None:
-                            validators.clear()
-                        return 404, "", sink()
-                    if code in (401, 403):
-                        raise IndexError_(
-                            package, index, f"access denied (HTTP {code}) for {redact_url(url)}"
-                        ) from None
-                    if code in _RETRY_STATUS:
-                        last = f"HTTP {code}"
-                        continue
-                    raise IndexError_(
-                        package, index, f"HTTP {code} for {redact_url(url)}"
-                    ) from None
-                except (
-                    urllib.error.URLError,
-                    TimeoutError,
-                    OSError,
-                    http.client.HTTPException,
-                ) as e:
-                    if deadline.passed():
-                        break
-                    reason = getattr(e, "reason", e)
-                    last = redact_text(f"{type(e).__name__}: {reason}")
-                    continue
-                finally:
-                    if not kept and not isinstance(body, bytearray):
-                        body.close()
+                request = self._new_request(url, accept, validators)
+                answer = self._attempt(
+                    request, deadline, url, package, index, limit, sink, validators
+                )
+                if answer is None:
+                    break  # the deadline passed
+                if not isinstance(answer, str):
+                    return answer
+                last = answer
         finally:
             deadline.cancel()
             _request.deadline = None
@@ -824,6 +780,105 @@ class _Http:
             index,
             f"cannot fetch {redact_url(url)}: {last} (after {attempts} attempts)",
         )
+
+    def _new_request(
+        self, url: str, accept: str | None, validators: Validators | None
+    ) -> urllib.request.Request:
+        """A GET of ``url`` with depsplit's ``User-Agent``, ``accept`` as ``Accept``,
+        conditional on ``validators`` (those it holds), and the host's credentials as an
+        ``Authorization`` urllib does not send on to a redirect's target."""
+        request = urllib.request.Request(url, headers={"User-Agent": USER_AGENT})
+        if accept:
+            request.add_header("Accept", accept)
+        if validators is not None:
+            if validators.get("etag"):
+                request.add_header("If-None-Match", validators["etag"])
+            if validators.get("last_modified"):
+                request.add_header("If-Modified-Since", validators["last_modified"])
+        authorization = self._authorization(url)
+        if authorization:
+            # Unredirected: urllib does not copy it to the target of a redirect.
+            request.add_unredirected_header("Authorization", authorization)
+        return request
+
+    def _attempt(
+        self,
+        request: urllib.request.Request,
+        deadline: _Deadline,
+        url: str,
+        package: str,
+        index: str,
+        limit: _Limit,
+        sink: Callable[[], Any],
+        validators: Validators | None,
+    ) -> tuple[int, str, Any] | str | None:
+        """One attempt at ``request``: the answer (200 with the body read into a new
+        ``sink()`` and the answer's validators put in ``validators``, or what
+        :func:`_http_error_answer` gives for an HTTP error), why to try again (a status of
+        :data:`_RETRY_STATUS`, or a network error, redacted), or ``None`` when the
+        deadline passed during it. Raises :class:`ResponseTooLarge` for a body over
+        ``limit`` and :class:`IndexError_` for an HTTP error not worth retrying. A body
+        the answer does not return is closed (a file)."""
+        body = sink()
+        kept = False
+        try:
+            timeout = max(0.001, min(self.config.timeout, deadline.remaining()))
+            with self._opener.open(request, timeout=timeout) as response:
+                _read_body(response, body, limit, url, package, index)
+                if deadline.passed():
+                    return None  # the watchdog's shutdown can look like the end
+                kept = True
+                if validators is not None:  # this answer's own, if any
+                    validators.clear()
+                    _validators(response.headers, validators)
+                return 200, response.headers.get_content_type(), body
+        except urllib.error.HTTPError as exc:
+            return _http_error_answer(exc, url, package, index, sink, validators)
+        except (
+            urllib.error.URLError,
+            TimeoutError,
+            OSError,
+            http.client.HTTPException,
+        ) as e:
+            if deadline.passed():
+                return None
+            reason = getattr(e, "reason", e)
+            return redact_text(f"{type(e).__name__}: {reason}")
+        finally:
+            if not kept and not isinstance(body, bytearray):
+                body.close()
+
+
+def _http_error_answer(
+    exc: urllib.error.HTTPError,
+    url: str,
+    package: str,
+    index: str,
+    sink: Callable[[], Any],
+    validators: Validators | None,
+) -> tuple[int, str, Any] | str:
+    """What an HTTP error status means (``exc`` is closed): 304 (conditional requests
+    only) with the answer's validators put in ``validators``, or 404 (for 404 and 410,
+    ``validators`` emptied), each with an empty ``sink()``; ``"HTTP <code>"`` for a status
+    worth retrying (:data:`_RETRY_STATUS`). Raises :class:`IndexError_` for access denied
+    (401, 403) and any other status."""
+    code = exc.code
+    if code == 304 and validators is not None:
+        _validators(exc.headers, validators)
+    exc.close()
+    if code == 304 and validators is not None:
+        return 304, "", sink()
+    if code in (404, 410):
+        if validators is not None:
+            validators.clear()
+        return 404, "", sink()
+    if code in (401, 403):
+        raise IndexError_(
+            package, index, f"access denied (HTTP {code}) for {redact_url(url)}"
+        ) from None
+    if code in _RETRY_STATUS:
+        return f"HTTP {code}"
+    raise IndexError_(package, index, f"HTTP {code} for {redact_url(url)}") from None
 
 
 def _validators(headers: Any, into: Validators) -> None:
