@@ -92,12 +92,42 @@ def solve(
     """
     started = time.perf_counter()
     verifier = _Verifier(check, time.monotonic() + max(0.0, time_limit))
+    build = _model_builder(
+        apps,
+        conflicts,
+        products=products,
+        cliques=cliques,
+        classes=classes,
+        together=together,
+        apart=apart,
+        capacity=max_apps_per_group,
+        fixed=fixed,
+        previous=previous,
+    )
+    result, rounds = _solve_rounds(build, verifier)
+    return _solution(result, rounds, time.perf_counter() - started)
+
+
+def _model_builder(
+    apps: Sequence[str],
+    conflicts: Iterable[Collection[str]],
+    *,
+    products: Iterable[Sequence[Collection[str]]],
+    cliques: Iterable[Sequence[Collection[str]]],
+    classes: Mapping[str, Hashable] | None,
+    together: Sequence[Collection[str]],
+    apart: Sequence[Collection[str]],
+    capacity: int | None,
+    fixed: Mapping[str, str] | None,
+    previous: Mapping[str, str] | None,
+) -> Callable[[Sequence[frozenset[str]]], Model]:
+    """A function building the :class:`Model` of :func:`solve`'s arguments with more plain
+    conflicts (those the verifier found since). The iterables are read once, here."""
     plain = list(conflicts)
     sided = [tuple(tuple(side) for side in p) for p in products]
     lists = [tuple(tuple(side) for side in c) for c in cliques]
-    added: list[frozenset[str]] = []
 
-    def build() -> Model:
+    def build(added: Sequence[frozenset[str]]) -> Model:
         return Model.build(
             apps,
             [*plain, *added],
@@ -106,12 +136,25 @@ def solve(
             classes=classes,
             together=together,
             apart=apart,
-            capacity=max_apps_per_group,
+            capacity=capacity,
             fixed=fixed or {},
             previous=previous or {},
         )
 
-    model = build()
+    return build
+
+
+def _solve_rounds(
+    build: Callable[[Sequence[frozenset[str]]], Model], verifier: _Verifier
+) -> tuple[RoundResult, int]:
+    """The last round's result and the number of rounds: solve the model ``build([])``
+    gives; while ``verifier`` (with a check) finds groups that fail, learn their failures
+    and solve again. A failure inside a node merged from products rebuilds the model with
+    every such failure so far as a plain conflict; others are added to the model as they
+    are. After :data:`MAX_CHECK_ROUNDS` rounds every unit gets a group of its own; a unit
+    failing alone raises (:meth:`Model.add_conflict`)."""
+    added: list[frozenset[str]] = []
+    model = build(added)
     rounds = 0
     result: RoundResult | None = None
     while True:
@@ -120,7 +163,7 @@ def solve(
             result = model.one_group_per_unit(result)
         else:
             result = model.solve(verifier.deadline)
-        if check is None:
+        if verifier.check is None:
             break
         failures = verifier.failures(result.groups)
         if not failures:
@@ -129,7 +172,7 @@ def solve(
             # A failure inside a node merged from products: add it as a plain conflict,
             # which keeps its apps' classes apart from now on, and rebuild.
             added.extend(failures)
-            model = build()
+            model = build(added)
             continue
         if rounds > MAX_CHECK_ROUNDS:
             # Even units alone fail: add_conflict raises for a failure inside one unit.
@@ -138,7 +181,7 @@ def solve(
             raise AssertionError("unreachable: a unit's own failure raises")  # pragma: no cover
         for bad in failures:
             model.add_conflict(bad)
-    return _solution(result, rounds, time.perf_counter() - started)
+    return result, rounds
 
 
 class _Verifier:
