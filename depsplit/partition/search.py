@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import contextlib
-import heapq
 import math
 import time
 from collections.abc import Callable, Sequence
+from heapq import heappop, heappush
 from typing import Literal
 
 from depsplit.partition.bitsets import bit_indices, bitset_of
@@ -248,31 +248,78 @@ def colour_component(
     are visited (each node loses each colour once per descent, however many neighbours hold
     it). The next node comes from a heap of (domain size, index) entries, stale ones skipped,
     rather than from a scan of every uncoloured node.
+
+    Returns ``("found", colour per node)``, ``("refuted", [])`` when no colouring with ``k``
+    colours exists, or ``("timeout", [])`` when ``deadline`` (``time.monotonic()``) passed
+    first (checked every 256 steps of the backtracking).
     """
-    n = len(comp.adj)
-    adj, hyper, weight, capacity = comp.adj, comp.hyper, comp.weight, comp.capacity
     if len(seed) > k:
         return "refuted", []
-    max_weight = max(weight, default=0)
-    everyone = (1 << n) - 1
-    domain = [(1 << k) - 1] * n  # per node: the colours it may take
-    size = [k] * n  # per node: domain's bit count
-    free = [everyone] * k  # per colour: the nodes that may take it (domain, transposed)
-    colour = [-1] * n
-    colour_members = [0] * k
-    colour_weight = [0] * k
-    trail: list[tuple[int, int]] = []  # (colour, the nodes that lost it)
-    heap = [(k, v) for v in range(n)]  # sorted, hence a heap
-    push = heapq.heappush
-    used = 0
-    uncoloured = everyone
-    seeding = 0  # seed members still to colour whose domains need no keeping (see below)
+    state = _Colouring(comp, k)
+    if not state.colour_seed(seed):
+        return "refuted", []
+    return _backtrack(state, deadline)
 
-    def forbid(lose: int, c: int) -> bool:
+
+class _Colouring:
+    """The state of one search for a colouring of a component with ``k`` colours, and its
+    moves (:func:`colour_component`): each node's colour (``-1``: uncoloured) and domain
+    (the colours it may still take, with its size), each colour's members, weight and
+    domain transposed (the nodes that may still take it), and the trail of the colours
+    removed from domains, by which :meth:`unassign` undoes :meth:`assign`."""
+
+    __slots__ = (
+        "adj",
+        "capacity",
+        "colour",
+        "colour_members",
+        "colour_weight",
+        "domain",
+        "free",
+        "heap",
+        "hyper",
+        "k",
+        "max_weight",
+        "n",
+        "seeding",
+        "size",
+        "trail",
+        "uncoloured",
+        "used",
+        "weight",
+    )
+
+    def __init__(self, comp: Component, k: int) -> None:
+        n = self.n = len(comp.adj)
+        self.adj, self.hyper, self.weight, self.capacity = (
+            comp.adj,
+            comp.hyper,
+            comp.weight,
+            comp.capacity,
+        )
+        self.k = k
+        self.max_weight = max(comp.weight, default=0)
+        everyone = (1 << n) - 1
+        self.domain = [(1 << k) - 1] * n  # per node: the colours it may take
+        self.size = [k] * n  # per node: domain's bit count
+        self.free = [everyone] * k  # per colour: the nodes that may take it (domain, transposed)
+        self.colour = [-1] * n
+        self.colour_members = [0] * k
+        self.colour_weight = [0] * k
+        self.trail: list[tuple[int, int]] = []  # (colour, the nodes that lost it)
+        self.heap = [(k, v) for v in range(n)]  # sorted, hence a heap
+        self.used = 0  # colours used: 0 … used - 1
+        self.uncoloured = everyone
+        self.seeding = 0  # seed members still to colour whose domains need no keeping
+
+    def forbid(self, lose: int, c: int) -> bool:
         """Remove colour ``c`` from the nodes of ``lose`` (all of them holding it); False
         when one is left with no colour."""
-        free[c] ^= lose
-        trail.append((c, lose))
+        self.free[c] ^= lose
+        self.trail.append((c, lose))
+        domain = self.domain
+        size = self.size
+        heap = self.heap
         cbit = 1 << c
         ok = True
         for u in bit_indices(lose):
@@ -280,47 +327,59 @@ def colour_component(
             s = size[u] - 1
             size[u] = s
             if s:
-                push(heap, (s, u))
+                heappush(heap, (s, u))
             else:
                 ok = False
         return ok
 
-    def assign(v: int, c: int) -> bool:
-        nonlocal used, uncoloured
+    def assign(self, v: int, c: int) -> bool:
+        """Colour ``v`` with ``c`` and forward-check: ``c`` leaves the domains of ``v``'s
+        uncoloured neighbours (but not those :attr:`seeding` holds), of a node that would
+        complete a hyperedge in ``c``, and of those no longer fitting under the capacity.
+        False when a domain is left empty; :meth:`unassign` undoes it either way."""
         bit = 1 << v
-        colour[v] = c
-        colour_members[c] |= bit
-        colour_weight[c] += weight[v]
-        uncoloured ^= bit
-        if c == used:
-            used += 1
-        lose = adj[v] & uncoloured & free[c] & ~seeding
-        if lose and not forbid(lose, c):
+        self.colour[v] = c
+        colour_members = self.colour_members
+        members = colour_members[c] = colour_members[c] | bit
+        self.colour_weight[c] += self.weight[v]
+        uncoloured = self.uncoloured = self.uncoloured ^ bit
+        if c == self.used:
+            self.used = c + 1
+        free = self.free
+        lose = self.adj[v] & uncoloured & free[c] & ~self.seeding
+        if lose and not self.forbid(lose, c):
             return False
-        members = colour_members[c]
-        for rest in hyper[v]:
+        for rest in self.hyper[v]:
             missing = rest & ~members
             # One member short of the whole hyperedge: that member may not take this colour.
             if (
                 missing & uncoloured
                 and not missing & (missing - 1)
                 and missing & free[c]
-                and not forbid(missing, c)
+                and not self.forbid(missing, c)
             ):
                 return False
+        capacity = self.capacity
         if capacity is not None:
-            room = capacity - colour_weight[c]
-            if room < max_weight:
+            room = capacity - self.colour_weight[c]
+            if room < self.max_weight:
+                weight = self.weight
                 lose = 0
                 for u in bit_indices(uncoloured & free[c]):
                     if weight[u] > room:
                         lose |= 1 << u
-                if lose and not forbid(lose, c):
+                if lose and not self.forbid(lose, c):
                     return False
         return True
 
-    def unassign(v: int, c: int, mark: int, used_before: int) -> None:
-        nonlocal used, uncoloured
+    def unassign(self, v: int, c: int, mark: int, used_before: int) -> None:
+        """Undo :meth:`assign` of ``c`` to ``v``: give back the colours the trail holds past
+        ``mark`` (its length before), uncolour ``v``, and restore the colours used."""
+        trail = self.trail
+        free = self.free
+        domain = self.domain
+        size = self.size
+        heap = self.heap
         while len(trail) > mark:
             lost, back = trail.pop()
             free[lost] |= back
@@ -328,51 +387,77 @@ def colour_component(
             for u in bit_indices(back):
                 domain[u] |= cbit
                 size[u] += 1
-                push(heap, (size[u], u))
+                heappush(heap, (size[u], u))
         bit = 1 << v
-        colour[v] = -1
-        colour_members[c] ^= bit
-        colour_weight[c] -= weight[v]
-        uncoloured |= bit
-        push(heap, (size[v], v))
-        used = used_before
+        self.colour[v] = -1
+        self.colour_members[c] ^= bit
+        self.colour_weight[c] -= self.weight[v]
+        self.uncoloured |= bit
+        heappush(heap, (size[v], v))
+        self.used = used_before
 
-    def select() -> int:
-        # The uncoloured node with the fewest colours left, the lowest index among those:
-        # the heap's first entry that is current (its node uncoloured, its size the node's).
+    def select(self) -> int:
+        """The uncoloured node with the fewest colours left, the lowest index among those
+        (``-1``: every node is coloured): the heap's first entry that is current (its node
+        uncoloured, its size the node's); stale entries before it are dropped."""
+        heap, colour, size = self.heap, self.colour, self.size
         while heap:
             s, v = heap[0]
             if colour[v] < 0 and size[v] == s:
                 return v
-            heapq.heappop(heap)
+            heappop(heap)
         return -1
 
-    def candidates(v: int) -> list[int]:
-        d = domain[v] & ((1 << used) - 1)
+    def candidates(self, v: int) -> list[int]:
+        """The colours to try on ``v``, in order: the used ones in its domain, then one
+        unused colour if any is left (unused colours are interchangeable)."""
+        used = self.used
+        d = self.domain[v] & ((1 << used) - 1)
         out = []
         while d:
             low = d & -d
             d ^= low
             out.append(low.bit_length() - 1)
-        if used < k:
+        if used < self.k:
             out.append(used)
         return out
 
-    # The seed's own members are coloured next, each with its colour whatever its domain;
-    # with pairs alone they can lose no more colours to each other than the clique has
-    # members before them (fewer than k), so their domains need no keeping meanwhile: on a
-    # clique of thousands of apps that is the difference between n and n² steps. Hyperedges
-    # and a capacity may empty a member's domain (a refutation), so then they are kept.
-    pending = bitset_of(list(seed), n) if not any(hyper) and capacity is None else 0
-    for c, v in enumerate(seed):
-        seeding = pending = pending & ~(1 << v)
-        if not assign(v, c):
-            return "refuted", []
-    seeding = 0
+    def colour_seed(self, seed: Sequence[int]) -> bool:
+        """Colour the members of ``seed`` (a clique of at most ``k`` nodes) 0, 1, … in
+        order, each with its colour whatever its domain; False when that empties a domain
+        (no colouring extends the seed's)."""
+        # With pairs alone the seed's members can lose no more colours to each other than
+        # the clique has members before them (fewer than k), so their domains need no
+        # keeping meanwhile: on a clique of thousands of apps that is the difference
+        # between n and n² steps. Hyperedges and a capacity may empty a member's domain (a
+        # refutation), so then they are kept.
+        pending = (
+            bitset_of(list(seed), self.n) if not any(self.hyper) and self.capacity is None else 0
+        )
+        for c, v in enumerate(seed):
+            self.seeding = pending = pending & ~(1 << v)
+            if not self.assign(v, c):
+                return False
+        self.seeding = 0
+        return True
+
+
+def _backtrack(state: _Colouring, deadline: float) -> tuple[_Status, list[int]]:
+    """Extend ``state``'s colouring to every node, as :func:`colour_component` says, by
+    depth-first search on an explicit stack of :class:`_Frame`: ``("found", colour per
+    node)``, ``("refuted", [])`` once every candidate colour failed, or ``("timeout", [])``
+    when ``deadline`` passed."""
+    assign, unassign, select, candidates = (
+        state.assign,
+        state.unassign,
+        state.select,
+        state.candidates,
+    )
+    trail = state.trail
     v = select()
     if v < 0:
-        return "found", colour
-    stack = [_Frame(v, candidates(v), len(trail), used)]
+        return "found", state.colour
+    stack = [_Frame(v, candidates(v), len(trail), state.used)]
     steps = 0
     while stack:
         f = stack[-1]
@@ -392,6 +477,6 @@ def colour_component(
             continue
         v = select()
         if v < 0:
-            return "found", colour
-        stack.append(_Frame(v, candidates(v), len(trail), used))
+            return "found", state.colour
+        stack.append(_Frame(v, candidates(v), len(trail), state.used))
     return "refuted", []
