@@ -587,6 +587,9 @@ def _watched(conn: http.client.HTTPConnection) -> None:
 
 
 class _WatchedHTTPConnection(http.client.HTTPConnection):
+    """A connection whose sockets the current request's deadline watches (:func:`_watched`),
+    the one it reads from included (after :meth:`connect`)."""
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         _watched(self)
@@ -598,16 +601,9 @@ class _WatchedHTTPConnection(http.client.HTTPConnection):
             deadline.track(self.sock)
 
 
-class _WatchedHTTPSConnection(http.client.HTTPSConnection):
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        _watched(self)
-
-    def connect(self) -> None:
-        super().connect()
-        deadline = getattr(self, "_depsplit_deadline", None)
-        if deadline is not None and self.sock is not None:
-            deadline.track(self.sock)
+class _WatchedHTTPSConnection(_WatchedHTTPConnection, http.client.HTTPSConnection):
+    """The same over TLS: :meth:`connect` runs ``HTTPSConnection``'s (the handshake) before
+    the TLS socket is watched."""
 
 
 class _HTTPHandler(urllib.request.HTTPHandler):
