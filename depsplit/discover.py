@@ -397,27 +397,41 @@ def app_names(paths: list[str], root_name: str) -> dict[str, str]:
     """
     parts = {p: (p.split("/") if p != "." else [root_name]) for p in paths}
     depth = dict.fromkeys(paths, 1)
+    # Each round names again only the paths that took one more parent; a text shared by
+    # many paths (copies of one tree) is sanitized once.
+    sanitized: dict[str, str] = {}
+
+    def name_of(p: str) -> str:
+        text = "-".join(parts[p][-depth[p] :])
+        found = sanitized.get(text)
+        if found is None:
+            found = sanitized[text] = sanitize(text) or "app"
+        return found
+
+    names = {p: name_of(p) for p in paths}
     while True:
-        names = {p: sanitize("-".join(parts[p][-depth[p] :])) or "app" for p in paths}
         by_name: dict[str, list[str]] = {}
         for p, n in names.items():
             by_name.setdefault(n, []).append(p)
-        grew = False
+        grown = []
         for clash in by_name.values():
             if len(clash) > 1:
                 for p in clash:
                     if depth[p] < len(parts[p]):
                         depth[p] += 1
-                        grew = True
-        if not grew:
+                        grown.append(p)
+        if not grown:
             break
+        for p in grown:
+            names[p] = name_of(p)
     result: dict[str, str] = {}
     used: set[str] = set()
+    given = set(names.values())
     for p in sorted(paths):
         name = names[p]
         if name in used:
             i = 2
-            while f"{name}-{i}" in used or f"{name}-{i}" in names.values():
+            while f"{name}-{i}" in used or f"{name}-{i}" in given:
                 i += 1
             name = f"{name}-{i}"
         used.add(name)
