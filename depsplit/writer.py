@@ -49,7 +49,6 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any, TypeVar
@@ -519,19 +518,37 @@ file open."""
 
 
 def _each(action: Callable[[_T], None], items: Sequence[_T]) -> None:
-    """``action`` on every item, up to :data:`SYNC_WORKERS` at once. Returns, or raises the
+    """``action`` on every item, up to :data:`SYNC_WORKERS` at once (each thread takes every
+    ``SYNC_WORKERS``-th item: no task per item to hand over). Returns, or raises the
     exception of the first item (in ``items``' order) whose action failed, only once no
     action runs any more; none starts after a failure is seen."""
     if len(items) < 2:
         for item in items:
             action(item)
         return
-    pool = ThreadPoolExecutor(min(SYNC_WORKERS, len(items)), thread_name_prefix="depsplit-write")
-    try:
-        for future in [pool.submit(action, item) for item in items]:
-            future.result()
-    finally:
-        pool.shutdown(wait=True, cancel_futures=True)
+    workers = min(SYNC_WORKERS, len(items))
+    failures: dict[int, BaseException] = {}
+
+    def share(first: int) -> None:
+        for index in range(first, len(items), workers):
+            if failures:
+                return
+            try:
+                action(items[index])
+            except BaseException as exc:  # raised in the calling thread, below
+                failures[index] = exc
+                return
+
+    threads = [
+        threading.Thread(target=share, args=(first,), name="depsplit-write")
+        for first in range(workers)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    if failures:
+        raise failures[min(failures)]
 
 
 def _error(path: Path, what: str, exc: OSError) -> OutputError:
