@@ -702,7 +702,6 @@ class _Transaction:
                     raise _error(self.outdir / directory, "create the directory", exc) from exc
                 check()
             _each(self._stage, [e for e in self.entries if e.op == "write"])
-            check()
             for entry in self.entries:
                 if entry.backup:
                     target = self.outdir / entry.path
@@ -745,6 +744,9 @@ class _Transaction:
         _each(_fsync_dir, sorted({(self.outdir / e.path).parent for e in self.entries}))
 
     def _stage(self, entry: _Entry) -> None:
+        """Write and fsync ``entry``'s temporary file; first, a signal received since is
+        raised (the staging threads stop at it, as one thread stopped between files)."""
+        self.signals.check()
         target = self.outdir / entry.path
         try:
             # 0o666 less the user's umask, as any tool that writes files the user owns

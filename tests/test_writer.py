@@ -281,3 +281,33 @@ def test_files_are_written_with_the_user_s_umask(tmp_path: Path) -> None:
     assert modes["Dockerfile"] == 0o644
     assert modes["compose.yaml"] == 0o644
     assert private == 0o600
+
+
+def test_a_signal_during_staging_stops_it_and_keeps_the_previous_output(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """SIGTERM while hundreds of files are staged: the staging threads stop at the next
+    file each (not after staging them all), and the previous output stays as it was."""
+    import signal
+
+    from depsplit import writer
+
+    out = tmp_path / "out"
+    many = {f"g{i:03}/Dockerfile": f"FROM python:{i}\n" for i in range(300)}
+    write_tree(out, files(many))
+    before = snapshot(out)
+    staged = [0]
+    real = writer._Transaction._stage
+
+    def stage(self: writer._Transaction, entry: object) -> None:
+        real(self, entry)  # type: ignore[arg-type]
+        staged[0] += 1
+        if staged[0] == 3:
+            self.signals.received = signal.SIGTERM  # what the handler records
+
+    monkeypatch.setattr(writer._Transaction, "_stage", stage)
+    changed = files({name: text + "# v2\n" for name, text in many.items()})
+    with pytest.raises(OutputError, match="interrupted by SIGTERM: nothing was changed"):
+        write_tree(out, changed)
+    assert staged[0] < 3 + writer.SYNC_WORKERS
+    assert snapshot(out) == before
