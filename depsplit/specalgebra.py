@@ -112,16 +112,10 @@ def plain_pin(spec: SpecifierSet) -> Version | None:
     """The release of a set that is one plain ``==V`` (no wildcard, no local label):
     it admits V and V's local versions alone, so two of them pinning different releases
     never meet."""
-    if len(spec) != 1:
+    if len(spec) != 1 or next(iter(spec)).operator != "==":
         return None
-    (clause,) = spec
-    if clause.operator != "==" or clause.version.endswith(".*"):
-        return None
-    try:
-        version = Version(clause.version)
-    except InvalidVersion:
-        return None
-    return version if version.local is None else None
+    version = next(iter(exact_pins(spec)), None)
+    return version if version is not None and version.local is None else None
 
 
 def exact_pins(spec: SpecifierSet) -> set[Version]:

@@ -49,6 +49,6 @@ def own_conflicts(plan: Plan) -> dict[str, list[Conflict]]:
     (read in one pass over the conflicts of one app)."""
     out: dict[str, list[Conflict]] = {name: [] for name in plan.unsatisfiable}
     for c in of_one_app(plan.conflicts):
-        if len(c.apps) == 1 and c.apps[0] in out:
+        if c.apps[0] in out:
             out[c.apps[0]].append(c)
     return out
