@@ -386,18 +386,16 @@ class Model:
                 )
             return found
 
-        # A clique's sides, each opposed to all the others: the OR of the masks of the
-        # others, from running ORs before and after it (linear in the clique).
+        # A clique's sides, each opposed to all the others, hold disjoint classes (see
+        # _add_cliques), so disjoint nodes: the others' are the clique's less its own.
         in_cliques: dict[int, int] = {}
         for clique in self.cliques:
             masks = [mask_of(t) for t in clique]
-            after = [0] * (len(masks) + 1)
-            for i in range(len(masks) - 1, -1, -1):
-                after[i] = after[i + 1] | masks[i]
-            before = 0
-            for i, t in enumerate(clique):
-                in_cliques[t] = in_cliques.get(t, 0) | before | after[i + 1]
-                before |= masks[i]
+            every = 0
+            for mask in masks:
+                every |= mask
+            for t, mask in zip(clique, masks, strict=True):
+                in_cliques[t] = in_cliques.get(t, 0) | (every ^ mask)
         out = []
         for x in nodes:
             m = 0
