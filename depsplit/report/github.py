@@ -89,11 +89,15 @@ def _sides(conflicts: Sequence[Conflict], new_ids: AbstractSet[str] | None) -> l
                 side.messages[c.message] = None
             for j, o in enumerate(c.requirements):
                 if j != i:
-                    text = f"{o.app}: {requirement_text(o)} ({o.origin})"
-                    side.partners[(o.app, text, c.id)] = None
+                    side.partners[(o.app, _partner_text(o), c.id)] = None
     ordered = list(sides.values())
     ordered.sort(key=lambda s: not s.new)
     return ordered
+
+
+def _partner_text(r: ConflictRequirement) -> str:
+    """How an annotation names a line its own clashes with: ``app: requirement (origin)``."""
+    return f"{r.app}: {requirement_text(r)} ({r.origin})"
 
 
 LARGE_PACKAGE = 1000
@@ -130,8 +134,7 @@ def _package_sides(package: PackageConflict, detailed: int) -> list[_Side]:
                 others += [j for entry in in_sets[index] for j in entry if j != index]
                 for j in dict.fromkeys(others):
                     for o in package.sides[j].requirements:
-                        text = f"{o.app}: {requirement_text(o)} ({o.origin})"
-                        found.partners[(o.app, text, package.sides[j].id)] = None
+                        found.partners[(o.app, _partner_text(o), package.sides[j].id)] = None
                 found.conflicts = len(opposed[index]) + len(in_sets[index])
             out.append(found)
     return out
