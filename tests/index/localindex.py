@@ -232,6 +232,10 @@ class ServerState:
     """The ``?token=`` every ``/simple/`` request must carry (401 without it)."""
     answers: list[tuple[str, int, bool]] = field(default_factory=list)
     """(path, status, whether the request was conditional) of every answer."""
+    protocol: str = "HTTP/1.0"
+    """``HTTP/1.1``: connections are kept between requests (keep-alive)."""
+    peers: list[tuple[str, int]] = field(default_factory=list)
+    """The client address of every request: one per connection."""
 
 
 class _Handler(SimpleHTTPRequestHandler):
@@ -249,6 +253,7 @@ class _Handler(SimpleHTTPRequestHandler):
         state = self.state
         with state.lock:
             state.requests.append((self.path, self.headers.get("Accept", "")))
+            state.peers.append(self.client_address)
             for prefix, statuses in state.fail.items():
                 if self.path.startswith(prefix) and statuses:
                     status = statuses.pop(0)
@@ -297,7 +302,7 @@ class _Handler(SimpleHTTPRequestHandler):
 def serve(root: Path, state: ServerState | None = None) -> Iterator[tuple[str, ServerState]]:
     """Serve ``root`` on 127.0.0.1; yield ``(base URL, state)``; stop afterwards."""
     state = state or ServerState()
-    handler = type("Handler", (_Handler,), {"state": state})
+    handler = type("Handler", (_Handler,), {"state": state, "protocol_version": state.protocol})
 
     def make(*args: Any, **kwargs: Any) -> _Handler:
         return handler(*args, directory=str(root), **kwargs)  # type: ignore[no-any-return]

@@ -42,6 +42,30 @@ def test_html_index_over_http_uses_metadata_files_only(
     assert any(p.endswith(".whl.metadata") for p, _ in state.requests)
 
 
+@pytest.mark.parametrize("json", [False, True], ids=["html", "json"])
+def test_a_resolution_over_kept_connections_is_the_same(
+    world: LocalIndex, make_finder: MakeFinder, json: bool
+) -> None:
+    """HTTP/1.1: each fetching thread keeps its connection for its next request; the
+    answer is the one of a connection per request (HTTP/1.0)."""
+    pins = {}
+    for protocol in ("HTTP/1.0", "HTTP/1.1"):
+        with serve(world.root, ServerState(json=json, protocol=protocol)) as (base, state):
+            finder = make_finder(f"{base}/simple/", cache_dir=world.root / protocol)
+            res = resolve(FASTAPI, target=TARGET, python="3.12", finder=finder)
+            pins[protocol] = {k: (p.version, p.url) for k, p in res.pins.items()}
+        requests, connections = len(state.requests), len(set(state.peers))
+        if protocol == "HTTP/1.0":
+            assert connections == requests
+        else:
+            assert connections <= finder.config.workers < requests
+    # The same releases, from the same files (the URLs name each server's port).
+    assert [(k, v) for k, (v, _) in pins["HTTP/1.0"].items()] == [
+        (k, v) for k, (v, _) in pins["HTTP/1.1"].items()
+    ]
+    assert pins["HTTP/1.1"]["pydantic"][0] == "1.10.13"
+
+
 def test_json_index_pep_691(world: LocalIndex, make_finder: MakeFinder) -> None:
     with serve(world.root, ServerState(json=True)) as (base, state):
         finder = make_finder(f"{base}/simple")

@@ -40,6 +40,8 @@ class Hostile:
     def __init__(self, routes: dict[str, Route]) -> None:
         self.routes = routes
         self.requests: list[str] = []
+        self.peers: list[tuple[str, int]] = []
+        """The client address of each request: one per connection."""
         self.stop = threading.Event()
 
 
@@ -56,6 +58,7 @@ def hostile(routes: dict[str, Route]) -> Iterator[tuple[str, Hostile]]:
         def do_GET(self) -> None:
             path = self.path.split("?", 1)[0]
             state.requests.append(path)
+            state.peers.append(self.client_address)
             self.stop = state.stop
             route = state.routes.get(path)
             try:
@@ -270,3 +273,79 @@ def test_an_unwritable_cache_is_one_warning(
     ]
     assert warnings[0]["level"] == "warning"
     assert code == 0, out
+
+
+# -- connections kept between requests (HTTP/1.1 keep-alive)
+
+
+def page(name: str) -> bytes:
+    wheel = f"{name}-1.0-py3-none-any.whl"
+    return f'<html><body><a href="/files/{wheel}">{wheel}</a></body></html>'.encode()
+
+
+def wheels(f: Finder, name: str) -> list[str]:
+    return [x.filename for x in f.files(name)]
+
+
+def closing(data: bytes) -> Route:
+    """An answer with its length and no ``Connection: close``, after which the server
+    closes the connection all the same (as one does with an idle connection it drops)."""
+
+    def answer(h: BaseHTTPRequestHandler) -> None:
+        body(data)(h)
+        h.close_connection = True
+
+    return answer
+
+
+def test_requests_to_one_host_share_a_connection(tmp_path: Path) -> None:
+    routes = {f"/simple/{name}/": body(page(name)) for name in ("a", "b", "c")}
+    with hostile(routes) as (host, state), finder(tmp_path, host, workers=1) as f:
+        for name in ("a", "b", "c"):
+            assert wheels(f, name) == [f"{name}-1.0-py3-none-any.whl"]
+    assert state.requests == ["/simple/a/", "/simple/b/", "/simple/c/"]
+    assert len(set(state.peers)) == 1
+
+
+def test_a_kept_connection_the_server_closed_is_replaced_without_a_retry(
+    tmp_path: Path,
+) -> None:
+    """No retries allowed: the second request meets the connection the server closed, and
+    is sent again on a new one (not an attempt that failed)."""
+    routes = {f"/simple/{name}/": closing(page(name)) for name in ("a", "b")}
+    with hostile(routes) as (host, state), finder(tmp_path, host, workers=1, retries=0) as f:
+        assert wheels(f, "a") == ["a-1.0-py3-none-any.whl"]
+        time.sleep(0.1)  # the server's close reaches the client's kept socket
+        assert wheels(f, "b") == ["b-1.0-py3-none-any.whl"]
+    assert state.requests == ["/simple/a/", "/simple/b/"]
+    assert len(set(state.peers)) == 2
+
+
+def test_a_kept_connection_is_cut_off_at_the_deadline_of_its_new_request(
+    tmp_path: Path,
+) -> None:
+    routes = {"/simple/a/": body(page("a")), "/simple/b/": drip(HEAD)}
+    with hostile(routes) as (host, state), finder(tmp_path, host, workers=1, deadline=1.0) as f:
+        f.files("a")
+        started = time.monotonic()
+        with pytest.raises(DeadlineExceeded, match="/simple/b/"):
+            f.files("b")
+        took = time.monotonic() - started
+    assert took < 2.0, took
+    assert state.peers[0] == state.peers[1]  # b was asked over a's connection
+
+
+def test_an_answer_not_read_to_its_end_is_not_followed_on_its_connection(
+    tmp_path: Path,
+) -> None:
+    big = PAGE.encode() + b"<!--" + b"x" * (256 * KIB) + b"-->"
+    routes = {"/simple/big/": body(big), "/simple/a/": body(page("a"))}
+    with (
+        hostile(routes) as (host, state),
+        finder(tmp_path, host, workers=1, max_page_bytes=64 * KIB) as f,
+    ):
+        with pytest.raises(ResponseTooLarge):
+            f.files("big")
+        assert wheels(f, "a") == ["a-1.0-py3-none-any.whl"]
+    assert state.requests == ["/simple/big/", "/simple/a/"]
+    assert state.peers[0] != state.peers[1]
