@@ -1361,11 +1361,11 @@ class Finder:
         cached = None if local else self.cache.get_metadata(file.url, sha)
         if cached is not None:
             try:
-                meta = self._check(parse_metadata(cached, source=file.filename), file)
+                meta = parse_metadata(cached, source=file.filename)
             except ValueError:
                 pass  # a corrupt cache entry: fetch again
             else:
-                return meta if file.is_wheel else _static(cached, meta, file)
+                return self._accepted(meta, cached, file)
         if self.config.offline and not local:
             raise OfflineCacheMiss(
                 file.project,
@@ -1379,7 +1379,7 @@ class Finder:
                 time.sleep(self.config.backoff * (2 ** (attempt - 1)))
             try:
                 data = self._fetch_metadata(file, sha)
-                meta = self._check(parse_metadata(data, source=file.filename), file)
+                meta = parse_metadata(data, source=file.filename)
             except MetadataTooLarge as exc:
                 raise BadMetadataError(file.project, file.index, str(exc)) from None
             except (ValueError, zipfile.BadZipFile, KeyError) as exc:
@@ -1387,10 +1387,25 @@ class Finder:
                 continue
             if not local:
                 self.cache.put_metadata(file.url, data)
-            return meta if file.is_wheel else _static(data, meta, file)
+            return self._accepted(meta, data, file)
         raise BadMetadataError(
             file.project, file.index, f"bad metadata for {file.filename}: {problem}"
         )
+
+    @staticmethod
+    def _accepted(meta: DistMetadata, data: bytes, file: IndexFile) -> DistMetadata:
+        """``meta``, read from ``data``, as the metadata of ``file``: a
+        :class:`BadMetadataError` when it is another release's (``cffi-1.2.0-1.tar.gz``
+        says ``cffi 1.2.0``), which is what the file says every time — neither fetched
+        again nor retried, and cached like any metadata, so that a warm or ``--offline``
+        run skips that candidate as the first run did; for an sdist, :func:`_static`."""
+        try:
+            Finder._check(meta, file)
+        except ValueError as exc:
+            raise BadMetadataError(
+                file.project, file.index, f"bad metadata for {file.filename}: {exc}"
+            ) from None
+        return meta if file.is_wheel else _static(data, meta, file)
 
     def _fetch_metadata(self, file: IndexFile, sha: str | None) -> bytes:
         if file.metadata is not None:

@@ -53,10 +53,14 @@ class Dist:
     ``slow`` sleeps a minute."""
     pkg_info_requires: bool = True
     """List :attr:`requires` in the sdist's ``PKG-INFO`` too (old setuptools did not)."""
+    stated_version: str | None = None
+    """The version its metadata states when not :attr:`version` (``cffi-1.2.0-1.tar.gz``'s
+    ``PKG-INFO`` says ``1.2.0``)."""
 
 
 def metadata_text(d: Dist, version: str = "2.1") -> str:
-    lines = [f"Metadata-Version: {version}", f"Name: {d.name}", f"Version: {d.version}"]
+    stated = d.stated_version or d.version
+    lines = [f"Metadata-Version: {version}", f"Name: {d.name}", f"Version: {stated}"]
     lines += [f"Dynamic: {field}" for field in d.dynamic]
     if d.requires_python:
         lines.append(f"Requires-Python: {d.requires_python}")

@@ -156,6 +156,32 @@ def test_bad_metadata_is_retried_then_reported(world: LocalIndex, make_finder: M
     assert [p for p, _ in state.requests].count("/files/idna-3.6-py3-none-any.whl.metadata") == 2
 
 
+def test_metadata_of_another_release_is_read_once_and_skipped_offline_too(
+    tmp_path: Path, make_finder: MakeFinder
+) -> None:
+    """``cffi-1.2.0-1.tar.gz``'s ``PKG-INFO`` says ``cffi 1.2.0``: the release is skipped
+    (pip skips a candidate whose metadata does not match), its archive downloaded once
+    (what an intact file says is not retried), and the verdict is cached: a second run
+    asks nothing, and an ``--offline`` one skips it too instead of failing on a miss."""
+    from localindex import Dist, build_index
+
+    world = build_index(
+        tmp_path / "idx",
+        [
+            Dist("pkg", "1.0"),
+            Dist("pkg", "1.1", tags=(), sdist=True, sdist_metadata="2.2", stated_version="1.0.9"),
+        ],
+    )
+    archive = "/files/pkg-1.1.tar.gz"
+    runs = []
+    with serve(world.root) as (base, state):
+        for options in ({}, {}, {"offline": True}):
+            finder = make_finder(f"{base}/simple/", retries=2, **options)
+            res = resolve([req("pkg")], target=TARGET, python="3.12", finder=finder)
+            runs.append((res.pins["pkg"].version, [p for p, _ in state.requests].count(archive)))
+    assert runs == [("1.0", 1), ("1.0", 1), ("1.0", 1)]
+
+
 def test_offline_with_warm_cache_then_cold_cache(
     world: LocalIndex, make_finder: MakeFinder, tmp_path: Path
 ) -> None:
