@@ -26,12 +26,17 @@ def _recording(runs: list[tuple[int, str]], work: Callable[[], None]) -> list[Ca
 
 
 def _busy() -> None:
-    end = time.process_time() + 0.002
+    end = time.process_time() + 0.05
     while time.process_time() < end:
         pass
 
 
-def test_work_that_keeps_the_process_busy_stays_on_the_calling_thread() -> None:
+def test_work_that_keeps_the_process_busy_stays_on_the_calling_thread(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """0.6 s of work in all: were wall time (not waiting) counted, the rest would go to
+    the threads after 0.5 s."""
+    monkeypatch.setattr(closures, "WAIT_BEFORE_THREADS", 0.5)
     runs: list[tuple[int, str]] = []
     closures.together(_recording(runs, _busy))
     assert sorted(i for i, _ in runs) == list(range(12))
