@@ -405,6 +405,18 @@ def _specs(finder: Finder) -> dict[Hashable, tuple[SpecifierSet, set[Version], b
     return cast("dict[Hashable, tuple[SpecifierSet, set[Version], bool | None]]", found)
 
 
+_ADMITTED = "depsplit.index.resolve.admitted"
+
+
+def _admitted(finder: Finder) -> dict[Hashable, tuple[Version, ...]]:
+    """:meth:`_Provider._admitted`'s memo, shared by every resolution through ``finder``."""
+    found = finder.memo.get(_ADMITTED)
+    if found is None:
+        with finder.memo_lock:
+            found = finder.memo.setdefault(_ADMITTED, {})
+    return cast("dict[Hashable, tuple[Version, ...]]", found)
+
+
 class _Matches:
     """The candidates of one ``find_matches``, produced as the resolver asks for them (it
     rarely goes past the first few): a release is ranked only when it is reached. Iterable
@@ -549,6 +561,7 @@ class _Provider(resolvelib.AbstractProvider[_Req, _Cand, str]):
         self._satisfied: dict[tuple[_Req, Version], bool] = {}
         self._templates = _templates(finder, target, python)
         self._specs = _specs(finder)
+        self._admitted_memo = _admitted(finder)
         self._constraint_text = {k: str(v) for k, v in constraints.items()}
         self._empty: dict[str, tuple[str, SpecifierSet, bool]] = {}
         """Identifier → (key, specifier, single requirement) of its last empty match."""
@@ -680,7 +693,7 @@ class _Provider(resolvelib.AbstractProvider[_Req, _Cand, str]):
             return []
         first = min(reqs, key=lambda r: (len(r.chain), r.chain))
         spec, pins, prereleases = self._combined(first.key, reqs)
-        admitted = spec.filter(self.versions(first.key), prereleases=True)  # lazy too
+        admitted = self._admitted(first.key, spec)
         matches = _Matches(self._produce(first, spec, admitted, bad, pins, prereleases))
         head = matches.first()
         if head is None:
@@ -689,6 +702,18 @@ class _Provider(resolvelib.AbstractProvider[_Req, _Cand, str]):
         if head.release is not None:
             self.finder.prefetch_metadata(head.release.best)
         return matches.__iter__
+
+    def _admitted(self, key: str, spec: SpecifierSet) -> tuple[Version, ...]:
+        """The project's versions ``spec`` admits (pre-releases included), newest first:
+        memoized for every resolution through the finder, as :meth:`find_matches` asks
+        again and again for the same sets (a project's pages do not change during a run),
+        and filtering hundreds of versions each time was the resolver's largest cost."""
+        memo_key = (key, spec)
+        found = self._admitted_memo.get(memo_key)
+        if found is None:
+            found = tuple(spec.filter(self.versions(key), prereleases=True))
+            self._admitted_memo[memo_key] = found  # idempotent: a racing thread finds the same
+        return found
 
     def _combined(
         self, key: str, reqs: Sequence[_Req]
