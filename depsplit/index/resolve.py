@@ -396,25 +396,18 @@ def _templates(
 _SPECS = "depsplit.index.resolve.specifiers"
 
 
-def _specs(finder: Finder) -> dict[Hashable, tuple[SpecifierSet, set[Version], bool | None]]:
+_Combined = tuple[SpecifierSet, set[Version], bool | None, tuple[Version, ...]]
+"""A combined specifier, its exact pins, its ``prereleases`` and the versions it admits
+(:meth:`_Provider._combined`)."""
+
+
+def _specs(finder: Finder) -> dict[Hashable, _Combined]:
     """:meth:`_Provider._combined`'s memo, shared by every resolution through ``finder``."""
     found = finder.memo.get(_SPECS)
     if found is None:
         with finder.memo_lock:
             found = finder.memo.setdefault(_SPECS, {})
-    return cast("dict[Hashable, tuple[SpecifierSet, set[Version], bool | None]]", found)
-
-
-_ADMITTED = "depsplit.index.resolve.admitted"
-
-
-def _admitted(finder: Finder) -> dict[Hashable, tuple[Version, ...]]:
-    """:meth:`_Provider._admitted`'s memo, shared by every resolution through ``finder``."""
-    found = finder.memo.get(_ADMITTED)
-    if found is None:
-        with finder.memo_lock:
-            found = finder.memo.setdefault(_ADMITTED, {})
-    return cast("dict[Hashable, tuple[Version, ...]]", found)
+    return cast("dict[Hashable, _Combined]", found)
 
 
 class _Matches:
@@ -561,7 +554,6 @@ class _Provider(resolvelib.AbstractProvider[_Req, _Cand, str]):
         self._satisfied: dict[tuple[_Req, Version], bool] = {}
         self._templates = _templates(finder, target, python)
         self._specs = _specs(finder)
-        self._admitted_memo = _admitted(finder)
         self._constraint_text = {k: str(v) for k, v in constraints.items()}
         self._empty: dict[str, tuple[str, SpecifierSet, bool]] = {}
         """Identifier → (key, specifier, single requirement) of its last empty match."""
@@ -692,8 +684,7 @@ class _Provider(resolvelib.AbstractProvider[_Req, _Cand, str]):
             # project any more, so nothing is offered, as pip's factory answers.
             return []
         first = min(reqs, key=lambda r: (len(r.chain), r.chain))
-        spec, pins, prereleases = self._combined(first.key, reqs)
-        admitted = self._admitted(first.key, spec)
+        spec, pins, prereleases, admitted = self._combined(first.key, reqs)
         matches = _Matches(self._produce(first, spec, admitted, bad, pins, prereleases))
         head = matches.first()
         if head is None:
@@ -703,25 +694,13 @@ class _Provider(resolvelib.AbstractProvider[_Req, _Cand, str]):
             self.finder.prefetch_metadata(head.release.best)
         return matches.__iter__
 
-    def _admitted(self, key: str, spec: SpecifierSet) -> tuple[Version, ...]:
-        """The project's versions ``spec`` admits (pre-releases included), newest first:
-        memoized for every resolution through the finder, as :meth:`find_matches` asks
-        again and again for the same sets (a project's pages do not change during a run),
-        and filtering hundreds of versions each time was the resolver's largest cost."""
-        memo_key = (key, spec)
-        found = self._admitted_memo.get(memo_key)
-        if found is None:
-            found = tuple(spec.filter(self.versions(key), prereleases=True))
-            self._admitted_memo[memo_key] = found  # idempotent: a racing thread finds the same
-        return found
-
-    def _combined(
-        self, key: str, reqs: Sequence[_Req]
-    ) -> tuple[SpecifierSet, set[Version], bool | None]:
+    def _combined(self, key: str, reqs: Sequence[_Req]) -> _Combined:
         """The requirements' specifiers and the project's constraint as one specifier, its
-        exact pins and its ``prereleases``: memoized for every resolution through the
-        finder (by the specifiers' texts, in order), as the resolver asks again at each
-        round for the same sets."""
+        exact pins, its ``prereleases`` and the project's versions it admits (pre-releases
+        included, newest first): memoized for every resolution through the finder (by the
+        specifiers' texts, in order), as the resolver asks again at each round for the same
+        sets (filtering hundreds of versions at each call was its largest own cost; a
+        project's pages do not change during a run)."""
         constraint = self.constraints.get(key)
         memo_key = (
             key,
@@ -735,7 +714,8 @@ class _Provider(resolvelib.AbstractProvider[_Req, _Cand, str]):
                 spec &= r.specifier
             if constraint is not None:
                 spec &= constraint
-            found = (spec, exact_pins(spec), spec.prereleases)
+            admitted = tuple(spec.filter(self.versions(key), prereleases=True))
+            found = (spec, exact_pins(spec), spec.prereleases, admitted)
             self._specs[memo_key] = found
         return found
 
