@@ -163,22 +163,46 @@ def _relative(path: str) -> PurePosixPath:
     return pure
 
 
-def _check_inside(outdir: Path, rel: PurePosixPath, *, directory: bool = False) -> Path:
+def _check_inside(
+    outdir: Path,
+    rel: PurePosixPath,
+    *,
+    directory: bool = False,
+    checked: set[Path] | None = None,
+) -> Path:
     """The target path (a file, or a ``directory``), after making sure no existing
     component is a symlink or a non-directory (the write could otherwise land outside
-    ``outdir``)."""
+    ``outdir``). ``checked``: directories found fine by earlier calls of one pass (each
+    then looked at once, not once per file in it), added to."""
     current = outdir
-    for i, part in enumerate(rel.parts):
+    parts = rel.parts
+    for i, part in enumerate(parts):
         current = current / part
-        last = i == len(rel.parts) - 1
-        if current.is_symlink():
-            raise OutputError(f"refusing to write through the symlink {current}")
-        if current.exists():
-            if (not last or directory) and not current.is_dir():
+        as_directory = directory or i < len(parts) - 1
+        if as_directory and checked is not None and current in checked:
+            continue
+        try:
+            mode: int | None = os.lstat(current).st_mode
+        except (FileNotFoundError, NotADirectoryError):
+            mode = None  # missing: so is everything below it
+        if mode is not None:
+            if stat.S_ISLNK(mode):
+                raise OutputError(f"refusing to write through the symlink {current}")
+            if as_directory and not stat.S_ISDIR(mode):
                 raise OutputError(f"{current} is in the way: not a directory")
-            if last and not directory and not current.is_file():
+            if not as_directory and not stat.S_ISREG(mode):
                 raise OutputError(f"{current} is in the way: not a regular file")
-    return current
+        if as_directory and checked is not None:
+            checked.add(current)
+        if mode is None:
+            break
+    return outdir.joinpath(*parts)
+
+
+def _targets(outdir: Path, files: Mapping[str, str]) -> dict[str, Path]:
+    """:func:`_check_inside` of every path of ``files``, in path order."""
+    checked: set[Path] = set()
+    return {path: _check_inside(outdir, _relative(path), checked=checked) for path in sorted(files)}
 
 
 def _read(path: Path) -> str | None:
@@ -316,7 +340,7 @@ def write_tree(
     """Write ``files`` (``{relative POSIX path: text}``) into ``outdir``; see the module."""
     outdir = Path(outdir)
     _check_outdir(outdir)
-    targets = {path: _check_inside(outdir, _relative(path)) for path in sorted(files)}
+    targets = _targets(outdir, files)
     if check and not outdir.exists():
         return _write_tree(outdir, files, targets, force=force, check=check)
     with _Signals() as signals:
@@ -331,7 +355,7 @@ def write_tree(
                 notes = [] if check else _recover_locked(outdir, signals)
                 # Checked again under the lock: another run may have changed the tree.
                 _check_outdir(outdir)
-                targets = {path: _check_inside(outdir, _relative(path)) for path in sorted(files)}
+                targets = _targets(outdir, files)
                 report = _write_tree(
                     outdir, files, targets, force=force, check=check, signals=signals
                 )

@@ -8,7 +8,12 @@ import os
 import subprocess
 from pathlib import Path
 
+import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from depsplit.emit.compose import Flow, Node, dump
+from depsplit.emit.text import yaml_str
 
 HOSTILE = [
     "plain",
@@ -61,3 +66,19 @@ def test_hostile_strings_round_trip_through_compose(tmp_path: Path) -> None:
     escaped = [v.replace("$", "$$") for v in HOSTILE]
     assert services["s"]["command"] == escaped
     assert [services["s"]["labels"][f"l{i}"] for i in range(len(HOSTILE))] == escaped
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.one_of(
+        st.text(alphabet=st.characters(min_codepoint=0x20, max_codepoint=0x7E)),  # no escape
+        st.text(),
+    ),
+    st.booleans(),
+)
+def test_every_string_is_one_yaml_scalar_that_reads_back(text: str, interpolated: bool) -> None:
+    """What a YAML parser reads from the scalar is the string (``$`` doubled for Compose)."""
+    scalar = yaml_str(text, interpolated=interpolated)
+    assert "\n" not in scalar
+    read = yaml.safe_load(f"key: {scalar}\n")["key"]
+    assert read == (text.replace("$", "$$") if interpolated else text)

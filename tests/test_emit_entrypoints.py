@@ -92,3 +92,29 @@ def test_nothing_found_gives_a_todo_not_a_command(tmp_path: Path) -> None:
     assert not entry.http
     assert entry.todo is not None
     assert "'a'" in entry.todo
+
+
+def test_a_file_symlinked_out_of_the_root_is_not_read(tmp_path: Path) -> None:
+    outside = write(
+        tmp_path / "outside", {"main.py": "from fastapi import FastAPI\napp = FastAPI()\n"}
+    )
+    root = write(tmp_path / "repo", {"a/worker.py": 'if __name__ == "__main__":\n    pass\n'})
+    (root / "a" / "main.py").symlink_to(outside / "main.py")
+    (root / "a" / "Procfile").symlink_to(outside / "main.py")
+    entry = detect(root, app("a"))
+    assert entry.command == ("python", "worker.py")  # neither main.py nor the Procfile
+
+
+def test_a_file_symlinked_inside_the_root_is_read(tmp_path: Path) -> None:
+    root = write(tmp_path, {"shared/web.py": "from flask import Flask\nweb = Flask(__name__)\n"})
+    (root / "a").mkdir()
+    (root / "a" / "app.py").symlink_to(root / "shared" / "web.py")
+    entry = detect(root, app("a"))
+    assert entry.command == (*G, "app:web")
+
+
+def test_an_app_directory_reached_through_a_symlinked_root_is_read(tmp_path: Path) -> None:
+    real = write(tmp_path / "real", {"a/main.py": "from fastapi import FastAPI\napi = FastAPI()\n"})
+    (tmp_path / "link").symlink_to(real)
+    entry = detect(tmp_path / "link", app("a"))
+    assert entry.command == ("uvicorn", "main:api", *U)

@@ -146,8 +146,10 @@ def local_path(url: str) -> str | None:
 
 
 def _merge_specifiers(specs: list[str]) -> tuple[str, bool]:
-    """The AND of ``specs`` written canonically, and whether any version satisfies it."""
-    parts = [s for s in specs if s]
+    """The AND of ``specs`` written canonically, and whether any version satisfies it.
+    Each distinct text once: a group of thousands of apps repeats a few specifiers, and
+    the set (which drops equal clauses anyway) would parse every copy."""
+    parts = sorted({s for s in specs if s})
     if not parts:
         return "", True
     try:
@@ -182,7 +184,7 @@ def _line_as_written(
     sources = tuple((app, r.origin) for app, r in entries)
     name = reqs[0].name
     extras = _extras(reqs)
-    markers = {_normal_marker(r.marker) for r in reqs}
+    markers = {_normal_marker(m) for m in {r.marker for r in reqs}}
     marker = next(iter(markers)) if len(markers) == 1 else None
     notes: list[str] = []
     problem = pip_problem(f"x; {marker}") if marker else None

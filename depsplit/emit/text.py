@@ -44,6 +44,9 @@ def _is_unsafe(ch: str) -> bool:
 def yaml_str(text: str, *, interpolated: bool = True) -> str:
     """A YAML double-quoted scalar for ``text``, with ``$`` doubled for Compose's
     interpolation (``$$`` is a literal ``$``) unless not ``interpolated``."""
+    if text.isascii() and text.isprintable() and '"' not in text and "\\" not in text:
+        # Nothing to escape (the loop below would copy every character as it is).
+        return '"' + (text.replace("$", "$$") if interpolated else text) + '"'
     out = ['"']
     for ch in text.replace("$", "$$") if interpolated else text:
         code = ord(ch)
