@@ -9,6 +9,7 @@ import hashlib
 import html
 import io
 import json
+import random
 import tarfile
 import threading
 import time
@@ -53,6 +54,12 @@ class Dist:
     ``slow`` sleeps a minute."""
     pkg_info_requires: bool = True
     """List :attr:`requires` in the sdist's ``PKG-INFO`` too (old setuptools did not)."""
+    padding: int = 0
+    """Bytes of incompressible data stored in each wheel (a large wheel: range requests
+    then fetch part of it)."""
+    metadata_first: bool = False
+    """Put the ``.dist-info`` files at the start of the wheel, before the padding (the wheel
+    format recommends the end)."""
     stated_version: str | None = None
     """The version its metadata states when not :attr:`version` (``cffi-1.2.0-1.tar.gz``'s
     ``PKG-INFO`` says ``1.2.0``)."""
@@ -73,12 +80,16 @@ def wheel_bytes(d: Dist, tag: str) -> bytes:
     dist_info = f"{d.name.replace('-', '_')}-{d.version}.dist-info"
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w") as zf:
+        if d.padding and not d.metadata_first:
+            zf.writestr("padding.bin", random.Random(d.name).randbytes(d.padding))
         zf.writestr(f"{dist_info}/METADATA", metadata_text(d))
         zf.writestr(
             f"{dist_info}/WHEEL",
             f"Wheel-Version: 1.0\nGenerator: tests\nRoot-Is-Purelib: true\nTag: {tag}\n",
         )
         zf.writestr(f"{dist_info}/RECORD", "")
+        if d.padding and d.metadata_first:
+            zf.writestr("padding.bin", random.Random(d.name).randbytes(d.padding))
     return buf.getvalue()
 
 
@@ -240,6 +251,16 @@ class ServerState:
     """``HTTP/1.1``: connections are kept between requests (keep-alive)."""
     peers: list[tuple[str, int]] = field(default_factory=list)
     """The client address of every request: one per connection."""
+    ranges: bool = False
+    """Answer a ``Range: bytes=…`` request for a file with 206 and that part."""
+    content_range_shift: int = 0
+    """Added to the first byte the ``Content-Range`` of a 206 states (a broken server)."""
+    refuse_ranges: bool = False
+    """Answer every ``Range`` request with 416 (Range Not Satisfiable)."""
+    shift_suffix: bool = True
+    """Shift the ``Content-Range`` of a ``bytes=-N`` answer too (else only of the others)."""
+    ranged: list[tuple[str, str, int]] = field(default_factory=list)
+    """(path, Range header, bytes sent) of every request with a ``Range`` header."""
 
 
 class _Handler(SimpleHTTPRequestHandler):
@@ -289,6 +310,16 @@ class _Handler(SimpleHTTPRequestHandler):
             self.end_headers()
             return
         path = self.path.split("?", 1)[0]
+        wanted = self.headers.get("Range")
+        target = Path(self.translate_path(path))
+        if state.refuse_ranges and wanted and target.is_file():
+            self.send_response(416)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
+        if state.ranges and wanted and target.is_file():
+            self._send_range(target.read_bytes(), wanted)
+            return
         if state.json and path.endswith("/") and "json" in self.headers.get("Accept", ""):
             target = Path(self.translate_path(path)) / "index.json"
             if target.is_file():
@@ -300,6 +331,25 @@ class _Handler(SimpleHTTPRequestHandler):
                 self.wfile.write(body)
                 return
         super().do_GET()
+
+    def _send_range(self, data: bytes, wanted: str) -> None:
+        """206 with the part of ``data`` that ``bytes=A-B``, ``bytes=A-`` or ``bytes=-N``
+        asks for."""
+        first, _, last = wanted.removeprefix("bytes=").partition("-")
+        if not first:
+            start, end = max(0, len(data) - int(last)), len(data)
+        else:
+            start, end = int(first), min(len(data), int(last) + 1 if last else len(data))
+        part = data[start:end]
+        shift = self.state.content_range_shift if first or self.state.shift_suffix else 0
+        shown = start + shift
+        with self.state.lock:
+            self.state.ranged.append((self.path, wanted, len(part)))
+        self.send_response(206)
+        self.send_header("Content-Range", f"bytes {shown}-{shown + len(part) - 1}/{len(data)}")
+        self.send_header("Content-Length", str(len(part)))
+        self.end_headers()
+        self.wfile.write(part)
 
 
 @contextmanager

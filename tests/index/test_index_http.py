@@ -8,7 +8,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from localindex import LocalIndex, ServerState, req, serve
+from localindex import Dist, LocalIndex, ServerState, build_index, req, serve
+from packaging.version import Version
 
 from depsplit.index import (
     Finder,
@@ -19,6 +20,7 @@ from depsplit.index import (
     resolve,
 )
 from depsplit.index.errors import BadMetadataError
+from depsplit.index.finder import WHEEL_TAIL
 from depsplit.model import Target
 
 TARGET = Target()
@@ -306,3 +308,100 @@ def test_find_links_over_http(world: LocalIndex, make_finder: MakeFinder) -> Non
     assert res.pins["fastapi"].url == f"{base}/files/fastapi-0.95.2-py3-none-any.whl"
     # No PEP 658 information on a find-links page: the wheels themselves are read.
     assert "/files/fastapi-0.95.2-py3-none-any.whl" in _wheel_downloads(state)
+
+
+# -- wheels without a metadata file, read through HTTP range requests -----------------------
+
+BIG = 1_000_000
+"""Bytes of padding in the large wheels: far more than the tail asked for first."""
+
+
+def _ranged_world(root: Path, *, metadata_first: bool = False) -> LocalIndex:
+    return build_index(
+        root,
+        [
+            Dist("big", "2.0", ["idna>=3"], metadata_file=False, padding=BIG,
+                 metadata_first=metadata_first),
+            Dist("big", "1.0", metadata_file=False, padding=BIG, metadata_first=metadata_first),
+            Dist("idna", "3.6", metadata_file=False),
+        ],
+    )  # fmt: skip
+
+
+def test_a_large_wheel_is_read_by_its_end_not_downloaded(
+    tmp_path: Path, make_finder: MakeFinder
+) -> None:
+    """The METADATA of a wheel at the end of the archive comes with its last bytes: one
+    range request, a fraction of the file, never the whole; a small wheel comes whole
+    in its answer (and is checked against its sha256)."""
+    index = _ranged_world(tmp_path / "index")
+    size = (index.files / "big-2.0-py3-none-any.whl").stat().st_size
+    with serve(index.root, ServerState(ranges=True)) as (base, state):
+        finder = make_finder(f"{base}/simple/")
+        res = resolve([req("big")], target=TARGET, python="3.12", finder=finder)
+    assert {k: p.version for k, p in res.pins.items()} == {"big": "2.0", "idna": "3.6"}
+    assert size > BIG
+    big = [(r, n) for p, r, n in state.ranged if p == "/files/big-2.0-py3-none-any.whl"]
+    assert big == [(f"bytes=-{WHEEL_TAIL}", WHEEL_TAIL)]
+    assert [n for p, _, n in state.ranged if "idna" in p] == [
+        (index.files / "idna-3.6-py3-none-any.whl").stat().st_size
+    ]
+    assert len(_wheel_downloads(state)) == len(state.ranged) == 2  # no whole download
+
+
+def test_metadata_at_the_start_of_a_wheel_takes_one_more_range(
+    tmp_path: Path, make_finder: MakeFinder
+) -> None:
+    index = _ranged_world(tmp_path / "index", metadata_first=True)
+    with serve(index.root, ServerState(ranges=True)) as (base, state):
+        finder = make_finder(f"{base}/simple/")
+        res = resolve([req("big")], target=TARGET, python="3.12", finder=finder)
+    assert set(res.pins) == {"big", "idna"}
+    asked = [r for p, r, _ in state.ranged if p == "/files/big-2.0-py3-none-any.whl"]
+    assert asked[0] == f"bytes=-{WHEEL_TAIL}"
+    assert len(asked) == 2
+    assert asked[1].startswith("bytes=0-")
+    assert sum(n for p, _, n in state.ranged if "big" in p) < BIG / 2
+
+
+@pytest.mark.parametrize("suffix", [True, False], ids=["tail", "later-range"])
+def test_ranges_that_disagree_with_the_file_fall_back_to_the_whole_wheel(
+    tmp_path: Path, make_finder: MakeFinder, suffix: bool
+) -> None:
+    """A server whose ``Content-Range`` is wrong (for the tail, or for a range asked
+    next): the whole file is fetched (and checked against its sha256), the answer the
+    same."""
+    index = _ranged_world(tmp_path / "index", metadata_first=not suffix)
+    state = ServerState(ranges=True, content_range_shift=7, shift_suffix=suffix)
+    with serve(index.root, state) as (base, _):
+        finder = make_finder(f"{base}/simple/")
+        res = resolve([req("big")], target=TARGET, python="3.12", finder=finder)
+    assert {k: p.version for k, p in res.pins.items()} == {"big": "2.0", "idna": "3.6"}
+    whole = [p for p, _ in state.requests if p.endswith(".whl")]
+    assert len(whole) > len(state.ranged)  # each ranged wheel was then fetched whole
+
+
+def test_a_small_wheel_sent_whole_for_a_range_is_still_checked_against_its_sha256(
+    tmp_path: Path, make_finder: MakeFinder
+) -> None:
+    index = _ranged_world(tmp_path / "index")
+    wheel = index.files / "idna-3.6-py3-none-any.whl"
+    wheel.write_bytes(wheel.read_bytes().replace(b"Generator: tests", b"Generator: evil!"))
+    with serve(index.root, ServerState(ranges=True)) as (base, _):
+        finder = make_finder(f"{base}/simple/", retries=0)
+        with pytest.raises(BadMetadataError, match="does not match its sha256"):
+            finder.metadata(finder.versions("idna")[Version("3.6")][0])
+
+
+def test_a_server_refusing_ranges_sends_the_whole_wheel(
+    tmp_path: Path, make_finder: MakeFinder
+) -> None:
+    """416 (Range Not Satisfiable) to the range request: the whole file, not an error."""
+    index = _ranged_world(tmp_path / "index")
+    with serve(index.root, ServerState(refuse_ranges=True)) as (base, state):
+        finder = make_finder(f"{base}/simple/", retries=0)
+        res = resolve([req("big")], target=TARGET, python="3.12", finder=finder)
+    assert {k: p.version for k, p in res.pins.items()} == {"big": "2.0", "idna": "3.6"}
+    answers = [(p, code) for p, code, _ in state.answers if p.endswith(".whl")]
+    assert ("/files/big-2.0-py3-none-any.whl", 416) in answers
+    assert ("/files/big-2.0-py3-none-any.whl", 200) in answers
