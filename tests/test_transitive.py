@@ -6,6 +6,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
@@ -17,9 +18,11 @@ from depsplit.analyze import Options, analyze, read_apps
 from depsplit.config import Config
 from depsplit.emit import GenerateOptions, render_all
 from depsplit.index import IndexConfig
-from depsplit.model import Plan, Target
+from depsplit.model import Group, LockedPin, Plan, Target
 from depsplit.sources.base import ReadContext
 from depsplit.transitive import Transitive
+from depsplit.transitive.notes import Notes
+from depsplit.transitive.verify import Verdict, note_unverified
 
 Tree = Callable[[dict[str, str | bytes]], Path]
 
@@ -127,6 +130,42 @@ def test_unverified_candidates_give_a_warning_and_the_groups_are_still_checked(
     assert "1 of 1 candidate conflicts" in warning.message
     assert "checked as a whole" in warning.message
     assert sorted(g.apps for g in plan.groups) == [("api",), ("web",)]
+
+
+def test_an_unverified_candidate_whose_apps_one_lock_resolves_is_settled(
+    tree: Tree, world: LocalIndex
+) -> None:
+    """No budget to verify the x–y candidate (alone, x gets a starlette y excludes), but the
+    partition puts x and y in one group and its lock resolves them together: no conflict,
+    and no warning naming it."""
+    root = tree({"x/requirements.txt": "fastapi>=0.90\n", "y/requirements.txt": "starlette<0.28\n"})
+    plan = run(root, world, time_limit=1e-9)
+    assert plan.conflicts == ()
+    [group] = plan.groups
+    assert group.apps == ("x", "y")
+    assert {p.name: p.version for p in group.lock}["starlette"] == "0.27.0"
+    assert [d for d in plan.diagnostics if "candidate conflicts" in d.message] == []
+
+
+def test_the_unverified_warning_names_only_what_no_lock_settles() -> None:
+    session = SimpleNamespace(notes=Notes(), time_limit=10.0)
+    left = ((("a", "b"), "attrs"), (("a", "c"), "idna"), (("c", "d"), "six"))
+    verdict = Verdict([], verified=1, unverified=3, left=left, total=4, budget=10000)
+    lock = (LockedPin("x", "1.0", (), ()),)
+    groups = [
+        Group("g1", ("a", "b"), "3.12", lock=lock),
+        Group("g2", ("c", "d"), "3.12"),  # no lock: it settles nothing
+    ]
+    note_unverified(session, verdict, groups)  # type: ignore[arg-type]
+    [warning] = session.notes.sorted()
+    assert warning.level == "warning"
+    assert warning.message.startswith("--transitive: 2 of 4 candidate conflicts")
+    assert "1 more were left and then resolved together in their group's lock" in warning.message
+    assert warning.message.endswith("idna (a, c); six (c, d)")
+    settled = Verdict([], verified=3, unverified=1, left=left[:1], total=4, budget=10000)
+    quiet = SimpleNamespace(notes=Notes(), time_limit=10.0)
+    note_unverified(quiet, settled, groups)  # type: ignore[arg-type]
+    assert quiet.notes.sorted() == []
 
 
 def test_group_python_from_the_configuration_is_kept_and_locked(

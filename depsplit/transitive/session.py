@@ -66,6 +66,8 @@ class Transitive:
         self.notes.extend(self.indexes.warnings)
         self.resolutions = Resolutions(target)
         """Resolutions by what their requirements say (:mod:`depsplit.transitive.reuse`)."""
+        self._verdict: verify.Verdict | None = None
+        """What :meth:`find`'s verification found, for :meth:`finish`."""
         self.closures: dict[tuple[str, str], closures.Edges] = {}
         """(app, minor) → the app's closure there (:func:`closures.edges`)."""
         self.unions: dict[tuple[frozenset[str], str], sharing.UnionOutcome] = {}
@@ -163,6 +165,7 @@ class Transitive:
         out = [alone_conflict(app, failure) for app, failure in impossible]
         candidates = verify.candidates(self, resolved, verify.covered_sets(direct))
         verdict = verify.verify(self, candidates)
+        self._verdict = verdict
         out.extend(verdict.conflicts)
         closures.note_unfinished(self)
         unique = {c.id: c for c in out}
@@ -185,5 +188,10 @@ class Transitive:
         fixed: Mapping[str, str],
         previous: Mapping[str, Mapping[str, str]],
     ) -> list[Group]:
-        """:func:`depsplit.transitive.locks.finish`."""
-        return locks.finish(self, groups, fixed, previous)
+        """:func:`depsplit.transitive.locks.finish`, then the warning on the candidate
+        conflicts :meth:`find` left unverified that the locks do not settle
+        (:func:`depsplit.transitive.verify.note_unverified`)."""
+        finished = locks.finish(self, groups, fixed, previous)
+        if self._verdict is not None:
+            verify.note_unverified(self, self._verdict, finished)
+        return finished

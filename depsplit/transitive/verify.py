@@ -4,8 +4,9 @@ Every requirement edge of each closure becomes a requirement of a throwaway copy
 (marker ``python_version == "X.Y"`` for the minor it was resolved at) and the direct engine
 finds the sets of apps whose edges on a package cannot be met together. A candidate is
 reported only when the union of its apps does not resolve at any minor they share; the
-verification spends a budget of resolver rounds, and the candidates left are named in a
-warning.
+verification spends a budget of resolver rounds. A candidate left when it runs out is
+settled by the groups: all its apps in one group that gets a lock resolve together (no
+conflict); the others are named in a warning (:func:`note_unverified`).
 """
 
 from __future__ import annotations
@@ -20,7 +21,14 @@ from packaging.utils import canonicalize_name
 from depsplit.conflicts import expand, find_conflicts
 from depsplit.index import IndexError_, ResolutionImpossible, ResolutionTooComplex
 from depsplit.index.resolve import Meter
-from depsplit.model import App, Conflict, ConflictKind, PythonRequirement, Requirement
+from depsplit.model import (
+    App,
+    Conflict,
+    ConflictKind,
+    Group,
+    PythonRequirement,
+    Requirement,
+)
 from depsplit.target import SUPPORTED_PYTHONS, minor_key
 from depsplit.transitive.closures import pythons_for, together
 from depsplit.transitive.conflicts import app_origin, between_conflict
@@ -48,7 +56,13 @@ class Verdict:
     """The verified conflicts, by set of apps in the candidates' order."""
     verified: int
     unverified: int
-    """Candidates left when the budget ran out (named in a warning)."""
+    """Candidates left when the budget ran out (:attr:`left`)."""
+    left: tuple[tuple[tuple[str, ...], str], ...] = ()
+    """Those candidates, (apps, package) each, for :func:`note_unverified`."""
+    total: int = 0
+    """Candidates there were."""
+    budget: int = 0
+    """The budget of resolver rounds."""
 
 
 def covered_sets(direct: Sequence[Conflict]) -> dict[str, set[frozenset[str]]]:
@@ -172,9 +186,9 @@ def verify(session: Transitive, found: Sequence[Candidate]) -> Verdict:
         verified += len(found_here)
         if works is None:
             failed[names] = [(package, kind, failure) for package, kind in found_here]
-    if unverified:
-        _note_unverified(session, unverified, len(found), left, budget)
-    return Verdict(_failed_conflicts(session, failed), verified, unverified)
+    return Verdict(
+        _failed_conflicts(session, failed), verified, unverified, tuple(left), len(found), budget
+    )
 
 
 def _failed_conflicts(
@@ -191,19 +205,35 @@ def _failed_conflicts(
     return out
 
 
-def _note_unverified(
-    session: Transitive,
-    unverified: int,
-    total: int,
-    left: Sequence[tuple[tuple[str, ...], str]],
-    budget: int,
-) -> None:
+def note_unverified(session: Transitive, verdict: Verdict, groups: Sequence[Group]) -> None:
+    """The warning naming the candidates the verification left (``verdict``), once the
+    ``groups`` have their locks: a candidate whose apps are all in one group with a lock is
+    settled (that resolution holds them together: no conflict), and not named; the others
+    are, between apps the partition put in different groups."""
+    if not verdict.left:
+        return
+    locked = {name: g.name for g in groups if g.lock for name in g.apps}
+    left = [
+        (names, package)
+        for names, package in verdict.left
+        if len({locked.get(n) for n in names}) != 1 or locked.get(names[0]) is None
+    ]
+    if not left:
+        return
+    settled = len(verdict.left) - len(left)
     shown = "; ".join(f"{package} ({', '.join(names)})" for names, package in left[:10])
     more = f"; and {len(left) - 10} more" if len(left) > 10 else ""
+    also = (
+        f" ({settled} more were left and then resolved together in their group's lock: "
+        "not conflicts)"
+        if settled
+        else ""
+    )
     session.notes.add(
         "warning",
-        f"--transitive: {unverified} of {total} candidate conflicts between "
-        f"apps' dependencies were not verified within the budget of {budget} resolver "
+        f"--transitive: {len(left)} of {verdict.total} candidate conflicts between apps' "
+        f"dependencies were not verified within the budget of {verdict.budget} resolver "
         f"rounds (--time-limit {session.time_limit:g} × {ROUNDS_PER_SECOND}) and are not "
-        f"listed; the groups are still checked as a whole: {shown}{more}",
+        f"listed{also}; no group with a lock holds all the apps of one, and the groups "
+        f"are still checked as a whole: {shown}{more}",
     )
