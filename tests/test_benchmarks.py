@@ -214,3 +214,24 @@ def test_the_wheel_dry_run_checks_a_built_release_s_sdist_hash(tmp_path: Path) -
         )
         assert checked.ok == ok, checked.error
     assert "DO NOT MATCH THE HASHES" in checked.error
+
+
+def test_the_torch_stack_stand_in_is_32_apps_each_its_own_requirements(tmp_path: Path) -> None:
+    script = REPO / "benchmarks" / "torch_stack.py"
+    out = subprocess.run(
+        [sys.executable, str(script), str(tmp_path / "torch")],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert out.stdout.startswith("32 apps in ")
+    texts = [p.read_text() for p in sorted((tmp_path / "torch").glob("app*/requirements.txt"))]
+    assert len(texts) == 32
+    assert len(set(texts)) == 32
+    assert texts[0] == "torch==2.5.0\ntorchvision==0.20.0\nrequests>=2.31\npydantic>=2\n"
+    refused = subprocess.run(
+        [sys.executable, str(script), str(REPO / "torch-here")], capture_output=True, text=True
+    )
+    assert refused.returncode == 2
+    assert "outside this repository" in refused.stderr
+    assert not (REPO / "torch-here").exists()
