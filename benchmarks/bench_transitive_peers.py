@@ -11,15 +11,16 @@ Measured, on the same apps, on the same machine, in the same run:
   "transitive analysis stopped (...)" error diagnostic, counts as a failure). Cold: a fresh
   ``DEPSPLIT_CACHE_DIR``; warm: the same directory, a second run.
 * **uv**: ``uv pip compile REQS --python-version X.Y --python-platform
-  x86_64-manylinux_2_36 -o /dev/null`` once per app, in sequence, with ``--python`` this
-  interpreter and ``UV_PYTHON_DOWNLOADS=never`` (otherwise uv spends ~1 s per call probing
-  interpreters, or ~10 s trying to download a CPython X.Y it never uses with wheels only).
-  Cold: a fresh ``UV_CACHE_DIR``; warm: the same directory, a second pass. **uv is not a
-  dependency of depsplit**: install it next to this interpreter (``.venv/bin/pip install
-  uv``) or on PATH; without it the uv rows print "uv not installed" and are skipped.
+  x86_64-manylinux_2_40 -o /dev/null`` (the newest glibc uv 0.13 knows; depsplit's is 2.41)
+  once per app, in sequence, with ``--python`` this interpreter and
+  ``UV_PYTHON_DOWNLOADS=never`` (otherwise uv spends ~1 s per call probing interpreters, or
+  ~10 s trying to download a CPython X.Y it never uses with wheels only). Cold: a fresh
+  ``UV_CACHE_DIR``; warm: the same directory, a second pass. **uv is not a dependency of
+  depsplit**: install it next to this interpreter (``.venv/bin/pip install uv``) or on
+  PATH; without it the uv rows print "uv not installed" and are skipped.
 * **pip**: ``python -m pip install --dry-run --report /dev/null --ignore-installed --quiet
-  -r REQS --python-version X.Y --platform manylinux_2_36_x86_64 ... --implementation cp``
-  (every platform tag glibc 2.36 accepts: pip does not expand ``manylinux_2_36`` itself)
+  -r REQS --python-version X.Y --platform manylinux_2_41_x86_64 ... --implementation cp``
+  (every platform tag glibc 2.41 accepts: pip does not expand ``manylinux_2_41`` itself)
   once per app, in sequence. Cold: a fresh ``PIP_CACHE_DIR``; warm: the same, second pass.
 
 Every tool gets the same input: the apps are read once by ``depsplit analyze --format json``
@@ -28,7 +29,7 @@ constraints) are written to a temporary requirements file — so pyproject.toml,
 setup.cfg and poetry.lock apps are compared too. Direct URL / editable requirements are left
 out (depsplit does not resolve them either). The target is the same too: by default every
 tool resolves for CPython ``--python`` (3.12; depsplit gets ``--python`` as well) on
-manylinux glibc 2.36 x86_64 (depsplit's ``linux/amd64``), **wheels only** (``--only-binary
+manylinux glibc 2.41 x86_64 (depsplit's ``linux/amd64``), **wheels only** (``--only-binary
 :all:`` for uv and pip), because depsplit reads wheel metadata and stops on sdist-only
 releases instead of building them; ``--allow-sdists`` lets the peers build sdists.
 ``--python auto``: depsplit picks each group's interpreter itself (its default), and the
@@ -71,6 +72,11 @@ from depsplit.index.tags import GLIBC, linux_platforms  # noqa: E402
 DEFAULT_CORPUS = ROOT.parent / "shared" / "corpus"
 INDEX = "https://pypi.org/simple"
 GLIBC_TAG = "_".join(map(str, GLIBC))
+UV_GLIBC_MAX = (2, 40)
+"""The newest ``x86_64-manylinux_2_X`` uv 0.13's ``--python-platform`` accepts (depsplit's
+images are Debian trixie, glibc 2.41: uv refuses ``manylinux_2_41`` and every uv call
+failed). Wheels tagged for exactly 2.41 are rare; uv resolves for the nearest it knows."""
+UV_GLIBC_TAG = "_".join(map(str, min(GLIBC, UV_GLIBC_MAX)))
 REPOS = {
     "awesome": "docker__awesome-compose",
     "aws": "aws-samples__aws-cdk-examples",
@@ -238,7 +244,7 @@ def uv_command(uv: str, wheels_only: bool) -> Command:
     def command(app: App) -> list[str]:
         cmd = [uv, "pip", "compile", str(app.reqs), "--python", sys.executable]
         cmd += ["--python-version", app.python]
-        cmd += ["--python-platform", f"x86_64-manylinux_{GLIBC_TAG}", "-o", os.devnull]
+        cmd += ["--python-platform", f"x86_64-manylinux_{UV_GLIBC_TAG}", "-o", os.devnull]
         cmd += ["--index-url", INDEX, "--quiet", "--no-header"]
         if app.constraints:
             cmd += ["-c", str(app.constraints)]
