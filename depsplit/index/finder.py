@@ -958,9 +958,15 @@ class _Http:
         those."""
         answer: dict[str, str] = {}
         wanted = f"bytes={start}-{end - 1}"
-        status, _ctype, body = self._fetch(
-            url, package, index, limit, None, bytearray, byte_range=wanted, answer=answer
-        )
+        # No more than was asked for: a server that sends the whole file instead (200) is
+        # cut off at once, not read into memory (the caller then fetches it, spooled).
+        part = _Limit(f"part of a {limit.what}", end - start)
+        try:
+            status, _ctype, body = self._fetch(
+                url, package, index, part, None, bytearray, byte_range=wanted, answer=answer
+            )
+        except ResponseTooLarge:
+            raise _RangesFailed(f"{redact_url(url)}: more than {wanted} sent") from None
         if status != 200 or answer.get("status") != "206":
             raise _RangesFailed(f"{redact_url(url)}: no partial content for {wanted}")
         try:

@@ -255,6 +255,9 @@ class ServerState:
     """Answer a ``Range: bytes=…`` request for a file with 206 and that part."""
     content_range_shift: int = 0
     """Added to the first byte the ``Content-Range`` of a 206 states (a broken server)."""
+    suffix_ranges_only: bool = False
+    """Answer a ``Range: bytes=A-B`` request with 200 and the whole file (only
+    ``bytes=-N`` is taken)."""
     refuse_ranges: bool = False
     """Answer every ``Range`` request with 416 (Range Not Satisfiable)."""
     shift_suffix: bool = True
@@ -317,6 +320,8 @@ class _Handler(SimpleHTTPRequestHandler):
             self.send_header("Content-Length", "0")
             self.end_headers()
             return
+        if state.suffix_ranges_only and wanted and not wanted.startswith("bytes=-"):
+            wanted = None
         if state.ranges and wanted and target.is_file():
             self._send_range(target.read_bytes(), wanted)
             return

@@ -405,3 +405,17 @@ def test_a_server_refusing_ranges_sends_the_whole_wheel(
     answers = [(p, code) for p, code, _ in state.answers if p.endswith(".whl")]
     assert ("/files/big-2.0-py3-none-any.whl", 416) in answers
     assert ("/files/big-2.0-py3-none-any.whl", 200) in answers
+
+
+def test_a_whole_wheel_sent_for_a_later_range_is_cut_off_then_fetched_whole(
+    tmp_path: Path, make_finder: MakeFinder
+) -> None:
+    """The tail is taken, a later range answered with the whole file (200): that answer is
+    cut off at the size asked for (not read into memory) and the wheel fetched whole."""
+    index = _ranged_world(tmp_path / "index", metadata_first=True)
+    with serve(index.root, ServerState(ranges=True, suffix_ranges_only=True)) as (base, state):
+        finder = make_finder(f"{base}/simple/", retries=0)
+        res = resolve([req("big")], target=TARGET, python="3.12", finder=finder)
+    assert {k: p.version for k, p in res.pins.items()} == {"big": "2.0", "idna": "3.6"}
+    big = [p for p, _ in state.requests if p == "/files/big-2.0-py3-none-any.whl"]
+    assert len(big) == 3  # the tail, the range answered whole (cut off), the whole file
