@@ -419,3 +419,23 @@ def test_a_whole_wheel_sent_for_a_later_range_is_cut_off_then_fetched_whole(
     assert {k: p.version for k, p in res.pins.items()} == {"big": "2.0", "idna": "3.6"}
     big = [p for p, _ in state.requests if p == "/files/big-2.0-py3-none-any.whl"]
     assert len(big) == 3  # the tail, the range answered whole (cut off), the whole file
+
+
+def test_range_answers_keep_their_connection_for_the_next_request(
+    tmp_path: Path, make_finder: MakeFinder
+) -> None:
+    """HTTP/1.1: a 206 answer read to its end leaves its connection to the next request,
+    as a 200 does (the range reads do not open a connection each)."""
+    index = _ranged_world(tmp_path / "index", metadata_first=True)
+    state = ServerState(ranges=True, protocol="HTTP/1.1")
+    with serve(index.root, state) as (base, _):
+        finder = make_finder(f"{base}/simple/")
+        res = resolve([req("big")], target=TARGET, python="3.12", finder=finder)
+    assert set(res.pins) == {"big", "idna"}
+    big = [
+        peer
+        for (path, _), peer in zip(state.requests, state.peers, strict=True)
+        if path == "/files/big-2.0-py3-none-any.whl"
+    ]
+    assert len(big) == 2  # the tail, then the range zipfile asked for
+    assert big[0] == big[1]  # on the connection the tail's answer left open
