@@ -150,7 +150,7 @@ def test_an_unverified_candidate_whose_apps_one_lock_resolves_is_settled(
 def test_the_unverified_warning_names_only_what_no_lock_settles() -> None:
     session = SimpleNamespace(notes=Notes(), time_limit=10.0)
     left = ((("a", "b"), "attrs"), (("a", "c"), "idna"), (("c", "d"), "six"))
-    verdict = Verdict([], verified=1, unverified=3, left=left, total=4, budget=10000)
+    verdict = Verdict([], verified=1, left=left, total=4, budget=10000)
     lock = (LockedPin("x", "1.0", (), ()),)
     groups = [
         Group("g1", ("a", "b"), "3.12", lock=lock),
@@ -162,7 +162,7 @@ def test_the_unverified_warning_names_only_what_no_lock_settles() -> None:
     assert warning.message.startswith("--transitive: 2 of 4 candidate conflicts")
     assert "1 more were left and then resolved together in their group's lock" in warning.message
     assert warning.message.endswith("idna (a, c); six (c, d)")
-    settled = Verdict([], verified=3, unverified=1, left=left[:1], total=4, budget=10000)
+    settled = Verdict([], verified=3, left=left[:1], total=4, budget=10000)
     quiet = SimpleNamespace(notes=Notes(), time_limit=10.0)
     note_unverified(quiet, settled, groups)  # type: ignore[arg-type]
     assert quiet.notes.sorted() == []

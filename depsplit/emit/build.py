@@ -23,6 +23,7 @@ from depsplit.emit.images import image_reference, repository_name
 from depsplit.emit.text import unsafe_path_reason, unwritable_pattern_reason
 from depsplit.errors import UsageError
 from depsplit.model import App, Group, Plan
+from depsplit.realpaths import RealPaths
 from depsplit.redact import REDACTED, redact_text
 
 APP_ROOT = "/app"
@@ -294,25 +295,17 @@ def dependency_files(root: Path, app: App) -> list[str]:
     return sorted(set(files))
 
 
-def _real_path(root: Path, rel: str, real_dirs: dict[str, str]) -> str:
-    """``os.path.realpath(root / rel)``, each directory's resolution kept in ``real_dirs``
-    (files of one directory then resolve with one ``lstat`` each)."""
-    directory, name = posixpath.split(rel)
-    real_dir = real_dirs.get(directory)
-    if real_dir is None:
-        real_dir = real_dirs[directory] = os.path.realpath(root / directory)
-    path = os.path.join(real_dir, name)
-    return os.path.realpath(path) if os.path.islink(path) else path
-
-
-def holds_credentials(root: Path, rel: str, real_dirs: dict[str, str] | None = None) -> bool:
+def holds_credentials(root: Path, rel: str, real_paths: RealPaths | None = None) -> bool:
     """Whether the file at ``rel`` under ``root`` (resolved) holds a URL with credentials:
     whether its text changes when redacted (:func:`depsplit.redact.redact_text`; ``${VAR}``
     references are kept, so they do not count). A file that cannot be read, or is over
     :data:`MAX_SCAN_BYTES`, counts as holding some; one that is not a regular file, or
     (through a symlink) is outside the root, is not sent with the build context and does
-    not."""
-    real = Path(_real_path(root, rel, {} if real_dirs is None else real_dirs))
+    not. ``real_paths``: the run's resolutions, shared across calls."""
+    try:
+        real = Path((real_paths or RealPaths()).resolved(os.path.join(root, rel)))
+    except RuntimeError:
+        return False  # a symlink loop: nothing to send
     if not real.is_relative_to(root):
         return False  # a symlink out of the root: Docker sends the link, not its target
     try:
@@ -366,10 +359,10 @@ def prepare(plan: Plan, root: Path, options: GenerateOptions) -> Generation:
     group_of = _group_of_apps(plan, known)
     _check_replicas(options.replicas, group_of)
     declared = _declared_workloads(options.kubernetes, group_of)
-    real_root = Path(root).resolve()
+    real_paths = RealPaths()
     entries = {
         name: _without_credentials(
-            entrypoints.detect(Path(root), plan.app(name), real_root), plan.app(name)
+            entrypoints.detect(Path(root), plan.app(name), real_paths), plan.app(name)
         )
         for name in sorted(group_of)
     }
@@ -544,15 +537,15 @@ class _CredentialScan:
         self.real_root = Path(os.path.realpath(root))
         self.scanned: dict[str, bool] = {}
         """``{file: whether it holds credentials}``, for the files read so far."""
-        self.real_dirs: dict[str, str] = {}
-        """``{directory: its real path}``, for :func:`holds_credentials`."""
+        self.real_paths = RealPaths()
+        """The resolutions of the paths looked at, for :func:`holds_credentials`."""
         self.own_files: dict[str, tuple[list[str], set[str]]] = {}
         """``{app: (its dependency files, those whose credentials were redacted)}``."""
 
     def _holds_credentials(self, rel: str) -> bool:
         found = self.scanned.get(rel)
         if found is None:
-            found = self.scanned[rel] = holds_credentials(self.real_root, rel, self.real_dirs)
+            found = self.scanned[rel] = holds_credentials(self.real_root, rel, self.real_paths)
         return found
 
     def secrets_under(self, context: set[str]) -> set[str]:

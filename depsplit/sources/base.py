@@ -18,6 +18,7 @@ from packaging.utils import canonicalize_name
 
 from depsplit.errors import InputError
 from depsplit.model import Diagnostic, IndexOption, Origin, PythonRequirement, Requirement, Role
+from depsplit.realpaths import RealPaths
 from depsplit.redact import redact_text, redact_url
 from depsplit.specalgebra import clause_problem
 from depsplit.target import marker_problem, short
@@ -40,8 +41,8 @@ class ReadContext:
     that exist are replaced: their checks (inside the root, size, type) still apply."""
     _rels: dict[str, str] = field(default_factory=dict, init=False, repr=False, compare=False)
     """Path string → :meth:`rel` of it."""
-    _real: dict[str, str] = field(default_factory=dict, init=False, repr=False, compare=False)
-    """Path string → its resolution (:meth:`resolved`)."""
+    _real: RealPaths = field(default_factory=RealPaths, init=False, repr=False, compare=False)
+    """Path strings' resolutions (:meth:`resolved`)."""
     _paths: dict[str, Path] = field(default_factory=dict, init=False, repr=False, compare=False)
     """Path string → :meth:`resolve` of it."""
 
@@ -66,32 +67,8 @@ class ReadContext:
 
     def resolved(self, path: str) -> str:
         """``str(Path(path).resolve())``, memoized per run (every requirement names its
-        file, and resolving walks the file system). Its exceptions (a symlink loop raises
-        ``RuntimeError`` on 3.10-3.12) are not memoized: the next call raises again."""
-        found = self._real.get(path)
-        if found is None:
-            found = self._real[path] = self._resolve(path)
-        return found
-
-    def _resolve(self, path: str) -> str:
-        """``str(Path(path).resolve())``, through the memoized resolution of its directory:
-        a name that is not a symlink (nor ``.``/``..``) resolves to its directory's
-        resolution joined with it, which is what ``realpath`` computes, for one ``lstat``
-        instead of a walk of every component (10,000 apps name 20,000 files in 10,000
-        directories). Anything else (a symlink, a name that cannot be looked at, a
-        non-POSIX system) is ``Path.resolve``'s own answer."""
-        parent, name = os.path.split(path)
-        if parent and name not in ("", ".", "..") and os.sep == "/":
-            try:
-                plain = not stat.S_ISLNK(os.lstat(path).st_mode)
-            except FileNotFoundError:
-                plain = True  # realpath joins a missing name as it is
-            except OSError:
-                plain = False
-            if plain:
-                head = self.resolved(parent)
-                return head + name if head.endswith("/") else f"{head}/{name}"
-        return str(Path(path).resolve())
+        file, and resolving walks the file system): :class:`~depsplit.realpaths.RealPaths`."""
+        return self._real.resolved(path)
 
     def _rel(self, path: str) -> str:
         # ``resolve(path).relative_to(root)`` on the (normalized) strings: pathlib's is slow.

@@ -55,14 +55,18 @@ class Verdict:
     conflicts: list[Conflict]
     """The verified conflicts, by set of apps in the candidates' order."""
     verified: int
-    unverified: int
-    """Candidates left when the budget ran out (:attr:`left`)."""
     left: tuple[tuple[tuple[str, ...], str], ...] = ()
-    """Those candidates, (apps, package) each, for :func:`note_unverified`."""
+    """The candidates left when the budget ran out, (apps, package) each, for
+    :func:`note_unverified`."""
     total: int = 0
     """Candidates there were."""
     budget: int = 0
     """The budget of resolver rounds."""
+
+    @property
+    def unverified(self) -> int:
+        """How many candidates were left."""
+        return len(self.left)
 
 
 def covered_sets(direct: Sequence[Conflict]) -> dict[str, set[frozenset[str]]]:
@@ -157,7 +161,7 @@ def verify(session: Transitive, found: Sequence[Candidate]) -> Verdict:
     # cold or warm, so the report is the same to the byte.
     budget = int(session.time_limit * ROUNDS_PER_SECOND)
     meter = Meter()
-    verified = unverified = 0
+    verified = 0
     left: list[tuple[tuple[str, ...], str]] = []
     failed: dict[tuple[str, ...], list[tuple[str, ConflictKind, Failure]]] = {}
     # One verification per set of apps, all its candidates at once: the deadline falling
@@ -169,7 +173,6 @@ def verify(session: Transitive, found: Sequence[Candidate]) -> Verdict:
     for names, found_here in by_set.items():
         remaining = budget - meter.rounds
         if remaining <= 0:
-            unverified += len(found_here)
             left.extend((names, package) for package, _kind in found_here)
             continue
         try:
@@ -180,15 +183,12 @@ def verify(session: Transitive, found: Sequence[Candidate]) -> Verdict:
             session.notes.stopped(exc, names)
             continue
         if works is None and frozenset(names) in session.undecided:
-            unverified += len(found_here)
             left.extend((names, package) for package, _kind in found_here)
             continue
         verified += len(found_here)
         if works is None:
             failed[names] = [(package, kind, failure) for package, kind in found_here]
-    return Verdict(
-        _failed_conflicts(session, failed), verified, unverified, tuple(left), len(found), budget
-    )
+    return Verdict(_failed_conflicts(session, failed), verified, tuple(left), len(found), budget)
 
 
 def _failed_conflicts(
