@@ -1189,52 +1189,105 @@ class ConflictSets(Sequence[Conflict]):
 
     def _gather_pairs(self, gatherings: Gatherings, clash: _Clashes) -> None:
         """The pair conflicts of ``clash`` into ``gatherings``, each as the conflict made of
-        it would be (same sides, identities, lines, order, kind and spelling)."""
+        it would be (same sides, identities, lines, order, kind and spelling). Pairs of
+        version conflicts (all but those over URLs) are set as bits between side numbers
+        (:attr:`Gathering.partners`), each side's first pair and the package's kept as
+        they come: a package's sides are few, its pairs up to their square."""
         eng, key, python = self._eng, clash.key, clash.python
-        # What each side brings, once: (apps, identity, member); a side of one app compared
-        # app by app is that app's (its id is from the apps).
-        cards: dict[object, tuple[tuple[str, ...], str | None, _Member]] = {}
-        places: dict[tuple[str, str], tuple[Gathering, str]] = {}
-
-        def card(
-            side: tuple[str, ...], by_app: bool
-        ) -> tuple[tuple[str, ...], str | None, _Member]:
-            # Keyed by the app, or by the side (the same tuple object for every pair of it).
-            mark: object = side[0] if by_app else id(side)
-            found = cards.get(mark)
-            if found is None:
-                if by_app:
-                    found = ((side[0],), None, eng.member(side[0], python, key))
-                else:
-                    member, identity = eng.side_card(side[0], python, key, True)
-                    found = (side, identity, member)
-                cards[mark] = found
-            return found
-
         clique = clash.clique_sides(eng) if clash.clique else None
         if clique is not None:
             self._gather_clique(gatherings, clash, clique)
+        version = _VersionPairs(eng, gatherings, key, python)
+        add = version.add
         for a, b, by_app in clash.side_pairs(eng, clique=clique is None):
-            x, y = card(a, by_app), card(b, by_app)
-            if y[0][0] < x[0][0]:
-                x, y = y, x
-            ma, mb = x[2], y[2]
-            kind = "version" if not (ma.term.urls or mb.term.urls) else _kind([ma.term, mb.term])
-            package = ma.reqs[0].name
-            place = places.get((kind, package))
-            if place is None:
-                place = places[(kind, package)] = (
-                    gatherings.of(kind, package),
-                    gatherings.canonical_name(package),
-                )
-            place[0].add(
-                (True, place[1], 2, (x[0][0], y[0][0]), kind),
-                package,
-                (x[0], y[0]),
-                (x[1], y[1]),
-                functools.partial(_listed, (ma, mb)),
-                functools.partial(_make_pair, eng, python, key, a, b, by_app),
-            )
+            add(a, b, by_app)
+        version.finish()
+
+
+class _VersionPairs:
+    """The pairs of sides of one clash (:meth:`_Clashes.side_pairs`, in its order) on their
+    way into the package's gatherings: a version pair is two bits, each side's first
+    pair (by :data:`SortKey`, ties to the first seen) and the package's first pair are
+    offered once at :meth:`finish`; a pair over URLs goes in as a set of its own."""
+
+    def __init__(self, eng: _Engine, gatherings: Gatherings, key: str, python: str) -> None:
+        self.eng, self.gatherings, self.key, self.python = eng, gatherings, key, python
+        self.gathering: Gathering | None = None
+        self.best: dict[int, tuple[tuple[str, str], _Card]] = {}
+        self.first: tuple[tuple[str, str], _Card, tuple[str, ...], tuple[str, ...], bool] | None
+        self.first = None
+        self.spelled: set[str] = set()
+
+    def add(self, a_card: _Card, b_card: _Card, by_app: bool) -> None:
+        """The pair of sides ``a_card`` and ``b_card`` (with ``by_app``, of one-app sides
+        compared app by app), made as :func:`_make_pair` makes it."""
+        a, b = a_card.apps, b_card.apps
+        x, y = (b_card, a_card) if b_card.rep < a_card.rep else (a_card, b_card)
+        if x.urls or y.urls:
+            _gather_pair(self.eng, self.gatherings, self.key, self.python, (a, b, by_app), (x, y))
+            return
+        gathering = self.gathering
+        if gathering is None:
+            gathering = self.gathering = self.gatherings.of("version", x.member.reqs[0].name)
+        if x.number < 0:
+            x.number = gathering.side((x.apps, x.identity))
+        if y.number < 0:
+            y.number = gathering.side((y.apps, y.identity))
+        partners = gathering.partners
+        partners[x.number] |= 1 << y.number
+        partners[y.number] |= 1 << x.number
+        order = (x.rep, y.rep)
+        best = self.best
+        held = best.get(x.number)
+        if held is None or order < held[0]:
+            best[x.number] = (order, x)
+        held = best.get(y.number)
+        if held is None or order < held[0]:
+            best[y.number] = (order, y)
+        # A pair is spelled as its first side's lines spell the package.
+        self.spelled.add(x.member.reqs[0].name)
+        if self.first is None or order < self.first[0]:
+            self.first = (order, x, a, b, by_app)
+
+    def finish(self) -> None:
+        """Offer what the pairs gave to the gathering."""
+        gathering = self.gathering
+        if gathering is None or self.first is None:
+            return
+        canonical, eng, python, key = gathering.key, self.eng, self.python, self.key
+        for number, (apps, card) in self.best.items():
+            gathering.offer(number, (True, canonical, 2, apps, "version"), card.member.listed)
+        apps, x, a, b, by_app = self.first
+        gathering.offer_first(
+            (True, canonical, 2, apps, "version"),
+            x.member.reqs[0].name,
+            functools.partial(_make_pair, eng, python, key, a, b, by_app),
+        )
+        gathering.spellings.update(self.spelled)
+
+
+def _gather_pair(
+    eng: _Engine,
+    gatherings: Gatherings,
+    key: str,
+    python: str,
+    pair: tuple[tuple[str, ...], tuple[str, ...], bool],
+    cards: tuple[_Card, _Card],
+) -> None:
+    """One pair of sides (``cards``: ``x``'s first app first) as a set of its gathering,
+    its kind from the terms (a pair over URLs)."""
+    x, y = cards
+    ma, mb = x.member, y.member
+    kind = _kind([ma.term, mb.term])
+    package = ma.reqs[0].name
+    gatherings.of(kind, package).add(
+        (True, gatherings.canonical_name(package), 2, (x.rep, y.rep), kind),
+        package,
+        (x.apps, y.apps),
+        (x.identity, y.identity),
+        functools.partial(_listed, (ma, mb)),
+        functools.partial(_make_pair, eng, python, key, *pair),
+    )
 
 
 def _clique_pair(
@@ -1255,7 +1308,7 @@ def _make_pair(
     b: tuple[str, ...],
     by_app: bool,
 ) -> Conflict:
-    """The conflict of a pair of :func:`_side_pairs`: between two sides, or (``by_app``)
+    """The conflict of a pair of :meth:`_Clashes.side_pairs`: between two sides, or (``by_app``)
     between the apps of two one-app sides."""
     if by_app:
         return eng.conflict([a[0], b[0]], python, key, nway=False)
@@ -1544,6 +1597,26 @@ def _pairs_to_judge(
                 yield ti, tj
 
 
+class _Card:
+    """One side of a clash's pairs: its apps, identity (``None``: compared app by app),
+    member (its first app's), first app and allowed minors, and its number in the
+    package's version gathering once it has a version pair."""
+
+    __slots__ = ("allowed", "apps", "identity", "member", "number", "rep", "urls")
+
+    def __init__(
+        self, apps: tuple[str, ...], identity: str | None, member: _Member, allowed: int
+    ) -> None:
+        self.apps = apps
+        self.identity = identity
+        self.member = member
+        self.rep = apps[0]
+        self.urls = bool(member.term.urls)
+        self.allowed = allowed
+        """The side's allowed minors, numbered (equal sets, equal numbers, per clash)."""
+        self.number = -1
+
+
 class _Clashes:
     """The incompatible pairs of terms on one package at one interpreter, and the apps
     holding each term: the pair conflicts they stand for are made only when asked for
@@ -1560,7 +1633,7 @@ class _Clashes:
         """Terms that pin different releases, by uid: every two of them clash (their
         pairs are not in ``pairs``)."""
         self.split: dict[_Term, list[tuple[str, ...]]] = {}
-        """Each term's sides, once (:func:`_side_pairs`)."""
+        """Each term's sides, once (:meth:`side_pairs`)."""
 
     def term_pairs(self) -> Iterator[tuple[_Term, _Term]]:
         yield from self.pairs
@@ -1568,10 +1641,59 @@ class _Clashes:
 
     def side_pairs(
         self, eng: _Engine, *, clique: bool = True
-    ) -> Iterator[tuple[tuple[str, ...], tuple[str, ...], bool]]:
-        """Every pair of clashing sides (with ``clique`` False, those of ``pairs`` only)."""
+    ) -> Iterator[tuple[_Card, _Card, bool]]:
+        """Every pair of clashing sides (with ``clique`` False, those of ``pairs`` only): the
+        pairs of sides (same term, same allowed minors) of the apps of each incompatible
+        pair of terms ``ti``, ``tj`` whose common interpreter is this one, each with whether
+        its sides are one-app sides compared app by app: apps of one term whose own term
+        cannot be met here (``ti is tj``) clash pairwise within a side."""
+        key, python = self.key, self.python
+        cards: dict[_Term, list[_Card]] = {}
+        by_app: dict[str, _Card] = {}
+        classes: dict[tuple[str, ...], int] = {}
+        meet: dict[tuple[int, int], bool] = {}
+
+        def sides(term: _Term) -> list[_Card]:
+            found = cards.get(term)
+            if found is None:
+                if term not in self.split:
+                    self.split[term] = _split_sides(eng, self.groups[term], key)
+                found = cards[term] = []
+                for side in self.split[term]:
+                    member, identity = eng.side_card(side[0], python, key, True)
+                    found.append(_Card(side, identity, member, allowed(side[0])))
+            return found
+
+        def allowed(app: str) -> int:
+            return classes.setdefault(eng.allowed[app], len(classes))
+
+        def app_card(app: str) -> _Card:
+            found = by_app.get(app)
+            if found is None:
+                member = eng.member(app, python, key)
+                found = by_app[app] = _Card((app,), None, member, allowed(app))
+            return found
+
         for ti, tj in self.term_pairs() if clique else self.pairs:
-            yield from _side_pairs(eng, self.key, self.python, ti, tj, self.groups, self.split)
+            sides_i, sides_j = sides(ti), sides(tj)
+            for i, ca in enumerate(sides_i):
+                for j, cb in enumerate(sides_j):
+                    if ti is tj and j < i:
+                        continue
+                    # The apps of a side allow the same minors: the pair's common
+                    # interpreter is that of their first apps.
+                    pair = (ca.allowed, cb.allowed)
+                    good = meet.get(pair)
+                    if good is None:
+                        allow_a, allow_b = eng.allowed[ca.rep], eng.allowed[cb.rep]
+                        good = meet[pair] = eng.common_pair(allow_a, allow_b) == python
+                    if not good:
+                        continue
+                    if ca is cb:
+                        for a, b in itertools.combinations(ca.apps, 2):
+                            yield app_card(a), app_card(b), True
+                    else:
+                        yield ca, cb, False
 
     def count(self, eng: _Engine) -> int:
         """How many pair conflicts this stands for."""
@@ -1599,7 +1721,7 @@ class _Clashes:
     def conflicts(self, eng: _Engine) -> Iterator[Conflict]:
         """The pair conflicts this stands for (:func:`_make_pair`)."""
         for a, b, by_app in self.side_pairs(eng):
-            yield _make_pair(eng, self.python, self.key, a, b, by_app)
+            yield _make_pair(eng, self.python, self.key, a.apps, b.apps, by_app)
 
 
 def _nway_conflicts(
@@ -1780,39 +1902,6 @@ def _split_sides(
         out.setdefault(k, []).append(app)
     # Tuples: each conflict lists its sides as tuples, and tuple() of a tuple is no copy.
     return [tuple(side) for side in out.values()]
-
-
-def _side_pairs(
-    eng: _Engine,
-    key: str,
-    python: str,
-    ti: _Term,
-    tj: _Term,
-    groups: dict[_Term, list[str]],
-    split: dict[_Term, list[tuple[str, ...]]],
-) -> Iterator[tuple[tuple[str, ...], tuple[str, ...], bool]]:
-    """The pairs of sides (same term, same allowed minors) of the apps of incompatible
-    terms ``ti`` and ``tj`` judged at ``python``, each with whether its apps are compared
-    one by one: those whose common interpreter is ``python``. Apps of one term whose own
-    term cannot be met at ``python`` (``ti is tj``) clash pairwise within a side: those
-    come as pairs of one-app sides. ``split`` keeps each term's sides (for this ``key``
-    and ``python``) across calls."""
-    for t in (ti, tj):
-        if t not in split:
-            split[t] = _split_sides(eng, groups[t], key)
-    sides_i, sides_j = split[ti], split[tj]
-    for x, side_a in enumerate(sides_i):
-        for y, side_b in enumerate(sides_j):
-            if ti is tj and y < x:
-                continue
-            # eng.common([side_a[0], side_b[0]]): the apps of a side allow the same minors.
-            if eng.common_pair(eng.allowed[side_a[0]], eng.allowed[side_b[0]]) != python:
-                continue
-            if side_a is side_b:
-                for a, b in itertools.combinations(side_a, 2):
-                    yield (a,), (b,), True
-            else:
-                yield side_a, side_b, False
 
 
 def _nway_pythons(classes: Sequence[tuple[str, ...]]) -> list[str]:

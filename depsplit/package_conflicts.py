@@ -19,7 +19,8 @@ import dataclasses
 import functools
 import hashlib
 import itertools
-from collections.abc import Callable, Iterable, Sequence
+import operator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 
 from packaging.utils import canonicalize_name
 
@@ -99,13 +100,19 @@ class Gathering:
         """Per set added, its sides' numbers, sorted."""
         self.index: dict[_SideKey, int] = {}
         self.sides: list[_SideKey] = []
-        self.requirements: list[tuple[SortKey, tuple[ConflictRequirement, ...]]] = []
-        """Per side, the lines of its first app in the first set that has it."""
+        self.requirements: list[tuple[SortKey, tuple[ConflictRequirement, ...]] | None] = []
+        """Per side, the lines of its first app in the first set that has it (``None``
+        until a set is offered: :meth:`offer`)."""
         self.side_ids: list[str] = []
         """Per side number, its id (once :meth:`build` ran)."""
         self.spellings: set[str] = set()
         self.cliques: list[tuple[int, ...]] = []
         """Side numbers every two of which are a smallest set (:meth:`add_clique`)."""
+        self.partners: list[int] = []
+        """Per side number, as a bitset, the sides it is a smallest set with, given by
+        side numbers (:meth:`side`) rather than through :meth:`add`: N sides on one
+        package that all clash are N(N-1)/2 sets, and this is where they add up cheaply.
+        Kept symmetric by whoever sets a bit."""
 
     def add(
         self,
@@ -119,8 +126,7 @@ class Gathering:
         """One smallest set: one app of each of ``members`` (sides, each sorted), what each
         side asks (``None``: compared app by app), the lines of the first app of side
         ``i`` (asked only when they are kept) and the set as a :class:`Conflict`."""
-        if self.first is None or order < self.first:
-            self.first, self.package, self.make_first = order, package, make
+        self.offer_first(order, package, make)
         if len(members) > 1:
             self.spellings.add(package)
         numbers = [
@@ -139,14 +145,35 @@ class Gathering:
     ) -> int:
         """The side's number (a new side numbered next), its lines kept from the set that
         comes first."""
+        number = self.side(key)
+        held = self.requirements[number]
+        if held is None or order < held[0]:
+            self.requirements[number] = (order, requirements_of(i))
+        return number
+
+    def side(self, key: _SideKey) -> int:
+        """The side's number, a new side numbered next (its lines still to be offered)."""
         number = self.index.get(key)
         if number is None:
             number = self.index[key] = len(self.sides)
             self.sides.append(key)
-            self.requirements.append((order, requirements_of(i)))
-        elif order < self.requirements[number][0]:
-            self.requirements[number] = (order, requirements_of(i))
+            self.requirements.append(None)
+            self.partners.append(0)
         return number
+
+    def offer(self, number: int, order: SortKey, lines: tuple[ConflictRequirement, ...]) -> None:
+        """Side ``number`` is in a set that comes at ``order``, where its first app has
+        ``lines``: they are kept when no set before it had the side (ties: the first
+        offered)."""
+        held = self.requirements[number]
+        if held is None or order < held[0]:
+            self.requirements[number] = (order, lines)
+
+    def offer_first(self, order: SortKey, package: str, make: Callable[[], Conflict]) -> None:
+        """A set at ``order``, spelling the package ``package``, made by ``make``: the
+        package's first set unless one came before it (ties: the first offered)."""
+        if self.first is None or order < self.first:
+            self.first, self.package, self.make_first = order, package, make
 
     def add_clique(
         self,
@@ -203,34 +230,47 @@ class Gathering:
             if sid in used:  # one identity on two sides (apps split by their Pythons)
                 sid = _side_id(kind, key, apps, f"{identity}\n{apps[0]}")
             used.add(sid)
-            requirements = self.requirements[old][1]
+            held = self.requirements[old]
+            requirements = held[1] if held is not None else ()
             sides.append(
                 ConflictSide(id=sid, identity=identity, apps=apps, requirements=requirements)
             )
         self.side_ids = [sides[renumber[old]].id for old in range(len(self.sides))]
-        pairs = {
-            (x, y) if x < y else (y, x)
-            for x, y in ((renumber[e[0]], renumber[e[1]]) for e in self.numbers if len(e) == 2)
-        }
+        # Each side's partners in pairs, as bitsets of the new numbers.
+        bit = [1 << new for new in renumber]
+        partners = [0] * len(order)
+        for old, bits in enumerate(self.partners):
+            if bits:
+                partners[renumber[old]] = functools.reduce(
+                    operator.or_, (bit[j] for j in _members(bits))
+                )
+        for e in self.numbers:
+            if len(e) == 2:
+                x, y = renumber[e[0]], renumber[e[1]]
+                partners[x] |= bit[e[1]]
+                partners[y] |= bit[e[0]]
         others = {tuple(sorted(renumber[n] for n in e)) for e in self.numbers if len(e) != 2}
         given = sorted({tuple(sorted(renumber[n] for n in c)) for c in self.cliques})
         # The pairs a given clique holds are not listed again.
-        clique_of: dict[int, set[int]] = {}
-        for index, clique in enumerate(given):
+        held_together = [0] * len(order)
+        for clique in given:
+            whole = sum(1 << n for n in clique)
             for n in clique:
-                clique_of.setdefault(n, set()).add(index)
-        if given:
-            pairs = {
-                p for p in pairs if not clique_of.get(p[0], set()) & clique_of.get(p[1], set())
-            }
-        count = len(pairs) + len(others) + sum(len(c) * (len(c) - 1) // 2 for c in given)
+                held_together[n] |= whole
+        for n, together in enumerate(held_together):
+            partners[n] &= ~together
+        count = (
+            sum(p.bit_count() for p in partners) // 2
+            + len(others)
+            + sum(len(c) * (len(c) - 1) // 2 for c in given)
+        )
         shaped = PackageConflict(
             id=f"{kind}:{key}",
             kind=kind,
             package=self.package,
             apps=tuple(sorted({a for side in sides for a in side.apps})),
             sides=tuple(sides),
-            pairs=tuple(given + _cliques(len(sides), sorted(pairs))),
+            pairs=tuple(given + _cover(partners)),
             sets=tuple(sorted(others)),
             message="",
             spellings=tuple(sorted(self.spellings)),
@@ -315,31 +355,38 @@ def set_ids(conflicts: Sequence[Conflict]) -> dict[str, str]:
     return out
 
 
-def _cliques(count: int, pairs: Sequence[tuple[int, ...]]) -> list[tuple[int, ...]]:
-    """Lists of side indexes, every two of one list a pair of ``pairs``, that together hold
-    every pair (a greedy cover: sides taken in order, each list started from a side's
-    partners not yet held, then grown by its other partners). N sides that all conflict
-    give one list. Partners are bitsets: a candidate joins when its partners hold the
-    list so far."""
-    partners = [0] * count
-    for a, b in pairs:
-        partners[a] |= 1 << b
-        partners[b] |= 1 << a
+def _members(bits: int) -> Iterator[int]:
+    """The positions of the bits set in ``bits``, lowest first."""
+    while bits:
+        low = bits & -bits
+        yield low.bit_length() - 1
+        bits ^= low
+
+
+def _cover(partners: Sequence[int]) -> list[tuple[int, ...]]:
+    """Lists of side indexes, every two of one list partners (``partners``: per side, a
+    bitset of the sides it pairs with, symmetric), that together hold every pair (a greedy
+    cover: sides taken in order, each list started from a side's partners not yet held,
+    then grown by its other partners). N sides that all conflict give one list. A
+    candidate joins when it is a partner of every side of the list so far: the candidates
+    left are kept as the partners the list has in common, so each one looked at joins."""
+    count = len(partners)
     open_ = list(partners)
     out: list[tuple[int, ...]] = []
     for side in range(count):
         while open_[side]:
             clique = [side]
-            held = 0  # the list but ``side`` (every candidate is a partner of ``side``)
-            for bits in (open_[side], partners[side] & ~open_[side]):
+            common = partners[side]
+            whole = 1 << side
+            start = open_[side]
+            for bits in (start, partners[side] & ~start):
+                bits &= common
                 while bits:
                     low = bits & -bits
-                    bits ^= low
-                    other = low.bit_length() - 1
-                    if partners[other] & held == held:
-                        clique.append(other)
-                        held |= low
-            whole = held | (1 << side)
+                    clique.append(low.bit_length() - 1)
+                    whole |= low
+                    common &= partners[clique[-1]]
+                    bits &= common  # no side is its own partner: ``low`` goes too
             for member in clique:
                 open_[member] &= ~whole
             out.append(tuple(sorted(clique)))
