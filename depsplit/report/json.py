@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from json.encoder import encode_basestring
 from typing import TYPE_CHECKING, Any
 
@@ -153,8 +153,9 @@ def _app(app: App, requirements: list[Any]) -> dict[str, Any]:
     }
 
 
-def _document(plan: Plan, apps: list[Any], conflicts: list[Any]) -> dict[str, Any]:
-    """The document, with its ``apps`` and ``conflicts`` entries as given."""
+def _document(plan: Plan, apps: Iterable[Any], conflicts: Iterable[Any]) -> dict[str, Any]:
+    """The document, with its ``apps`` and ``conflicts`` entries as given (lists, or
+    iterators :func:`render` writes one entry at a time)."""
     partition = plan.partition
     data: dict[str, Any] = {
         "schema_version": SCHEMA_VERSION,
@@ -183,13 +184,21 @@ def _document(plan: Plan, apps: list[Any], conflicts: list[Any]) -> dict[str, An
 
 
 def to_data(plan: Plan) -> dict[str, Any]:
+    return _document(plan, list(_apps(plan)), list(_conflicts(plan)))
+
+
+def _apps(plan: Plan) -> Iterator[dict[str, Any]]:
+    """The ``apps`` entries, one at a time."""
     applies_to = _Applies(plan)
-    apps = []
     for app in plan.apps:
         python = app_python(plan, app)
         requirements = [_requirement(r, applies_to(app, r, python)) for r in app.requirements]
-        apps.append(_app(app, requirements))
-    return _document(plan, apps, [_conflict(c) for c in plan.package_conflicts])
+        yield _app(app, requirements)
+
+
+def _conflicts(plan: Plan) -> Iterator[dict[str, Any]]:
+    """The ``conflicts`` entries, one at a time."""
+    return (_conflict(c) for c in plan.package_conflicts)
 
 
 def render(plan: Plan, extra: Mapping[str, Any] | None = None) -> str:
@@ -198,26 +207,33 @@ def render(plan: Plan, extra: Mapping[str, Any] | None = None) -> str:
     ``,`` and ``:``: a tenth of a large report) by the json module's C encoder (``indent``
     would select its pure-Python encoder: 20 times slower, seconds for a 10,000-app
     report). ``extra``: keys added at the end (``fewer_containers`` with
-    ``analyze --suggest``)."""
-    with fewer_collections():  # one dict per requirement: see depsplit.gc_pause
-        data = {**to_data(plan), **(extra or {})}
+    ``analyze --suggest``). Each app and conflict is made, written and dropped in turn:
+    never the dicts of every requirement at once (100 MB at 10,000 apps)."""
     # The pieces of the text, joined once at the end: a large report is tens of megabytes,
     # and each concatenation of the whole would copy it again.
     pieces = ["{\n"]
-    for key, value in data.items():
-        if len(pieces) > 1:
-            pieces.append(",\n")
-        if isinstance(value, list) and value:
+    with fewer_collections():  # one dict per requirement: see depsplit.gc_pause
+        data = {**_document(plan, _apps(plan), _conflicts(plan)), **(extra or {})}
+        for key, value in data.items():
+            if len(pieces) > 1:
+                pieces.append(",\n")
+            entries = iter(value) if isinstance(value, (list, Iterator)) else None
+            first = next(entries, _NONE) if entries is not None else _NONE
+            if entries is None or first is _NONE:
+                pieces.append(f"  {_encode(key)}: {_encode([] if entries is not None else value)}")
+                continue
             pieces.append(f"  {_encode(key)}: [\n    ")
-            for i, item in enumerate(value):
-                if i:
-                    pieces.append(",\n    ")
+            pieces.append(_encode(first))
+            for item in entries:
+                pieces.append(",\n    ")
                 pieces.append(_encode(item))
             pieces.append("\n  ]")
-        else:
-            pieces.append(f"  {_encode(key)}: {_encode(value)}")
     pieces.append("\n}\n")
     return "".join(pieces)
+
+
+_NONE = object()
+"""No first entry: an empty list."""
 
 
 _encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
