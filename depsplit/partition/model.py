@@ -387,15 +387,17 @@ class Model:
             return found
 
         # A clique's sides, each opposed to all the others, hold disjoint classes (see
-        # _add_cliques), so disjoint nodes: the others' are the clique's less its own.
+        # _add_cliques), so disjoint nodes: the others' are the clique's less its own, and
+        # a side's opposites through its cliques are theirs less its own.
         in_cliques: dict[int, int] = {}
         for clique in self.cliques:
-            masks = [mask_of(t) for t in clique]
             every = 0
-            for mask in masks:
-                every |= mask
-            for t, mask in zip(clique, masks, strict=True):
-                in_cliques[t] = in_cliques.get(t, 0) | (every ^ mask)
+            for t in clique:
+                every |= mask_of(t)
+            for t in clique:
+                in_cliques[t] = in_cliques.get(t, 0) | every
+        for t, every in in_cliques.items():
+            in_cliques[t] = every & ~side_mask[t]
         out = []
         for x in nodes:
             m = 0
