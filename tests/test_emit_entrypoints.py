@@ -74,6 +74,45 @@ def test_a_single_script_entry_is_called_without_installing_the_app(tmp_path: Pa
     )  # fmt: skip
 
 
+@pytest.mark.parametrize(
+    ("rel", "text"),
+    [
+        ("a/pyproject.toml", '[project."\\u0073cripts"]\na = "pkg.cli:main"\n'),
+        ("a/pyproject.toml", '[tool.poetry.scripts]\na = "pkg.cli:main"\n'),
+        ("a/setup.cfg", "[options.entry_points]\nConsole_Scripts =\n    a = pkg.cli:main\n"),
+    ],
+)  # fmt: skip
+def test_a_script_entry_is_found_however_it_is_spelled(tmp_path: Path, rel: str, text: str) -> None:
+    # An escaped key is the same key (TOML); configparser's option names ignore case.
+    root = write(tmp_path, {rel: text, "a/pkg/__init__.py": "", "a/pkg/cli.py": "def main(): 0\n"})
+    entry = detect(root, app("a"))
+    assert entry.command == (
+        "python", "-c", "import sys; from pkg.cli import main; sys.exit(main())"
+    )  # fmt: skip
+
+
+def test_a_package_symlinked_in_is_not_a_package_of_the_app(tmp_path: Path) -> None:
+    root = write(tmp_path, {"lib/tool/__init__.py": "", "lib/tool/__main__.py": "print(1)\n"})
+    (root / "a").mkdir()
+    (root / "a" / "tool").symlink_to(root / "lib" / "tool", target_is_directory=True)
+    entry = detect(root, app("a"))
+    assert entry.command is None  # python -m tool would run code from outside the app
+
+
+def test_an_app_directory_that_cannot_be_listed_is_still_read_by_name(tmp_path: Path) -> None:
+    import os
+
+    if os.geteuid() == 0:
+        pytest.skip("root lists any directory")
+    root = write(tmp_path, {"a/Procfile": "web: gunicorn app:app --bind 0.0.0.0:$PORT\n"})
+    (root / "a").chmod(0o311)  # enter, not list
+    try:
+        entry = detect(root, app("a"))
+    finally:
+        (root / "a").chmod(0o755)
+    assert entry.command == ("gunicorn", "app:app", "--bind", "0.0.0.0:8000")
+
+
 def test_an_injection_in_a_script_target_is_not_run(tmp_path: Path) -> None:
     root = write(
         tmp_path,
