@@ -260,3 +260,23 @@ def test_indented_on_the_demo_plan_and_unexpected_keys() -> None:
     assert json_report.indented(data) == json.dumps(data, indent=2, ensure_ascii=False)
     odd = {"a": [{1: "x", None: True}], "b": {"c": 1.5}}  # keys json.dumps turns to text
     assert json_report.indented(odd) == json.dumps(odd, indent=2, ensure_ascii=False)
+
+
+def test_a_lazy_document_is_written_as_its_lists() -> None:
+    # The plan file's apps and conflicts are made as they are written: same text.
+    plan = analyze(DEMO, None, Options(lenient=True))
+    lazy = json_report.to_data(plan, lazy=True)
+    assert json_report.indented(lazy) == json.dumps(
+        json_report.to_data(plan), indent=2, ensure_ascii=False
+    )
+    empty = json_report.to_data(_without_apps(plan), lazy=True)
+    assert json.loads(json_report.indented(empty))["apps"] == []
+    # And through json.dumps when something else in it needs it (NaN: not JSON's).
+    odd = {"a": json_report.Entries(2, lambda: iter([1, {"b": 2}])), "c": float("nan")}
+    assert json_report.indented(odd) == json.dumps(
+        {"a": [1, {"b": 2}], "c": float("nan")}, indent=2, ensure_ascii=False
+    )
+
+
+def _without_apps(plan: Plan) -> Plan:
+    return replace(plan, apps=(), groups=(), conflicts=())

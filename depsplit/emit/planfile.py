@@ -15,13 +15,15 @@ from depsplit.emit.build import Generation
 PLAN_FILE = "depsplit-plan.json"
 
 
-def plan_document(gen: Generation) -> dict[str, Any]:
+def plan_document(gen: Generation, *, lazy: bool = False) -> dict[str, Any]:
     """The plan file's data: who generated it, the JSON report's keys and ``generate``
-    (project, registry, images, ports, replicas, resources and Kubernetes settings)."""
+    (project, registry, images, ports, replicas, resources and Kubernetes settings).
+    ``lazy``: the report's apps and conflicts made as they are written
+    (:func:`depsplit.report.json.to_data`), for :func:`depsplit.report.json.indented`."""
     from depsplit.report import json as json_report
 
     data: dict[str, Any] = {"generated_by": f"depsplit {__version__}"}
-    data.update(json_report.to_data(gen.plan))
+    data.update(json_report.to_data(gen.plan, lazy=lazy))
     data["generate"] = {
         "project": gen.project,
         "registry": gen.options.registry,
@@ -52,4 +54,4 @@ def emit(gen: Generation, root: Path, header: str) -> dict[str, str]:
     has no comment, so no ``header``)."""
     from depsplit.report import json as json_report
 
-    return {PLAN_FILE: json_report.indented(plan_document(gen)) + "\n"}
+    return {PLAN_FILE: json_report.indented(plan_document(gen, lazy=True)) + "\n"}
