@@ -29,6 +29,7 @@ import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import BinaryIO
 
 from depsplit import sources
 from depsplit.config import Config
@@ -298,8 +299,25 @@ def _dir_path(directory: str, parents: dict[str, Path]) -> Path:
 
 
 PLAN_MAX_BYTES = 64 * 1024 * 1024
-"""A ``depsplit-plan.json`` larger than this is not read: it is not taken for depsplit's
-(its directory is searched like any other)."""
+"""A ``depsplit-plan.json`` whose ``generate`` and ``files`` tables do not end within this
+many bytes of its end is not taken for depsplit's (its directory is searched like any
+other)."""
+
+PLAN_PARSED_BYTES = 8 * 1024 * 1024
+"""A ``depsplit-plan.json`` up to this size is parsed whole to be judged; a larger one (the
+plan of a few thousand apps: 58 MB at 10,000) by its two ends (:func:`_judged_by_its_ends`):
+parsing it cost every later run a second or more, and one over 64 MiB was not recognized,
+its generated requirements files then read as apps."""
+
+_PLAN_HEAD_BYTES = 64 * 1024
+_PLAN_CHUNK = 1024 * 1024
+_PLAN_HEAD = re.compile(rb'\A\s*\{\s*"generated_by"\s*:\s*"(depsplit [^"\\\x00-\x1f]*)"\s*,')
+_PLAN_SCHEMA = re.compile(rb'[{,]\s*"schema_version"\s*:\s*-?\d+\s*[,}]')
+_PLAN_TOOL = re.compile(rb'[{,]\s*"tool"\s*:\s*\{\s*"name"\s*:\s*"depsplit"\s*[,}]')
+_PLAN_GENERATE = re.compile(rb'[{,]\s*"generate"\s*:\s*\{')
+_PLAN_FILES = re.compile(rb'[{,]\s*"files"\s*:\s*\{')
+_PLAN_END = re.compile(rb"\}\s*\}\s*\Z")
+"""The ``files`` table's closing brace and the document's."""
 
 
 def skip_reason(directory: str, entries: Mapping[str, os.DirEntry[str]]) -> str | None:
@@ -326,10 +344,12 @@ def generated_by_depsplit(path: str) -> str | None:
 
     try:
         st = os.stat(path)
-        if not stat.S_ISREG(st.st_mode) or st.st_size > PLAN_MAX_BYTES:
+        if not stat.S_ISREG(st.st_mode):
             return None
         with open(path, "rb") as fh:
-            data = json_loads(fh.read(PLAN_MAX_BYTES + 1))
+            if st.st_size > PLAN_PARSED_BYTES:
+                return _judged_by_its_ends(fh, st.st_size)
+            data = json_loads(fh.read(PLAN_PARSED_BYTES + 1))
     except (OSError, ValueError):
         return None
     if not isinstance(data, dict):
@@ -346,6 +366,34 @@ def generated_by_depsplit(path: str) -> str | None:
         and isinstance(data.get("files"), dict)
     ):
         return marker
+    return None
+
+
+def _judged_by_its_ends(fh: BinaryIO, size: int) -> str | None:
+    """:func:`generated_by_depsplit` of a plan too large to parse on every run, from the
+    text depsplit writes at its two ends: first the marker, then ``schema_version`` and
+    the ``tool`` named depsplit; last the ``generate`` and ``files`` tables, and the
+    closing braces of ``files`` and of the document (a plan cut short does not end so).
+    The tables are looked for from the end back, at most :data:`PLAN_MAX_BYTES`."""
+    head = fh.read(_PLAN_HEAD_BYTES)
+    marker = _PLAN_HEAD.match(head)
+    if marker is None or not (_PLAN_SCHEMA.search(head) and _PLAN_TOOL.search(head)):
+        return None
+    end = size
+    tail = b""
+    files = False
+    while end > 0 and size - end < PLAN_MAX_BYTES:
+        start = max(0, end - _PLAN_CHUNK)
+        fh.seek(start)
+        chunk = fh.read(end - start)
+        if not tail and not _PLAN_END.search(chunk):
+            return None
+        # The last bytes of the part read before: a key may straddle two chunks.
+        window = chunk + tail[:256]
+        files = files or _PLAN_FILES.search(window) is not None
+        if files and _PLAN_GENERATE.search(window):
+            return marker.group(1).decode("utf-8", "replace")
+        tail, end = window, start
     return None
 
 

@@ -222,3 +222,89 @@ def test_the_depth_limit_names_itself_and_how_to_raise_it(tree) -> None:
         "a",
         "deep/er/app",
     ]
+
+
+def _large_plan(apps: int) -> str:
+    """A plan as ``generate`` writes it (indented, ``files`` appended last), its ``apps``
+    padded to ``apps`` entries."""
+    import json
+
+    from depsplit.report.json import indented
+
+    entry = {"name": "x", "path": "x", "requirements": [{"name": "flask", "specifier": ""}]}
+    return (
+        indented(
+            {
+                "generated_by": "depsplit 0.1.0",
+                "schema_version": 2,
+                "tool": {"name": "depsplit", "version": "0.1.0"},
+                "apps": [entry] * apps,
+                "generate": {"project": "p", "ports": {"x": 8000}},
+                "files": {"g/requirements.txt": "0" * 64, "compose.yaml": "1" * 64},
+            }
+        )
+        + "\n"
+        if apps >= 0
+        else json.dumps({})
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "taken"),
+    [
+        (_large_plan(3000), True),
+        (PLAN, True),
+        (_large_plan(3000).rstrip()[:-1], False),  # cut short: no closing brace
+        (_large_plan(3000)[:60000], False),  # cut short in its apps
+        (_large_plan(3000).replace('"files"', '"filez"'), False),
+        (_large_plan(3000).replace('"generate"', '"generat"'), False),
+        (_large_plan(3000).replace('"name": "depsplit"', '"name": "other"', 1), False),
+        (_large_plan(3000).replace('"generated_by": "depsplit', '"generated_by": "other'), False),
+        ('{"generated_by": "depsplit 0.1.0"}' + " " * 600, False),
+    ],
+    ids=["plan", "one-line", "cut-short", "cut-in-apps", "no-files", "no-generate",
+         "other-tool", "other-marker", "marker-only"],
+)  # fmt: skip
+def test_a_large_plan_is_judged_by_its_ends(
+    tree, monkeypatch: pytest.MonkeyPatch, text: str, taken: bool
+) -> None:
+    # Every plan here is over the size parsed whole; the tables are looked for from the
+    # end back, a small chunk at a time (a key may straddle two chunks).
+    import depsplit.discover as discover
+
+    monkeypatch.setattr(discover, "PLAN_PARSED_BYTES", 100)
+    monkeypatch.setattr(discover, "_PLAN_CHUNK", 97)
+    root = tree({"app/requirements.txt": "flask\n", "out/depsplit-plan.json": text,
+                 "out/g/requirements.txt": "flask==1.0\n"})  # fmt: skip
+    plan = analyze(root)
+    assert [a.path for a in plan.apps] == (["app"] if taken else ["app", "out/g"])
+    assert [s.path for s in plan.skipped] == (["out"] if taken else [])
+
+
+def test_a_plan_whose_tables_end_too_far_from_its_end_is_not_taken(
+    tree, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import depsplit.discover as discover
+
+    monkeypatch.setattr(discover, "PLAN_PARSED_BYTES", 100)
+    monkeypatch.setattr(discover, "_PLAN_CHUNK", 1000)
+    monkeypatch.setattr(discover, "PLAN_MAX_BYTES", 2000)
+    text = _large_plan(10).replace('"files": {', '"files": {' + '"a": "b", ' * 400)
+    root = tree({"out/depsplit-plan.json": text, "out/g/requirements.txt": "flask==1.0\n"})
+    assert paths(root) == ["out/g"]
+    monkeypatch.setattr(discover, "PLAN_MAX_BYTES", 64 * 1024 * 1024)
+    assert paths(root) == []
+
+
+def test_a_generated_plan_of_thousands_of_apps_hides_its_output(tree) -> None:
+    """A plan over 64 MiB (about 7,500 apps) was not recognized: the next run read its
+    generated requirements files as apps. Over the size parsed whole, it is judged by its
+    ends, whatever its size."""
+    import depsplit.discover as discover
+
+    big = _large_plan(1)
+    padding = " " * (discover.PLAN_PARSED_BYTES + 1)
+    text = big.replace('"apps": [', '"apps": [' + padding, 1)
+    root = tree({"app/requirements.txt": "flask\n", "out/depsplit-plan.json": text,
+                 "out/g/requirements.txt": "flask==1.0\n"})  # fmt: skip
+    assert paths(root) == ["app"]
