@@ -1204,6 +1204,11 @@ class ConflictSets(Sequence[Conflict]):
         version.finish()
 
 
+_FirstPair = tuple[tuple[str, str], "_Card", tuple[str, ...], tuple[str, ...], bool]
+"""A clash's first version pair: its first apps, its first side's card, and what
+:func:`_make_pair` makes it of."""
+
+
 class _VersionPairs:
     """The pairs of sides of one clash (:meth:`_Clashes.side_pairs`, in its order) on their
     way into the package's gatherings: a version pair is two bits, each side's first
@@ -1214,8 +1219,7 @@ class _VersionPairs:
         self.eng, self.gatherings, self.key, self.python = eng, gatherings, key, python
         self.gathering: Gathering | None = None
         self.best: dict[int, tuple[tuple[str, str], _Card]] = {}
-        self.first: tuple[tuple[str, str], _Card, tuple[str, ...], tuple[str, ...], bool] | None
-        self.first = None
+        self.first: _FirstPair | None = None
         self.spelled: set[str] = set()
 
     def add(self, a_card: _Card, b_card: _Card, by_app: bool) -> None:

@@ -339,7 +339,9 @@ def generated_by_depsplit(path: str) -> str | None:
     """``"depsplit X.Y.Z"`` when the file at ``path`` is a plan ``depsplit generate``
     wrote: a regular file holding one JSON object with its marker (``generated_by``), the
     report's ``tool`` and ``schema_version``, the ``generate`` options and the ``files``
-    the writer recorded. ``None`` for anything else: empty, not JSON, another tool's."""
+    the writer recorded (one over :data:`PLAN_PARSED_BYTES` is judged by its two ends,
+    :func:`_judged_by_its_ends`, not parsed). ``None`` for anything else: empty, not
+    JSON, another tool's."""
     from depsplit.nesting import json_loads
 
     try:

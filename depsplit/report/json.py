@@ -155,7 +155,7 @@ def _app(app: App, requirements: list[Any]) -> dict[str, Any]:
 
 def _document(plan: Plan, apps: Iterable[Any], conflicts: Iterable[Any]) -> dict[str, Any]:
     """The document, with its ``apps`` and ``conflicts`` entries as given (lists, or
-    iterators :func:`render` writes one entry at a time)."""
+    :class:`Entries`)."""
     partition = plan.partition
     data: dict[str, Any] = {
         "schema_version": SCHEMA_VERSION,
@@ -185,8 +185,8 @@ def _document(plan: Plan, apps: Iterable[Any], conflicts: Iterable[Any]) -> dict
 
 def to_data(plan: Plan, *, lazy: bool = False) -> dict[str, Any]:
     """The report's document. With ``lazy``, its ``apps`` and ``conflicts`` are
-    :class:`Entries`, made one at a time as :func:`indented` writes them, never all at
-    once (the plan file of 10,000 apps: the dicts of 100,000 requirements)."""
+    :class:`Entries`, made one at a time as :func:`render` and :func:`indented` write
+    them, never all at once (10,000 apps: the dicts of 100,000 requirements)."""
     if lazy:
         return _document(
             plan,
@@ -197,8 +197,8 @@ def to_data(plan: Plan, *, lazy: bool = False) -> dict[str, Any]:
 
 
 class Entries:
-    """A JSON array of ``count`` entries made by ``make()`` when written: what
-    :func:`indented` writes as the list of them."""
+    """A JSON array of ``count`` entries made by ``make()`` when written (or iterated):
+    what :func:`render` and :func:`indented` write as the list of them."""
 
     __slots__ = ("count", "make")
 
@@ -236,27 +236,22 @@ def render(plan: Plan, extra: Mapping[str, Any] | None = None) -> str:
     # and each concatenation of the whole would copy it again.
     pieces = ["{\n"]
     with fewer_collections():  # one dict per requirement: see depsplit.gc_pause
-        data = {**_document(plan, _apps(plan), _conflicts(plan)), **(extra or {})}
+        data = {**to_data(plan, lazy=True), **(extra or {})}
         for key, value in data.items():
             if len(pieces) > 1:
                 pieces.append(",\n")
-            entries = iter(value) if isinstance(value, (list, Iterator)) else None
-            first = next(entries, _NONE) if entries is not None else _NONE
-            if entries is None or first is _NONE:
-                pieces.append(f"  {_encode(key)}: {_encode([] if entries is not None else value)}")
+            listed = isinstance(value, (list, Entries))
+            if not (listed and (value.count if isinstance(value, Entries) else value)):
+                pieces.append(f"  {_encode(key)}: {_encode([] if listed else value)}")
                 continue
             pieces.append(f"  {_encode(key)}: [\n    ")
-            pieces.append(_encode(first))
-            for item in entries:
-                pieces.append(",\n    ")
+            for i, item in enumerate(value):
+                if i:
+                    pieces.append(",\n    ")
                 pieces.append(_encode(item))
             pieces.append("\n  ]")
     pieces.append("\n}\n")
     return "".join(pieces)
-
-
-_NONE = object()
-"""No first entry: an empty list."""
 
 
 _encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
@@ -292,7 +287,7 @@ def indented(value: Any) -> str:
 def _listed(value: object) -> list[Any]:
     """The entries of :class:`Entries` for ``json.dumps`` (``TypeError`` for any other)."""
     if isinstance(value, Entries):
-        return list(value.make())
+        return list(value)
     raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
 
 
