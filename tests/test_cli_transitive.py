@@ -799,3 +799,33 @@ def test_a_lock_names_the_extras_asked_of_a_package_so_pip_accepts_it(
         timeout=120,
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_a_release_with_invalid_metadata_is_ignored_with_a_warning(
+    tree: Callable[[dict[str, str | bytes]], Path], tmp_path: Path, run: Run
+) -> None:
+    """``uvicorn`` 0.14.0 says ``Requires-Dist: click (>=7.*)``: pip (24.1 on) ignores that
+    release, and so does the analysis (it used to stop with exit 2). The app resolves on
+    the release before, and the report says which release was ignored and why."""
+    index = build_index(
+        tmp_path / "invalid",
+        [
+            Dist("server", "0.13.0", ["click>=7"]),
+            Dist("server", "0.14.0", ["click (>=7.*)"]),
+            Dist("click", "8.0"),
+        ],
+    )
+    root = tree({"a/requirements.txt": "server\n", "b/requirements.txt": "click<9\n"})
+    code, out, err = run(
+        "analyze", str(root), "--transitive", "--index-url", index.file_url, "--format", "json"
+    )
+    assert code == 0, err
+    data = json.loads(out)
+    assert data["conflicts"] == []
+    [group] = data["groups"]
+    assert {p["name"]: p["version"] for p in group["lock"]} == {"server": "0.13.0", "click": "8.0"}
+    assert [d["message"] for d in data["diagnostics"] if "ignored" in d["message"]] == [
+        "--transitive: server 0.14.0 is ignored, as pip (24.1 on) ignores a release whose "
+        "metadata is invalid: server-0.14.0-py3-none-any.whl: invalid Requires-Dist "
+        "'click (>=7.*)': .* suffix can only be used with `==` or `!=` operators"
+    ]

@@ -43,6 +43,13 @@ class BadMetadataError(IndexError_):
     """A metadata file that does not parse, or whose hash or name/version do not match."""
 
 
+class InvalidMetadata(BadMetadataError):
+    """Metadata that parses but says something invalid (``Requires-Dist: click (>=7.*)``,
+    no longer PEP 440): what the index serves for that file every time. pip (24.1 on)
+    ignores such a release; so does the resolver (:class:`~depsplit.index.resolve._Provider`),
+    naming it in a warning."""
+
+
 class UnknownPackageError(IndexError_):
     """The dependencies of a release cannot be known without building it (sdist only) or
     the requirement is not resolvable through an index (direct URL, local path)."""
@@ -62,6 +69,7 @@ __all__ = [
     "BuildError",
     "DeadlineExceeded",
     "IndexError_",
+    "InvalidMetadata",
     "NetworkError",
     "OfflineCacheMiss",
     "ResponseTooLarge",

@@ -67,6 +67,7 @@ from depsplit.index.errors import (
     BuildError,
     DeadlineExceeded,
     IndexError_,
+    InvalidMetadata,
     NetworkError,
     OfflineCacheMiss,
     ResponseTooLarge,
@@ -379,10 +380,16 @@ def _one_per_file(files: Iterable[IndexFile]) -> list[IndexFile]:
     return out
 
 
+class InvalidField(ValueError):
+    """Metadata that parses but whose ``Version``, ``Requires-Dist`` or ``Requires-Python``
+    is invalid: the file says so every time (never a transfer gone wrong)."""
+
+
 def parse_metadata(data: bytes, *, source: str) -> DistMetadata:
-    """Parse core metadata; an invalid ``Requires-Dist`` or ``Requires-Python`` is an error
-    (never skipped: a dropped dependency would hide conflicts). Other fields are not checked,
-    as pip does not check them either."""
+    """Parse core metadata; an invalid ``Version``, ``Requires-Dist`` or ``Requires-Python``
+    is an :class:`InvalidField` (never one dependency dropped: that would hide conflicts; the
+    resolver ignores the whole release, as pip does). Other fields are not checked, as pip
+    does not check them either."""
     raw, _unparsed = parse_email(data)
     name = raw.get("name")
     version_text = raw.get("version")
@@ -391,19 +398,21 @@ def parse_metadata(data: bytes, *, source: str) -> DistMetadata:
     try:
         version = Version(version_text)
     except InvalidVersion as exc:
-        raise ValueError(f"{source}: invalid Version {version_text!r}") from exc
+        raise InvalidField(f"{source}: invalid Version {version_text!r}") from exc
     requires: list[PkgRequirement] = []
     for text in raw.get("requires_dist", []):
         try:
             requires.append(PkgRequirement(text))
         except InvalidRequirement as exc:  # noqa: PERF203
-            raise ValueError(f"{source}: invalid Requires-Dist {text!r}: {exc}") from exc
+            # packaging's message goes on with the text and a caret under the fault
+            why = str(exc).splitlines()[0]
+            raise InvalidField(f"{source}: invalid Requires-Dist {text!r}: {why}") from exc
     requires_python = raw.get("requires_python") or None
     if requires_python:
         try:
             SpecifierSet(requires_python)
         except InvalidSpecifier as exc:
-            raise ValueError(f"{source}: invalid Requires-Python {requires_python!r}") from exc
+            raise InvalidField(f"{source}: invalid Requires-Python {requires_python!r}") from exc
     return DistMetadata(
         name=name,
         version=version,
@@ -1516,6 +1525,8 @@ class Finder:
         if cached is not None:
             try:
                 meta = parse_metadata(cached, source=file.filename)
+            except InvalidField as exc:
+                raise InvalidMetadata(file.project, file.index, str(exc)) from None
             except ValueError:
                 pass  # a corrupt cache entry: fetch again
             else:
@@ -1536,6 +1547,12 @@ class Finder:
                 meta = parse_metadata(data, source=file.filename)
             except MetadataTooLarge as exc:
                 raise BadMetadataError(file.project, file.index, str(exc)) from None
+            except InvalidField as exc:
+                # What the file says every time: cached like any metadata (a warm or
+                # ``--offline`` run ignores the release as this one does), never retried.
+                if not local:
+                    self.cache.put_metadata(file.url, data)
+                raise InvalidMetadata(file.project, file.index, str(exc)) from None
             except (ValueError, zipfile.BadZipFile, KeyError) as exc:
                 problem = str(exc)
                 continue

@@ -62,6 +62,14 @@ class Notes:
             "build packages; pip will build it, and what it requires is not checked)",
         )
 
+    def ignored_release(self, release: str, why: str) -> None:
+        """``release`` was no candidate: its metadata is invalid (``why``)."""
+        self.add(
+            "warning",
+            f"--transitive: {release} is ignored, as pip (24.1 on) ignores a release whose "
+            f"metadata is invalid: {why}",
+        )
+
     def kept_apart(self, found: Iterable[str], minors: Iterable[str]) -> None:
         """``found`` are kept apart because their union's resolution did not finish."""
         self.add(

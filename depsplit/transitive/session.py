@@ -9,7 +9,7 @@ from pathlib import Path
 
 from depsplit.index import Finder, IndexConfig
 from depsplit.index.apps import AppIndexes
-from depsplit.index.resolve import MAX_ROUNDS, Meter, assumed_sdists
+from depsplit.index.resolve import MAX_ROUNDS, Meter, assumed_sdists, ignored_releases
 from depsplit.model import App, Conflict, Diagnostic, Group, Requirement, Target
 from depsplit.target import app_pythons, newest_first
 from depsplit.transitive import closures, groups, locks, sharing, verify
@@ -102,6 +102,8 @@ class Transitive:
         for finder in self.indexes.finders():
             for release in assumed_sdists(finder):
                 self.notes.assumed_sdist(release)
+            for release, why in ignored_releases(finder):
+                self.notes.ignored_release(release, why)
         return self.notes.sorted()
 
     def cache_warnings(self) -> list[Diagnostic]:
