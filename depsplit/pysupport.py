@@ -38,7 +38,7 @@ from packaging.version import Version
 from depsplit import target as tgt
 from depsplit.conflicts import effective
 from depsplit.index.errors import IndexError_, OfflineCacheMiss
-from depsplit.index.finder import Finder, IndexFile
+from depsplit.index.finder import Finder, IndexFile, ProjectFiles
 from depsplit.index.tags import wheel_rank
 from depsplit.model import (
     App,
@@ -203,7 +203,7 @@ class _Page:
     """One project's releases, newest first, each judged when first asked about: a pick
     looks at the newest releases of its range only."""
 
-    def __init__(self, files: Mapping[Version, tuple[IndexFile, ...]], judge: _Judge) -> None:
+    def __init__(self, files: ProjectFiles, judge: _Judge) -> None:
         self.files = files
         self.versions = sorted(files, reverse=True)
         self.judge = judge
@@ -213,9 +213,9 @@ class _Page:
     def pure(self) -> bool:
         """Whether the project is pure Python: it publishes wheels, and every wheel of every
         release runs anywhere (``none-any`` tags). Its sdists then build without a compiler."""
-        wheels = [f for files in self.files.values() for f in files if f.is_wheel]
+        wheels = list(self.files.wheel_tags())
         return bool(wheels) and all(
-            f.tags and all(t.abi == "none" and t.platform == "any" for t in f.tags) for f in wheels
+            all(t.abi == "none" and t.platform == "any" for t in tags) for tags in wheels
         )
 
     def status(self, version: Version) -> _Status:
@@ -430,7 +430,7 @@ def apply(apps: Sequence[App], target: Target, finder_for: FinderFor) -> Support
 
 def _page(
     finder: Finder, key: str, app: App, req: Requirement, diagnostics: dict[Diagnostic, None]
-) -> Mapping[Version, tuple[IndexFile, ...]] | None:
+) -> ProjectFiles | None:
     """The project's releases, or ``None`` (with a diagnostic) when they cannot be read:
     a warning offline (the Python stays unverified), an error otherwise (fail closed)."""
     level: Literal["error", "warning"]

@@ -99,24 +99,41 @@ class Link:
     @classmethod
     def from_row(cls, row: Any) -> Link:
         """The inverse of :meth:`row`; ``ValueError`` (or ``TypeError``) when it is not one."""
-        filename, url, hashes, requires_python, yanked, metadata = row
-        if not isinstance(filename, str) or not isinstance(url, str):
-            raise ValueError("not a link row")
-        if requires_python is not None and not isinstance(requires_python, str):
-            raise ValueError("not a link row")
-        if yanked is not None and not isinstance(yanked, str):
-            raise ValueError("not a link row")
+        filename, url, hashes, requires_python, yanked, metadata = checked_row(row)
         return cls(
             filename=filename,
             url=url,
-            hashes=_hashes(hashes),
+            hashes=row_hashes(hashes),
             requires_python=requires_python,
             yanked=yanked,
-            metadata=None if metadata is None else _hashes(metadata),
+            metadata=None if metadata is None else row_hashes(metadata),
         )
 
 
-def _hashes(value: Any) -> Hashes:
+Row = list[Any]
+"""A link as :meth:`Link.row` writes it (and a cached page holds it): ``[filename, url,
+hashes, requires-python, yanked, metadata]``, hashes as ``{"sha256": "…"}``."""
+
+
+def checked_row(row: Any) -> Row:
+    """``row`` if it has the form of :meth:`Link.row`, else ``ValueError``: what a cached
+    page is checked against when read (its :class:`Link` objects are made only when asked
+    for: a run reads pages of hundreds of thousands of links and uses a few releases)."""
+    if type(row) is not list or len(row) != 6:
+        raise ValueError("not a link row")
+    filename, url, hashes, requires_python, yanked, metadata = row
+    if type(filename) is not str or type(url) is not str:
+        raise ValueError("not a link row")
+    if requires_python is not None and type(requires_python) is not str:
+        raise ValueError("not a link row")
+    if yanked is not None and type(yanked) is not str:
+        raise ValueError("not a link row")
+    if (hashes and type(hashes) is not dict) or (metadata and type(metadata) is not dict):
+        raise ValueError("not a mapping of hashes")
+    return row
+
+
+def row_hashes(value: Any) -> Hashes:
     """``{"sha256": "…"}`` (in the order of the tuple it was made from) → the tuple."""
     if not value:
         return ()
@@ -130,13 +147,18 @@ class CachedPage:
     url: str
     status: int
     """200, or 404 when the index said the project does not exist there."""
-    links: tuple[Link, ...]
-    """The page's links, parsed (none for a 404)."""
+    rows: tuple[Row, ...]
+    """The page's links as stored (:func:`checked_row`; none for a 404)."""
     fetched: float
     """When the index last said this is the page (fetched, or revalidated)."""
     etag: str | None = None
     last_modified: str | None = None
     """The HTTP validators it was served with, to revalidate it once expired."""
+
+    @property
+    def links(self) -> tuple[Link, ...]:
+        """The page's links, as :class:`Link` objects."""
+        return tuple(Link.from_row(row) for row in self.rows)
 
 
 class Cache:
@@ -175,7 +197,7 @@ class Cache:
             return CachedPage(
                 url=str(data["url"]),
                 status=int(data["status"]),
-                links=tuple(Link.from_row(row) for row in data["links"]),
+                rows=tuple(checked_row(row) for row in data["links"]),
                 fetched=fetched,
                 etag=etag if isinstance(etag, str) and etag else None,
                 last_modified=(
@@ -201,14 +223,28 @@ class Cache:
         """Store the parsed page (``status`` 200, or 404 with no links) with its HTTP
         validators; not a page whose links carry credentials (they would be written as
         they are)."""
-        if any(redact_url(link.url) != link.url for link in links):
+        self.put_rows(
+            url, status, [link.row() for link in links], etag=etag, last_modified=last_modified
+        )
+
+    def put_rows(
+        self,
+        url: str,
+        status: int,
+        rows: Sequence[Row],
+        *,
+        etag: str = "",
+        last_modified: str = "",
+    ) -> None:
+        """:meth:`put_page` of links already in their stored form (a page revalidated)."""
+        if any(redact_url(row[1]) != row[1] for row in rows):
             return
         record: dict[str, Any] = {
             "format": PAGE_FORMAT,
             "url": _shown(url),
             "status": status,
             "fetched": time.time(),
-            "links": [link.row() for link in links],
+            "links": rows,
         }
         if etag:
             record["etag"] = etag
@@ -258,7 +294,10 @@ __all__ = [
     "Cache",
     "CachedPage",
     "Link",
+    "Row",
+    "checked_row",
     "default_cache_dir",
+    "row_hashes",
     "strip_credentials",
     "url_key",
 ]

@@ -33,7 +33,7 @@ import time
 import urllib.error
 import urllib.request
 import zipfile
-from collections.abc import Callable, Hashable, Iterable, Mapping
+from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -59,7 +59,7 @@ from packaging.utils import (
 )
 from packaging.version import InvalidVersion, Version
 
-from depsplit.index.cache import Cache, strip_credentials
+from depsplit.index.cache import Cache, Row, row_hashes, strip_credentials
 from depsplit.index.cache import Link as _Link
 from depsplit.index.config import MAX_METADATA_BYTES, IndexConfig
 from depsplit.index.errors import (
@@ -320,15 +320,15 @@ def _parse_sdist(filename: str, project: NormalizedName) -> tuple[str, Version]:
     raise InvalidSdistFilename(filename)
 
 
-def _to_file(link: _Link, project: NormalizedName, index: str) -> IndexFile | None:
-    """An :class:`IndexFile` of ``project``, or ``None`` for another project or a file that is
-    neither a wheel nor an sdist with a valid name (pip skips those too)."""
-    name = link.filename
+def _file_parts(filename: str, project: NormalizedName) -> tuple[Version, frozenset[Tag]] | None:
+    """The version and tags (none for an sdist) of a file of ``project``, or ``None`` for
+    another project's file or one that is neither a wheel nor an sdist with a valid name
+    (pip skips those too)."""
     try:
-        if name.endswith(".whl"):
-            wname, version, tags = _parse_wheel(name)
-        elif name.endswith(_SDIST_SUFFIXES):
-            wname, version = _parse_sdist(name, project)
+        if filename.endswith(".whl"):
+            wname, version, tags = _parse_wheel(filename)
+        elif filename.endswith(_SDIST_SUFFIXES):
+            wname, version = _parse_sdist(filename, project)
             tags = frozenset()
         else:
             return None
@@ -336,23 +336,102 @@ def _to_file(link: _Link, project: NormalizedName, index: str) -> IndexFile | No
         return None
     if _canonical(wname) != project:
         return None
-    requires_python = link.requires_python
-    if requires_python and not _valid_specifier(requires_python):
-        requires_python = None  # pip ignores an invalid data-requires-python
+    return version, tags
+
+
+_Listing = tuple[
+    str, str, Hashes, str | None, str | None, Hashes | None, str, Version, frozenset[Tag]
+]
+"""A file as a source lists it: file name, URL, hashes, Requires-Python, yanked, metadata
+(as :class:`~depsplit.index.cache.Link` has them), the source (redacted), and the version
+and tags its name gives."""
+
+
+def _listing(row: Row, project: NormalizedName, source: str) -> _Listing | None:
+    """``row`` (a link in its stored form, :func:`checked_row`) as a file of ``project``
+    listed by ``source``, or ``None`` when it is not one (:func:`_file_parts`)."""
+    parts = _file_parts(row[0], project)
+    if parts is None:
+        return None
+    filename, url, hashes, requires_python, yanked, metadata = row
     # One string per distinct Requires-Python (a few hundred), not one per file (the
     # pages of a run hold hundreds of thousands of files).
+    return (
+        filename,
+        url,
+        row_hashes(hashes),
+        sys.intern(requires_python) if requires_python else None,
+        yanked,
+        None if metadata is None else row_hashes(metadata),
+        source,
+        *parts,
+    )
+
+
+def _to_file(listing: _Listing, project: NormalizedName) -> IndexFile:
+    """The :class:`IndexFile` of ``listing``."""
+    filename, url, hashes, requires_python, yanked, metadata, index, version, tags = listing
+    if requires_python and not _valid_specifier(requires_python):
+        requires_python = None  # pip ignores an invalid data-requires-python
     return IndexFile(
         project=project,
         version=version,
-        filename=name,
-        url=link.url,
+        filename=filename,
+        url=url,
         index=index,
-        hashes=link.hashes,
-        requires_python=sys.intern(requires_python) if requires_python else None,
-        yanked=link.yanked,
-        metadata=link.metadata,
+        hashes=hashes,
+        requires_python=requires_python,
+        yanked=yanked,
+        metadata=metadata,
         tags=tags,
     )
+
+
+class ProjectFiles(Mapping[Version, tuple[IndexFile, ...]]):
+    """Every published version of one project → its files, newest first (a version's files
+    by file name, from the last, each file once: :func:`_one_per_file`). A version's
+    :class:`IndexFile` objects are made when it is first asked for: a run reads pages of
+    hundreds of thousands of files (``botocore``: thousands of releases) and looks at a few
+    releases of each. Safe to share between threads (every caller gets the same tuple)."""
+
+    def __init__(self, project: NormalizedName, listings: Iterable[_Listing]) -> None:
+        self._project = project
+        self._listed: dict[Version, list[_Listing]] = {}
+        for listing in listings:
+            found = self._listed.get(listing[7])
+            if found is None:
+                self._listed[listing[7]] = [listing]
+            else:
+                found.append(listing)
+        # A version is named as its files' last name spells it (``1.0`` or ``1.0.0``: equal
+        # versions are one release), newest first (Version comparisons are slow: the
+        # distinct versions are sorted, not the files).
+        named = (max(same, key=lambda x: x[0])[7] for same in self._listed.values())
+        self._order = sorted(named, reverse=True)
+        self._made: dict[Version, tuple[IndexFile, ...]] = {}
+
+    def __getitem__(self, version: Version) -> tuple[IndexFile, ...]:
+        found = self._made.get(version)
+        if found is None:
+            files = _one_per_file(_to_file(x, self._project) for x in self._listed[version])
+            # Two files of one name are two different files (their hashes differ): the
+            # sort is stable, so they stay in source order (the first index first).
+            files.sort(key=lambda f: f.filename, reverse=True)
+            found = self._made.setdefault(version, tuple(files))
+        return found
+
+    def __contains__(self, version: object) -> bool:
+        return version in self._listed
+
+    def wheel_tags(self) -> Iterator[frozenset[Tag]]:
+        """The tags of every wheel listed (a file listed twice, twice), no file made."""
+        return (x[8] for same in self._listed.values() for x in same if x[8])
+
+    def __iter__(self) -> Iterator[Version]:
+        return iter(self._order)
+
+    def __len__(self) -> int:
+        return len(self._order)
 
 
 def _same_file(a: IndexFile, b: IndexFile) -> bool:
@@ -1291,8 +1370,7 @@ class Finder:
             max_workers=max(1, config.workers), thread_name_prefix="depsplit-index"
         )
         self._lock = threading.Lock()
-        self._files: dict[str, Future[tuple[IndexFile, ...]]] = {}
-        self._versions: dict[str, dict[Version, tuple[IndexFile, ...]]] = {}
+        self._files: dict[str, Future[ProjectFiles]] = {}
         self.memo: dict[Hashable, Any] = {}
         self.memo_lock = threading.Lock()
         """What callers derive from the files (the resolver's ranked releases, per target,
@@ -1300,7 +1378,7 @@ class Finder:
         through this finder shares it."""
         self._metadata: dict[str, Future[DistMetadata]] = {}
         self._built: dict[str, Future[DistMetadata]] = {}
-        self._find_links: dict[str, tuple[_Link, ...]] = {}
+        self._find_links: dict[str, tuple[Row, ...]] = {}
         self._find_links_lock = threading.Lock()
 
     # -- lifecycle
@@ -1338,27 +1416,15 @@ class Finder:
     def files(self, project: str) -> tuple[IndexFile, ...]:
         """Every file of ``project`` from every index and find-links location (pip merges
         them), newest version first. Empty when no source lists the project."""
+        versions = self.versions(project)
+        return tuple(f for version in versions for f in versions[version])
+
+    def versions(self, project: str) -> ProjectFiles:
+        """Every published version of ``project`` → its files, newest first (as
+        :meth:`files` orders them): :class:`ProjectFiles`, one per project a run."""
         return self._files_future(canonicalize_name(project)).result()
 
-    def versions(self, project: str) -> Mapping[Version, tuple[IndexFile, ...]]:
-        """Every published version of ``project`` → its files, newest first (as
-        :meth:`files` orders them). Memoized: pages of 10 000 files are grouped once a run,
-        not once a resolution."""
-        key = canonicalize_name(project)
-        found = self._versions.get(key)
-        if found is None:
-            grouped: dict[Version, list[IndexFile]] = {}
-            for f in self.files(key):
-                group = grouped.get(f.version)
-                if group is None:
-                    grouped[f.version] = [f]
-                else:
-                    group.append(f)
-            found = {v: tuple(files) for v, files in grouped.items()}
-            self._versions[key] = found  # idempotent: a racing caller computes the same
-        return found
-
-    def _files_future(self, key: NormalizedName) -> Future[tuple[IndexFile, ...]]:
+    def _files_future(self, key: NormalizedName) -> Future[ProjectFiles]:
         with self._lock:
             future = self._files.get(key)
             if future is None:
@@ -1366,38 +1432,17 @@ class Finder:
                 self._files[key] = future
             return future
 
-    def _load_files(self, key: NormalizedName) -> tuple[IndexFile, ...]:
-        out: list[IndexFile] = []
-        for index in self.indexes:
-            for link in self._project_page(index, key):
-                file = _to_file(link, key, self.shown(index))
-                if file is not None:
-                    out.append(file)
-        for location in self.find_links:
-            links = self._find_links_links(location)
-            for link in links:
-                file = _to_file(link, key, self.shown(location))
-                if file is not None:
-                    out.append(file)
-        unique = _one_per_file(out)
-        # Sorted by (version, filename), newest first: the distinct versions are sorted
-        # (Version comparisons are slow, and a project has several files a version), then
-        # the file names of each.
-        by_version: dict[Version, list[IndexFile]] = {}
-        for f in unique:
-            group = by_version.get(f.version)
-            if group is None:
-                by_version[f.version] = [f]
-            else:
-                group.append(f)
-        ordered: list[IndexFile] = []
-        for version in sorted(by_version, reverse=True):
-            # Two files of one name are two different files (their hashes differ): the
-            # sort is stable, so they stay in source order (the first index first).
-            ordered.extend(sorted(by_version[version], key=lambda f: f.filename, reverse=True))
-        return tuple(ordered)
+    def _load_files(self, key: NormalizedName) -> ProjectFiles:
+        sources = [(self._project_page(index, key), self.shown(index)) for index in self.indexes]
+        sources += [
+            (self._find_links_rows(location), self.shown(location)) for location in self.find_links
+        ]
+        listings = (_listing(row, key, shown) for rows, shown in sources for row in rows)
+        return ProjectFiles(key, (x for x in listings if x is not None))
 
-    def _project_page(self, index: str, key: NormalizedName) -> list[_Link]:
+    def _project_page(self, index: str, key: NormalizedName) -> Sequence[Row]:
+        """The links of ``key``'s page on ``index``, in their stored form (a cached page's
+        are not made into :class:`~depsplit.index.cache.Link` objects)."""
         url = _project_url(index, key)
         shown = self.shown(index)
         local = urlsplit(url).scheme == "file"
@@ -1406,7 +1451,7 @@ class Finder:
         # its ETag / Last-Modified, which costs a 304 and no body when the page is unchanged.
         page = None if local else self.cache.get_page(url, fresh_only=False)
         if page is not None and (self.config.offline or self.cache.fresh(page)):
-            return list(page.links)
+            return page.rows
         if self.config.offline and not local:
             raise OfflineCacheMiss(
                 key, shown, f"offline and the project page {redact_url(url)} is not cached"
@@ -1425,8 +1470,8 @@ class Finder:
         if status == 304:
             if page is None or not (page.etag or page.last_modified):
                 raise IndexError_(key, shown, f"HTTP 304 for {redact_url(url)}, asked for no copy")
-            self.cache.put_page(url, page.status, page.links, **validators)
-            return list(page.links)
+            self.cache.put_rows(url, page.status, page.rows, **validators)
+            return page.rows
         links: list[_Link] = []
         if status != 404:
             try:
@@ -1438,16 +1483,16 @@ class Finder:
                 raise IndexError_(key, shown, f"unreadable project page: {exc}") from None
         if not local:
             self.cache.put_page(url, status, links, **validators)
-        return links
+        return [link.row() for link in links]
 
-    def _find_links_links(self, location: str) -> tuple[_Link, ...]:
+    def _find_links_rows(self, location: str) -> tuple[Row, ...]:
         # Loaded once, in the calling worker: a worker never waits on another pool task.
         with self._find_links_lock:
-            links = self._find_links.get(location)
-            if links is None:
-                links = self._load_find_links(location)
-                self._find_links[location] = links
-            return links
+            rows = self._find_links.get(location)
+            if rows is None:
+                rows = tuple(link.row() for link in self._load_find_links(location))
+                self._find_links[location] = rows
+            return rows
 
     def _load_find_links(self, location: str) -> tuple[_Link, ...]:
         directory = _is_local_dir(location)

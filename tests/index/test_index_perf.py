@@ -100,6 +100,49 @@ def test_warm_finder_reads_the_parsed_page(world: LocalIndex, make_finder: MakeF
         assert [p for p, _ in state.requests].count("/simple/fastapi/") == 1
 
 
+def test_a_release_s_files_are_made_when_it_is_first_asked_for(
+    tmp_path: Path, make_finder: MakeFinder
+) -> None:
+    """A page's files are grouped by the version their names give, and the files of a
+    release are made only when it is asked for (the resolver needs one of 40 here):
+    the same files, in the same order, as when every release is asked for."""
+    index = build_index(tmp_path / "idx", _many("big", 40))
+    finder = make_finder(index.file_url)
+    found = resolve([req("big>=39")], target=TARGET, python="3.12", finder=finder)
+    assert found.pins["big"].version == "40.0"
+    versions = finder.versions("big")
+    assert len(versions) == 40
+    assert list(versions._made) == [Version("40.0")]
+    everything = make_finder(index.file_url).files("big")
+    assert finder.files("big") == everything
+    assert [f.filename for f in everything[:2]] == [
+        "big-40.0-py3-none-any.whl",
+        "big-40.0-cp312-cp312-win_amd64.whl",
+    ]
+
+
+def test_equal_versions_are_one_release_named_as_its_last_file_spells_it(
+    tmp_path: Path, make_finder: MakeFinder
+) -> None:
+    """``pkg-1.0.tar.gz`` and ``pkg-1.0.0-py3-none-any.whl`` are one release: listed once,
+    under the version of its last file name (by name, from the last), with both files."""
+    directory = tmp_path / "links"
+    directory.mkdir()
+    for name in ("pkg-1.0.tar.gz", "pkg-1.0.0-py3-none-any.whl", "pkg-0.9.tar.gz"):
+        (directory / name).write_bytes(b"x")
+    finder = make_finder(
+        "https://unused.invalid/simple/", no_index=True, find_links=[str(directory)]
+    )
+    versions = finder.versions("pkg")
+    assert [str(v) for v in versions] == ["1.0", "0.9"]
+    assert [f.filename for f in versions[Version("1.0.0")]] == [
+        "pkg-1.0.tar.gz",
+        "pkg-1.0.0-py3-none-any.whl",
+    ]
+    assert Version("1") in versions
+    assert Version("2") not in versions
+
+
 # ------------------------------------------------------------ shared and lazy ranking
 
 
