@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
@@ -16,7 +15,7 @@ from reportdata import requirements_of
 
 sys.path.insert(0, str(Path(__file__).parent / "index"))
 
-from localindex import WORLD, Dist, LocalIndex, ServerState, build_index, serve
+from localindex import WORLD, Dist, LocalIndex, ServerState, build_index, pip_dry_run, serve
 
 from depsplit.index import Finder, IndexConfig, check_union
 from depsplit.model import Origin, Requirement, Target
@@ -154,30 +153,8 @@ def test_generate_writes_a_hashed_lock_that_pip_installs(
     assert "pydantic==2.6.0 \\\n    --hash=sha256:" in api
     plan = json.loads((outdir / "depsplit-plan.json").read_text())
     assert {g["name"]: len(g["lock"]) for g in plan["groups"]} == {"api": 3, "web": 6}
-    env = {**os.environ, "PIP_CONFIG_FILE": os.devnull}
-    env.pop("PIP_FIND_LINKS", None)
     for group in ("web", "api"):
-        result = subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "pip",
-                "install",
-                "--dry-run",
-                "--no-index",
-                "--find-links",
-                str(world.files),
-                "--ignore-installed",
-                "--disable-pip-version-check",
-                "-r",
-                str(outdir / group / "requirements.txt"),
-            ],
-            capture_output=True,
-            text=True,
-            env=env,
-            check=False,
-            timeout=120,
-        )
+        result = pip_dry_run(world.files, "-r", str(outdir / group / "requirements.txt"))
         assert result.returncode == 0, result.stdout + result.stderr
         assert "Would install" in result.stdout
     # A second run changes nothing: the lock is deterministic.
@@ -786,18 +763,8 @@ def test_a_lock_names_the_extras_asked_of_a_package_so_pip_accepts_it(
         "rich": [],
         "withextras": ["pretty"],
     }
-    env = {**os.environ, "PIP_CONFIG_FILE": os.devnull}
-    env.pop("PIP_FIND_LINKS", None)
     lock_path = str(outdir / "app" / "requirements.txt")
-    pip = [sys.executable, "-m", "pip", "install", "--dry-run", "--no-index", "--find-links"]
-    result = subprocess.run(
-        [*pip, str(world.files), "--ignore-installed", "--require-hashes", "-r", lock_path],
-        capture_output=True,
-        text=True,
-        env=env,
-        check=False,
-        timeout=120,
-    )
+    result = pip_dry_run(world.files, "--require-hashes", "-r", lock_path)
     assert result.returncode == 0, result.stdout + result.stderr
 
 

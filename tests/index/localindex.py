@@ -9,7 +9,10 @@ import hashlib
 import html
 import io
 import json
+import os
 import random
+import subprocess
+import sys
 import tarfile
 import threading
 import time
@@ -430,3 +433,31 @@ WORLD = [
     Dist("nometa", "1.0", ["idna"], metadata_file=False),
     Dist("windowswheel", "1.0", tags=["cp311-cp311-win_amd64"]),
 ]
+
+
+def pip_dry_run(files: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """pip's own ``install --dry-run`` of ``args`` from the distribution files ``files``
+    alone (``--no-index --find-links``), as if nothing were installed, with no pip
+    configuration: what pip itself would install."""
+    env = {**os.environ, "PIP_CONFIG_FILE": os.devnull}
+    env.pop("PIP_FIND_LINKS", None)
+    return subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "install",
+            "--dry-run",
+            "--no-index",
+            "--find-links",
+            str(files),
+            "--ignore-installed",
+            "--disable-pip-version-check",
+            *args,
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+        timeout=120,
+    )

@@ -5,15 +5,13 @@ answer fetched once, cached, and named in a warning."""
 from __future__ import annotations
 
 import json
-import os
-import subprocess
 import sys
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 import resolvelib
-from localindex import Dist, LocalIndex, build_index, req, serve
+from localindex import Dist, LocalIndex, build_index, pip_dry_run, req, serve
 
 from depsplit.index import Finder, ResolutionImpossible, resolve
 from depsplit.index.resolve import ignored_releases, transitive_requirements
@@ -42,31 +40,7 @@ def index(tmp_path: Path) -> LocalIndex:
 
 def _pip_choice(files: Path, requirement: str) -> dict[str, str]:
     """What pip itself installs for ``requirement`` from ``files`` (a dry run's report)."""
-    env = {**os.environ, "PIP_CONFIG_FILE": os.devnull}
-    env.pop("PIP_FIND_LINKS", None)
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pip",
-            "install",
-            "--dry-run",
-            "--quiet",
-            "--no-index",
-            "--find-links",
-            str(files),
-            "--ignore-installed",
-            "--disable-pip-version-check",
-            "--report",
-            "-",
-            requirement,
-        ],
-        capture_output=True,
-        text=True,
-        env=env,
-        check=False,
-        timeout=120,
-    )
+    result = pip_dry_run(files, "--quiet", "--report", "-", requirement)
     assert result.returncode == 0, result.stderr
     report = json.loads(result.stdout)
     return {i["metadata"]["name"]: i["metadata"]["version"] for i in report["install"]}
