@@ -25,7 +25,7 @@ from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping, Seq
 from dataclasses import dataclass, field, replace
 from functools import lru_cache, partial
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast
 
 import resolvelib
 from packaging.markers import UndefinedComparison, UndefinedEnvironmentName
@@ -439,6 +439,38 @@ class _Matches:
             self._done.append(cand)
 
 
+_K = TypeVar("_K")
+_V = TypeVar("_V")
+
+
+class _Reached(Generic[_K, _V]):
+    """The items of ``keys`` whose ``value`` is not ``None``, as (item, value), in order:
+    each value computed when the iteration first reaches its item, and kept. Iterable any
+    number of times, and by several iterators at once."""
+
+    def __init__(self, value: Callable[[_K], _V | None], keys: Iterable[_K]) -> None:
+        self._value = value
+        self._keys: Iterator[_K] | None = iter(keys)
+        self._done: list[tuple[_K, _V]] = []
+
+    def __iter__(self) -> Iterator[tuple[_K, _V]]:
+        index = 0
+        while True:
+            if index < len(self._done):
+                yield self._done[index]
+                index += 1
+                continue
+            if self._keys is None:
+                return
+            for key in self._keys:
+                value = self._value(key)
+                if value is not None:
+                    self._done.append((key, value))
+                    break
+            else:
+                self._keys = None
+
+
 _Info = resolvelib.structs.RequirementInformation[_Req, _Cand]
 
 
@@ -574,6 +606,10 @@ class _Provider(resolvelib.AbstractProvider[_Req, _Cand, str]):
         self._unproven: dict[tuple[str, Version], int] = {}
         """(project, version) → the depth to which :meth:`doomed` found no proof."""
         self._unmet_memo: dict[tuple[str, str, int], bool] = {}
+        self._installables: dict[
+            tuple[str, int], tuple[tuple[Version, ...], _Reached[Version, _Release]]
+        ] = {}
+        """(project, ``id`` of admitted versions) → them, and :meth:`_installable`'s list."""
         self._lookahead_budget = LOOKAHEAD_BUDGET
 
     # -- releases installable in the container
@@ -733,7 +769,7 @@ class _Provider(resolvelib.AbstractProvider[_Req, _Cand, str]):
         self,
         first: _Req,
         spec: SpecifierSet,
-        admitted: Iterable[Version],
+        admitted: tuple[Version, ...],
         bad: set[Version],
         pins: set[Version],
         prereleases: bool | None,
@@ -754,13 +790,11 @@ class _Provider(resolvelib.AbstractProvider[_Req, _Cand, str]):
             release = self._offerable(key, kept, spec, bad, pins)
             if release is not None and not (self.lookahead and self.doomed(key, kept, release)):
                 yield self._candidate(first, kept, release)
-            admitted = (v for v in admitted if v != kept)
         ignored = self.ignored
-        for version in admitted:
-            if ignored and (key, version) in ignored:
+        for version, release in self._installable(key, admitted):
+            if version == kept or (ignored and (key, version) in ignored):
                 continue
-            release = self.release(key, version)
-            if release is None or (release.yanked and version not in pins):
+            if release.yanked and version not in pins:
                 continue
             if version not in bad and not self._evaluable(release):
                 continue
@@ -782,6 +816,20 @@ class _Provider(resolvelib.AbstractProvider[_Req, _Cand, str]):
             for version, release in held:
                 if version not in bad:
                     yield self._candidate(first, version, release)
+
+    def _installable(
+        self, key: str, admitted: tuple[Version, ...]
+    ) -> Iterator[tuple[Version, _Release]]:
+        """The versions of ``admitted`` whose release installs in the container
+        (:meth:`release`), with it, in order: found as they are reached and kept for the
+        resolution. :meth:`_produce` asks again for the same admitted versions at every
+        criterion change and backjump, and most of a long history may not install here
+        (``fastapi``'s 300 releases at CPython 3.6): they are passed over once."""
+        found = self._installables.get((key, id(admitted)))
+        if found is None or found[0] is not admitted:
+            found = (admitted, _Reached(partial(self.release, key), admitted))
+            self._installables[(key, id(admitted))] = found
+        return iter(found[1])
 
     # -- look-ahead: candidates no solution can hold
     def doomed(

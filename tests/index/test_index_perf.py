@@ -300,3 +300,37 @@ def test_release_with_wheels_for_other_pythons_is_not_called_sdist_only(
     finder = make_finder(index.file_url, build_metadata=False)
     assert resolve([req("sdistonly")], target=TARGET, python="3.12", finder=finder).pins
     assert assumed_sdists(finder) == ["sdistonly 0.3 (sdistonly-0.3.tar.gz)"]
+
+
+def test_a_resolution_looks_at_a_release_that_does_not_install_once(
+    tmp_path: Path, make_finder: MakeFinder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``find_matches`` is asked again for the same versions at every criterion change and
+    backjump. Releases that do not install here (30 of ``old``'s publish CPython 2.7 wheels
+    only, as ``fastapi``'s history at CPython 3.6 mostly needs newer) are passed over once
+    in a resolution, not at each call: the same candidates each time."""
+    dists = [Dist("old", f"{v}.0", tags=("cp27-cp27mu-manylinux1_x86_64",)) for v in range(1, 31)]
+    index = build_index(tmp_path / "idx", [*dists, Dist("old", "0.5")])
+    provider = _Provider(make_finder(index.file_url), TARGET, "3.12", {})
+    asked: list[Version] = []
+    release = provider.release
+
+    def counting(key: str, version: Version) -> object:
+        asked.append(version)
+        return release(key, version)
+
+    monkeypatch.setattr(provider, "release", counting)
+    requirement = _Req(
+        key="old",  # type: ignore[arg-type]
+        name="old",
+        extras=frozenset(),
+        specifier=SpecifierSet(),
+        chain=("old",),
+        app=None,
+        origin=None,
+    )
+    for _ in range(3):
+        found = provider.find_matches("old", {"old": iter([requirement])}, {"old": iter([])})
+        matches = list(found()) if callable(found) else list(found)
+        assert [c.version for c in matches] == [Version("0.5")]
+    assert sorted(asked) == sorted(Version(d.version) for d in [*dists, Dist("old", "0.5")])
