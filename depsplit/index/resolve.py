@@ -444,16 +444,17 @@ _V = TypeVar("_V")
 
 
 class _Reached(Generic[_K, _V]):
-    """The items of ``keys`` whose ``value`` is not ``None``, as (item, value), in order:
-    each value computed when the iteration first reaches its item, and kept. Iterable any
-    number of times, and by several iterators at once."""
+    """The items of ``keys`` whose value is not ``None``, as (item, value), in order: each
+    value computed when an iteration first reaches its item, and kept. Iterable any number
+    of times, and by several iterators at once, with the same ``value`` function (given to
+    :meth:`iterate`, not kept: a provider's memo holding its own bound method would be a
+    reference cycle, and the run pauses the cyclic collector)."""
 
-    def __init__(self, value: Callable[[_K], _V | None], keys: Iterable[_K]) -> None:
-        self._value = value
+    def __init__(self, keys: Iterable[_K]) -> None:
         self._keys: Iterator[_K] | None = iter(keys)
         self._done: list[tuple[_K, _V]] = []
 
-    def __iter__(self) -> Iterator[tuple[_K, _V]]:
+    def iterate(self, value: Callable[[_K], _V | None]) -> Iterator[tuple[_K, _V]]:
         index = 0
         while True:
             if index < len(self._done):
@@ -463,9 +464,9 @@ class _Reached(Generic[_K, _V]):
             if self._keys is None:
                 return
             for key in self._keys:
-                value = self._value(key)
-                if value is not None:
-                    self._done.append((key, value))
+                found = value(key)
+                if found is not None:
+                    self._done.append((key, found))
                     break
             else:
                 self._keys = None
@@ -584,7 +585,7 @@ class _Provider(resolvelib.AbstractProvider[_Req, _Cand, str]):
         """Project → its sdist-only releases skipped as not evaluable, and why."""
         self.assumed: dict[tuple[str, Version], str] = {}
         """(project, version) → the sdist taken as having no dependencies."""
-        self.ignored: dict[tuple[str, Version], InvalidMetadata] = {}
+        self.ignored: dict[tuple[str, Version], str] = {}
         """(project, version) → why its metadata is invalid: the release is no candidate
         (:meth:`ignore`), as pip ignores it."""
         self.env = marker_environment(target, python)
@@ -688,7 +689,7 @@ class _Provider(resolvelib.AbstractProvider[_Req, _Cand, str]):
                     out.append(note)
         for (key, version), why in sorted(self.ignored.items()):
             if key in wanted:
-                out.append(f"{key} {version} is ignored, as pip ignores it: {why.message}")
+                out.append(f"{key} {version} is ignored, as pip ignores it: {why}")
         return out
 
     # -- resolvelib interface
@@ -827,9 +828,9 @@ class _Provider(resolvelib.AbstractProvider[_Req, _Cand, str]):
         (``fastapi``'s 300 releases at CPython 3.6): they are passed over once."""
         found = self._installables.get((key, id(admitted)))
         if found is None or found[0] is not admitted:
-            found = (admitted, _Reached(partial(self.release, key), admitted))
+            found = (admitted, _Reached(admitted))
             self._installables[(key, id(admitted))] = found
-        return iter(found[1])
+        return found[1].iterate(partial(self.release, key))
 
     # -- look-ahead: candidates no solution can hold
     def doomed(
@@ -926,7 +927,9 @@ class _Provider(resolvelib.AbstractProvider[_Req, _Cand, str]):
 
     def ignore(self, key: str, version: Version, why: InvalidMetadata) -> None:
         """Take ``key`` ``version`` out of the candidates: its metadata is invalid."""
-        self.ignored[(key, version)] = why
+        # Its message only: the error's traceback holds the frames that raised it, this
+        # provider's among them (a cycle, and the run pauses the cyclic collector).
+        self.ignored[(key, version)] = why.message
 
     def sdists_only(self, key: str) -> bool:
         """Whether ``key`` found no candidate only because every release its requirements
@@ -1448,8 +1451,8 @@ def ignored_releases(finder: Finder) -> list[tuple[str, str]]:
     """The releases some resolution through ``finder`` ignored because their metadata is
     invalid, as (``name version``, why), sorted: each deserves a warning."""
     with finder.memo_lock:
-        found = dict(cast("dict[tuple[str, Version], IndexError_]", finder.memo.get(_IGNORED, {})))
-    return [(f"{key} {version}", why.message) for (key, version), why in sorted(found.items())]
+        found = dict(cast("dict[tuple[str, Version], str]", finder.memo.get(_IGNORED, {})))
+    return [(f"{key} {version}", why) for (key, version), why in sorted(found.items())]
 
 
 def assumed_sdists(finder: Finder) -> list[str]:
