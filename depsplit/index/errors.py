@@ -44,10 +44,10 @@ class BadMetadataError(IndexError_):
 
 
 class InvalidMetadata(BadMetadataError):
-    """Metadata that parses but says something invalid (``Requires-Dist: click (>=7.*)``,
-    no longer PEP 440): what the index serves for that file every time. pip (24.1 on)
-    ignores such a release; so does the resolver (:class:`~depsplit.index.resolve._Provider`),
-    naming it in a warning."""
+    """Metadata that parses but lists an invalid requirement (``Requires-Dist: click
+    (>=7.*)``, no longer PEP 440): what the index serves for that file every time. pip
+    (24.1 on) ignores such a release; so does the resolver
+    (:class:`~depsplit.index.resolve._Provider`), naming it in a warning."""
 
 
 class UnknownPackageError(IndexError_):

@@ -460,15 +460,17 @@ def _one_per_file(files: Iterable[IndexFile]) -> list[IndexFile]:
 
 
 class InvalidField(ValueError):
-    """Metadata that parses but whose ``Version``, ``Requires-Dist`` or ``Requires-Python``
-    is invalid: the file says so every time (never a transfer gone wrong)."""
+    """Metadata that parses but lists a ``Requires-Dist`` that is not a valid requirement:
+    the file says so every time (never a transfer gone wrong), and pip (24.1 on) ignores
+    the release (its ``MetadataInvalid``)."""
 
 
 def parse_metadata(data: bytes, *, source: str) -> DistMetadata:
-    """Parse core metadata; an invalid ``Version``, ``Requires-Dist`` or ``Requires-Python``
-    is an :class:`InvalidField` (never one dependency dropped: that would hide conflicts; the
-    resolver ignores the whole release, as pip does). Other fields are not checked, as pip
-    does not check them either."""
+    """Parse core metadata; an invalid ``Requires-Dist`` is an :class:`InvalidField` (never
+    one dependency dropped: that would hide conflicts; the resolver ignores the whole
+    release, as pip does); an invalid ``Version`` or ``Requires-Python`` a ``ValueError``
+    (pip stops on the first and reads the second as none: depsplit fails closed on both).
+    Other fields are not checked, as pip does not check them either."""
     raw, _unparsed = parse_email(data)
     name = raw.get("name")
     version_text = raw.get("version")
@@ -477,7 +479,7 @@ def parse_metadata(data: bytes, *, source: str) -> DistMetadata:
     try:
         version = Version(version_text)
     except InvalidVersion as exc:
-        raise InvalidField(f"{source}: invalid Version {version_text!r}") from exc
+        raise ValueError(f"{source}: invalid Version {version_text!r}") from exc
     requires: list[PkgRequirement] = []
     for text in raw.get("requires_dist", []):
         try:
@@ -491,7 +493,7 @@ def parse_metadata(data: bytes, *, source: str) -> DistMetadata:
         try:
             SpecifierSet(requires_python)
         except InvalidSpecifier as exc:
-            raise InvalidField(f"{source}: invalid Requires-Python {requires_python!r}") from exc
+            raise ValueError(f"{source}: invalid Requires-Python {requires_python!r}") from exc
     return DistMetadata(
         name=name,
         version=version,

@@ -1197,8 +1197,8 @@ class _Resolution(_BaseResolution[_Req, _Cand, str]):
 
     def _get_updated_criteria(self, candidate: _Cand) -> Any:
         """resolvelib's, but a candidate whose metadata turns out invalid is rejected as if
-        it conflicted with its own criterion, and :meth:`_Provider.ignore` d: the resolver
-        goes on with the next candidate (pip 24.1 on ignores such a release)."""
+        it conflicted with its own criterion, and recorded (:meth:`_Provider.ignore`): the
+        resolver goes on with the next candidate (pip 24.1 on ignores such a release)."""
         try:
             return super()._get_updated_criteria(candidate)
         except InvalidMetadata as exc:

@@ -13,7 +13,8 @@ import pytest
 import resolvelib
 from localindex import Dist, LocalIndex, build_index, pip_dry_run, req, serve
 
-from depsplit.index import Finder, ResolutionImpossible, resolve
+from depsplit.index import BadMetadataError, Finder, ResolutionImpossible, resolve
+from depsplit.index.errors import InvalidMetadata
 from depsplit.index.resolve import ignored_releases, transitive_requirements
 from depsplit.model import Target
 
@@ -170,3 +171,21 @@ def test_backjumps_keep_the_incompatibilities_without_repeats(
     assert ours[:2] == stock[:2]
     assert ours[0] == {"w": "1.0", "x": "1.0", "y": "1.0", "z": "1.0"}
     assert ours[2] < stock[2]
+
+
+def test_an_invalid_requires_python_in_metadata_is_still_an_error(
+    tmp_path: Path, make_finder: MakeFinder
+) -> None:
+    """pip reads an invalid ``Requires-Python`` as absent (with a warning) and installs the
+    release: depsplit does not assume that and fails closed, naming it, as before."""
+    index = build_index(
+        tmp_path / "odd",
+        [Dist("odd", "1.0", requires_python=">=3.6.*", link_requires_python=False)],
+    )
+    finder = make_finder(index.file_url, retries=0)
+    with pytest.raises(BadMetadataError) as caught:
+        resolve([req("odd")], target=TARGET, python="3.12", finder=finder)
+    assert not isinstance(caught.value, InvalidMetadata)
+    assert "invalid Requires-Python '>=3.6.*'" in str(caught.value)
+    assert caught.value.exit_code == 2
+    assert ignored_releases(finder) == []
