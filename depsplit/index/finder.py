@@ -40,7 +40,7 @@ from functools import lru_cache
 from html.parser import HTMLParser
 from pathlib import Path
 from types import TracebackType
-from typing import IO, Any
+from typing import IO, Any, TypeVar
 from urllib.parse import unquote, urljoin, urlsplit, urlunsplit
 from urllib.request import url2pathname
 
@@ -457,6 +457,21 @@ def _one_per_file(files: Iterable[IndexFile]) -> list[IndexFile]:
         same_name.append(f)
         out.append(f)
     return out
+
+
+_T = TypeVar("_T")
+
+
+def _answer(future: Future[_T]) -> _T:
+    """``future.result()``, its error raised with a traceback of this call only. A future
+    keeps one error object for every caller, and each raise of it adds the raising frames to
+    its traceback: a release whose metadata many resolutions ask for (an sdist whose
+    dependencies are unknown is asked again by each) kept every one of those frames, and the
+    resolutions' providers with them, for the run."""
+    try:
+        return future.result()
+    except BaseException as exc:
+        raise exc.with_traceback(None) from exc.__cause__
 
 
 class InvalidField(ValueError):
@@ -1424,7 +1439,7 @@ class Finder:
     def versions(self, project: str) -> ProjectFiles:
         """Every published version of ``project`` → its files, newest first (as
         :meth:`files` orders them): :class:`ProjectFiles`, one per project a run."""
-        return self._files_future(canonicalize_name(project)).result()
+        return _answer(self._files_future(canonicalize_name(project)))
 
     def _files_future(self, key: NormalizedName) -> Future[ProjectFiles]:
         with self._lock:
@@ -1555,7 +1570,7 @@ class Finder:
         ``Dynamic``); otherwise :class:`DynamicMetadata` (its dependencies are unknown
         without building it). An archive without a readable ``PKG-INFO`` is a
         :class:`BadMetadataError`."""
-        return self._metadata_future(file).result()
+        return _answer(self._metadata_future(file))
 
     def _metadata_future(self, file: IndexFile) -> Future[DistMetadata]:
         with self._lock:
@@ -1721,7 +1736,7 @@ class Finder:
                 future.set_result(self._build(file))
             except BaseException as exc:  # handed to every caller, raised below
                 future.set_exception(exc)
-        return future.result()
+        return _answer(future)
 
     def _build(self, file: IndexFile) -> DistMetadata:
         local = urlsplit(file.url).scheme == "file"
