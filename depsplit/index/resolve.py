@@ -411,65 +411,52 @@ def _specs(finder: Finder) -> dict[Hashable, _Combined]:
     return cast("dict[Hashable, _Combined]", found)
 
 
-class _Matches:
-    """The candidates of one ``find_matches``, produced as the resolver asks for them (it
-    rarely goes past the first few): a release is ranked only when it is reached. Iterable
-    any number of times."""
-
-    def __init__(self, produce: Iterator[_Cand]) -> None:
-        self._produce: Iterator[_Cand] | None = produce
-        self._done: list[_Cand] = []
-
-    def first(self) -> _Cand | None:
-        return next(iter(self), None)
-
-    def __iter__(self) -> Iterator[_Cand]:
-        index = 0
-        while True:
-            if index < len(self._done):
-                yield self._done[index]
-                index += 1
-                continue
-            if self._produce is None:
-                return
-            cand = next(self._produce, None)
-            if cand is None:
-                self._produce = None
-                return
-            self._done.append(cand)
-
-
 _K = TypeVar("_K")
 _V = TypeVar("_V")
 
 
-class _Reached(Generic[_K, _V]):
-    """The items of ``keys`` whose value is not ``None``, as (item, value), in order: each
-    value computed when an iteration first reaches its item, and kept. Iterable any number
-    of times, and by several iterators at once, with the same ``value`` function (given to
+class _Lazy(Generic[_K, _V]):
+    """The values ``value(item)`` that are not ``None``, for the items of ``items`` in
+    order: each computed when an iteration first reaches its item, and kept. Iterable any
+    number of times, and by several iterators at once, with the same ``value`` (given to
     :meth:`iterate`, not kept: a provider's memo holding its own bound method would be a
-    reference cycle, and the run pauses the cyclic collector)."""
+    reference cycle, and the run pauses the cyclic collector).
 
-    def __init__(self, keys: Iterable[_K]) -> None:
-        self._keys: Iterator[_K] | None = iter(keys)
-        self._done: list[tuple[_K, _V]] = []
+    The candidates of one ``find_matches`` (the resolver rarely goes past the first few: a
+    release is ranked only when reached), and a resolution's installable releases
+    (:meth:`_Provider._installable`)."""
 
-    def iterate(self, value: Callable[[_K], _V | None]) -> Iterator[tuple[_K, _V]]:
+    def __init__(self, items: Iterable[_K]) -> None:
+        self._items: Iterator[_K] | None = iter(items)
+        self._done: list[_V] = []
+
+    def iterate(self, value: Callable[[_K], _V | None]) -> Iterator[_V]:
         index = 0
         while True:
             if index < len(self._done):
                 yield self._done[index]
                 index += 1
                 continue
-            if self._keys is None:
+            if self._items is None:
                 return
-            for key in self._keys:
-                found = value(key)
+            for item in self._items:
+                found = value(item)
                 if found is not None:
-                    self._done.append((key, found))
+                    self._done.append(found)
                     break
             else:
-                self._keys = None
+                self._items = None
+
+
+def _same(candidate: _Cand) -> _Cand:
+    return candidate
+
+
+def _paired(
+    release: Callable[[str, Version], _Release | None], key: str, version: Version
+) -> tuple[Version, _Release] | None:
+    found = release(key, version)
+    return None if found is None else (version, found)
 
 
 _Info = resolvelib.structs.RequirementInformation[_Req, _Cand]
@@ -608,7 +595,7 @@ class _Provider(resolvelib.AbstractProvider[_Req, _Cand, str]):
         """(project, version) → the depth to which :meth:`doomed` found no proof."""
         self._unmet_memo: dict[tuple[str, str, int], bool] = {}
         self._installables: dict[
-            tuple[str, int], tuple[tuple[Version, ...], _Reached[Version, _Release]]
+            tuple[str, int], tuple[tuple[Version, ...], _Lazy[Version, tuple[Version, _Release]]]
         ] = {}
         """(project, ``id`` of admitted versions) → them, and :meth:`_installable`'s list."""
         self._lookahead_budget = LOOKAHEAD_BUDGET
@@ -732,14 +719,16 @@ class _Provider(resolvelib.AbstractProvider[_Req, _Cand, str]):
             return []
         first = min(reqs, key=lambda r: (len(r.chain), r.chain))
         spec, pins, prereleases, admitted = self._combined(first.key, reqs)
-        matches = _Matches(self._produce(first, spec, admitted, bad, pins, prereleases))
-        head = matches.first()
+        matches: _Lazy[_Cand, _Cand] = _Lazy(
+            self._produce(first, spec, admitted, bad, pins, prereleases)
+        )
+        head = next(matches.iterate(_same), None)
         if head is None:
             self._empty[identifier] = (first.key, spec, len(reqs) == 1)
             return []
         if head.release is not None:
             self.finder.prefetch_metadata(head.release.best)
-        return matches.__iter__
+        return partial(matches.iterate, _same)
 
     def _combined(self, key: str, reqs: Sequence[_Req]) -> _Combined:
         """The requirements' specifiers and the project's constraint as one specifier, its
@@ -828,9 +817,9 @@ class _Provider(resolvelib.AbstractProvider[_Req, _Cand, str]):
         (``fastapi``'s 300 releases at CPython 3.6): they are passed over once."""
         found = self._installables.get((key, id(admitted)))
         if found is None or found[0] is not admitted:
-            found = (admitted, _Reached(admitted))
+            found = (admitted, _Lazy(admitted))
             self._installables[(key, id(admitted))] = found
-        return found[1].iterate(partial(self.release, key))
+        return found[1].iterate(partial(_paired, self.release, key))
 
     # -- look-ahead: candidates no solution can hold
     def doomed(
