@@ -155,11 +155,6 @@ class CachedPage:
     last_modified: str | None = None
     """The HTTP validators it was served with, to revalidate it once expired."""
 
-    @property
-    def links(self) -> tuple[Link, ...]:
-        """The page's links, as :class:`Link` objects."""
-        return tuple(Link.from_row(row) for row in self.rows)
-
 
 class Cache:
     """Project pages (expiring) and metadata files (immutable) on disk."""
@@ -215,28 +210,14 @@ class Cache:
         self,
         url: str,
         status: int,
-        links: Sequence[Link],
-        *,
-        etag: str = "",
-        last_modified: str = "",
-    ) -> None:
-        """Store the parsed page (``status`` 200, or 404 with no links) with its HTTP
-        validators; not a page whose links carry credentials (they would be written as
-        they are)."""
-        self.put_rows(
-            url, status, [link.row() for link in links], etag=etag, last_modified=last_modified
-        )
-
-    def put_rows(
-        self,
-        url: str,
-        status: int,
         rows: Sequence[Row],
         *,
         etag: str = "",
         last_modified: str = "",
     ) -> None:
-        """:meth:`put_page` of links already in their stored form (a page revalidated)."""
+        """Store the parsed page (``status`` 200, or 404 with no links), its links in their
+        stored form (:meth:`Link.row`), with its HTTP validators; not a page whose links
+        carry credentials (they would be written as they are)."""
         if any(redact_url(row[1]) != row[1] for row in rows):
             return
         record: dict[str, Any] = {

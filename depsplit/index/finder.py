@@ -1487,7 +1487,7 @@ class Finder:
         if status == 304:
             if page is None or not (page.etag or page.last_modified):
                 raise IndexError_(key, shown, f"HTTP 304 for {redact_url(url)}, asked for no copy")
-            self.cache.put_rows(url, page.status, page.rows, **validators)
+            self.cache.put_page(url, page.status, page.rows, **validators)
             return page.rows
         links: list[_Link] = []
         if status != 404:
@@ -1498,25 +1498,26 @@ class Finder:
                     links = parse_html_page(body, url)
             except (ValueError, UnicodeDecodeError) as exc:
                 raise IndexError_(key, shown, f"unreadable project page: {exc}") from None
+        rows = [link.row() for link in links]
         if not local:
-            self.cache.put_page(url, status, links, **validators)
-        return [link.row() for link in links]
+            self.cache.put_page(url, status, rows, **validators)
+        return rows
 
     def _find_links_rows(self, location: str) -> tuple[Row, ...]:
         # Loaded once, in the calling worker: a worker never waits on another pool task.
         with self._find_links_lock:
             rows = self._find_links.get(location)
             if rows is None:
-                rows = tuple(link.row() for link in self._load_find_links(location))
+                rows = self._load_find_links(location)
                 self._find_links[location] = rows
             return rows
 
-    def _load_find_links(self, location: str) -> tuple[_Link, ...]:
+    def _load_find_links(self, location: str) -> tuple[Row, ...]:
         directory = _is_local_dir(location)
         shown = self.shown(location)
         if directory is not None:
             return tuple(
-                _Link(filename=p.name, url=p.resolve().as_uri())
+                _Link(filename=p.name, url=p.resolve().as_uri()).row()
                 for p in sorted(directory.iterdir())
                 if p.is_file()
             )
@@ -1526,7 +1527,7 @@ class Finder:
                 _status, _ctype, body = _read_file_url(
                     location, package="(find-links)", index=shown, limit=self._links_limit
                 )
-                return tuple(parse_html_page(body, location))
+                return tuple(link.row() for link in parse_html_page(body, location))
             raise IndexError_(None, shown, "find-links location does not exist")
         page = self.cache.get_page(location, fresh_only=not self.config.offline)
         if page is None:
@@ -1536,12 +1537,13 @@ class Finder:
                 location, package="(find-links)", index=shown, limit=self._links_limit
             )
             links = parse_html_page(body, location) if status != 404 else []
-            self.cache.put_page(location, status, links)
+            rows = tuple(link.row() for link in links)
+            self.cache.put_page(location, status, rows)
         else:
-            status, links = page.status, list(page.links)
+            status, rows = page.status, page.rows
         if status == 404:
             raise IndexError_(None, shown, "find-links page not found (HTTP 404)")
-        return tuple(links)
+        return rows
 
     def hashes(self, file: IndexFile) -> tuple[str, ...]:
         """``sha256:…`` of ``file``: as the index gave it, else computed for a local file

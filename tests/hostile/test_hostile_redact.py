@@ -86,10 +86,12 @@ def test_the_cache_holds_no_credential(tmp_path: Path) -> None:
 
     cache = Cache(tmp_path)
     cache.put_page(
-        "https://h/simple/a/?token=t0ps3cr3t", 200, [Link("a-1.whl", "https://h/a-1.whl")]
+        "https://h/simple/a/?token=t0ps3cr3t", 200, [Link("a-1.whl", "https://h/a-1.whl").row()]
     )
     # A page whose file links carry a credential (signed URLs) is not stored at all.
-    cache.put_page("https://h/simple/b/", 200, [Link("b-1.whl", "https://h/b-1.whl?sig=t0ps3cr3t")])
+    cache.put_page(
+        "https://h/simple/b/", 200, [Link("b-1.whl", "https://h/b-1.whl?sig=t0ps3cr3t").row()]
+    )
     cache.put_metadata("https://h/a-1.whl?sig=t0ps3cr3t", b"Name: a\n")
     files = [p for p in tmp_path.rglob("*") if p.is_file()]
     assert len(files) == 2

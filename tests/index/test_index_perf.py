@@ -47,11 +47,11 @@ def test_page_round_trips_parsed(tmp_path: Path) -> None:
             (("sha256", "cd"),),
         ),
     ]
-    cache.put_page("https://u:secret@h/simple/a/", 200, links)
+    cache.put_page("https://u:secret@h/simple/a/", 200, [link.row() for link in links])
     page = cache.get_page("https://h/simple/a/", fresh_only=True)
     assert page is not None
     assert page.status == 200
-    assert page.links == tuple(links)
+    assert tuple(Link.from_row(row) for row in page.rows) == tuple(links)
     stored = next((tmp_path / "index-v1").rglob("*.json")).read_text()
     assert "secret" not in stored
     assert json.loads(stored)["format"] == PAGE_FORMAT
@@ -60,7 +60,7 @@ def test_page_round_trips_parsed(tmp_path: Path) -> None:
 def test_an_old_or_foreign_page_entry_is_a_miss(tmp_path: Path) -> None:
     cache = Cache(tmp_path)
     url = "https://h/simple/a/"
-    cache.put_page(url, 200, [Link("a-1.0.tar.gz", "https://h/a-1.0.tar.gz")])
+    cache.put_page(url, 200, [Link("a-1.0.tar.gz", "https://h/a-1.0.tar.gz").row()])
     [path] = (tmp_path / "index-v1").rglob("*.json")
     record = json.loads(path.read_text())
     for broken in (
