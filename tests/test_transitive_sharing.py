@@ -24,6 +24,7 @@ from depsplit.report import json as json_report
 from depsplit.sources.base import ReadContext
 from depsplit.transitive import Transitive
 from depsplit.transitive.reuse import Outcome
+from depsplit.transitive.store import Figures
 
 Tree = Callable[[dict[str, str | bytes]], Path]
 resolve_module = sys.modules["depsplit.index.resolve"]
@@ -158,16 +159,16 @@ def test_the_report_is_the_same_to_the_byte_with_fewer_resolutions(
 
 def test_an_outcome_serves_another_round_limit_only_when_that_takes_the_same_steps() -> None:
     labels = (("a", ()),)
-    plain = Outcome([], labels, max_rounds=2000, rounds=30, longest=20, backjumped=False)
+    plain = Outcome([], labels, Figures(max_rounds=2000, rounds=30, longest=20, backjumped=False))
     assert plain.serves(2000)
     assert plain.serves(20000)
     assert plain.serves(20)
     assert not plain.serves(19)  # it would not have finished
     # resolvelib's optimistic backjumping weighs max_rounds once it has backjumped.
-    jumped = Outcome([], labels, max_rounds=2000, rounds=30, longest=20, backjumped=True)
+    jumped = Outcome([], labels, Figures(max_rounds=2000, rounds=30, longest=20, backjumped=True))
     assert jumped.serves(2000)
     assert not jumped.serves(20000)
-    unfinished = Outcome(ResolutionTooComplex(2000), labels, 2000, 2000, 2000, False)
+    unfinished = Outcome(ResolutionTooComplex(2000), labels, Figures(2000, 2000, 2000, False))
     assert unfinished.serves(2000)
     assert not unfinished.serves(3000)
     assert not unfinished.serves(1000)

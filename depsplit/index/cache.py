@@ -5,6 +5,8 @@ platformdirs' ``user_cache_dir("depsplit")``)::
 
     index-v1/pages-v2/<sha256 of the page URL>.json  project pages, parsed, with the time fetched
     index-v1/metadata/<sha256 of the file URL>.metadata   core metadata (immutable)
+    index-v1/outcomes/<code>/<2 hex>/<sha256>.json  stored resolutions of one version of
+                                                     depsplit (depsplit.transitive.store)
 
 A page is stored parsed — its links, one compact row each — not as the body the index sent:
 a warm run reads one small JSON document per project instead of decoding the body from a
@@ -26,6 +28,7 @@ import contextlib
 import hashlib
 import json
 import os
+import shutil
 import tempfile
 import time
 from collections.abc import Sequence
@@ -42,6 +45,10 @@ SCHEMA = "index-v1"
 PAGE_FORMAT = 2
 """Format of the page entries (format 1 held the body, under ``pages/``)."""
 _PAGES = "pages-v2"
+_OUTCOMES = "outcomes"
+OUTCOMES_KEPT = 14 * 24 * 3600.0
+"""Seconds the stored resolutions of another depsplit are kept unused (two weeks: a CI
+cache shared by branches on two versions keeps both)."""
 
 Hashes = tuple[tuple[str, str], ...]
 
@@ -154,6 +161,15 @@ class CachedPage:
     etag: str | None = None
     last_modified: str | None = None
     """The HTTP validators it was served with, to revalidate it once expired."""
+    digest: str = ""
+    """:func:`rows_digest` of :attr:`rows` (what a stored resolution checks the page by)."""
+
+
+def rows_digest(rows: Sequence[Row]) -> str:
+    """A digest of a page's links in their stored form: two pages with the same links
+    give the same digest, whenever and however they were fetched."""
+    text = json.dumps(rows, separators=(",", ":"))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 class Cache:
@@ -189,15 +205,18 @@ class Cache:
                 return None
             etag = data.get("etag")
             last_modified = data.get("last_modified")
+            rows = tuple(checked_row(row) for row in data["links"])
+            digest = data.get("digest")
             return CachedPage(
                 url=str(data["url"]),
                 status=int(data["status"]),
-                rows=tuple(checked_row(row) for row in data["links"]),
+                rows=rows,
                 fetched=fetched,
                 etag=etag if isinstance(etag, str) and etag else None,
                 last_modified=(
                     last_modified if isinstance(last_modified, str) and last_modified else None
                 ),
+                digest=digest if isinstance(digest, str) and digest else rows_digest(rows),
             )
         except (OSError, ValueError, KeyError, TypeError):
             return None
@@ -214,10 +233,12 @@ class Cache:
         *,
         etag: str = "",
         last_modified: str = "",
+        digest: str = "",
     ) -> None:
         """Store the parsed page (``status`` 200, or 404 with no links), its links in their
-        stored form (:meth:`Link.row`), with its HTTP validators; not a page whose links
-        carry credentials (they would be written as they are)."""
+        stored form (:meth:`Link.row`) and their :func:`rows_digest` (``digest`` when the
+        caller has it), with its HTTP validators; not a page whose links carry credentials
+        (they would be written as they are)."""
         if any(redact_url(row[1]) != row[1] for row in rows):
             return
         record: dict[str, Any] = {
@@ -226,6 +247,7 @@ class Cache:
             "status": status,
             "fetched": time.time(),
             "links": rows,
+            "digest": digest or rows_digest(rows),
         }
         if etag:
             record["etag"] = etag
@@ -247,6 +269,45 @@ class Cache:
     def put_metadata(self, url: str, data: bytes) -> None:
         self._write(self._metadata_path(url), data)
 
+    def get_outcome(self, code: str, key: str) -> bytes | None:
+        """A stored resolution (:mod:`depsplit.transitive.store`) of the code ``code`` by the
+        hex digest of what it resolved, or ``None``."""
+        try:
+            return self._outcome_path(code, key).read_bytes()
+        except (OSError, ValueError):
+            return None
+
+    def put_outcome(self, code: str, key: str, data: bytes) -> None:
+        self._write(self._outcome_path(code, key), data)
+
+    def use_outcomes(self, code: str, *, max_age: float = OUTCOMES_KEPT) -> None:
+        """Mark the stored resolutions of ``code`` as used now, and remove those of other
+        code (another depsplit) unused for ``max_age`` seconds: every version leaves its
+        own, and nothing else would ever remove them."""
+        base = self.root / _OUTCOMES
+        mark = self._outcome_path(code, "0" * 64).parent.parent / "used"
+        try:
+            mark.parent.mkdir(parents=True, exist_ok=True)
+            mark.touch()
+            others = [p for p in base.iterdir() if p.is_dir() and p.name != mark.parent.name]
+        except OSError as exc:
+            self._unwritable(exc)
+            return
+        now = time.time()
+        for other in others:
+            try:
+                used = (other / "used").stat().st_mtime
+            except OSError:
+                used = other.stat().st_mtime
+            if now - used > max_age:
+                shutil.rmtree(other, ignore_errors=True)
+
+    def _outcome_path(self, code: str, key: str) -> Path:
+        for part in (code, key):
+            if len(part) != 64 or part.strip("0123456789abcdef"):
+                raise ValueError(f"not a hex digest: {part!r}")
+        return self.root / _OUTCOMES / code[:16] / key[:2] / f"{key}.json"
+
     def _write(self, path: Path, data: bytes) -> None:
         """Atomic write; a cache that cannot be written is only a slower run, not an error:
         :attr:`unwritable` says why, for a warning."""
@@ -262,12 +323,15 @@ class Cache:
                     os.unlink(tmp)
                 raise
         except OSError as exc:
-            if self.unwritable is None:
-                self.unwritable = (
-                    f"the index cache {self.root.parent} cannot be written "
-                    f"({exc.strerror or type(exc).__name__}): nothing is cached, so every run "
-                    "asks the index again (--cache-dir or DEPSPLIT_CACHE_DIR to use another)"
-                )
+            self._unwritable(exc)
+
+    def _unwritable(self, exc: OSError) -> None:
+        if self.unwritable is None:
+            self.unwritable = (
+                f"the index cache {self.root.parent} cannot be written "
+                f"({exc.strerror or type(exc).__name__}): nothing is cached, so every run "
+                "asks the index again (--cache-dir or DEPSPLIT_CACHE_DIR to use another)"
+            )
 
 
 __all__ = [

@@ -23,6 +23,7 @@ import hashlib
 import http.client
 import io
 import netrc
+import os
 import socket
 import ssl
 import sys
@@ -59,7 +60,7 @@ from packaging.utils import (
 )
 from packaging.version import InvalidVersion, Version
 
-from depsplit.index.cache import Cache, Row, row_hashes, strip_credentials
+from depsplit.index.cache import Cache, Row, row_hashes, rows_digest, strip_credentials
 from depsplit.index.cache import Link as _Link
 from depsplit.index.config import MAX_METADATA_BYTES, IndexConfig
 from depsplit.index.errors import (
@@ -73,6 +74,7 @@ from depsplit.index.errors import (
     ResponseTooLarge,
     UnknownPackageError,
 )
+from depsplit.index.trace import current_trace
 from depsplit.nesting import json_loads
 from depsplit.redact import redact_text, redact_url
 
@@ -387,6 +389,24 @@ def _to_file(listing: _Listing, project: NormalizedName) -> IndexFile:
     )
 
 
+def _local_digest(rows: Sequence[Row]) -> str:
+    """:func:`~depsplit.index.cache.rows_digest` of a local index's or find-links
+    location's links, with the size and time of change of each local file they point to
+    (such a file may be rewritten under the same name, hashes unlisted)."""
+    digest = hashlib.sha256(rows_digest(rows).encode())
+    for row in rows:
+        parts = urlsplit(row[1])
+        if parts.scheme != "file":
+            continue
+        try:
+            stat = os.stat(url2pathname(parts.path))
+        except OSError:
+            digest.update(b"-\n")
+            continue
+        digest.update(f"{stat.st_size} {stat.st_mtime_ns}\n".encode())
+    return digest.hexdigest()
+
+
 class ProjectFiles(Mapping[Version, tuple[IndexFile, ...]]):
     """Every published version of one project → its files, newest first (a version's files
     by file name, from the last, each file once: :func:`_one_per_file`). A version's
@@ -394,8 +414,13 @@ class ProjectFiles(Mapping[Version, tuple[IndexFile, ...]]):
     hundreds of thousands of files (``botocore``: thousands of releases) and looks at a few
     releases of each. Safe to share between threads (every caller gets the same tuple)."""
 
-    def __init__(self, project: NormalizedName, listings: Iterable[_Listing]) -> None:
+    def __init__(
+        self, project: NormalizedName, listings: Iterable[_Listing], digest: str = ""
+    ) -> None:
         self._project = project
+        self.digest = digest
+        """A digest of every source's links for the project: the same whenever the
+        sources list the same files (what a stored resolution is checked against)."""
         self._listed: dict[Version, list[_Listing]] = {}
         for listing in listings:
             found = self._listed.get(listing[7])
@@ -1395,7 +1420,7 @@ class Finder:
         through this finder shares it."""
         self._metadata: dict[str, Future[DistMetadata]] = {}
         self._built: dict[str, Future[DistMetadata]] = {}
-        self._find_links: dict[str, tuple[Row, ...]] = {}
+        self._find_links: dict[str, tuple[tuple[Row, ...], str]] = {}
         self._find_links_lock = threading.Lock()
 
     # -- lifecycle
@@ -1438,8 +1463,14 @@ class Finder:
 
     def versions(self, project: str) -> ProjectFiles:
         """Every published version of ``project`` → its files, newest first (as
-        :meth:`files` orders them): :class:`ProjectFiles`, one per project a run."""
-        return _answer(self._files_future(canonicalize_name(project)))
+        :meth:`files` orders them): :class:`ProjectFiles`, one per project a run. Noted
+        in the calling thread's :class:`~depsplit.index.trace.Trace`, if one is open."""
+        key = canonicalize_name(project)
+        found = _answer(self._files_future(key))
+        trace = current_trace()
+        if trace is not None:
+            trace.reads[key] = found.digest
+        return found
 
     def _files_future(self, key: NormalizedName) -> Future[ProjectFiles]:
         with self._lock:
@@ -1450,16 +1481,21 @@ class Finder:
             return future
 
     def _load_files(self, key: NormalizedName) -> ProjectFiles:
-        sources = [(self._project_page(index, key), self.shown(index)) for index in self.indexes]
+        sources = [(*self._project_page(index, key), self.shown(index)) for index in self.indexes]
         sources += [
-            (self._find_links_rows(location), self.shown(location)) for location in self.find_links
+            (*self._find_links_rows(location), self.shown(location)) for location in self.find_links
         ]
-        listings = (_listing(row, key, shown) for rows, shown in sources for row in rows)
-        return ProjectFiles(key, (x for x in listings if x is not None))
+        listings = (_listing(row, key, shown) for rows, _digest, shown in sources for row in rows)
+        digest = hashlib.sha256()
+        for _rows, page_digest, shown in sources:
+            digest.update(f"{shown}\0{page_digest}\n".encode())
+        return ProjectFiles(key, (x for x in listings if x is not None), digest.hexdigest())
 
-    def _project_page(self, index: str, key: NormalizedName) -> Sequence[Row]:
+    def _project_page(self, index: str, key: NormalizedName) -> tuple[Sequence[Row], str]:
         """The links of ``key``'s page on ``index``, in their stored form (a cached page's
-        are not made into :class:`~depsplit.index.cache.Link` objects)."""
+        are not made into :class:`~depsplit.index.cache.Link` objects), and their digest
+        (:func:`~depsplit.index.cache.rows_digest`; for a local index, with each local
+        file's size and time of change: it may be rewritten under the same name)."""
         url = _project_url(index, key)
         shown = self.shown(index)
         local = urlsplit(url).scheme == "file"
@@ -1468,7 +1504,7 @@ class Finder:
         # its ETag / Last-Modified, which costs a 304 and no body when the page is unchanged.
         page = None if local else self.cache.get_page(url, fresh_only=False)
         if page is not None and (self.config.offline or self.cache.fresh(page)):
-            return page.rows
+            return page.rows, page.digest
         if self.config.offline and not local:
             raise OfflineCacheMiss(
                 key, shown, f"offline and the project page {redact_url(url)} is not cached"
@@ -1487,8 +1523,8 @@ class Finder:
         if status == 304:
             if page is None or not (page.etag or page.last_modified):
                 raise IndexError_(key, shown, f"HTTP 304 for {redact_url(url)}, asked for no copy")
-            self.cache.put_page(url, page.status, page.rows, **validators)
-            return page.rows
+            self.cache.put_page(url, page.status, page.rows, **validators, digest=page.digest)
+            return page.rows, page.digest
         links: list[_Link] = []
         if status != 404:
             try:
@@ -1499,18 +1535,22 @@ class Finder:
             except (ValueError, UnicodeDecodeError) as exc:
                 raise IndexError_(key, shown, f"unreadable project page: {exc}") from None
         rows = [link.row() for link in links]
-        if not local:
-            self.cache.put_page(url, status, rows, **validators)
-        return rows
+        if local:
+            return rows, _local_digest(rows)
+        digest = rows_digest(rows)
+        self.cache.put_page(url, status, rows, **validators, digest=digest)
+        return rows, digest
 
-    def _find_links_rows(self, location: str) -> tuple[Row, ...]:
+    def _find_links_rows(self, location: str) -> tuple[tuple[Row, ...], str]:
+        """A find-links location's links and their digest (as :meth:`_project_page`)."""
         # Loaded once, in the calling worker: a worker never waits on another pool task.
         with self._find_links_lock:
-            rows = self._find_links.get(location)
-            if rows is None:
+            found = self._find_links.get(location)
+            if found is None:
                 rows = self._load_find_links(location)
-                self._find_links[location] = rows
-            return rows
+                found = (rows, _local_digest(rows))
+                self._find_links[location] = found
+            return found
 
     def _load_find_links(self, location: str) -> tuple[Row, ...]:
         directory = _is_local_dir(location)

@@ -20,6 +20,7 @@ packaging's (and pip's) rule: only when a specifier names one, or nothing else m
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -46,6 +47,7 @@ from depsplit.index.errors import (
 )
 from depsplit.index.finder import DistMetadata, DynamicMetadata, Finder, IndexFile
 from depsplit.index.tags import target_tags, wheel_rank
+from depsplit.index.trace import Effect, current_trace
 from depsplit.model import Origin, Requirement, Target
 from depsplit.redact import redact_url
 from depsplit.specalgebra import exact_pins
@@ -718,6 +720,9 @@ class _Provider(resolvelib.AbstractProvider[_Req, _Cand, str]):
             # project any more, so nothing is offered, as pip's factory answers.
             return []
         first = min(reqs, key=lambda r: (len(r.chain), r.chain))
+        trace = current_trace()
+        if trace is not None and first.key not in trace.reads:
+            self.versions(first.key)  # noted: the memos below may not ask the finder
         spec, pins, prereleases, admitted = self._combined(first.key, reqs)
         matches: _Lazy[_Cand, _Cand] = _Lazy(
             self._produce(first, spec, admitted, bad, pins, prereleases)
@@ -1315,6 +1320,7 @@ def _attempt(
         finder, key = deep
         with finder.memo_lock:
             known = key in finder.memo.get(_DEEP, ())
+        _note("deep?", _deep_text(key), "1" if known else "0")
         if known:
             order = (True,)
     for lookahead in order:
@@ -1331,6 +1337,7 @@ def _attempt(
             if deep is not None:
                 with deep[0].memo_lock:
                     deep[0].memo.setdefault(_DEEP, set()).add(deep[1])
+                _note("deep", _deep_text(deep[1]))
         finally:
             _remember_ignored(attempt)
     raise AssertionError("unreachable")  # pragma: no cover
@@ -1423,6 +1430,8 @@ def _remember_assumed(finder: Finder, provider: _Provider) -> None:
         found = finder.memo.setdefault(_ASSUMED, {})
         with finder.memo_lock:
             found.update(provider.assumed)
+        for (key, version), filename in provider.assumed.items():
+            _note("assumed", key, str(version), filename)
 
 
 _IGNORED = "depsplit.index.resolve.ignored"
@@ -1434,6 +1443,70 @@ def _remember_ignored(provider: _Provider) -> None:
         with finder.memo_lock:
             found = finder.memo.setdefault(_IGNORED, {})
             found.update(provider.ignored)
+        for (key, version), why in provider.ignored.items():
+            _note("ignored", key, str(version), why)
+
+
+def _note(*effect: str) -> None:
+    """``effect`` in the calling thread's trace, if one is open (:func:`replay`)."""
+    trace = current_trace()
+    if trace is not None:
+        trace.effects.append(effect)
+
+
+def _deep_text(key: Hashable) -> str:
+    """A :func:`_union_key` as text (JSON), for a trace."""
+    python, reqs, constraints = cast(
+        "tuple[str, frozenset[tuple[str, str]], frozenset[tuple[str, str]]]", key
+    )
+    return json.dumps([python, sorted(reqs), sorted(constraints)], separators=(",", ":"))
+
+
+def _deep_key(text: str) -> Hashable:
+    """The inverse of :func:`_deep_text`; ``ValueError`` (or ``TypeError``) if it is not one."""
+    python, reqs, constraints = json.loads(text)
+    return (
+        str(python),
+        frozenset((str(a), str(b)) for a, b in reqs),
+        frozenset((str(a), str(b)) for a, b in constraints),
+    )
+
+
+def replay(finder: Finder, effects: Sequence[Effect]) -> bool:
+    """Make a stored resolution's ``effects`` (its trace's) on ``finder``'s memo again:
+    the sdists it took as having no dependencies, the releases it ignored, the unions whose
+    plain search ran out. ``False``, with nothing changed, when the memo is not as the
+    resolution found it (a union it found long, or not, is not so now: it would have
+    searched otherwise) or an effect is not one of these."""
+    assumed: dict[tuple[str, Version], str] = {}
+    ignored: dict[tuple[str, Version], str] = {}
+    deep: set[Hashable] = set()
+    with finder.memo_lock:
+        known = set(finder.memo.get(_DEEP, ()))
+    try:
+        for effect in effects:
+            kind, *args = effect
+            if kind == "deep?" and len(args) == 2:
+                key = _deep_key(args[0])
+                if (key in known or key in deep) != (args[1] == "1"):
+                    return False
+            elif kind == "deep" and len(args) == 1:
+                deep.add(_deep_key(args[0]))
+            elif kind in ("assumed", "ignored") and len(args) == 3:
+                into = assumed if kind == "assumed" else ignored
+                into[(str(args[0]), Version(args[1]))] = str(args[2])
+            else:
+                return False
+    except (ValueError, TypeError, InvalidVersion):
+        return False
+    with finder.memo_lock:
+        if assumed:
+            finder.memo.setdefault(_ASSUMED, {}).update(assumed)
+        if ignored:
+            finder.memo.setdefault(_IGNORED, {}).update(ignored)
+        if deep:
+            finder.memo.setdefault(_DEEP, set()).update(deep)
+    return True
 
 
 def ignored_releases(finder: Finder) -> list[tuple[str, str]]:
@@ -1723,6 +1796,7 @@ __all__ = [
     "detached",
     "ignored_releases",
     "python_support",
+    "replay",
     "resolve",
     "resolve_apps",
     "transitive_requirements",

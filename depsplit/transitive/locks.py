@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from types import MappingProxyType
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 from urllib.parse import urlsplit
 
 from packaging.utils import canonicalize_name
@@ -18,6 +18,7 @@ from depsplit.index import (
     ResolutionTooComplex,
     resolve_apps,
 )
+from depsplit.index.resolve import Meter, detached
 from depsplit.model import BuildFromSource, Diagnostic, Group, LockedPin, Target
 
 if TYPE_CHECKING:
@@ -55,22 +56,13 @@ def _finish_group(
     unfinished: list[str] = []
     try:
         for python in pythons:
-            try:
-                resolution = resolve_apps(
-                    {n: session.requirements(session.by_name[n], python) for n in names},
-                    target=session.target,
-                    python=python,
-                    finder=session.finder(names),
-                    max_rounds=session.max_rounds,
-                    preferred=preferred,
-                )
-            except ResolutionImpossible as exc:
-                failure = failure or exc
-                continue
-            except ResolutionTooComplex:
+            found = _lock(session, names, python, preferred)
+            if isinstance(found, ResolutionImpossible):
+                failure = failure or found
+            elif isinstance(found, ResolutionTooComplex):
                 unfinished.append(python)
-                continue
-            return replace(group, python=python, lock=lock_pins(resolution))
+            else:
+                return replace(group, python=python, lock=found)
     except IndexError_ as exc:
         session.notes.stopped(exc, names)
         return group
@@ -87,6 +79,47 @@ def _finish_group(
         f"on {where}: {why}",
     )
     return group
+
+
+def _lock(
+    session: Transitive, names: Sequence[str], python: str, preferred: Mapping[str, str]
+) -> tuple[LockedPin, ...] | ResolutionImpossible | ResolutionTooComplex:
+    """The lock of the apps ``names`` at ``python`` (``preferred`` versions offered first),
+    or why there is none (:class:`~depsplit.transitive.reuse.Resolutions`: resolved once
+    for apps that say the same, and replayed from an earlier run's store). Index errors
+    are raised."""
+    apps = {n: session.requirements(session.by_name[n], python) for n in names}
+    finder = session.finder(names)
+
+    def compute(
+        meter: Meter,
+    ) -> tuple[LockedPin, ...] | ResolutionImpossible | ResolutionTooComplex:
+        try:
+            resolution = resolve_apps(
+                apps,
+                target=session.target,
+                python=python,
+                finder=finder,
+                max_rounds=session.max_rounds,
+                meter=meter,
+                preferred=preferred,
+            )
+        except (ResolutionImpossible, ResolutionTooComplex) as exc:
+            return detached(exc)
+        return lock_pins(resolution)
+
+    return cast(
+        "tuple[LockedPin, ...] | ResolutionImpossible | ResolutionTooComplex",
+        session.resolutions.get(
+            "lock",
+            list(apps.items()),
+            python,
+            finder,
+            session.max_rounds,
+            compute,
+            extra=tuple(sorted(preferred.items())),
+        ),
+    )
 
 
 def lock_groups(

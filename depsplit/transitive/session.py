@@ -16,6 +16,7 @@ from depsplit.transitive import closures, groups, locks, sharing, verify
 from depsplit.transitive.conflicts import alone_conflict
 from depsplit.transitive.notes import Notes
 from depsplit.transitive.reuse import Resolutions
+from depsplit.transitive.store import Store
 
 __all__ = ["SECONDARY_ROUNDS", "Transitive", "TransitiveFindings"]
 
@@ -64,8 +65,9 @@ class Transitive:
         """Apps whose resolution stopped on an index error (reported as error diagnostics)."""
         self.indexes = AppIndexes(self.apps, config, root)
         self.notes.extend(self.indexes.warnings)
-        self.resolutions = Resolutions(target)
-        """Resolutions by what their requirements say (:mod:`depsplit.transitive.reuse`)."""
+        self.resolutions = Resolutions(target, Store(target))
+        """Resolutions by what their requirements say (:mod:`depsplit.transitive.reuse`),
+        this run's and the stored ones of earlier runs (:mod:`depsplit.transitive.store`)."""
         self._verdict: verify.Verdict | None = None
         """What :meth:`find`'s verification found, for :meth:`finish`."""
         self.closures: dict[tuple[str, str], closures.Edges] = {}
