@@ -264,18 +264,19 @@ def test_the_key_names_the_code_the_rounds_and_the_indexes(tmp_path: Path) -> No
     ):
         one, other = Store(target, code="1"), Store(target, code="2")
         said = ((("idna", "idna", "", (), None, None, False, False, 0),), ())
-        keys = {
-            one.key("edges", said, "3.12", a, 2000),
-            one.key("edges", said, "3.12", a, None),
-            one.key("edges", said, "3.11", a, 2000),
-            one.key("union", said, "3.12", a, 2000),
-            one.key("edges", said, "3.12", b, 2000),
-            other.key("edges", said, "3.12", a, 2000),
+        exact, generic = one.keys("edges", said, "3.12", a, 2000)
+        names = {
+            exact,
+            generic,
+            *one.keys("edges", said, "3.12", a, 20000)[:1],
+            *one.keys("edges", said, "3.11", a, 2000),
+            *one.keys("union", said, "3.12", a, 2000),
+            *one.keys("edges", said, "3.12", b, 2000),
+            *other.keys("edges", said, "3.12", a, 2000),
         }
-        assert len(keys) == 6
-        assert one.key("edges", said, "3.12", a, 2000) == Store(target, "1").key(
-            "edges", said, "3.12", a, 2000
-        )
+        assert len(names) == 11
+        assert one.keys("edges", said, "3.12", a, 20000)[1] == generic
+        assert Store(target, "1").keys("edges", said, "3.12", a, 2000) == (exact, generic)
 
 
 def test_a_project_another_resolution_read_first_is_checked_too(tree: Tree, tmp_path: Path) -> None:

@@ -90,12 +90,16 @@ class Resolutions:
             flight = self._flights.setdefault(key, threading.Lock())
         with flight:  # the same requirements asked by two threads: resolved by one
             found = self._resolved.get(key)
-            if self.store is not None and (found is None or not found.serves(max_rounds)):
+            stored = (
+                ()
+                if self.store is None
+                else self.store.keys(kind, said, python, finder, max_rounds)
+            )
+            if stored and (found is None or not found.serves(max_rounds)):
                 # The entry for these rounds, else the one that serves any number of rounds
                 # from its longest pass on (:meth:`Outcome.serves`).
-                for rounds in (max_rounds, None):
-                    stored = self.store.key(kind, said, python, finder, rounds)
-                    loaded = self._load(stored, finder, max_rounds, tuple(labels))
+                for name in stored:
+                    loaded = self._load(name, finder, max_rounds, tuple(labels))
                     if loaded is not None:
                         self._keep(key, found, loaded)
                         found = loaded
@@ -120,23 +124,17 @@ class Resolutions:
             outcome = Outcome(result, tuple(labels), figures)
             self._keep(key, found, outcome)
             if self.store is not None:
+                # The entry for these rounds; the one for any number of rounds too, when
+                # it serves them (:meth:`Outcome.serves`).
+                serves_any = not isinstance(result, ResolutionTooComplex) and not figures.backjumped
                 self.store.save(
-                    self.store.key(kind, said, python, finder, max_rounds),
+                    stored if serves_any else stored[:1],
                     finder,
                     result,
                     outcome.labels,
                     figures,
                     trace,
                 )
-                if not isinstance(result, ResolutionTooComplex) and not figures.backjumped:
-                    self.store.save(
-                        self.store.key(kind, said, python, finder, None),
-                        finder,
-                        result,
-                        outcome.labels,
-                        figures,
-                        trace,
-                    )
             return result
 
     def _keep(self, key: Hashable, found: Outcome | None, outcome: Outcome) -> None:

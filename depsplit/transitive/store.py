@@ -86,16 +86,19 @@ class Store:
                 cache.use_outcomes(self.code)
         return cache
 
-    def key(
-        self, kind: str, said: Hashable, python: str, finder: Finder, max_rounds: int | None
-    ) -> str:
-        """The entry's name for a resolution of ``kind`` of requirements saying ``said``
-        within ``max_rounds`` (``None``: the entry of an outcome that serves any number of
-        rounds from its longest pass on; the verification gives each resolution the rounds
-        left of its budget)."""
+    def keys(
+        self, kind: str, said: Hashable, python: str, finder: Finder, max_rounds: int
+    ) -> tuple[str, str]:
+        """The names of the entries for a resolution of ``kind`` of requirements saying
+        ``said``: the one within ``max_rounds``, and the one of an outcome that serves any
+        number of rounds from its longest pass on (the verification gives each resolution
+        the rounds left of its budget)."""
         where = (finder.indexes, finder.find_links, finder.config.build_metadata)
-        text = repr((FORMAT, self.code, kind, said, python, where, self.target, max_rounds))
-        return hashlib.sha256(text.encode("utf-8")).hexdigest()
+        text = repr((FORMAT, self.code, kind, said, python, where, self.target))
+        return (
+            hashlib.sha256(f"{text}|{max_rounds}".encode()).hexdigest(),
+            hashlib.sha256(f"{text}|any".encode()).hexdigest(),
+        )
 
     def load(
         self, key: str, finder: Finder, accept: Callable[[object, Labels, Figures], bool]
@@ -134,7 +137,7 @@ class Store:
 
     def save(
         self,
-        key: str,
+        names: Sequence[str],
         finder: Finder,
         result: object,
         labels: Labels,
@@ -142,7 +145,7 @@ class Store:
         trace: Trace,
     ) -> None:
         """Store ``result`` (a resolution's outcome for ``labels``, with its ``figures``)
-        with what ``trace`` saw."""
+        with what ``trace`` saw, as each of ``names``."""
         entry = {
             "format": FORMAT,
             "figures": figures.encode(),
@@ -152,7 +155,9 @@ class Store:
             "result": encode_result(result),
         }
         data = json.dumps(entry, separators=(",", ":"), ensure_ascii=False)
-        self._cache(finder).put_outcome(self.code, key, data.encode("utf-8"))
+        cache = self._cache(finder)
+        for name in names:
+            cache.put_outcome(self.code, name, data.encode("utf-8"))
 
 
 @dataclass(frozen=True)
