@@ -228,8 +228,29 @@ class _Page:
         """Whether the page has any release (any file, yanked or not, pre-release or not)
         that ``specifier`` allows: when none installs, this tells "no such release" from
         "releases that install on no supported CPython"."""
-        spec = _parsed(specifier)[0]
-        return any(spec.contains(version, prereleases=True) for version in self.versions)
+        spec, exact, pinned = _parsed(specifier)
+        versions = self.pinned(pinned) if exact else self.versions
+        return any(spec.contains(version, prereleases=True) for version in versions)
+
+    @functools.cached_property
+    def _by_public(self) -> dict[Version, list[Version]]:
+        """Each release's version without its local label → the releases, newest first."""
+        out: dict[Version, list[Version]] = {}
+        for version in self.versions:
+            public = Version(version.public) if version.local is not None else version
+            out.setdefault(public, []).append(version)
+        return out
+
+    def pinned(self, pinned: frozenset[Version]) -> list[Version]:
+        """The releases that can satisfy a specifier whose ``==``/``===`` clauses name
+        ``pinned``, newest first: those of the same public version (``==2.5.0`` admits
+        ``2.5.0+cpu``, as PEP 440 says and pip installs), without looking at the others (a
+        page of 2,000 releases and 10,000 apps pinning one each, mostly absent)."""
+        found: set[Version] = set()
+        for version in pinned:
+            public = Version(version.public) if version.local is not None else version
+            found.update(self._by_public.get(public, ()))
+        return sorted(found, reverse=True)
 
     def pick(self, specifier: str, minor: str) -> tuple[Version, bool, str] | None:
         """The release pip installs for ``name<specifier>`` in a ``python:X.Y-slim``
@@ -241,10 +262,8 @@ class _Page:
         pin (PEP 592); pre-releases only when the specifier names one or no final release
         matches (``SpecifierSet.filter``); the newest candidate wins, wheel or not."""
         spec, exact, pinned = _parsed(specifier)
-        versions = self.versions
-        if exact and len(pinned) == 1 and next(iter(pinned)) in self.files:
-            # Most lines pin one release: look at it (and its spellings) only.
-            versions = list(pinned)
+        # Most lines pin one release: look at it (and its local variants) only.
+        versions = self.pinned(pinned) if exact else self.versions
         for prereleases in dict.fromkeys((bool(spec.prereleases), True)):
             for version in versions:
                 if version.is_prerelease and not prereleases:

@@ -540,3 +540,41 @@ def test_an_app_pinning_two_versions_is_a_version_conflict_not_a_python_one(
     )
     lines = sorted((r["origin"]["file"], r["specifier"]) for r in requirements_of(conflict))
     assert lines == [("app/pyproject.toml", "==25.2.0"), ("app/requirements.txt", "==25.3.0")]
+
+
+def test_an_exact_pin_is_judged_by_the_release_pip_installs_local_labels_included(
+    tmp_path: Path,
+) -> None:
+    """``lib==2.5.0`` admits ``2.5.0+cpu`` (PEP 440: the candidate's local label is ignored),
+    which is newer than ``2.5.0``: pip installs it (indexes such as PyTorch's publish such
+    releases). A pin to a release the page does not have looks at no other release."""
+    import json as json_module
+
+    from localindex import pip_dry_run
+
+    from depsplit.index import Finder, IndexConfig
+    from depsplit.model import Target
+    from depsplit.pysupport import _Judge, _Page
+
+    index = build_index(
+        tmp_path / "index",
+        [Dist("lib", "2.5.0"), Dist("lib", "2.5.0+cpu"), Dist("lib", "2.6.0")]
+        + [Dist("lib", f"1.{i}") for i in range(50)],
+    )
+    result = pip_dry_run(index.files, "--quiet", "--report", "-", "lib==2.5.0")
+    assert result.returncode == 0, result.stderr
+    [installed] = json_module.loads(result.stdout)["install"]
+    assert installed["metadata"]["version"] == "2.5.0+cpu"
+    with Finder(IndexConfig(index_url=index.file_url, cache_dir=tmp_path / "c")) as finder:
+        page = _Page(finder.versions("lib"), _Judge(Target(), SUPPORTED_PYTHONS))
+        pick = page.pick("==2.5.0", NEWEST)
+        assert pick is not None
+        assert str(pick[0]) == "2.5.0+cpu"
+        assert page.lists("==2.5.0")
+        judged: list[object] = []
+        status = page.status
+        page.status = lambda version: judged.append(version) or status(version)  # type: ignore[method-assign]
+        assert page.pick("==9.9", NEWEST) is None
+        assert not page.lists("==9.9")
+        assert page.pick("==1.7", NEWEST) is not None
+        assert [str(v) for v in judged] == ["1.7"]

@@ -90,12 +90,9 @@ class Resolutions:
             flight = self._flights.setdefault(key, threading.Lock())
         with flight:  # the same requirements asked by two threads: resolved by one
             found = self._resolved.get(key)
-            stored = (
-                ()
-                if self.store is None
-                else self.store.keys(kind, said, python, finder, max_rounds)
-            )
-            if stored and (found is None or not found.serves(max_rounds)):
+            stored: tuple[str, ...] = ()
+            if self.store is not None and (found is None or not found.serves(max_rounds)):
+                stored = self.store.keys(kind, said, python, finder, max_rounds)
                 # The entry for these rounds, else the one that serves any number of rounds
                 # from its longest pass on (:meth:`Outcome.serves`).
                 for name in stored:
@@ -126,6 +123,7 @@ class Resolutions:
             if self.store is not None:
                 # The entry for these rounds; the one for any number of rounds too, when
                 # it serves them (:meth:`Outcome.serves`).
+                stored = stored or self.store.keys(kind, said, python, finder, max_rounds)
                 serves_any = not isinstance(result, ResolutionTooComplex) and not figures.backjumped
                 self.store.save(
                     stored if serves_any else stored[:1],
