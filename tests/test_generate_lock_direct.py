@@ -255,3 +255,28 @@ def test_a_previous_plan_with_a_broken_lock_only_loses_its_preferences(
     code, err, out = _generate(run, root, index.file_url, "--force")
     assert code == 0, err
     assert _locked(out)["helper"] == "2.0"
+
+
+def test_a_release_the_locks_leave_out_for_invalid_metadata_is_named(
+    tree: Tree, tmp_path: Path, run: Run
+) -> None:
+    """As ``--transitive`` says it: the lock takes the release before, as pip (24.1 on)
+    does, and the run says which release was left out and why."""
+    index = build_index(
+        tmp_path / "index",
+        [
+            Dist("server", "0.13.0", ["click>=7"]),
+            Dist("server", "0.14.0", ["click (>=7.*)"]),
+            Dist("click", "8.0"),
+        ],
+    )
+    root = tree({"a/requirements.txt": "server\n"})
+    code, err, out = _generate(run, root, index.file_url)
+    assert code == 0, err
+    _, text = _requirements_of(out)
+    assert "\nserver==0.13.0 \\\n" in text
+    assert (
+        "warning: the locks leave out server 0.14.0, as pip (24.1 on) ignores a release "
+        "whose metadata is invalid: server-0.14.0-py3-none-any.whl: invalid Requires-Dist "
+        "'click (>=7.*)'"
+    ) in err

@@ -18,7 +18,7 @@ from depsplit.index import (
     ResolutionTooComplex,
     resolve_apps,
 )
-from depsplit.index.resolve import Meter, detached
+from depsplit.index.resolve import Meter, detached, ignored_releases
 from depsplit.model import BuildFromSource, Diagnostic, Group, LockedPin, Target
 
 if TYPE_CHECKING:
@@ -131,7 +131,9 @@ def lock_groups(
     resolved together through the index (``generate``'s default with the index facts), so
     that its image installs those pins instead of leaving pip to search. A group that does
     not resolve, or whose index cannot be read, keeps its requirements unlocked, with a
-    warning naming it and why: pip would fail or search in its image too. ``previous``
+    warning naming it and why: pip would fail or search in its image too; a release left
+    out because its metadata is invalid (as pip leaves it out) is named in a warning too.
+    ``previous``
     (app → project → version, a previous plan's locks) is preferred where the group's
     requirements still allow it (:func:`preferred_pins`)."""
     locked: list[Group] = []
@@ -169,6 +171,15 @@ def lock_groups(
             )
         )
         locked.append(group)
+    ignored = {pair for f in session.indexes.finders() for pair in ignored_releases(f)}
+    notes.extend(
+        Diagnostic(
+            "warning",
+            f"the locks leave out {release}, as pip (24.1 on) ignores a release whose "
+            f"metadata is invalid: {why}",
+        )
+        for release, why in sorted(ignored)
+    )
     return locked, notes
 
 
