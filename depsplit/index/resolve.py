@@ -22,9 +22,11 @@ from __future__ import annotations
 
 import json
 import re
+from collections import deque
 from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from functools import lru_cache, partial
+from itertools import islice
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast
 
@@ -78,6 +80,9 @@ repository took the plain search 20,000 rounds (7.8 s) and the look-ahead 154.""
 LOOKAHEAD_BUDGET = 3000
 """How many releases' dependencies :meth:`_Provider.doomed` reads per resolution, at most
 (beyond it, a candidate is offered unproven, as without the look-ahead)."""
+LOOKAHEAD_PREFETCH = 8
+"""How many releases' metadata the look-ahead fetches at once past one it found doomed
+(it reads the next ones then: fetched one by one, a cold run waited on each)."""
 
 
 # ------------------------------------------------------------------------------ public data
@@ -794,6 +799,9 @@ class _Provider(resolvelib.AbstractProvider[_Req, _Cand, str]):
             if version not in bad and not self._evaluable(release):
                 continue
             if version not in bad and self.lookahead and self.doomed(key, version, release):
+                # The next ones are judged too, one after another: fetch them at once.
+                at = admitted.index(version)
+                self._prefetch(key, admitted[at + 1 : at + 1 + LOOKAHEAD_PREFETCH])
                 continue
             if prereleases or not version.is_prerelease:
                 found_final = found_final or not version.is_prerelease
@@ -891,13 +899,28 @@ class _Provider(resolvelib.AbstractProvider[_Req, _Cand, str]):
         except DepsplitError:
             return False
         found = True
-        for version in spec.filter(versions, prereleases=True):
+        matching = iter(spec.filter(versions, prereleases=True))
+        ahead: deque[Version] = deque()
+        while (version := ahead.popleft() if ahead else next(matching, None)) is not None:
             release = self.release(dep.key, version)
-            if release is not None and not self.doomed(dep.key, version, release, depth):
+            if release is None:
+                continue
+            if not self.doomed(dep.key, version, release, depth):
                 found = False
                 break
+            # Doomed: the next ones will be read too, one after another; fetch them at once.
+            ahead.extend(islice(matching, LOOKAHEAD_PREFETCH - len(ahead)))
+            self._prefetch(dep.key, ahead)
         self._unmet_memo[memo_key] = found
         return found
+
+    def _prefetch(self, key: str, versions: Iterable[Version]) -> None:
+        """Start fetching the metadata of the wheels of ``key`` ``versions`` (the
+        look-ahead reads them one after another: a cold run waited on each in turn)."""
+        for version in versions:
+            release = self.release(key, version)
+            if release is not None and release.best.is_wheel:
+                self.finder.prefetch_metadata(release.best)
 
     def _release_dependencies(self, key: str, version: Version, release: _Release) -> list[_Dep]:
         """A release's dependencies in the container (:meth:`_templates_of`, shared with

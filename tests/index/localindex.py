@@ -267,6 +267,10 @@ class ServerState:
     """Shift the ``Content-Range`` of a ``bytes=-N`` answer too (else only of the others)."""
     ranged: list[tuple[str, str, int]] = field(default_factory=list)
     """(path, Range header, bytes sent) of every request with a ``Range`` header."""
+    active: int = 0
+    """Requests for ``.metadata`` files being answered now."""
+    overlap: int = 0
+    """The most requests for ``.metadata`` files answered at once."""
 
 
 class _Handler(SimpleHTTPRequestHandler):
@@ -281,6 +285,17 @@ class _Handler(SimpleHTTPRequestHandler):
             self.state.answers.append((self.path, int(code), conditional))
 
     def do_GET(self) -> None:
+        metadata = self.path.split("?", 1)[0].endswith(".metadata")
+        with self.state.lock:
+            self.state.active += metadata
+            self.state.overlap = max(self.state.overlap, self.state.active)
+        try:
+            self._get()
+        finally:
+            with self.state.lock:
+                self.state.active -= metadata
+
+    def _get(self) -> None:
         state = self.state
         with state.lock:
             state.requests.append((self.path, self.headers.get("Accept", "")))

@@ -13,7 +13,7 @@ import sys
 from collections.abc import Callable
 
 import pytest
-from localindex import Dist, LocalIndex, build_index, req
+from localindex import Dist, LocalIndex, ServerState, build_index, req, serve
 
 from depsplit.index import Finder, ResolutionImpossible, ResolutionTooComplex
 from depsplit.index.resolve import Meter, resolve_apps
@@ -164,3 +164,25 @@ def test_a_union_whose_plain_search_ran_out_goes_to_the_lookahead_at_once(
     assert (
         _resolve(finder, other, 20000)[1] == _resolve(make_finder(large.file_url), other, 20000)[1]
     )
+
+
+def test_the_look_ahead_fetches_the_next_releases_at_once(
+    tmp_path_factory: pytest.TempPathFactory,
+    make_finder: MakeFinder,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Every release of ``lib`` but the oldest needs ``pin>=2`` beside ``pin<2``: the
+    look-ahead reads them one after another. A cold run waited on each metadata file in
+    turn; past a doomed one, the next ones are fetched together."""
+    dists = [Dist("pin", "1.0"), Dist("pin", "2.0"), Dist("lib", "1.0", ["pin>=1"])]
+    dists += [Dist("lib", f"{v}.0", ["pin>=2"]) for v in range(2, 12)]
+    index = build_index(tmp_path_factory.mktemp("index"), dists)
+    monkeypatch.setattr(resolve_module, "PLAIN_FIRST", False)  # the look-ahead at once
+    state = ServerState(delay={"/files/lib-": 0.2})
+    with serve(index.root, state) as (base, _):
+        finder = make_finder(f"{base}/simple/")
+        found = resolve_apps(
+            {"app": [req("lib"), req("pin<2")]}, target=TARGET, python="3.12", finder=finder
+        )
+    assert {k: p.version for k, p in found.pins.items()} == {"lib": "1.0", "pin": "1.0"}
+    assert state.overlap > 1
