@@ -66,3 +66,22 @@ def no_pip_config(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
             monkeypatch.delenv(name)
     monkeypatch.setenv("PIP_CONFIG_FILE", os.devnull)
     monkeypatch.setenv("DEPSPLIT_CACHE_DIR", str(tmp_path / "cache"))
+
+
+@pytest.fixture
+def runs(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str | None, ...]]:
+    """Every resolution the resolver starts (the apps it resolves), in order."""
+    import sys
+
+    import depsplit.index.resolve  # noqa: F401  (the module, not the function of that name)
+
+    module = sys.modules["depsplit.index.resolve"]
+    started: list[tuple[str | None, ...]] = []
+    run = module._run
+
+    def counting(apps, *args, **kw):  # type: ignore[no-untyped-def]
+        started.append(tuple(app for app, _reqs in apps))
+        return run(apps, *args, **kw)
+
+    monkeypatch.setattr(module, "_run", counting)
+    return started

@@ -45,20 +45,6 @@ def world(tmp_path: Path) -> LocalIndex:
     return build_index(tmp_path / "index", WORLD)
 
 
-@pytest.fixture
-def runs(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str | None, ...]]:
-    """Every resolution started (the apps it resolves)."""
-    started: list[tuple[str | None, ...]] = []
-    run = resolve_module._run
-
-    def counting(apps, *args, **kw):  # type: ignore[no-untyped-def]
-        started.append(tuple(app for app, _reqs in apps))
-        return run(apps, *args, **kw)
-
-    monkeypatch.setattr(resolve_module, "_run", counting)
-    return started
-
-
 def unshared(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(Outcome, "serves", lambda self, max_rounds: False)
 

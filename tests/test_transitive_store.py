@@ -43,20 +43,6 @@ FILES = {
 }
 
 
-@pytest.fixture
-def runs(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str | None, ...]]:
-    """Every resolution started (the apps it resolves)."""
-    started: list[tuple[str | None, ...]] = []
-    run = resolve_module._run
-
-    def counting(apps, *args, **kw):  # type: ignore[no-untyped-def]
-        started.append(tuple(app for app, _reqs in apps))
-        return run(apps, *args, **kw)
-
-    monkeypatch.setattr(resolve_module, "_run", counting)
-    return started
-
-
 def report(root: Path, cache: Path, **index: object) -> str:
     config = IndexConfig(cache_dir=cache, **index)  # type: ignore[arg-type]
     options = Options(transitive=True, index=config)
