@@ -129,6 +129,17 @@ def _wants_at(app: App, target: Target, minor: str) -> dict[str, tuple[str, Requ
     return out
 
 
+def _minor_blind(app: App) -> bool:
+    """Whether what the app installs is the same at every minor (:func:`_wants_at` then
+    gives the same at each): none of its lines has a marker that names the interpreter's
+    version (``python_version``, ``python_full_version``, ``implementation_version``; any
+    marker naming ``python`` or ``version`` is taken as one)."""
+    every = app.requirements + app.dependencies if app.dependencies else app.requirements
+    return not any(
+        req.marker and ("python" in req.marker or "version" in req.marker) for req in every
+    )
+
+
 def _python_ok(requires_python: str | None, minor: str) -> bool:
     if not requires_python:
         return True
@@ -378,7 +389,11 @@ def apply(apps: Sequence[App], target: Target, finder_for: FinderFor) -> Support
     at: dict[str, dict[str, dict[str, tuple[str, Requirement]]]] = {}
     finders: dict[str, Finder] = {}
     for app in apps:
-        at[app.name] = {m: _wants_at(app, target, m) for m in candidates}
+        if _minor_blind(app):
+            wants = _wants_at(app, target, candidates[0])
+            at[app.name] = dict.fromkeys(candidates, wants)
+        else:
+            at[app.name] = {m: _wants_at(app, target, m) for m in candidates}
         if any(at[app.name].values()):
             wanted_keys = sorted({k for wants in at[app.name].values() for k in wants})
             finders[app.name] = finder_for(app)
@@ -400,26 +415,36 @@ def apply(apps: Sequence[App], target: Target, finder_for: FinderFor) -> Support
         pure: dict[str, bool] = {}
         listed: dict[tuple[str, str], bool] = {}
         first: dict[tuple[str, str], Requirement] = {}
+        # Per (key, specifier): the minors at which the app asks for it, in order (an
+        # app without markers asks the same at every minor: its wants are walked once).
+        asked: dict[tuple[str, str], tuple[Requirement, list[str]]] = {}
         for minor in candidates:
             for key, (spec, req) in at[app.name][minor].items():
-                page_key = (id(finder), key)
-                if page_key not in pages:
-                    files = _page(finder, key, app, req, diagnostics)
-                    pages[page_key] = None if files is None else _Page(files, judge)
-                page = pages[page_key]
-                if page is not None:
-                    pure[key] = page.pure
-                if page is None:
-                    unverified.add(app.name)
-                    continue
+                found_at = asked.get((key, spec))
+                if found_at is None:
+                    asked[key, spec] = (req, [minor])
+                else:
+                    found_at[1].append(minor)
+        for (key, spec), (req, minors) in asked.items():
+            page_key = (id(finder), key)
+            if page_key not in pages:
+                files = _page(finder, key, app, req, diagnostics)
+                pages[page_key] = None if files is None else _Page(files, judge)
+            page = pages[page_key]
+            if page is None:
+                unverified.add(app.name)
+                continue
+            pure[key] = page.pure
+            if (key, spec) not in listed:
+                listed[key, spec] = page.lists(spec)
+            found = mine.setdefault((key, spec), {})
+            first.setdefault((key, spec), req)
+            for minor in minors:
                 pick_key = (id(finder), key, spec, minor)
-                if pick_key not in picks:
-                    picks[pick_key] = page.pick(spec, minor)
-                if (key, spec) not in listed:
-                    listed[key, spec] = page.lists(spec)
-                found = mine.setdefault((key, spec), {})
-                first.setdefault((key, spec), req)
-                pick = picks[pick_key]
+                if pick_key in picks:
+                    pick = picks[pick_key]
+                else:
+                    pick = picks[pick_key] = page.pick(spec, minor)
                 if pick is not None:
                     found[minor] = (str(pick[0]), pick[1], pick[2])
         facts = {
