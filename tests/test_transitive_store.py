@@ -184,6 +184,7 @@ def test_replay_refuses_a_memo_other_than_the_one_the_resolution_found(
         assert replay(finder, [("assumed", "old", "0.3", "old-0.3.tar.gz")])
         assert resolve_module.assumed_sdists(finder) == ["old 0.3 (old-0.3.tar.gz)"]
         assert not replay(finder, [("unknown", "x")])
+        assert not replay(finder, [("deep?", "[" * 100_000, "0")])  # a damaged entry
         assert not replay(finder, [("assumed", "old", "not a version", "x")])
 
 

@@ -51,6 +51,7 @@ from depsplit.index.finder import DistMetadata, DynamicMetadata, Finder, IndexFi
 from depsplit.index.tags import target_tags, wheel_rank
 from depsplit.index.trace import Effect, current_trace
 from depsplit.model import Origin, Requirement, Target
+from depsplit.nesting import json_loads
 from depsplit.redact import redact_url
 from depsplit.specalgebra import exact_pins
 from depsplit.target import (
@@ -1487,7 +1488,7 @@ def _deep_text(key: Hashable) -> str:
 
 def _deep_key(text: str) -> Hashable:
     """The inverse of :func:`_deep_text`; ``ValueError`` (or ``TypeError``) if it is not one."""
-    python, reqs, constraints = json.loads(text)
+    python, reqs, constraints = json_loads(text)
     return (
         str(python),
         frozenset((str(a), str(b)) for a, b in reqs),
