@@ -298,3 +298,30 @@ def test_the_entries_of_another_depsplit_go_once_unused_for_two_weeks(
     assert "0" * 16 not in kept
     assert "1" * 16 in kept
     assert len(kept) == 2  # and this version's own
+
+
+def test_entries_unused_for_two_weeks_go_once_a_day(
+    tree: Tree, tmp_path: Path, runs: list[tuple[str | None, ...]]
+) -> None:
+    """Entries of apps whose requirements have changed are never read again: a run removes
+    those neither read nor written for two weeks (looking once a day); those it reads stay."""
+    world = build_index(tmp_path / "index", WORLD)
+    root = tree(FILES)
+    report(root, tmp_path / "c", index_url=world.file_url)
+    stored = entries(tmp_path / "c")
+    old = time.time() - 15 * 24 * 3600
+    outcomes = tmp_path / "c" / "index-v1" / "outcomes"
+    for path in [*stored, *outcomes.glob("*/used"), *outcomes.glob("*/swept")]:
+        os.utime(path, (old, old))
+    stale = stored[0].with_name("f" * 64 + ".json")
+    stale.write_text("{}")
+    os.utime(stale, (old, old))
+    runs.clear()
+    report(root, tmp_path / "c", index_url=world.file_url)
+    assert not stale.exists()
+    assert runs == []
+    kept = entries(tmp_path / "c")
+    assert set(kept) < set(stored)  # the ones it did not read went (another round limit's)
+    # ... and the ones it read were kept: the next run replays every resolution again.
+    report(root, tmp_path / "c", index_url=world.file_url)
+    assert runs == []

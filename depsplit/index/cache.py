@@ -49,6 +49,8 @@ _OUTCOMES = "outcomes"
 OUTCOMES_KEPT = 14 * 24 * 3600.0
 """Seconds the stored resolutions of another depsplit are kept unused (two weeks: a CI
 cache shared by branches on two versions keeps both)."""
+OUTCOMES_SWEPT = 24 * 3600.0
+"""How often (seconds) a run looks for entries of its own version unused that long."""
 
 Hashes = tuple[tuple[str, str], ...]
 
@@ -273,9 +275,13 @@ class Cache:
         """A stored resolution (:mod:`depsplit.transitive.store`) of the code ``code`` by the
         hex digest of what it resolved, or ``None``."""
         try:
-            return self._outcome_path(code, key).read_bytes()
+            path = self._outcome_path(code, key)
+            data = path.read_bytes()
         except (OSError, ValueError):
             return None
+        with contextlib.suppress(OSError):
+            os.utime(path)  # used: kept by :meth:`use_outcomes`
+        return data
 
     def put_outcome(self, code: str, key: str, data: bytes) -> None:
         self._write(self._outcome_path(code, key), data)
@@ -286,6 +292,7 @@ class Cache:
         own, and nothing else would ever remove them."""
         base = self.root / _OUTCOMES
         mark = self._outcome_path(code, "0" * 64).parent.parent / "used"
+        now = time.time()
         try:
             mark.parent.mkdir(parents=True, exist_ok=True)
             mark.touch()
@@ -293,7 +300,6 @@ class Cache:
         except OSError as exc:
             self._unwritable(exc)
             return
-        now = time.time()
         for other in others:
             try:
                 used = (other / "used").stat().st_mtime
@@ -301,6 +307,25 @@ class Cache:
                 used = other.stat().st_mtime
             if now - used > max_age:
                 shutil.rmtree(other, ignore_errors=True)
+
+    def sweep_outcomes(self, code: str, *, max_age: float = OUTCOMES_KEPT) -> None:
+        """Once a day (at the end of a run), remove the stored resolutions of ``code``
+        neither read nor written for ``max_age`` seconds: apps whose requirements have
+        changed leave theirs, never read again."""
+        home = self._outcome_path(code, "0" * 64).parent.parent
+        mark = home / "swept"
+        now = time.time()
+        try:
+            if now - mark.stat().st_mtime <= OUTCOMES_SWEPT:
+                return
+        except OSError:
+            pass
+        with contextlib.suppress(OSError):
+            mark.touch()
+        for entry in home.glob("*/*.json"):
+            with contextlib.suppress(OSError):
+                if now - entry.stat().st_mtime > max_age:
+                    entry.unlink()
 
     def _outcome_path(self, code: str, key: str) -> Path:
         for part in (code, key):

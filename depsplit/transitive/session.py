@@ -91,6 +91,8 @@ class Transitive:
 
     # -- lifecycle
     def close(self) -> None:
+        if self.resolutions.store is not None:
+            self.resolutions.store.close()
         self.indexes.close()
 
     def __enter__(self) -> Transitive:

@@ -73,7 +73,7 @@ class Store:
         self.target = target
         text = code if code is not None else code_digest()
         self.code = hashlib.sha256(text.encode("utf-8")).hexdigest()
-        self._used: set[Path] = set()
+        self._used: dict[Path, Cache] = {}
         self._lock = threading.Lock()
 
     def _cache(self, finder: Finder) -> Cache:
@@ -82,9 +82,17 @@ class Store:
         cache = finder.cache
         with self._lock:
             if cache.root not in self._used:
-                self._used.add(cache.root)
+                self._used[cache.root] = cache
                 cache.use_outcomes(self.code)
         return cache
+
+    def close(self) -> None:
+        """At the end of a run: entries of this code long unused go
+        (:meth:`~depsplit.index.cache.Cache.sweep_outcomes`)."""
+        with self._lock:
+            caches = list(self._used.values())
+        for cache in caches:
+            cache.sweep_outcomes(self.code)
 
     def keys(
         self, kind: str, said: Hashable, python: str, finder: Finder, max_rounds: int
