@@ -47,8 +47,8 @@ PAGE_FORMAT = 2
 _PAGES = "pages-v2"
 _OUTCOMES = "outcomes"
 OUTCOMES_KEPT = 14 * 24 * 3600.0
-"""Seconds the stored resolutions of another depsplit are kept unused (two weeks: a CI
-cache shared by branches on two versions keeps both)."""
+"""Seconds stored resolutions are kept unused: another depsplit's (two weeks: a CI cache
+shared by branches on two versions keeps both), and this one's entries no run reads."""
 OUTCOMES_SWEPT = 24 * 3600.0
 """How often (seconds) a run looks for entries of its own version unused that long."""
 
@@ -165,6 +165,14 @@ class CachedPage:
     """The HTTP validators it was served with, to revalidate it once expired."""
     digest: str = ""
     """:func:`rows_digest` of :attr:`rows` (what a stored resolution checks the page by)."""
+
+
+def _hex_digest(text: str) -> str:
+    """``text`` if it is a SHA-256 hex digest (a file name made of it stays in its
+    directory), else ``ValueError``."""
+    if len(text) != 64 or text.strip("0123456789abcdef"):
+        raise ValueError(f"not a hex digest: {text!r}")
+    return text
 
 
 def rows_digest(rows: Sequence[Row]) -> str:
@@ -291,7 +299,7 @@ class Cache:
         code (another depsplit) unused for ``max_age`` seconds: every version leaves its
         own, and nothing else would ever remove them."""
         base = self.root / _OUTCOMES
-        mark = self._outcome_path(code, "0" * 64).parent.parent / "used"
+        mark = self._outcome_home(code) / "used"
         now = time.time()
         try:
             mark.parent.mkdir(parents=True, exist_ok=True)
@@ -312,7 +320,7 @@ class Cache:
         """Once a day (at the end of a run), remove the stored resolutions of ``code``
         neither read nor written for ``max_age`` seconds: apps whose requirements have
         changed leave theirs, never read again."""
-        home = self._outcome_path(code, "0" * 64).parent.parent
+        home = self._outcome_home(code)
         mark = home / "swept"
         now = time.time()
         try:
@@ -327,11 +335,12 @@ class Cache:
                 if now - entry.stat().st_mtime > max_age:
                     entry.unlink()
 
+    def _outcome_home(self, code: str) -> Path:
+        """The directory of the stored resolutions of ``code``."""
+        return self.root / _OUTCOMES / _hex_digest(code)[:16]
+
     def _outcome_path(self, code: str, key: str) -> Path:
-        for part in (code, key):
-            if len(part) != 64 or part.strip("0123456789abcdef"):
-                raise ValueError(f"not a hex digest: {part!r}")
-        return self.root / _OUTCOMES / code[:16] / key[:2] / f"{key}.json"
+        return self._outcome_home(code) / key[:2] / f"{_hex_digest(key)}.json"
 
     def _write(self, path: Path, data: bytes) -> None:
         """Atomic write; a cache that cannot be written is only a slower run, not an error:

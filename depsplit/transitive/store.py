@@ -162,10 +162,10 @@ class Store:
             "effects": trace.effects,
             "result": encode_result(result),
         }
-        data = json.dumps(entry, separators=(",", ":"), ensure_ascii=False)
+        data = json.dumps(entry, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
         cache = self._cache(finder)
         for name in names:
-            cache.put_outcome(self.code, name, data.encode("utf-8"))
+            cache.put_outcome(self.code, name, data)
 
 
 @dataclass(frozen=True)
@@ -204,7 +204,11 @@ class _Origins:
         return self.index.setdefault(origin, len(self.index))
 
     def table(self) -> list[list[Any]]:
-        return [[o.file, o.line, list(o.via)] for o in self.index]
+        return [_origin_row(o) for o in self.index]
+
+
+def _origin_row(origin: Origin) -> list[Any]:
+    return [origin.file, origin.line, list(origin.via)]
 
 
 def _origin(raw: Any) -> Origin:
@@ -343,7 +347,7 @@ def decode_result(raw: Any) -> object:
 
 
 def encode_labels(labels: Labels) -> list[Any]:
-    return [[name, [[o.file, o.line, list(o.via)] for o in origins]] for name, origins in labels]
+    return [[name, [_origin_row(o) for o in origins]] for name, origins in labels]
 
 
 def decode_labels(raw: Sequence[Any]) -> Labels:
