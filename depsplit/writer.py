@@ -340,9 +340,13 @@ def write_tree(
     """Write ``files`` (``{relative POSIX path: text}``) into ``outdir``; see the module."""
     outdir = Path(outdir)
     _check_outdir(outdir)
-    targets = _targets(outdir, files)
-    if check and not outdir.exists():
-        return _write_tree(outdir, files, targets, force=force, check=check)
+    if outdir.exists():
+        _targets(outdir, files)  # refused before anything is touched (checked again below)
+    else:
+        for path in files:
+            _relative(path)  # a directory still to create holds no symlink
+        if check:
+            return _write_tree(outdir, files, _targets(outdir, files), force=force, check=check)
     with _Signals() as signals:
         created = _create_outdir(outdir) if not check else []
         try:
@@ -441,14 +445,19 @@ def _write_tree(
     report = WriteReport()
     recorded = _recorded(outdir, report.notes)
     hashes: dict[str, str] = {}
-    to_write: list[tuple[Path, str]] = []
+    to_write: list[_Write] = []
     diffs: list[str] = []
+    directories: dict[Path, bool] = {}  # whether each target's directory is there
 
     for path, target in targets.items():
         if path == MANIFEST:
             continue
         new = files[path]
-        old = _read(target)
+        parent = target.parent
+        there = directories.get(parent)
+        if there is None:
+            there = directories[parent] = parent.is_dir()
+        old = _read(target) if there else None  # a new directory's files are all new
         if old == new:
             report.unchanged.append(path)
             hashes[path] = sha256(new)
@@ -465,7 +474,7 @@ def _write_tree(
             continue
         report.written.append(path)
         hashes[path] = sha256(new)
-        to_write.append((target, new))
+        to_write.append(_Write(path, target, new, old is not None))
         if check:
             diffs.append(_diff(path, old, new))
 
@@ -479,14 +488,14 @@ def _write_tree(
             report.unchanged.append(MANIFEST)
         else:
             report.written.append(MANIFEST)
-            to_write.append((target, new))
+            to_write.append(_Write(MANIFEST, target, new, old is not None))
             if check:
                 diffs.append(_diff(MANIFEST, old, new))
 
     report.diff = "".join(diffs)
     if check:
         return report
-    _check_writable({t.parent for t, _ in to_write} | {t.parent for t in to_remove})
+    _check_writable({w.target.parent for w in to_write} | {t.parent for t in to_remove})
     if to_write or to_remove:
         _Transaction(outdir, to_write, to_remove, signals or _NoSignals()).run()
     return report
@@ -655,6 +664,18 @@ _LEFTOVER = re.compile(r"\.depsplit-.+\.[0-9a-f]{12}\.(?:tmp|bak)|\.depsplit-jou
 journal's own temporary file): what a run killed outright can leave behind."""
 
 
+@dataclass(frozen=True)
+class _Write:
+    """A file :class:`_Transaction` writes."""
+
+    path: str
+    """Relative to the output directory (POSIX)."""
+    target: Path
+    text: str
+    existed: bool
+    """Whether a file was there (read by :func:`_write_tree`): it is then backed up."""
+
+
 @dataclass
 class _Entry:
     path: str
@@ -691,19 +712,18 @@ class _Transaction:
     def __init__(
         self,
         outdir: Path,
-        to_write: list[tuple[Path, str]],
+        to_write: list[_Write],
         to_remove: list[Path],
         signals: _Signals,
     ) -> None:
         self.outdir = outdir
         self.signals = signals
         self.token = os.urandom(6).hex()
-        self.texts = {_rel(outdir, target): text for target, text in to_write}
-        self.entries = [
-            _Entry(rel, "write", (outdir / rel).exists(), sha256(text))
-            for rel, text in self.texts.items()
-        ] + [_Entry(_rel(outdir, t), "remove", True) for t in to_remove]
-        self.dirs = _missing_dirs(outdir, [outdir / rel for rel in self.texts])
+        self.texts = {w.path: w.text for w in to_write}
+        writes = [_Entry(w.path, "write", w.existed, sha256(w.text)) for w in to_write]
+        removals = [_Entry(_rel(outdir, t), "remove", True) for t in to_remove]
+        self.entries = writes + removals
+        self.dirs = _missing_dirs(outdir, [w.target for w in to_write])
         self.state = "prepare"
 
     # -- names
@@ -781,10 +801,13 @@ class _Transaction:
         except OSError as exc:
             raise _error(target, "write", exc) from exc
         try:
-            with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-                fh.write(self.texts[entry.path])
-                fh.flush()
-                os.fsync(fh.fileno())
+            try:
+                data = memoryview(self.texts[entry.path].encode("utf-8"))
+                while data:  # os.write may write less than asked
+                    data = data[os.write(fd, data) :]
+                os.fsync(fd)
+            finally:
+                os.close(fd)
         except OSError as exc:
             raise _error(target, "write", exc) from exc
 
@@ -906,10 +929,10 @@ class _Transaction:
         """After the commit point: remove the backups, prune the directories emptied by
         removals, remove the journal."""
         for entry in self.entries:
-            with contextlib.suppress(OSError):
-                self.backup(entry).unlink()
-            with contextlib.suppress(OSError):
-                self.temp(entry).unlink()
+            if entry.backup:  # the only files left beside the targets (every staged one
+                # was renamed before the commit point; a recovery sweeps leftovers after)
+                with contextlib.suppress(OSError):
+                    self.backup(entry).unlink()
         for entry in self.entries:
             if entry.op == "remove":
                 _prune(self.outdir, (self.outdir / entry.path).parent)

@@ -73,7 +73,7 @@ FAULTS = [
     ("os", "unlink", 1, errno.EROFS),
     ("tempfile", "mkstemp", 1, errno.EROFS),  # the journal, before anything
     ("tempfile", "mkstemp", 2, errno.EROFS),  # the journal's commit point
-    ("os", "fdopen", 3, errno.ENOSPC),
+    ("os", "write", 3, errno.ENOSPC),  # a staged file's content
     ("os", "open", 4, errno.EMFILE),
 ]
 
@@ -105,6 +105,31 @@ def test_a_fault_mid_run_leaves_the_previous_output_intact(
     # And a run without the fault then succeeds.
     code, _, stderr = run(["generate", str(root), "-o", str(outdir), "--tag", "v2"])
     assert code == 0, stderr
+
+
+def test_short_writes_are_finished(
+    generated: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``os.write`` may write less than it is given (a signal, a pipe, some file systems):
+    every staged file is still written whole."""
+    root, outdir = generated
+    code, _, err = run(["generate", str(root), "-o", str(outdir), "--tag", "v2"])
+    assert code == 0, err
+    whole = snapshot(outdir)
+    real = os.write
+    calls = [0]
+
+    def short(fd: int, data: Any) -> int:
+        calls[0] += 1
+        return real(fd, bytes(data[:7]))
+
+    shutil.rmtree(outdir)
+    monkeypatch.setattr(os, "write", short)
+    code, _, err = run(["generate", str(root), "-o", str(outdir), "--tag", "v2"])
+    monkeypatch.undo()
+    assert code == 0, err
+    assert calls[0] > len(whole)  # the files were written seven bytes at a time
+    assert snapshot(outdir) == whole
 
 
 # fsync 1: the journal; 2: its directory (best effort, as every directory fsync); 3: the
