@@ -35,7 +35,11 @@ PATH/deploy`` (into an empty OUTDIR), with their peak memory (``ru_maxrss`` from
 ``wait4``: the largest process of the run) and report size (the JSON report; the plan
 file), and the parse-only floor: a fresh interpreter that reads every dependency file
 and parses every requirement line with ``packaging.requirements.Requirement`` alone,
-timed the same way in the same run; the ratio is depsplit's time over it. Then the
+timed the same way in the same run; the ratio is depsplit's time over it. A
+``generate`` row also prints the disk's floor for its output ("write-only"): the same
+files written by a bare interpreter the least way an atomic, durable writer can
+(:func:`write_only`); not one of the issue's floors, it tells how much of the row is
+the disk (thousands of groups are tens of thousands of files). Then the
 fixed rows: 1,500 apps on 1,500 distinct pins of one package (``onepin``); re-generating
 1,000 ``subsets`` apps after every pin changed (every version moved to the next release
 line; the OUTDIR holds the previous generation, restored before each run), plain and with
@@ -387,6 +391,74 @@ def parse_only(root: Path, limits: Limits) -> tuple[Run, int]:
     return run, int(counted[1]) if len(counted) == 2 else 0
 
 
+WRITE_ONLY = r"""
+import os, sys, threading, time
+src, dst = sys.argv[1], sys.argv[2]
+files = []
+for top, dirs, names in os.walk(src):
+    dirs.sort()
+    for name in sorted(names):
+        with open(os.path.join(top, name), "rb") as fh:
+            files.append((os.path.relpath(os.path.join(top, name), src), fh.read()))
+started = time.perf_counter()
+folders = sorted({os.path.dirname(rel) for rel, _ in files} - {""})
+os.mkdir(dst)
+for folder in folders:
+    os.makedirs(os.path.join(dst, folder), exist_ok=True)
+
+def stage(first):
+    for rel, data in files[first::16]:
+        fd = os.open(os.path.join(dst, rel + ".tmp"), os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view):]
+        os.fsync(fd)
+        os.close(fd)
+
+threads = [threading.Thread(target=stage, args=(k,)) for k in range(16)]
+for thread in threads:
+    thread.start()
+for thread in threads:
+    thread.join()
+for rel, _ in files:
+    os.replace(os.path.join(dst, rel + ".tmp"), os.path.join(dst, rel))
+for folder in ["", *folders]:
+    fd = os.open(os.path.join(dst, folder), os.O_RDONLY)
+    os.fsync(fd)
+    os.close(fd)
+print(time.perf_counter() - started)
+"""
+
+
+def write_only(outdir: Path, limits: Limits) -> float | None:
+    """The disk's floor for a ``generate`` output: a fresh interpreter reads the files of
+    ``outdir`` (untimed), then writes the same bytes into an empty sibling directory the
+    least way an atomic, durable writer can (each file written and fsynced to a temporary
+    name, 16 at once, as depsplit's writer; renamed; every directory fsynced), timed from
+    inside. Best of ``limits.repeat``; ``None`` when it failed. Tells how much of a
+    ``generate`` row is this machine's disk (its speed varies several times over an hour
+    of heavy writing here)."""
+    if not outdir.is_dir():
+        return None
+    dest = outdir.with_name(outdir.name + "-write-only")
+    found: float | None = None
+    for _ in range(limits.repeat):
+        shutil.rmtree(dest, ignore_errors=True)
+        done = subprocess.run(
+            [sys.executable, "-c", WRITE_ONLY, str(outdir), str(dest)],
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=limits.timeout,
+        )
+        shutil.rmtree(dest, ignore_errors=True)
+        if done.returncode != 0:
+            return None
+        seconds = float(done.stdout.split()[-1])
+        found = seconds if found is None else min(found, seconds)
+    return found
+
+
 def analyze_run(root: Path, limits: Limits, report: Path, lenient: bool) -> Run:
     args = ["analyze", str(root), "--format", "json", "--fail-on", "never"]
     if lenient:
@@ -433,6 +505,8 @@ class Row:
     """Bytes of the JSON report (analyze) or the plan file (generate)."""
     floor: Run | None = None
     checks: list[tuple[str, bool]] = field(default_factory=list)
+    write_only: float | None = None
+    """``generate``: the disk's floor for writing its output (:func:`write_only`)."""
 
     @property
     def ratio(self) -> float | None:
@@ -507,7 +581,7 @@ def _seconds(run: Run) -> str:
 
 def table(rows: Sequence[Row]) -> str:
     head = ["repository", "command", "apps", "seconds", "CPU s", "peak MB", "size MB"]
-    head += ["parse-only s", "ratio", "exit", "floors"]
+    head += ["parse-only s", "ratio", "write-only s", "exit", "floors"]
     body = []
     for row in rows:
         verdict = ", ".join(f"{what} {'met' if ok else 'NOT met'}" for what, ok in row.checks)
@@ -522,6 +596,7 @@ def table(rows: Sequence[Row]) -> str:
                 f"{row.size / MB:.2f}" if row.size else "-",
                 _seconds(row.floor) if row.floor else "-",
                 f"{row.ratio:.1f}" if row.ratio is not None else "-",
+                f"{row.write_only:.2f}" if row.write_only is not None else "-",
                 str(row.run.code),
                 verdict or "-",
             ]
@@ -531,7 +606,7 @@ def table(rows: Sequence[Row]) -> str:
     lines.append("  ".join("-" * w for w in widths))
     lines += [
         "  ".join(
-            c.ljust(w) if i in (0, 1, 10) else c.rjust(w)
+            c.ljust(w) if i in (0, 1, 11) else c.rjust(w)
             for i, (c, w) in enumerate(zip(cells, widths, strict=True))
         ).rstrip()
         for cells in body
@@ -586,6 +661,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             f"{row.run.peak_mb:.0f} MB"
             + (f", {row.size / MB:.2f} MB" if row.size else "")
             + (f", ratio {row.ratio:.1f}" if row.ratio is not None else "")
+            + (f", write-only {row.write_only:.2f} s" if row.write_only is not None else "")
             + (f"  [{verdict}]" if verdict else "")
             + (f"\n    stopped: {row.run.note}" if row.run.note else ""),
             flush=True,
@@ -602,7 +678,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         run = generate_run(root, limits, lenient)
         plan = root / "deploy" / "depsplit-plan.json"
         size = plan.stat().st_size if plan.exists() else 0
-        emit(Row(name, "generate", n, run, size, floor))
+        written = write_only(root / "deploy", limits) if plan.exists() else None
+        emit(Row(name, "generate", n, run, size, floor, write_only=written))
         shutil.rmtree(root / "deploy", ignore_errors=True)
 
     corpus = CORPUS.is_dir()
@@ -671,6 +748,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 "exit": r.run.code,
                 "size": r.size,
                 "parse_only": r.floor.seconds if r.floor else None,
+                "write_only": r.write_only,
                 "floors": dict(r.checks),
             }
             for r in rows

@@ -109,6 +109,19 @@ def test_shape_floors_are_judged() -> None:
     assert line.endswith("NOT met"), line
 
 
+def test_write_only_floor_times_a_copy_and_leaves_nothing(tmp_path: Path) -> None:
+    shapes = _shapes()
+    outdir = tmp_path / "deploy"
+    for rel, text in {"a/Dockerfile": "FROM x\n", "b/c/req.txt": "x==1\n", "plan": "{}"}.items():
+        (outdir / rel).parent.mkdir(parents=True, exist_ok=True)
+        (outdir / rel).write_text(text)
+    seconds = shapes.write_only(outdir, shapes.Limits(60, 3000, 2))
+    assert seconds is not None
+    assert 0 < seconds < 60
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["deploy"]  # its copy is gone
+    assert shapes.write_only(tmp_path / "missing", shapes.Limits(60, 3000, 1)) is None
+
+
 def test_shapes_benchmark_prints_every_row(tmp_path: Path) -> None:
     out = subprocess.run(
         [
@@ -130,6 +143,9 @@ def test_shapes_benchmark_prints_every_row(tmp_path: Path) -> None:
         for command in ("analyze", "generate"):
             assert re.search(rf"^{name}\s+{command}\s", table, re.M), (name, command, table)
         assert "ratio" in table
+        # A generate row names the disk's floor for its output (seconds), analyze does not.
+        assert re.search(rf"^{name}\s+generate\s.*\s\d+\.\d\d\s+0\s+-$", table, re.M), table
+        assert re.search(rf"^{name}\s+analyze\s.*\s-\s+0\s+-$", table, re.M), table
     assert re.search(r"every pin changed\s+re-generate\s+20\s", table), table
     assert re.search(r"every pin changed\s+generate --check\s+20\s.*\s1\s", table), table
     assert "growth" not in out.stdout  # one size: nothing to compare
