@@ -11,6 +11,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from reportdata import requirements_of
@@ -260,6 +261,16 @@ def test_indented_on_the_demo_plan_and_unexpected_keys() -> None:
     assert json_report.indented(data) == json.dumps(data, indent=2, ensure_ascii=False)
     odd = {"a": [{1: "x", None: True}], "b": {"c": 1.5}}  # keys json.dumps turns to text
     assert json_report.indented(odd) == json.dumps(odd, indent=2, ensure_ascii=False)
+
+
+def test_indented_joins_tokens_as_it_goes_into_the_same_text(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The demo's plan with a join every 3 tokens (every 65,536 in use): the same text.
+    data = json_report.to_data(analyze(DEMO, None, Options(lenient=True)))
+    whole = json.dumps(data, indent=2, ensure_ascii=False)
+    monkeypatch.setattr(json_report, "_CHUNK", 3)
+    assert json_report.indented(data, end="\n") == whole + "\n"
 
 
 def test_a_lazy_document_is_written_as_its_lists() -> None:

@@ -7,6 +7,8 @@ import os
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from depsplit.errors import OutputError
 from depsplit.writer import MANIFEST, sha256, write_file_atomic, write_tree
@@ -311,3 +313,42 @@ def test_a_signal_during_staging_stops_it_and_keeps_the_previous_output(
         write_tree(out, changed)
     assert staged[0] < 3 + writer.SYNC_WORKERS
     assert snapshot(out) == before
+
+
+_json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=6),
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=4), inner, max_size=3)
+    ),
+    max_leaves=20,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.dictionaries(st.text(max_size=5), _json_values, min_size=1, max_size=5))
+def test_the_manifest_is_the_plan_with_its_files_last(document: dict[str, object]) -> None:
+    """The hashes are added to the plan's text as json.dumps would write the whole, for
+    any document (nested objects and strings holding braces and line breaks too)."""
+    from depsplit.writer import _manifest
+
+    document.pop("files", None)
+    hashes = {"b/Dockerfile": "2" * 64, "a/x.txt": "1" * 64}
+    text = json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+    expected = {**document, "files": dict(sorted(hashes.items()))}
+    assert _manifest(text, hashes) == json.dumps(expected, indent=2, ensure_ascii=False) + "\n"
+
+
+def test_texts_are_hashed_and_written_a_slice_at_a_time(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A text is encoded a few characters at a time (a megabyte in use): the same digest
+    and the same bytes on disk, multi-byte characters across the cuts included."""
+    import hashlib
+
+    from depsplit import writer
+
+    text = "requirements: ünïcødé — 🐍 naïve\n" * 7
+    monkeypatch.setattr(writer, "_SLICE", 3)
+    assert sha256(text) == hashlib.sha256(text.encode("utf-8")).hexdigest()
+    write_tree(tmp_path / "out", {"g/requirements.txt": text})
+    assert (tmp_path / "out" / "g" / "requirements.txt").read_bytes() == text.encode("utf-8")

@@ -54,4 +54,4 @@ def emit(gen: Generation, root: Path, header: str) -> dict[str, str]:
     has no comment, so no ``header``)."""
     from depsplit.report import json as json_report
 
-    return {PLAN_FILE: json_report.indented(plan_document(gen, lazy=True)) + "\n"}
+    return {PLAN_FILE: json_report.indented(plan_document(gen, lazy=True), end="\n")}

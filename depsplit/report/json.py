@@ -268,20 +268,48 @@ def render_report(plan: Plan, context: ReportContext) -> str:
     return render(plan, {"fewer_containers": report_data(context.fewer)})
 
 
-def indented(value: Any) -> str:
-    """``json.dumps(value, indent=2, ensure_ascii=False)``, the same text, for the plan file
-    of ``depsplit generate``: ``indent`` selects the json module's pure-Python encoder, a
-    chain of generators each token passes up through (3.5 s for the 6 MB plan of 1,000
-    apps); this writes each token once from one recursive function, in linear time. A
-    document holding anything but what the plan holds (str, int, bool, None, finite float,
-    dicts with string keys, lists, tuples, :class:`Entries`) goes through json.dumps
-    itself."""
-    pieces: list[str] = []
+def indented(value: Any, end: str = "") -> str:
+    """``json.dumps(value, indent=2, ensure_ascii=False) + end``, the same text, for the
+    plan file of ``depsplit generate``: ``indent`` selects the json module's pure-Python
+    encoder, a chain of generators each token passes up through (3.5 s for the 6 MB plan
+    of 1,000 apps); this writes each token once from one recursive function, in linear
+    time. The tokens are joined every :data:`_CHUNK` of them: a plan of 10,000 apps is
+    millions of tokens, whose string objects held until the end took several times the
+    text's own size. A document holding anything but what the plan holds (str, int, bool,
+    None, finite float, dicts with string keys, lists, tuples, :class:`Entries`) goes
+    through json.dumps itself."""
+    out = _Pieces()
     try:
-        _indented(value, "\n", pieces.append)
+        _indented(value, "\n", out)
     except _Unexpected:
-        return json.dumps(value, indent=2, ensure_ascii=False, default=_listed)
-    return "".join(pieces)
+        return json.dumps(value, indent=2, ensure_ascii=False, default=_listed) + end
+    out.pieces.append(end)
+    return out.text()
+
+
+_CHUNK = 1 << 16
+"""Tokens of :func:`indented` joined into one string at a time."""
+
+
+class _Pieces:
+    """The text :func:`indented` writes: its latest tokens, and the earlier ones joined."""
+
+    __slots__ = ("chunks", "pieces")
+
+    def __init__(self) -> None:
+        self.pieces: list[str] = []
+        self.chunks: list[str] = []
+
+    def fold(self) -> None:
+        """Join the tokens so far when there are many (called between items)."""
+        if len(self.pieces) >= _CHUNK:
+            self.chunks.append("".join(self.pieces))
+            self.pieces.clear()
+
+    def text(self) -> str:
+        self.chunks.append("".join(self.pieces))
+        self.pieces.clear()
+        return "".join(self.chunks)
 
 
 def _listed(value: object) -> list[Any]:
@@ -291,7 +319,8 @@ def _listed(value: object) -> list[Any]:
     raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
 
 
-def _indented(value: Any, newline: str, emit: Any) -> None:
+def _indented(value: Any, newline: str, out: _Pieces) -> None:
+    emit = out.pieces.append
     kind = type(value)
     if kind is dict:
         if not value:
@@ -305,7 +334,8 @@ def _indented(value: Any, newline: str, emit: Any) -> None:
             scalar = _scalar(item)
             if scalar is None:
                 emit(f"{separator}{encode_basestring(key)}: ")
-                _indented(item, inner, emit)
+                _indented(item, inner, out)
+                out.fold()
             else:
                 emit(f"{separator}{encode_basestring(key)}: {scalar}")
             separator = "," + inner
@@ -320,7 +350,8 @@ def _indented(value: Any, newline: str, emit: Any) -> None:
             scalar = _scalar(item)
             if scalar is None:
                 emit(separator)
-                _indented(item, inner, emit)
+                _indented(item, inner, out)
+                out.fold()
             else:
                 emit(separator + scalar)
             separator = "," + inner
