@@ -76,11 +76,12 @@ from pathlib import Path
 from typing import Any
 
 REPO = Path(__file__).resolve().parents[1]
-# This checkout's depsplit (also in the subprocesses), then the fuzzers' modules.
+# This checkout's depsplit (also in the subprocesses), then the test helpers' directories
+# (as pytest's ``pythonpath`` in pyproject.toml has them).
 os.environ["PYTHONPATH"] = os.pathsep.join(
     p for p in (str(REPO), os.environ.get("PYTHONPATH", "")) if p
 )
-sys.path[:0] = [str(REPO), str(REPO / "tests" / "fuzz"), str(REPO / "tests" / "hostile")]
+sys.path[:0] = [str(REPO), *(str(REPO / "tests" / d) for d in ("fuzz", "hostile", "index", ""))]
 # Offline, like the tests (tests/conftest.py).
 os.environ["DEPSPLIT_INDEX_FACTS"] = "0"
 

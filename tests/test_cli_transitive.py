@@ -5,17 +5,13 @@ from __future__ import annotations
 
 import json
 import os
-import sys
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from reportdata import requirements_of
-
-sys.path.insert(0, str(Path(__file__).parent / "index"))
-
 from localindex import WORLD, Dist, LocalIndex, ServerState, build_index, pip_dry_run, serve
+from reportdata import requirements_of
 
 from depsplit.index import Finder, IndexConfig, check_union
 from depsplit.model import Origin, Requirement, Target

@@ -12,9 +12,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
-sys.path.insert(0, str(Path(__file__).parent / "index"))
-sys.path.insert(0, str(Path(__file__).parent))
 from localindex import Dist, build_index
 from test_pysupport import Run, Tree
 

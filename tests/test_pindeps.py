@@ -8,15 +8,11 @@ diagnostics, the exit code, and that the generated requirements stay the app's o
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 
 import pytest
-from reportdata import requirements_of, side_apps
-
-sys.path.insert(0, str(Path(__file__).parent / "index"))
-sys.path.insert(0, str(Path(__file__).parent))
 from localindex import Dist, build_index, serve
+from reportdata import requirements_of, side_apps
 
 # The index-facts helpers (the CLI runner fixture, the JSON analysis, wheel tags).
 from test_pysupport import Run, Tree, analyze_json, group_of, wheels_for

@@ -16,10 +16,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from reportdata import requirements_of
-
-sys.path.insert(0, str(Path(__file__).parent / "index"))
 from localindex import Dist, LocalIndex, build_index, serve
+from reportdata import requirements_of
 
 from depsplit.pysupport import minors_specifier, span
 from depsplit.target import SUPPORTED_PYTHONS, allowed_pythons

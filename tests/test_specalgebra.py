@@ -4,18 +4,14 @@ on random specifier sets, through its balanced intersection; and in O(n log n): 
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Callable
-from pathlib import Path
 
+from growth import growth
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from packaging.specifiers import SpecifierSet
 
 import depsplit.specalgebra as algebra
-
-sys.path.insert(0, str(Path(__file__).parent))
-from growth import growth
 
 VERSIONS = ["0", "1", "1.0", "1.0a1", "1.0.post1", "1.0.dev0", "1.5", "2", "2.0rc1", "3!1"]
 VERSIONS += ["1.0+local", "2.1.3"]

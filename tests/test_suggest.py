@@ -9,13 +9,10 @@ from __future__ import annotations
 
 import json
 import shutil
-import sys
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-
-sys.path.insert(0, str(Path(__file__).parent / "index"))
 from localindex import Dist, build_index
 
 from depsplit.suggest import nice_specifier, rewrite_python, rewrite_requirement

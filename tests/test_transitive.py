@@ -3,15 +3,11 @@
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Callable
 from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
-
-sys.path.insert(0, str(Path(__file__).parent / "index"))
-
 from localindex import WORLD, Dist, LocalIndex, build_index
 
 from depsplit.analyze import Options, analyze, read_apps

@@ -10,9 +10,6 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-
-sys.path.insert(0, str(Path(__file__).parent / "index"))
-
 from localindex import WORLD, LocalIndex, build_index
 
 from depsplit.analyze import Options, analyze, read_apps

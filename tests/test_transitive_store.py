@@ -15,9 +15,6 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-
-sys.path.insert(0, str(Path(__file__).parent / "index"))
-
 from localindex import WORLD, Dist, build_index, wheel_bytes
 
 from depsplit.analyze import Options, analyze

@@ -8,7 +8,6 @@ directory, which is always removed."""
 from __future__ import annotations
 
 import os
-import sys
 import tempfile
 from pathlib import Path
 
@@ -24,12 +23,9 @@ from fuzz_strategies import (
     nothing_outside,
     requirements_text,
 )
+from git_trees import FILE, LINK, Entry, commit, git, init
 from hypothesis import given
 from hypothesis import strategies as st
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "hostile"))
-
-from git_trees import FILE, LINK, Entry, commit, git, init
 from test_fuzz_pipeline import run
 
 from depsplit.analyze import analyze

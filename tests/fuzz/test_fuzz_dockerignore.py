@@ -5,16 +5,10 @@ what is below it) and nothing else, under BuildKit's reading and matching rules 
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
+from dockerignore_rules import excluded, matcher
 from fuzz_strategies import fuzz_settings
 from hypothesis import given
 from hypothesis import strategies as st
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "hostile"))
-
-from dockerignore_rules import excluded, matcher
 
 from depsplit.emit.text import dockerignore_pattern, unwritable_pattern_reason
 

@@ -18,6 +18,7 @@ import sys
 import tempfile
 from pathlib import Path
 
+from dockerignore_rules import context
 from fuzz_strategies import (
     SECRETS,
     confined,
@@ -35,10 +36,6 @@ from fuzz_strategies import (
 from hypothesis import event, given
 from hypothesis import strategies as st
 from test_fuzz_pipeline import run, snapshot, write
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "hostile"))
-
-from dockerignore_rules import context
 
 LINT_SAMPLE = 4
 """How many successful generations per session go through hadolint and Compose."""

@@ -6,7 +6,6 @@ pip's own parser reads every line of every generated requirements file as writte
 from __future__ import annotations
 
 import json
-import sys
 import tempfile
 from pathlib import Path
 
@@ -14,10 +13,8 @@ from fuzz_strategies import fuzz_settings, no_crash
 from hypothesis import assume, event, given
 from hypothesis import strategies as st
 from packaging.markers import InvalidMarker, Marker
-from test_fuzz_pipeline import run, write
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from pipread import assert_pip_reads_as_written
+from test_fuzz_pipeline import run, write
 
 VARS = ["platform_release", "platform_version", "os_name", "sys_platform", "platform_machine"]
 PIECES = [" -", " --", " #", "\t#", "#", "-", "${HOME}", "${PIP_INDEX_URL}", "$HOME", "a", "1"]

@@ -4,18 +4,15 @@ local path that the path normalisation would have collapsed."""
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from growth import growth
 
 from depsplit.redact import redact_text, redact_url
 from depsplit.sources import requirements_txt, setup_cfg
 from depsplit.sources.base import ReadContext
-
-sys.path.insert(0, str(Path(__file__).parent.parent))
-from growth import growth
 
 
 @pytest.mark.parametrize(
