@@ -18,6 +18,13 @@ def bitset_of(indices: Sequence[int], n: int) -> int:
     return int.from_bytes(buf, "little")
 
 
+def bitset_digest(m: int) -> int:
+    """A hash of the bitset ``m`` (not negative) that spreads bitsets differing in any bit,
+    for a dict keyed by wide bitsets: ``hash(m)`` is ``m`` modulo ``2**61 - 1``, which
+    maps ``2**i`` and ``2**(i + 61)`` alike. Equal digests do not prove equal bitsets."""
+    return hash(m.to_bytes((m.bit_length() + 7) // 8, "little"))
+
+
 def bit_indices(m: int) -> list[int]:
     """The indices of the set bits of ``m`` (not negative), in no particular order.
 

@@ -6,7 +6,7 @@ from collections.abc import Hashable, Sequence
 from itertools import combinations
 from typing import TYPE_CHECKING
 
-from depsplit.partition.bitsets import bit_indices, bitset_of
+from depsplit.partition.bitsets import bit_indices, bitset_digest, bitset_of
 
 if TYPE_CHECKING:
     from depsplit.partition.model import Model
@@ -161,11 +161,21 @@ def _twins(model: Model, neighbours: Sequence[int]) -> list[int]:
     for h in sorted(model.hyper):
         for x in h:
             hyperedges_of[x].append(h)
-    seen: dict[Hashable, int] = {}
+    # Keyed by a digest of the neighbourhood, not the bitset: Python hashes an int modulo
+    # 2**61 - 1, so the bitsets of a clique ("every node but x") take 61 hash values between
+    # them and a dict of 50,000 of them degrades to comparing each with most others. Equal
+    # digests are confirmed on the bitsets themselves.
+    seen: dict[Hashable, list[int]] = {}
     for x in range(n_model_nodes):
         rests = frozenset(tuple(y for y in h if y != x) for h in hyperedges_of[x])
-        sig = (neighbours[x], rests, model.previous_group[x], model.fixed[x])
-        twin_of[x] = seen.setdefault(sig, x)
+        sig = (bitset_digest(neighbours[x]), rests, model.previous_group[x], model.fixed[x])
+        firsts = seen.setdefault(sig, [])
+        for first in firsts:
+            if neighbours[first] == neighbours[x]:
+                twin_of[x] = first
+                break
+        else:
+            firsts.append(x)
     return twin_of
 
 
