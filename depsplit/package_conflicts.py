@@ -18,8 +18,8 @@ from __future__ import annotations
 import dataclasses
 import functools
 import hashlib
+import heapq
 import itertools
-import operator
 from collections.abc import Callable, Iterable, Iterator, Sequence
 
 from packaging.utils import canonicalize_name
@@ -31,6 +31,7 @@ from depsplit.model import (
     ConflictSide,
     PackageConflict,
 )
+from depsplit.partition.bitsets import bit_indices, bitset_of
 
 SHOWN_SIDES = 4
 """Sides named in the message of a package with several conflicts, before ``and N more``."""
@@ -237,28 +238,26 @@ class Gathering:
             )
         self.side_ids = [sides[renumber[old]].id for old in range(len(self.sides))]
         # Each side's partners in pairs, as bitsets of the new numbers.
-        bit = [1 << new for new in renumber]
-        partners = [0] * len(order)
-        for old, bits in enumerate(self.partners):
-            if bits:
-                partners[renumber[old]] = functools.reduce(
-                    operator.or_, (bit[j] for j in _members(bits))
-                )
+        # (Each bitset made once from its indexes: building it bit by bit, or from a list
+        # of every ``1 << n``, is quadratic in the sides.)
+        partners = [
+            bitset_of([renumber[j] for j in bit_indices(bits)], len(order)) if bits else 0
+            for bits in (self.partners[old] for old in order)
+        ]
         for e in self.numbers:
             if len(e) == 2:
                 x, y = renumber[e[0]], renumber[e[1]]
-                partners[x] |= bit[e[1]]
-                partners[y] |= bit[e[0]]
+                partners[x] |= 1 << y
+                partners[y] |= 1 << x
         others = {tuple(sorted(renumber[n] for n in e)) for e in self.numbers if len(e) != 2}
         given = sorted({tuple(sorted(renumber[n] for n in c)) for c in self.cliques})
-        # The pairs a given clique holds are not listed again.
-        held_together = [0] * len(order)
+        # The pairs a given clique holds are not listed again: taken out of the partners of
+        # its sides that have any (a bitset per side of a clique of 50,000 pins was 300 MB).
         for clique in given:
-            whole = sum(1 << n for n in clique)
+            outside = ~bitset_of(clique, len(order))
             for n in clique:
-                held_together[n] |= whole
-        for n, together in enumerate(held_together):
-            partners[n] &= ~together
+                if partners[n]:
+                    partners[n] &= outside
         count = (
             sum(p.bit_count() for p in partners) // 2
             + len(others)
@@ -355,14 +354,6 @@ def set_ids(conflicts: Sequence[Conflict]) -> dict[str, str]:
     return out
 
 
-def _members(bits: int) -> Iterator[int]:
-    """The positions of the bits set in ``bits``, lowest first."""
-    while bits:
-        low = bits & -bits
-        yield low.bit_length() - 1
-        bits ^= low
-
-
 def _cover(partners: Sequence[int]) -> list[tuple[int, ...]]:
     """Lists of side indexes, every two of one list partners (``partners``: per side, a
     bitset of the sides it pairs with, symmetric), that together hold every pair (a greedy
@@ -408,18 +399,44 @@ def side_requirement(side: ConflictSide) -> str:
     return text or "(any version)"
 
 
-def partners(conflict: PackageConflict) -> tuple[list[set[int]], list[list[tuple[int, ...]]]]:
-    """Per side, the sides it cannot share a container with (from ``pairs``), and the
-    ``sets`` it is in."""
-    pairs: list[set[int]] = [set() for _ in conflict.sides]
-    sets: list[list[tuple[int, ...]]] = [[] for _ in conflict.sides]
-    for clique in conflict.pairs:
-        for i in clique:
-            pairs[i].update(j for j in clique if j != i)
-    for entry in conflict.sets:
-        for i in entry:
-            sets[i].append(entry)
-    return pairs, sets
+class SidePartners:
+    """Per side of one package conflict, the sides it cannot share a container with (from
+    ``pairs``) and the ``sets`` it is in, worked out when asked: a ``pairs`` list of N sides
+    gives each N - 1 partners, and N apps on N pins are one such list, so a set of partners
+    per side would hold N(N-1) entries (10,000 pins: gigabytes for SARIF)."""
+
+    def __init__(self, conflict: PackageConflict) -> None:
+        self.lists: list[list[tuple[int, ...]]] = [[] for _ in conflict.sides]
+        """Per side, the ``pairs`` lists it is in (each sorted)."""
+        self.sets: list[list[tuple[int, ...]]] = [[] for _ in conflict.sides]
+        """Per side, the ``sets`` entries it is in."""
+        for clique in conflict.pairs:
+            for i in clique:
+                self.lists[i].append(clique)
+        for entry in conflict.sets:
+            for i in entry:
+                self.sets[i].append(entry)
+
+    def opposed(self, side: int) -> Iterator[int]:
+        """The partners of ``side`` in pairs, in order, each once."""
+        lists = self.lists[side]
+        merged = lists[0] if len(lists) == 1 else heapq.merge(*lists)
+        last = -1
+        for j in merged:
+            if j != last and j != side:
+                yield j
+            last = j
+
+    def count(self, side: int) -> int:
+        """How many partners ``side`` has in pairs."""
+        lists = self.lists[side]
+        if len(lists) == 1:
+            return len(lists[0]) - 1
+        return len({j for clique in lists for j in clique}) - (1 if lists else 0)
+
+    def first(self, side: int, limit: int) -> list[int]:
+        """The first ``limit`` partners of ``side`` in pairs, in order."""
+        return list(itertools.islice(self.opposed(side), limit))
 
 
 def _side_text(side: ConflictSide) -> str:

@@ -16,7 +16,8 @@ from depsplit.analyze import Options, _products, analyze
 from depsplit.baseline import read_package_conflict
 from depsplit.cli import main
 from depsplit.conflicts import ConflictSets, sides
-from depsplit.package_conflicts import _cover, by_package, minimal_sets
+from depsplit.model import ConflictSide, PackageConflict
+from depsplit.package_conflicts import SidePartners, _cover, by_package, minimal_sets
 from depsplit.report import json as json_report
 
 
@@ -338,3 +339,41 @@ def test_every_pair_is_judged_but_those_inside_the_clique_of_pins(seed: int) -> 
     ]
     assert sorted(judged) == sorted(expected)
     assert len(judged) == len(set(judged))
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_side_partners_are_those_of_every_pairs_list_and_set(seed: int) -> None:
+    """SidePartners works a side's partners out of the lists it is in (a package of N pins
+    is one list: a set per side would be N(N-1) entries): in order, each once, the same as
+    the union of its lists less itself; its sets as given."""
+    rng = random.Random(seed)
+    count = rng.randint(1, 12)
+    pairs = tuple(
+        tuple(sorted(rng.sample(range(count), rng.randint(2, count)))) if count > 1 else ()
+        for _ in range(rng.randint(0, 4))
+    )
+    pairs = tuple(p for p in pairs if p)
+    sets = tuple(
+        tuple(sorted(rng.sample(range(count), rng.choice([1, min(3, count)]))))
+        for _ in range(rng.randint(0, 3))
+    )
+    conflict = PackageConflict(
+        id="version:p",
+        kind="version",
+        package="p",
+        apps=tuple(f"a{i}" for i in range(count)),
+        sides=tuple(
+            ConflictSide(id=f"version:p:{i}", identity=None, apps=(f"a{i}",), requirements=())
+            for i in range(count)
+        ),
+        pairs=pairs,
+        sets=sets,
+        message="",
+    )
+    partners = SidePartners(conflict)
+    for side in range(count):
+        expected = sorted({j for p in pairs if side in p for j in p} - {side})
+        assert list(partners.opposed(side)) == expected
+        assert partners.count(side) == len(expected)
+        assert partners.first(side, 3) == expected[:3]
+        assert partners.sets[side] == [e for e in sets if side in e]

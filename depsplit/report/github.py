@@ -12,13 +12,14 @@ annotated with exactly what it introduced. The Markdown summary for
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from depsplit.model import Conflict, ConflictRequirement, Origin, PackageConflict, Plan
-from depsplit.package_conflicts import partners, requirement_text
+from depsplit.package_conflicts import SidePartners, requirement_text
 from depsplit.report import text as text_report
 from depsplit.report.common import conflicts_of_package
 
@@ -124,18 +125,20 @@ def _package_sides(package: PackageConflict, detailed: int) -> list[_Side]:
     """One :class:`_Side` per line of each side's first app, by app; the first
     ``detailed`` with their partners (the other sides' lines, then those of its N-way
     sets) and how many conflicts they take part in."""
-    opposed, in_sets = partners(package)
+    partners = SidePartners(package)
     out: list[_Side] = []
     for index, side in enumerate(package.sides):
         for r in side.requirements:
             found = _Side(r, package.package, {package.kind})
             if len(out) < detailed:
-                others = [*sorted(opposed[index])]
-                others += [j for entry in in_sets[index] for j in entry if j != index]
+                in_sets = partners.sets[index]
+                others = itertools.chain(
+                    partners.opposed(index), (j for e in in_sets for j in e if j != index)
+                )
                 for j in dict.fromkeys(others):
                     for o in package.sides[j].requirements:
                         found.partners[(o.app, _partner_text(o), package.sides[j].id)] = None
-                found.conflicts = len(opposed[index]) + len(in_sets[index])
+                found.conflicts = partners.count(index) + len(in_sets)
             out.append(found)
     return out
 

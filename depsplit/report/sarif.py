@@ -26,7 +26,7 @@ from depsplit.model import (
     PackageConflict,
     Plan,
 )
-from depsplit.package_conflicts import package_conflict_id, partners, requirement_text
+from depsplit.package_conflicts import SidePartners, package_conflict_id, requirement_text
 from depsplit.report import text as text_report
 
 if TYPE_CHECKING:
@@ -151,8 +151,7 @@ def _side_message(
     conflict: PackageConflict,
     index: int,
     r: ConflictRequirement,
-    pairs: set[int],
-    sets: list[tuple[int, ...]],
+    partners: SidePartners,
 ) -> str:
     side = conflict.sides[index]
     others = len(side.apps) - 1
@@ -162,12 +161,13 @@ def _side_message(
     if r.chain:
         text += f" ({text_report.chain_text(r)})"
     clauses = []
-    if pairs:
-        listed = [_side_shown(conflict.sides[j]) for j in sorted(pairs)[:RELATED_SIDES]]
-        if len(pairs) > RELATED_SIDES:
-            listed.append(f"{len(pairs) - RELATED_SIDES} more")
+    count = partners.count(index)
+    if count:
+        listed = [_side_shown(conflict.sides[j]) for j in partners.first(index, RELATED_SIDES)]
+        if count > RELATED_SIDES:
+            listed.append(f"{count - RELATED_SIDES} more")
         clauses.append("cannot share a container with " + "; ".join(listed))
-    for entry in sets:
+    for entry in partners.sets[index]:
         if len(entry) == 1:
             clauses.append("cannot be met even alone")
         else:
@@ -190,11 +190,12 @@ def _conflict_results(
     stable id: an alert stays when lines move or other sides come and go."""
     kind = conflict.kind
     rule = _KIND_RULES[kind]["id"] if kind in _KIND_RULES else "version-conflict"
-    pairs, sets = partners(conflict)
+    partners = SidePartners(conflict)
     results = []
     seen: dict[str, int] = {}
     for index, side in enumerate(conflict.sides):
-        related = sorted(pairs[index] | {j for e in sets[index] for j in e if j != index})
+        in_sets = {j for e in partners.sets[index] for j in e if j != index}
+        related = sorted(in_sets.union(partners.first(index, RELATED_SIDES)))
         for r in side.requirements:
             key = f"{side.id}:{r.app}:{r.origin.file}"
             seen[key] = seen.get(key, 0) + 1
@@ -204,7 +205,7 @@ def _conflict_results(
                 "ruleId": rule,
                 "ruleIndex": rule_index[rule],
                 "level": "error",
-                "message": {"text": _side_message(conflict, index, r, pairs[index], sets[index])},
+                "message": {"text": _side_message(conflict, index, r, partners)},
                 "locations": [_location(r.origin, prefix)],
                 "partialFingerprints": {FINGERPRINT_KEY: key},
                 "properties": {
