@@ -11,7 +11,7 @@ from __future__ import annotations
 import random
 from collections.abc import Sequence
 from functools import cache
-from itertools import combinations, product
+from itertools import combinations, pairwise, product
 
 import pytest
 from hypothesis import given, settings
@@ -240,3 +240,51 @@ def test_previous_plan_kept_with_sides(seed: int) -> None:
     got = names(apps, shifted)
     assert {a for a in previous if got[a] != shifted[a]} == {moved}
     assert got[moved] == previous[moved]
+
+
+@st.composite
+def clique_instances(draw: st.DrawFn) -> tuple[list[str], list[list[list[str]]]]:
+    """Apps, and cliques drawn from a few disjoint sides: one clique of many sides (kept
+    per clique) or more cliques than sides, each side in several (kept per side)."""
+    n = draw(st.integers(2, 10))
+    apps = [f"a{i}" for i in range(n)]
+    order = draw(st.permutations(apps))
+    cuts = sorted(draw(st.sets(st.integers(1, n - 1), min_size=1, max_size=min(4, n - 1))))
+    pool = [sorted(order[a:b]) for a, b in pairwise([0, *cuts, n])]
+    cliques = [
+        [pool[i] for i in sorted(draw(st.sets(st.integers(0, len(pool) - 1), min_size=2)))]
+        for _ in range(draw(st.integers(1, 6)))
+    ]
+    return apps, cliques
+
+
+@settings(max_examples=300, deadline=None)
+@given(clique_instances())
+def test_neighbours_through_cliques_are_the_pairs_they_stand_for(
+    inst: tuple[list[str], list[list[list[str]]]],
+) -> None:
+    """Differential: every two apps on two sides of one clique conflict, and no others,
+    however the cliques' bitsets are kept (per clique or per side)."""
+    apps, cliques = inst
+    explicit = {
+        frozenset((a, b)) for c in cliques for s, t in combinations(c, 2) for a in s for b in t
+    }
+    model = Model.build(
+        apps,
+        [],
+        cliques=[tuple(tuple(s) for s in c) for c in cliques],
+        classes=None,
+        together=(),
+        apart=(),
+        capacity=None,
+        fixed={},
+        previous={},
+    )
+    n = len(model.members)
+    bits = model.adjacency(range(n), range(n))
+    for i, j in combinations(range(n), 2):
+        listed = any(
+            frozenset((a, b)) in explicit for a in model.members[i] for b in model.members[j]
+        )
+        assert bool(bits[i] >> j & 1) == bool(bits[j] >> i & 1) == listed
+    assert all(not bits[i] >> i & 1 for i in range(n))
