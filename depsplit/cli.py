@@ -1037,9 +1037,13 @@ def _color(color_mode: str, environ: Mapping[str, str], target: str) -> bool:
 
 def _emit(text: str, target: str) -> None:
     if target == "-":
+        from depsplit.writer import text_pieces
+
         # ANSI styles are in ``text`` only when --color/NO_COLOR/FORCE_COLOR decided so
-        # (content is escaped): click must not strip them from a pipe.
-        click.echo(text, nl=False, color=True)
+        # (content is escaped): click must not strip them from a pipe. A slice at a time:
+        # a report of hundreds of megabytes is not held a second time, encoded.
+        for piece in text_pieces(text):
+            click.echo(piece, nl=False, color=True)
         return
     from depsplit.writer import write_file_atomic
 

@@ -86,8 +86,9 @@ def write_file_atomic(path: Path, text: str) -> None:
         if stat.S_ISDIR(mode):
             raise OutputError(f"{path}: is a directory")
         try:
-            with path.open("w", encoding="utf-8", newline="\n") as fh:
-                fh.write(text)
+            with path.open("wb") as fh:
+                for data in _encoded(text):
+                    fh.write(data)
         except OSError as exc:
             raise OutputError(f"{path}: cannot write: {exc.strerror or exc}") from exc
         return
@@ -98,8 +99,9 @@ def write_file_atomic(path: Path, text: str) -> None:
     except OSError as exc:
         raise OutputError(f"{path}: cannot write: {exc.strerror or exc}") from exc
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-            fh.write(text)
+        with os.fdopen(fd, "wb") as fh:  # encoded a slice at a time: never whole
+            for data in _encoded(text):
+                fh.write(data)
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, path)
@@ -130,6 +132,22 @@ def _encoded(text: str) -> Iterator[bytes]:
     encodes each character on its own)."""
     for start in range(0, len(text), _SLICE):
         yield text[start : start + _SLICE].encode("utf-8")
+
+
+def text_pieces(text: str) -> Iterator[str]:
+    """``text`` in pieces of at most :data:`_SLICE` characters, for a text stream (which
+    would encode the whole text at once): each piece ends after the last newline of its
+    slice when the slice holds one, so that no terminal escape sequence is cut unless a
+    line is longer than a slice."""
+    start, size = 0, len(text)
+    while start < size:
+        end = start + _SLICE
+        if end < size:
+            newline = text.rfind("\n", start, end)
+            if newline >= 0:
+                end = newline + 1
+        yield text[start:end]
+        start = end
 
 
 def sha256(text: str) -> str:

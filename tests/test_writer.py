@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from depsplit.errors import OutputError
-from depsplit.writer import MANIFEST, sha256, write_file_atomic, write_tree
+from depsplit.writer import MANIFEST, sha256, text_pieces, write_file_atomic, write_tree
 
 PLAN = json.dumps({"generated_by": "depsplit test"}) + "\n"
 
@@ -352,3 +352,65 @@ def test_texts_are_hashed_and_written_a_slice_at_a_time(
     assert sha256(text) == hashlib.sha256(text.encode("utf-8")).hexdigest()
     write_tree(tmp_path / "out", {"g/requirements.txt": text})
     assert (tmp_path / "out" / "g" / "requirements.txt").read_bytes() == text.encode("utf-8")
+
+
+def test_a_report_file_is_written_a_slice_at_a_time(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``-o FILE`` (write_file_atomic) encodes a few characters at a time, never the whole
+    report: the same bytes, multi-byte characters across the cuts included, no newline
+    translated, nothing left beside the file."""
+    from depsplit import writer
+
+    text = '{"app": "ünïcødé — 🐍",\r\n "x": 1}\n' * 5
+    monkeypatch.setattr(writer, "_SLICE", 3)
+    target = tmp_path / "report.json"
+    write_file_atomic(target, text)
+    assert target.read_bytes() == text.encode("utf-8")
+    assert os.listdir(tmp_path) == ["report.json"]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(alphabet="ab\n\x1b[1mé🐍", max_size=60), st.integers(1, 8))
+def test_text_pieces_cut_after_a_newline_when_they_can(text: str, size: int) -> None:
+    """The pieces written to standard output: the whole text in order, none longer than
+    the slice, and each piece whose slice held a newline ends with one (an escape sequence,
+    which never spans lines, is never cut)."""
+    from depsplit import writer
+
+    original = writer._SLICE
+    writer._SLICE = size
+    try:
+        pieces = list(text_pieces(text))
+    finally:
+        writer._SLICE = original
+    assert "".join(pieces) == text
+    assert all(0 < len(p) <= size for p in pieces)
+    start = 0
+    for piece in pieces[:-1]:
+        if "\n" in text[start : start + size]:
+            assert piece.endswith("\n")
+            assert "\n" not in text[start + len(piece) : start + size]
+        start += len(piece)
+
+
+def test_a_report_on_standard_output_is_written_in_pieces(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A report to stdout: in pieces cut after a newline (the slice is 16 characters
+    here), all of it, colour sequences whole."""
+    from depsplit import cli, writer
+
+    written: list[str] = []
+    echo = cli.click.echo
+
+    def recording(message: str, **kwargs: object) -> None:
+        written.append(message)
+        echo(message, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(writer, "_SLICE", 16)
+    monkeypatch.setattr(cli.click, "echo", recording)
+    text = "\x1b[1mbold\x1b[0m\nline two\nthree\n"
+    cli._emit(text, "-")
+    assert capsys.readouterr().out == text
+    assert written == ["\x1b[1mbold\x1b[0m\n", "line two\nthree\n"]
