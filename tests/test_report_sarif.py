@@ -14,7 +14,8 @@ import pytest
 from test_report_common import FLASK, check_golden, empty_plan, sample_diff, sample_plan
 
 from depsplit.analyze import Options, analyze
-from depsplit.model import ConflictRequirement, Origin
+from depsplit.baseline import BaselineDiff
+from depsplit.model import ConflictRequirement, Origin, Plan
 from depsplit.report import sarif
 
 
@@ -51,6 +52,19 @@ def test_golden() -> None:
 )
 def test_valid_against_the_sarif_schema(document: dict[str, Any]) -> None:
     validate(document)
+
+
+@pytest.mark.parametrize(
+    ("plan", "baseline"),
+    [(sample_plan(), None), (sample_plan(), sample_diff()), (empty_plan(), None)],
+    ids=["sample", "baseline", "empty"],
+)
+def test_the_report_is_the_document_as_json(plan: Plan, baseline: BaselineDiff | None) -> None:
+    """render writes each result as it is made: the same text as the document of to_data
+    (the one validated above) given to json.dumps."""
+    document = sarif.to_data(plan, baseline=baseline, path_prefix="mono")
+    expected = json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+    assert sarif.render(plan, baseline=baseline, path_prefix="mono") == expected
 
 
 def test_the_schema_catches_a_broken_document() -> None:

@@ -13,7 +13,7 @@ survives lines moving and other sides coming or going. URIs are relative to the 
 
 from __future__ import annotations
 
-import json
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
@@ -28,6 +28,7 @@ from depsplit.model import (
 )
 from depsplit.package_conflicts import SidePartners, package_conflict_id, requirement_text
 from depsplit.report import text as text_report
+from depsplit.report.json import Entries, indented
 
 if TYPE_CHECKING:
     from depsplit.baseline import BaselineDiff
@@ -184,14 +185,13 @@ def _conflict_results(
     prefix: str,
     rule_index: dict[str, int],
     new_sides: set[tuple[str, tuple[str, ...], str | None]] | None,
-) -> list[dict[str, Any]]:
+) -> Iterator[dict[str, Any]]:
     """One result per requirement line of each side (its first app's), with the first line
     of each side it conflicts with as related locations. Fingerprints come from the side's
     stable id: an alert stays when lines move or other sides come and go."""
     kind = conflict.kind
     rule = _KIND_RULES[kind]["id"] if kind in _KIND_RULES else "version-conflict"
     partners = SidePartners(conflict)
-    results = []
     seen: dict[str, int] = {}
     for index, side in enumerate(conflict.sides):
         in_sets = {j for e in partners.sets[index] for j in e if j != index}
@@ -233,8 +233,7 @@ def _conflict_results(
             if new_sides is not None:
                 state = (conflict.id, side.apps, side.identity) in new_sides
                 result["baselineState"] = "new" if state else "unchanged"
-            results.append(result)
-    return results
+            yield result
 
 
 def _new_sides(baseline: BaselineDiff) -> set[tuple[str, tuple[str, ...], str | None]]:
@@ -282,16 +281,37 @@ def _diagnostic_result(d: Diagnostic, prefix: str, rule_index: dict[str, int]) -
 def to_data(
     plan: Plan, *, baseline: BaselineDiff | None = None, path_prefix: str = ""
 ) -> dict[str, Any]:
-    rule_list = rules()
-    rule_index = {r["id"]: i for i, r in enumerate(rule_list)}
-    results: list[dict[str, Any]] = []
+    """The SARIF document, its results listed."""
+    results = _results(plan, baseline, path_prefix)
+    return _document(list(results))
+
+
+def render(plan: Plan, *, baseline: BaselineDiff | None = None, path_prefix: str = "") -> str:
+    """:func:`to_data` as JSON (``indent=2``), each result made as it is written: a run of
+    thousands of apps on distinct pins has tens of thousands of results, hundreds of
+    megabytes of text, several times that as dicts."""
+    return indented(_document(_results(plan, baseline, path_prefix)), end="\n")
+
+
+def _results(plan: Plan, baseline: BaselineDiff | None, path_prefix: str) -> Entries:
+    """The results, made when iterated: each requirement line of each side of each package
+    conflict (:func:`_conflict_results`), each unsatisfiable app, each diagnostic."""
+    rule_index = {r["id"]: i for i, r in enumerate(rules())}
     new_sides = _new_sides(baseline) if baseline is not None else None
-    for conflict in plan.package_conflicts:
-        results.extend(_conflict_results(conflict, path_prefix, rule_index, new_sides))
-    results.extend(
-        _unsatisfiable_result(plan, a, path_prefix, rule_index) for a in plan.unsatisfiable
-    )
-    results.extend(_diagnostic_result(d, path_prefix, rule_index) for d in plan.diagnostics)
+
+    def make() -> Iterator[dict[str, Any]]:
+        for conflict in plan.package_conflicts:
+            yield from _conflict_results(conflict, path_prefix, rule_index, new_sides)
+        for app in plan.unsatisfiable:
+            yield _unsatisfiable_result(plan, app, path_prefix, rule_index)
+        for d in plan.diagnostics:
+            yield _diagnostic_result(d, path_prefix, rule_index)
+
+    lines = sum(len(s.requirements) for c in plan.package_conflicts for s in c.sides)
+    return Entries(lines + len(plan.unsatisfiable) + len(plan.diagnostics), make)
+
+
+def _document(results: list[dict[str, Any]] | Entries) -> dict[str, Any]:
     return {
         "$schema": SCHEMA_URI,
         "version": "2.1.0",
@@ -303,7 +323,7 @@ def to_data(
                         "version": __version__,
                         "semanticVersion": __version__,
                         "informationUri": INFORMATION_URI,
-                        "rules": rule_list,
+                        "rules": rules(),
                     }
                 },
                 "columnKind": "utf16CodeUnits",
@@ -311,15 +331,6 @@ def to_data(
             }
         ],
     }
-
-
-def render(plan: Plan, *, baseline: BaselineDiff | None = None, path_prefix: str = "") -> str:
-    return (
-        json.dumps(
-            to_data(plan, baseline=baseline, path_prefix=path_prefix), indent=2, ensure_ascii=False
-        )
-        + "\n"
-    )
 
 
 def render_report(plan: Plan, context: ReportContext) -> str:
