@@ -11,7 +11,7 @@ from __future__ import annotations
 import posixpath
 import re
 import sys
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -498,8 +498,10 @@ def analyze(
         # A context of its own only when coloured: the others share its path prefix.
         output_context = replace(context, color=True) if color else context
         with fewer_collections():  # a report allocates one dict per requirement
-            text = RENDERERS[fmt](plan, output_context)
-        _emit(text, target)
+            if target == "-":  # whole before a byte is written: no half report on stdout
+                _emit(RENDERERS[fmt](plan, output_context), target)
+            else:  # written as made, into a file renamed into place once complete
+                _emit(RENDERERS[fmt].pieces(plan, output_context), target)
     summary = environ.get("GITHUB_STEP_SUMMARY")
     if "github" in formats and summary:
         from depsplit.writer import append_text
@@ -1035,8 +1037,11 @@ def _color(color_mode: str, environ: Mapping[str, str], target: str) -> bool:
     return bool(isatty and isatty()) and environ.get("TERM") != "dumb"
 
 
-def _emit(text: str, target: str) -> None:
+def _emit(text: str | Iterable[str], target: str) -> None:
+    """Write a report (a string, or its pieces) to ``target``: ``-`` for stdout, where it
+    goes whole, else a file."""
     if target == "-":
+        text = text if isinstance(text, str) else "".join(text)
         from depsplit.writer import text_pieces
 
         # ANSI styles are in ``text`` only when --color/NO_COLOR/FORCE_COLOR decided so

@@ -48,7 +48,7 @@ import stat
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any, TypeVar
@@ -68,8 +68,9 @@ LOCK_TIMEOUT = 60.0
 _TMP_PREFIX = ".depsplit-"
 
 
-def write_file_atomic(path: Path, text: str) -> None:
-    """Write ``text`` (UTF-8, ``\\n`` line endings) to ``path`` atomically.
+def write_file_atomic(path: Path, text: str | Iterable[str]) -> None:
+    """Write ``text`` (UTF-8, ``\\n`` line endings; a string, or pieces written as they
+    come) to ``path`` atomically.
 
     A regular file is replaced whole (a temporary file renamed over it). A path that is a
     device, FIFO or socket — ``--output /dev/null``, ``/dev/stdout``, a pipe — is written
@@ -87,7 +88,7 @@ def write_file_atomic(path: Path, text: str) -> None:
             raise OutputError(f"{path}: is a directory")
         try:
             with path.open("wb") as fh:
-                for data in _encoded(text):
+                for data in _encoded_pieces(text):
                     fh.write(data)
         except OSError as exc:
             raise OutputError(f"{path}: cannot write: {exc.strerror or exc}") from exc
@@ -100,7 +101,7 @@ def write_file_atomic(path: Path, text: str) -> None:
         raise OutputError(f"{path}: cannot write: {exc.strerror or exc}") from exc
     try:
         with os.fdopen(fd, "wb") as fh:  # encoded a slice at a time: never whole
-            for data in _encoded(text):
+            for data in _encoded_pieces(text):
                 fh.write(data)
             fh.flush()
             os.fsync(fh.fileno())
@@ -108,6 +109,9 @@ def write_file_atomic(path: Path, text: str) -> None:
     except OSError as exc:
         Path(tmp).unlink(missing_ok=True)
         raise OutputError(f"{path}: cannot write: {exc.strerror or exc}") from exc
+    except BaseException:  # the pieces failed to be made, or an interrupt: nothing left
+        Path(tmp).unlink(missing_ok=True)
+        raise
 
 
 def append_text(path: Path, text: str) -> None:
@@ -132,6 +136,12 @@ def _encoded(text: str) -> Iterator[bytes]:
     encodes each character on its own)."""
     for start in range(0, len(text), _SLICE):
         yield text[start : start + _SLICE].encode("utf-8")
+
+
+def _encoded_pieces(text: str | Iterable[str]) -> Iterator[bytes]:
+    """:func:`_encoded` of ``text``, or of each of its pieces in turn."""
+    for piece in (text,) if isinstance(text, str) else text:
+        yield from _encoded(piece)
 
 
 def text_pieces(text: str) -> Iterator[str]:

@@ -100,3 +100,54 @@ def test_the_cli_imports_no_renderer_until_one_is_used() -> None:
     modules = {name.strip("[]',") for name in loaded}
     assert "depsplit.report" in modules
     assert not {f"depsplit.report.{name}" for name in RENDERERS} & modules
+
+
+@pytest.mark.parametrize("fmt", list(RENDERERS))
+def test_a_report_in_pieces_is_the_report(demo: Plan, fmt: str) -> None:
+    """What ``-o FILE`` writes piece by piece is the text the renderer returns."""
+    context = ReportContext(details=True, closing="the closing line")
+    pieces = list(RENDERERS[fmt].pieces(demo, context))
+    assert "".join(pieces) == RENDERERS[fmt](demo, context)
+    if fmt == "json":  # made a line at a time, not joined first
+        assert len(pieces) > len(demo.apps)
+
+
+def test_a_report_file_is_the_standard_output_report(
+    run: Callable[..., tuple[int, str, str]], tmp_path: Path
+) -> None:
+    target = tmp_path / "report.json"
+    code, out, _ = run("analyze", str(DEMO), "--format", "json", "-q")
+    assert run("analyze", str(DEMO), "--format", "json", "-q", "-o", str(target))[0] == code
+    assert target.read_text(encoding="utf-8") == out
+
+
+@pytest.mark.parametrize("to_file", [True, False])
+def test_a_report_that_fails_halfway_writes_nothing(
+    run: Callable[..., tuple[int, str, str]],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    to_file: bool,
+) -> None:
+    """The JSON report is written to a file as it is made: when making it fails halfway
+    (a bug), the file keeps what it held and no temporary file is left; on stdout nothing
+    at all is written. Exit 2, never 1."""
+    encode = json_report._encode
+    calls = []
+
+    def failing(value: object) -> str:
+        calls.append(value)
+        if len(calls) > 3:
+            raise RuntimeError("boom")
+        return encode(value)
+
+    monkeypatch.setattr(json_report, "_encode", failing)
+    target = tmp_path / "report.json"
+    target.write_text("previous\n", encoding="utf-8")
+    args = ["analyze", str(DEMO), "--format", "json", "-q"]
+    code, out, err = run(*args, *(["-o", str(target)] if to_file else []))
+    assert code == 2
+    assert len(calls) == 4
+    assert "boom" in err
+    assert out == ""
+    assert target.read_text(encoding="utf-8") == "previous\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["report.json"]

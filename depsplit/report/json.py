@@ -234,24 +234,29 @@ def render(plan: Plan, extra: Mapping[str, Any] | None = None) -> str:
     never the dicts of every requirement at once (100 MB at 10,000 apps)."""
     # The pieces of the text, joined once at the end: a large report is tens of megabytes,
     # and each concatenation of the whole would copy it again.
-    pieces = ["{\n"]
+    return "".join(pieces(plan, extra))
+
+
+def pieces(plan: Plan, extra: Mapping[str, Any] | None = None) -> Iterator[str]:
+    """The text of :func:`render`, in pieces made as they are asked for (a line, or the
+    punctuation between lines)."""
     with fewer_collections():  # one dict per requirement: see depsplit.gc_pause
         data = {**to_data(plan, lazy=True), **(extra or {})}
-        for key, value in data.items():
-            if len(pieces) > 1:
-                pieces.append(",\n")
+        yield "{\n"
+        for n, (key, value) in enumerate(data.items()):
+            if n:
+                yield ",\n"
             listed = isinstance(value, (list, Entries))
             if not (listed and (value.count if isinstance(value, Entries) else value)):
-                pieces.append(f"  {_encode(key)}: {_encode([] if listed else value)}")
+                yield f"  {_encode(key)}: {_encode([] if listed else value)}"
                 continue
-            pieces.append(f"  {_encode(key)}: [\n    ")
+            yield f"  {_encode(key)}: [\n    "
             for i, item in enumerate(value):
                 if i:
-                    pieces.append(",\n    ")
-                pieces.append(_encode(item))
-            pieces.append("\n  ]")
-    pieces.append("\n}\n")
-    return "".join(pieces)
+                    yield ",\n    "
+                yield _encode(item)
+            yield "\n  ]"
+    yield "\n}\n"
 
 
 _encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
@@ -261,11 +266,16 @@ _encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 def render_report(plan: Plan, context: ReportContext) -> str:
     """The :class:`~depsplit.report.interface.Renderer` of ``--format json``: with
     ``--suggest``, the suggestions as ``fewer_containers``."""
+    return "".join(report_pieces(plan, context))
+
+
+def report_pieces(plan: Plan, context: ReportContext) -> Iterator[str]:
+    """:func:`render_report` in pieces (:meth:`depsplit.report.Format.pieces`)."""
     if context.fewer is None:
-        return render(plan)
+        return pieces(plan)
     from depsplit.suggest import report_data
 
-    return render(plan, {"fewer_containers": report_data(context.fewer)})
+    return pieces(plan, {"fewer_containers": report_data(context.fewer)})
 
 
 def indented(value: Any, end: str = "") -> str:
