@@ -257,11 +257,11 @@ class Run:
     peak_mb: float
     code: int
     over: str = ""
+    """Why the run was stopped ("> 120 s", "> 3000 MB"), or ""."""
     cpu: float = 0.0
     """User and system CPU seconds: steadier than wall time on a busy machine."""
     note: str = ""
     """The last line of the error output of a run that failed."""
-    """Why the run was stopped ("> 120 s", "> 3000 MB"), or ""."""
 
 
 @dataclass
