@@ -35,11 +35,13 @@ def model_of(
     products: Sequence[Sequence[Sequence[str]]],
     classes: dict[str, int] | None,
     previous: dict[str, str],
+    cliques: Sequence[Sequence[Sequence[str]]] = (),
 ) -> Model:
     return Model.build(
         apps,
         conflicts,
         products=[tuple(tuple(s) for s in p) for p in products],
+        cliques=[tuple(tuple(s) for s in c) for c in cliques],
         classes=classes,
         together=(),
         apart=(),
@@ -83,7 +85,11 @@ def test_neighbours_are_the_pairs_the_sides_stand_for(
             twins.setdefault(sig, len(twins)) if rng.random() < 0.5 else -1 - len(classes)
         )
     previous = {a: rng.choice("xy") for a in apps if rng.random() < 0.5}
-    model = model_of(apps, pairs, products, classes, previous)
+    assert_neighbours(model_of(apps, pairs, products, classes, previous), explicit)
+
+
+def assert_neighbours(model: Model, explicit: set[frozenset[str]]) -> None:
+    """The model's neighbour bitsets are exactly the ``explicit`` pairs, between nodes."""
     n = len(model.members)
     bits = model.adjacency(range(n), range(n))
     for i, j in combinations(range(n), 2):
@@ -269,22 +275,4 @@ def test_neighbours_through_cliques_are_the_pairs_they_stand_for(
     explicit = {
         frozenset((a, b)) for c in cliques for s, t in combinations(c, 2) for a in s for b in t
     }
-    model = Model.build(
-        apps,
-        [],
-        cliques=[tuple(tuple(s) for s in c) for c in cliques],
-        classes=None,
-        together=(),
-        apart=(),
-        capacity=None,
-        fixed={},
-        previous={},
-    )
-    n = len(model.members)
-    bits = model.adjacency(range(n), range(n))
-    for i, j in combinations(range(n), 2):
-        listed = any(
-            frozenset((a, b)) in explicit for a in model.members[i] for b in model.members[j]
-        )
-        assert bool(bits[i] >> j & 1) == bool(bits[j] >> i & 1) == listed
-    assert all(not bits[i] >> i & 1 for i in range(n))
+    assert_neighbours(model_of(apps, [], [], None, {}, cliques), explicit)
