@@ -374,8 +374,8 @@ def test_a_report_file_is_written_a_slice_at_a_time(
 @given(st.text(alphabet="ab\n\x1b[1mé🐍", max_size=60), st.integers(1, 8))
 def test_text_pieces_cut_after_a_newline_when_they_can(text: str, size: int) -> None:
     """The pieces written to standard output: the whole text in order, none longer than
-    the slice, and each piece whose slice held a newline ends with one (an escape sequence,
-    which never spans lines, is never cut)."""
+    the slice, and each piece whose slice held a newline ends with one (so an escape
+    sequence, which never spans lines, is cut only inside a line longer than a slice)."""
     from depsplit import writer
 
     original = writer._SLICE

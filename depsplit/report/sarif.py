@@ -152,8 +152,11 @@ def _side_message(
     conflict: PackageConflict,
     index: int,
     r: ConflictRequirement,
-    partners: SidePartners,
+    opposed: tuple[int, list[int]],
+    sets: list[tuple[int, ...]],
 ) -> str:
+    """The result's message; ``opposed``: how many sides the side cannot share a container
+    with, and the first :data:`RELATED_SIDES` of them."""
     side = conflict.sides[index]
     others = len(side.apps) - 1
     who = r.app + (f" and {text_report.plural(others, 'other app')}" if others else "")
@@ -162,13 +165,13 @@ def _side_message(
     if r.chain:
         text += f" ({text_report.chain_text(r)})"
     clauses = []
-    count = partners.count(index)
+    count, first = opposed
     if count:
-        listed = [_side_shown(conflict.sides[j]) for j in partners.first(index, RELATED_SIDES)]
+        listed = [_side_shown(conflict.sides[j]) for j in first]
         if count > RELATED_SIDES:
             listed.append(f"{count - RELATED_SIDES} more")
         clauses.append("cannot share a container with " + "; ".join(listed))
-    for entry in partners.sets[index]:
+    for entry in sets:
         if len(entry) == 1:
             clauses.append("cannot be met even alone")
         else:
@@ -194,8 +197,11 @@ def _conflict_results(
     partners = SidePartners(conflict)
     seen: dict[str, int] = {}
     for index, side in enumerate(conflict.sides):
-        in_sets = {j for e in partners.sets[index] for j in e if j != index}
-        related = sorted(in_sets.union(partners.first(index, RELATED_SIDES)))
+        # Worked out once per side (its lines' results share them).
+        sets = partners.sets[index]
+        first = partners.first(index, RELATED_SIDES)
+        opposed = (partners.count(index), first)
+        related = sorted({j for e in sets for j in e if j != index}.union(first))
         for r in side.requirements:
             key = f"{side.id}:{r.app}:{r.origin.file}"
             seen[key] = seen.get(key, 0) + 1
@@ -205,7 +211,7 @@ def _conflict_results(
                 "ruleId": rule,
                 "ruleIndex": rule_index[rule],
                 "level": "error",
-                "message": {"text": _side_message(conflict, index, r, partners)},
+                "message": {"text": _side_message(conflict, index, r, opposed, sets)},
                 "locations": [_location(r.origin, prefix)],
                 "partialFingerprints": {FINGERPRINT_KEY: key},
                 "properties": {
