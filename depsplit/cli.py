@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from depsplit.config import Config
     from depsplit.emit.build import KubernetesOptions, Resources
     from depsplit.index import IndexConfig
+    from depsplit.pieces import Pieces
     from depsplit.suggest import Suggestions
     from depsplit.writer import WriteReport
 
@@ -886,7 +887,7 @@ def _echo_check(
     plan: Plan,
     outdir: Path,
     output_dir: str,
-    files: Mapping[str, str],
+    files: Mapping[str, str | Pieces],
     report: WriteReport,
     quiet: bool,
 ) -> None:
@@ -907,7 +908,7 @@ def _echo_written(
     plan: Plan,
     outdir: Path,
     output_dir: str,
-    files: Mapping[str, str],
+    files: Mapping[str, str | Pieces],
     report: WriteReport,
     quiet: bool,
     verbose: bool,
@@ -942,7 +943,7 @@ def _stale_lines(
     outdir: Path,
     output_dir: str,
     path: str,
-    files: Mapping[str, str],
+    files: Mapping[str, str | Pieces],
     kept: Sequence[str],
 ) -> None:
     """For a kept (edited) Dockerfile the plan has moved under: its ``COPY`` lines to remove
@@ -958,7 +959,7 @@ def _stale_lines(
     group = posixpath.dirname(path)
     found = stale_copies(
         text,
-        files[path],
+        str(files[path]),
         group,
         {a.path: a.name for a in plan.apps},
         ignore_kept=f"{group}/Dockerfile.dockerignore" in kept,

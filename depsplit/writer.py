@@ -55,6 +55,7 @@ from typing import Any, TypeVar
 
 from depsplit.errors import OutputError
 from depsplit.nesting import json_loads
+from depsplit.pieces import Pieces
 
 MANIFEST = "depsplit-plan.json"
 """The manifest inside the output directory (the plan file of ``depsplit generate``)."""
@@ -139,7 +140,8 @@ def _encoded(text: str) -> Iterator[bytes]:
 
 
 def _encoded_pieces(text: str | Iterable[str]) -> Iterator[bytes]:
-    """:func:`_encoded` of ``text``, or of each of its pieces in turn."""
+    """:func:`_encoded` of ``text``, or of each of its pieces in turn (a
+    :class:`~depsplit.pieces.Pieces` too)."""
     for piece in (text,) if isinstance(text, str) else text:
         yield from _encoded(piece)
 
@@ -160,10 +162,25 @@ def text_pieces(text: str) -> Iterator[str]:
         start = end
 
 
-def sha256(text: str) -> str:
+def sha256(text: str | Pieces) -> str:
     digest = hashlib.sha256()
-    for data in _encoded(text):
+    for data in _encoded_pieces(text):
         digest.update(data)
+    return digest.hexdigest()
+
+
+def _file_sha256(path: Path) -> str | None:
+    """The SHA-256 of the file at ``path``, read a slice at a time; ``None`` when there is
+    no such file. :class:`OutputError` when it cannot be read."""
+    digest = hashlib.sha256()
+    try:
+        with open(path, "rb") as fh:
+            while data := fh.read(_SLICE):
+                digest.update(data)
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        raise OutputError(f"{path}: cannot read: {exc.strerror or exc}") from exc
     return digest.hexdigest()
 
 
@@ -242,7 +259,7 @@ def _check_inside(
     return outdir.joinpath(*parts)
 
 
-def _targets(outdir: Path, files: Mapping[str, str]) -> dict[str, Path]:
+def _targets(outdir: Path, files: Mapping[str, str | Pieces]) -> dict[str, Path]:
     """:func:`_check_inside` of every path of ``files``, in path order."""
     checked: set[Path] = set()
     return {path: _check_inside(outdir, _relative(path), checked=checked) for path in sorted(files)}
@@ -264,24 +281,51 @@ def _recorded(outdir: Path, notes: list[str]) -> dict[str, str]:
     text = _read(path) if path.is_file() and not path.is_symlink() else None
     if text is None:
         return {}
-    try:
-        data = json_loads(text)
-    except ValueError:
-        notes.append(f"{MANIFEST} is not valid JSON: every existing file is treated as yours")
-        return {}
+    data = _files_key(text)
+    if data is None:
+        try:
+            data = json_loads(text)
+        except ValueError:
+            notes.append(f"{MANIFEST} is not valid JSON: every existing file is treated as yours")
+            return {}
     files = data.get("files") if isinstance(data, dict) else None
     if not isinstance(files, dict):
         return {}
     return {k: v for k, v in files.items() if isinstance(k, str) and isinstance(v, str)}
 
 
-def _manifest(text: str, hashes: Mapping[str, str]) -> str:
+_FILES_KEY = '\n  "files": {'
+
+
+def _files_key(text: str) -> dict[str, Any] | None:
+    """``{"files": …}`` of a manifest as :func:`_manifest` writes it (``"files"`` its last
+    key), parsed alone: the rest of the plan (hundreds of megabytes at 50,000 apps) is not
+    needed here. ``None`` for another text (it is then parsed whole). With ``indent=2`` the
+    key of the top-level object, and only such a key, starts a line with two spaces (a
+    string holds no raw line break); its value is all that follows up to the closing brace
+    of the document."""
+    start = text.rfind(_FILES_KEY)
+    if start < 0 or not text.startswith('{\n  "') or not text.endswith("\n}\n"):
+        return None
+    try:
+        files = json_loads(text[start + len(_FILES_KEY) - 1 : -3])
+    except ValueError:
+        return None
+    return {"files": files} if isinstance(files, dict) else None
+
+
+def _manifest(text: str | Pieces, hashes: Mapping[str, str]) -> str | Pieces:
     """The plan ``text`` with ``"files"`` (the hashes) as its last key, as
     ``json.dumps(..., indent=2)`` writes it. The plan :func:`depsplit.emit.render_all`
     makes is already in that form: the key is appended to its text, in linear time, instead
     of parsing the document and encoding it again with the json module's pure-Python
     indenting encoder (seconds for a plan of a few megabytes)."""
     files = dict(sorted(hashes.items()))
+    if isinstance(text, Pieces):
+        spliced = _spliced(text, files)
+        if spliced is not None:
+            return spliced
+        text = str(text)
     # An object written with indent=2 has its own keys, and only them, on lines that start
     # with exactly two spaces and a quote, and its closing brace is the only one at the
     # start of a line (a string holds no raw line break). Replacing that brace makes one
@@ -298,6 +342,20 @@ def _manifest(text: str, hashes: Mapping[str, str]) -> str:
         raise OutputError(f"{MANIFEST}: the generated plan is not a JSON object")
     data["files"] = files
     return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+
+
+def _spliced(text: Pieces, files: dict[str, str]) -> Pieces | None:
+    """:func:`_manifest` of pieces, a piece at a time: the same checks, and ``"files"``
+    added to the last pieces only. ``None`` when the text is not in that form."""
+    closed = text.endswith("\n}\n") and next(text.find_all("\n}"), None) == len(text) - 3
+    if not (closed and text.startswith('{\n  "')) or next(text.find_all('\n  "files": '), None):
+        return None
+    parts = list(text.parts)
+    tail = ""
+    while len(tail) < 3:  # the closing brace may end a short last piece
+        tail = parts.pop() + tail
+    body = json.dumps(files, indent=2, ensure_ascii=False).replace("\n", "\n  ")
+    return Pieces((*parts, f'{tail[:-3]},\n  "files": {body}\n}}\n'))
 
 
 _CONTEXT = 3
@@ -381,7 +439,7 @@ def _check_outdir(outdir: Path) -> None:
 
 
 def write_tree(
-    outdir: Path, files: Mapping[str, str], *, force: bool = False, check: bool = False
+    outdir: Path, files: Mapping[str, str | Pieces], *, force: bool = False, check: bool = False
 ) -> WriteReport:
     """Write ``files`` (``{relative POSIX path: text}``) into ``outdir``; see the module."""
     outdir = Path(outdir)
@@ -481,7 +539,7 @@ def _locked(outdir: Path, *, shared: bool, signals: _Signals | None = None) -> I
 
 def _write_tree(
     outdir: Path,
-    files: Mapping[str, str],
+    files: Mapping[str, str | Pieces],
     targets: dict[str, Path],
     *,
     force: bool,
@@ -504,7 +562,7 @@ def _write_tree(
         if there is None:
             there = directories[parent] = parent.is_dir()
         old = _read(target) if there else None  # a new directory's files are all new
-        if old == new:
+        if _same(old, new):
             report.unchanged.append(path)
             hashes[path] = sha256(new)
             continue
@@ -516,27 +574,28 @@ def _write_tree(
             if recorded.get(path) != sha256(new):
                 report.conflicts.append(path)
                 if check:
-                    diffs.append(_diff(path, old, new))
+                    diffs.append(_diff(path, old, str(new)))
             continue
         report.written.append(path)
-        hashes[path] = sha256(new)
-        to_write.append(_Write(path, target, new, old is not None))
+        hashes[path] = digest = sha256(new)
+        to_write.append(_Write(path, target, new, old is not None, digest))
         if check:
-            diffs.append(_diff(path, old, new))
+            diffs.append(_diff(path, old, str(new)))
 
     to_remove = _no_longer_generated(outdir, files, recorded, report, diffs if check else None)
 
     if MANIFEST in files:
         target = targets[MANIFEST]
-        new = _manifest(files[MANIFEST], hashes)
-        old = _read(target)
-        if old == new:
+        manifest = _manifest(files[MANIFEST], hashes)
+        # Compared by hash, a slice at a time: the plan is never held twice.
+        old_digest, digest = _file_sha256(target), sha256(manifest)
+        if old_digest == digest:
             report.unchanged.append(MANIFEST)
         else:
             report.written.append(MANIFEST)
-            to_write.append(_Write(MANIFEST, target, new, old is not None))
+            to_write.append(_Write(MANIFEST, target, manifest, old_digest is not None, digest))
             if check:
-                diffs.append(_diff(MANIFEST, old, new))
+                diffs.append(_diff(MANIFEST, _read(target), str(manifest)))
 
     report.diff = "".join(diffs)
     if check:
@@ -547,9 +606,16 @@ def _write_tree(
     return report
 
 
+def _same(old: str | None, new: str | Pieces) -> bool:
+    """Whether the file read as ``old`` holds ``new``."""
+    if isinstance(new, str) or old is None:
+        return old == new
+    return len(old) == len(new) and sha256(old) == sha256(new)
+
+
 def _no_longer_generated(
     outdir: Path,
-    files: Mapping[str, str],
+    files: Mapping[str, str | Pieces],
     recorded: Mapping[str, str],
     report: WriteReport,
     diffs: list[str] | None,
@@ -710,19 +776,21 @@ _LEFTOVER = re.compile(r"\.depsplit-.+\.[0-9a-f]{12}\.(?:tmp|bak)|\.depsplit-jou
 journal's own temporary file): what a run killed outright can leave behind."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class _Write:
     """A file :class:`_Transaction` writes."""
 
     path: str
     """Relative to the output directory (POSIX)."""
     target: Path
-    text: str
+    text: str | Pieces
     existed: bool
     """Whether a file was there (read by :func:`_write_tree`): it is then backed up."""
+    sha256: str
+    """Of ``text``."""
 
 
-@dataclass
+@dataclass(slots=True)
 class _Entry:
     path: str
     """The target, relative to the output directory."""
@@ -766,7 +834,7 @@ class _Transaction:
         self.signals = signals
         self.token = os.urandom(6).hex()
         self.texts = {w.path: w.text for w in to_write}
-        writes = [_Entry(w.path, "write", w.existed, sha256(w.text)) for w in to_write]
+        writes = [_Entry(w.path, "write", w.existed, w.sha256) for w in to_write]
         removals = [_Entry(_rel(outdir, t), "remove", True) for t in to_remove]
         self.entries = writes + removals
         self.dirs = _missing_dirs(outdir, [w.target for w in to_write])
@@ -848,7 +916,7 @@ class _Transaction:
             raise _error(target, "write", exc) from exc
         try:
             try:
-                for data in _encoded(self.texts[entry.path]):
+                for data in _encoded_pieces(self.texts[entry.path]):
                     view = memoryview(data)
                     while view:  # os.write may write less than asked
                         view = view[os.write(fd, view) :]
@@ -866,22 +934,24 @@ class _Transaction:
             "state": state,
             "token": self.token,
             "dirs": self.dirs,
-            "entries": [
+            # Made as the journal is written (30,000 dicts held at once took 12 MB).
+            "entries": (
                 {"path": e.path, "op": e.op, "backup": e.backup, "sha256": e.sha256}
                 for e in self.entries
-            ],
+            ),
         }
 
     def _write_journal(self, state: str) -> None:
         path = self.outdir / JOURNAL
-        data = _journal_text(self.document(state))
+        pieces = _journal_pieces(self.document(state))
         try:
             fd, tmp = tempfile.mkstemp(dir=self.outdir, prefix=f"{JOURNAL}.")
         except OSError as exc:
             raise _error(path, "write", exc) from exc
         try:
             with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                fh.write(data)
+                for piece in pieces:
+                    fh.write(piece)
                 fh.flush()
                 os.fsync(fh.fileno())
             os.replace(tmp, path)
@@ -994,18 +1064,24 @@ class _Transaction:
 _O_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
 
 
-def _journal_text(document: dict[str, Any]) -> str:
-    """The journal's JSON: one line a key, and one a directory or an entry in the lists
-    (each line by the json module's C encoder: ``indent`` would take its pure-Python one,
-    whose pieces of 30,000 entries took tens of megabytes and a second)."""
-    lines = []
-    for key, value in sorted(document.items()):
-        if isinstance(value, list) and value:
-            items = ",\n  ".join(json.dumps(item, sort_keys=True) for item in value)
-            lines.append(f"{json.dumps(key)}: [\n  {items}\n ]")
+def _journal_pieces(document: dict[str, Any]) -> Iterator[str]:
+    """The journal's JSON, in pieces written as they come: one line a key, and one a
+    directory or an entry in the lists (each line by the json module's C encoder:
+    ``indent`` would take its pure-Python one, whose pieces of 30,000 entries took tens of
+    megabytes and a second). A list may be an iterator: its items are then made as they
+    are written (the text of 30,000 entries held at once took 18 MB)."""
+    yield "{"
+    for n, (key, value) in enumerate(sorted(document.items())):
+        yield f"{',' if n else ''}\n {json.dumps(key)}: "
+        if isinstance(value, (list, Iterator)):
+            separator = "[\n  "
+            for item in value:
+                yield separator + json.dumps(item, sort_keys=True)
+                separator = ",\n  "
+            yield "[]" if separator == "[\n  " else "\n ]"
         else:
-            lines.append(f"{json.dumps(key)}: {json.dumps(value, sort_keys=True)}")
-    return "{\n " + ",\n ".join(lines) + "\n}\n"
+            yield json.dumps(value, sort_keys=True)
+    yield "\n}\n"
 
 
 def _rel(outdir: Path, target: Path) -> str:

@@ -88,7 +88,7 @@ def test_pip_installs_every_group_and_refuses_the_union_of_conflicting_ones(
     out = repo / "deploy"
     for rel, text in render_all(plan, repo, GenerateOptions(outdir="deploy")).items():
         (out / rel).parent.mkdir(parents=True, exist_ok=True)
-        (out / rel).write_text(text, encoding="utf-8")
+        (out / rel).write_text(str(text), encoding="utf-8")
     for group in ("one", "two"):
         result = pip_dry_run(out / group / "requirements.txt", wheels, repo)
         assert result.returncode == 0, result.stderr
@@ -136,7 +136,7 @@ def test_credentials_never_reach_the_file(tmp_path: Path) -> None:
     )
     plan = plan_for(root, {"g": ["a"]})
     files = render_all(plan, root, GenerateOptions(outdir="deploy"))
-    everything = "".join(files.values())
+    everything = "".join(str(text) for text in files.values())
     assert "hunter2" not in everything
     assert "tok3n" not in everything
     assert "# TODO: private @ https://****@git.corp.example" in files["g/requirements.txt"]

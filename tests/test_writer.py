@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 from pathlib import Path
@@ -336,6 +337,82 @@ def test_the_manifest_is_the_plan_with_its_files_last(document: dict[str, object
     text = json.dumps(document, indent=2, ensure_ascii=False) + "\n"
     expected = {**document, "files": dict(sorted(hashes.items()))}
     assert _manifest(text, hashes) == json.dumps(expected, indent=2, ensure_ascii=False) + "\n"
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.dictionaries(st.text(max_size=5), _json_values, min_size=1, max_size=5),
+    st.lists(st.integers(0, 400), max_size=6),
+)
+def test_a_plan_in_pieces_gets_the_same_manifest(
+    document: dict[str, object], cuts: list[int]
+) -> None:
+    """The plan file as :class:`Pieces` (as the emitter makes it) gets the text the joined
+    plan gets, wherever it is cut: across the closing brace or a ``"files"`` key too (a
+    plan that has one goes through the json module, as a string does)."""
+    from depsplit.pieces import Pieces
+    from depsplit.writer import _manifest
+
+    hashes = {"b/Dockerfile": "2" * 64, "a/x.txt": "1" * 64}
+    text = json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+    bounds = [0, *sorted(c for c in cuts if c <= len(text)), len(text)]
+    pieces = Pieces(tuple(text[a:b] for a, b in itertools.pairwise(bounds)))
+    assert str(_manifest(pieces, hashes)) == _manifest(text, hashes)
+
+
+def test_a_plan_in_pieces_is_hashed_compared_and_written_never_joined(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Written, rewritten unchanged and changed, a plan in pieces is never joined (it is
+    the one file of hundreds of megabytes): the same bytes on disk as the joined plan."""
+    from depsplit.pieces import Pieces
+
+    plan = _plan("1.26", n=40)
+    cut = [plan[i : i + 97] for i in range(0, len(plan), 97)]
+    joined_out, pieces_out = tmp_path / "joined", tmp_path / "pieces"
+    write_tree(joined_out, files({MANIFEST: plan}))
+
+    def refuse(self: Pieces) -> str:
+        raise AssertionError("the plan was joined")
+
+    monkeypatch.setattr(Pieces, "__str__", refuse)
+    first = write_tree(pieces_out, files({MANIFEST: Pieces(tuple(cut))}))
+    assert MANIFEST in first.written
+    assert snapshot(pieces_out) == snapshot(joined_out)
+    again = write_tree(pieces_out, files({MANIFEST: Pieces(tuple(cut))}))
+    assert again.written == []
+    assert MANIFEST in again.unchanged
+    newer = plan.replace('"depsplit test"', '"depsplit test 2"', 1)
+    changed = Pieces(tuple(newer[i : i + 89] for i in range(0, len(newer), 89)))
+    third = write_tree(pieces_out, files({MANIFEST: changed}))
+    assert third.written == [MANIFEST]
+    written = json.loads((pieces_out / MANIFEST).read_text(encoding="utf-8"))
+    assert written["generated_by"] == "depsplit test 2"
+    assert sorted(written["files"]) == ["compose.yaml", "g/Dockerfile"]
+
+
+@pytest.mark.parametrize(
+    "edit",
+    [
+        pytest.param(lambda data: json.dumps(data), id="compact"),
+        pytest.param(
+            lambda data: json.dumps({"files": data["files"], **data}, indent=2) + "\n",
+            id="files-first",
+        ),
+        pytest.param(lambda data: json.dumps(data, indent=2) + "\n", id="as-written"),
+    ],
+)
+def test_the_recorded_hashes_are_read_from_any_valid_manifest(tmp_path: Path, edit: object) -> None:
+    """The hashes are read from the ``"files"`` key alone when it ends the plan as written,
+    and from the whole document otherwise (a manifest reformatted by hand): either way an
+    unedited file is still depsplit's, and replaced."""
+    out = tmp_path / "out"
+    write_tree(out, files({MANIFEST: _plan("1.26", n=5)}))
+    data = json.loads((out / MANIFEST).read_text(encoding="utf-8"))
+    (out / MANIFEST).write_text(edit(data), encoding="utf-8")  # type: ignore[operator]
+    report = write_tree(out, files({"g/Dockerfile": "FROM python:3.12\n"}))
+    assert "g/Dockerfile" in report.written
+    assert report.skipped == []
 
 
 def test_texts_are_hashed_and_written_a_slice_at_a_time(

@@ -1,6 +1,7 @@
 """Emitters: the plan → the files of ``depsplit generate`` (pure: nothing here writes).
 
-:func:`render_all` returns ``{relative POSIX path in OUTDIR: text}``, in sorted order, from
+:func:`render_all` returns ``{relative POSIX path in OUTDIR: text}`` (the plan file as
+:class:`~depsplit.pieces.Pieces`), in sorted order, from
 the emitters of :data:`EMITTERS` (each an :class:`~depsplit.emit.interface.Emitter`):
 
 - ``<group>/Dockerfile``, ``<group>/Dockerfile.dockerignore``, ``<group>/requirements.txt``;
@@ -35,6 +36,7 @@ from depsplit.emit.planfile import PLAN_FILE, plan_document
 from depsplit.emit.text import header, unsafe_path_reason
 from depsplit.errors import UsageError
 from depsplit.model import Plan
+from depsplit.pieces import Pieces
 
 __all__ = [
     "EMITTERS",
@@ -123,14 +125,14 @@ EMITTERS: Mapping[str, Emitter] = MappingProxyType(
 
 def render_all(
     plan: Plan, root: Path, options: GenerateOptions, emitters: Mapping[str, Emitter] = EMITTERS
-) -> dict[str, str]:
+) -> dict[str, str | Pieces]:
     """Every generated file, by its path relative to OUTDIR, in sorted order: what each of
     ``emitters`` makes for ``plan`` (analysed in ``root``) with ``options``.
     :class:`RuntimeError` (a bug in depsplit, not in the input) when two emitters make the
     same path."""
     gen = prepare(plan, root, options)
     head = header(gen.root_label)
-    files: dict[str, str] = {}
+    files: dict[str, str | Pieces] = {}
     made_by: dict[str, str] = {}
     for name, emitter in emitters.items():
         for path, text in emitter(gen, root, head).items():

@@ -1,7 +1,8 @@
 """The contract of a generated file family: an :class:`Emitter` turns the prepared
 :class:`~depsplit.emit.build.Generation` into files.
 
-An emitter is pure: it returns ``{path relative to OUTDIR (POSIX): text}`` and writes
+An emitter is pure: it returns ``{path relative to OUTDIR (POSIX): text}`` (a string, or a
+:class:`~depsplit.pieces.Pieces` for a text too large to join) and writes
 nothing (:mod:`depsplit.writer` writes what :func:`depsplit.emit.render_all` gathers). The
 registry is :data:`depsplit.emit.EMITTERS`; no two emitters may produce the same path.
 """
@@ -14,6 +15,7 @@ from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
     from depsplit.emit.build import Generation
+    from depsplit.pieces import Pieces
 
 
 class Emitter(Protocol):
@@ -22,4 +24,6 @@ class Emitter(Protocol):
     that has comments (:func:`depsplit.emit.text.header`). An emitter with nothing to make
     for these options (e.g. Kubernetes without ``--kubernetes``) returns no files."""
 
-    def __call__(self, gen: Generation, root: Path, header: str, /) -> Mapping[str, str]: ...
+    def __call__(
+        self, gen: Generation, root: Path, header: str, /
+    ) -> Mapping[str, str | Pieces]: ...

@@ -11,6 +11,7 @@ from typing import Any
 from depsplit import __version__
 from depsplit.emit import kubernetes
 from depsplit.emit.build import Generation
+from depsplit.pieces import Pieces
 
 PLAN_FILE = "depsplit-plan.json"
 
@@ -49,9 +50,10 @@ def plan_document(gen: Generation, *, lazy: bool = False) -> dict[str, Any]:
     return data
 
 
-def emit(gen: Generation, root: Path, header: str) -> dict[str, str]:
+def emit(gen: Generation, root: Path, header: str) -> dict[str, Pieces]:
     """The :class:`~depsplit.emit.interface.Emitter` of the plan file (indented JSON; it
-    has no comment, so no ``header``)."""
+    has no comment, so no ``header``), in the pieces it was made in: it is written a piece
+    at a time (:mod:`depsplit.pieces`)."""
     from depsplit.report import json as json_report
 
-    return {PLAN_FILE: json_report.indented(plan_document(gen, lazy=True), end="\n")}
+    return {PLAN_FILE: json_report.indented_pieces(plan_document(gen, lazy=True), end="\n")}

@@ -25,6 +25,7 @@ from depsplit.model import (
     PythonRequirement,
     Requirement,
 )
+from depsplit.pieces import Pieces
 from depsplit.report.common import app_python, applies
 
 if TYPE_CHECKING:
@@ -288,13 +289,19 @@ def indented(value: Any, end: str = "") -> str:
     text's own size. A document holding anything but what the plan holds (str, int, bool,
     None, finite float, dicts with string keys, lists, tuples, :class:`Entries`) goes
     through json.dumps itself."""
+    return str(indented_pieces(value, end))
+
+
+def indented_pieces(value: Any, end: str = "") -> Pieces:
+    """:func:`indented` in the pieces it was made in (each the join of :data:`_CHUNK`
+    tokens or fewer, ending between two items of a list or an object), never joined."""
     out = _Pieces()
     try:
         _indented(value, "\n", out)
     except _Unexpected:
-        return json.dumps(value, indent=2, ensure_ascii=False, default=_listed) + end
+        return Pieces((json.dumps(value, indent=2, ensure_ascii=False, default=_listed) + end,))
     out.pieces.append(end)
-    return out.text()
+    return out.done()
 
 
 _CHUNK = 1 << 16
@@ -316,10 +323,10 @@ class _Pieces:
             self.chunks.append("".join(self.pieces))
             self.pieces.clear()
 
-    def text(self) -> str:
+    def done(self) -> Pieces:
         self.chunks.append("".join(self.pieces))
         self.pieces.clear()
-        return "".join(self.chunks)
+        return Pieces(tuple(self.chunks))
 
 
 def _listed(value: object) -> list[Any]:
