@@ -1,63 +1,66 @@
-"""A generated text held as the pieces it was made in.
+"""A generated text made piece by piece, each time it is written.
 
 The plan file of ``depsplit generate`` is tens of megabytes at 10,000 apps and hundreds at
-50,000: joined into one string it was held twice while joining, a third time when the
-writer added its ``"files"`` key, and a fourth as bytes for its hash. A :class:`Pieces`
-is the text as the emitter made it (pieces of about a megabyte): the writer hashes,
-compares and writes it a piece at a time (:mod:`depsplit.writer`), so the text is held
-once. ``str(pieces)`` is the whole text, for what needs it whole (a ``--check`` diff, a
-test).
+50,000: held whole it was the largest object of a run (joined from its chunks it was held
+twice, again when the writer added its ``"files"`` key, again as bytes for its hash). A
+:class:`Pieces` is the way to make the text, not the text: each time it is written it is
+made again and handed over a piece (about a megabyte) at a time, so the writer
+(:mod:`depsplit.writer`) hashes it and writes it to its temporary file as it is made,
+never holding it. ``str(pieces)`` makes it whole, for what needs it whole (a ``--check``
+diff, a test).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
+
+Sink = Callable[[str], None]
+"""What receives the pieces of a text, in order."""
 
 
-@dataclass(frozen=True)
 class Pieces:
-    """A text as consecutive pieces (``"".join(parts)`` is the text)."""
+    """A text, made by ``produce(sink)``: it calls ``sink`` with each piece in order
+    (``"".join`` of the pieces is the text). It may be made any number of times, the same
+    text each time. Equal to another :class:`Pieces` of the same text."""
 
-    parts: tuple[str, ...]
+    __slots__ = ("_produce",)
 
-    def __str__(self) -> str:
-        return "".join(self.parts)
+    def __init__(self, produce: Callable[[Sink], None]) -> None:
+        self._produce = produce
+
+    @classmethod
+    def of(cls, *parts: str) -> Pieces:
+        """A text already made, as these pieces."""
+
+        def produce(sink: Sink) -> None:
+            for part in parts:
+                sink(part)
+
+        return cls(produce)
+
+    def each(self, sink: Sink) -> None:
+        """Make the text, handing each piece to ``sink``."""
+        self._produce(sink)
 
     def __iter__(self) -> Iterator[str]:
-        return iter(self.parts)
+        return iter(self._parts())
 
-    def startswith(self, prefix: str) -> bool:
-        """Whether the text starts with ``prefix`` (looked for in its first pieces)."""
-        head = ""
-        for part in self.parts:
-            head += part[: len(prefix) - len(head)]
-            if len(head) >= len(prefix):
-                break
-        return head == prefix
+    def __str__(self) -> str:
+        # Not "".join(self): join reports any TypeError from iterating as "can only join
+        # an iterable", hiding what went wrong while making the text.
+        return "".join(self._parts())
 
-    def endswith(self, suffix: str) -> bool:
-        """Whether the text ends with ``suffix`` (looked for in its last pieces)."""
-        tail = ""
-        for part in reversed(self.parts):
-            tail = part[max(0, len(part) - (len(suffix) - len(tail))) :] + tail
-            if len(tail) >= len(suffix):
-                break
-        return tail == suffix
+    def _parts(self) -> list[str]:
+        parts: list[str] = []
+        self.each(parts.append)
+        return parts
 
-    def find_all(self, needle: str) -> Iterator[int]:
-        """The offset in the text of every occurrence of ``needle`` (non-empty), in order;
-        an occurrence across two pieces included."""
-        carry = ""  # the text's last len(needle) - 1 characters so far
-        offset = 0  # of the current piece in the text
-        for part in self.parts:
-            window = carry + part
-            start = 0
-            while (found := window.find(needle, start)) >= 0:
-                yield offset - len(carry) + found
-                start = found + 1
-            offset += len(part)
-            carry = window[-(len(needle) - 1) :] if len(needle) > 1 else ""
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Pieces):
+            return NotImplemented
+        return str(self) == str(other)
 
-    def __len__(self) -> int:
-        return sum(len(part) for part in self.parts)
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"Pieces({len(str(self))} characters)"

@@ -51,11 +51,11 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
-from typing import Any, TypeVar
+from typing import Any, TypeVar, overload
 
 from depsplit.errors import OutputError
 from depsplit.nesting import json_loads
-from depsplit.pieces import Pieces
+from depsplit.pieces import Pieces, Sink
 
 MANIFEST = "depsplit-plan.json"
 """The manifest inside the output directory (the plan file of ``depsplit generate``)."""
@@ -164,8 +164,15 @@ def text_pieces(text: str) -> Iterator[str]:
 
 def sha256(text: str | Pieces) -> str:
     digest = hashlib.sha256()
-    for data in _encoded_pieces(text):
-        digest.update(data)
+
+    def update(piece: str) -> None:
+        for data in _encoded(piece):
+            digest.update(data)
+
+    if isinstance(text, str):
+        update(text)
+    else:
+        text.each(update)
     return digest.hexdigest()
 
 
@@ -314,26 +321,28 @@ def _files_key(text: str) -> dict[str, Any] | None:
     return {"files": files} if isinstance(files, dict) else None
 
 
+@overload
+def _manifest(text: str, hashes: Mapping[str, str]) -> str: ...
+@overload
+def _manifest(text: Pieces, hashes: Mapping[str, str]) -> Pieces: ...
 def _manifest(text: str | Pieces, hashes: Mapping[str, str]) -> str | Pieces:
     """The plan ``text`` with ``"files"`` (the hashes) as its last key, as
     ``json.dumps(..., indent=2)`` writes it. The plan :func:`depsplit.emit.render_all`
     makes is already in that form: the key is appended to its text, in linear time, instead
     of parsing the document and encoding it again with the json module's pure-Python
-    indenting encoder (seconds for a plan of a few megabytes)."""
+    indenting encoder (seconds for a plan of a few megabytes). Of :class:`Pieces`, the
+    same as they are made (:func:`_spliced`)."""
     files = dict(sorted(hashes.items()))
+    body = json.dumps(files, indent=2, ensure_ascii=False).replace("\n", "\n  ")
     if isinstance(text, Pieces):
-        spliced = _spliced(text, files)
-        if spliced is not None:
-            return spliced
-        text = str(text)
+        return _spliced(text, body)
     # An object written with indent=2 has its own keys, and only them, on lines that start
     # with exactly two spaces and a quote, and its closing brace is the only one at the
     # start of a line (a string holds no raw line break). Replacing that brace makes one
     # copy of the text (a slice and a concatenation held two: 60 MB each at 10,000 apps).
-    closed = text.endswith("\n}\n") and text.find("\n}") == len(text) - 3
-    if closed and text.startswith('{\n  "') and '\n  "files": ' not in text:
-        body = json.dumps(files, indent=2, ensure_ascii=False).replace("\n", "\n  ")
-        return text.replace("\n}\n", f',\n  "files": {body}\n}}\n', 1)
+    closed = text.endswith(_CLOSE) and text.find("\n}") == len(text) - 3
+    if closed and text.startswith(_OPEN) and _FILES not in text:
+        return text.replace(_CLOSE, f",{_FILES}{body}{_CLOSE}", 1)
     try:
         data = json.loads(text)
     except ValueError as exc:
@@ -344,18 +353,82 @@ def _manifest(text: str | Pieces, hashes: Mapping[str, str]) -> str | Pieces:
     return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
 
 
-def _spliced(text: Pieces, files: dict[str, str]) -> Pieces | None:
-    """:func:`_manifest` of pieces, a piece at a time: the same checks, and ``"files"``
-    added to the last pieces only. ``None`` when the text is not in that form."""
-    closed = text.endswith("\n}\n") and next(text.find_all("\n}"), None) == len(text) - 3
-    if not (closed and text.startswith('{\n  "')) or next(text.find_all('\n  "files": '), None):
-        return None
-    parts = list(text.parts)
-    tail = ""
-    while len(tail) < 3:  # the closing brace may end a short last piece
-        tail = parts.pop() + tail
-    body = json.dumps(files, indent=2, ensure_ascii=False).replace("\n", "\n  ")
-    return Pieces((*parts, f'{tail[:-3]},\n  "files": {body}\n}}\n'))
+_OPEN = '{\n  "'
+_CLOSE = "\n}\n"
+_FILES = '\n  "files": '
+
+
+class _NotInForm(Exception):
+    """Raised at the end of making :func:`_spliced` pieces whose plan is not in the form
+    :func:`_manifest` splices (the plan is then made whole: :func:`_manifest_text`)."""
+
+
+def _spliced(text: Pieces, body: str) -> Pieces:
+    """:func:`_manifest` of pieces, made as they are: the same checks, made on the way
+    (across pieces too), and ``"files"`` (``body``) put before the closing brace. The
+    last three characters of the text are held back until the end, where making the
+    pieces raises :class:`_NotInForm` if the checks failed."""
+
+    def produce(sink: Sink) -> None:
+        head, held = "", ""
+        closers = _Occurrences("\n}")
+        keys = _Occurrences(_FILES)
+
+        def pass_on(piece: str) -> None:
+            nonlocal head, held
+            if len(head) < len(_OPEN):
+                head += piece[: len(_OPEN) - len(head)]
+            closers.feed(piece)
+            keys.feed(piece)
+            if len(piece) >= len(_CLOSE):  # hand on what was held, and all but its end
+                if held:
+                    sink(held)
+                if len(piece) > len(_CLOSE):
+                    sink(piece[: -len(_CLOSE)])
+                held = piece[-len(_CLOSE) :]
+                return
+            held += piece
+            if len(held) > len(_CLOSE):
+                sink(held[: -len(_CLOSE)])
+                held = held[-len(_CLOSE) :]
+
+        text.each(pass_on)
+        if head != _OPEN or held != _CLOSE or closers.count != 1 or keys.count:
+            raise _NotInForm
+        sink(f",{_FILES}{body}{_CLOSE}")
+
+    return Pieces(produce)
+
+
+class _Occurrences:
+    """Counts the occurrences of ``needle`` in a text fed a piece at a time (one across
+    two pieces too)."""
+
+    def __init__(self, needle: str) -> None:
+        self.needle = needle
+        self.count = 0
+        self._carry = ""  # the text's last len(needle) - 1 characters so far
+
+    def feed(self, piece: str) -> None:
+        size, carried = len(self.needle), len(self._carry)
+        junction = self._carry + piece[: size - 1]
+        start = 0
+        while 0 <= (found := junction.find(self.needle, start)) < carried:
+            self.count += 1  # starts in the earlier text, ends in this piece
+            start = found + 1
+        self.count += piece.count(self.needle)
+        if size > 1:
+            self._carry = (junction if len(piece) < size - 1 else piece)[-(size - 1) :]
+
+
+def _manifest_text(plan: str | Pieces, hashes: Mapping[str, str]) -> str:
+    """:func:`_manifest`, whole."""
+    if isinstance(plan, str):
+        return _manifest(plan, hashes)
+    try:
+        return str(_manifest(plan, hashes))
+    except _NotInForm:
+        return _manifest(str(plan), hashes)
 
 
 _CONTEXT = 3
@@ -583,34 +656,80 @@ def _write_tree(
             diffs.append(_diff(path, old, str(new)))
 
     to_remove = _no_longer_generated(outdir, files, recorded, report, diffs if check else None)
+    token = os.urandom(6).hex()
+    spool: Path | None = None
+    try:
+        if MANIFEST in files:
+            plan, target = files[MANIFEST], targets[MANIFEST]
+            old_digest = _file_sha256(target)  # compared by hash: the plan is held once
+            manifest: str | None = None
+            if isinstance(plan, Pieces) and not check:
+                # Written to its temporary file as it is made: never held whole.
+                spool = _sibling(target, token, "tmp")
+                try:
+                    made = _manifest(plan, hashes)
+                    digest = _spool(spool, target, made, signals or _NoSignals())
+                except _NotInForm:
+                    spool.unlink()
+                    spool = None
+            if spool is None:
+                manifest = _manifest_text(plan, hashes)
+                digest = sha256(manifest)
+            if old_digest == digest:
+                report.unchanged.append(MANIFEST)
+            else:
+                report.written.append(MANIFEST)
+                existed = old_digest is not None
+                to_write.append(_Write(MANIFEST, target, manifest, existed, digest))
+                if check:
+                    diffs.append(_diff(MANIFEST, _read(target), manifest))
 
-    if MANIFEST in files:
-        target = targets[MANIFEST]
-        manifest = _manifest(files[MANIFEST], hashes)
-        # Compared by hash, a slice at a time: the plan is never held twice.
-        old_digest, digest = _file_sha256(target), sha256(manifest)
-        if old_digest == digest:
-            report.unchanged.append(MANIFEST)
-        else:
-            report.written.append(MANIFEST)
-            to_write.append(_Write(MANIFEST, target, manifest, old_digest is not None, digest))
-            if check:
-                diffs.append(_diff(MANIFEST, _read(target), str(manifest)))
-
-    report.diff = "".join(diffs)
-    if check:
-        return report
-    _check_writable({w.target.parent for w in to_write} | {t.parent for t in to_remove})
-    if to_write or to_remove:
-        _Transaction(outdir, to_write, to_remove, signals or _NoSignals()).run()
+        report.diff = "".join(diffs)
+        if check:
+            return report
+        _check_writable({w.target.parent for w in to_write} | {t.parent for t in to_remove})
+        if to_write or to_remove:
+            # Its rollback removes the spooled file too (the temporary file of an entry).
+            _Transaction(outdir, to_write, to_remove, signals or _NoSignals(), token).run()
+    finally:
+        if spool is not None:  # written, or refused before it could be: not left behind
+            spool.unlink(missing_ok=True)
     return report
+
+
+def _spool(path: Path, target: Path, text: Pieces, signals: _Signals) -> str:
+    """Write ``text`` to ``path`` (a new file: the temporary name beside ``target``) as it
+    is made, fsynced; its SHA-256. A signal received since is raised between two pieces."""
+    digest = hashlib.sha256()
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _O_NOFOLLOW, 0o666)
+    except OSError as exc:
+        raise _error(target, "write", exc) from exc
+
+    def write(piece: str) -> None:
+        signals.check()
+        for data in _encoded(piece):
+            digest.update(data)
+            view = memoryview(data)
+            while view:  # os.write may write less than asked
+                view = view[os.write(fd, view) :]
+
+    try:
+        try:
+            text.each(write)
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+    except OSError as exc:
+        raise _error(target, "write", exc) from exc
+    return digest.hexdigest()
 
 
 def _same(old: str | None, new: str | Pieces) -> bool:
     """Whether the file read as ``old`` holds ``new``."""
     if isinstance(new, str) or old is None:
         return old == new
-    return len(old) == len(new) and sha256(old) == sha256(new)
+    return sha256(old) == sha256(new)
 
 
 def _no_longer_generated(
@@ -783,7 +902,8 @@ class _Write:
     path: str
     """Relative to the output directory (POSIX)."""
     target: Path
-    text: str | Pieces
+    text: str | Pieces | None
+    """``None``: already written, at its temporary name (:func:`_spool`)."""
     existed: bool
     """Whether a file was there (read by :func:`_write_tree`): it is then backed up."""
     sha256: str
@@ -829,10 +949,13 @@ class _Transaction:
         to_write: list[_Write],
         to_remove: list[Path],
         signals: _Signals,
+        token: str | None = None,
     ) -> None:
+        """``token``: the run's, when a file was already written at its temporary name
+        (:func:`_spool`; that name holds the token)."""
         self.outdir = outdir
         self.signals = signals
-        self.token = os.urandom(6).hex()
+        self.token = token or os.urandom(6).hex()
         self.texts = {w.path: w.text for w in to_write}
         writes = [_Entry(w.path, "write", w.existed, w.sha256) for w in to_write]
         removals = [_Entry(_rel(outdir, t), "remove", True) for t in to_remove]
@@ -905,6 +1028,9 @@ class _Transaction:
         """Write and fsync ``entry``'s temporary file; first, a signal received since is
         raised (the staging threads stop at it, as one thread stopped between files)."""
         self.signals.check()
+        text = self.texts[entry.path]
+        if text is None:
+            return  # written and fsynced at its temporary name already
         target = self.outdir / entry.path
         try:
             # 0o666 less the user's umask, as any tool that writes files the user owns
@@ -916,7 +1042,7 @@ class _Transaction:
             raise _error(target, "write", exc) from exc
         try:
             try:
-                for data in _encoded_pieces(self.texts[entry.path]):
+                for data in _encoded_pieces(text):
                     view = memoryview(data)
                     while view:  # os.write may write less than asked
                         view = view[os.write(fd, view) :]
@@ -1117,8 +1243,8 @@ def _holds(path: Path, digest: str) -> bool:
     try:
         if path.is_symlink() or not path.is_file():
             return False
-        return hashlib.sha256(path.read_bytes()).hexdigest() == digest
-    except OSError:
+        return _file_sha256(path) == digest
+    except (OSError, OutputError):
         return False
 
 

@@ -12,6 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from depsplit.errors import OutputError
+from depsplit.pieces import Pieces, Sink
 from depsplit.writer import MANIFEST, sha256, text_pieces, write_file_atomic, write_tree
 
 PLAN = json.dumps({"generated_by": "depsplit test"}) + "\n"
@@ -351,44 +352,104 @@ def test_a_plan_in_pieces_gets_the_same_manifest(
     plan gets, wherever it is cut: across the closing brace or a ``"files"`` key too (a
     plan that has one goes through the json module, as a string does)."""
     from depsplit.pieces import Pieces
-    from depsplit.writer import _manifest
+    from depsplit.writer import _manifest, _manifest_text
 
     hashes = {"b/Dockerfile": "2" * 64, "a/x.txt": "1" * 64}
     text = json.dumps(document, indent=2, ensure_ascii=False) + "\n"
     bounds = [0, *sorted(c for c in cuts if c <= len(text)), len(text)]
-    pieces = Pieces(tuple(text[a:b] for a, b in itertools.pairwise(bounds)))
-    assert str(_manifest(pieces, hashes)) == _manifest(text, hashes)
+    pieces = Pieces.of(*(text[a:b] for a, b in itertools.pairwise(bounds)))
+    assert _manifest_text(pieces, hashes) == _manifest(text, hashes)
 
 
-def test_a_plan_in_pieces_is_hashed_compared_and_written_never_joined(
+def _cut(text: str, size: int) -> Pieces:
+    from depsplit.pieces import Pieces
+
+    return Pieces.of(*(text[i : i + size] for i in range(0, len(text), size)))
+
+
+def test_a_plan_in_pieces_is_written_as_it_is_made_never_held(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Written, rewritten unchanged and changed, a plan in pieces is never joined (it is
-    the one file of hundreds of megabytes): the same bytes on disk as the joined plan."""
+    """Written, rewritten unchanged and changed, a plan in pieces is never held whole (it
+    is the one file of hundreds of megabytes): it is made once per run, each piece
+    written as it comes, and the same bytes land on disk as from the joined plan."""
     from depsplit.pieces import Pieces
 
     plan = _plan("1.26", n=40)
-    cut = [plan[i : i + 97] for i in range(0, len(plan), 97)]
     joined_out, pieces_out = tmp_path / "joined", tmp_path / "pieces"
     write_tree(joined_out, files({MANIFEST: plan}))
 
     def refuse(self: Pieces) -> str:
-        raise AssertionError("the plan was joined")
+        raise AssertionError("the plan was held whole")
 
     monkeypatch.setattr(Pieces, "__str__", refuse)
-    first = write_tree(pieces_out, files({MANIFEST: Pieces(tuple(cut))}))
+    monkeypatch.setattr(Pieces, "__iter__", refuse)
+    made = [0]
+    each = Pieces.each
+
+    def counted(self: Pieces, sink: Sink) -> None:
+        made[0] += 1
+        each(self, sink)
+
+    monkeypatch.setattr(Pieces, "each", counted)
+    first = write_tree(pieces_out, files({MANIFEST: _cut(plan, 97)}))
     assert MANIFEST in first.written
     assert snapshot(pieces_out) == snapshot(joined_out)
-    again = write_tree(pieces_out, files({MANIFEST: Pieces(tuple(cut))}))
+    assert made[0] == 2  # the plan, inside the plan with its "files": made once
+    again = write_tree(pieces_out, files({MANIFEST: _cut(plan, 97)}))
     assert again.written == []
     assert MANIFEST in again.unchanged
+    assert not [name for name in os.listdir(pieces_out) if name.startswith(".")]
     newer = plan.replace('"depsplit test"', '"depsplit test 2"', 1)
-    changed = Pieces(tuple(newer[i : i + 89] for i in range(0, len(newer), 89)))
-    third = write_tree(pieces_out, files({MANIFEST: changed}))
+    third = write_tree(pieces_out, files({MANIFEST: _cut(newer, 89)}))
     assert third.written == [MANIFEST]
     written = json.loads((pieces_out / MANIFEST).read_text(encoding="utf-8"))
     assert written["generated_by"] == "depsplit test 2"
     assert sorted(written["files"]) == ["compose.yaml", "g/Dockerfile"]
+
+
+def test_a_plan_failing_or_interrupted_while_written_leaves_the_previous_output(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The plan is written to its temporary file before the commit: a plan that fails
+    halfway (a bug) or SIGTERM between two of its pieces leaves the previous output
+    byte-identical and no temporary file."""
+    import signal
+
+    from depsplit import writer
+    from depsplit.pieces import Pieces
+
+    out = tmp_path / "out"
+    write_tree(out, files({MANIFEST: _plan("1.26", n=40)}))
+    before = snapshot(out)
+    newer = _plan("1.27", n=40)
+    changed = {"g/Dockerfile": "FROM python:3.13\n"}
+
+    def failing(sink: Sink) -> None:
+        sink(newer[:500])
+        raise RuntimeError("the plan could not be made")
+
+    with pytest.raises(RuntimeError, match="could not be made"):
+        write_tree(out, files({MANIFEST: Pieces(failing), **changed}))
+    assert snapshot(out) == before
+
+    entered: list[writer._Signals] = []
+    real_enter = writer._Signals.__enter__
+
+    def enter(self: writer._Signals) -> writer._Signals:
+        entered.append(self)
+        return real_enter(self)
+
+    def interrupted(sink: Sink) -> None:
+        sink(newer[:500])
+        entered[-1].received = signal.SIGTERM  # what the handler records
+        sink(newer[500:])
+
+    monkeypatch.setattr(writer._Signals, "__enter__", enter)
+    with pytest.raises(OutputError, match="interrupted by SIGTERM: nothing was changed"):
+        write_tree(out, files({MANIFEST: Pieces(interrupted), **changed}))
+    assert snapshot(out) == before
+    assert not [name for name in os.listdir(out) if name.startswith(".depsplit-")]
 
 
 @pytest.mark.parametrize(

@@ -25,7 +25,7 @@ from depsplit.model import (
     PythonRequirement,
     Requirement,
 )
-from depsplit.pieces import Pieces
+from depsplit.pieces import Pieces, Sink
 from depsplit.report.common import app_python, applies
 
 if TYPE_CHECKING:
@@ -289,19 +289,51 @@ def indented(value: Any, end: str = "") -> str:
     text's own size. A document holding anything but what the plan holds (str, int, bool,
     None, finite float, dicts with string keys, lists, tuples, :class:`Entries`) goes
     through json.dumps itself."""
-    return str(indented_pieces(value, end))
+    chunks: list[str] = []
+    try:
+        _write_indented(value, end, chunks.append)
+    except _Unexpected:
+        return _dumps(value) + end
+    return "".join(chunks)
 
 
 def indented_pieces(value: Any, end: str = "") -> Pieces:
-    """:func:`indented` in the pieces it was made in (each the join of :data:`_CHUNK`
-    tokens or fewer, ending between two items of a list or an object), never joined."""
-    out = _Pieces()
-    try:
-        _indented(value, "\n", out)
-    except _Unexpected:
-        return Pieces((json.dumps(value, indent=2, ensure_ascii=False, default=_listed) + end,))
+    """:func:`indented` as :class:`~depsplit.pieces.Pieces`: made each time it is written
+    and handed over in chunks (each the join of :data:`_CHUNK` tokens or fewer, ending
+    between two items of a list or an object), never held whole. A document
+    :func:`indented` gives to json.dumps is made by json.dumps when that shows before the
+    first chunk is handed over, and raises ``TypeError`` after (the plan holds only what
+    :func:`indented` writes itself)."""
+
+    def produce(sink: Sink) -> None:
+        handed = False
+
+        def hand(chunk: str) -> None:
+            nonlocal handed
+            handed = True
+            sink(chunk)
+
+        try:
+            _write_indented(value, end, hand)
+        except _Unexpected as exc:
+            if handed:
+                raise TypeError(f"cannot write {exc} in the indented JSON") from None
+            sink(_dumps(value) + end)
+
+    return Pieces(produce)
+
+
+def _dumps(value: Any) -> str:
+    return json.dumps(value, indent=2, ensure_ascii=False, default=_listed)
+
+
+def _write_indented(value: Any, end: str, sink: Sink) -> None:
+    """The text of :func:`indented`, handed to ``sink`` a chunk at a time; raises
+    :class:`_Unexpected` for a value it does not write itself."""
+    out = _Pieces(sink)
+    _indented(value, "\n", out)
     out.pieces.append(end)
-    return out.done()
+    out.flush()
 
 
 _CHUNK = 1 << 16
@@ -309,24 +341,23 @@ _CHUNK = 1 << 16
 
 
 class _Pieces:
-    """The text :func:`indented` writes: its latest tokens, and the earlier ones joined."""
+    """The text :func:`indented` writes: its latest tokens, handed to ``sink`` joined when
+    there are many."""
 
-    __slots__ = ("chunks", "pieces")
+    __slots__ = ("pieces", "sink")
 
-    def __init__(self) -> None:
+    def __init__(self, sink: Sink) -> None:
         self.pieces: list[str] = []
-        self.chunks: list[str] = []
+        self.sink = sink
 
     def fold(self) -> None:
-        """Join the tokens so far when there are many (called between items)."""
+        """Hand over the tokens so far when there are many (called between items)."""
         if len(self.pieces) >= _CHUNK:
-            self.chunks.append("".join(self.pieces))
-            self.pieces.clear()
+            self.flush()
 
-    def done(self) -> Pieces:
-        self.chunks.append("".join(self.pieces))
+    def flush(self) -> None:
+        self.sink("".join(self.pieces))
         self.pieces.clear()
-        return Pieces(tuple(self.chunks))
 
 
 def _listed(value: object) -> list[Any]:
