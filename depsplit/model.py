@@ -19,7 +19,7 @@ Role = Literal["main", "dev", "optional", "constraint", "lock"]
 Level = Literal["error", "warning"]
 
 
-@dataclass(frozen=True, order=True)
+@dataclass(frozen=True, order=True, slots=True)
 class Origin:
     """Where a requirement, pin or Python version comes from.
 
@@ -42,7 +42,7 @@ class Origin:
         return f"{self} (via {' → '.join(self.via)})"
 
 
-@dataclass(frozen=True, order=True)
+@dataclass(frozen=True, order=True, slots=True)
 class Requirement:
     """One requirement line, as read. ``specifier`` is a PEP 440 specifier set string
     (``""`` for any version); ``marker`` is the PEP 508 marker string or ``None``."""
@@ -77,7 +77,7 @@ class Requirement:
         return text
 
 
-@dataclass(frozen=True, order=True)
+@dataclass(frozen=True, order=True, slots=True)
 class PythonRequirement:
     """A constraint on the interpreter (``requires-python``, ``.python-version``, …) as a
     specifier set string."""
@@ -90,7 +90,7 @@ class PythonRequirement:
     ``origin`` is then the line of the pin that brings the release."""
 
 
-@dataclass(frozen=True, order=True)
+@dataclass(frozen=True, order=True, slots=True)
 class IndexOption:
     """``--index-url``, ``--extra-index-url``, ``--find-links`` … as recorded (redacted)."""
 
@@ -159,7 +159,7 @@ class App:
         return ",".join(parts)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ConflictRequirement:
     app: str
     specifier: str
