@@ -625,54 +625,67 @@ def _write_tree(
     to_write: list[_Write] = []
     diffs: list[str] = []
     directories: dict[Path, bool] = {}  # whether each target's directory is there
-
-    for path, target in targets.items():
-        if path == MANIFEST:
-            continue
-        new = files[path]
-        parent = target.parent
-        there = directories.get(parent)
-        if there is None:
-            there = directories[parent] = parent.is_dir()
-        old = _read(target) if there else None  # a new directory's files are all new
-        if _same(old, new):
-            report.unchanged.append(path)
-            hashes[path] = sha256(new)
-            continue
-        edited = old is not None and recorded.get(path) != sha256(old)
-        if edited and not force:
-            report.skipped.append(path)
-            if path in recorded:
-                hashes[path] = recorded[path]
-            if recorded.get(path) != sha256(new):
-                report.conflicts.append(path)
-                if check:
-                    diffs.append(_diff(path, old, str(new)))
-            continue
-        report.written.append(path)
-        hashes[path] = digest = sha256(new)
-        to_write.append(_Write(path, target, new, old is not None, digest))
-        if check:
-            diffs.append(_diff(path, old, str(new)))
-
-    to_remove = _no_longer_generated(outdir, files, recorded, report, diffs if check else None)
     token = os.urandom(6).hex()
-    spool: Path | None = None
+    spooled: list[Path] = []
     try:
+        for path, target in targets.items():
+            if path == MANIFEST:
+                continue
+            new = files[path]
+            parent = target.parent
+            there = directories.get(parent)
+            if there is None:
+                there = directories[parent] = parent.is_dir()
+            if isinstance(new, Pieces) and there and not check:
+                spool = _sibling(target, token, "tmp")
+                spooled.append(spool)
+                write = _spooled(
+                    path, target, new, spool, recorded, report, hashes, signals, force=force
+                )
+                if write is not None:
+                    to_write.append(write)
+                continue
+            # Made whole: for --check, or in a directory still to create (a small file).
+            new = str(new)
+            old = _read(target) if there else None  # a new directory's files are all new
+            if old == new:
+                report.unchanged.append(path)
+                hashes[path] = sha256(new)
+                continue
+            edited = old is not None and recorded.get(path) != sha256(old)
+            if edited and not force:
+                report.skipped.append(path)
+                if path in recorded:
+                    hashes[path] = recorded[path]
+                if recorded.get(path) != sha256(new):
+                    report.conflicts.append(path)
+                    if check:
+                        diffs.append(_diff(path, old, new))
+                continue
+            report.written.append(path)
+            hashes[path] = digest = sha256(new)
+            to_write.append(_Write(path, target, new, old is not None, digest))
+            if check:
+                diffs.append(_diff(path, old, new))
+
+        to_remove = _no_longer_generated(outdir, files, recorded, report, diffs if check else None)
         if MANIFEST in files:
             plan, target = files[MANIFEST], targets[MANIFEST]
             old_digest = _file_sha256(target)  # compared by hash: the plan is held once
             manifest: str | None = None
+            spooled_digest: str | None = None
             if isinstance(plan, Pieces) and not check:
                 # Written to its temporary file as it is made: never held whole.
                 spool = _sibling(target, token, "tmp")
+                spooled.append(spool)
                 try:
                     made = _manifest(plan, hashes)
-                    digest = _spool(spool, target, made, signals or _NoSignals())
+                    spooled_digest = _spool(spool, target, made, signals or _NoSignals())
                 except _NotInForm:
                     spool.unlink()
-                    spool = None
-            if spool is None:
+            if spooled_digest is not None:
+                digest = spooled_digest
+            else:
                 manifest = _manifest_text(plan, hashes)
                 digest = sha256(manifest)
             if old_digest == digest:
@@ -689,12 +702,50 @@ def _write_tree(
             return report
         _check_writable({w.target.parent for w in to_write} | {t.parent for t in to_remove})
         if to_write or to_remove:
-            # Its rollback removes the spooled file too (the temporary file of an entry).
+            # Its rollback removes the spooled files too (temporary files of its entries).
             _Transaction(outdir, to_write, to_remove, signals or _NoSignals(), token).run()
     finally:
-        if spool is not None:  # written, or refused before it could be: not left behind
+        for spool in spooled:  # renamed into place, or not to be left behind
             spool.unlink(missing_ok=True)
     return report
+
+
+def _spooled(
+    path: str,
+    target: Path,
+    new: Pieces,
+    spool: Path,
+    recorded: Mapping[str, str],
+    report: WriteReport,
+    hashes: dict[str, str],
+    signals: _Signals | None,
+    *,
+    force: bool,
+) -> _Write | None:
+    """What :func:`_write_tree` does with a file made as it is written: written to its
+    temporary name ``spool`` as it is made (:func:`_spool`), then judged by its hash as a
+    string is by its text (unchanged, the user's edit kept, or written); the write, if
+    any (``None``: the spool is removed)."""
+    digest = _spool(spool, target, new, signals or _NoSignals())
+    old_digest = _file_sha256(target)
+    keep = False
+    if old_digest == digest:
+        report.unchanged.append(path)
+        hashes[path] = digest
+    elif old_digest is not None and recorded.get(path) != old_digest and not force:  # edited
+        report.skipped.append(path)
+        if path in recorded:
+            hashes[path] = recorded[path]
+        if recorded.get(path) != digest:
+            report.conflicts.append(path)
+    else:
+        report.written.append(path)
+        hashes[path] = digest
+        keep = True
+    if not keep:
+        spool.unlink()
+        return None
+    return _Write(path, target, None, old_digest is not None, digest)
 
 
 def _spool(path: Path, target: Path, text: Pieces, signals: _Signals) -> str:
@@ -723,13 +774,6 @@ def _spool(path: Path, target: Path, text: Pieces, signals: _Signals) -> str:
     except OSError as exc:
         raise _error(target, "write", exc) from exc
     return digest.hexdigest()
-
-
-def _same(old: str | None, new: str | Pieces) -> bool:
-    """Whether the file read as ``old`` holds ``new``."""
-    if isinstance(new, str) or old is None:
-        return old == new
-    return sha256(old) == sha256(new)
 
 
 def _no_longer_generated(

@@ -400,7 +400,7 @@ def test_without_kubernetes_nothing_changes(tmp_path: Path) -> None:
     plan = with_groups(analyze(root), FIXTURE_GROUPS)
     files = render_all(plan, root, GenerateOptions(outdir=OUT))
     assert not [p for p in files if p.startswith("kubernetes/") or p == "stack.yaml"]
-    assert "resources:" not in files["compose.yaml"]
+    assert "resources:" not in str(files["compose.yaml"])
     assert '"kubernetes"' not in str(files[PLAN_FILE])
 
 

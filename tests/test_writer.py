@@ -452,6 +452,39 @@ def test_a_plan_failing_or_interrupted_while_written_leaves_the_previous_output(
     assert not [name for name in os.listdir(out) if name.startswith(".depsplit-")]
 
 
+def test_a_file_made_as_written_is_judged_as_its_text_is(tmp_path: Path) -> None:
+    """A generated file in pieces (compose.yaml) is written to its temporary name as it is
+    made and judged by its hash: the same reports and the same bytes as the same text given
+    whole, through a first run, an unchanged run, a user's edit kept, a change that
+    conflicts with it, and --force."""
+
+    def runs(out: Path, make: object) -> list[object]:
+        seen: list[object] = []
+        steps = [
+            ("name: a\n", False, None),
+            ("name: a\n", False, None),
+            ("name: a\n", False, "name: mine\n"),
+            ("name: b\n", False, None),
+            ("name: b\n", True, None),
+        ]
+        for text, force, edit in steps:
+            if edit is not None:
+                (out / "compose.yaml").write_text(edit, encoding="utf-8")
+            made = make(text)  # type: ignore[operator]
+            report = write_tree(out, files({"compose.yaml": made}), force=force)
+            seen.append(
+                (report.written, report.unchanged, report.skipped, report.conflicts, snapshot(out))
+            )
+        return seen
+
+    whole = runs(tmp_path / "whole", lambda text: text)
+    pieces = runs(tmp_path / "pieces", lambda text: _cut(text, 3))
+    assert pieces == whole
+    assert whole[3][2] == ["compose.yaml"]  # the edit kept, and reported as a conflict
+    assert whole[3][3] == ["compose.yaml"]
+    assert (tmp_path / "pieces" / "compose.yaml").read_text(encoding="utf-8") == "name: b\n"
+
+
 @pytest.mark.parametrize(
     "edit",
     [

@@ -13,6 +13,7 @@ has no host port of its own: an nginx service in front of it takes that port.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -24,6 +25,7 @@ from depsplit.emit.build import JOB, AppBuild, Generation, GroupBuild, Resources
 from depsplit.emit.dockerfile import SECRET_IDS
 from depsplit.emit.entrypoints import PORT
 from depsplit.emit.text import comment_safe, yaml_str
+from depsplit.pieces import Pieces, Sink
 
 LB_IMAGE = "nginx:1.27-alpine"
 LB_DIR = "lb"
@@ -264,15 +266,27 @@ def _lb(app: AppBuild) -> Node:
 
 
 def render(gen: Generation, header: str) -> str:
-    services: dict[str, Node] = {}
+    """``compose.yaml``, whole (:func:`render_pieces`)."""
+    return str(render_pieces(gen, header))
+
+
+_CHUNK_LINES = 1 << 14
+"""Lines of ``compose.yaml`` handed over at a time."""
+
+
+def render_pieces(gen: Generation, header: str) -> Pieces:
+    """``compose.yaml`` as :class:`~depsplit.pieces.Pieces`: each service made, written as
+    YAML and dropped in turn (50,000 services held as nodes took 190 MB), the lines handed
+    over :data:`_CHUNK_LINES` at a time. The text is :func:`dump` of the whole document."""
+    # name -> how to make its node; an lb service named as an app replaces it, as in a dict.
+    makers: dict[str, Callable[[], Node]] = {}
     for build in gen.groups:
         for app in build.apps:
-            services[app.app.name] = _service(gen, build, app)
+            makers[app.app.name] = functools.partial(_service, gen, build, app)
     for build in gen.groups:
         for app in build.apps:
             if app.load_balanced:
-                services[lb_service(app)] = _lb(app)
-    services = dict(sorted(services.items()))
+                makers[lb_service(app)] = functools.partial(_lb, app)
     groups: dict[str, Node] = {
         b.group.name: {
             "python": b.group.python,
@@ -290,24 +304,37 @@ def render(gen: Generation, header: str) -> str:
         meta["ungrouped"] = Commented(
             ("Apps of the plan in no group (not generated).",), Flow(gen.ungrouped)
         )
-    doc: dict[str, Node] = {
-        "name": gen.project,
-        "x-depsplit": meta,
-        "services": services,
-    }
     secrets = sorted({e for b in gen.groups for e in b.requirements.secrets})
+    tail: dict[str, Node] = {}
     if secrets:
-        doc["secrets"] = Commented(
+        tail["secrets"] = Commented(
             ("Build secrets: the private index URLs, read from the environment at build time.",),
             {SECRET_IDS[e]: {"environment": e} for e in secrets},
         )
-    lines = [
-        f"# {header}",
-        "# One image per group, one service per app. From this directory:",
-        "#   docker compose up --build",
-        *dump(doc),
-    ]
-    return "\n".join(lines) + "\n"
+
+    def produce(sink: Sink) -> None:
+        lines = [
+            f"# {header}",
+            "# One image per group, one service per app. From this directory:",
+            "#   docker compose up --build",
+            *dump({"name": gen.project, "x-depsplit": meta}),
+        ]
+        # dump() writes each key of a mapping on its own: the services one at a time give
+        # the lines dump() gives them all at once.
+        if makers:
+            lines.append("services:")
+        else:
+            lines += dump({"services": {}})
+        for name in sorted(makers):
+            lines += dump({name: makers[name]()}, 2)
+            if len(lines) >= _CHUNK_LINES:
+                sink("\n".join(lines) + "\n")
+                lines.clear()
+        lines += dump(tail)
+        if lines:
+            sink("\n".join(lines) + "\n")
+
+    return Pieces(produce)
 
 
 STACK_FILE = "stack.yaml"
@@ -400,10 +427,11 @@ def nginx_config(app: AppBuild, header: str) -> str:
     )
 
 
-def emit(gen: Generation, root: Path, header: str) -> dict[str, str]:
-    """The :class:`~depsplit.emit.interface.Emitter` of ``compose.yaml`` and of
-    ``lb/<app>.nginx.conf`` for each load-balanced app."""
-    files = {"compose.yaml": render(gen, header)}
+def emit(gen: Generation, root: Path, header: str) -> dict[str, str | Pieces]:
+    """The :class:`~depsplit.emit.interface.Emitter` of ``compose.yaml`` (made as it is
+    written: :func:`render_pieces`) and of ``lb/<app>.nginx.conf`` for each load-balanced
+    app."""
+    files: dict[str, str | Pieces] = {"compose.yaml": render_pieces(gen, header)}
     for build in gen.groups:
         for app in build.apps:
             if app.load_balanced:

@@ -65,11 +65,14 @@ def fail_on_call(n: int, err: int, real: Callable[..., Any]) -> Callable[..., An
 
 
 FAULTS = [
-    # fsync 1, open 2: the plan file, written as it is made, before the journal.
+    # fsync 1 and 2, open 2 and 3: compose.yaml and the plan file, each written to its
+    # temporary name as it is made, before the journal.
     ("os", "fsync", 1, errno.ENOSPC),
     ("os", "open", 2, errno.EMFILE),
-    ("os", "fsync", 2, errno.ENOSPC),  # the journal
-    ("os", "fsync", 4, errno.ENOSPC),  # a staged file
+    ("os", "fsync", 2, errno.ENOSPC),
+    ("os", "open", 3, errno.EMFILE),
+    ("os", "fsync", 3, errno.ENOSPC),  # the journal
+    ("os", "fsync", 5, errno.ENOSPC),  # a staged file
     ("os", "replace", 1, errno.ENOSPC),
     ("os", "replace", 3, errno.EROFS),
     ("os", "link", 2, errno.EACCES),
@@ -77,7 +80,7 @@ FAULTS = [
     ("tempfile", "mkstemp", 1, errno.EROFS),  # the journal, before anything
     ("tempfile", "mkstemp", 2, errno.EROFS),  # the journal's commit point
     ("os", "write", 3, errno.ENOSPC),  # a staged file's content
-    ("os", "open", 5, errno.EMFILE),  # a staged file
+    ("os", "open", 6, errno.EMFILE),  # a staged file
 ]
 
 
@@ -135,10 +138,12 @@ def test_short_writes_are_finished(
     assert snapshot(outdir) == whole
 
 
-# fsync 1: the plan file (written as it is made, before the journal); 2: the journal; 3: its
-# directory (best effort, as every directory fsync); 4: the first staged file. mkdir 1, 2:
-# out/ and out/deploy/; 3: the first group's directory.
-@pytest.mark.parametrize(("name", "n"), [("fsync", 1), ("fsync", 2), ("fsync", 4), ("mkdir", 3)])
+# fsync 1, 2: compose.yaml and the plan file (each written as it is made, before the
+# journal); 3: the journal; 4: its directory (best effort, as every directory fsync); 5: the
+# first staged file. mkdir 1, 2: out/ and out/deploy/; 3: the first group's directory.
+@pytest.mark.parametrize(
+    ("name", "n"), [("fsync", 1), ("fsync", 2), ("fsync", 3), ("fsync", 5), ("mkdir", 3)]
+)
 def test_a_fault_in_a_fresh_outdir_leaves_nothing(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, name: str, n: int
 ) -> None:
