@@ -20,7 +20,7 @@ from packaging.version import InvalidVersion, Version
 
 # Paths and names come from the repository: a directory named "x\x1b]0;pwn\x07" must not
 # drive the reader's terminal. Control characters are shown as escapes.
-from depsplit.emit.text import comment_safe
+from depsplit.comments import comment_safe
 from depsplit.model import (
     BuildFromSource,
     Conflict,
