@@ -1040,15 +1040,16 @@ def _color(color_mode: str, environ: Mapping[str, str], target: str) -> bool:
 
 def _emit(text: str | Iterable[str], target: str) -> None:
     """Write a report (a string, or its pieces) to ``target``: ``-`` for stdout, where it
-    goes whole, else a file."""
+    goes once complete, else a file."""
     if target == "-":
-        text = text if isinstance(text, str) else "".join(text)
-        from depsplit.writer import text_pieces
+        from depsplit.writer import buffered_pieces, text_pieces
 
         # ANSI styles are in ``text`` only when --color/NO_COLOR/FORCE_COLOR decided so
         # (content is escaped): click must not strip them from a pipe. A slice at a time:
-        # a report of hundreds of megabytes is not held a second time, encoded.
-        for piece in text_pieces(text):
+        # a report of hundreds of megabytes is not held a second time, encoded; one made
+        # in pieces is not held at all (buffered in a temporary file until complete).
+        pieces = text_pieces(text) if isinstance(text, str) else buffered_pieces(text)
+        for piece in pieces:
             click.echo(piece, nl=False, color=True)
         return
     from depsplit.writer import write_file_atomic

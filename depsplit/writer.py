@@ -21,11 +21,13 @@ never leaves a half-written file.
   is reported as ``file differs (N bytes → M bytes)`` instead of going through difflib;
 - all or nothing, even when killed: a journal (:data:`JOURNAL`) is written before the
   first change; every new file is staged (written and fsynced to a temporary file next to
-  its target), the old files are kept as hard-linked backups while the staged ones are
-  renamed over them; the journal then records the commit point. A failure at any step (a
-  full disk, a read-only mount, a rename refused) or SIGTERM/SIGINT (handled between two
-  steps) rolls every change back: the previous output stays byte-identical, with no
-  temporary file, backup or new directory left. A run killed outright (SIGKILL, a power
+  its target; a file given as :class:`~depsplit.pieces.Pieces` — the plan, ``compose.yaml``
+  — is written there as it is made, before the journal, and never held whole), the old
+  files are kept as hard-linked backups while the staged ones are renamed over them; the
+  journal then records the commit point. A failure at any step (a full disk, a read-only
+  mount, a rename refused) or SIGTERM/SIGINT (handled between two steps) rolls every
+  change back: the previous output stays byte-identical, with no temporary file, backup
+  or new directory left. A run killed outright (SIGKILL, a power
   cut) leaves its journal: the next run (:func:`recover`, first thing in ``generate``)
   undoes that commit, or finishes it when it was past its commit point, and removes every
   temporary file (see :class:`_Transaction`);
@@ -160,6 +162,36 @@ def text_pieces(text: str) -> Iterator[str]:
                 end = newline + 1
         yield text[start:end]
         start = end
+
+
+_SPOOL_MEMORY = 8 << 20
+"""Bytes of a report :func:`buffered_pieces` holds in memory before it goes to a
+temporary file."""
+
+
+def buffered_pieces(text: Iterable[str]) -> Iterator[str]:
+    """The pieces of ``text``, made whole before the first is handed out (nothing of a
+    report that fails halfway reaches standard output), into a temporary file past
+    :data:`_SPOOL_MEMORY` (a report of hundreds of megabytes is not held), then read back
+    :data:`_SLICE` characters at a time, each piece cut after its last newline as
+    :func:`text_pieces` cuts. The same text, character for character."""
+    with tempfile.SpooledTemporaryFile(  # on disk only once past its size: then OSError
+        max_size=_SPOOL_MEMORY, mode="w+", encoding="utf-8", errors="surrogatepass", newline=""
+    ) as spool:
+        try:
+            for piece in text:
+                spool.write(piece)
+            spool.seek(0)
+        except OSError as exc:
+            raise OutputError(f"cannot buffer the report: {exc.strerror or exc}") from exc
+        carry = ""
+        while chunk := spool.read(_SLICE):
+            chunk = carry + chunk
+            cut = chunk.rfind("\n") + 1 or len(chunk)  # a line longer than a slice: whole
+            carry = chunk[cut:]
+            yield chunk[:cut]
+        if carry:
+            yield carry
 
 
 def sha256(text: str | Pieces) -> str:

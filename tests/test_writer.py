@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 import json
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -539,6 +540,45 @@ def test_a_report_file_is_written_a_slice_at_a_time(
     write_file_atomic(target, text)
     assert target.read_bytes() == text.encode("utf-8")
     assert os.listdir(tmp_path) == ["report.json"]
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(st.text(alphabet="ab\n\x1b[1mé🐍\ud800", max_size=12), max_size=8),
+    st.integers(1, 8),
+    st.integers(0, 20),
+)
+def test_a_report_in_pieces_is_buffered_whole_then_handed_out_in_slices(
+    parts: list[str], size: int, memory: int
+) -> None:
+    """Standard output gets a report in pieces once it is complete, buffered in a
+    temporary file past a few bytes: the same characters (a lone surrogate too), in slices
+    cut after a newline when they hold one."""
+    from unittest import mock
+
+    from depsplit import writer
+
+    with (
+        mock.patch.object(writer, "_SLICE", size),
+        mock.patch.object(writer, "_SPOOL_MEMORY", memory),
+    ):
+        out = list(writer.buffered_pieces(iter(parts)))
+    assert "".join(out) == "".join(parts)
+    assert all(out)
+    for piece in out[:-1]:
+        assert piece.endswith("\n") or "\n" not in piece
+
+
+def test_a_report_failing_halfway_hands_out_nothing() -> None:
+    from depsplit import writer
+
+    def report() -> Iterator[str]:
+        yield "first line\n"
+        raise RuntimeError("the report could not be made")
+
+    pieces = writer.buffered_pieces(report())
+    with pytest.raises(RuntimeError, match="could not be made"):
+        next(pieces)
 
 
 @settings(max_examples=200, deadline=None)
