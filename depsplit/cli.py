@@ -499,10 +499,9 @@ def analyze(
         # A context of its own only when coloured: the others share its path prefix.
         output_context = replace(context, color=True) if color else context
         with fewer_collections():  # a report allocates one dict per requirement
-            if target == "-":  # whole before a byte is written: no half report on stdout
-                _emit(RENDERERS[fmt](plan, output_context), target)
-            else:  # written as made, into a file renamed into place once complete
-                _emit(RENDERERS[fmt].pieces(plan, output_context), target)
+            # Written as made: into a file renamed into place once complete, or buffered
+            # until complete for stdout (no half report there).
+            _emit(RENDERERS[fmt].pieces(plan, output_context), target)
     summary = environ.get("GITHUB_STEP_SUMMARY")
     if "github" in formats and summary:
         from depsplit.writer import append_text
