@@ -38,6 +38,16 @@ class Pieces:
 
         return cls(produce)
 
+    @classmethod
+    def made_by(cls, make: Callable[[], str]) -> Pieces:
+        """The text ``make()`` returns, made each time it is written (a small file of which
+        a run writes tens of thousands: not held from its rendering to its writing)."""
+
+        def produce(sink: Sink) -> None:
+            sink(make())
+
+        return cls(produce)
+
     def each(self, sink: Sink) -> None:
         """Make the text, handing each piece to ``sink``."""
         self._produce(sink)

@@ -677,8 +677,14 @@ def _write_tree(
                 if write is not None:
                     to_write.append(write)
                 continue
-            # Made whole: for --check, or in a directory still to create (a small file).
-            new = str(new)
+            if isinstance(new, Pieces) and not there and not check:
+                # A new directory's files are all new: hashed now, made again when staged
+                # (tens of thousands of small files are not held from here to there).
+                report.written.append(path)
+                hashes[path] = digest = sha256(new)
+                to_write.append(_Write(path, target, new, False, digest))
+                continue
+            new = str(new)  # made whole: for --check
             old = _read(target) if there else None  # a new directory's files are all new
             if old == new:
                 report.unchanged.append(path)

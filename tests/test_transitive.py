@@ -209,7 +209,7 @@ def test_a_lock_with_a_line_outside_the_index_has_no_hashes(
     )
     plan = run(root, world)
     files = render_all(plan, root, GenerateOptions(outdir="deploy", context=".."))
-    text = files["web/requirements.txt"]
+    text = str(files["web/requirements.txt"])
     assert "--hash=" not in text
     assert "fastapi==0.95.2\n" in text
     assert "./web/libs/common" in text

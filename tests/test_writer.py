@@ -486,6 +486,30 @@ def test_a_file_made_as_written_is_judged_as_its_text_is(tmp_path: Path) -> None
     assert (tmp_path / "pieces" / "compose.yaml").read_text(encoding="utf-8") == "name: b\n"
 
 
+def test_small_files_made_when_written_are_not_held_in_between(tmp_path: Path) -> None:
+    """Tens of thousands of Dockerfiles (one per group) are made when written: in a new
+    directory each is made to be hashed and again when staged, in an existing one once
+    (written to its temporary name as it is made); the same bytes as the texts given whole."""
+    made: dict[str, int] = {}
+
+    def maker(name: str, text: str) -> Pieces:
+        def make() -> str:
+            made[name] = made.get(name, 0) + 1
+            return text
+
+        return Pieces.made_by(make)
+
+    texts = {f"g{i}/Dockerfile": f"FROM python:3.{i}\n" for i in range(5)}
+    write_tree(tmp_path / "whole", files(texts))
+    write_tree(tmp_path / "made", files({k: maker(k, v) for k, v in texts.items()}))
+    assert snapshot(tmp_path / "made") == snapshot(tmp_path / "whole")
+    assert made == dict.fromkeys(texts, 2)
+    made.clear()
+    again = write_tree(tmp_path / "made", files({k: maker(k, v) for k, v in texts.items()}))
+    assert sorted(again.unchanged) == sorted([*texts, "compose.yaml", "g/Dockerfile", MANIFEST])
+    assert made == dict.fromkeys(texts, 1)
+
+
 @pytest.mark.parametrize(
     "edit",
     [

@@ -24,6 +24,7 @@ those sdists in the slim image without a compiler.
 
 from __future__ import annotations
 
+import functools
 import posixpath
 from collections.abc import Sequence
 from pathlib import Path
@@ -34,6 +35,7 @@ from depsplit.emit.build import APP_ROOT, Generation, GroupBuild
 from depsplit.emit.entrypoints import PORT
 from depsplit.emit.text import comment_safe, dockerfile_json, dockerfile_word
 from depsplit.model import BuildFromSource
+from depsplit.pieces import Pieces
 
 UID = 10001
 REQUIREMENTS_IN_IMAGE = "/tmp/depsplit/requirements.txt"
@@ -342,6 +344,10 @@ def _default_command(build: GroupBuild) -> list[str]:
     ]
 
 
-def emit(gen: Generation, root: Path, header: str) -> dict[str, str]:
-    """The :class:`~depsplit.emit.interface.Emitter` of ``<group>/Dockerfile``."""
-    return {f"{b.group.name}/Dockerfile": render(gen, b, header) for b in gen.groups}
+def emit(gen: Generation, root: Path, header: str) -> dict[str, Pieces]:
+    """The :class:`~depsplit.emit.interface.Emitter` of ``<group>/Dockerfile``, each made
+    when written (:meth:`~depsplit.pieces.Pieces.made_by`)."""
+    return {
+        f"{b.group.name}/Dockerfile": Pieces.made_by(functools.partial(render, gen, b, header))
+        for b in gen.groups
+    }

@@ -12,11 +12,13 @@ comment, a re-include or a pattern."""
 
 from __future__ import annotations
 
+import functools
 import posixpath
 from pathlib import Path
 
 from depsplit.emit.build import Generation, GroupBuild, credential_files
 from depsplit.emit.text import dockerignore_pattern
+from depsplit.pieces import Pieces
 from depsplit.redact import REDACTED
 
 __all__ = ["CREDENTIAL_FILES", "NEVER", "REDACTED", "credential_files", "emit", "render"]
@@ -78,7 +80,13 @@ def render(gen: Generation, build: GroupBuild, header: str) -> str:
     return "\n".join(out) + "\n"
 
 
-def emit(gen: Generation, root: Path, header: str) -> dict[str, str]:
+def emit(gen: Generation, root: Path, header: str) -> dict[str, Pieces]:
     """The :class:`~depsplit.emit.interface.Emitter` of ``<group>/Dockerfile.dockerignore``
-    (the ignore file of that Dockerfile only, BuildKit's per-Dockerfile name)."""
-    return {f"{b.group.name}/Dockerfile.dockerignore": render(gen, b, header) for b in gen.groups}
+    (the ignore file of that Dockerfile only, BuildKit's per-Dockerfile name), each made
+    when written (:meth:`~depsplit.pieces.Pieces.made_by`)."""
+    return {
+        f"{b.group.name}/Dockerfile.dockerignore": Pieces.made_by(
+            functools.partial(render, gen, b, header)
+        )
+        for b in gen.groups
+    }

@@ -36,6 +36,7 @@ index gave none.
 
 from __future__ import annotations
 
+import functools
 import posixpath
 import re
 from collections import defaultdict
@@ -49,6 +50,7 @@ from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from depsplit import specalgebra
 from depsplit.emit.text import comment_safe
 from depsplit.model import App, Group, LockedPin, Origin, Plan, Requirement
+from depsplit.pieces import Pieces
 from depsplit.redact import REDACTED
 from depsplit.report.common import applies
 
@@ -427,10 +429,13 @@ def _render_locked(reqs: GroupRequirements, group: Group, header: str, by: str) 
     return "\n".join(out) + "\n"
 
 
-def emit(gen: Generation, root: Path, header: str) -> dict[str, str]:
-    """The :class:`~depsplit.emit.interface.Emitter` of ``<group>/requirements.txt``."""
+def emit(gen: Generation, root: Path, header: str) -> dict[str, Pieces]:
+    """The :class:`~depsplit.emit.interface.Emitter` of ``<group>/requirements.txt``, each
+    made when written (:meth:`~depsplit.pieces.Pieces.made_by`)."""
     by = "--transitive" if gen.plan.transitive else "generate --lock"
     return {
-        f"{b.group.name}/requirements.txt": render(b.requirements, b.group, header, by=by)
+        f"{b.group.name}/requirements.txt": Pieces.made_by(
+            functools.partial(render, b.requirements, b.group, header, by=by)
+        )
         for b in gen.groups
     }
