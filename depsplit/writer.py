@@ -659,6 +659,7 @@ def _write_tree(
     directories: dict[Path, bool] = {}  # whether each target's directory is there
     token = os.urandom(6).hex()
     spooled: list[Path] = []
+    writable: set[Path] = set()  # directories found writable (spooling into them)
     try:
         for path, target in targets.items():
             if path == MANIFEST:
@@ -669,6 +670,7 @@ def _write_tree(
             if there is None:
                 there = directories[parent] = parent.is_dir()
             if isinstance(new, Pieces) and there and not check:
+                _check_writable_once(parent, writable)
                 spool = _sibling(target, token, "tmp")
                 spooled.append(spool)
                 write = _spooled(
@@ -714,6 +716,7 @@ def _write_tree(
             spooled_digest: str | None = None
             if isinstance(plan, Pieces) and not check:
                 # Written to its temporary file as it is made: never held whole.
+                _check_writable_once(target.parent, writable)
                 spool = _sibling(target, token, "tmp")
                 spooled.append(spool)
                 try:
@@ -841,6 +844,15 @@ def _no_longer_generated(
         else:
             report.kept_stale.append(path)
     return to_remove
+
+
+def _check_writable_once(directory: Path, checked: set[Path]) -> None:
+    """:func:`_check_writable` of ``directory`` unless in ``checked`` (added to): before a
+    file is written into it as it is made, so that a read-only output directory is
+    refused with the same message as when every file is written at the commit."""
+    if directory not in checked:
+        _check_writable({directory})
+        checked.add(directory)
 
 
 def _check_writable(directories: set[Path]) -> None:

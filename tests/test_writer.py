@@ -178,6 +178,36 @@ def test_read_only_outdir_gives_output_error_and_keeps_previous_output(
     assert snapshot(out) == before
 
 
+def test_a_read_only_group_directory_is_refused_before_a_file_is_written_as_made(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A file made as it is written (a group's Dockerfile, rewritten) goes to its temporary
+    name before the commit: a directory it cannot go into is refused first, with the
+    message of a read-only directory at the commit, and the previous output kept."""
+    import errno
+
+    out = tmp_path / "out"
+    write_tree(out, files())
+    before = snapshot(out)
+    group = out / "g"
+    real_access, real_open = os.access, os.open
+
+    def access(path: object, mode: int) -> bool:
+        return False if Path(str(path)).is_relative_to(group) else real_access(path, mode)  # type: ignore[arg-type]
+
+    def read_only(path: object, flags: int, *args: object) -> int:
+        if flags & os.O_CREAT and Path(str(path)).is_relative_to(group):
+            raise OSError(errno.EROFS, os.strerror(errno.EROFS), str(path))
+        return real_open(path, flags, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(os, "access", access)  # a read-only mount, for root too
+    monkeypatch.setattr(os, "open", read_only)
+    with pytest.raises(OutputError, match=r"cannot write into .*/g: .*/g is not writable"):
+        write_tree(out, files({"g/Dockerfile": _cut("FROM python:3.13\n", 5)}))
+    monkeypatch.undo()
+    assert snapshot(out) == before
+
+
 # -- the diff work is bounded -----------------------------------------------------------
 
 
