@@ -27,10 +27,10 @@ never leaves a half-written file.
   journal then records the commit point. A failure at any step (a full disk, a read-only
   mount, a rename refused) or SIGTERM/SIGINT (handled between two steps) rolls every
   change back: the previous output stays byte-identical, with no temporary file, backup
-  or new directory left. A run killed outright (SIGKILL, a power
-  cut) leaves its journal: the next run (:func:`recover`, first thing in ``generate``)
-  undoes that commit, or finishes it when it was past its commit point, and removes every
-  temporary file (see :class:`_Transaction`);
+  or new directory left. A run killed outright (SIGKILL, a power cut) leaves its journal
+  (or, before it, only temporary files): the next run (:func:`recover`, first thing in
+  ``generate``) undoes that commit, or finishes it when it was past its commit point, and
+  removes every temporary file (see :class:`_Transaction`);
 - one run at a time: the output directory is locked (``flock`` on the directory itself, no
   lock file is left behind) from the first read to the last rename, so a concurrent second
   run waits (up to :data:`LOCK_TIMEOUT` seconds) and then sees the first one's complete
@@ -333,9 +333,6 @@ def _recorded(outdir: Path, notes: list[str]) -> dict[str, str]:
     return {k: v for k, v in files.items() if isinstance(k, str) and isinstance(v, str)}
 
 
-_FILES_KEY = '\n  "files": {'
-
-
 def _files_key(text: str) -> dict[str, Any] | None:
     """``{"files": …}`` of a manifest as :func:`_manifest` writes it (``"files"`` its last
     key), parsed alone: the rest of the plan (hundreds of megabytes at 50,000 apps) is not
@@ -343,11 +340,11 @@ def _files_key(text: str) -> dict[str, Any] | None:
     key of the top-level object, and only such a key, starts a line with two spaces (a
     string holds no raw line break); its value is all that follows up to the closing brace
     of the document."""
-    start = text.rfind(_FILES_KEY)
-    if start < 0 or not text.startswith('{\n  "') or not text.endswith("\n}\n"):
+    start = text.rfind(_FILES)
+    if start < 0 or not text.startswith(_OPEN) or not text.endswith(_CLOSE):
         return None
     try:
-        files = json_loads(text[start + len(_FILES_KEY) - 1 : -3])
+        files = json_loads(text[start + len(_FILES) : -len(_CLOSE)])
     except ValueError:
         return None
     return {"files": files} if isinstance(files, dict) else None
@@ -802,9 +799,7 @@ def _spool(path: Path, target: Path, text: Pieces, signals: _Signals) -> str:
         signals.check()
         for data in _encoded(piece):
             digest.update(data)
-            view = memoryview(data)
-            while view:  # os.write may write less than asked
-                view = view[os.write(fd, view) :]
+            _write_all(fd, data)
 
     try:
         try:
@@ -815,6 +810,13 @@ def _spool(path: Path, target: Path, text: Pieces, signals: _Signals) -> str:
     except OSError as exc:
         raise _error(target, "write", exc) from exc
     return digest.hexdigest()
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    """Write all of ``data`` to ``fd`` (``os.write`` may write less than asked)."""
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view) :]
 
 
 def _no_longer_generated(
@@ -1137,9 +1139,7 @@ class _Transaction:
         try:
             try:
                 for data in _encoded_pieces(text):
-                    view = memoryview(data)
-                    while view:  # os.write may write less than asked
-                        view = view[os.write(fd, view) :]
+                    _write_all(fd, data)
                 os.fsync(fd)
             finally:
                 os.close(fd)

@@ -1,7 +1,8 @@
 """Emitters: the plan → the files of ``depsplit generate`` (pure: nothing here writes).
 
-:func:`render_all` returns ``{relative POSIX path in OUTDIR: text}`` (the plan file as
-:class:`~depsplit.pieces.Pieces`), in sorted order, from
+:func:`render_all` returns ``{relative POSIX path in OUTDIR: text}`` (each text a string,
+or :class:`~depsplit.pieces.Pieces` made when written: the plan, ``compose.yaml`` and each
+group's files), in sorted order, from
 the emitters of :data:`EMITTERS` (each an :class:`~depsplit.emit.interface.Emitter`):
 
 - ``<group>/Dockerfile``, ``<group>/Dockerfile.dockerignore``, ``<group>/requirements.txt``;

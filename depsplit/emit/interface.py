@@ -2,9 +2,10 @@
 :class:`~depsplit.emit.build.Generation` into files.
 
 An emitter is pure: it returns ``{path relative to OUTDIR (POSIX): text}`` (a string, or a
-:class:`~depsplit.pieces.Pieces` for a text too large to join) and writes
-nothing (:mod:`depsplit.writer` writes what :func:`depsplit.emit.render_all` gathers). The
-registry is :data:`depsplit.emit.EMITTERS`; no two emitters may produce the same path.
+:class:`~depsplit.pieces.Pieces` made when written: a text too large to hold, or one of
+tens of thousands of small files) and writes nothing (:mod:`depsplit.writer` writes what
+:func:`depsplit.emit.render_all` gathers). The registry is :data:`depsplit.emit.EMITTERS`;
+no two emitters may produce the same path.
 """
 
 from __future__ import annotations

@@ -330,7 +330,7 @@ def _dumps(value: Any) -> str:
 def _write_indented(value: Any, end: str, sink: Sink) -> None:
     """The text of :func:`indented`, handed to ``sink`` a chunk at a time; raises
     :class:`_Unexpected` for a value it does not write itself."""
-    out = _Pieces(sink)
+    out = _Tokens(sink)
     _indented(value, "\n", out)
     out.pieces.append(end)
     out.flush()
@@ -340,7 +340,7 @@ _CHUNK = 1 << 16
 """Tokens of :func:`indented` joined into one string at a time."""
 
 
-class _Pieces:
+class _Tokens:
     """The text :func:`indented` writes: its latest tokens, handed to ``sink`` joined when
     there are many."""
 
@@ -367,7 +367,7 @@ def _listed(value: object) -> list[Any]:
     raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
 
 
-def _indented(value: Any, newline: str, out: _Pieces) -> None:
+def _indented(value: Any, newline: str, out: _Tokens) -> None:
     emit = out.pieces.append
     kind = type(value)
     if kind is dict:
